@@ -1,3 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using ThermalPlant.Hosting;
+using ThermalPlant.Sensors;
+
+return await ServiceRunner.RunAsync(SensorsHost.Create(args));

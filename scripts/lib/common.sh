@@ -1,0 +1,54 @@
+# Shared by scripts/up, scripts/down and scripts/test. Sourced, not run.
+# shellcheck shell=bash
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+RUN_DIR="$REPO_ROOT/.run"
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"; else
+    log "need root to run: $*"; return 1; fi
+}
+
+# ensure_apt PACKAGE... : installs the Debian packages that are missing (apt-get update once first).
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_dotnet() {
+  command -v dotnet >/dev/null 2>&1 && return 0
+  log "the .NET 10 SDK is required (https://dot.net); install it and run again"
+  return 1
+}
+
+# ensure_npm_peers: installs the pinned npm peers (node-opcua) where a package-lock.json is committed.
+ensure_npm_peers() {
+  local lock
+  for lock in "$REPO_ROOT"/tests/peers/*/package-lock.json; do
+    [ -f "$lock" ] || continue
+    local dir; dir="$(dirname "$lock")"
+    if [ ! -d "$dir/node_modules" ] || [ "$lock" -nt "$dir/node_modules" ]; then
+      command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
+      log "installing npm peers in ${dir#"$REPO_ROOT"/}"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+      touch "$dir/node_modules"
+    fi
+  done
+}
+
+# wait_http URL SECONDS: waits until URL answers 2xx.
+wait_http() {
+  local url="$1" deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.5
+  done
+}

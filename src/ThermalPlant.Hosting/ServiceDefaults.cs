@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
+using Prometheus;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace ThermalPlant.Hosting;
+
+/// <summary>
+/// What every ThermalPlant service shares: structured logs, Prometheus metrics, health endpoints and
+/// problem-details errors. Each host calls <see cref="AddServiceDefaults"/> and <see cref="MapServiceDefaults"/>.
+/// </summary>
+public static class ServiceDefaults
+{
+    /// <summary>The health-check tag of checks that say the process is alive (as opposed to ready).</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>Adds Serilog (console; compact JSON when <c>Logging:Json</c> is true), health checks and problem details.</summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration)
+                .Enrich.FromLogContext()
+                .Enrich.WithProperty("Service", serviceName)
+                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning);
+            if (builder.Configuration.GetValue("Logging:Json", false))
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+            else
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+            }
+        });
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c>, logs every request, and turns
+    /// unhandled errors and bare status codes (404, 405) into problem details.
+    /// </summary>
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSerilogRequestLogging(options =>
+        {
+            // Health and metrics are polled every second by probes and Prometheus; they would drown the log.
+            options.GetLevel = (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+                : IsProbe(context.Request.Path) ? Serilog.Events.LogEventLevel.Verbose
+                : Serilog.Events.LogEventLevel.Information;
+        });
+        app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
+        app.MapHealthChecks("/health/ready");
+        app.MapMetrics("/metrics");
+        return app;
+    }
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/health", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal);
+}

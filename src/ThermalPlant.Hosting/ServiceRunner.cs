@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Options;
+using Serilog;
+
+namespace ThermalPlant.Hosting;
+
+/// <summary>Runs a host and turns a failed start into one clear log line and a non-zero exit code.</summary>
+public static class ServiceRunner
+{
+    /// <summary>Runs <paramref name="app"/> until shutdown; returns 0, or 1 when the start failed (e.g. invalid options, naming the keys).</summary>
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException ex)
+        {
+            using var log = new LoggerConfiguration().WriteTo.Console().CreateLogger();
+            foreach (var failure in ex.Failures)
+            {
+                log.Fatal("Invalid configuration: {Failure}. The service does not start; fix the setting and start again", failure);
+            }
+            return 1;
+        }
+    }
+}

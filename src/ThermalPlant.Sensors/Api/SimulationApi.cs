@@ -1,0 +1,32 @@
+using ThermalPlant.Sensors.Simulation;
+
+namespace ThermalPlant.Sensors.Api;
+
+/// <summary>Fault injection into the simulated plant; mapped only in simulated mode, never reachable through the DMZ.</summary>
+internal static class SimulationApi
+{
+    public static IEndpointRouteBuilder MapSimulationApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/simulation/faults").WithTags("Simulation");
+        group.MapGet("", (PlantModel plant) => TypedResults.Ok(plant.Faults()));
+        group.MapPost("", (FaultSpec spec, PlantModel plant) =>
+        {
+            var errors = spec.Validate().ToArray();
+            if (errors.Length > 0)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["fault"] = errors }, title: "Invalid fault");
+            }
+            var fault = plant.Inject(spec);
+            return TypedResults.Created($"/simulation/faults/{fault.Id}", fault);
+        });
+        group.MapDelete("/{id:int}", (int id, PlantModel plant) => plant.Clear(id)
+            ? Results.NoContent()
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such fault", detail: $"Fault {id} is not active."));
+        group.MapDelete("", (PlantModel plant) =>
+        {
+            plant.ClearAll();
+            return Results.NoContent();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,11 @@
+namespace ThermalPlant.Sensors.Devices;
+
+/// <summary>The devices the samplers read: real ones in hardware mode, the simulated plant's otherwise.</summary>
+internal sealed class PlantDevices(IThermocouple upper, IThermocouple lower, ITachometer tachometer, IVoltmeter voltmeter, IAudioSource audio)
+{
+    public IThermocouple Upper { get; } = upper;
+    public IThermocouple Lower { get; } = lower;
+    public ITachometer Tachometer { get; } = tachometer;
+    public IVoltmeter Voltmeter { get; } = voltmeter;
+    public IAudioSource Audio { get; } = audio;
+}

@@ -1,0 +1,46 @@
+using ThermalPlant.Hosting;
+using ThermalPlant.Sensors.Simulation;
+
+namespace ThermalPlant.Sensors.Settings;
+
+/// <summary>The <c>Sensors</c> configuration section.</summary>
+public sealed class SensorsOptions : IValidatableOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string Section = "Sensors";
+
+    /// <summary>Simulated plant or real hardware.</summary>
+    public SensorsMode Mode { get; set; } = SensorsMode.Simulated;
+
+    /// <summary>Thermocouple sampling at start.</summary>
+    public TemperatureSettings Temperature { get; set; } = new();
+
+    /// <summary>Shaft speed sampling at start.</summary>
+    public RpmSettings Rpm { get; set; } = new();
+
+    /// <summary>Supply voltage sampling at start.</summary>
+    public VoltageSettings Voltage { get; set; } = new();
+
+    /// <summary>Audio analysis at start.</summary>
+    public AudioSettings Audio { get; set; } = new();
+
+    /// <summary>The simulated plant, used when <see cref="Mode"/> is <see cref="SensorsMode.Simulated"/>.</summary>
+    public SimulationOptions Simulation { get; set; } = new();
+
+    /// <summary>
+    /// When true, <c>/rpm</c> and <c>/voltage</c> answer the original build's bare JSON number unless
+    /// <c>?format=reading</c> is asked; when false (the default) they answer a reading unless <c>?format=legacy</c> is asked.
+    /// </summary>
+    public bool LegacyShapesByDefault { get; set; }
+
+    /// <inheritdoc />
+    public void Validate(string sectionPath, ICollection<string> errors)
+    {
+        if (!Enum.IsDefined(Mode)) errors.Add($"{sectionPath}:Mode must be Simulated or Hardware");
+        Temperature.Validate($"{sectionPath}:Temperature:", errors);
+        Rpm.Validate($"{sectionPath}:Rpm:", errors);
+        Voltage.Validate($"{sectionPath}:Voltage:", errors);
+        Audio.Validate($"{sectionPath}:Audio:", errors);
+        Simulation.Validate($"{sectionPath}:Simulation:", errors);
+    }
+}

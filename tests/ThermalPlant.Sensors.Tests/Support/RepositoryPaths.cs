@@ -1,0 +1,18 @@
+namespace ThermalPlant.Sensors.Tests.Support;
+
+/// <summary>Finds files of the repository (configuration under test) from the test's output folder.</summary>
+internal static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ThermalPlant.slnx"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("ThermalPlant.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
