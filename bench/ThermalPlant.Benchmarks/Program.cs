@@ -1,5 +1,16 @@
 using System.Reflection;
 using BenchmarkDotNet.Running;
+using ThermalPlant.Benchmarks.Load;
 
-// Every suite in this assembly; pick with --filter, e.g. `--filter *AudioFeatures*`.
-BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args);
+// Load drivers by name; anything else goes to BenchmarkDotNet (e.g. `--filter *AudioFeatures*`).
+return args.FirstOrDefault() switch
+{
+    "http-latency" => await HttpLatencyDriver.RunAsync(args[1..]),
+    _ => RunBenchmarks(args),
+};
+
+static int RunBenchmarks(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args);
+    return 0;
+}
