@@ -8,23 +8,20 @@ namespace ThermalPlant.Sensors.Readings;
 /// </summary>
 internal sealed class SensorCatalog(RuntimeSettings settings, int spectrumBands)
 {
-    private IReadOnlyList<SensorDescriptor>? _cached;
-    private int _cachedMfccCount = -1;
+    private Built? _built;
 
     public IReadOnlyList<SensorDescriptor> Current
     {
         get
         {
             var mfccCount = settings.Audio.MfccCount;
-            var cached = _cached;
-            if (cached is not null && Volatile.Read(ref _cachedMfccCount) == mfccCount)
+            var built = Volatile.Read(ref _built);
+            if (built is null || built.MfccCount != mfccCount)
             {
-                return cached;
+                built = new Built(mfccCount, Build(mfccCount, spectrumBands));
+                Volatile.Write(ref _built, built);
             }
-            cached = Build(mfccCount, spectrumBands);
-            _cached = cached;
-            Volatile.Write(ref _cachedMfccCount, mfccCount);
-            return cached;
+            return built.Sensors;
         }
     }
 
@@ -47,4 +44,6 @@ internal sealed class SensorCatalog(RuntimeSettings settings, int spectrumBands)
         new() { Sensor = SensorIds.Spectrum, Tag = "Audio/Spectrum", Description = "Mel spectrum of the machine sound", Unit = "dB", UneceCode = "2N", Length = spectrumBands, ElementPrefix = "Band_", RangeLow = -200, RangeHigh = 200, Route = "/audio/spectrum" },
         new() { Sensor = SensorIds.AudioLevel, Tag = "Audio/Level", Description = "Sound level (RMS) relative to full scale", Unit = "dBFS", UneceCode = "2N", RangeLow = -200, RangeHigh = 0, Route = "/audio/level" },
     ];
+
+    private sealed record Built(int MfccCount, SensorDescriptor[] Sensors);
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
+using ThermalPlant.Testing;
+
 namespace ThermalPlant.Sensors.Tests.Support;
 
 /// <summary>Debian's real nginx running the repository's DMZ configuration on loopback, in a temp dir.</summary>

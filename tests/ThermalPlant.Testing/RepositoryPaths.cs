@@ -1,7 +1,7 @@
-namespace ThermalPlant.Sensors.Tests.Support;
+namespace ThermalPlant.Testing;
 
 /// <summary>Finds files of the repository (configuration under test) from the test's output folder.</summary>
-internal static class RepositoryPaths
+public static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 

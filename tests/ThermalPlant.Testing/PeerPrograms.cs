@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ThermalPlant.Sensors.Tests.Support;
+namespace ThermalPlant.Testing;
 
 /// <summary>Locating the real peer programs tests start, and the rule for when one is missing.</summary>
-internal static class PeerPrograms
+public static class PeerPrograms
 {
     /// <summary>Under CI a missing peer fails the test; on a developer machine the test returns early.</summary>
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);

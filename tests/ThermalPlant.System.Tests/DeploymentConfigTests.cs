@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+using ThermalPlant.Testing;
+
+namespace ThermalPlant.System.Tests;
+
+/// <summary>What CI can check of the deployment without a Docker engine: compose profiles, Dockerfiles, Prometheus.</summary>
+public sealed partial class DeploymentConfigTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData("sensors_only")]
+    [InlineData("opc")]
+    [InlineData("infrastructure")]
+    [InlineData("fullstack")]
+    public async Task Every_compose_profile_is_valid(string profile)
+    {
+        var compose = PeerPrograms.Require("docker-compose", "scripts/test installs it (apt-get install docker-compose)", "/usr/bin/docker-compose");
+        if (compose is null) return;
+        var env = await WriteEnvFile();
+        foreach (var files in new[] { new[] { "docker-compose.yaml" }, ["docker-compose.yaml", "docker-compose.pi.yaml"] })
+        {
+            var args = new List<string> { "--env-file", env };
+            foreach (var file in files) args.AddRange(["-f", RepositoryPaths.Combine(file)]);
+            args.AddRange(["--profile", profile, "config", "-q"]);
+            var (exit, output) = await ManagedProcess.RunAsync(compose, args, Timeout, RepositoryPaths.Root);
+            Assert.True(exit == 0, $"docker-compose config for {profile} ({string.Join(" + ", files)}): {output}");
+        }
+    }
+
+    [Fact]
+    public async Task Compose_refuses_to_run_without_the_secrets()
+    {
+        var compose = PeerPrograms.Require("docker-compose", "scripts/test installs it (apt-get install docker-compose)", "/usr/bin/docker-compose");
+        if (compose is null) return;
+        var empty = Path.Combine(Directory.CreateTempSubdirectory("thermalplant-env-").FullName, "empty.env");
+        await File.WriteAllTextAsync(empty, "");
+        var (exit, output) = await ManagedProcess.RunAsync(compose,
+            ["--env-file", empty, "-f", RepositoryPaths.Combine("docker-compose.yaml"), "--profile", "fullstack", "config", "-q"], Timeout, RepositoryPaths.Root);
+        Assert.NotEqual(0, exit);
+        Assert.Contains("POSTGRES_PASSWORD", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_path_a_Dockerfile_copies_exists()
+    {
+        var dockerfiles = Directory.GetFiles(RepositoryPaths.Combine("src"), "Dockerfile", SearchOption.AllDirectories);
+        Assert.NotEmpty(dockerfiles);
+        foreach (var dockerfile in dockerfiles)
+        {
+            foreach (var line in File.ReadAllLines(dockerfile))
+            {
+                var match = CopyLine().Match(line);
+                if (!match.Success) continue;
+                var sources = match.Groups["args"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)[..^1];
+                foreach (var source in sources)
+                {
+                    Assert.True(File.Exists(RepositoryPaths.Combine(source)) || Directory.Exists(RepositoryPaths.Combine(source)),
+                        $"{Path.GetRelativePath(RepositoryPaths.Root, dockerfile)} copies {source}, which does not exist");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Prometheus_configuration_and_alert_rules_pass_promtool()
+    {
+        var promtool = PeerPrograms.Require("promtool", "scripts/test installs it (apt-get install prometheus)", "/usr/bin/promtool");
+        if (promtool is null) return;
+        var (configExit, configOutput) = await ManagedProcess.RunAsync(promtool, ["check", "config", RepositoryPaths.Combine("prometheus", "prometheus.yml")], Timeout);
+        Assert.True(configExit == 0, configOutput);
+        var rules = Directory.GetFiles(RepositoryPaths.Combine("prometheus", "rules"), "*.yml");
+        var (rulesExit, rulesOutput) = await ManagedProcess.RunAsync(promtool, ["check", "rules", .. rules], Timeout);
+        Assert.True(rulesExit == 0, rulesOutput);
+    }
+
+    private static async Task<string> WriteEnvFile()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("thermalplant-env-").FullName, "test.env");
+        await File.WriteAllTextAsync(path, "POSTGRES_PASSWORD=test-only\nGRAFANA_ADMIN_PASSWORD=test-only\n");
+        return path;
+    }
+
+    // COPY lines that take files from the build context (not --from=stage).
+    [GeneratedRegex(@"^COPY\s+(?!--from)(?<args>.+)$")]
+    private static partial Regex CopyLine();
+}
