@@ -25,7 +25,7 @@ internal static class SensorsServiceExtensions
         services.AddHealthChecks().AddCheck<SensorsSampledCheck>("sensors");
 
         services.AddSingleton(sp => new RuntimeSettings(sp.GetRequiredService<IOptions<SensorsOptions>>().Value));
-        services.AddSingleton(sp => new SensorCatalog(sp.GetRequiredService<RuntimeSettings>(), spectrumBands: 50));
+        services.AddSingleton(sp => new SensorCatalog(sp.GetRequiredService<RuntimeSettings>(), sp.GetRequiredService<IOptions<SensorsOptions>>().Value.AudioFeatures.SpectrumBands));
         services.AddSingleton<ReadingStore>();
         services.AddSingleton<DeviceHealthRegistry>();
         services.AddSingleton<ReadingPublisher>();
@@ -36,6 +36,7 @@ internal static class SensorsServiceExtensions
         services.AddHostedService<TemperatureSampler>();
         services.AddHostedService<RpmSampler>();
         services.AddHostedService<VoltageSampler>();
+        services.AddHostedService<AudioSampler>();
         return builder;
     }
 
@@ -64,6 +65,6 @@ internal static class SensorsServiceExtensions
             new SimulatedThermocouple(plant, upper: false),
             new SimulatedTachometer(plant),
             new SimulatedVoltmeter(plant),
-            new SimulatedAudioSource(plant, time, 44100));
+            new SimulatedAudioSource(plant, time, options.AudioFeatures.SampleRate));
     }
 }

@@ -1,4 +1,5 @@
 using ThermalPlant.Hosting;
+using ThermalPlant.Sensors.Dsp;
 using ThermalPlant.Sensors.Simulation;
 
 namespace ThermalPlant.Sensors.Settings;
@@ -24,6 +25,9 @@ public sealed class SensorsOptions : IValidatableOptions
     /// <summary>Audio analysis at start.</summary>
     public AudioSettings Audio { get; set; } = new();
 
+    /// <summary>Parameters of the spectrum and MFCC analysis (sample rate, FFT, mel bands).</summary>
+    public AudioFeatureOptions AudioFeatures { get; set; } = new();
+
     /// <summary>The simulated plant, used when <see cref="Mode"/> is <see cref="SensorsMode.Simulated"/>.</summary>
     public SimulationOptions Simulation { get; set; } = new();
 
@@ -41,6 +45,8 @@ public sealed class SensorsOptions : IValidatableOptions
         Rpm.Validate($"{sectionPath}:Rpm:", errors);
         Voltage.Validate($"{sectionPath}:Voltage:", errors);
         Audio.Validate($"{sectionPath}:Audio:", errors);
+        AudioFeatures.Validate($"{sectionPath}:AudioFeatures:", errors);
+        if (Audio.MfccCount > AudioFeatures.MfccMelBands) errors.Add($"{sectionPath}:Audio:MfccCount must not exceed {sectionPath}:AudioFeatures:MfccMelBands");
         Simulation.Validate($"{sectionPath}:Simulation:", errors);
     }
 }

@@ -1,0 +1,91 @@
+using System.Numerics;
+using ThermalPlant.Sensors.Dsp;
+
+namespace ThermalPlant.Sensors.Tests.Dsp;
+
+public sealed class DspPartsTests
+{
+    [Theory]
+    [InlineData(8)]
+    [InlineData(64)]
+    [InlineData(1024)]
+    public void Real_fft_power_matches_a_naive_dft(int n)
+    {
+        var random = new Random(n);
+        var frame = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
+        var window = Enumerable.Repeat(1.0, n).ToArray();
+        var power = new double[(n / 2) + 1];
+        new RealFft(n).PowerSpectrum(frame, window, power);
+        for (var k = 0; k <= n / 2; k++)
+        {
+            var sum = Complex.Zero;
+            for (var t = 0; t < n; t++)
+            {
+                sum += frame[t] * Complex.Exp(new Complex(0, -2 * Math.PI * k * t / n));
+            }
+            var expected = sum.Magnitude * sum.Magnitude;
+            Assert.True(Math.Abs(expected - power[k]) <= 1e-9 * Math.Max(1, expected), $"bin {k}: {expected} vs {power[k]}");
+        }
+    }
+
+    [Fact]
+    public void Mel_filters_are_triangles_peaking_at_one_between_their_edges()
+    {
+        const int bins = 4097, bands = 50, sampleRate = 44100;
+        var bank = new MelFilterBank(bins, 0, 22050, bands, sampleRate);
+        var band = new double[bands];
+        var response = new double[bands];
+        var impulse = new double[bins];
+        for (var k = 0; k < bins; k++)
+        {
+            impulse[k] = 1;
+            bank.Apply(impulse, band);
+            impulse[k] = 0;
+            for (var m = 0; m < bands; m++) response[m] = Math.Max(response[m], band[m]);
+        }
+        // Every filter reaches close to 1 at some bin (bins are 5.4 Hz apart; the narrowest filter is ~60 Hz wide).
+        Assert.All(response, peak => Assert.InRange(peak, 0.8, 1.0));
+    }
+
+    [Fact]
+    public void Ortho_dct_preserves_energy()
+    {
+        const int n = 128;
+        var dct = new DctII(n, n);
+        var random = new Random(3);
+        var input = Enumerable.Range(0, n).Select(_ => random.NextDouble()).ToArray();
+        var output = new double[n];
+        dct.Apply(input, output);
+        Assert.Equal(input.Sum(x => x * x), output.Sum(x => x * x), 9);
+        Assert.Equal(input.Sum() / Math.Sqrt(n), output[0], 9);
+    }
+
+    [Fact]
+    public void Options_validation_names_each_bad_key()
+    {
+        var errors = new List<string>();
+        new AudioFeatureOptions { FftSize = 1000, HopLength = 0, MfccMinFrequency = 30000 }.Validate("Sensors:Audio:Features:", errors);
+        Assert.Contains(errors, e => e.StartsWith("Sensors:Audio:Features:FftSize", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Sensors:Audio:Features:HopLength", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Sensors:Audio:Features:MfccMinFrequency", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Too_few_samples_are_refused()
+    {
+        var extractor = new AudioFeatureExtractor(new AudioFeatureOptions(), 50);
+        Assert.Throws<ArgumentException>(() => extractor.Compute(new float[4096], new double[50], new double[50]));
+    }
+
+    [Theory]
+    [InlineData(1.0, -3.0103)]
+    [InlineData(0.1, -23.0103)]
+    public void Sine_level_in_dbfs(double amplitude, double expected)
+    {
+        var samples = Enumerable.Range(0, 44100).Select(i => (float)(amplitude * Math.Sin(2 * Math.PI * 1000 * i / 44100.0))).ToArray();
+        Assert.Equal(expected, SoundLevel.RmsDbfs(samples), 3);
+    }
+
+    [Fact]
+    public void Silence_level_is_the_floor() => Assert.Equal(SoundLevel.FloorDbfs, SoundLevel.RmsDbfs(new float[100]));
+}
