@@ -6,6 +6,7 @@ using ThermalPlant.Benchmarks.Load;
 return args.FirstOrDefault() switch
 {
     "http-latency" => await HttpLatencyDriver.RunAsync(args[1..]),
+    "audio-realtime" => AudioRealtimeDriver.Run(args[1..]),
     _ => RunBenchmarks(args),
 };
 

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace ThermalPlant.Sensors.Dsp;
 
 /// <summary>
@@ -90,8 +94,20 @@ public sealed class AudioFeatureExtractor
     /// <summary>Converts mel energies to dB, clamps at the chunk's maximum minus TopDb, and averages over frames.</summary>
     private void ToDecibelsAveraged(Span<double> values, int frames, Span<double> mean)
     {
-        var max = double.NegativeInfinity;
-        for (var i = 0; i < values.Length; i++)
+        // 10 log10(x) as (10 / ln 10) ln(x), four values at a time.
+        var scale = Vector256.Create(10.0 / Math.Log(10.0));
+        var amplitudeFloor = Vector256.Create(AmplitudeFloor);
+        var maxes = Vector256.Create(double.NegativeInfinity);
+        ref var v = ref MemoryMarshal.GetReference(values);
+        var i = 0;
+        for (; i + 4 <= values.Length; i += 4)
+        {
+            var db = scale * Vector256.Log(Vector256.Max(Vector256.LoadUnsafe(ref v, (nuint)i), amplitudeFloor));
+            db.StoreUnsafe(ref v, (nuint)i);
+            maxes = Vector256.Max(maxes, db);
+        }
+        var max = Math.Max(Math.Max(maxes[0], maxes[1]), Math.Max(maxes[2], maxes[3]));
+        for (; i < values.Length; i++)
         {
             var db = 10.0 * Math.Log10(Math.Max(values[i], AmplitudeFloor));
             values[i] = db;
@@ -127,14 +143,23 @@ public sealed class AudioFeatureExtractor
     {
         var pad = _options.FftSize / 2;
         var length = samples.Length;
-        for (var i = 0; i < pad; i++)
+        for (var r = 0; r < pad; r++)
         {
-            _padded[i] = samples[pad - i];
-            _padded[pad + length + i] = samples[length - 2 - i];
+            _padded[r] = samples[pad - r];
+            _padded[pad + length + r] = samples[length - 2 - r];
         }
-        for (var i = 0; i < length; i++)
+        ref var source = ref MemoryMarshal.GetReference(samples);
+        ref var target = ref _padded[pad];
+        var i = 0;
+        for (; i + 8 <= length; i += 8)
         {
-            _padded[pad + i] = samples[i];
+            var eight = Vector256.LoadUnsafe(ref source, (nuint)i);
+            Vector256.WidenLower(eight).StoreUnsafe(ref target, (nuint)i);
+            Vector256.WidenUpper(eight).StoreUnsafe(ref target, (nuint)(i + 4));
+        }
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref target, i) = Unsafe.Add(ref source, i);
         }
     }
 }

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace ThermalPlant.Sensors.Dsp;
 
 /// <summary>
@@ -11,6 +15,7 @@ internal sealed class MelFilterBank
     private readonly int[] _offset;
     private readonly int[] _length;
     private readonly double[] _weights;
+    private readonly int _maxBin;
 
     public MelFilterBank(int frequencyBins, double minHz, double maxHz, int bands, int sampleRate)
     {
@@ -54,6 +59,10 @@ internal sealed class MelFilterBank
             }
         }
         _weights = [.. weights];
+        for (var m = 0; m < bands; m++)
+        {
+            _maxBin = Math.Max(_maxBin, _start[m] + _length[m]);
+        }
     }
 
     public int Bands { get; }
@@ -61,16 +70,33 @@ internal sealed class MelFilterBank
     /// <summary>Mel band energies of one power spectrum frame.</summary>
     public void Apply(ReadOnlySpan<double> power, Span<double> bands)
     {
+        if (power.Length < _maxBin || bands.Length < Bands) throw new ArgumentException("power or bands too short for this bank.");
+        ref var weights = ref MemoryMarshal.GetArrayDataReference(_weights);
+        ref var powerBase = ref MemoryMarshal.GetReference(power);
         for (var m = 0; m < Bands; m++)
         {
-            var w = _weights.AsSpan(_offset[m], _length[m]);
-            var p = power.Slice(_start[m], _length[m]);
-            double sum = 0;
-            for (var i = 0; i < w.Length; i++)
-            {
-                sum += w[i] * p[i];
-            }
-            bands[m] = sum;
+            bands[m] = Dot(ref Unsafe.Add(ref weights, _offset[m]), ref Unsafe.Add(ref powerBase, _start[m]), _length[m]);
         }
+    }
+
+    // Low bands span a handful of bins: they are summed directly, without setting up vectors.
+    private static double Dot(ref double a, ref double b, int length)
+    {
+        var i = 0;
+        double total = 0;
+        if (length >= 8)
+        {
+            var sum = Vector256<double>.Zero;
+            for (; i + 4 <= length; i += 4)
+            {
+                sum += Vector256.LoadUnsafe(ref a, (nuint)i) * Vector256.LoadUnsafe(ref b, (nuint)i);
+            }
+            total = Vector256.Sum(sum);
+        }
+        for (; i < length; i++)
+        {
+            total += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+        }
+        return total;
     }
 }

@@ -1,5 +1,8 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ThermalPlant.Sensors.Dsp;
 
@@ -7,11 +10,12 @@ namespace ThermalPlant.Sensors.Dsp;
 /// Power spectrum of a real frame of length N (a power of two) through one complex FFT of length N/2:
 /// even samples go to the real part, odd to the imaginary part, and the two half spectra are separated
 /// afterwards. Radix-2 decimation in time over split real/imaginary arrays, twiddles precomputed per stage
-/// and contiguous so the butterflies run on SIMD vectors. Not thread-safe: one instance per analysis loop.
+/// and contiguous so the butterflies run on 256-bit vectors, two stages per pass over memory. Not thread-safe: one instance per analysis loop.
 /// </summary>
 internal sealed class RealFft
 {
     private readonly int _n;
+    private readonly bool _vectorLoad;
     private readonly int _half;
     private readonly int[] _bitReversed;
     private readonly double[] _stageCos;
@@ -21,10 +25,14 @@ internal sealed class RealFft
     private readonly double[] _re;
     private readonly double[] _im;
 
-    public RealFft(int n)
+    /// <param name="n">Frame length, a power of two >= 32.</param>
+    /// <param name="vectorLoad">Use the AVX2 load pass where the CPU has it; tests turn it off to cover the portable pass.</param>
+    public RealFft(int n, bool vectorLoad = true)
     {
-        if (n < 4 || !BitOperations.IsPow2(n)) throw new ArgumentOutOfRangeException(nameof(n), n, "FFT length must be a power of two >= 4.");
+        // The vector passes work on four doubles at a time, so the half-length FFT needs at least 16 points.
+        if (n < 32 || !BitOperations.IsPow2(n)) throw new ArgumentOutOfRangeException(nameof(n), n, "FFT length must be a power of two >= 32.");
         _n = n;
+        _vectorLoad = vectorLoad && Avx2.IsSupported;
         _half = n / 2;
         _re = new double[_half];
         _im = new double[_half];
@@ -70,94 +78,227 @@ internal sealed class RealFft
         }
         var re = _re;
         var im = _im;
-        var reversed = _bitReversed;
-        for (var i = 0; i < _half; i++)
+        if (_vectorLoad)
         {
-            var target = reversed[i];
-            re[target] = frame[2 * i] * window[2 * i];
-            im[target] = frame[(2 * i) + 1] * window[(2 * i) + 1];
+            LoadFirstStagesVectorized(frame, window, re, im);
+        }
+        else
+        {
+            LoadFirstStages(frame, window, re, im);
         }
         Transform(re, im);
 
         // Separate the spectra of the even and odd samples, recombine: X[k] = E[k] + W^k O[k].
         power[0] = Square(re[0] + im[0]);
         power[_half] = Square(re[0] - im[0]);
-        for (var k = 1; k < _half; k++)
+        Split(re, im, power);
+    }
+
+    /// <summary>
+    /// X[k] = E[k] + W^k O[k] for 0 &lt; k &lt; N/2, with E and O recovered from Z[k] and conj(Z[N/2-k]);
+    /// four bins per step, the mirrored bins loaded as a vector and reversed.
+    /// </summary>
+    private void Split(double[] re, double[] im, Span<double> power)
+    {
+        var m = _half;
+        ref var reBase = ref MemoryMarshal.GetArrayDataReference(re);
+        ref var imBase = ref MemoryMarshal.GetArrayDataReference(im);
+        ref var cosBase = ref MemoryMarshal.GetArrayDataReference(_splitCos);
+        ref var sinBase = ref MemoryMarshal.GetArrayDataReference(_splitSin);
+        ref var powerBase = ref MemoryMarshal.GetReference(power);
+        var half = Vector256.Create(0.5);
+        var k = 1;
+        for (; k + 4 <= m; k += 4)
+        {
+            var zr = Vector256.LoadUnsafe(ref reBase, (nuint)k);
+            var zi = Vector256.LoadUnsafe(ref imBase, (nuint)k);
+            // Bins m-k-3 .. m-k, reversed so lane j holds bin m-(k+j).
+            var cr = Vector256.Shuffle(Vector256.LoadUnsafe(ref reBase, (nuint)(m - k - 3)), Vector256.Create(3L, 2, 1, 0));
+            var ci = -Vector256.Shuffle(Vector256.LoadUnsafe(ref imBase, (nuint)(m - k - 3)), Vector256.Create(3L, 2, 1, 0));
+            var er = half * (zr + cr);
+            var ei = half * (zi + ci);
+            var or = half * (zi - ci);
+            var oi = half * (cr - zr);
+            var wr = Vector256.LoadUnsafe(ref cosBase, (nuint)k);
+            var wi = Vector256.LoadUnsafe(ref sinBase, (nuint)k);
+            var xr = er + ((wr * or) - (wi * oi));
+            var xi = ei + ((wr * oi) + (wi * or));
+            ((xr * xr) + (xi * xi)).StoreUnsafe(ref powerBase, (nuint)k);
+        }
+        for (; k < m; k++)
         {
             var zr = re[k];
             var zi = im[k];
-            var cr = re[_half - k];
-            var ci = -im[_half - k];
-            var er = 0.5 * (zr + cr);
-            var ei = 0.5 * (zi + ci);
-            // O = (Z - conj(Z[M-k])) / 2i
+            var cr = re[m - k];
+            var ci = -im[m - k];
             var or = 0.5 * (zi - ci);
-            var oi = -0.5 * (zr - cr);
-            var wr = _splitCos[k];
-            var wi = _splitSin[k];
-            var xr = er + ((wr * or) - (wi * oi));
-            var xi = ei + ((wr * oi) + (wi * or));
+            var oi = 0.5 * (cr - zr);
+            var xr = (0.5 * (zr + cr)) + ((_splitCos[k] * or) - (_splitSin[k] * oi));
+            var xi = (0.5 * (zi + ci)) + ((_splitCos[k] * oi) + (_splitSin[k] * or));
             power[k] = (xr * xr) + (xi * xi);
         }
+    }
+
+    /// <summary>
+    /// Packs even samples as real and odd as imaginary parts (windowed), in bit-reversed order, and runs the
+    /// first two stages (spans 1 and 2, twiddles 1 and -i) on the way: output group 4g holds the inputs
+    /// rev(4g) + {0, M/2, M/4, 3M/4}, so one pass does what a permutation and a stage pass did.
+    /// </summary>
+    private void LoadFirstStages(ReadOnlySpan<double> frame, ReadOnlySpan<double> window, double[] re, double[] im)
+    {
+        var m = _half;
+        var quarter = m / 4;
+        ref var f = ref MemoryMarshal.GetReference(frame);
+        ref var w = ref MemoryMarshal.GetReference(window);
+        ref var reversed = ref MemoryMarshal.GetArrayDataReference(_bitReversed);
+        ref var reBase = ref MemoryMarshal.GetArrayDataReference(re);
+        ref var imBase = ref MemoryMarshal.GetArrayDataReference(im);
+        for (var k = 0; k < m; k += 4)
+        {
+            var b = Unsafe.Add(ref reversed, k);
+            var i0 = 2 * b;
+            var i1 = 2 * (b + (2 * quarter));
+            var i2 = 2 * (b + quarter);
+            var i3 = 2 * (b + (3 * quarter));
+            var x0r = Unsafe.Add(ref f, i0) * Unsafe.Add(ref w, i0); var x0i = Unsafe.Add(ref f, i0 + 1) * Unsafe.Add(ref w, i0 + 1);
+            var x1r = Unsafe.Add(ref f, i1) * Unsafe.Add(ref w, i1); var x1i = Unsafe.Add(ref f, i1 + 1) * Unsafe.Add(ref w, i1 + 1);
+            var x2r = Unsafe.Add(ref f, i2) * Unsafe.Add(ref w, i2); var x2i = Unsafe.Add(ref f, i2 + 1) * Unsafe.Add(ref w, i2 + 1);
+            var x3r = Unsafe.Add(ref f, i3) * Unsafe.Add(ref w, i3); var x3i = Unsafe.Add(ref f, i3 + 1) * Unsafe.Add(ref w, i3 + 1);
+            var u0r = x0r + x1r; var u0i = x0i + x1i;
+            var u1r = x0r - x1r; var u1i = x0i - x1i;
+            var u2r = x2r + x3r; var u2i = x2i + x3i;
+            var u3r = x2r - x3r; var u3i = x2i - x3i;
+            Unsafe.Add(ref reBase, k) = u0r + u2r; Unsafe.Add(ref imBase, k) = u0i + u2i;
+            Unsafe.Add(ref reBase, k + 2) = u0r - u2r; Unsafe.Add(ref imBase, k + 2) = u0i - u2i;
+            // (-i) * u3 = (u3i, -u3r)
+            Unsafe.Add(ref reBase, k + 1) = u1r + u3i; Unsafe.Add(ref imBase, k + 1) = u1i - u3r;
+            Unsafe.Add(ref reBase, k + 3) = u1r - u3i; Unsafe.Add(ref imBase, k + 3) = u1i + u3r;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="LoadFirstStages"/> on 256-bit vectors. Lanes are four consecutive source positions b..b+3, so
+    /// every input is one contiguous load (windowed, then split into even and odd samples); their output
+    /// groups rev(b)..rev(b+3) are scattered, so the 4x4 block is transposed and stored row by row.
+    /// </summary>
+    private void LoadFirstStagesVectorized(ReadOnlySpan<double> frame, ReadOnlySpan<double> window, double[] re, double[] im)
+    {
+        var quarter = _half / 4;
+        ref var f = ref MemoryMarshal.GetReference(frame);
+        ref var w = ref MemoryMarshal.GetReference(window);
+        ref var reversed = ref MemoryMarshal.GetArrayDataReference(_bitReversed);
+        ref var reBase = ref MemoryMarshal.GetArrayDataReference(re);
+        ref var imBase = ref MemoryMarshal.GetArrayDataReference(im);
+        for (var b = 0; b < quarter; b += 4)
+        {
+            var (x0r, x0i) = LoadComplex(ref f, ref w, b);
+            var (x1r, x1i) = LoadComplex(ref f, ref w, b + (2 * quarter));
+            var (x2r, x2i) = LoadComplex(ref f, ref w, b + quarter);
+            var (x3r, x3i) = LoadComplex(ref f, ref w, b + (3 * quarter));
+            var u0r = x0r + x1r; var u0i = x0i + x1i;
+            var u1r = x0r - x1r; var u1i = x0i - x1i;
+            var u2r = x2r + x3r; var u2i = x2i + x3i;
+            var u3r = x2r - x3r; var u3i = x2i - x3i;
+            var k0 = Unsafe.Add(ref reversed, b);
+            var k1 = Unsafe.Add(ref reversed, b + 1);
+            var k2 = Unsafe.Add(ref reversed, b + 2);
+            var k3 = Unsafe.Add(ref reversed, b + 3);
+            StoreTransposed(ref reBase, k0, k1, k2, k3, u0r + u2r, u1r + u3i, u0r - u2r, u1r - u3i);
+            StoreTransposed(ref imBase, k0, k1, k2, k3, u0i + u2i, u1i - u3r, u0i - u2i, u1i + u3r);
+        }
+    }
+
+    /// <summary>Windowed complex samples z[i..i+3] = x[2i..] + i x[2i+1..]: two loads, split into real and imaginary lanes.</summary>
+    private static (Vector256<double> Re, Vector256<double> Im) LoadComplex(ref double frame, ref double window, int i)
+    {
+        var a = Vector256.LoadUnsafe(ref frame, (nuint)(2 * i)) * Vector256.LoadUnsafe(ref window, (nuint)(2 * i));
+        var b = Vector256.LoadUnsafe(ref frame, (nuint)((2 * i) + 4)) * Vector256.LoadUnsafe(ref window, (nuint)((2 * i) + 4));
+        // a = (s0 s1 s2 s3), b = (s4 s5 s6 s7): evens (s0 s2 s4 s6), odds (s1 s3 s5 s7).
+        return (Avx2.Permute4x64(Avx.UnpackLow(a, b), 0b11_01_10_00), Avx2.Permute4x64(Avx.UnpackHigh(a, b), 0b11_01_10_00));
+    }
+
+    /// <summary>Lane l of <paramref name="y0"/>..<paramref name="y3"/> holds the outputs at kl..kl+3: a 4x4 transpose, then a store per row.</summary>
+    private static void StoreTransposed(ref double target, int k0, int k1, int k2, int k3, Vector256<double> y0, Vector256<double> y1, Vector256<double> y2, Vector256<double> y3)
+    {
+        var t0 = Avx.UnpackLow(y0, y1);
+        var t1 = Avx.UnpackHigh(y0, y1);
+        var t2 = Avx.UnpackLow(y2, y3);
+        var t3 = Avx.UnpackHigh(y2, y3);
+        Avx.Permute2x128(t0, t2, 0x20).StoreUnsafe(ref target, (nuint)k0);
+        Avx.Permute2x128(t1, t3, 0x20).StoreUnsafe(ref target, (nuint)k1);
+        Avx.Permute2x128(t0, t2, 0x31).StoreUnsafe(ref target, (nuint)k2);
+        Avx.Permute2x128(t1, t3, 0x31).StoreUnsafe(ref target, (nuint)k3);
     }
 
     private void Transform(double[] re, double[] im)
     {
         var n = _half;
-        // Span 1: butterflies without multiplications.
-        for (var k = 0; k < n; k += 2)
+        ref var reBase = ref MemoryMarshal.GetArrayDataReference(re);
+        ref var imBase = ref MemoryMarshal.GetArrayDataReference(im);
+        ref var cosBase = ref MemoryMarshal.GetArrayDataReference(_stageCos);
+        ref var sinBase = ref MemoryMarshal.GetArrayDataReference(_stageSin);
+
+        // Then two radix-2 stages per pass (spans h and 2h), over vectors of j: half the passes over memory.
+        var h = 4;
+        for (; 4 * h <= n; h *= 4)
         {
-            var ar = re[k];
-            var ai = im[k];
-            var br = re[k + 1];
-            var bi = im[k + 1];
-            re[k] = ar + br;
-            im[k] = ai + bi;
-            re[k + 1] = ar - br;
-            im[k + 1] = ai - bi;
+            Radix4Pass(ref reBase, ref imBase, ref cosBase, ref sinBase, n, h);
         }
-        var width = Vector<double>.Count;
-        for (var h = 2; h < n; h <<= 1)
+
+        // An odd number of stages leaves one radix-2 stage of span h.
+        if (h < n)
         {
-            var wcos = _stageCos.AsSpan(h - 1, h);
-            var wsin = _stageSin.AsSpan(h - 1, h);
-            if (h >= width)
+            for (var j = 0; j < h; j += 4)
             {
-                var vcos = MemoryMarshal.Cast<double, Vector<double>>(wcos);
-                for (var block = 0; block < n; block += 2 * h)
-                {
-                    var aRe = MemoryMarshal.Cast<double, Vector<double>>(re.AsSpan(block, h));
-                    var aIm = MemoryMarshal.Cast<double, Vector<double>>(im.AsSpan(block, h));
-                    var bRe = MemoryMarshal.Cast<double, Vector<double>>(re.AsSpan(block + h, h));
-                    var bIm = MemoryMarshal.Cast<double, Vector<double>>(im.AsSpan(block + h, h));
-                    var vsin = MemoryMarshal.Cast<double, Vector<double>>(wsin);
-                    for (var j = 0; j < aRe.Length; j++)
-                    {
-                        var tr = (bRe[j] * vcos[j]) - (bIm[j] * vsin[j]);
-                        var ti = (bRe[j] * vsin[j]) + (bIm[j] * vcos[j]);
-                        bRe[j] = aRe[j] - tr;
-                        bIm[j] = aIm[j] - ti;
-                        aRe[j] += tr;
-                        aIm[j] += ti;
-                    }
-                }
+                var a = (nuint)j;
+                var b = a + (nuint)h;
+                var wr = Vector256.LoadUnsafe(ref cosBase, (nuint)(h - 1 + j));
+                var wi = Vector256.LoadUnsafe(ref sinBase, (nuint)(h - 1 + j));
+                var br = Vector256.LoadUnsafe(ref reBase, b); var bi = Vector256.LoadUnsafe(ref imBase, b);
+                var ar = Vector256.LoadUnsafe(ref reBase, a); var ai = Vector256.LoadUnsafe(ref imBase, a);
+                var tr = (br * wr) - (bi * wi);
+                var ti = (br * wi) + (bi * wr);
+                (ar + tr).StoreUnsafe(ref reBase, a); (ai + ti).StoreUnsafe(ref imBase, a);
+                (ar - tr).StoreUnsafe(ref reBase, b); (ai - ti).StoreUnsafe(ref imBase, b);
             }
-            else
+        }
+    }
+
+    private static void Radix4Pass(ref double reBase, ref double imBase, ref double cosBase, ref double sinBase, int n, int h)
+    {
+        for (var block = 0; block < n; block += 4 * h)
+        {
+            for (var j = 0; j < h; j += 4)
             {
-                for (var block = 0; block < n; block += 2 * h)
-                {
-                    for (var j = 0; j < h; j++)
-                    {
-                        var a = block + j;
-                        var b = a + h;
-                        var tr = (re[b] * wcos[j]) - (im[b] * wsin[j]);
-                        var ti = (re[b] * wsin[j]) + (im[b] * wcos[j]);
-                        re[b] = re[a] - tr;
-                        im[b] = im[a] - ti;
-                        re[a] += tr;
-                        im[a] += ti;
-                    }
-                }
+                var i0 = (nuint)(block + j);
+                var i1 = i0 + (nuint)h;
+                var i2 = i1 + (nuint)h;
+                var i3 = i2 + (nuint)h;
+                var t1r = Vector256.LoadUnsafe(ref cosBase, (nuint)(h - 1 + j));
+                var t1i = Vector256.LoadUnsafe(ref sinBase, (nuint)(h - 1 + j));
+                var t2r = Vector256.LoadUnsafe(ref cosBase, (nuint)((2 * h) - 1 + j));
+                var t2i = Vector256.LoadUnsafe(ref sinBase, (nuint)((2 * h) - 1 + j));
+
+                var x0r = Vector256.LoadUnsafe(ref reBase, i0); var x0i = Vector256.LoadUnsafe(ref imBase, i0);
+                var x1r = Vector256.LoadUnsafe(ref reBase, i1); var x1i = Vector256.LoadUnsafe(ref imBase, i1);
+                var x2r = Vector256.LoadUnsafe(ref reBase, i2); var x2i = Vector256.LoadUnsafe(ref imBase, i2);
+                var x3r = Vector256.LoadUnsafe(ref reBase, i3); var x3i = Vector256.LoadUnsafe(ref imBase, i3);
+
+                // Span h: (x0, x1) and (x2, x3) with twiddle t1.
+                var p1r = (x1r * t1r) - (x1i * t1i); var p1i = (x1r * t1i) + (x1i * t1r);
+                var p3r = (x3r * t1r) - (x3i * t1i); var p3i = (x3r * t1i) + (x3i * t1r);
+                var u0r = x0r + p1r; var u0i = x0i + p1i;
+                var u1r = x0r - p1r; var u1i = x0i - p1i;
+                var u2r = x2r + p3r; var u2i = x2i + p3i;
+                var u3r = x2r - p3r; var u3i = x2i - p3i;
+
+                // Span 2h: (u0, u2) with t2, (u1, u3) with t2 * (-i).
+                var q2r = (u2r * t2r) - (u2i * t2i); var q2i = (u2r * t2i) + (u2i * t2r);
+                var q3r = (u3r * t2r) - (u3i * t2i); var q3i = (u3r * t2i) + (u3i * t2r);
+                (u0r + q2r).StoreUnsafe(ref reBase, i0); (u0i + q2i).StoreUnsafe(ref imBase, i0);
+                (u0r - q2r).StoreUnsafe(ref reBase, i2); (u0i - q2i).StoreUnsafe(ref imBase, i2);
+                (u1r + q3i).StoreUnsafe(ref reBase, i1); (u1i - q3r).StoreUnsafe(ref imBase, i1);
+                (u1r - q3i).StoreUnsafe(ref reBase, i3); (u1i + q3r).StoreUnsafe(ref imBase, i3);
             }
         }
     }

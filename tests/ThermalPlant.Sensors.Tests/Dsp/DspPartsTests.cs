@@ -6,22 +6,26 @@ namespace ThermalPlant.Sensors.Tests.Dsp;
 public sealed class DspPartsTests
 {
     [Theory]
-    [InlineData(8)]
-    [InlineData(64)]
-    [InlineData(1024)]
-    public void Real_fft_power_matches_a_naive_dft(int n)
+    [InlineData(32, true)]
+    [InlineData(64, true)]
+    [InlineData(128, true)]
+    [InlineData(1024, true)]
+    [InlineData(32, false)]
+    [InlineData(128, false)]
+    [InlineData(1024, false)]
+    public void Real_fft_power_matches_a_naive_dft(int n, bool vectorLoad)
     {
         var random = new Random(n);
         var frame = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
-        var window = Enumerable.Repeat(1.0, n).ToArray();
+        var window = Enumerable.Range(0, n).Select(i => 0.5 + (0.5 * Math.Sin(i))).ToArray();
         var power = new double[(n / 2) + 1];
-        new RealFft(n).PowerSpectrum(frame, window, power);
+        new RealFft(n, vectorLoad).PowerSpectrum(frame, window, power);
         for (var k = 0; k <= n / 2; k++)
         {
             var sum = Complex.Zero;
             for (var t = 0; t < n; t++)
             {
-                sum += frame[t] * Complex.Exp(new Complex(0, -2 * Math.PI * k * t / n));
+                sum += frame[t] * window[t] * Complex.Exp(new Complex(0, -2 * Math.PI * k * t / n));
             }
             var expected = sum.Magnitude * sum.Magnitude;
             Assert.True(Math.Abs(expected - power[k]) <= 1e-9 * Math.Max(1, expected), $"bin {k}: {expected} vs {power[k]}");
