@@ -59,6 +59,10 @@ internal static class SensorsServiceExtensions
     {
         var options = services.GetRequiredService<IOptions<SensorsOptions>>().Value;
         var time = services.GetRequiredService<TimeProvider>();
+        if (options.Mode == SensorsMode.Hardware)
+        {
+            return HardwareDevices.Open(options.Hardware, options.AudioFeatures.SampleRate, time);
+        }
         var plant = services.GetRequiredService<PlantModel>();
         return new PlantDevices(
             new SimulatedThermocouple(plant, upper: true),

@@ -1,4 +1,5 @@
 using ThermalPlant.Hosting;
+using ThermalPlant.Sensors.Devices;
 using ThermalPlant.Sensors.Dsp;
 using ThermalPlant.Sensors.Simulation;
 
@@ -28,6 +29,9 @@ public sealed class SensorsOptions : IValidatableOptions
     /// <summary>Parameters of the spectrum and MFCC analysis (sample rate, FFT, mel bands).</summary>
     public AudioFeatureOptions AudioFeatures { get; set; } = new();
 
+    /// <summary>The Raspberry Pi's devices, used when <see cref="Mode"/> is <see cref="SensorsMode.Hardware"/>.</summary>
+    public HardwareSettings Hardware { get; set; } = new();
+
     /// <summary>The simulated plant, used when <see cref="Mode"/> is <see cref="SensorsMode.Simulated"/>.</summary>
     public SimulationOptions Simulation { get; set; } = new();
 
@@ -48,5 +52,6 @@ public sealed class SensorsOptions : IValidatableOptions
         AudioFeatures.Validate($"{sectionPath}:AudioFeatures:", errors);
         if (Audio.MfccCount > AudioFeatures.MfccMelBands) errors.Add($"{sectionPath}:Audio:MfccCount must not exceed {sectionPath}:AudioFeatures:MfccMelBands");
         Simulation.Validate($"{sectionPath}:Simulation:", errors);
+        if (Mode == SensorsMode.Hardware) Hardware.Validate($"{sectionPath}:Hardware:", errors);
     }
 }

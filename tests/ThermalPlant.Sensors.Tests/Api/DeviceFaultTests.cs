@@ -104,6 +104,20 @@ public sealed class DeviceFaultTests
         Assert.Contains(error.Failures, f => f.StartsWith("Sensors:Rpm:MeasurementWindow", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Invalid_hardware_configuration_stops_the_start_naming_the_key()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => SensorsServer.StartAsync(new Dictionary<string, string>
+        {
+            ["Sensors:Mode"] = "Hardware",
+            ["Sensors:Hardware:Audio:Source"] = "WavFile",
+            ["Sensors:Hardware:Audio:WavPath"] = "/nonexistent/recording.wav",
+            ["Sensors:Hardware:Voltage:DividerRatio"] = "-1",
+        }));
+        Assert.Contains(error.Failures, f => f.StartsWith("Sensors:Hardware:Audio:WavPath", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Sensors:Hardware:Voltage:DividerRatio", StringComparison.Ordinal));
+    }
+
     private static Task<SensorsServer> StartWith(IThermocouple upper, Dictionary<string, string>? extra = null)
     {
         var settings = new Dictionary<string, string>(FastTemperature);
