@@ -1,0 +1,27 @@
+namespace ThermalPlant.Modbus.Maps;
+
+/// <summary>A device's named values (bindable from configuration).</summary>
+public sealed class RegisterMap
+{
+    /// <summary>Added to every definition's address (devices that number from an offset).</summary>
+    public int BaseAddress { get; set; }
+
+    /// <summary>The values.</summary>
+    public IList<RegisterDefinition> Registers { get; set; } = [];
+
+    /// <summary>The problems with this map, each naming the key under <paramref name="prefix"/>; empty when valid.</summary>
+    public IReadOnlyList<string> Validate(string prefix = "")
+    {
+        var errors = new List<string>();
+        if (BaseAddress is < 0 or > 65535) errors.Add($"{prefix}BaseAddress must be between 0 and 65535");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Registers.Count; i++)
+        {
+            var definition = Registers[i];
+            definition.Validate($"{prefix}Registers:{i}:", errors);
+            if (BaseAddress + definition.Address + definition.Width > 65536) errors.Add($"{prefix}Registers:{i}:Address plus BaseAddress lies beyond 65535");
+            if (!names.Add(definition.Name)) errors.Add($"{prefix}Registers:{i}:Name '{definition.Name}' is used twice");
+        }
+        return errors;
+    }
+}
