@@ -1,0 +1,379 @@
+using System.Buffers.Binary;
+using TextEncoding = System.Text.Encoding;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Encoding;
+
+/// <summary>
+/// Reads the OPC UA binary encoding (Part 6, 5.2) from a span. Every length or count is checked against the
+/// limits and against the bytes that remain before anything is allocated: a short or malformed input is
+/// BadDecodingError, an oversized one BadEncodingLimitsExceeded, both as <see cref="OpcUaException"/>.
+/// </summary>
+public ref struct BinaryDecoder
+{
+    private static readonly DateTime Epoch = new(1601, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    private readonly ReadOnlySpan<byte> _data;
+    private readonly EncodingLimits _limits;
+    private int _position;
+    private int _depth;
+
+    /// <summary>Decodes <paramref name="data"/> within <paramref name="limits"/>.</summary>
+    public BinaryDecoder(ReadOnlySpan<byte> data, EncodingLimits? limits = null)
+    {
+        _data = data;
+        _limits = limits ?? EncodingLimits.Default;
+    }
+
+    /// <summary>Bytes read so far.</summary>
+    public readonly int Position => _position;
+
+    /// <summary>Bytes left.</summary>
+    public readonly int Remaining => _data.Length - _position;
+
+    /// <summary>Reads a Boolean (any non-zero byte is true).</summary>
+    public bool ReadBoolean() => Take(1)[0] != 0;
+
+    /// <summary>Reads an SByte.</summary>
+    public sbyte ReadSByte() => (sbyte)Take(1)[0];
+
+    /// <summary>Reads a Byte.</summary>
+    public byte ReadByte() => Take(1)[0];
+
+    /// <summary>Reads an Int16.</summary>
+    public short ReadInt16() => BinaryPrimitives.ReadInt16LittleEndian(Take(2));
+
+    /// <summary>Reads a UInt16.</summary>
+    public ushort ReadUInt16() => BinaryPrimitives.ReadUInt16LittleEndian(Take(2));
+
+    /// <summary>Reads an Int32.</summary>
+    public int ReadInt32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+    /// <summary>Reads a UInt32.</summary>
+    public uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+
+    /// <summary>Reads an Int64.</summary>
+    public long ReadInt64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+    /// <summary>Reads a UInt64.</summary>
+    public ulong ReadUInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+
+    /// <summary>Reads a Float.</summary>
+    public float ReadFloat() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
+
+    /// <summary>Reads a Double.</summary>
+    public double ReadDouble() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+
+    /// <summary>Reads a String: Int32 byte length (-1 for null), then UTF-8.</summary>
+    public string? ReadString()
+    {
+        var length = ReadLength(_limits.MaxStringLength, "String");
+        return length < 0 ? null : TextEncoding.UTF8.GetString(Take(length));
+    }
+
+    /// <summary>Reads a DateTime: 100 ns ticks since 1601-01-01 UTC; out-of-range values clamp to Min/MaxValue (Part 6, 5.2.2.5).</summary>
+    public DateTime ReadDateTime()
+    {
+        var ticks = ReadInt64();
+        if (ticks <= 0) return DateTime.MinValue;
+        return ticks >= DateTime.MaxValue.Ticks - Epoch.Ticks ? DateTime.MaxValue : new DateTime(Epoch.Ticks + ticks, DateTimeKind.Utc);
+    }
+
+    /// <summary>Reads a Guid (Data1..Data3 little-endian, Data4 as bytes, the layout .NET uses).</summary>
+    public Guid ReadGuid() => new(Take(16));
+
+    /// <summary>Reads a ByteString: Int32 length (-1 for null), then the bytes.</summary>
+    public byte[]? ReadByteString()
+    {
+        var length = ReadLength(_limits.MaxByteStringLength, "ByteString");
+        return length < 0 ? null : Take(length).ToArray();
+    }
+
+    /// <summary>Reads a StatusCode.</summary>
+    public StatusCode ReadStatusCode() => new(ReadUInt32());
+
+    /// <summary>Reads a NodeId in any of its six encodings (Part 6, 5.2.2.9).</summary>
+    public NodeId ReadNodeId() => ReadNodeIdBody(ReadByte());
+
+    /// <summary>Reads an ExpandedNodeId: a NodeId whose encoding byte may flag a namespace URI (0x80) and a server index (0x40).</summary>
+    public ExpandedNodeId ReadExpandedNodeId()
+    {
+        var encoding = ReadByte();
+        var nodeId = ReadNodeIdBody((byte)(encoding & 0x3F));
+        var uri = (encoding & 0x80) != 0 ? ReadString() : null;
+        var server = (encoding & 0x40) != 0 ? ReadUInt32() : 0;
+        return new ExpandedNodeId(nodeId, uri, server);
+    }
+
+    /// <summary>Reads a QualifiedName.</summary>
+    public QualifiedName ReadQualifiedName() => new(ReadUInt16(), ReadString());
+
+    /// <summary>Reads a LocalizedText: mask 0x01 locale, 0x02 text.</summary>
+    public LocalizedText ReadLocalizedText()
+    {
+        var mask = ReadByte();
+        var locale = (mask & 0x01) != 0 ? ReadString() : null;
+        var text = (mask & 0x02) != 0 ? ReadString() : null;
+        return new LocalizedText(locale, text);
+    }
+
+    /// <summary>Reads an ExtensionObject, keeping its body encoded.</summary>
+    public ExtensionObject ReadExtensionObject()
+    {
+        var typeId = ReadNodeId();
+        var encoding = ReadByte();
+        return encoding switch
+        {
+            0 => new ExtensionObject(typeId, ExtensionObjectEncoding.None, ReadOnlyMemory<byte>.Empty),
+            1 => new ExtensionObject(typeId, ExtensionObjectEncoding.Binary, ReadByteString() ?? []),
+            2 => new ExtensionObject(typeId, ExtensionObjectEncoding.Xml, ReadByteString() ?? []),
+            _ => throw Invalid($"ExtensionObject encoding byte {encoding}"),
+        };
+    }
+
+    /// <summary>Reads a DataValue (mask: 0x01 value, 0x02 status, 0x04 source timestamp, 0x08 server timestamp, 0x10/0x20 picoseconds).</summary>
+    public DataValue ReadDataValue()
+    {
+        Enter();
+        var mask = ReadByte();
+        var value = new DataValue
+        {
+            Value = (mask & 0x01) != 0 ? ReadVariant() : null,
+            Status = (mask & 0x02) != 0 ? ReadStatusCode() : StatusCode.Good,
+            SourceTimestamp = (mask & 0x04) != 0 ? ReadDateTime() : null,
+            SourcePicoseconds = (mask & 0x10) != 0 ? ReadUInt16() : (ushort)0,
+            ServerTimestamp = (mask & 0x08) != 0 ? ReadDateTime() : null,
+            ServerPicoseconds = (mask & 0x20) != 0 ? ReadUInt16() : (ushort)0,
+        };
+        _depth--;
+        return value;
+    }
+
+    /// <summary>Reads a DiagnosticInfo, bounded in depth.</summary>
+    public DiagnosticInfo ReadDiagnosticInfo()
+    {
+        Enter();
+        var mask = ReadByte();
+        var info = new DiagnosticInfo
+        {
+            SymbolicId = (mask & 0x01) != 0 ? ReadInt32() : null,
+            NamespaceUri = (mask & 0x02) != 0 ? ReadInt32() : null,
+            Locale = (mask & 0x08) != 0 ? ReadInt32() : null,
+            LocalizedText = (mask & 0x04) != 0 ? ReadInt32() : null,
+            AdditionalInfo = (mask & 0x10) != 0 ? ReadString() : null,
+            InnerStatusCode = (mask & 0x20) != 0 ? ReadStatusCode() : null,
+            InnerDiagnosticInfo = (mask & 0x40) != 0 ? ReadDiagnosticInfo() : null,
+        };
+        _depth--;
+        return info;
+    }
+
+    /// <summary>Reads a Variant: a scalar, an array, or a matrix whose dimensions must multiply to its length.</summary>
+    public Variant ReadVariant()
+    {
+        Enter();
+        var encoding = ReadByte();
+        var type = (BuiltInType)(encoding & 0x3F);
+        if (type > BuiltInType.DiagnosticInfo) throw Invalid($"Variant type id {(byte)type}");
+        Variant result;
+        if ((encoding & 0x80) == 0)
+        {
+            result = type == BuiltInType.Null ? Variant.Null : new Variant(type, ReadScalar(type));
+        }
+        else
+        {
+            var length = ReadLength(_limits.MaxArrayLength, "array");
+            var array = length < 0 ? null : ReadArray(type, length);
+            int[]? dimensions = null;
+            if ((encoding & 0x40) != 0)
+            {
+                var count = ReadLength(_limits.MaxArrayLength, "array dimensions");
+                dimensions = new int[Math.Max(count, 0)];
+                long product = 1;
+                for (var i = 0; i < dimensions.Length; i++)
+                {
+                    dimensions[i] = ReadInt32();
+                    if (dimensions[i] < 0) throw Invalid("negative matrix dimension");
+                    product *= dimensions[i];
+                    if (product > _limits.MaxArrayLength) throw Limit("matrix larger than MaxArrayLength");
+                }
+                if (product != Math.Max(length, 0)) throw Invalid($"matrix dimensions multiply to {product}, the array holds {length}");
+            }
+            result = new Variant(type, array, dimensions);
+        }
+        _depth--;
+        return result;
+    }
+
+    private object? ReadScalar(BuiltInType type) => type switch
+    {
+        BuiltInType.Boolean => ReadBoolean(),
+        BuiltInType.SByte => ReadSByte(),
+        BuiltInType.Byte => ReadByte(),
+        BuiltInType.Int16 => ReadInt16(),
+        BuiltInType.UInt16 => ReadUInt16(),
+        BuiltInType.Int32 => ReadInt32(),
+        BuiltInType.UInt32 => ReadUInt32(),
+        BuiltInType.Int64 => ReadInt64(),
+        BuiltInType.UInt64 => ReadUInt64(),
+        BuiltInType.Float => ReadFloat(),
+        BuiltInType.Double => ReadDouble(),
+        BuiltInType.String or BuiltInType.XmlElement => ReadString(),
+        BuiltInType.DateTime => ReadDateTime(),
+        BuiltInType.Guid => ReadGuid(),
+        BuiltInType.ByteString => ReadByteString(),
+        BuiltInType.NodeId => ReadNodeId(),
+        BuiltInType.ExpandedNodeId => ReadExpandedNodeId(),
+        BuiltInType.StatusCode => ReadStatusCode(),
+        BuiltInType.QualifiedName => ReadQualifiedName(),
+        BuiltInType.LocalizedText => ReadLocalizedText(),
+        BuiltInType.ExtensionObject => ReadExtensionObject(),
+        BuiltInType.DataValue => ReadDataValue(),
+        BuiltInType.Variant => ReadVariant(),
+        BuiltInType.DiagnosticInfo => ReadDiagnosticInfo(),
+        _ => null,
+    };
+
+    private Array ReadArray(BuiltInType type, int length)
+    {
+        // Every element takes at least one byte: a count beyond the remaining bytes cannot be honest.
+        if (length > Remaining) throw Invalid($"array of {length} elements in {Remaining} bytes");
+        switch (type)
+        {
+            case BuiltInType.Double:
+            {
+                var values = new double[CheckFixed(length, 8)];
+                for (var i = 0; i < values.Length; i++) values[i] = ReadDouble();
+                return values;
+            }
+            case BuiltInType.Float:
+            {
+                var values = new float[CheckFixed(length, 4)];
+                for (var i = 0; i < values.Length; i++) values[i] = ReadFloat();
+                return values;
+            }
+            case BuiltInType.Int32:
+            {
+                var values = new int[CheckFixed(length, 4)];
+                for (var i = 0; i < values.Length; i++) values[i] = ReadInt32();
+                return values;
+            }
+            case BuiltInType.UInt32:
+            {
+                var values = new uint[CheckFixed(length, 4)];
+                for (var i = 0; i < values.Length; i++) values[i] = ReadUInt32();
+                return values;
+            }
+            case BuiltInType.Byte:
+                return Take(length).ToArray();
+            case BuiltInType.Boolean:
+            {
+                var values = new bool[length];
+                for (var i = 0; i < values.Length; i++) values[i] = ReadBoolean();
+                return values;
+            }
+            default:
+            {
+                var values = Array.CreateInstance(ElementType(type), length);
+                for (var i = 0; i < length; i++) values.SetValue(ReadScalar(type), i);
+                return values;
+            }
+        }
+    }
+
+    private readonly int CheckFixed(int length, int size) =>
+        (long)length * size <= Remaining ? length : throw Invalid($"array of {length} x {size} bytes in {Remaining} bytes");
+
+    private static Type ElementType(BuiltInType type) => type switch
+    {
+        BuiltInType.SByte => typeof(sbyte),
+        BuiltInType.Int16 => typeof(short),
+        BuiltInType.UInt16 => typeof(ushort),
+        BuiltInType.Int64 => typeof(long),
+        BuiltInType.UInt64 => typeof(ulong),
+        BuiltInType.String or BuiltInType.XmlElement => typeof(string),
+        BuiltInType.DateTime => typeof(DateTime),
+        BuiltInType.Guid => typeof(Guid),
+        BuiltInType.ByteString => typeof(byte[]),
+        BuiltInType.NodeId => typeof(NodeId),
+        BuiltInType.ExpandedNodeId => typeof(ExpandedNodeId),
+        BuiltInType.StatusCode => typeof(StatusCode),
+        BuiltInType.QualifiedName => typeof(QualifiedName),
+        BuiltInType.LocalizedText => typeof(LocalizedText),
+        BuiltInType.ExtensionObject => typeof(ExtensionObject),
+        BuiltInType.DataValue => typeof(DataValue),
+        BuiltInType.Variant => typeof(Variant),
+        BuiltInType.DiagnosticInfo => typeof(DiagnosticInfo),
+        _ => typeof(object),
+    };
+
+    private NodeId ReadNodeIdBody(byte encoding) => encoding switch
+    {
+        0x00 => NodeId.Of(ReadByte()),
+        0x01 => ReadFourByte(),
+        0x02 => ReadNumeric(),
+        0x03 => ReadStringNodeId(),
+        0x04 => ReadGuidNodeId(),
+        0x05 => ReadOpaqueNodeId(),
+        _ => throw Invalid($"NodeId encoding byte 0x{encoding:X2}"),
+    };
+
+    private NodeId ReadFourByte()
+    {
+        var ns = ReadByte();
+        return NodeId.Of(ReadUInt16(), ns);
+    }
+
+    private NodeId ReadNumeric()
+    {
+        var ns = ReadUInt16();
+        return NodeId.Of(ReadUInt32(), ns);
+    }
+
+    private NodeId ReadStringNodeId()
+    {
+        var ns = ReadUInt16();
+        return NodeId.Of(ReadString() ?? "", ns);
+    }
+
+    private NodeId ReadGuidNodeId()
+    {
+        var ns = ReadUInt16();
+        return NodeId.Of(ReadGuid(), ns);
+    }
+
+    private NodeId ReadOpaqueNodeId()
+    {
+        var ns = ReadUInt16();
+        var length = ReadLength(_limits.MaxByteStringLength, "ByteString");
+        return NodeId.Of(length < 0 ? [] : Take(length), ns);
+    }
+
+    /// <summary>An Int32 length: -1 means null, other negatives are malformed, beyond the limit or the data is refused.</summary>
+    private int ReadLength(int limit, string what)
+    {
+        var length = ReadInt32();
+        if (length < -1) throw Invalid($"{what} length {length}");
+        if (length > limit) throw Limit($"{what} of {length} exceeds the limit of {limit}");
+        if (length > Remaining) throw Invalid($"{what} of {length} bytes with {Remaining} left");
+        return length;
+    }
+
+    private ReadOnlySpan<byte> Take(int count)
+    {
+        if (count > Remaining) throw Invalid($"needed {count} bytes at offset {_position}, {Remaining} left");
+        var slice = _data.Slice(_position, count);
+        _position += count;
+        return slice;
+    }
+
+    private void Enter()
+    {
+        if (++_depth > _limits.MaxNestingDepth) throw Limit($"nesting deeper than {_limits.MaxNestingDepth}");
+    }
+
+    private static OpcUaException Invalid(string message) => new(StatusCodes.BadDecodingError, message);
+
+    private static OpcUaException Limit(string message) => new(StatusCodes.BadEncodingLimitsExceeded, message);
+}
