@@ -4,7 +4,7 @@ using System.Text;
 
 namespace ThermalPlant.OpcUa.Generator;
 
-/// <summary>Turns the specification's CSV files into C#: node ids by node class, status codes with names, attribute ids.</summary>
+/// <summary>Turns the specification's files into C#: node ids by node class, status codes with names, attribute ids, and the structures of the type dictionary.</summary>
 internal sealed class SchemaGenerator(string schemaDirectory)
 {
     private const string Header = """
@@ -36,6 +36,11 @@ internal sealed class SchemaGenerator(string schemaDirectory)
             yield return ($"{className}.g.cs", NodeIdClass(className, nodeClass, nodes.Where(n => n.NodeClass == nodeClass)));
         }
         yield return ("StatusCodes.g.cs", StatusCodes(ReadCsv("StatusCode.csv")));
+        var objectIds = nodes.Where(n => n.NodeClass == "Object").ToDictionary(n => n.Name, n => n.Id, StringComparer.Ordinal);
+        foreach (var file in new TypeDictionaryGenerator(Path.Combine(schemaDirectory, "Opc.Ua.Types.bsd"), objectIds, Header).Generate())
+        {
+            yield return file;
+        }
         yield return ("AttributeId.g.cs", AttributeIds(ReadCsv("AttributeIds.csv")));
     }
 

@@ -90,6 +90,12 @@ public ref struct BinaryDecoder
         return length < 0 ? null : Take(length).ToArray();
     }
 
+    /// <summary>
+    /// Reads an array's Int32 count: -1 for null; checked against MaxArrayLength and against the bytes left
+    /// (every element takes at least one byte), so a hostile count allocates nothing.
+    /// </summary>
+    public int ReadArrayLength() => ReadLength(_limits.MaxArrayLength, "array");
+
     /// <summary>Reads a StatusCode.</summary>
     public StatusCode ReadStatusCode() => new(ReadUInt32());
 

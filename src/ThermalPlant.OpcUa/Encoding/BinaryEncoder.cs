@@ -102,6 +102,26 @@ public sealed class BinaryEncoder : IDisposable
         value.CopyTo(Grow(value.Length));
     }
 
+    /// <summary>Writes a ByteString; null as length -1.</summary>
+    public void WriteByteStringOrNull(byte[]? value) => WriteByteString(value, value is null);
+
+    /// <summary>Writes an array as its Int32 count (-1 for null) and its elements.</summary>
+    public void WriteArray<T>(T[]? values, Action<BinaryEncoder, T> writeElement)
+    {
+        ArgumentNullException.ThrowIfNull(writeElement);
+        if (values is null)
+        {
+            WriteInt32(-1);
+            return;
+        }
+        if (values.Length > _limits.MaxArrayLength) throw new OpcUaException(StatusCodes.BadEncodingLimitsExceeded, $"array of {values.Length} exceeds the limit");
+        WriteInt32(values.Length);
+        foreach (var value in values)
+        {
+            writeElement(this, value);
+        }
+    }
+
     /// <summary>Writes a StatusCode.</summary>
     public void WriteStatusCode(StatusCode value) => WriteUInt32(value.Code);
 
