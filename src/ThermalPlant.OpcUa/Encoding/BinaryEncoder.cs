@@ -102,6 +102,9 @@ public sealed class BinaryEncoder : IDisposable
         value.CopyTo(Grow(value.Length));
     }
 
+    /// <summary>Writes bytes as they are, without a length (headers assembled elsewhere).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Grow(bytes.Length));
+
     /// <summary>Writes a ByteString; null as length -1.</summary>
     public void WriteByteStringOrNull(byte[]? value) => WriteByteString(value, value is null);
 
