@@ -99,6 +99,7 @@ internal sealed class TypeDictionaryGenerator(string bsdPath, IReadOnlyDictionar
     {
         var text = new StringBuilder(header);
         text.AppendLine("using ThermalPlant.OpcUa.Encoding;");
+        text.AppendLine("using ThermalPlant.OpcUa.Messages;");
         text.AppendLine("using ThermalPlant.OpcUa.Types;");
         text.AppendLine();
         text.AppendLine("namespace ThermalPlant.OpcUa.Generated;");
@@ -112,7 +113,10 @@ internal sealed class TypeDictionaryGenerator(string bsdPath, IReadOnlyDictionar
 
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"/// <summary>{Doc(s, $"The {name} structure.")}</summary>");
-            text.AppendLine(CultureInfo.InvariantCulture, $"public sealed partial class {name} : IEncodeable");
+            var role = members.Any(m => m.Name == "RequestHeader" && m.Type == "RequestHeader") ? ", IServiceRequest"
+                : members.Any(m => m.Name == "ResponseHeader" && m.Type == "ResponseHeader") ? ", IServiceResponse"
+                : "";
+            text.AppendLine(CultureInfo.InvariantCulture, $"public sealed partial class {name} : IEncodeable{role}");
             text.AppendLine("{");
             text.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>");
             text.AppendLine(CultureInfo.InvariantCulture, $"    public const uint BinaryEncodingId = {encodingId};");

@@ -5,6 +5,7 @@
 // </auto-generated>
 #nullable enable
 using ThermalPlant.OpcUa.Encoding;
+using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Generated;
@@ -4239,7 +4240,7 @@ public sealed partial class ResponseHeader : IEncodeable
 }
 
 /// <summary>The ServiceFault structure.</summary>
-public sealed partial class ServiceFault : IEncodeable
+public sealed partial class ServiceFault : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 397;
@@ -4350,7 +4351,7 @@ public sealed partial class SessionlessInvokeResponseType : IEncodeable
 }
 
 /// <summary>The FindServersRequest structure.</summary>
-public sealed partial class FindServersRequest : IEncodeable
+public sealed partial class FindServersRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 422;
@@ -4392,7 +4393,7 @@ public sealed partial class FindServersRequest : IEncodeable
 }
 
 /// <summary>The FindServersResponse structure.</summary>
-public sealed partial class FindServersResponse : IEncodeable
+public sealed partial class FindServersResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 425;
@@ -4466,7 +4467,7 @@ public sealed partial class ServerOnNetwork : IEncodeable
 }
 
 /// <summary>The FindServersOnNetworkRequest structure.</summary>
-public sealed partial class FindServersOnNetworkRequest : IEncodeable
+public sealed partial class FindServersOnNetworkRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 12208;
@@ -4508,7 +4509,7 @@ public sealed partial class FindServersOnNetworkRequest : IEncodeable
 }
 
 /// <summary>The FindServersOnNetworkResponse structure.</summary>
-public sealed partial class FindServersOnNetworkResponse : IEncodeable
+public sealed partial class FindServersOnNetworkResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 12209;
@@ -4654,7 +4655,7 @@ public sealed partial class EndpointDescription : IEncodeable
 }
 
 /// <summary>The GetEndpointsRequest structure.</summary>
-public sealed partial class GetEndpointsRequest : IEncodeable
+public sealed partial class GetEndpointsRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 428;
@@ -4696,7 +4697,7 @@ public sealed partial class GetEndpointsRequest : IEncodeable
 }
 
 /// <summary>The GetEndpointsResponse structure.</summary>
-public sealed partial class GetEndpointsResponse : IEncodeable
+public sealed partial class GetEndpointsResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 431;
@@ -4790,7 +4791,7 @@ public sealed partial class RegisteredServer : IEncodeable
 }
 
 /// <summary>The RegisterServerRequest structure.</summary>
-public sealed partial class RegisterServerRequest : IEncodeable
+public sealed partial class RegisterServerRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 437;
@@ -4822,7 +4823,7 @@ public sealed partial class RegisterServerRequest : IEncodeable
 }
 
 /// <summary>The RegisterServerResponse structure.</summary>
-public sealed partial class RegisterServerResponse : IEncodeable
+public sealed partial class RegisterServerResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 440;
@@ -4903,7 +4904,7 @@ public sealed partial class MdnsDiscoveryConfiguration : IEncodeable
 }
 
 /// <summary>The RegisterServer2Request structure.</summary>
-public sealed partial class RegisterServer2Request : IEncodeable
+public sealed partial class RegisterServer2Request : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 12211;
@@ -4940,7 +4941,7 @@ public sealed partial class RegisterServer2Request : IEncodeable
 }
 
 /// <summary>The RegisterServer2Response structure.</summary>
-public sealed partial class RegisterServer2Response : IEncodeable
+public sealed partial class RegisterServer2Response : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 12212;
@@ -5019,7 +5020,7 @@ public sealed partial class ChannelSecurityToken : IEncodeable
 }
 
 /// <summary>The OpenSecureChannelRequest structure.</summary>
-public sealed partial class OpenSecureChannelRequest : IEncodeable
+public sealed partial class OpenSecureChannelRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 446;
@@ -5071,7 +5072,7 @@ public sealed partial class OpenSecureChannelRequest : IEncodeable
 }
 
 /// <summary>The OpenSecureChannelResponse structure.</summary>
-public sealed partial class OpenSecureChannelResponse : IEncodeable
+public sealed partial class OpenSecureChannelResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 449;
@@ -5113,7 +5114,7 @@ public sealed partial class OpenSecureChannelResponse : IEncodeable
 }
 
 /// <summary>The CloseSecureChannelRequest structure.</summary>
-public sealed partial class CloseSecureChannelRequest : IEncodeable
+public sealed partial class CloseSecureChannelRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 452;
@@ -5140,7 +5141,7 @@ public sealed partial class CloseSecureChannelRequest : IEncodeable
 }
 
 /// <summary>The CloseSecureChannelResponse structure.</summary>
-public sealed partial class CloseSecureChannelResponse : IEncodeable
+public sealed partial class CloseSecureChannelResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 455;
@@ -5231,7 +5232,7 @@ public sealed partial class SignatureData : IEncodeable
 }
 
 /// <summary>The CreateSessionRequest structure.</summary>
-public sealed partial class CreateSessionRequest : IEncodeable
+public sealed partial class CreateSessionRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 461;
@@ -5298,7 +5299,7 @@ public sealed partial class CreateSessionRequest : IEncodeable
 }
 
 /// <summary>The CreateSessionResponse structure.</summary>
-public sealed partial class CreateSessionResponse : IEncodeable
+public sealed partial class CreateSessionResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 464;
@@ -5535,7 +5536,7 @@ public sealed partial class IssuedIdentityToken : IEncodeable
 }
 
 /// <summary>The ActivateSessionRequest structure.</summary>
-public sealed partial class ActivateSessionRequest : IEncodeable
+public sealed partial class ActivateSessionRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 467;
@@ -5587,7 +5588,7 @@ public sealed partial class ActivateSessionRequest : IEncodeable
 }
 
 /// <summary>The ActivateSessionResponse structure.</summary>
-public sealed partial class ActivateSessionResponse : IEncodeable
+public sealed partial class ActivateSessionResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 470;
@@ -5629,7 +5630,7 @@ public sealed partial class ActivateSessionResponse : IEncodeable
 }
 
 /// <summary>The CloseSessionRequest structure.</summary>
-public sealed partial class CloseSessionRequest : IEncodeable
+public sealed partial class CloseSessionRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 473;
@@ -5661,7 +5662,7 @@ public sealed partial class CloseSessionRequest : IEncodeable
 }
 
 /// <summary>The CloseSessionResponse structure.</summary>
-public sealed partial class CloseSessionResponse : IEncodeable
+public sealed partial class CloseSessionResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 476;
@@ -5688,7 +5689,7 @@ public sealed partial class CloseSessionResponse : IEncodeable
 }
 
 /// <summary>The CancelRequest structure.</summary>
-public sealed partial class CancelRequest : IEncodeable
+public sealed partial class CancelRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 479;
@@ -5720,7 +5721,7 @@ public sealed partial class CancelRequest : IEncodeable
 }
 
 /// <summary>The CancelResponse structure.</summary>
-public sealed partial class CancelResponse : IEncodeable
+public sealed partial class CancelResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 482;
@@ -6463,7 +6464,7 @@ public sealed partial class AddNodesResult : IEncodeable
 }
 
 /// <summary>The AddNodesRequest structure.</summary>
-public sealed partial class AddNodesRequest : IEncodeable
+public sealed partial class AddNodesRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 488;
@@ -6495,7 +6496,7 @@ public sealed partial class AddNodesRequest : IEncodeable
 }
 
 /// <summary>The AddNodesResponse structure.</summary>
-public sealed partial class AddNodesResponse : IEncodeable
+public sealed partial class AddNodesResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 491;
@@ -6584,7 +6585,7 @@ public sealed partial class AddReferencesItem : IEncodeable
 }
 
 /// <summary>The AddReferencesRequest structure.</summary>
-public sealed partial class AddReferencesRequest : IEncodeable
+public sealed partial class AddReferencesRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 494;
@@ -6616,7 +6617,7 @@ public sealed partial class AddReferencesRequest : IEncodeable
 }
 
 /// <summary>The AddReferencesResponse structure.</summary>
-public sealed partial class AddReferencesResponse : IEncodeable
+public sealed partial class AddReferencesResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 497;
@@ -6685,7 +6686,7 @@ public sealed partial class DeleteNodesItem : IEncodeable
 }
 
 /// <summary>The DeleteNodesRequest structure.</summary>
-public sealed partial class DeleteNodesRequest : IEncodeable
+public sealed partial class DeleteNodesRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 500;
@@ -6717,7 +6718,7 @@ public sealed partial class DeleteNodesRequest : IEncodeable
 }
 
 /// <summary>The DeleteNodesResponse structure.</summary>
-public sealed partial class DeleteNodesResponse : IEncodeable
+public sealed partial class DeleteNodesResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 503;
@@ -6801,7 +6802,7 @@ public sealed partial class DeleteReferencesItem : IEncodeable
 }
 
 /// <summary>The DeleteReferencesRequest structure.</summary>
-public sealed partial class DeleteReferencesRequest : IEncodeable
+public sealed partial class DeleteReferencesRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 506;
@@ -6833,7 +6834,7 @@ public sealed partial class DeleteReferencesRequest : IEncodeable
 }
 
 /// <summary>The DeleteReferencesResponse structure.</summary>
-public sealed partial class DeleteReferencesResponse : IEncodeable
+public sealed partial class DeleteReferencesResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 509;
@@ -7053,7 +7054,7 @@ public sealed partial class BrowseResult : IEncodeable
 }
 
 /// <summary>The BrowseRequest structure.</summary>
-public sealed partial class BrowseRequest : IEncodeable
+public sealed partial class BrowseRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 527;
@@ -7095,7 +7096,7 @@ public sealed partial class BrowseRequest : IEncodeable
 }
 
 /// <summary>The BrowseResponse structure.</summary>
-public sealed partial class BrowseResponse : IEncodeable
+public sealed partial class BrowseResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 530;
@@ -7132,7 +7133,7 @@ public sealed partial class BrowseResponse : IEncodeable
 }
 
 /// <summary>The BrowseNextRequest structure.</summary>
-public sealed partial class BrowseNextRequest : IEncodeable
+public sealed partial class BrowseNextRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 533;
@@ -7169,7 +7170,7 @@ public sealed partial class BrowseNextRequest : IEncodeable
 }
 
 /// <summary>The BrowseNextResponse structure.</summary>
-public sealed partial class BrowseNextResponse : IEncodeable
+public sealed partial class BrowseNextResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 536;
@@ -7371,7 +7372,7 @@ public sealed partial class BrowsePathResult : IEncodeable
 }
 
 /// <summary>The TranslateBrowsePathsToNodeIdsRequest structure.</summary>
-public sealed partial class TranslateBrowsePathsToNodeIdsRequest : IEncodeable
+public sealed partial class TranslateBrowsePathsToNodeIdsRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 554;
@@ -7403,7 +7404,7 @@ public sealed partial class TranslateBrowsePathsToNodeIdsRequest : IEncodeable
 }
 
 /// <summary>The TranslateBrowsePathsToNodeIdsResponse structure.</summary>
-public sealed partial class TranslateBrowsePathsToNodeIdsResponse : IEncodeable
+public sealed partial class TranslateBrowsePathsToNodeIdsResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 557;
@@ -7440,7 +7441,7 @@ public sealed partial class TranslateBrowsePathsToNodeIdsResponse : IEncodeable
 }
 
 /// <summary>The RegisterNodesRequest structure.</summary>
-public sealed partial class RegisterNodesRequest : IEncodeable
+public sealed partial class RegisterNodesRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 560;
@@ -7472,7 +7473,7 @@ public sealed partial class RegisterNodesRequest : IEncodeable
 }
 
 /// <summary>The RegisterNodesResponse structure.</summary>
-public sealed partial class RegisterNodesResponse : IEncodeable
+public sealed partial class RegisterNodesResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 563;
@@ -7504,7 +7505,7 @@ public sealed partial class RegisterNodesResponse : IEncodeable
 }
 
 /// <summary>The UnregisterNodesRequest structure.</summary>
-public sealed partial class UnregisterNodesRequest : IEncodeable
+public sealed partial class UnregisterNodesRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 566;
@@ -7536,7 +7537,7 @@ public sealed partial class UnregisterNodesRequest : IEncodeable
 }
 
 /// <summary>The UnregisterNodesResponse structure.</summary>
-public sealed partial class UnregisterNodesResponse : IEncodeable
+public sealed partial class UnregisterNodesResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 569;
@@ -8113,7 +8114,7 @@ public sealed partial class ParsingResult : IEncodeable
 }
 
 /// <summary>The QueryFirstRequest structure.</summary>
-public sealed partial class QueryFirstRequest : IEncodeable
+public sealed partial class QueryFirstRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 615;
@@ -8165,7 +8166,7 @@ public sealed partial class QueryFirstRequest : IEncodeable
 }
 
 /// <summary>The QueryFirstResponse structure.</summary>
-public sealed partial class QueryFirstResponse : IEncodeable
+public sealed partial class QueryFirstResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 618;
@@ -8217,7 +8218,7 @@ public sealed partial class QueryFirstResponse : IEncodeable
 }
 
 /// <summary>The QueryNextRequest structure.</summary>
-public sealed partial class QueryNextRequest : IEncodeable
+public sealed partial class QueryNextRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 621;
@@ -8254,7 +8255,7 @@ public sealed partial class QueryNextRequest : IEncodeable
 }
 
 /// <summary>The QueryNextResponse structure.</summary>
-public sealed partial class QueryNextResponse : IEncodeable
+public sealed partial class QueryNextResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 624;
@@ -8333,7 +8334,7 @@ public sealed partial class ReadValueId : IEncodeable
 }
 
 /// <summary>The ReadRequest structure.</summary>
-public sealed partial class ReadRequest : IEncodeable
+public sealed partial class ReadRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 631;
@@ -8375,7 +8376,7 @@ public sealed partial class ReadRequest : IEncodeable
 }
 
 /// <summary>The ReadResponse structure.</summary>
-public sealed partial class ReadResponse : IEncodeable
+public sealed partial class ReadResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 634;
@@ -8910,7 +8911,7 @@ public sealed partial class HistoryModifiedEvent : IEncodeable
 }
 
 /// <summary>The HistoryReadRequest structure.</summary>
-public sealed partial class HistoryReadRequest : IEncodeable
+public sealed partial class HistoryReadRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 664;
@@ -8957,7 +8958,7 @@ public sealed partial class HistoryReadRequest : IEncodeable
 }
 
 /// <summary>The HistoryReadResponse structure.</summary>
-public sealed partial class HistoryReadResponse : IEncodeable
+public sealed partial class HistoryReadResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 667;
@@ -9036,7 +9037,7 @@ public sealed partial class WriteValue : IEncodeable
 }
 
 /// <summary>The WriteRequest structure.</summary>
-public sealed partial class WriteRequest : IEncodeable
+public sealed partial class WriteRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 673;
@@ -9068,7 +9069,7 @@ public sealed partial class WriteRequest : IEncodeable
 }
 
 /// <summary>The WriteResponse structure.</summary>
-public sealed partial class WriteResponse : IEncodeable
+public sealed partial class WriteResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 676;
@@ -9386,7 +9387,7 @@ public sealed partial class HistoryUpdateResult : IEncodeable
 }
 
 /// <summary>The HistoryUpdateRequest structure.</summary>
-public sealed partial class HistoryUpdateRequest : IEncodeable
+public sealed partial class HistoryUpdateRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 700;
@@ -9418,7 +9419,7 @@ public sealed partial class HistoryUpdateRequest : IEncodeable
 }
 
 /// <summary>The HistoryUpdateResponse structure.</summary>
-public sealed partial class HistoryUpdateResponse : IEncodeable
+public sealed partial class HistoryUpdateResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 703;
@@ -9534,7 +9535,7 @@ public sealed partial class CallMethodResult : IEncodeable
 }
 
 /// <summary>The CallRequest structure.</summary>
-public sealed partial class CallRequest : IEncodeable
+public sealed partial class CallRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 712;
@@ -9566,7 +9567,7 @@ public sealed partial class CallRequest : IEncodeable
 }
 
 /// <summary>The CallResponse structure.</summary>
-public sealed partial class CallResponse : IEncodeable
+public sealed partial class CallResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 715;
@@ -10010,7 +10011,7 @@ public sealed partial class MonitoredItemCreateResult : IEncodeable
 }
 
 /// <summary>The CreateMonitoredItemsRequest structure.</summary>
-public sealed partial class CreateMonitoredItemsRequest : IEncodeable
+public sealed partial class CreateMonitoredItemsRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 751;
@@ -10052,7 +10053,7 @@ public sealed partial class CreateMonitoredItemsRequest : IEncodeable
 }
 
 /// <summary>The CreateMonitoredItemsResponse structure.</summary>
-public sealed partial class CreateMonitoredItemsResponse : IEncodeable
+public sealed partial class CreateMonitoredItemsResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 754;
@@ -10163,7 +10164,7 @@ public sealed partial class MonitoredItemModifyResult : IEncodeable
 }
 
 /// <summary>The ModifyMonitoredItemsRequest structure.</summary>
-public sealed partial class ModifyMonitoredItemsRequest : IEncodeable
+public sealed partial class ModifyMonitoredItemsRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 763;
@@ -10205,7 +10206,7 @@ public sealed partial class ModifyMonitoredItemsRequest : IEncodeable
 }
 
 /// <summary>The ModifyMonitoredItemsResponse structure.</summary>
-public sealed partial class ModifyMonitoredItemsResponse : IEncodeable
+public sealed partial class ModifyMonitoredItemsResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 766;
@@ -10242,7 +10243,7 @@ public sealed partial class ModifyMonitoredItemsResponse : IEncodeable
 }
 
 /// <summary>The SetMonitoringModeRequest structure.</summary>
-public sealed partial class SetMonitoringModeRequest : IEncodeable
+public sealed partial class SetMonitoringModeRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 769;
@@ -10284,7 +10285,7 @@ public sealed partial class SetMonitoringModeRequest : IEncodeable
 }
 
 /// <summary>The SetMonitoringModeResponse structure.</summary>
-public sealed partial class SetMonitoringModeResponse : IEncodeable
+public sealed partial class SetMonitoringModeResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 772;
@@ -10321,7 +10322,7 @@ public sealed partial class SetMonitoringModeResponse : IEncodeable
 }
 
 /// <summary>The SetTriggeringRequest structure.</summary>
-public sealed partial class SetTriggeringRequest : IEncodeable
+public sealed partial class SetTriggeringRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 775;
@@ -10368,7 +10369,7 @@ public sealed partial class SetTriggeringRequest : IEncodeable
 }
 
 /// <summary>The SetTriggeringResponse structure.</summary>
-public sealed partial class SetTriggeringResponse : IEncodeable
+public sealed partial class SetTriggeringResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 778;
@@ -10415,7 +10416,7 @@ public sealed partial class SetTriggeringResponse : IEncodeable
 }
 
 /// <summary>The DeleteMonitoredItemsRequest structure.</summary>
-public sealed partial class DeleteMonitoredItemsRequest : IEncodeable
+public sealed partial class DeleteMonitoredItemsRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 781;
@@ -10452,7 +10453,7 @@ public sealed partial class DeleteMonitoredItemsRequest : IEncodeable
 }
 
 /// <summary>The DeleteMonitoredItemsResponse structure.</summary>
-public sealed partial class DeleteMonitoredItemsResponse : IEncodeable
+public sealed partial class DeleteMonitoredItemsResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 784;
@@ -10489,7 +10490,7 @@ public sealed partial class DeleteMonitoredItemsResponse : IEncodeable
 }
 
 /// <summary>The CreateSubscriptionRequest structure.</summary>
-public sealed partial class CreateSubscriptionRequest : IEncodeable
+public sealed partial class CreateSubscriptionRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 787;
@@ -10546,7 +10547,7 @@ public sealed partial class CreateSubscriptionRequest : IEncodeable
 }
 
 /// <summary>The CreateSubscriptionResponse structure.</summary>
-public sealed partial class CreateSubscriptionResponse : IEncodeable
+public sealed partial class CreateSubscriptionResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 790;
@@ -10593,7 +10594,7 @@ public sealed partial class CreateSubscriptionResponse : IEncodeable
 }
 
 /// <summary>The ModifySubscriptionRequest structure.</summary>
-public sealed partial class ModifySubscriptionRequest : IEncodeable
+public sealed partial class ModifySubscriptionRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 793;
@@ -10650,7 +10651,7 @@ public sealed partial class ModifySubscriptionRequest : IEncodeable
 }
 
 /// <summary>The ModifySubscriptionResponse structure.</summary>
-public sealed partial class ModifySubscriptionResponse : IEncodeable
+public sealed partial class ModifySubscriptionResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 796;
@@ -10692,7 +10693,7 @@ public sealed partial class ModifySubscriptionResponse : IEncodeable
 }
 
 /// <summary>The SetPublishingModeRequest structure.</summary>
-public sealed partial class SetPublishingModeRequest : IEncodeable
+public sealed partial class SetPublishingModeRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 799;
@@ -10729,7 +10730,7 @@ public sealed partial class SetPublishingModeRequest : IEncodeable
 }
 
 /// <summary>The SetPublishingModeResponse structure.</summary>
-public sealed partial class SetPublishingModeResponse : IEncodeable
+public sealed partial class SetPublishingModeResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 802;
@@ -11039,7 +11040,7 @@ public sealed partial class SubscriptionAcknowledgement : IEncodeable
 }
 
 /// <summary>The PublishRequest structure.</summary>
-public sealed partial class PublishRequest : IEncodeable
+public sealed partial class PublishRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 826;
@@ -11071,7 +11072,7 @@ public sealed partial class PublishRequest : IEncodeable
 }
 
 /// <summary>The PublishResponse structure.</summary>
-public sealed partial class PublishResponse : IEncodeable
+public sealed partial class PublishResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 829;
@@ -11128,7 +11129,7 @@ public sealed partial class PublishResponse : IEncodeable
 }
 
 /// <summary>The RepublishRequest structure.</summary>
-public sealed partial class RepublishRequest : IEncodeable
+public sealed partial class RepublishRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 832;
@@ -11165,7 +11166,7 @@ public sealed partial class RepublishRequest : IEncodeable
 }
 
 /// <summary>The RepublishResponse structure.</summary>
-public sealed partial class RepublishResponse : IEncodeable
+public sealed partial class RepublishResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 835;
@@ -11229,7 +11230,7 @@ public sealed partial class TransferResult : IEncodeable
 }
 
 /// <summary>The TransferSubscriptionsRequest structure.</summary>
-public sealed partial class TransferSubscriptionsRequest : IEncodeable
+public sealed partial class TransferSubscriptionsRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 841;
@@ -11266,7 +11267,7 @@ public sealed partial class TransferSubscriptionsRequest : IEncodeable
 }
 
 /// <summary>The TransferSubscriptionsResponse structure.</summary>
-public sealed partial class TransferSubscriptionsResponse : IEncodeable
+public sealed partial class TransferSubscriptionsResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 844;
@@ -11303,7 +11304,7 @@ public sealed partial class TransferSubscriptionsResponse : IEncodeable
 }
 
 /// <summary>The DeleteSubscriptionsRequest structure.</summary>
-public sealed partial class DeleteSubscriptionsRequest : IEncodeable
+public sealed partial class DeleteSubscriptionsRequest : IEncodeable, IServiceRequest
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 847;
@@ -11335,7 +11336,7 @@ public sealed partial class DeleteSubscriptionsRequest : IEncodeable
 }
 
 /// <summary>The DeleteSubscriptionsResponse structure.</summary>
-public sealed partial class DeleteSubscriptionsResponse : IEncodeable
+public sealed partial class DeleteSubscriptionsResponse : IEncodeable, IServiceResponse
 {
     /// <summary>The numeric id of the DefaultBinary encoding node (0 when the structure has none).</summary>
     public const uint BinaryEncodingId = 850;

@@ -1,0 +1,52 @@
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server.AddressSpace;
+
+/// <summary>A Variable node (Part 3, 5.6): its value with status and timestamps, and how it may be accessed.</summary>
+public sealed class UaVariable : UaNode
+{
+    private volatile DataValue _value = new() { Status = StatusCodes.BadWaitingForInitialData };
+
+    /// <summary>Creates a variable.</summary>
+    public UaVariable(NodeId nodeId, QualifiedName browseName, LocalizedText displayName, NodeId dataType)
+        : base(nodeId, NodeClass.Variable, browseName, displayName)
+    {
+        DataType = dataType;
+    }
+
+    /// <summary>The data type of the value.</summary>
+    public NodeId DataType { get; }
+
+    /// <summary>-1 scalar, 1 one-dimensional array, and so on (Part 3, 5.6.2).</summary>
+    public int ValueRank { get; init; } = -1;
+
+    /// <summary>Lengths of the array dimensions, when fixed.</summary>
+    public uint[]? ArrayDimensions { get; init; }
+
+    /// <summary>AccessLevel bits: 0x01 CurrentRead, 0x02 CurrentWrite, 0x04 HistoryRead.</summary>
+    public byte AccessLevel { get; init; } = 0x01;
+
+    /// <summary>Fastest rate the value changes at, in ms (0 for as fast as it changes).</summary>
+    public double MinimumSamplingInterval { get; init; }
+
+    /// <summary>Whether the server keeps the value's history.</summary>
+    public bool Historizing { get; init; }
+
+    /// <summary>Computes the value on every read instead of storing it (e.g. the server's current time).</summary>
+    public Func<DataValue>? ValueSource { get; init; }
+
+    /// <summary>The current value; replaced atomically by <see cref="SetValue"/>.</summary>
+    public DataValue Value => ValueSource?.Invoke() ?? _value;
+
+    /// <summary>Raised after the value changed (for subscriptions).</summary>
+    public event Action<UaVariable, DataValue>? ValueChanged;
+
+    /// <summary>Sets the value, status and timestamps as one.</summary>
+    public void SetValue(DataValue value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        _value = value;
+        ValueChanged?.Invoke(this, value);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Services;
+using ThermalPlant.OpcUa.Server.Sessions;
+
+namespace ThermalPlant.OpcUa.Server;
+
+/// <summary>
+/// An OPC UA server over UA TCP (opc.tcp) with SecurityPolicy None and anonymous sessions: discovery, sessions,
+/// Browse and Read over an in-memory <see cref="UaAddressSpace"/> that the host fills and updates.
+/// </summary>
+public sealed class OpcUaServer : IAsyncDisposable
+{
+    private readonly OpcUaServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _connections;
+    private readonly ServiceDispatcher _dispatcher;
+    private readonly SessionManager _sessions;
+    private Task? _acceptLoop;
+    private int _nextChannelId;
+
+    /// <summary>Creates the server and its address space; <see cref="Start"/> opens the port.</summary>
+    public OpcUaServer(OpcUaServerOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _listener = new TcpListener(options.Address, options.Port);
+        _connections = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+        AddressSpace = new UaAddressSpace(options.ApplicationUri);
+        _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, _time);
+        var discovery = new DiscoveryService(options, () => Port);
+        _dispatcher = new ServiceDispatcher(
+            discovery,
+            new SessionService(_sessions, discovery, options),
+            _sessions,
+            new AttributeService(AddressSpace, options.MaxNodesPerOperation),
+            new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints),
+            _time);
+    }
+
+    /// <summary>The nodes served.</summary>
+    public UaAddressSpace AddressSpace { get; }
+
+    /// <summary>The port listened on.</summary>
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Sessions open now.</summary>
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>Connections open now.</summary>
+    public int ConnectionCount => _options.MaxConnections - _connections.CurrentCount;
+
+    /// <summary>Opens the port and starts serving.</summary>
+    public void Start()
+    {
+        _listener.Start();
+        _acceptLoop = AcceptAsync(_stopping.Token);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _listener.Stop();
+        if (_acceptLoop is not null) await _acceptLoop;
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptAsync(CancellationToken cancellationToken)
+    {
+        var clients = new List<Task>();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var socket = await _listener.AcceptSocketAsync(cancellationToken);
+                socket.NoDelay = true;
+                if (!_connections.Wait(0, CancellationToken.None))
+                {
+                    socket.Dispose();
+                    continue;
+                }
+                clients.RemoveAll(t => t.IsCompleted);
+                clients.Add(ServeAsync(socket, cancellationToken));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+        }
+        await Task.WhenAll(clients);
+    }
+
+    private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Yield();
+            var connection = new UaTcpConnection(socket, _options, _dispatcher, () => (uint)Interlocked.Increment(ref _nextChannelId), _time);
+            await connection.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            _connections.Release();
+        }
+    }
+}

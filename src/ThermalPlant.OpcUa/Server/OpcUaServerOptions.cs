@@ -1,0 +1,57 @@
+using System.Net;
+using ThermalPlant.OpcUa.SecureChannel;
+using ThermalPlant.OpcUa.Transport;
+
+namespace ThermalPlant.OpcUa.Server;
+
+/// <summary>What an OPC UA server offers and how much it accepts.</summary>
+public sealed record OpcUaServerOptions
+{
+    /// <summary>Address listened on.</summary>
+    public IPAddress Address { get; init; } = IPAddress.Any;
+
+    /// <summary>TCP port; 0 picks a free one.</summary>
+    public int Port { get; init; } = 4840;
+
+    /// <summary>Path of the endpoint URL, e.g. <c>/freeopcua/server/</c> as the seed's server used.</summary>
+    public string EndpointPath { get; init; } = "/freeopcua/server/";
+
+    /// <summary>The host name put in endpoint URLs when the client's URL cannot be used.</summary>
+    public string HostName { get; init; } = Dns.GetHostName();
+
+    /// <summary>Globally unique URI of this application instance.</summary>
+    public string ApplicationUri { get; init; } = "urn:thermalplant:opcserver";
+
+    /// <summary>URI of the product.</summary>
+    public string ProductUri { get; init; } = "urn:thermalplant";
+
+    /// <summary>Human name of the application.</summary>
+    public string ApplicationName { get; init; } = "Thermal Plant OPC UA Server";
+
+    /// <summary>Limits offered to clients in Acknowledge.</summary>
+    public TransportLimits Transport { get; init; } = TransportLimits.Default;
+
+    /// <summary>Token lifetimes of secure channels.</summary>
+    public SecureChannelOptions SecureChannel { get; init; } = SecureChannelOptions.Default;
+
+    /// <summary>Connections served at once; more are refused with BadTcpServerTooBusy.</summary>
+    public int MaxConnections { get; init; } = 100;
+
+    /// <summary>Sessions at once; more are refused with BadTooManySessions.</summary>
+    public int MaxSessions { get; init; } = 100;
+
+    /// <summary>Shortest session timeout granted.</summary>
+    public TimeSpan MinSessionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest session timeout granted.</summary>
+    public TimeSpan MaxSessionTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Most nodes in one Read or Browse.</summary>
+    public int MaxNodesPerOperation { get; init; } = 10_000;
+
+    /// <summary>Browse continuation points kept per session.</summary>
+    public int MaxContinuationPoints { get; init; } = 10;
+
+    /// <summary>Time for the Hello after connecting; slow or silent peers are dropped.</summary>
+    public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

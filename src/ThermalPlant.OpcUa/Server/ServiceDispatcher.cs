@@ -1,0 +1,66 @@
+using ThermalPlant.OpcUa.Encoding;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Messages;
+using ThermalPlant.OpcUa.Server.Services;
+using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server;
+
+/// <summary>
+/// Routes each request to its service by type; services never call each other. A refused request becomes a
+/// ServiceFault carrying the status code, a failed operation a status in its result (Part 4, 7.34).
+/// </summary>
+internal sealed class ServiceDispatcher(
+    DiscoveryService discovery,
+    SessionService sessionService,
+    SessionManager sessions,
+    AttributeService attributes,
+    ViewService views,
+    TimeProvider time)
+{
+    public IServiceResponse Dispatch(IEncodeable message, uint channelId)
+    {
+        if (message is not IServiceRequest request)
+        {
+            return Fault(null, StatusCodes.BadServiceUnsupported);
+        }
+        try
+        {
+            IServiceResponse response = request switch
+            {
+                GetEndpointsRequest r => discovery.GetEndpoints(r),
+                FindServersRequest r => discovery.FindServers(r),
+                CreateSessionRequest r => sessionService.Create(r, channelId),
+                ActivateSessionRequest r => sessionService.Activate(r, channelId),
+                CloseSessionRequest r => sessionService.Close(r),
+                ReadRequest r => attributes.Read(WithSession(r, channelId, out _)),
+                BrowseRequest r => views.Browse(WithSession(r, channelId, out var session), session),
+                BrowseNextRequest r => views.BrowseNext(WithSession(r, channelId, out var session), session),
+                _ => throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not served"),
+            };
+            response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
+            return response;
+        }
+        catch (OpcUaException ex)
+        {
+            return Fault(request.RequestHeader, ex.Status);
+        }
+    }
+
+    private T WithSession<T>(T request, uint channelId, out Session session)
+        where T : IServiceRequest
+    {
+        session = sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
+        return request;
+    }
+
+    private ServiceFault Fault(RequestHeader? request, StatusCode status) => new() { ResponseHeader = Header(request, status) };
+
+    private ResponseHeader Header(RequestHeader? request, StatusCode status) => new()
+    {
+        Timestamp = time.GetUtcNow().UtcDateTime,
+        RequestHandle = request?.RequestHandle ?? 0,
+        ServiceResult = status,
+    };
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server.Services;
+
+/// <summary>The Attribute service set's Read (Part 4, 5.10.2): each operation's failure is a status in its result.</summary>
+internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead)
+{
+    public ReadResponse Read(ReadRequest request)
+    {
+        var nodes = request.NodesToRead ?? [];
+        if (nodes.Length == 0) throw new OpcUaException(StatusCodes.BadNothingToDo, "no nodes to read");
+        if (nodes.Length > maxNodesPerRead) throw new OpcUaException(StatusCodes.BadTooManyOperations, $"at most {maxNodesPerRead} nodes per Read");
+        if (request.MaxAge < 0) throw new OpcUaException(StatusCodes.BadMaxAgeInvalid, "MaxAge is negative");
+        if (request.TimestampsToReturn is < TimestampsToReturn.Source or > TimestampsToReturn.Neither) throw new OpcUaException(StatusCodes.BadTimestampsToReturnInvalid, "TimestampsToReturn is invalid");
+        var results = new DataValue[nodes.Length];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            results[i] = ReadOne(nodes[i], request.TimestampsToReturn);
+        }
+        return new ReadResponse { Results = results };
+    }
+
+    private DataValue ReadOne(ReadValueId item, TimestampsToReturn timestamps)
+    {
+        var node = space.Find(item.NodeId);
+        if (node is null) return Bad(StatusCodes.BadNodeIdUnknown);
+        if (item.DataEncoding.Name is { Length: > 0 } encoding && encoding != "Default Binary") return Bad(StatusCodes.BadDataEncodingUnsupported);
+        var variable = node as UaVariable;
+        var attribute = (AttributeId)item.AttributeId;
+        if (attribute == AttributeId.Value)
+        {
+            if (variable is null) return Bad(StatusCodes.BadAttributeIdInvalid);
+            if ((variable.AccessLevel & 0x01) == 0) return Bad(StatusCodes.BadNotReadable);
+            var value = variable.Value;
+            if (item.IndexRange is { Length: > 0 } range)
+            {
+                var sliced = Slice(value.Value, range);
+                if (sliced.Status.Code != 0) return Bad(sliced.Status.Code);
+                value = value with { Value = sliced.Value };
+            }
+            return timestamps switch
+            {
+                TimestampsToReturn.Source => value with { ServerTimestamp = null, ServerPicoseconds = 0 },
+                TimestampsToReturn.Server => value with { SourceTimestamp = null, SourcePicoseconds = 0, ServerTimestamp = value.ServerTimestamp ?? DateTime.UtcNow },
+                TimestampsToReturn.Neither => value with { SourceTimestamp = null, ServerTimestamp = null, SourcePicoseconds = 0, ServerPicoseconds = 0 },
+                _ => value with { ServerTimestamp = value.ServerTimestamp ?? DateTime.UtcNow },
+            };
+        }
+        if (item.IndexRange is { Length: > 0 }) return Bad(StatusCodes.BadIndexRangeNoData);
+        Variant? result = attribute switch
+        {
+            AttributeId.NodeId => new Variant(BuiltInType.NodeId, node.NodeId),
+            AttributeId.NodeClass => Variant.From((int)node.NodeClass),
+            AttributeId.BrowseName => new Variant(BuiltInType.QualifiedName, node.BrowseName),
+            AttributeId.DisplayName => new Variant(BuiltInType.LocalizedText, node.DisplayName),
+            AttributeId.Description => new Variant(BuiltInType.LocalizedText, node.Description),
+            AttributeId.WriteMask or AttributeId.UserWriteMask => Variant.From(0u),
+            AttributeId.IsAbstract when node.NodeClass is NodeClass.ObjectType or NodeClass.VariableType or NodeClass.ReferenceType or NodeClass.DataType => Variant.From(node.IsAbstract),
+            AttributeId.Symmetric when node.NodeClass == NodeClass.ReferenceType => Variant.From(false),
+            AttributeId.EventNotifier when node.NodeClass == NodeClass.Object => new Variant(BuiltInType.Byte, (byte)0),
+            AttributeId.DataType when variable is not null => new Variant(BuiltInType.NodeId, variable.DataType),
+            AttributeId.ValueRank when variable is not null => Variant.From(variable.ValueRank),
+            AttributeId.ArrayDimensions when variable is not null => variable.ArrayDimensions is { } dims ? new Variant(BuiltInType.UInt32, dims) : null,
+            AttributeId.AccessLevel or AttributeId.UserAccessLevel when variable is not null => new Variant(BuiltInType.Byte, variable.AccessLevel),
+            AttributeId.MinimumSamplingInterval when variable is not null => Variant.From(variable.MinimumSamplingInterval),
+            AttributeId.Historizing when variable is not null => Variant.From(variable.Historizing),
+            _ => null,
+        };
+        return result is null ? Bad(StatusCodes.BadAttributeIdInvalid) : new DataValue { Value = result };
+    }
+
+    /// <summary>A one-dimensional index range "i" or "i:j" (Part 4, 7.27) applied to an array value.</summary>
+    private static (Variant? Value, StatusCode Status) Slice(Variant? value, string range)
+    {
+        var parts = range.Split(':');
+        if (parts.Length > 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)) return (null, StatusCodes.BadIndexRangeInvalid);
+        var last = first;
+        if (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out last) || last <= first)) return (null, StatusCodes.BadIndexRangeInvalid);
+        if (value?.Value is not Array array || value.Dimensions is not null) return (null, StatusCodes.BadIndexRangeNoData);
+        if (first >= array.Length) return (null, StatusCodes.BadIndexRangeNoData);
+        last = Math.Min(last, array.Length - 1);
+        var slice = Array.CreateInstance(array.GetType().GetElementType()!, last - first + 1);
+        Array.Copy(array, first, slice, 0, slice.Length);
+        return (value with { Value = slice }, StatusCode.Good);
+    }
+
+    private static DataValue Bad(uint status) => new() { Status = status };
+}

@@ -1,0 +1,59 @@
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server.Services;
+
+/// <summary>
+/// GetEndpoints and FindServers (Part 4, 5.4): one endpoint with SecurityPolicy None and anonymous users; its
+/// URL keeps the host name the client used, so a client behind NAT or a DNS alias can reconnect.
+/// </summary>
+internal sealed class DiscoveryService(OpcUaServerOptions options, Func<int> port)
+{
+    public const string TransportProfile = "http://opcfoundation.org/UA-Profile/Transport/uatcp-uasc-uabinary";
+    public const string AnonymousPolicyId = "anonymous";
+
+    public ApplicationDescription Application(string? requestedUrl) => new()
+    {
+        ApplicationUri = options.ApplicationUri,
+        ProductUri = options.ProductUri,
+        ApplicationName = new LocalizedText("en", options.ApplicationName),
+        ApplicationType = ApplicationType.Server,
+        DiscoveryUrls = [EndpointUrl(requestedUrl)],
+    };
+
+    public GetEndpointsResponse GetEndpoints(GetEndpointsRequest request)
+    {
+        var endpoints = Endpoints(request.EndpointUrl);
+        if (request.ProfileUris is { Length: > 0 } profiles && !profiles.Contains(TransportProfile)) endpoints = [];
+        return new GetEndpointsResponse { Endpoints = endpoints };
+    }
+
+    public FindServersResponse FindServers(FindServersRequest request)
+    {
+        var matches = request.ServerUris is not { Length: > 0 } uris || uris.Contains(options.ApplicationUri);
+        return new FindServersResponse { Servers = matches ? [Application(request.EndpointUrl)] : [] };
+    }
+
+    public EndpointDescription[] Endpoints(string? requestedUrl) =>
+    [
+        new EndpointDescription
+        {
+            EndpointUrl = EndpointUrl(requestedUrl),
+            Server = Application(requestedUrl),
+            ServerCertificate = null,
+            SecurityMode = MessageSecurityMode.None,
+            SecurityPolicyUri = SecurityPolicyUris.None,
+            UserIdentityTokens = [new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous }],
+            TransportProfileUri = TransportProfile,
+            SecurityLevel = 0,
+        },
+    ];
+
+    /// <summary>opc.tcp://host:port/path with the host the client asked for, when it asked for an opc.tcp URL.</summary>
+    public string EndpointUrl(string? requestedUrl)
+    {
+        var host = Uri.TryCreate(requestedUrl, UriKind.Absolute, out var asked) && asked.Scheme == "opc.tcp" && asked.Host.Length > 0 ? asked.Host : options.HostName;
+        return new UriBuilder("opc.tcp", host, port(), options.EndpointPath).Uri.ToString();
+    }
+}

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server.Sessions;
+
+/// <summary>A client session (Part 4, 5.6): bound to the secure channel that created or last activated it.</summary>
+public sealed class Session
+{
+    internal Session(NodeId sessionId, NodeId authenticationToken, string? name, uint channelId, TimeSpan timeout, DateTimeOffset now)
+    {
+        SessionId = sessionId;
+        AuthenticationToken = authenticationToken;
+        Name = name;
+        ChannelId = channelId;
+        Timeout = timeout;
+        LastActivity = now;
+    }
+
+    /// <summary>The public session id.</summary>
+    public NodeId SessionId { get; }
+
+    /// <summary>The secret token requests carry.</summary>
+    public NodeId AuthenticationToken { get; }
+
+    /// <summary>The name the client gave.</summary>
+    public string? Name { get; }
+
+    /// <summary>The secure channel the session is bound to.</summary>
+    public uint ChannelId { get; internal set; }
+
+    /// <summary>The revised timeout.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Whether ActivateSession succeeded.</summary>
+    public bool IsActivated { get; internal set; }
+
+    /// <summary>When the session last served a request.</summary>
+    public DateTimeOffset LastActivity { get; internal set; }
+
+    /// <summary>Browse continuation points of this session, by their opaque id.</summary>
+    internal ConcurrentDictionary<string, BrowseContinuation> ContinuationPoints { get; } = new(StringComparer.Ordinal);
+}

@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server.Sessions;
+
+/// <summary>
+/// Creates, activates, finds and closes sessions; a session unused for longer than its timeout is gone
+/// (Part 4, 5.6.2). Limits the number of sessions with BadTooManySessions.
+/// </summary>
+public sealed class SessionManager(int maxSessions, TimeSpan minTimeout, TimeSpan maxTimeout, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<NodeId, Session> _byToken = new();
+
+    /// <summary>Sessions open now.</summary>
+    public int Count => _byToken.Count;
+
+    /// <summary>Creates a session bound to <paramref name="channelId"/> with the requested timeout revised into range.</summary>
+    public Session Create(string? name, uint channelId, double requestedTimeoutMs)
+    {
+        Purge();
+        if (_byToken.Count >= maxSessions) throw new OpcUaException(StatusCodes.BadTooManySessions, $"the server serves at most {maxSessions} sessions");
+        var timeout = TimeSpan.FromMilliseconds(Math.Clamp(double.IsFinite(requestedTimeoutMs) ? requestedTimeoutMs : 0, minTimeout.TotalMilliseconds, maxTimeout.TotalMilliseconds));
+        var session = new Session(NodeId.Of(Guid.NewGuid(), 1), NodeId.Of(RandomNumberGenerator.GetBytes(32), 0), name, channelId, timeout, time.GetUtcNow());
+        _byToken[session.AuthenticationToken] = session;
+        return session;
+    }
+
+    /// <summary>The session of <paramref name="token"/>, alive and not timed out, or BadSessionIdInvalid.</summary>
+    public Session Find(NodeId token)
+    {
+        if (!_byToken.TryGetValue(token, out var session)) throw new OpcUaException(StatusCodes.BadSessionIdInvalid, "no session with this authentication token");
+        var now = time.GetUtcNow();
+        if (now - session.LastActivity > session.Timeout)
+        {
+            _byToken.TryRemove(token, out _);
+            throw new OpcUaException(StatusCodes.BadSessionIdInvalid, "the session timed out");
+        }
+        return session;
+    }
+
+    /// <summary>The activated session of <paramref name="token"/> on <paramref name="channelId"/>, its activity noted.</summary>
+    public Session ForRequest(NodeId token, uint channelId)
+    {
+        var session = Find(token);
+        if (!session.IsActivated) throw new OpcUaException(StatusCodes.BadSessionNotActivated, "activate the session first");
+        if (session.ChannelId != channelId) throw new OpcUaException(StatusCodes.BadSecureChannelIdInvalid, "the session belongs to another secure channel");
+        session.LastActivity = time.GetUtcNow();
+        return session;
+    }
+
+    /// <summary>Activates (or re-activates on a new channel) the session of <paramref name="token"/>.</summary>
+    public Session Activate(NodeId token, uint channelId)
+    {
+        var session = Find(token);
+        session.ChannelId = channelId;
+        session.IsActivated = true;
+        session.LastActivity = time.GetUtcNow();
+        return session;
+    }
+
+    /// <summary>Closes the session of <paramref name="token"/>.</summary>
+    public void Close(NodeId token)
+    {
+        if (!_byToken.TryRemove(token, out _)) throw new OpcUaException(StatusCodes.BadSessionIdInvalid, "no session with this authentication token");
+    }
+
+    private void Purge()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (token, session) in _byToken)
+        {
+            if (now - session.LastActivity > session.Timeout) _byToken.TryRemove(token, out _);
+        }
+    }
+}

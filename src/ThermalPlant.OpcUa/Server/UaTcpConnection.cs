@@ -1,0 +1,203 @@
+using System.Buffers;
+using System.Net.Sockets;
+using ThermalPlant.OpcUa.Encoding;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.SecureChannel;
+using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Transport;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server;
+
+/// <summary>
+/// One client connection: Hello and Acknowledge, then OpenSecureChannel, service messages and
+/// CloseSecureChannel, each chunk checked against the negotiated limits before its body is read. A protocol
+/// violation is answered with an Error message and the connection is closed; the server goes on.
+/// </summary>
+internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options, ServiceDispatcher dispatcher, Func<uint> nextChannelId, TimeProvider time)
+{
+    private static readonly byte[] NoneSecurityHeader = EncodeNoneHeader();
+
+    private ServerSecureChannel? _channel;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(options.Transport.ReceiveBufferSize, TransportLimits.MinBufferSize));
+        try
+        {
+            var (assembler, writer) = await HelloAsync(stream, buffer, cancellationToken);
+            using (assembler)
+            {
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    var next = await ReadChunkAsync(stream, buffer, assembler.CheckHeader, cancellationToken);
+                    if (next is not { } header) return;
+                    var chunk = buffer.AsMemory(MessageHeader.Length, (int)header.Size - MessageHeader.Length);
+                    switch (header.Type)
+                    {
+                        case MessageType.OpenSecureChannel:
+                            await SendAsync(stream, Open(chunk.Span, writer), cancellationToken);
+                            break;
+                        case MessageType.Message:
+                            if (Message(chunk, header.Chunk, assembler, writer) is { } response) await SendAsync(stream, response, cancellationToken);
+                            break;
+                        case MessageType.CloseSecureChannel:
+                            CheckSymmetric(chunk.Span, out _);
+                            return;
+                        default:
+                            throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"{header.Type} after the Hello");
+                    }
+                }
+            }
+        }
+        catch (OpcUaException ex)
+        {
+            await TrySendErrorAsync(stream, ex.Status, ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or EndOfStreamException)
+        {
+            // The peer went away or the server stops: nothing to answer.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<(ChunkAssembler Assembler, ChunkWriter Writer)> HelloAsync(NetworkStream stream, byte[] buffer, CancellationToken cancellationToken)
+    {
+        using var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        helloTimeout.CancelAfter(options.HelloTimeout);
+        var header = await ReadChunkAsync(stream, buffer, h =>
+        {
+            if (h.Type != MessageType.Hello) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"expected Hello, got {h.Type}");
+            if (h.Size > TransportLimits.MinBufferSize) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, "Hello larger than 8192 bytes");
+        }, helloTimeout.Token) ?? throw new EndOfStreamException();
+        var hello = HelloMessage.Decode(buffer.AsSpan(MessageHeader.Length, (int)header.Size - MessageHeader.Length));
+        var ack = TransportNegotiation.Accept(hello, options.Transport);
+        using var body = new BinaryEncoder();
+        ack.Encode(body);
+        await SendAsync(stream, Frame(MessageType.Acknowledge, body.Written), cancellationToken);
+
+        var receive = new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = options.Transport.MaxMessageSize, MaxChunkCount = options.Transport.MaxChunkCount };
+        var peer = new TransportLimits { ReceiveBufferSize = ack.Limits.SendBufferSize, MaxMessageSize = hello.Limits.MaxMessageSize, MaxChunkCount = hello.Limits.MaxChunkCount };
+        return (new ChunkAssembler(receive), new ChunkWriter(peer, StatusCodes.BadResponseTooLarge));
+    }
+
+    private byte[] Open(ReadOnlySpan<byte> chunk, ChunkWriter writer)
+    {
+        var decoder = new BinaryDecoder(chunk);
+        var channelId = decoder.ReadUInt32();
+        var security = AsymmetricSecurityHeader.Read(ref decoder);
+        var sequence = SequenceHeader.Read(ref decoder);
+        if (MessageBody.Read(chunk[decoder.Position..]) is not OpenSecureChannelRequest request)
+        {
+            throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, "an OPN chunk must carry OpenSecureChannelRequest");
+        }
+        if (_channel is null)
+        {
+            _channel = new ServerSecureChannel(nextChannelId(), options.SecureChannel, time);
+        }
+        else if (channelId != _channel.ChannelId)
+        {
+            throw new OpcUaException(StatusCodes.BadTcpSecureChannelUnknown, $"channel {channelId} is not this connection's");
+        }
+        _channel.CheckSequenceNumber(sequence.SequenceNumber);
+        var response = _channel.Open(request, security);
+        using var body = new BinaryEncoder();
+        MessageBody.Write(body, response);
+        return writer.Frame(MessageType.OpenSecureChannel, _channel.ChannelId, NoneSecurityHeader, sequence.RequestId, body.Written);
+    }
+
+    private byte[]? Message(ReadOnlyMemory<byte> chunk, ChunkType chunkType, ChunkAssembler assembler, ChunkWriter writer)
+    {
+        var position = CheckSymmetric(chunk.Span, out var tokenId);
+        var decoder = new BinaryDecoder(chunk.Span[position..]);
+        var sequence = SequenceHeader.Read(ref decoder);
+        _channel!.CheckSequenceNumber(sequence.SequenceNumber);
+        var message = assembler.Add(chunkType, chunk.Span[(position + SequenceHeader.Length)..]);
+        if (message.IsEmpty) return null;
+
+        IEncodeable response;
+        try
+        {
+            response = dispatcher.Dispatch(MessageBody.Read(message.Span), _channel.ChannelId);
+        }
+        catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadDecodingError or StatusCodes.BadEncodingLimitsExceeded or StatusCodes.BadServiceUnsupported)
+        {
+            response = new ServiceFault { ResponseHeader = new ResponseHeader { Timestamp = time.GetUtcNow().UtcDateTime, ServiceResult = ex.Status } };
+        }
+        Span<byte> symmetric = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(symmetric, tokenId);
+        using var body = new BinaryEncoder();
+        MessageBody.Write(body, response);
+        try
+        {
+            return writer.Frame(MessageType.Message, _channel.ChannelId, symmetric, sequence.RequestId, body.Written);
+        }
+        catch (OpcUaException ex) when (ex.Status.Code == StatusCodes.BadResponseTooLarge)
+        {
+            using var fault = new BinaryEncoder();
+            MessageBody.Write(fault, new ServiceFault { ResponseHeader = new ResponseHeader { Timestamp = time.GetUtcNow().UtcDateTime, ServiceResult = ex.Status } });
+            return writer.Frame(MessageType.Message, _channel.ChannelId, symmetric, sequence.RequestId, fault.Written);
+        }
+    }
+
+    /// <summary>Checks the channel id and token of a MSG or CLO chunk; returns where the sequence header starts.</summary>
+    private int CheckSymmetric(ReadOnlySpan<byte> chunk, out uint tokenId)
+    {
+        if (_channel is not { IsOpen: true }) throw new OpcUaException(StatusCodes.BadTcpSecureChannelUnknown, "no secure channel is open");
+        var decoder = new BinaryDecoder(chunk);
+        var channelId = decoder.ReadUInt32();
+        tokenId = decoder.ReadUInt32();
+        _channel.CheckToken(channelId, tokenId);
+        return decoder.Position;
+    }
+
+    /// <summary>Reads one chunk into <paramref name="buffer"/>; null when the peer closed cleanly between chunks.</summary>
+    private static async Task<MessageHeader?> ReadChunkAsync(NetworkStream stream, byte[] buffer, Action<MessageHeader> check, CancellationToken cancellationToken)
+    {
+        var first = await stream.ReadAsync(buffer.AsMemory(0, MessageHeader.Length), cancellationToken);
+        if (first == 0) return null;
+        if (first < MessageHeader.Length) await stream.ReadExactlyAsync(buffer.AsMemory(first, MessageHeader.Length - first), cancellationToken);
+        var header = MessageHeader.Read(buffer);
+        check(header);
+        if (header.Size > buffer.Length) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, $"chunk of {header.Size} bytes");
+        await stream.ReadExactlyAsync(buffer.AsMemory(MessageHeader.Length, (int)header.Size - MessageHeader.Length), cancellationToken);
+        return header;
+    }
+
+    private static byte[] Frame(MessageType type, ReadOnlySpan<byte> body)
+    {
+        var frame = new byte[MessageHeader.Length + body.Length];
+        new MessageHeader(type, ChunkType.Final, (uint)frame.Length).Write(frame);
+        body.CopyTo(frame.AsSpan(MessageHeader.Length));
+        return frame;
+    }
+
+    private static async Task SendAsync(NetworkStream stream, byte[] frame, CancellationToken cancellationToken) =>
+        await stream.WriteAsync(frame, cancellationToken);
+
+    private static async Task TrySendErrorAsync(NetworkStream stream, StatusCode status, string reason)
+    {
+        try
+        {
+            using var body = new BinaryEncoder();
+            new ErrorMessage(status, reason).Encode(body);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await stream.WriteAsync(Frame(MessageType.Error, body.Written), timeout.Token);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer is gone already; the connection closes either way.
+        }
+    }
+
+    private static byte[] EncodeNoneHeader()
+    {
+        using var encoder = new BinaryEncoder();
+        new AsymmetricSecurityHeader(SecurityPolicyUris.None, null, null).Write(encoder);
+        return encoder.Written.ToArray();
+    }
+}
