@@ -1,0 +1,25 @@
+using ThermalPlant.OpcUa.Transport;
+
+namespace ThermalPlant.OpcUa.Client;
+
+/// <summary>How an OPC UA client connects and how long it waits.</summary>
+public sealed record OpcUaClientOptions
+{
+    /// <summary>The client's application URI.</summary>
+    public string ApplicationUri { get; init; } = "urn:thermalplant:client";
+
+    /// <summary>The client's name, shown by servers.</summary>
+    public string ApplicationName { get; init; } = "Thermal Plant OPC UA Client";
+
+    /// <summary>Limits offered in the Hello.</summary>
+    public TransportLimits Transport { get; init; } = TransportLimits.Default;
+
+    /// <summary>How long a request may wait for its response.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Lifetime asked for the secure channel's tokens; renewed at 75 %.</summary>
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Session timeout asked for.</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(1);
+}
