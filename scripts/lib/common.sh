@@ -36,7 +36,7 @@ ensure_npm_peers() {
     [ -f "$lock" ] || continue
     local dir; dir="$(dirname "$lock")"
     if [ ! -d "$dir/node_modules" ] || [ "$lock" -nt "$dir/node_modules" ]; then
-      command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
+      { command -v node && command -v npm; } >/dev/null 2>&1 || ensure_apt nodejs npm
       log "installing npm peers in ${dir#"$REPO_ROOT"/}"
       (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
       touch "$dir/node_modules"
