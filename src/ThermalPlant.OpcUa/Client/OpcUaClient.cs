@@ -119,6 +119,30 @@ public sealed class OpcUaClient : IAsyncDisposable
     public async Task<DataValue> ReadValueAsync(NodeId node, CancellationToken cancellationToken = default) =>
         (await ReadAsync([new ReadValueId { NodeId = node, AttributeId = (uint)AttributeId.Value }], TimestampsToReturn.Both, cancellationToken))[0];
 
+    /// <summary>Writes values; each result is the status of its write.</summary>
+    public async Task<StatusCode[]> WriteAsync(IReadOnlyList<WriteValue> nodes, CancellationToken cancellationToken = default) =>
+        (await CallAsync<WriteResponse>(new WriteRequest { NodesToWrite = [.. nodes] }, cancellationToken)).Results ?? [];
+
+    /// <summary>Writes the Value attribute of one node; returns the server's status for it.</summary>
+    public async Task<StatusCode> WriteValueAsync(NodeId node, Variant value, CancellationToken cancellationToken = default) =>
+        (await WriteAsync([new WriteValue { NodeId = node, AttributeId = (uint)AttributeId.Value, Value = new DataValue { Value = value } }], cancellationToken))[0];
+
+    /// <summary>The node reached from <paramref name="start"/> by hierarchical references through <paramref name="browseNames"/>.</summary>
+    public async Task<NodeId> TranslateAsync(NodeId start, IReadOnlyList<QualifiedName> browseNames, CancellationToken cancellationToken = default)
+    {
+        var path = new BrowsePath
+        {
+            StartingNode = start,
+            RelativePath = new RelativePath
+            {
+                Elements = [.. browseNames.Select(name => new RelativePathElement { ReferenceTypeId = NodeId.Of(ReferenceTypeIds.HierarchicalReferences), IncludeSubtypes = true, TargetName = name })],
+            },
+        };
+        var result = (await CallAsync<TranslateBrowsePathsToNodeIdsResponse>(new TranslateBrowsePathsToNodeIdsRequest { BrowsePaths = [path] }, cancellationToken)).Results![0];
+        if (result.StatusCode.IsBad) throw new OpcUaException(result.StatusCode, $"no node at {string.Join('/', browseNames)}");
+        return result.Targets![0].TargetId.NodeId;
+    }
+
     /// <summary>Every reference of <paramref name="node"/> matching the filter, following continuation points.</summary>
     public async Task<ReferenceDescription[]> BrowseAsync(NodeId node, NodeId? referenceType = null, BrowseDirection direction = BrowseDirection.Forward, uint maxReferencesPerCall = 0, CancellationToken cancellationToken = default)
     {

@@ -31,6 +31,7 @@ public sealed class OpcUaServer : IAsyncDisposable
         _listener = new TcpListener(options.Address, options.Port);
         _connections = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         AddressSpace = new UaAddressSpace(options.ApplicationUri);
+        ServerObject.Populate(AddressSpace, options, _time);
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, _time);
         var discovery = new DiscoveryService(options, () => Port);
         _dispatcher = new ServiceDispatcher(
@@ -38,6 +39,7 @@ public sealed class OpcUaServer : IAsyncDisposable
             new SessionService(_sessions, discovery, options),
             _sessions,
             new AttributeService(AddressSpace, options.MaxNodesPerOperation),
+            new WriteService(AddressSpace, options.MaxNodesPerOperation, _time),
             new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints),
             _time);
     }

@@ -16,6 +16,7 @@ internal sealed class ServiceDispatcher(
     SessionService sessionService,
     SessionManager sessions,
     AttributeService attributes,
+    WriteService writes,
     ViewService views,
     TimeProvider time)
 {
@@ -37,6 +38,11 @@ internal sealed class ServiceDispatcher(
                 ReadRequest r => attributes.Read(WithSession(r, channelId, out _)),
                 BrowseRequest r => views.Browse(WithSession(r, channelId, out var session), session),
                 BrowseNextRequest r => views.BrowseNext(WithSession(r, channelId, out var session), session),
+                WriteRequest r => writes.Write(WithSession(r, channelId, out _)),
+                TranslateBrowsePathsToNodeIdsRequest r => views.Translate(WithSession(r, channelId, out _)),
+                // Registering lets a client name nodes cheaply; ours are all cheap, so the ids come back unchanged.
+                RegisterNodesRequest r => new RegisterNodesResponse { RegisteredNodeIds = WithSession(r, channelId, out _).NodesToRegister ?? [] },
+                UnregisterNodesRequest r => Unregistered(WithSession(r, channelId, out _)),
                 _ => throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not served"),
             };
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
@@ -54,6 +60,9 @@ internal sealed class ServiceDispatcher(
         session = sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
         return request;
     }
+
+    private static UnregisterNodesResponse Unregistered(UnregisterNodesRequest request) =>
+        request.NodesToUnregister is { Length: > 0 } ? new UnregisterNodesResponse() : throw new OpcUaException(StatusCodes.BadNothingToDo, "no nodes to unregister");
 
     private ServiceFault Fault(RequestHeader? request, StatusCode status) => new() { ResponseHeader = Header(request, status) };
 

@@ -33,6 +33,11 @@ public sealed class ServerClientTests : IAsyncLifetime
             var band = _server.AddressSpace.AddVariable(spectrum, new UaVariable(NodeId.Of($"Plant.Audio.Spectrum.Band_{i}", _ns), new QualifiedName(_ns, $"Band_{i}"), $"Band_{i}", NodeId.Of(DataTypeIds.Double)));
             band.SetValue(new DataValue { Value = Variant.From(-40.0 + i), SourceTimestamp = DateTime.UtcNow });
         }
+        _server.AddressSpace.AddVariable(plant, new UaVariable(NodeId.Of("Plant.Setpoint", _ns), new QualifiedName(_ns, "Setpoint"), "Setpoint", NodeId.Of(DataTypeIds.Double))
+        {
+            AccessLevel = 0x03,
+            WriteHandler = v => v.Value!.Value is double d && d is >= 0 and <= 52 ? StatusCode.Good : StatusCodes.BadOutOfRange,
+        }).SetValue(new DataValue { Value = Variant.From(10.0) });
         _server.AddressSpace.AddVariable(plant, new UaVariable(NodeId.Of("Plant.Values", _ns), new QualifiedName(_ns, "Values"), "Values", NodeId.Of(DataTypeIds.Double)) { ValueRank = 1 })
             .SetValue(new DataValue { Value = Variant.From([1.0, 2.0, 3.0, 4.0]) });
         _server.Start();
@@ -93,6 +98,53 @@ public sealed class ServerClientTests : IAsyncLifetime
         Assert.Equal(StatusCodes.BadIndexRangeInvalid, results[4].Status.Code);
         Assert.Equal(new QualifiedName(_ns, "Plant"), results[5].Value!.Value);
         Assert.Contains("urn:thermalplant:plant", (string?[])results[6].Value!.Value!);
+    }
+
+    [Fact]
+    public async Task Writes_are_checked_for_access_type_and_by_the_host()
+    {
+        await using var client = await Session();
+        var setpoint = NodeId.Of("Plant.Setpoint", _ns);
+        Assert.True((await client.WriteValueAsync(setpoint, Variant.From(21.0))).IsGood);
+        Assert.Equal(21.0, (await client.ReadValueAsync(setpoint)).Value!.Value);
+        Assert.Equal(StatusCodes.BadOutOfRange, (await client.WriteValueAsync(setpoint, Variant.From(99.0))).Code);
+        Assert.Equal(StatusCodes.BadTypeMismatch, (await client.WriteValueAsync(setpoint, Variant.From("21"))).Code);
+        Assert.Equal(StatusCodes.BadNotWritable, (await client.WriteValueAsync(NodeId.Of("Plant.Values", _ns), Variant.From([1.0]))).Code);
+        Assert.Equal(StatusCodes.BadNodeIdUnknown, (await client.WriteValueAsync(NodeId.Of("Plant.None", _ns), Variant.From(1.0))).Code);
+        Assert.Equal(21.0, (await client.ReadValueAsync(setpoint)).Value!.Value);
+    }
+
+    [Fact]
+    public async Task Browse_paths_translate_to_node_ids()
+    {
+        await using var client = await Session();
+        var band = await client.TranslateAsync(NodeId.Of(ObjectIds.ObjectsFolder), [new QualifiedName(_ns, "Plant"), new QualifiedName(_ns, "Spectrum"), new QualifiedName(_ns, "Band_7")]);
+        Assert.Equal(NodeId.Of("Plant.Audio.Spectrum.Band_7", _ns), band);
+        var error = await Assert.ThrowsAsync<OpcUaException>(() => client.TranslateAsync(NodeId.Of(ObjectIds.ObjectsFolder), [new QualifiedName(_ns, "Nowhere")]));
+        Assert.Equal(StatusCodes.BadNoMatch, error.Status.Code);
+        var current = await client.TranslateAsync(NodeId.Of(ObjectIds.ObjectsFolder), [new QualifiedName(0, "Server"), new QualifiedName(0, "ServerStatus"), new QualifiedName(0, "CurrentTime")]);
+        Assert.Equal(NodeId.Of(VariableIds.Server_ServerStatus_CurrentTime), current);
+    }
+
+    [Fact]
+    public async Task Server_status_and_operation_limits_are_served()
+    {
+        await using var client = await Session();
+        var values = await client.ReadAsync(
+        [
+            new ReadValueId { NodeId = NodeId.Of(VariableIds.Server_ServerStatus_State), AttributeId = (uint)AttributeId.Value },
+            new ReadValueId { NodeId = NodeId.Of(VariableIds.Server_ServerStatus_CurrentTime), AttributeId = (uint)AttributeId.Value },
+            new ReadValueId { NodeId = NodeId.Of(VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead), AttributeId = (uint)AttributeId.Value },
+            new ReadValueId { NodeId = NodeId.Of(VariableIds.Server_ServerStatus), AttributeId = (uint)AttributeId.Value },
+            new ReadValueId { NodeId = NodeId.Of(VariableIds.Server_ServerStatus_BuildInfo_ProductName), AttributeId = (uint)AttributeId.Value },
+        ]);
+        Assert.Equal((int)ServerState.Running, values[0].Value!.Value);
+        Assert.Equal(_serverTime.GetUtcNow().UtcDateTime, (DateTime)values[1].Value!.Value!, TimeSpan.FromSeconds(1));
+        Assert.Equal(10_000u, values[2].Value!.Value);
+        var status = (ExtensionObject)values[3].Value!.Value!;
+        var decoder = new BinaryDecoder(status.Body.Span);
+        Assert.Equal(ServerState.Running, ServerStatusDataType.Decode(ref decoder).State);
+        Assert.Equal("Thermal Plant OPC UA Server", values[4].Value!.Value);
     }
 
     [Fact]

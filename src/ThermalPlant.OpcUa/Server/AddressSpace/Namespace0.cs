@@ -4,9 +4,9 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.OpcUa.Server.AddressSpace;
 
 /// <summary>
-/// The part of namespace 0 a client needs to browse and read a server: the root folders, the reference type
-/// hierarchy, the built-in data types, the base object and variable types, and the Server object with its
-/// status, namespace array and server array. Ids and names come from the generated specification data.
+/// The part of namespace 0 a client needs to browse a server: the root folders, the reference type hierarchy,
+/// the built-in data types, and the base object and variable types (the Server object is
+/// <see cref="ServerObject"/>'s). Ids and names come from the generated specification data.
 /// </summary>
 internal static class Namespace0
 {
@@ -60,6 +60,8 @@ internal static class Namespace0
         (DataTypeIds.Range, nameof(DataTypeIds.Range), DataTypeIds.Structure, false),
         (DataTypeIds.EUInformation, nameof(DataTypeIds.EUInformation), DataTypeIds.Structure, false),
         (DataTypeIds.ServerState, nameof(DataTypeIds.ServerState), DataTypeIds.Enumeration, false),
+        (DataTypeIds.ServerStatusDataType, nameof(DataTypeIds.ServerStatusDataType), DataTypeIds.Structure, false),
+        (DataTypeIds.BuildInfo, nameof(DataTypeIds.BuildInfo), DataTypeIds.Structure, false),
     ];
 
     private static readonly (uint Id, string Name, uint Parent, NodeClass Class, bool Abstract)[] Types =
@@ -67,12 +69,15 @@ internal static class Namespace0
         (ObjectTypeIds.BaseObjectType, nameof(ObjectTypeIds.BaseObjectType), 0, NodeClass.ObjectType, false),
         (ObjectTypeIds.FolderType, nameof(ObjectTypeIds.FolderType), ObjectTypeIds.BaseObjectType, NodeClass.ObjectType, false),
         (ObjectTypeIds.ServerType, nameof(ObjectTypeIds.ServerType), ObjectTypeIds.BaseObjectType, NodeClass.ObjectType, false),
+        (ObjectTypeIds.ServerCapabilitiesType, nameof(ObjectTypeIds.ServerCapabilitiesType), ObjectTypeIds.BaseObjectType, NodeClass.ObjectType, false),
+        (ObjectTypeIds.OperationLimitsType, nameof(ObjectTypeIds.OperationLimitsType), ObjectTypeIds.FolderType, NodeClass.ObjectType, false),
         (VariableTypeIds.BaseVariableType, nameof(VariableTypeIds.BaseVariableType), 0, NodeClass.VariableType, true),
         (VariableTypeIds.BaseDataVariableType, nameof(VariableTypeIds.BaseDataVariableType), VariableTypeIds.BaseVariableType, NodeClass.VariableType, false),
         (VariableTypeIds.PropertyType, nameof(VariableTypeIds.PropertyType), VariableTypeIds.BaseVariableType, NodeClass.VariableType, false),
         (VariableTypeIds.DataItemType, nameof(VariableTypeIds.DataItemType), VariableTypeIds.BaseDataVariableType, NodeClass.VariableType, false),
         (VariableTypeIds.AnalogItemType, nameof(VariableTypeIds.AnalogItemType), VariableTypeIds.DataItemType, NodeClass.VariableType, false),
         (VariableTypeIds.ServerStatusType, nameof(VariableTypeIds.ServerStatusType), VariableTypeIds.BaseDataVariableType, NodeClass.VariableType, false),
+        (VariableTypeIds.BuildInfoType, nameof(VariableTypeIds.BuildInfoType), VariableTypeIds.BaseDataVariableType, NodeClass.VariableType, false),
     ];
 
     public static void Populate(UaAddressSpace space)
@@ -94,34 +99,6 @@ internal static class Namespace0
         space.AddReference(NodeId.Of(ObjectIds.VariableTypesFolder), ReferenceTypeIds.Organizes, NodeId.Of(VariableTypeIds.BaseVariableType));
         space.AddReference(NodeId.Of(ObjectIds.DataTypesFolder), ReferenceTypeIds.Organizes, NodeId.Of(DataTypeIds.BaseDataType));
         space.AddReference(NodeId.Of(ObjectIds.ReferenceTypesFolder), ReferenceTypeIds.Organizes, NodeId.Of(ReferenceTypeIds.References));
-
-        var server = NodeId.Of(ObjectIds.Server);
-        space.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), server, new QualifiedName(0, "Server"), ReferenceTypeIds.Organizes, ObjectTypeIds.ServerType);
-        var started = DateTime.UtcNow;
-        space.AddVariable(server, new UaVariable(NodeId.Of(VariableIds.Server_NamespaceArray), new QualifiedName(0, "NamespaceArray"), "NamespaceArray", NodeId.Of(DataTypeIds.String))
-        {
-            ValueRank = 1,
-            ValueSource = () => new DataValue { Value = new Variant(BuiltInType.String, space.Namespaces.ToArray()), SourceTimestamp = started, ServerTimestamp = DateTime.UtcNow },
-        }, ReferenceTypeIds.HasProperty, VariableTypeIds.PropertyType);
-        space.AddVariable(server, new UaVariable(NodeId.Of(VariableIds.Server_ServerArray), new QualifiedName(0, "ServerArray"), "ServerArray", NodeId.Of(DataTypeIds.String))
-        {
-            ValueRank = 1,
-            ValueSource = () => new DataValue { Value = new Variant(BuiltInType.String, new[] { space.Namespaces[1] }), SourceTimestamp = started, ServerTimestamp = DateTime.UtcNow },
-        }, ReferenceTypeIds.HasProperty, VariableTypeIds.PropertyType);
-        var status = NodeId.Of(VariableIds.Server_ServerStatus);
-        space.AddVariable(server, new UaVariable(status, new QualifiedName(0, "ServerStatus"), "ServerStatus", NodeId.Of(DataTypeIds.ServerStatusDataType)), ReferenceTypeIds.HasComponent, VariableTypeIds.ServerStatusType);
-        space.AddVariable(status, new UaVariable(NodeId.Of(VariableIds.Server_ServerStatus_StartTime), new QualifiedName(0, "StartTime"), "StartTime", NodeId.Of(DataTypeIds.UtcTime))
-        {
-            ValueSource = () => new DataValue { Value = Variant.From(started), SourceTimestamp = started, ServerTimestamp = DateTime.UtcNow },
-        });
-        space.AddVariable(status, new UaVariable(NodeId.Of(VariableIds.Server_ServerStatus_CurrentTime), new QualifiedName(0, "CurrentTime"), "CurrentTime", NodeId.Of(DataTypeIds.UtcTime))
-        {
-            ValueSource = () => new DataValue { Value = Variant.From(DateTime.UtcNow), SourceTimestamp = DateTime.UtcNow, ServerTimestamp = DateTime.UtcNow },
-        });
-        space.AddVariable(status, new UaVariable(NodeId.Of(VariableIds.Server_ServerStatus_State), new QualifiedName(0, "State"), "State", NodeId.Of(DataTypeIds.ServerState))
-        {
-            ValueSource = () => new DataValue { Value = Variant.From((int)ServerState.Running), SourceTimestamp = started, ServerTimestamp = DateTime.UtcNow },
-        });
     }
 
     private static void AddType(UaAddressSpace space, uint id, string name, uint parent, NodeClass nodeClass, bool isAbstract)

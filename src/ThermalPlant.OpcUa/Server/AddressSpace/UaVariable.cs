@@ -33,6 +33,12 @@ public sealed class UaVariable : UaNode
     /// <summary>Whether the server keeps the value's history.</summary>
     public bool Historizing { get; init; }
 
+    /// <summary>
+    /// Decides a client's write of the Value (the variable must have CurrentWrite access): return Good to store the
+    /// value, or the Bad code to answer with. Without a handler a writable variable stores what is written.
+    /// </summary>
+    public Func<DataValue, StatusCode>? WriteHandler { get; init; }
+
     /// <summary>Computes the value on every read instead of storing it (e.g. the server's current time).</summary>
     public Func<DataValue>? ValueSource { get; init; }
 

@@ -44,6 +44,46 @@ internal sealed class ViewService(UaAddressSpace space, int maxNodesPerBrowse, i
         return new BrowseNextResponse { Results = results };
     }
 
+    /// <summary>Follows each relative path from its starting node (Part 4, 5.8.4); several targets may match.</summary>
+    public TranslateBrowsePathsToNodeIdsResponse Translate(TranslateBrowsePathsToNodeIdsRequest request)
+    {
+        var paths = request.BrowsePaths ?? [];
+        if (paths.Length == 0) throw new OpcUaException(StatusCodes.BadNothingToDo, "no browse paths");
+        if (paths.Length > maxNodesPerBrowse) throw new OpcUaException(StatusCodes.BadTooManyOperations, $"at most {maxNodesPerBrowse} paths per call");
+        var results = new BrowsePathResult[paths.Length];
+        for (var i = 0; i < paths.Length; i++)
+        {
+            results[i] = TranslateOne(paths[i]);
+        }
+        return new TranslateBrowsePathsToNodeIdsResponse { Results = results };
+    }
+
+    private BrowsePathResult TranslateOne(BrowsePath path)
+    {
+        if (space.Find(path.StartingNode) is null) return new BrowsePathResult { StatusCode = StatusCodes.BadNodeIdUnknown };
+        var elements = path.RelativePath.Elements ?? [];
+        if (elements.Length == 0) return new BrowsePathResult { StatusCode = StatusCodes.BadNothingToDo };
+        List<NodeId> current = [path.StartingNode];
+        foreach (var element in elements)
+        {
+            if (string.IsNullOrEmpty(element.TargetName.Name)) return new BrowsePathResult { StatusCode = StatusCodes.BadBrowseNameInvalid };
+            var next = new List<NodeId>();
+            foreach (var nodeId in current)
+            {
+                foreach (var reference in space.Find(nodeId)?.References ?? [])
+                {
+                    if (reference.IsForward == element.IsInverse) continue;
+                    var type = element.ReferenceTypeId;
+                    if (!type.IsNull && !(reference.ReferenceTypeId == type || (element.IncludeSubtypes && space.IsSubtypeOf(reference.ReferenceTypeId, type)))) continue;
+                    if (space.Find(reference.TargetId) is { } target && target.BrowseName == element.TargetName) next.Add(target.NodeId);
+                }
+            }
+            if (next.Count == 0) return new BrowsePathResult { StatusCode = StatusCodes.BadNoMatch };
+            current = next;
+        }
+        return new BrowsePathResult { Targets = [.. current.Select(id => new BrowsePathTarget { TargetId = new ExpandedNodeId(id), RemainingPathIndex = uint.MaxValue })] };
+    }
+
     private BrowseResult BrowseOne(BrowseDescription description, uint maxReferences, Session session)
     {
         var node = space.Find(description.NodeId);
