@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ThermalPlant.OpcUa.Client;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.Cli.OpcUa;
+
+/// <summary><c>thermalplant opcua endpoints|browse|read|write URL ...</c>: a plant engineer's check of a server without UaExpert.</summary>
+internal static class OpcUaCommands
+{
+    public static Command Create(TextWriter output)
+    {
+        var url = new Argument<string>("url") { Description = "Endpoint URL, e.g. opc.tcp://host:4840/freeopcua/server/" };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
+        var command = new Command("opcua", "Talk to an OPC UA server (SecurityPolicy None, anonymous)");
+
+        var endpoints = new Command("endpoints", "List the server's endpoints") { url, json };
+        endpoints.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
+        {
+            var list = await client.GetEndpointsAsync(cancel);
+            Print(output, result.GetValue(json), ["url", "security mode", "security policy", "user tokens"],
+                list.Select(e => new[] { e.EndpointUrl ?? "", e.SecurityMode.ToString(), e.SecurityPolicyUri ?? "", string.Join(",", (e.UserIdentityTokens ?? []).Select(t => t.TokenType)) }));
+        }, session: false, cancel));
+
+        var browseNode = new Argument<string>("node") { Description = "NodeId to browse (default: Objects, i=85)", DefaultValueFactory = _ => "i=85" };
+        var browse = new Command("browse", "List the children of a node") { url, browseNode, json };
+        browse.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
+        {
+            var references = await client.BrowseAsync(NodeId.Parse(result.GetValue(browseNode)!), cancellationToken: cancel);
+            Print(output, result.GetValue(json), ["browse name", "node id", "class", "type definition"],
+                references.Select(r => new[] { r.BrowseName.ToString(), r.NodeId.NodeId.ToString(), r.NodeClass.ToString(), r.TypeDefinition.NodeId.IsNull ? "" : r.TypeDefinition.NodeId.ToString() }));
+        }, session: true, cancel));
+
+        var readNodes = new Argument<string[]>("nodes") { Description = "NodeIds to read", Arity = ArgumentArity.OneOrMore };
+        var read = new Command("read", "Read the values of nodes") { url, readNodes, json };
+        read.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
+        {
+            var ids = result.GetValue(readNodes)!;
+            var values = await client.ReadAsync([.. ids.Select(id => new ReadValueId { NodeId = NodeId.Parse(id), AttributeId = (uint)AttributeId.Value })], TimestampsToReturn.Both, cancel);
+            Print(output, result.GetValue(json), ["node id", "value", "status", "source timestamp"],
+                ids.Zip(values, (id, v) => new[] { id, Format(v.Value), v.Status.ToString(), v.SourceTimestamp?.ToString("O", CultureInfo.InvariantCulture) ?? "" }));
+        }, session: true, cancel));
+
+        var writeNode = new Argument<string>("node") { Description = "NodeId to write" };
+        var writeValue = new Argument<string>("value") { Description = "The value" };
+        var type = new Option<BuiltInType>("--type") { Description = "Data type of the value", DefaultValueFactory = _ => BuiltInType.Double };
+        var write = new Command("write", "Write the value of a node") { url, writeNode, writeValue, type };
+        write.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
+        {
+            var value = Parse(result.GetValue(type), result.GetValue(writeValue)!);
+            var status = await client.WriteValueAsync(NodeId.Parse(result.GetValue(writeNode)!), value, cancel);
+            await output.WriteLineAsync(status.ToString());
+            if (status.IsBad) throw new OpcUaException(status, "the server refused the write");
+        }, session: true, cancel));
+
+        command.Subcommands.Add(endpoints);
+        command.Subcommands.Add(browse);
+        command.Subcommands.Add(read);
+        command.Subcommands.Add(write);
+        return command;
+    }
+
+    private static async Task<int> Run(string url, TextWriter output, Func<OpcUaClient, Task> work, bool session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var client = await OpcUaClient.ConnectAsync(url, cancellationToken: cancellationToken);
+            if (session) await client.OpenSessionAsync("thermalplant-cli", cancellationToken);
+            await work(client);
+            await client.CloseAsync(cancellationToken);
+            return 0;
+        }
+        catch (OpcUaException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Status}: {ex.Message}");
+            return 1;
+        }
+        catch (FormatException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+    }
+
+    private static Variant Parse(BuiltInType type, string text) => type switch
+    {
+        BuiltInType.Boolean => Variant.From(bool.Parse(text)),
+        BuiltInType.Int32 => Variant.From(int.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.UInt32 => Variant.From(uint.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.Int16 => new Variant(BuiltInType.Int16, short.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.UInt16 => new Variant(BuiltInType.UInt16, ushort.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.Float => new Variant(BuiltInType.Float, float.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.Double => Variant.From(double.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.String => Variant.From(text),
+        _ => throw new FormatException($"writing {type} from the command line is not supported"),
+    };
+
+    private static string Format(Variant? value) => value?.Value switch
+    {
+        null => "",
+        Array array => "[" + string.Join(", ", array.Cast<object?>().Select(e => Convert.ToString(e, CultureInfo.InvariantCulture))) + "]",
+        var scalar => Convert.ToString(scalar, CultureInfo.InvariantCulture) ?? "",
+    };
+
+    private static void Print(TextWriter output, bool json, string[] headers, IEnumerable<string[]> rows)
+    {
+        var table = rows.ToList();
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(table.Select(r => headers.Zip(r).ToDictionary(p => p.First, p => p.Second))));
+            return;
+        }
+        var widths = headers.Select((h, i) => Math.Max(h.Length, table.Count == 0 ? 0 : table.Max(r => r[i].Length))).ToArray();
+        output.WriteLine(string.Join("  ", headers.Select((h, i) => h.PadRight(widths[i]))));
+        foreach (var row in table)
+        {
+            output.WriteLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))));
+        }
+    }
+}
