@@ -57,6 +57,69 @@ public sealed class NodeOpcUaServerTests
         }
     }
 
+    [Fact]
+    public async Task Our_client_browses_a_deep_tree_of_several_hundred_nodes_reads_it_and_writes_where_allowed()
+    {
+        var script = NodeOpcUa.Script("server.mjs");
+        if (script is null) return;
+        var port = PeerPrograms.FreePort();
+        await using var server = ManagedProcess.Start("node", [script, port.ToString(CultureInfo.InvariantCulture)], Path.GetDirectoryName(script));
+        var client = await ConnectWhenReadyAsync($"opc.tcp://127.0.0.1:{port}/UA/Peer", server);
+        try
+        {
+            await client.OpenSessionAsync("thermalplant-deep");
+            var objects = await client.BrowseAsync(NodeId.Of(ObjectIds.ObjectsFolder));
+            var site = objects.Single(r => r.BrowseName.Name == "Site").NodeId.NodeId;
+            var ns = site.NamespaceIndex;
+
+            // Breadth first over hierarchical references, with small pages so BrowseNext is exercised at every level.
+            var objectsFound = new List<NodeId>();
+            var variables = new List<(NodeId Id, int Depth)>();
+            var queue = new Queue<(NodeId Id, int Depth)>([(site, 0)]);
+            var seen = new HashSet<NodeId> { site };
+            while (queue.TryDequeue(out var current))
+            {
+                foreach (var reference in await client.BrowseAsync(current.Id, maxReferencesPerCall: 4))
+                {
+                    var target = reference.NodeId.NodeId;
+                    if (target.NamespaceIndex != ns || !seen.Add(target)) continue;
+                    if (reference.NodeClass == NodeClass.Variable) variables.Add((target, current.Depth + 1));
+                    else
+                    {
+                        objectsFound.Add(target);
+                        queue.Enqueue((target, current.Depth + 1));
+                    }
+                }
+            }
+            Assert.Equal(4 + 20 + 60, objectsFound.Count);
+            Assert.Equal(360, variables.Count);
+            Assert.All(variables, v => Assert.Equal(4, v.Depth));
+
+            var reads = variables.Select(v => new ReadValueId { NodeId = v.Id, AttributeId = (uint)AttributeId.Value }).ToArray();
+            var values = await client.ReadAsync(reads);
+            Assert.All(values, v => Assert.True(v.Status.IsGood));
+            var byId = variables.Select((v, i) => (Id: v.Id.Text!, Value: values[i].Value!.Value)).ToDictionary(p => p.Id, p => p.Value);
+            Assert.Equal(312.5, byId["Site.A3.U1.D2.Temperature"]);
+            Assert.Equal(241, byId["Site.A2.U4.D1.Count"]);
+            Assert.Equal(true, byId["Site.A0.U0.D0.Running"]);
+            Assert.Equal("Site.A1.U2.D0", byId["Site.A1.U2.D0.Tag"]);
+
+            var setpoint = NodeId.Of("Site.A1.U2.D0.Setpoint", ns);
+            Assert.True((await client.WriteValueAsync(setpoint, Variant.From(42.25))).IsGood);
+            Assert.Equal(42.25, (await client.ReadValueAsync(setpoint)).Value!.Value);
+            var refused = await client.WriteValueAsync(NodeId.Of("Site.A1.U2.D0.Limit", ns), Variant.From(1.0));
+            Assert.Contains(refused.Code, new[] { StatusCodes.BadNotWritable, StatusCodes.BadUserAccessDenied });
+            var mismatch = await client.WriteValueAsync(setpoint, Variant.From("not a number"));
+            Assert.Equal(StatusCodes.BadTypeMismatch, mismatch.Code);
+
+            await client.CloseAsync();
+        }
+        finally
+        {
+            await client.DisposeAsync();
+        }
+    }
+
     private static async Task<OpcUaClient> ConnectWhenReadyAsync(string url, ManagedProcess server)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

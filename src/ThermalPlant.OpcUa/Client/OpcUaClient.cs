@@ -1,80 +1,83 @@
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
-using System.Net.Sockets;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
-using ThermalPlant.OpcUa.SecureChannel;
 using ThermalPlant.OpcUa.Security;
-using ThermalPlant.OpcUa.Transport;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Client;
 
 /// <summary>
-/// An OPC UA client over UA TCP with SecurityPolicy None: one secure channel whose token it renews at 75 % of its
-/// lifetime, an anonymous session, and requests in flight concurrently, matched to responses by request id. A
+/// An OPC UA client over UA TCP with SecurityPolicy None. It selects an endpoint the server offers, opens an
+/// anonymous session, keeps it alive, and after a lost connection opens a new channel with backoff and re-activates
+/// the session there (or creates a new one when the server no longer has it). Requests run concurrently; a
 /// ServiceFault or a Bad service result is an <see cref="OpcUaException"/> with the server's status code.
 /// </summary>
 public sealed class OpcUaClient : IAsyncDisposable
 {
-    private static readonly byte[] NoneSecurityHeader = EncodeNoneHeader();
+    private const string UaTcpTransportProfile = "http://opcfoundation.org/UA-Profile/Transport/uatcp-uasc-uabinary";
+
+    private static readonly ReadValueId[] KeepAliveRead = [new() { NodeId = NodeId.Of(VariableIds.Server_ServerStatus_State), AttributeId = (uint)AttributeId.Value }];
 
     private readonly OpcUaClientOptions _options;
     private readonly TimeProvider _time;
-    private readonly TcpClient _tcp;
-    private readonly NetworkStream _stream;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly ConcurrentDictionary<uint, TaskCompletionSource<IEncodeable>> _pending = new();
-    private readonly CancellationTokenSource _closing = new();
-    private ChunkWriter _writer = null!;
-    private ChunkAssembler _assembler = null!;
-    private Task? _receiveLoop;
-    private ITimer? _renewTimer;
-    private uint _channelId;
-    private uint _tokenId;
-    private int _requestId;
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly Lock _stateLock = new();
+    private ClientChannel _channel;
+    private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _reconnecting;
+    private Task? _reconnectLoop;
+    private Task? _keepAliveLoop;
     private uint _requestHandle;
+    private string? _sessionName;
     private NodeId _authenticationToken = NodeId.Null;
 
-    private OpcUaClient(string endpointUrl, OpcUaClientOptions options, TimeProvider time, TcpClient tcp)
+    private OpcUaClient(string endpointUrl, OpcUaClientOptions options, TimeProvider time, ClientChannel channel)
     {
         EndpointUrl = endpointUrl;
         _options = options;
         _time = time;
-        _tcp = tcp;
-        _stream = tcp.GetStream();
+        _channel = channel;
+        _channel.Lost += OnChannelLost;
+        _ready.SetResult();
     }
 
-    /// <summary>The endpoint URL connected to.</summary>
+    /// <summary>The endpoint URL connected to, as the caller gave it.</summary>
     public string EndpointUrl { get; }
 
-    /// <summary>The session's id once a session exists.</summary>
+    /// <summary>The endpoint chosen among those the server offers (SecurityPolicy None over UA TCP).</summary>
+    public EndpointDescription Endpoint { get; private set; } = new();
+
+    /// <summary>The session's id once a session exists; it changes when a reconnection had to create a new session.</summary>
     public NodeId? SessionId { get; private set; }
 
-    /// <summary>Raised when the connection ends for any reason other than <see cref="DisposeAsync"/>.</summary>
+    /// <summary>Whether requests go out now (false while reconnecting and after the connection was given up).</summary>
+    public bool IsConnected => _ready.Task.IsCompletedSuccessfully;
+
+    /// <summary>Raised when the connection is lost for any reason other than closing the client.</summary>
     public event Action<Exception>? ConnectionLost;
 
-    /// <summary>Connects: Hello and Acknowledge, then OpenSecureChannel with SecurityPolicy None.</summary>
+    /// <summary>
+    /// Raised when a lost connection has been re-established; the argument is true when the server no longer had the
+    /// session and a new one was created (so anything kept in the old session is gone).
+    /// </summary>
+    public event Action<bool>? Reconnected;
+
+    /// <summary>Raised after a failed reconnection attempt, with the error and the wait before the next one.</summary>
+    public event Action<Exception, TimeSpan>? ReconnectFailed;
+
+    /// <summary>
+    /// Connects to <paramref name="endpointUrl"/>: Hello and Acknowledge, OpenSecureChannel, then GetEndpoints to
+    /// select an endpoint with SecurityPolicy None over UA TCP (BadSecurityPolicyRejected when there is none).
+    /// </summary>
     public static async Task<OpcUaClient> ConnectAsync(string endpointUrl, OpcUaClientOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
-        var url = new Uri(endpointUrl);
-        if (url.Scheme != "opc.tcp") throw new OpcUaException(StatusCodes.BadTcpEndpointUrlInvalid, $"{endpointUrl} is not an opc.tcp URL");
         options ??= new OpcUaClientOptions();
-        var tcp = new TcpClient { NoDelay = true };
+        time ??= TimeProvider.System;
+        var channel = await ClientChannel.OpenAsync(endpointUrl, options, time, cancellationToken);
+        var client = new OpcUaClient(endpointUrl, options, time, channel);
         try
         {
-            await tcp.ConnectAsync(url.Host, url.IsDefaultPort || url.Port < 0 ? 4840 : url.Port, cancellationToken);
-        }
-        catch (SocketException ex)
-        {
-            tcp.Dispose();
-            throw new OpcUaException(StatusCodes.BadCommunicationError, $"cannot connect to {endpointUrl}: {ex.Message}");
-        }
-        var client = new OpcUaClient(endpointUrl, options, time ?? TimeProvider.System, tcp);
-        try
-        {
-            await client.HandshakeAsync(cancellationToken);
+            client.Endpoint = SelectEndpoint(endpointUrl, await client.GetEndpointsAsync(cancellationToken));
             return client;
         }
         catch
@@ -88,27 +91,13 @@ public sealed class OpcUaClient : IAsyncDisposable
     public async Task<EndpointDescription[]> GetEndpointsAsync(CancellationToken cancellationToken = default) =>
         (await CallAsync<GetEndpointsResponse>(new GetEndpointsRequest { EndpointUrl = EndpointUrl }, cancellationToken)).Endpoints ?? [];
 
-    /// <summary>Creates and activates an anonymous session.</summary>
+    /// <summary>Creates and activates an anonymous session, and starts its keep-alive.</summary>
     public async Task OpenSessionAsync(string sessionName, CancellationToken cancellationToken = default)
     {
-        var created = await CallAsync<CreateSessionResponse>(new CreateSessionRequest
-        {
-            ClientDescription = new ApplicationDescription { ApplicationUri = _options.ApplicationUri, ApplicationName = new LocalizedText(null, _options.ApplicationName), ApplicationType = ApplicationType.Client },
-            EndpointUrl = EndpointUrl,
-            SessionName = sessionName,
-            ClientNonce = new byte[32],
-            RequestedSessionTimeout = _options.SessionTimeout.TotalMilliseconds,
-            MaxResponseMessageSize = _options.Transport.MaxMessageSize,
-        }, cancellationToken);
-        _authenticationToken = created.AuthenticationToken;
-        SessionId = created.SessionId;
-        var policyId = created.ServerEndpoints?.SelectMany(e => e.UserIdentityTokens ?? []).FirstOrDefault(p => p.TokenType == UserTokenType.Anonymous)?.PolicyId;
-        using var token = new BinaryEncoder();
-        new AnonymousIdentityToken { PolicyId = policyId }.Encode(token);
-        await CallAsync<ActivateSessionResponse>(new ActivateSessionRequest
-        {
-            UserIdentityToken = new ExtensionObject(NodeId.Of(AnonymousIdentityToken.BinaryEncodingId), ExtensionObjectEncoding.Binary, token.Written.ToArray()),
-        }, cancellationToken);
+        ArgumentNullException.ThrowIfNull(sessionName);
+        await CreateSessionAsync(await CurrentChannelAsync(cancellationToken), sessionName, cancellationToken);
+        _sessionName = sessionName;
+        if (_options.KeepAliveInterval > TimeSpan.Zero && _keepAliveLoop is null) _keepAliveLoop = KeepAliveAsync(_disposed.Token);
     }
 
     /// <summary>Reads attributes; each result carries its own status.</summary>
@@ -130,14 +119,13 @@ public sealed class OpcUaClient : IAsyncDisposable
     /// <summary>The node reached from <paramref name="start"/> by hierarchical references through <paramref name="browseNames"/>.</summary>
     public async Task<NodeId> TranslateAsync(NodeId start, IReadOnlyList<QualifiedName> browseNames, CancellationToken cancellationToken = default)
     {
-        var path = new BrowsePath
+        ArgumentNullException.ThrowIfNull(browseNames);
+        var elements = new RelativePathElement[browseNames.Count];
+        for (var i = 0; i < elements.Length; i++)
         {
-            StartingNode = start,
-            RelativePath = new RelativePath
-            {
-                Elements = [.. browseNames.Select(name => new RelativePathElement { ReferenceTypeId = NodeId.Of(ReferenceTypeIds.HierarchicalReferences), IncludeSubtypes = true, TargetName = name })],
-            },
-        };
+            elements[i] = new RelativePathElement { ReferenceTypeId = NodeId.Of(ReferenceTypeIds.HierarchicalReferences), IncludeSubtypes = true, TargetName = browseNames[i] };
+        }
+        var path = new BrowsePath { StartingNode = start, RelativePath = new RelativePath { Elements = elements } };
         var result = (await CallAsync<TranslateBrowsePathsToNodeIdsResponse>(new TranslateBrowsePathsToNodeIdsRequest { BrowsePaths = [path] }, cancellationToken)).Results![0];
         if (result.StatusCode.IsBad) throw new OpcUaException(result.StatusCode, $"no node at {string.Join('/', browseNames)}");
         return result.Targets![0].TargetId.NodeId;
@@ -163,19 +151,113 @@ public sealed class OpcUaClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends any request and returns its response; a ServiceFault or Bad service result throws.</summary>
+    /// <summary>
+    /// Sends any request and returns its response; a ServiceFault or Bad service result throws. While the client is
+    /// reconnecting the request waits for the connection, at most the request timeout (then BadNotConnected).
+    /// </summary>
     public async Task<TResponse> CallAsync<TResponse>(IServiceRequest request, CancellationToken cancellationToken = default)
+        where TResponse : class, IServiceResponse =>
+        await CallOnAsync<TResponse>(await CurrentChannelAsync(cancellationToken), request, cancellationToken);
+
+    /// <summary>Closes the session (if any) and the secure channel, then the connection.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        await _disposed.CancelAsync();
+        await WaitForLoopsAsync();
+        var channel = _channel;
+        try
+        {
+            if (SessionId is not null && _ready.Task.IsCompletedSuccessfully)
+            {
+                await CallOnAsync<CloseSessionResponse>(channel, new CloseSessionRequest { DeleteSubscriptions = true }, cancellationToken);
+                SessionId = null;
+            }
+            await channel.CloseAsync(cancellationToken);
+        }
+        finally
+        {
+            await DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync();
+        await WaitForLoopsAsync();
+        await _channel.DisposeAsync();
+        _ready.TrySetException(new OpcUaException(StatusCodes.BadConnectionClosed, "the client was closed"));
+        _ = _ready.Task.Exception;
+    }
+
+    private static EndpointDescription SelectEndpoint(string endpointUrl, EndpointDescription[] endpoints)
+    {
+        EndpointDescription? chosen = null;
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.SecurityMode != MessageSecurityMode.None || endpoint.SecurityPolicyUri != SecurityPolicyUris.None) continue;
+            if (endpoint.TransportProfileUri is { Length: > 0 } profile && profile != UaTcpTransportProfile) continue;
+            // Prefer the endpoint the caller named; servers behind NAT or in containers often report another host.
+            if (chosen is null || string.Equals(endpoint.EndpointUrl, endpointUrl, StringComparison.OrdinalIgnoreCase)) chosen = endpoint;
+        }
+        return chosen ?? throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"{endpointUrl} offers no endpoint with SecurityPolicy None over UA TCP ({endpoints.Length} endpoints offered)");
+    }
+
+    private async Task CreateSessionAsync(ClientChannel channel, string sessionName, CancellationToken cancellationToken)
+    {
+        var created = await CallOnAsync<CreateSessionResponse>(channel, new CreateSessionRequest
+        {
+            ClientDescription = new ApplicationDescription { ApplicationUri = _options.ApplicationUri, ApplicationName = new LocalizedText(null, _options.ApplicationName), ApplicationType = ApplicationType.Client },
+            EndpointUrl = EndpointUrl,
+            SessionName = sessionName,
+            ClientNonce = new byte[32],
+            RequestedSessionTimeout = _options.SessionTimeout.TotalMilliseconds,
+            MaxResponseMessageSize = _options.Transport.MaxMessageSize,
+        }, cancellationToken, NodeId.Null);
+        await ActivateSessionAsync(channel, created.AuthenticationToken, created.ServerEndpoints, cancellationToken);
+        _authenticationToken = created.AuthenticationToken;
+        SessionId = created.SessionId;
+    }
+
+    private async Task ActivateSessionAsync(ClientChannel channel, NodeId authenticationToken, EndpointDescription[]? serverEndpoints, CancellationToken cancellationToken)
+    {
+        var policyId = AnonymousPolicyId(serverEndpoints) ?? AnonymousPolicyId([Endpoint]);
+        using var token = new BinaryEncoder();
+        new AnonymousIdentityToken { PolicyId = policyId }.Encode(token);
+        await CallOnAsync<ActivateSessionResponse>(channel, new ActivateSessionRequest
+        {
+            UserIdentityToken = new ExtensionObject(NodeId.Of(AnonymousIdentityToken.BinaryEncodingId), ExtensionObjectEncoding.Binary, token.Written.ToArray()),
+        }, cancellationToken, authenticationToken);
+    }
+
+    private static string? AnonymousPolicyId(EndpointDescription[]? endpoints)
+    {
+        foreach (var endpoint in endpoints ?? [])
+        {
+            foreach (var policy in endpoint.UserIdentityTokens ?? [])
+            {
+                if (policy.TokenType == UserTokenType.Anonymous) return policy.PolicyId;
+            }
+        }
+        return null;
+    }
+
+    private Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, CancellationToken cancellationToken)
+        where TResponse : class, IServiceResponse =>
+        CallOnAsync<TResponse>(channel, request, cancellationToken, _authenticationToken);
+
+    private async Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, CancellationToken cancellationToken, NodeId authenticationToken)
         where TResponse : class, IServiceResponse
     {
         ArgumentNullException.ThrowIfNull(request);
         request.RequestHeader = new RequestHeader
         {
-            AuthenticationToken = _authenticationToken,
+            AuthenticationToken = authenticationToken,
             Timestamp = _time.GetUtcNow().UtcDateTime,
             RequestHandle = Interlocked.Increment(ref _requestHandle),
             TimeoutHint = (uint)_options.RequestTimeout.TotalMilliseconds,
         };
-        var response = await SendAsync(MessageType.Message, request, cancellationToken);
+        var response = await channel.SendRequestAsync(request, cancellationToken);
         if (response is IServiceResponse { ResponseHeader.ServiceResult.IsBad: true } failed)
         {
             throw new OpcUaException(failed.ResponseHeader.ServiceResult, $"{request.GetType().Name} refused");
@@ -183,207 +265,146 @@ public sealed class OpcUaClient : IAsyncDisposable
         return response as TResponse ?? throw new OpcUaException(StatusCodes.BadUnknownResponse, $"expected {typeof(TResponse).Name}, got {response.GetType().Name}");
     }
 
-    /// <summary>Closes the session (if any) and the secure channel, then the connection.</summary>
-    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    private async Task<ClientChannel> CurrentChannelAsync(CancellationToken cancellationToken)
     {
-        if (SessionId is not null)
-        {
-            await CallAsync<CloseSessionResponse>(new CloseSessionRequest { DeleteSubscriptions = true }, cancellationToken);
-            SessionId = null;
-        }
-        using var body = new BinaryEncoder();
-        MessageBody.Write(body, new CloseSecureChannelRequest { RequestHeader = new RequestHeader { Timestamp = _time.GetUtcNow().UtcDateTime } });
-        await SendFrameAsync(Frame(MessageType.CloseSecureChannel, NextRequestId(), body.Written), cancellationToken);
-        await DisposeAsync();
-    }
-
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        if (_closing.IsCancellationRequested) return;
-        await _closing.CancelAsync();
-        if (_renewTimer is not null) await _renewTimer.DisposeAsync();
-        _stream.Dispose();
-        _tcp.Dispose();
-        if (_receiveLoop is not null)
+        var ready = _ready.Task;
+        if (!ready.IsCompleted)
         {
             try
             {
-                await _receiveLoop;
+                await ready.WaitAsync(_options.RequestTimeout, _time, cancellationToken);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+            catch (TimeoutException)
             {
+                throw new OpcUaException(StatusCodes.BadNotConnected, $"not connected to {EndpointUrl}; reconnecting");
             }
         }
-        _assembler?.Dispose();
-        _sendLock.Dispose();
+        await ready;
+        return _channel;
     }
 
-    private async Task HandshakeAsync(CancellationToken cancellationToken)
+    private void OnChannelLost(ClientChannel channel, Exception error)
     {
-        using (var hello = new BinaryEncoder())
+        lock (_stateLock)
         {
-            new HelloMessage(TransportNegotiation.ProtocolVersion, _options.Transport, EndpointUrl).Encode(hello);
-            var frame = new byte[MessageHeader.Length + hello.Length];
-            new MessageHeader(MessageType.Hello, ChunkType.Final, (uint)frame.Length).Write(frame);
-            hello.Written.CopyTo(frame.AsSpan(MessageHeader.Length));
-            await _stream.WriteAsync(frame, cancellationToken);
-        }
-        var (header, body) = await ReadChunkAsync(h =>
-        {
-            if (h.Size > TransportLimits.MinBufferSize) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, $"Acknowledge of {h.Size} bytes");
-        }, cancellationToken);
-        if (header.Type == MessageType.Error) throw Refused(body);
-        if (header.Type != MessageType.Acknowledge) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"expected Acknowledge, got {header.Type}");
-        var ack = AcknowledgeMessage.Decode(body);
-        // We send chunks no larger than the server receives, and receive what the server sends.
-        _writer = new ChunkWriter(new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = ack.Limits.MaxMessageSize, MaxChunkCount = ack.Limits.MaxChunkCount }, StatusCodes.BadRequestTooLarge);
-        _assembler = new ChunkAssembler(new TransportLimits { ReceiveBufferSize = Math.Max(ack.Limits.SendBufferSize, _options.Transport.ReceiveBufferSize), MaxMessageSize = _options.Transport.MaxMessageSize, MaxChunkCount = _options.Transport.MaxChunkCount });
-        _receiveLoop = ReceiveAsync(_closing.Token);
-        await OpenChannelAsync(SecurityTokenRequestType.Issue, cancellationToken);
-    }
-
-    private async Task OpenChannelAsync(SecurityTokenRequestType type, CancellationToken cancellationToken)
-    {
-        var request = new OpenSecureChannelRequest
-        {
-            RequestHeader = new RequestHeader { Timestamp = _time.GetUtcNow().UtcDateTime, RequestHandle = Interlocked.Increment(ref _requestHandle) },
-            RequestType = type,
-            SecurityMode = MessageSecurityMode.None,
-            ClientNonce = [],
-            RequestedLifetime = (uint)_options.TokenLifetime.TotalMilliseconds,
-        };
-        var response = (OpenSecureChannelResponse)await SendAsync(MessageType.OpenSecureChannel, request, cancellationToken);
-        _channelId = response.SecurityToken.ChannelId;
-        _tokenId = response.SecurityToken.TokenId;
-        var renewIn = TimeSpan.FromMilliseconds(response.SecurityToken.RevisedLifetime * 0.75);
-        _renewTimer?.Dispose();
-        _renewTimer = _time.CreateTimer(_ => _ = RenewAsync(), null, renewIn, Timeout.InfiniteTimeSpan);
-    }
-
-    private async Task RenewAsync()
-    {
-        try
-        {
-            await OpenChannelAsync(SecurityTokenRequestType.Renew, _closing.Token);
-        }
-        catch (Exception ex) when (ex is OpcUaException or IOException or OperationCanceledException or ObjectDisposedException)
-        {
-            Lost(ex);
-        }
-    }
-
-    private async Task<IEncodeable> SendAsync(MessageType type, IEncodeable request, CancellationToken cancellationToken)
-    {
-        var requestId = NextRequestId();
-        var completion = new TaskCompletionSource<IEncodeable>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[requestId] = completion;
-        try
-        {
-            using (var body = new BinaryEncoder())
+            if (_disposed.IsCancellationRequested || _reconnecting || !ReferenceEquals(channel, _channel)) return;
+            _reconnecting = true;
+            _ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_options.Reconnect)
             {
-                MessageBody.Write(body, request);
-                await SendFrameAsync(Frame(type, requestId, body.Written), cancellationToken);
+                _ready.SetException(new OpcUaException(StatusCodes.BadConnectionClosed, $"the connection to {EndpointUrl} was lost: {error.Message}"));
+                _ = _ready.Task.Exception;
             }
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.RequestTimeout);
+            else
+            {
+                _reconnectLoop = ReconnectAsync(channel, _disposed.Token);
+            }
+        }
+        ConnectionLost?.Invoke(error);
+    }
+
+    private async Task ReconnectAsync(ClientChannel lost, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        await lost.DisposeAsync();
+        var delay = _options.ReconnectMinDelay;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            ClientChannel? channel = null;
             try
             {
-                return await completion.Task.WaitAsync(timeout.Token);
+                channel = await ClientChannel.OpenAsync(EndpointUrl, _options, _time, cancellationToken);
+                var recreated = _sessionName is not null && await RestoreSessionAsync(channel, _sessionName, cancellationToken);
+                channel.Lost += OnChannelLost;
+                lock (_stateLock)
+                {
+                    _channel = channel;
+                    _reconnecting = false;
+                    _ready.TrySetResult();
+                }
+                Reconnected?.Invoke(recreated);
+                return;
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OpcUaException ex)
             {
-                throw new OpcUaException(StatusCodes.BadTimeout, $"no response within {_options.RequestTimeout.TotalSeconds} s");
+                if (channel is not null) await channel.DisposeAsync();
+                var wait = Jittered(delay);
+                ReconnectFailed?.Invoke(ex, wait);
+                try
+                {
+                    await Task.Delay(wait, _time, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
+            }
+            catch (OperationCanceledException)
+            {
+                if (channel is not null) await channel.DisposeAsync();
+                return;
             }
         }
-        finally
-        {
-            _pending.TryRemove(requestId, out _);
-        }
     }
 
-    private byte[] Frame(MessageType type, uint requestId, ReadOnlySpan<byte> body)
+    /// <summary>Re-activates the session on the new channel; returns true when it had to be created anew.</summary>
+    private async Task<bool> RestoreSessionAsync(ClientChannel channel, string sessionName, CancellationToken cancellationToken)
     {
-        if (type == MessageType.OpenSecureChannel) return _writer.Frame(type, _channelId, NoneSecurityHeader, requestId, body);
-        Span<byte> token = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(token, _tokenId);
-        return _writer.Frame(type, _channelId, token, requestId, body);
-    }
-
-    private async Task SendFrameAsync(byte[] frame, CancellationToken cancellationToken)
-    {
-        await _sendLock.WaitAsync(cancellationToken);
         try
         {
-            await _stream.WriteAsync(frame, cancellationToken);
+            await ActivateSessionAsync(channel, _authenticationToken, [Endpoint], cancellationToken);
+            return false;
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadSessionIdInvalid or StatusCodes.BadSessionClosed or StatusCodes.BadSessionNotActivated)
         {
-            throw new OpcUaException(StatusCodes.BadCommunicationError, $"sending failed: {ex.Message}");
-        }
-        finally
-        {
-            _sendLock.Release();
+            await CreateSessionAsync(channel, sessionName, cancellationToken);
+            return true;
         }
     }
 
-    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    private async Task KeepAliveAsync(CancellationToken cancellationToken)
     {
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var (header, body) = await ReadChunkAsync(_assembler.CheckHeader, cancellationToken);
-                if (header.Type == MessageType.Error) throw Refused(body);
-                var decoder = new BinaryDecoder(body);
-                decoder.ReadUInt32();
-                if (header.Type == MessageType.OpenSecureChannel) AsymmetricSecurityHeader.Read(ref decoder); else decoder.ReadUInt32();
-                var sequence = SequenceHeader.Read(ref decoder);
-                var message = _assembler.Add(header.Chunk, body.AsSpan(decoder.Position));
-                if (message.IsEmpty) continue;
-                var response = MessageBody.Read(message.Span);
-                if (_pending.TryGetValue(sequence.RequestId, out var completion)) completion.TrySetResult(response);
+                await Task.Delay(_options.KeepAliveInterval, _time, cancellationToken);
+                if (!_ready.Task.IsCompletedSuccessfully) continue;
+                var channel = _channel;
+                try
+                {
+                    await CallOnAsync<ReadResponse>(channel, new ReadRequest { NodesToRead = KeepAliveRead, TimestampsToReturn = TimestampsToReturn.Neither }, cancellationToken);
+                }
+                catch (OpcUaException ex)
+                {
+                    // A keep-alive that fails for any reason means the channel or the session is unusable: start over.
+                    OnChannelLost(channel, ex);
+                }
             }
-        }
-        catch (Exception ex) when (ex is OpcUaException or IOException or SocketException or EndOfStreamException or ObjectDisposedException)
-        {
-            Lost(ex);
         }
         catch (OperationCanceledException)
         {
         }
     }
 
-    /// <summary>Reads one chunk; <paramref name="check"/> vets its header before the body is allocated.</summary>
-    private async Task<(MessageHeader Header, byte[] Body)> ReadChunkAsync(Action<MessageHeader> check, CancellationToken cancellationToken)
+    private async Task WaitForLoopsAsync()
     {
-        var headerBytes = new byte[MessageHeader.Length];
-        await _stream.ReadExactlyAsync(headerBytes, cancellationToken);
-        var header = MessageHeader.Read(headerBytes);
-        check(header);
-        var body = new byte[header.Size - MessageHeader.Length];
-        await _stream.ReadExactlyAsync(body, cancellationToken);
-        return (header, body);
+        Task? reconnect;
+        lock (_stateLock) reconnect = _reconnectLoop;
+        foreach (var loop in (Task?[])[reconnect, _keepAliveLoop])
+        {
+            if (loop is null) continue;
+            try
+            {
+                await loop;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
     }
 
-    private void Lost(Exception error)
-    {
-        foreach (var (_, completion) in _pending) completion.TrySetException(error is OpcUaException ? error : new OpcUaException(StatusCodes.BadConnectionClosed, error.Message));
-        if (!_closing.IsCancellationRequested) ConnectionLost?.Invoke(error);
-    }
-
-    private uint NextRequestId() => (uint)Interlocked.Increment(ref _requestId);
-
-    private static OpcUaException Refused(byte[] body)
-    {
-        var error = ErrorMessage.Decode(body);
-        return new OpcUaException(error.Status, error.Reason ?? "the server closed the connection");
-    }
-
-    private static byte[] EncodeNoneHeader()
-    {
-        using var encoder = new BinaryEncoder();
-        new AsymmetricSecurityHeader(SecurityPolicyUris.None, null, null).Write(encoder);
-        return encoder.Written.ToArray();
-    }
+    private static TimeSpan Jittered(TimeSpan delay) =>
+        TimeSpan.FromTicks((long)(delay.Ticks * (0.8 + (0.4 * Random.Shared.NextDouble()))));
 }

@@ -22,4 +22,19 @@ public sealed record OpcUaClientOptions
 
     /// <summary>Session timeout asked for.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often an idle session reads the server's state, so that a dead connection is noticed and the session
+    /// does not time out; <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether a lost connection is re-established (new channel, session re-activated or re-created).</summary>
+    public bool Reconnect { get; init; } = true;
+
+    /// <summary>The first wait before reconnecting; it doubles after each failed attempt.</summary>
+    public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between reconnection attempts.</summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -2,7 +2,10 @@
 // Usage: node server.mjs PORT
 // Serves opc.tcp://127.0.0.1:PORT/UA/Peer with SecurityPolicy None and anonymous access. Under Objects it has
 // a folder "Unit" with a Double "FlowSetpoint" = 16.7, an Int32 "Mode" = 3, a String "Name" = "methanation",
-// and a folder "Many" with 40 Double variables, so that browsing needs continuation points at small limits.
+// a folder "Many" with 40 Double variables, so that browsing needs continuation points at small limits, and a
+// deep tree "Site" of several hundred nodes: 4 areas (folders, Organizes) of 5 units (objects, HasComponent) of 3
+// devices (objects) of 6 variables each (Double, Int32, Boolean, String, a writable Double "Setpoint" and a
+// read-only Double "Limit"), with NodeIds "Site.A<a>.U<u>.D<d>.<name>".
 // Prints "ready" once listening; stops when killed.
 import { OPCUAServer, DataType, Variant, StatusCodes, SecurityPolicy, MessageSecurityMode } from "node-opcua";
 
@@ -26,6 +29,29 @@ ns.addVariable({ componentOf: unit, browseName: "Name", nodeId: "s=Unit.Name", d
 const many = ns.addFolder(space.rootFolder.objects, { browseName: "Many", nodeId: "s=Many" });
 for (let i = 0; i < 40; i++) {
   ns.addVariable({ componentOf: many, browseName: `V${i}`, nodeId: `s=Many.V${i}`, dataType: DataType.Double, value: new Variant({ dataType: DataType.Double, value: i }) });
+}
+const site = ns.addFolder(space.rootFolder.objects, { browseName: "Site", nodeId: "s=Site" });
+for (let a = 0; a < 4; a++) {
+  const area = ns.addFolder(site, { browseName: `A${a}`, nodeId: `s=Site.A${a}` });
+  for (let u = 0; u < 5; u++) {
+    const unitNode = ns.addObject({ organizedBy: area, browseName: `U${u}`, nodeId: `s=Site.A${a}.U${u}` });
+    for (let d = 0; d < 3; d++) {
+      const id = `Site.A${a}.U${u}.D${d}`;
+      const device = ns.addObject({ componentOf: unitNode, browseName: `D${d}`, nodeId: `s=${id}` });
+      const add = (name, dataType, value, writable) => ns.addVariable({
+        componentOf: device, browseName: name, nodeId: `s=${id}.${name}`, dataType,
+        accessLevel: writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
+        userAccessLevel: writable ? "CurrentRead | CurrentWrite" : "CurrentRead",
+        value: new Variant({ dataType, value }),
+      });
+      add("Temperature", DataType.Double, a * 100 + u * 10 + d + 0.5, false);
+      add("Count", DataType.Int32, a * 100 + u * 10 + d, false);
+      add("Running", DataType.Boolean, d % 2 === 0, false);
+      add("Tag", DataType.String, id, false);
+      add("Setpoint", DataType.Double, 0, true);
+      add("Limit", DataType.Double, 99, false);
+    }
+  }
 }
 await server.start();
 console.log("ready");

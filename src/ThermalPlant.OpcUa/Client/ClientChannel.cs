@@ -1,0 +1,303 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using ThermalPlant.OpcUa.Encoding;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.SecureChannel;
+using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Transport;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Client;
+
+/// <summary>
+/// One UA TCP connection with one secure channel (SecurityPolicy None): Hello and Acknowledge, OpenSecureChannel with
+/// token renewal at 75 % of its lifetime, requests in flight concurrently, matched to responses by request id.
+/// It reports its loss once through <see cref="Lost"/>; reconnecting is the <see cref="OpcUaClient"/>'s job.
+/// </summary>
+internal sealed class ClientChannel : IAsyncDisposable
+{
+    private static readonly byte[] NoneSecurityHeader = EncodeNoneHeader();
+
+    private readonly OpcUaClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly ConcurrentDictionary<uint, TaskCompletionSource<IEncodeable>> _pending = new();
+    private readonly CancellationTokenSource _closing = new();
+    private ChunkWriter _writer = null!;
+    private ChunkAssembler _assembler = null!;
+    private Task? _receiveLoop;
+    private ITimer? _renewTimer;
+    private uint _channelId;
+    private uint _tokenId;
+    private int _requestId;
+    private uint _requestHandle;
+    private int _lost;
+
+    private ClientChannel(string endpointUrl, OpcUaClientOptions options, TimeProvider time, TcpClient tcp)
+    {
+        EndpointUrl = endpointUrl;
+        _options = options;
+        _time = time;
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+    }
+
+    /// <summary>The endpoint URL sent in the Hello.</summary>
+    public string EndpointUrl { get; }
+
+    /// <summary>Raised once when the connection ends for any reason other than <see cref="DisposeAsync"/>.</summary>
+    public event Action<ClientChannel, Exception>? Lost;
+
+    /// <summary>Connects: Hello and Acknowledge, then OpenSecureChannel with SecurityPolicy None.</summary>
+    public static async Task<ClientChannel> OpenAsync(string endpointUrl, OpcUaClientOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var url = new Uri(endpointUrl);
+        if (url.Scheme != "opc.tcp") throw new OpcUaException(StatusCodes.BadTcpEndpointUrlInvalid, $"{endpointUrl} is not an opc.tcp URL");
+        var tcp = new TcpClient { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.RequestTimeout);
+            await tcp.ConnectAsync(url.Host, url.IsDefaultPort || url.Port < 0 ? 4840 : url.Port, timeout.Token);
+        }
+        catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            tcp.Dispose();
+            throw new OpcUaException(StatusCodes.BadCommunicationError, $"cannot connect to {endpointUrl}: {ex.Message}");
+        }
+        var channel = new ClientChannel(endpointUrl, options, time, tcp);
+        try
+        {
+            await channel.HandshakeAsync(cancellationToken);
+            return channel;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            await channel.DisposeAsync();
+            throw new OpcUaException(StatusCodes.BadCommunicationError, $"the connection to {endpointUrl} closed during the handshake: {ex.Message}");
+        }
+        catch
+        {
+            await channel.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Sends a service request (its header already set) and waits for its response or the request timeout.</summary>
+    public Task<IEncodeable> SendRequestAsync(IEncodeable request, CancellationToken cancellationToken) =>
+        SendAsync(MessageType.Message, request, cancellationToken);
+
+    /// <summary>Sends CloseSecureChannel, then closes the connection.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var body = new BinaryEncoder();
+            MessageBody.Write(body, new CloseSecureChannelRequest { RequestHeader = new RequestHeader { Timestamp = _time.GetUtcNow().UtcDateTime } });
+            await SendFrameAsync(Frame(MessageType.CloseSecureChannel, NextRequestId(), body.Written), cancellationToken);
+        }
+        finally
+        {
+            await DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_closing.IsCancellationRequested) return;
+        await _closing.CancelAsync();
+        if (_renewTimer is not null) await _renewTimer.DisposeAsync();
+        _stream.Dispose();
+        _tcp.Dispose();
+        if (_receiveLoop is not null)
+        {
+            try
+            {
+                await _receiveLoop;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
+            {
+            }
+        }
+        FailPending(new OpcUaException(StatusCodes.BadConnectionClosed, "the channel was closed"));
+        _assembler?.Dispose();
+        _sendLock.Dispose();
+    }
+
+    private async Task HandshakeAsync(CancellationToken cancellationToken)
+    {
+        using (var hello = new BinaryEncoder())
+        {
+            new HelloMessage(TransportNegotiation.ProtocolVersion, _options.Transport, EndpointUrl).Encode(hello);
+            var frame = new byte[MessageHeader.Length + hello.Length];
+            new MessageHeader(MessageType.Hello, ChunkType.Final, (uint)frame.Length).Write(frame);
+            hello.Written.CopyTo(frame.AsSpan(MessageHeader.Length));
+            await _stream.WriteAsync(frame, cancellationToken);
+        }
+        var (header, body) = await ReadChunkAsync(h =>
+        {
+            if (h.Size > TransportLimits.MinBufferSize) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, $"Acknowledge of {h.Size} bytes");
+        }, cancellationToken);
+        if (header.Type == MessageType.Error) throw Refused(body);
+        if (header.Type != MessageType.Acknowledge) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"expected Acknowledge, got {header.Type}");
+        var ack = AcknowledgeMessage.Decode(body);
+        // We send chunks no larger than the server receives, and receive what the server sends.
+        _writer = new ChunkWriter(new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = ack.Limits.MaxMessageSize, MaxChunkCount = ack.Limits.MaxChunkCount }, StatusCodes.BadRequestTooLarge);
+        _assembler = new ChunkAssembler(new TransportLimits { ReceiveBufferSize = Math.Max(ack.Limits.SendBufferSize, _options.Transport.ReceiveBufferSize), MaxMessageSize = _options.Transport.MaxMessageSize, MaxChunkCount = _options.Transport.MaxChunkCount });
+        _receiveLoop = ReceiveAsync(_closing.Token);
+        await OpenChannelAsync(SecurityTokenRequestType.Issue, cancellationToken);
+    }
+
+    private async Task OpenChannelAsync(SecurityTokenRequestType type, CancellationToken cancellationToken)
+    {
+        var request = new OpenSecureChannelRequest
+        {
+            RequestHeader = new RequestHeader { Timestamp = _time.GetUtcNow().UtcDateTime, RequestHandle = Interlocked.Increment(ref _requestHandle) },
+            RequestType = type,
+            SecurityMode = MessageSecurityMode.None,
+            ClientNonce = [],
+            RequestedLifetime = (uint)_options.TokenLifetime.TotalMilliseconds,
+        };
+        var response = (OpenSecureChannelResponse)await SendAsync(MessageType.OpenSecureChannel, request, cancellationToken);
+        _channelId = response.SecurityToken.ChannelId;
+        _tokenId = response.SecurityToken.TokenId;
+        var renewIn = TimeSpan.FromMilliseconds(response.SecurityToken.RevisedLifetime * 0.75);
+        _renewTimer?.Dispose();
+        _renewTimer = _time.CreateTimer(_ => _ = RenewAsync(), null, renewIn, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task RenewAsync()
+    {
+        try
+        {
+            await OpenChannelAsync(SecurityTokenRequestType.Renew, _closing.Token);
+        }
+        catch (Exception ex) when (ex is OpcUaException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            OnLost(ex);
+        }
+    }
+
+    private async Task<IEncodeable> SendAsync(MessageType type, IEncodeable request, CancellationToken cancellationToken)
+    {
+        var requestId = NextRequestId();
+        var completion = new TaskCompletionSource<IEncodeable>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[requestId] = completion;
+        try
+        {
+            using (var body = new BinaryEncoder())
+            {
+                MessageBody.Write(body, request);
+                await SendFrameAsync(Frame(type, requestId, body.Written), cancellationToken);
+            }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.RequestTimeout);
+            try
+            {
+                return await completion.Task.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new OpcUaException(StatusCodes.BadTimeout, $"no response within {_options.RequestTimeout.TotalSeconds} s");
+            }
+        }
+        finally
+        {
+            _pending.TryRemove(requestId, out _);
+        }
+    }
+
+    private byte[] Frame(MessageType type, uint requestId, ReadOnlySpan<byte> body)
+    {
+        if (type == MessageType.OpenSecureChannel) return _writer.Frame(type, _channelId, NoneSecurityHeader, requestId, body);
+        Span<byte> token = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(token, _tokenId);
+        return _writer.Frame(type, _channelId, token, requestId, body);
+    }
+
+    private async Task SendFrameAsync(byte[] frame, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            await _stream.WriteAsync(frame, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            throw new OpcUaException(StatusCodes.BadCommunicationError, $"sending failed: {ex.Message}");
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var (header, body) = await ReadChunkAsync(_assembler.CheckHeader, cancellationToken);
+                if (header.Type == MessageType.Error) throw Refused(body);
+                var decoder = new BinaryDecoder(body);
+                decoder.ReadUInt32();
+                if (header.Type == MessageType.OpenSecureChannel) AsymmetricSecurityHeader.Read(ref decoder); else decoder.ReadUInt32();
+                var sequence = SequenceHeader.Read(ref decoder);
+                var message = _assembler.Add(header.Chunk, body.AsSpan(decoder.Position));
+                if (message.IsEmpty) continue;
+                var response = MessageBody.Read(message.Span);
+                if (_pending.TryGetValue(sequence.RequestId, out var completion)) completion.TrySetResult(response);
+            }
+        }
+        catch (Exception ex) when (ex is OpcUaException or IOException or SocketException or EndOfStreamException or ObjectDisposedException)
+        {
+            OnLost(ex);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Reads one chunk; <paramref name="check"/> vets its header before the body is allocated.</summary>
+    private async Task<(MessageHeader Header, byte[] Body)> ReadChunkAsync(Action<MessageHeader> check, CancellationToken cancellationToken)
+    {
+        var headerBytes = new byte[MessageHeader.Length];
+        await _stream.ReadExactlyAsync(headerBytes, cancellationToken);
+        var header = MessageHeader.Read(headerBytes);
+        check(header);
+        var body = new byte[header.Size - MessageHeader.Length];
+        await _stream.ReadExactlyAsync(body, cancellationToken);
+        return (header, body);
+    }
+
+    private void OnLost(Exception error)
+    {
+        FailPending(error is OpcUaException ? error : new OpcUaException(StatusCodes.BadConnectionClosed, error.Message));
+        if (!_closing.IsCancellationRequested && Interlocked.Exchange(ref _lost, 1) == 0) Lost?.Invoke(this, error);
+    }
+
+    private void FailPending(Exception error)
+    {
+        foreach (var (_, completion) in _pending) completion.TrySetException(error);
+    }
+
+    private uint NextRequestId() => (uint)Interlocked.Increment(ref _requestId);
+
+    private static OpcUaException Refused(byte[] body)
+    {
+        var error = ErrorMessage.Decode(body);
+        return new OpcUaException(error.Status, error.Reason ?? "the server closed the connection");
+    }
+
+    private static byte[] EncodeNoneHeader()
+    {
+        using var encoder = new BinaryEncoder();
+        new AsymmetricSecurityHeader(SecurityPolicyUris.None, null, null).Write(encoder);
+        return encoder.Written.ToArray();
+    }
+}
