@@ -56,7 +56,7 @@ internal static class OpcUaReadThroughputDriver
         var anchor = results.Find(r => r.Target.Name == anchorName);
         if (anchor is not null)
         {
-            foreach (var result in results.Where(r => r != anchor))
+            foreach (var result in results.Where(r => r.Target.Name != anchor.Target.Name))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"opcua read: {result.Target.Name} uses {anchor.CpuSecondsPerMillionValues / result.CpuSecondsPerMillionValues:F2} x fewer server CPU seconds per value than {anchor.Target.Name} (goal >= 5); throughput {result.ValuesPerSecond / anchor.ValuesPerSecond:F2} x"));
