@@ -7,6 +7,8 @@ return args.FirstOrDefault() switch
 {
     "http-latency" => await HttpLatencyDriver.RunAsync(args[1..]),
     "audio-realtime" => AudioRealtimeDriver.Run(args[1..]),
+    "opcua-serve" => await OpcUaServeDriver.RunAsync(args[1..]),
+    "opcua-read-throughput" => await OpcUaReadThroughputDriver.RunAsync(args[1..]),
     _ => RunBenchmarks(args),
 };
 

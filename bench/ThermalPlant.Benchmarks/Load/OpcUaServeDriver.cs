@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Server;
+using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.Benchmarks.Load;
+
+/// <summary>
+/// Our OPC UA server in its own process, so that the read-throughput benchmark can measure its CPU time alone:
+/// serves <see cref="BenchTree"/> on opc.tcp://127.0.0.1:PORT/freeopcua/server/ and gives every variable a new
+/// value every <c>--update-ms</c>, as a host polling a live plant would. Prints "ready PORT" once listening and
+/// stops on SIGTERM or Ctrl+C. Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000]</c>.
+/// </summary>
+internal static class OpcUaServeDriver
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = DriverArgs.Int(args, "--variables", 1000);
+        var port = DriverArgs.Int(args, "--port", 0);
+        var update = TimeSpan.FromMilliseconds(DriverArgs.Int(args, "--update-ms", 1000));
+
+        // The client opens several sessions, each on its own connection.
+        await using var server = new OpcUaServer(new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSessions = 64, MaxConnections = 64 });
+        var variables = AddTree(server.AddressSpace, count);
+        var tick = 0L;
+        SetAll(variables, tick);
+        server.Start();
+
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ready {server.Port}"));
+
+        using var timer = new PeriodicTimer(update);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop.Token)) SetAll(variables, ++tick);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return 0;
+    }
+
+    private static UaVariable[] AddTree(UaAddressSpace space, int count)
+    {
+        var ns = space.RegisterNamespace(BenchTree.NamespaceUri);
+        var plant = NodeId.Of("Plant", ns);
+        space.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), plant, new QualifiedName(ns, "Plant"));
+        var bench = NodeId.Of("Plant.Bench", ns);
+        space.AddObject(plant, bench, new QualifiedName(ns, "Bench"));
+        var variables = new UaVariable[count];
+        for (var i = 0; i < count; i++)
+        {
+            var name = BenchTree.Name(i);
+            variables[i] = space.AddVariable(bench, new UaVariable(NodeId.Of(BenchTree.Identifier(i), ns), new QualifiedName(ns, name), name, NodeId.Of(DataTypeIds.Double)));
+        }
+        return variables;
+    }
+
+    private static void SetAll(UaVariable[] variables, long tick)
+    {
+        var now = DateTime.UtcNow;
+        for (var i = 0; i < variables.Length; i++)
+        {
+            variables[i].SetValue(new DataValue { Value = Variant.From(BenchTree.Value(i, tick)), SourceTimestamp = now, ServerTimestamp = now });
+        }
+    }
+}
