@@ -86,18 +86,19 @@ internal sealed class ClientChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a service request (its header already set) and waits for its response or the request timeout.</summary>
-    public Task<IEncodeable> SendRequestAsync(IEncodeable request, CancellationToken cancellationToken) =>
-        SendAsync(MessageType.Message, request, cancellationToken);
+    /// <summary>
+    /// Sends a service request (its header already set) and waits for its response, at most <paramref name="timeout"/>
+    /// (the request timeout when null).
+    /// </summary>
+    public Task<IEncodeable> SendRequestAsync(IEncodeable request, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        SendAsync(MessageType.Message, request, cancellationToken, timeout);
 
     /// <summary>Sends CloseSecureChannel, then closes the connection.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken)
     {
         try
         {
-            using var body = new BinaryEncoder();
-            MessageBody.Write(body, new CloseSecureChannelRequest { RequestHeader = new RequestHeader { Timestamp = _time.GetUtcNow().UtcDateTime } });
-            await SendFrameAsync(Frame(MessageType.CloseSecureChannel, NextRequestId(), body.Written), cancellationToken);
+            await SendFrameAsync(MessageType.CloseSecureChannel, NextRequestId(), new CloseSecureChannelRequest { RequestHeader = new RequestHeader { Timestamp = _time.GetUtcNow().UtcDateTime } }, cancellationToken);
         }
         finally
         {
@@ -182,27 +183,24 @@ internal sealed class ClientChannel : IAsyncDisposable
         }
     }
 
-    private async Task<IEncodeable> SendAsync(MessageType type, IEncodeable request, CancellationToken cancellationToken)
+    private async Task<IEncodeable> SendAsync(MessageType type, IEncodeable request, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         var requestId = NextRequestId();
         var completion = new TaskCompletionSource<IEncodeable>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[requestId] = completion;
         try
         {
-            using (var body = new BinaryEncoder())
-            {
-                MessageBody.Write(body, request);
-                await SendFrameAsync(Frame(type, requestId, body.Written), cancellationToken);
-            }
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.RequestTimeout);
+            await SendFrameAsync(type, requestId, request, cancellationToken);
+            var wait = timeout ?? _options.RequestTimeout;
+            using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            expiry.CancelAfter(wait);
             try
             {
-                return await completion.Task.WaitAsync(timeout.Token);
+                return await completion.Task.WaitAsync(expiry.Token);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new OpcUaException(StatusCodes.BadTimeout, $"no response within {_options.RequestTimeout.TotalSeconds} s");
+                throw new OpcUaException(StatusCodes.BadTimeout, $"no response within {wait.TotalSeconds} s");
             }
         }
         finally
@@ -219,11 +217,18 @@ internal sealed class ClientChannel : IAsyncDisposable
         return _writer.Frame(type, _channelId, token, requestId, body);
     }
 
-    private async Task SendFrameAsync(byte[] frame, CancellationToken cancellationToken)
+    /// <summary>Encodes, frames and writes a message; framing numbers the chunks, so it happens under the send lock.</summary>
+    private async Task SendFrameAsync(MessageType type, uint requestId, IEncodeable message, CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken);
         try
         {
+            byte[] frame;
+            using (var body = new BinaryEncoder())
+            {
+                MessageBody.Write(body, message);
+                frame = Frame(type, requestId, body.Written);
+            }
             await _stream.WriteAsync(frame, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
@@ -28,6 +29,10 @@ public sealed class OpcUaClient : IAsyncDisposable
     private Task? _reconnectLoop;
     private Task? _keepAliveLoop;
     private uint _requestHandle;
+    private readonly ConcurrentDictionary<OpcUaSubscription, byte> _subscriptions = new();
+    private readonly ConcurrentQueue<SubscriptionAcknowledgement> _acknowledgements = new();
+    private TaskCompletionSource _subscriptionAdded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _publishLoop;
     private string? _sessionName;
     private NodeId _authenticationToken = NodeId.Null;
 
@@ -61,6 +66,9 @@ public sealed class OpcUaClient : IAsyncDisposable
     /// session and a new one was created (so anything kept in the old session is gone).
     /// </summary>
     public event Action<bool>? Reconnected;
+
+    /// <summary>Raised when a subscription had to be created again on the server; its items' next values report a gap.</summary>
+    public event Action<OpcUaSubscription>? SubscriptionRecreated;
 
     /// <summary>Raised after a failed reconnection attempt, with the error and the wait before the next one.</summary>
     public event Action<Exception, TimeSpan>? ReconnectFailed;
@@ -159,6 +167,55 @@ public sealed class OpcUaClient : IAsyncDisposable
         where TResponse : class, IServiceResponse =>
         await CallOnAsync<TResponse>(await CurrentChannelAsync(cancellationToken), request, cancellationToken);
 
+    /// <summary>
+    /// Creates a subscription; add monitored items to it and read its data changes. The client sends Publish
+    /// requests for all its subscriptions and restores them after a reconnection.
+    /// </summary>
+    public async Task<OpcUaSubscription> CreateSubscriptionAsync(SubscriptionSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        var subscription = new OpcUaSubscription(this, settings ?? new SubscriptionSettings(), _options.SubscriptionBufferCapacity);
+        await CreateOnServerAsync(await CurrentChannelAsync(cancellationToken), subscription, cancellationToken);
+        _subscriptions[subscription] = 0;
+        _publishLoop ??= PublishAsync(_disposed.Token);
+        _subscriptionAdded.TrySetResult();
+        return subscription;
+    }
+
+    /// <summary>
+    /// Raw history of <paramref name="node"/> between <paramref name="start"/> and <paramref name="end"/> (both
+    /// inclusive; newest first when the start is after the end), following continuation points with at most
+    /// <paramref name="valuesPerCall"/> values per request.
+    /// </summary>
+    public async Task<DataValue[]> HistoryReadRawAsync(NodeId node, DateTime start, DateTime end, uint valuesPerCall = 1000, bool returnBounds = false, TimestampsToReturn timestamps = TimestampsToReturn.Both, CancellationToken cancellationToken = default)
+    {
+        var details = ExtensionObject.From(new ReadRawModifiedDetails { StartTime = start, EndTime = end, NumValuesPerNode = valuesPerCall, ReturnBounds = returnBounds });
+        var values = new List<DataValue>();
+        byte[]? continuation = null;
+        try
+        {
+            do
+            {
+                var response = await CallAsync<HistoryReadResponse>(new HistoryReadRequest
+                {
+                    HistoryReadDetails = details,
+                    TimestampsToReturn = timestamps,
+                    NodesToRead = [new HistoryReadValueId { NodeId = node, ContinuationPoint = continuation }],
+                }, cancellationToken);
+                var result = response.Results is [var only] ? only : throw new OpcUaException(StatusCodes.BadUnknownResponse, "HistoryRead answered without one result");
+                if (result.StatusCode.IsBad) throw new OpcUaException(result.StatusCode, $"HistoryRead of {node} failed");
+                if (result.HistoryData.Decode() is HistoryData data) values.AddRange(data.DataValues ?? []);
+                continuation = result.ContinuationPoint is { Length: > 0 } next ? next : null;
+            }
+            while (continuation is not null);
+        }
+        catch when (continuation is not null)
+        {
+            await ReleaseHistoryAsync(node, details, continuation);
+            throw;
+        }
+        return [.. values];
+    }
+
     /// <summary>Closes the session (if any) and the secure channel, then the connection.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
@@ -246,7 +303,7 @@ public sealed class OpcUaClient : IAsyncDisposable
         where TResponse : class, IServiceResponse =>
         CallOnAsync<TResponse>(channel, request, cancellationToken, _authenticationToken);
 
-    private async Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, CancellationToken cancellationToken, NodeId authenticationToken)
+    private async Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, CancellationToken cancellationToken, NodeId authenticationToken, TimeSpan? timeout = null)
         where TResponse : class, IServiceResponse
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -255,9 +312,9 @@ public sealed class OpcUaClient : IAsyncDisposable
             AuthenticationToken = authenticationToken,
             Timestamp = _time.GetUtcNow().UtcDateTime,
             RequestHandle = Interlocked.Increment(ref _requestHandle),
-            TimeoutHint = (uint)_options.RequestTimeout.TotalMilliseconds,
+            TimeoutHint = (uint)(timeout ?? _options.RequestTimeout).TotalMilliseconds,
         };
-        var response = await channel.SendRequestAsync(request, cancellationToken);
+        var response = await channel.SendRequestAsync(request, cancellationToken, timeout);
         if (response is IServiceResponse { ResponseHeader.ServiceResult.IsBad: true } failed)
         {
             throw new OpcUaException(failed.ResponseHeader.ServiceResult, $"{request.GetType().Name} refused");
@@ -315,6 +372,7 @@ public sealed class OpcUaClient : IAsyncDisposable
             {
                 channel = await ClientChannel.OpenAsync(EndpointUrl, _options, _time, cancellationToken);
                 var recreated = _sessionName is not null && await RestoreSessionAsync(channel, _sessionName, cancellationToken);
+                if (recreated) await RestoreSubscriptionsAsync(channel, cancellationToken);
                 channel.Lost += OnChannelLost;
                 lock (_stateLock)
                 {
@@ -392,7 +450,8 @@ public sealed class OpcUaClient : IAsyncDisposable
     {
         Task? reconnect;
         lock (_stateLock) reconnect = _reconnectLoop;
-        foreach (var loop in (Task?[])[reconnect, _keepAliveLoop])
+        foreach (var subscription in _subscriptions.Keys) subscription.Complete();
+        foreach (var loop in (Task?[])[reconnect, _keepAliveLoop, _publishLoop])
         {
             if (loop is null) continue;
             try
@@ -402,6 +461,249 @@ public sealed class OpcUaClient : IAsyncDisposable
             catch (OperationCanceledException)
             {
             }
+        }
+    }
+
+    /// <summary>Creates monitored items of <paramref name="subscription"/> on the server; results go into the nodes.</summary>
+    internal async Task CreateItemsAsync(OpcUaSubscription subscription, IReadOnlyList<MonitoredNode> nodes, CancellationToken cancellationToken) =>
+        await CreateItemsOnAsync(await CurrentChannelAsync(cancellationToken), subscription, nodes, cancellationToken);
+
+    /// <summary>Stops publishing for a subscription being deleted; false when it was gone already.</summary>
+    internal bool Forget(OpcUaSubscription subscription) => _subscriptions.TryRemove(subscription, out _);
+
+    private async Task CreateOnServerAsync(ClientChannel channel, OpcUaSubscription subscription, CancellationToken cancellationToken)
+    {
+        var settings = subscription.Settings;
+        var created = await CallOnAsync<CreateSubscriptionResponse>(channel, new CreateSubscriptionRequest
+        {
+            RequestedPublishingInterval = settings.PublishingInterval,
+            RequestedMaxKeepAliveCount = settings.MaxKeepAliveCount,
+            RequestedLifetimeCount = settings.LifetimeCount,
+            MaxNotificationsPerPublish = settings.MaxNotificationsPerPublish,
+            PublishingEnabled = true,
+            Priority = settings.Priority,
+        }, cancellationToken);
+        subscription.Id = created.SubscriptionId;
+        subscription.RevisedPublishingInterval = created.RevisedPublishingInterval;
+        subscription.RevisedMaxKeepAliveCount = created.RevisedMaxKeepAliveCount;
+        subscription.ResetSequence();
+    }
+
+    private async Task CreateItemsOnAsync(ClientChannel channel, OpcUaSubscription subscription, IReadOnlyList<MonitoredNode> nodes, CancellationToken cancellationToken)
+    {
+        var requests = new MonitoredItemCreateRequest[nodes.Count];
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var request = nodes[i].Request;
+            var filter = request.Trigger == DataChangeTrigger.StatusValue && request.DeadbandType == DeadbandType.None
+                ? ExtensionObject.Null
+                : ExtensionObject.From(new DataChangeFilter { Trigger = request.Trigger, DeadbandType = (uint)request.DeadbandType, DeadbandValue = request.Deadband });
+            requests[i] = new MonitoredItemCreateRequest
+            {
+                ItemToMonitor = new ReadValueId { NodeId = request.Node, AttributeId = (uint)request.Attribute },
+                MonitoringMode = MonitoringMode.Reporting,
+                RequestedParameters = new MonitoringParameters
+                {
+                    ClientHandle = nodes[i].ClientHandle,
+                    SamplingInterval = request.SamplingInterval,
+                    QueueSize = request.QueueSize,
+                    DiscardOldest = request.DiscardOldest,
+                    Filter = filter,
+                },
+            };
+        }
+        // Large lists go in batches so that each request stays within the server's operation limits.
+        const int batch = 1000;
+        for (var offset = 0; offset < requests.Length; offset += batch)
+        {
+            var slice = requests[offset..Math.Min(requests.Length, offset + batch)];
+            var response = await CallOnAsync<CreateMonitoredItemsResponse>(channel, new CreateMonitoredItemsRequest { SubscriptionId = subscription.Id, TimestampsToReturn = TimestampsToReturn.Both, ItemsToCreate = slice }, cancellationToken);
+            var results = response.Results ?? [];
+            if (results.Length != slice.Length) throw new OpcUaException(StatusCodes.BadUnknownResponse, $"CreateMonitoredItems answered {results.Length} results for {slice.Length} items");
+            for (var i = 0; i < results.Length; i++)
+            {
+                var node = nodes[offset + i];
+                node.Status = results[i].StatusCode;
+                node.ServerId = results[i].MonitoredItemId;
+                node.RevisedSamplingInterval = results[i].RevisedSamplingInterval;
+                node.RevisedQueueSize = results[i].RevisedQueueSize;
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a new session: moves the subscriptions over (TransferSubscriptions, with initial values) and re-creates
+    /// those the server no longer has, whose items then report a possible gap.
+    /// </summary>
+    private async Task RestoreSubscriptionsAsync(ClientChannel channel, CancellationToken cancellationToken)
+    {
+        var subscriptions = _subscriptions.Keys.ToArray();
+        if (subscriptions.Length == 0) return;
+        var ids = new uint[subscriptions.Length];
+        for (var i = 0; i < ids.Length; i++) ids[i] = subscriptions[i].Id;
+        TransferResult[] results = [];
+        try
+        {
+            results = (await CallOnAsync<TransferSubscriptionsResponse>(channel, new TransferSubscriptionsRequest { SubscriptionIds = ids, SendInitialValues = true }, cancellationToken)).Results ?? [];
+        }
+        catch (OpcUaException ex) when (ex.Status.Code is not (StatusCodes.BadConnectionClosed or StatusCodes.BadCommunicationError or StatusCodes.BadTimeout))
+        {
+            // A server without TransferSubscriptions: every subscription is created again below.
+        }
+        for (var i = 0; i < subscriptions.Length; i++)
+        {
+            if (i < results.Length && results[i].StatusCode.IsGood) continue;
+            await RecreateAsync(channel, subscriptions[i], cancellationToken);
+        }
+    }
+
+    private async Task RecreateAsync(ClientChannel channel, OpcUaSubscription subscription, CancellationToken cancellationToken)
+    {
+        await CreateOnServerAsync(channel, subscription, cancellationToken);
+        var items = subscription.AllItems.ToArray();
+        if (items.Length > 0) await CreateItemsOnAsync(channel, subscription, items, cancellationToken);
+        subscription.MarkGap();
+        SubscriptionRecreated?.Invoke(subscription);
+    }
+
+    /// <summary>
+    /// Keeps one Publish request outstanding while subscriptions exist. One at a time keeps the notifications of a
+    /// subscription in sequence order without reordering; the server queues what changes meanwhile.
+    /// </summary>
+    private async Task PublishAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (_subscriptions.IsEmpty)
+                {
+                    var added = _subscriptionAdded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    if (_subscriptions.IsEmpty) await added.Task.WaitAsync(cancellationToken);
+                    continue;
+                }
+                var acknowledgements = new List<SubscriptionAcknowledgement>();
+                while (acknowledgements.Count < 100 && _acknowledgements.TryDequeue(out var acknowledgement)) acknowledgements.Add(acknowledgement);
+                PublishResponse response;
+                try
+                {
+                    var channel = await CurrentChannelAsync(cancellationToken);
+                    response = await CallOnAsync<PublishResponse>(channel, new PublishRequest { SubscriptionAcknowledgements = [.. acknowledgements] }, cancellationToken, _authenticationToken, PublishTimeout());
+                }
+                catch (OpcUaException ex)
+                {
+                    foreach (var acknowledgement in acknowledgements) _acknowledgements.Enqueue(acknowledgement);
+                    await AfterPublishFailedAsync(ex, cancellationToken);
+                    continue;
+                }
+                await HandlePublishAsync(response, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task AfterPublishFailedAsync(OpcUaException error, CancellationToken cancellationToken)
+    {
+        switch (error.Status.Code)
+        {
+            case StatusCodes.BadTimeout:
+                return;
+            case StatusCodes.BadNoSubscription when !_subscriptions.IsEmpty && _ready.Task.IsCompletedSuccessfully:
+                // The session survived but the server dropped our subscriptions (their lifetime ran out): create them again.
+                foreach (var subscription in _subscriptions.Keys)
+                {
+                    try
+                    {
+                        await RecreateAsync(await CurrentChannelAsync(cancellationToken), subscription, cancellationToken);
+                    }
+                    catch (OpcUaException)
+                    {
+                        break;
+                    }
+                }
+                return;
+            default:
+                await Task.Delay(_options.ReconnectMinDelay, _time, cancellationToken);
+                return;
+        }
+    }
+
+    private async Task HandlePublishAsync(PublishResponse response, CancellationToken cancellationToken)
+    {
+        OpcUaSubscription? subscription = null;
+        foreach (var candidate in _subscriptions.Keys)
+        {
+            if (candidate.Id == response.SubscriptionId) subscription = candidate;
+        }
+        if (subscription is null) return;
+        var message = response.NotificationMessage;
+        var keepAlive = message.NotificationData is not { Length: > 0 };
+        var missing = subscription.Track(message.SequenceNumber, keepAlive);
+        if (missing is null) return;
+        foreach (var sequence in missing)
+        {
+            try
+            {
+                var republished = await CallAsync<RepublishResponse>(new RepublishRequest { SubscriptionId = subscription.Id, RetransmitSequenceNumber = sequence }, cancellationToken);
+                await DeliverAsync(subscription, republished.NotificationMessage, cancellationToken);
+            }
+            catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadMessageNotAvailable or StatusCodes.BadSubscriptionIdInvalid)
+            {
+                subscription.MarkGap();
+            }
+        }
+        if (keepAlive)
+        {
+            subscription.CountKeepAlive();
+            return;
+        }
+        await DeliverAsync(subscription, message, cancellationToken);
+    }
+
+    private async Task DeliverAsync(OpcUaSubscription subscription, NotificationMessage message, CancellationToken cancellationToken)
+    {
+        foreach (var data in message.NotificationData ?? [])
+        {
+            switch (data.Decode())
+            {
+                case DataChangeNotification change:
+                    await subscription.DeliverAsync(change, cancellationToken);
+                    break;
+                case StatusChangeNotification { Status.IsBad: true }:
+                    // The server ended the subscription (e.g. its lifetime ran out): start it again and say values may be missing.
+                    await RecreateAsync(await CurrentChannelAsync(cancellationToken), subscription, cancellationToken);
+                    break;
+            }
+        }
+        _acknowledgements.Enqueue(new SubscriptionAcknowledgement { SubscriptionId = subscription.Id, SequenceNumber = message.SequenceNumber });
+    }
+
+    private TimeSpan PublishTimeout()
+    {
+        // The server holds a Publish up to a keep-alive period when nothing changes.
+        var longest = 0.0;
+        foreach (var subscription in _subscriptions.Keys) longest = Math.Max(longest, subscription.RevisedPublishingInterval * Math.Max(1, subscription.RevisedMaxKeepAliveCount));
+        return _options.RequestTimeout + TimeSpan.FromMilliseconds(2 * longest);
+    }
+
+    private async Task ReleaseHistoryAsync(NodeId node, ExtensionObject details, byte[] continuation)
+    {
+        try
+        {
+            await CallAsync<HistoryReadResponse>(new HistoryReadRequest
+            {
+                HistoryReadDetails = details,
+                TimestampsToReturn = TimestampsToReturn.Both,
+                ReleaseContinuationPoints = true,
+                NodesToRead = [new HistoryReadValueId { NodeId = node, ContinuationPoint = continuation }],
+            });
+        }
+        catch (OpcUaException)
+        {
+            // Best effort: the server drops continuation points with the session anyway.
         }
     }
 

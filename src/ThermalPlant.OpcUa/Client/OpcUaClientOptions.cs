@@ -35,6 +35,9 @@ public sealed record OpcUaClientOptions
     /// <summary>The first wait before reconnecting; it doubles after each failed attempt.</summary>
     public TimeSpan ReconnectMinDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Data changes a subscription buffers for its reader before publishing waits for it.</summary>
+    public int SubscriptionBufferCapacity { get; init; } = 100_000;
+
     /// <summary>The longest wait between reconnection attempts.</summary>
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server.Services;
 using ThermalPlant.OpcUa.Server.Sessions;
 
@@ -8,7 +9,8 @@ namespace ThermalPlant.OpcUa.Server;
 
 /// <summary>
 /// An OPC UA server over UA TCP (opc.tcp) with SecurityPolicy None and anonymous sessions: discovery, sessions,
-/// Browse and Read over an in-memory <see cref="UaAddressSpace"/> that the host fills and updates.
+/// browse, read, write, subscriptions and history over an in-memory <see cref="UaAddressSpace"/> that the host fills
+/// and updates.
 /// </summary>
 public sealed class OpcUaServer : IAsyncDisposable
 {
@@ -19,28 +21,36 @@ public sealed class OpcUaServer : IAsyncDisposable
     private readonly SemaphoreSlim _connections;
     private readonly ServiceDispatcher _dispatcher;
     private readonly SessionManager _sessions;
+    private readonly SubscriptionService _subscriptions;
     private Task? _acceptLoop;
     private int _nextChannelId;
 
-    /// <summary>Creates the server and its address space; <see cref="Start"/> opens the port.</summary>
-    public OpcUaServer(OpcUaServerOptions options, TimeProvider? time = null)
+    /// <summary>
+    /// Creates the server and its address space; <see cref="Start"/> opens the port. Historizing variables record
+    /// into <paramref name="history"/> (a bounded in-memory store when none is given).
+    /// </summary>
+    public OpcUaServer(OpcUaServerOptions options, TimeProvider? time = null, IHistoryStore? history = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _time = time ?? TimeProvider.System;
         _listener = new TcpListener(options.Address, options.Port);
         _connections = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
-        AddressSpace = new UaAddressSpace(options.ApplicationUri);
+        AddressSpace = new UaAddressSpace(options.ApplicationUri, history);
         ServerObject.Populate(AddressSpace, options, _time);
-        _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, _time);
+        _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
         var discovery = new DiscoveryService(options, () => Port);
+        var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation);
+        _subscriptions = new SubscriptionService(AddressSpace, attributes, options, _time);
         _dispatcher = new ServiceDispatcher(
             discovery,
-            new SessionService(_sessions, discovery, options),
+            new SessionService(_sessions, discovery, options, _subscriptions),
             _sessions,
-            new AttributeService(AddressSpace, options.MaxNodesPerOperation),
+            attributes,
             new WriteService(AddressSpace, options.MaxNodesPerOperation, _time),
             new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints),
+            _subscriptions,
+            new HistoryService(AddressSpace, AddressSpace.History, options.MaxNodesPerOperation, options.MaxContinuationPoints),
             _time);
     }
 
@@ -52,6 +62,12 @@ public sealed class OpcUaServer : IAsyncDisposable
 
     /// <summary>Sessions open now.</summary>
     public int SessionCount => _sessions.Count;
+
+    /// <summary>Subscriptions alive now.</summary>
+    public int SubscriptionCount => _subscriptions.SubscriptionCount;
+
+    /// <summary>Monitored items of all subscriptions.</summary>
+    public int MonitoredItemCount => _subscriptions.MonitoredItemCount;
 
     /// <summary>Connections open now.</summary>
     public int ConnectionCount => _options.MaxConnections - _connections.CurrentCount;

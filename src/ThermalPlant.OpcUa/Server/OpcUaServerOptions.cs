@@ -52,6 +52,30 @@ public sealed record OpcUaServerOptions
     /// <summary>Browse continuation points kept per session.</summary>
     public int MaxContinuationPoints { get; init; } = 10;
 
+    /// <summary>Subscriptions one session may have; more are refused with BadTooManySubscriptions.</summary>
+    public int MaxSubscriptionsPerSession { get; init; } = 100;
+
+    /// <summary>Monitored items one subscription may have; more are refused with BadTooManyMonitoredItems.</summary>
+    public int MaxMonitoredItemsPerSubscription { get; init; } = 100_000;
+
+    /// <summary>Publish requests a session may park; beyond it the oldest is answered with BadTooManyPublishRequests.</summary>
+    public int MaxPublishRequestsPerSession { get; init; } = 20;
+
+    /// <summary>Fastest publishing interval granted.</summary>
+    public TimeSpan MinPublishingInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Slowest publishing interval granted.</summary>
+    public TimeSpan MaxPublishingInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Longest queue of a monitored item.</summary>
+    public uint MaxQueueSize { get; init; } = 10_000;
+
+    /// <summary>Sent notification messages kept per subscription for Republish until acknowledged.</summary>
+    public int MaxRetransmissionQueue { get; init; } = 100;
+
+    /// <summary>Most notifications in one Publish response; the rest follow with MoreNotifications.</summary>
+    public int MaxNotificationsPerPublish { get; init; } = 10_000;
+
     /// <summary>Time for the Hello after connecting; slow or silent peers are dropped.</summary>
     public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -3,6 +3,7 @@ using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.Server.Services;
 using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server;
@@ -18,9 +19,14 @@ internal sealed class ServiceDispatcher(
     AttributeService attributes,
     WriteService writes,
     ViewService views,
+    SubscriptionService subscriptions,
+    HistoryService history,
     TimeProvider time)
 {
-    public IServiceResponse Dispatch(IEncodeable message, uint channelId)
+    /// <summary>
+    /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish).
+    /// </summary>
+    public IServiceResponse? Dispatch(IEncodeable message, uint channelId, uint requestId, IResponder responder)
     {
         if (message is not IServiceRequest request)
         {
@@ -28,6 +34,11 @@ internal sealed class ServiceDispatcher(
         }
         try
         {
+            if (request is PublishRequest publish)
+            {
+                subscriptions.Publish(publish, Session(publish, channelId), requestId, responder);
+                return null;
+            }
             IServiceResponse response = request switch
             {
                 GetEndpointsRequest r => discovery.GetEndpoints(r),
@@ -43,6 +54,18 @@ internal sealed class ServiceDispatcher(
                 // Registering lets a client name nodes cheaply; ours are all cheap, so the ids come back unchanged.
                 RegisterNodesRequest r => new RegisterNodesResponse { RegisteredNodeIds = WithSession(r, channelId, out _).NodesToRegister ?? [] },
                 UnregisterNodesRequest r => Unregistered(WithSession(r, channelId, out _)),
+                CreateSubscriptionRequest r => subscriptions.Create(r, Session(r, channelId)),
+                ModifySubscriptionRequest r => subscriptions.Modify(r, Session(r, channelId)),
+                SetPublishingModeRequest r => subscriptions.SetPublishingMode(r, Session(r, channelId)),
+                DeleteSubscriptionsRequest r => subscriptions.Delete(r, Session(r, channelId)),
+                TransferSubscriptionsRequest r => subscriptions.Transfer(r, Session(r, channelId)),
+                RepublishRequest r => subscriptions.Republish(r, Session(r, channelId)),
+                CreateMonitoredItemsRequest r => subscriptions.CreateItems(r, Session(r, channelId)),
+                ModifyMonitoredItemsRequest r => subscriptions.ModifyItems(r, Session(r, channelId)),
+                DeleteMonitoredItemsRequest r => subscriptions.DeleteItems(r, Session(r, channelId)),
+                SetMonitoringModeRequest r => subscriptions.SetMonitoringMode(r, Session(r, channelId)),
+                SetTriggeringRequest r => subscriptions.SetTriggering(r, Session(r, channelId)),
+                HistoryReadRequest r => history.Read(r, Session(r, channelId)),
                 _ => throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not served"),
             };
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
@@ -53,6 +76,8 @@ internal sealed class ServiceDispatcher(
             return Fault(request.RequestHeader, ex.Status);
         }
     }
+
+    private Session Session(IServiceRequest request, uint channelId) => sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
 
     private T WithSession<T>(T request, uint channelId, out Session session)
         where T : IServiceRequest

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Net.Sockets;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.SecureChannel;
+using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Transport;
 using ThermalPlant.OpcUa.Types;
@@ -14,19 +16,37 @@ namespace ThermalPlant.OpcUa.Server;
 /// CloseSecureChannel, each chunk checked against the negotiated limits before its body is read. A protocol
 /// violation is answered with an Error message and the connection is closed; the server goes on.
 /// </summary>
-internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options, ServiceDispatcher dispatcher, Func<uint> nextChannelId, TimeProvider time)
+internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options, ServiceDispatcher dispatcher, Func<uint> nextChannelId, TimeProvider time) : IResponder
 {
     private static readonly byte[] NoneSecurityHeader = EncodeNoneHeader();
 
+    // Chunks are numbered when framed, so framing and writing happen together under this lock: responses to
+    // Publish come from subscription timers while the read loop answers other requests.
+    private readonly SemaphoreSlim _send = new(1, 1);
     private ServerSecureChannel? _channel;
+    private NetworkStream? _stream;
+    private ChunkWriter? _writer;
+    private CancellationToken _stopping;
+    private volatile bool _open;
+    private uint _lastTokenId;
+
+    /// <inheritdoc />
+    public bool IsOpen => _open;
+
+    /// <inheritdoc />
+    public void Respond(uint requestId, IServiceResponse response) => _ = RespondAsync(requestId, response);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
+        _stopping = cancellationToken;
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(options.Transport.ReceiveBufferSize, TransportLimits.MinBufferSize));
         try
         {
             var (assembler, writer) = await HelloAsync(stream, buffer, cancellationToken);
+            _writer = writer;
+            _open = true;
             using (assembler)
             {
                 while (!cancellationToken.IsCancellationRequested)
@@ -37,10 +57,10 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                     switch (header.Type)
                     {
                         case MessageType.OpenSecureChannel:
-                            await SendAsync(stream, Open(chunk.Span, writer), cancellationToken);
+                            await OpenAsync(chunk, writer, cancellationToken);
                             break;
                         case MessageType.Message:
-                            if (Message(chunk, header.Chunk, assembler, writer) is { } response) await SendAsync(stream, response, cancellationToken);
+                            if (Message(chunk, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) await SendResponseAsync(response, requestId, tokenId, cancellationToken);
                             break;
                         case MessageType.CloseSecureChannel:
                             CheckSymmetric(chunk.Span, out _);
@@ -53,6 +73,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         }
         catch (OpcUaException ex)
         {
+            _open = false;
             await TrySendErrorAsync(stream, ex.Status, ex.Message);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or EndOfStreamException)
@@ -61,6 +82,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         }
         finally
         {
+            _open = false;
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
@@ -83,6 +105,19 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         var receive = new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = options.Transport.MaxMessageSize, MaxChunkCount = options.Transport.MaxChunkCount };
         var peer = new TransportLimits { ReceiveBufferSize = ack.Limits.SendBufferSize, MaxMessageSize = hello.Limits.MaxMessageSize, MaxChunkCount = hello.Limits.MaxChunkCount };
         return (new ChunkAssembler(receive), new ChunkWriter(peer, StatusCodes.BadResponseTooLarge));
+    }
+
+    private async Task OpenAsync(ReadOnlyMemory<byte> chunk, ChunkWriter writer, CancellationToken cancellationToken)
+    {
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            await _stream!.WriteAsync(Open(chunk.Span, writer), cancellationToken);
+        }
+        finally
+        {
+            _send.Release();
+        }
     }
 
     private byte[] Open(ReadOnlySpan<byte> chunk, ChunkWriter writer)
@@ -110,37 +145,71 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         return writer.Frame(MessageType.OpenSecureChannel, _channel.ChannelId, NoneSecurityHeader, sequence.RequestId, body.Written);
     }
 
-    private byte[]? Message(ReadOnlyMemory<byte> chunk, ChunkType chunkType, ChunkAssembler assembler, ChunkWriter writer)
+    private (IEncodeable? Response, uint RequestId, uint TokenId) Message(ReadOnlyMemory<byte> chunk, ChunkType chunkType, ChunkAssembler assembler)
     {
         var position = CheckSymmetric(chunk.Span, out var tokenId);
+        _lastTokenId = tokenId;
         var decoder = new BinaryDecoder(chunk.Span[position..]);
         var sequence = SequenceHeader.Read(ref decoder);
         _channel!.CheckSequenceNumber(sequence.SequenceNumber);
         var message = assembler.Add(chunkType, chunk.Span[(position + SequenceHeader.Length)..]);
-        if (message.IsEmpty) return null;
+        if (message.IsEmpty) return (null, sequence.RequestId, tokenId);
 
-        IEncodeable response;
+        IEncodeable? response;
         try
         {
-            response = dispatcher.Dispatch(MessageBody.Read(message.Span), _channel.ChannelId);
+            response = dispatcher.Dispatch(MessageBody.Read(message.Span), _channel.ChannelId, sequence.RequestId, this);
         }
         catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadDecodingError or StatusCodes.BadEncodingLimitsExceeded or StatusCodes.BadServiceUnsupported)
         {
             response = new ServiceFault { ResponseHeader = new ResponseHeader { Timestamp = time.GetUtcNow().UtcDateTime, ServiceResult = ex.Status } };
         }
-        Span<byte> symmetric = stackalloc byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(symmetric, tokenId);
-        using var body = new BinaryEncoder();
-        MessageBody.Write(body, response);
+        return (response, sequence.RequestId, tokenId);
+    }
+
+    private async Task RespondAsync(uint requestId, IServiceResponse response)
+    {
         try
         {
-            return writer.Frame(MessageType.Message, _channel.ChannelId, symmetric, sequence.RequestId, body.Written);
+            await SendResponseAsync(response, requestId, _lastTokenId, _stopping);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or OpcUaException)
+        {
+            // The connection is closing; the client re-sends Publish on its next channel.
+            _open = false;
+        }
+    }
+
+    /// <summary>Encodes, frames and writes a response; one larger than the client accepts becomes BadResponseTooLarge.</summary>
+    private async Task SendResponseAsync(IEncodeable response, uint requestId, uint tokenId, CancellationToken cancellationToken)
+    {
+        using var body = new BinaryEncoder();
+        MessageBody.Write(body, response);
+        await _send.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_open) return;
+            await _stream!.WriteAsync(FrameResponse(body.Written, requestId, tokenId), cancellationToken);
+        }
+        finally
+        {
+            _send.Release();
+        }
+    }
+
+    private byte[] FrameResponse(ReadOnlySpan<byte> body, uint requestId, uint tokenId)
+    {
+        Span<byte> symmetric = stackalloc byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(symmetric, tokenId);
+        try
+        {
+            return _writer!.Frame(MessageType.Message, _channel!.ChannelId, symmetric, requestId, body);
         }
         catch (OpcUaException ex) when (ex.Status.Code == StatusCodes.BadResponseTooLarge)
         {
             using var fault = new BinaryEncoder();
             MessageBody.Write(fault, new ServiceFault { ResponseHeader = new ResponseHeader { Timestamp = time.GetUtcNow().UtcDateTime, ServiceResult = ex.Status } });
-            return writer.Frame(MessageType.Message, _channel.ChannelId, symmetric, sequence.RequestId, fault.Written);
+            return _writer!.Frame(MessageType.Message, _channel!.ChannelId, symmetric, requestId, fault.Written);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.AddressSpace;
@@ -15,11 +16,15 @@ public sealed class UaAddressSpace
     private readonly List<string> _namespaces = ["http://opcfoundation.org/UA/"];
 
     /// <summary>Creates the address space with namespace 0 and the server's own URI as namespace 1.</summary>
-    public UaAddressSpace(string applicationUri)
+    public UaAddressSpace(string applicationUri, IHistoryStore? history = null)
     {
+        History = history ?? new MemoryHistoryStore();
         _namespaces.Add(applicationUri);
         Namespace0.Populate(this);
     }
+
+    /// <summary>Where historizing variables record their values.</summary>
+    public IHistoryStore History { get; }
 
     /// <summary>The namespace URIs, index = namespace index.</summary>
     public IReadOnlyList<string> Namespaces
@@ -51,6 +56,7 @@ public sealed class UaAddressSpace
     {
         ArgumentNullException.ThrowIfNull(node);
         if (!_nodes.TryAdd(node.NodeId, node)) throw new InvalidOperationException($"node {node.NodeId} exists already");
+        if (node is UaVariable { Historizing: true } variable) variable.History = History;
         return node;
     }
 

@@ -1,4 +1,5 @@
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.AddressSpace;
@@ -7,6 +8,7 @@ namespace ThermalPlant.OpcUa.Server.AddressSpace;
 public sealed class UaVariable : UaNode
 {
     private volatile DataValue _value = new() { Status = StatusCodes.BadWaitingForInitialData };
+    private readonly byte _accessLevel = 0x01;
 
     /// <summary>Creates a variable.</summary>
     public UaVariable(NodeId nodeId, QualifiedName browseName, LocalizedText displayName, NodeId dataType)
@@ -24,8 +26,12 @@ public sealed class UaVariable : UaNode
     /// <summary>Lengths of the array dimensions, when fixed.</summary>
     public uint[]? ArrayDimensions { get; init; }
 
-    /// <summary>AccessLevel bits: 0x01 CurrentRead, 0x02 CurrentWrite, 0x04 HistoryRead.</summary>
-    public byte AccessLevel { get; init; } = 0x01;
+    /// <summary>AccessLevel bits: 0x01 CurrentRead, 0x02 CurrentWrite, 0x04 HistoryRead (set whenever the variable is historizing).</summary>
+    public byte AccessLevel
+    {
+        get => (byte)(_accessLevel | (Historizing ? 0x04 : 0));
+        init => _accessLevel = value;
+    }
 
     /// <summary>Fastest rate the value changes at, in ms (0 for as fast as it changes).</summary>
     public double MinimumSamplingInterval { get; init; }
@@ -48,11 +54,15 @@ public sealed class UaVariable : UaNode
     /// <summary>Raised after the value changed (for subscriptions).</summary>
     public event Action<UaVariable, DataValue>? ValueChanged;
 
-    /// <summary>Sets the value, status and timestamps as one.</summary>
+    /// <summary>Where the value's history goes when the variable is historizing; set by the address space.</summary>
+    internal IHistoryStore? History { get; set; }
+
+    /// <summary>Sets the value, status and timestamps as one, and records it when the variable is historizing.</summary>
     public void SetValue(DataValue value)
     {
         ArgumentNullException.ThrowIfNull(value);
         _value = value;
+        History?.Append(NodeId, value);
         ValueChanged?.Invoke(this, value);
     }
 }

@@ -23,7 +23,8 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
         return new ReadResponse { Results = results };
     }
 
-    private DataValue ReadOne(ReadValueId item, TimestampsToReturn timestamps)
+    /// <summary>Reads one attribute; failures are the status of the result.</summary>
+    public DataValue ReadOne(ReadValueId item, TimestampsToReturn timestamps)
     {
         var node = space.Find(item.NodeId);
         if (node is null) return Bad(StatusCodes.BadNodeIdUnknown);

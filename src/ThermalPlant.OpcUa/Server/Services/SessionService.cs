@@ -6,7 +6,7 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.OpcUa.Server.Services;
 
 /// <summary>CreateSession, ActivateSession and CloseSession (Part 4, 5.6), anonymous identities only for now.</summary>
-internal sealed class SessionService(SessionManager sessions, DiscoveryService discovery, OpcUaServerOptions options)
+internal sealed class SessionService(SessionManager sessions, DiscoveryService discovery, OpcUaServerOptions options, SubscriptionService subscriptions)
 {
     public CreateSessionResponse Create(CreateSessionRequest request, uint channelId)
     {
@@ -47,7 +47,8 @@ internal sealed class SessionService(SessionManager sessions, DiscoveryService d
 
     public CloseSessionResponse Close(CloseSessionRequest request)
     {
-        sessions.Close(request.RequestHeader.AuthenticationToken);
+        var session = sessions.Close(request.RequestHeader.AuthenticationToken);
+        subscriptions.OnSessionClosed(session, request.DeleteSubscriptions);
         return new CloseSessionResponse();
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Sessions;
@@ -6,8 +7,9 @@ namespace ThermalPlant.OpcUa.Server.Sessions;
 /// <summary>A client session (Part 4, 5.6): bound to the secure channel that created or last activated it.</summary>
 public sealed class Session
 {
-    internal Session(NodeId sessionId, NodeId authenticationToken, string? name, uint channelId, TimeSpan timeout, DateTimeOffset now)
+    internal Session(NodeId sessionId, NodeId authenticationToken, string? name, uint channelId, TimeSpan timeout, DateTimeOffset now, PublishQueue publishRequests)
     {
+        PublishRequests = publishRequests;
         SessionId = sessionId;
         AuthenticationToken = authenticationToken;
         Name = name;
@@ -36,6 +38,12 @@ public sealed class Session
 
     /// <summary>When the session last served a request.</summary>
     public DateTimeOffset LastActivity { get; internal set; }
+
+    /// <summary>Publish requests waiting for notifications.</summary>
+    internal PublishQueue PublishRequests { get; }
+
+    /// <summary>History continuation points of this session, by their opaque id.</summary>
+    internal ConcurrentDictionary<string, object> HistoryContinuationPoints { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Browse continuation points of this session, by their opaque id.</summary>
     internal ConcurrentDictionary<string, BrowseContinuation> ContinuationPoints { get; } = new(StringComparer.Ordinal);

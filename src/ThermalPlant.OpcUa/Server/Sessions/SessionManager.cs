@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Sessions;
@@ -9,7 +10,7 @@ namespace ThermalPlant.OpcUa.Server.Sessions;
 /// Creates, activates, finds and closes sessions; a session unused for longer than its timeout is gone
 /// (Part 4, 5.6.2). Limits the number of sessions with BadTooManySessions.
 /// </summary>
-public sealed class SessionManager(int maxSessions, TimeSpan minTimeout, TimeSpan maxTimeout, TimeProvider time)
+public sealed class SessionManager(int maxSessions, TimeSpan minTimeout, TimeSpan maxTimeout, int maxPublishRequests, TimeProvider time)
 {
     private readonly ConcurrentDictionary<NodeId, Session> _byToken = new();
 
@@ -22,7 +23,7 @@ public sealed class SessionManager(int maxSessions, TimeSpan minTimeout, TimeSpa
         Purge();
         if (_byToken.Count >= maxSessions) throw new OpcUaException(StatusCodes.BadTooManySessions, $"the server serves at most {maxSessions} sessions");
         var timeout = TimeSpan.FromMilliseconds(Math.Clamp(double.IsFinite(requestedTimeoutMs) ? requestedTimeoutMs : 0, minTimeout.TotalMilliseconds, maxTimeout.TotalMilliseconds));
-        var session = new Session(NodeId.Of(Guid.NewGuid(), 1), NodeId.Of(RandomNumberGenerator.GetBytes(32), 0), name, channelId, timeout, time.GetUtcNow());
+        var session = new Session(NodeId.Of(Guid.NewGuid(), 1), NodeId.Of(RandomNumberGenerator.GetBytes(32), 0), name, channelId, timeout, time.GetUtcNow(), new PublishQueue(maxPublishRequests, time));
         _byToken[session.AuthenticationToken] = session;
         return session;
     }
@@ -60,10 +61,11 @@ public sealed class SessionManager(int maxSessions, TimeSpan minTimeout, TimeSpa
         return session;
     }
 
-    /// <summary>Closes the session of <paramref name="token"/>.</summary>
-    public void Close(NodeId token)
+    /// <summary>Closes the session of <paramref name="token"/> and returns it.</summary>
+    public Session Close(NodeId token)
     {
-        if (!_byToken.TryRemove(token, out _)) throw new OpcUaException(StatusCodes.BadSessionIdInvalid, "no session with this authentication token");
+        if (!_byToken.TryRemove(token, out var session)) throw new OpcUaException(StatusCodes.BadSessionIdInvalid, "no session with this authentication token");
+        return session;
     }
 
     private void Purge()

@@ -1,0 +1,201 @@
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server.Subscriptions;
+
+/// <summary>
+/// One monitored item (Part 4, 5.12): values pushed by its variable pass the sampling interval and the data change
+/// filter, then wait in a bounded queue for the subscription's next publish. Callers hold the subscription's lock.
+/// </summary>
+internal sealed class MonitoredItem
+{
+    /// <summary>InfoType DataValue (bit 10) with the Overflow bit (bit 7), Part 4, 7.39.</summary>
+    private const uint OverflowBits = 0x480;
+
+    private readonly Queue<DataValue> _queue = new();
+    private DataValue? _lastSampled;
+    private DataValue? _held;
+    private DateTimeOffset _lastSampleTime = DateTimeOffset.MinValue;
+
+    public MonitoredItem(uint id, UaNode node, ReadValueId itemToMonitor, TimestampsToReturn timestamps)
+    {
+        Id = id;
+        Node = node;
+        ItemToMonitor = itemToMonitor;
+        Timestamps = timestamps;
+    }
+
+    public uint Id { get; }
+
+    public UaNode Node { get; }
+
+    public ReadValueId ItemToMonitor { get; }
+
+    public TimestampsToReturn Timestamps { get; set; }
+
+    public uint ClientHandle { get; set; }
+
+    public MonitoringMode Mode { get; set; }
+
+    public TimeSpan SamplingInterval { get; set; }
+
+    public uint QueueSize { get; set; } = 1;
+
+    public bool DiscardOldest { get; set; } = true;
+
+    public DataChangeTrigger Trigger { get; set; } = DataChangeTrigger.StatusValue;
+
+    /// <summary>The absolute deadband in the value's units (a percent deadband already converted through EURange).</summary>
+    public double Deadband { get; set; }
+
+    /// <summary>Items reported when this one reports (SetTriggering), by id.</summary>
+    public HashSet<uint> TriggeredItems { get; } = [];
+
+    public bool HasNotifications => Mode == MonitoringMode.Reporting && _queue.Count > 0;
+
+    public int QueuedCount => _queue.Count;
+
+    /// <summary>A value from the variable: sampled now when the interval has passed, else held as the latest.</summary>
+    public void Offer(DataValue value, DateTimeOffset now)
+    {
+        if (Mode == MonitoringMode.Disabled) return;
+        if (now - _lastSampleTime < SamplingInterval)
+        {
+            _held = value;
+            return;
+        }
+        Sample(value, now);
+    }
+
+    /// <summary>Samples a held value once its interval has passed; true when one was queued.</summary>
+    public bool SampleHeld(DateTimeOffset now)
+    {
+        if (_held is null || now - _lastSampleTime < SamplingInterval) return false;
+        var held = _held;
+        return Sample(held, now);
+    }
+
+    /// <summary>Queues <paramref name="value"/> if it passes the filter; true when queued.</summary>
+    public bool Sample(DataValue value, DateTimeOffset now)
+    {
+        _held = null;
+        _lastSampleTime = now;
+        if (Mode == MonitoringMode.Disabled || !Changed(value)) return false;
+        _lastSampled = value;
+        Enqueue(Stamp(value, now));
+        return true;
+    }
+
+    /// <summary>Queues the current value regardless of the filter (initial values, TransferSubscriptions).</summary>
+    public void QueueCurrent(DataValue value, DateTimeOffset now)
+    {
+        _lastSampled = value;
+        _lastSampleTime = now;
+        Enqueue(Stamp(value, now));
+    }
+
+    /// <summary>Moves up to <paramref name="max"/> queued values into <paramref name="into"/>; returns how many.</summary>
+    public int Drain(List<MonitoredItemNotification> into, int max)
+    {
+        var taken = 0;
+        while (taken < max && _queue.TryDequeue(out var value))
+        {
+            into.Add(new MonitoredItemNotification { ClientHandle = ClientHandle, Value = value });
+            taken++;
+        }
+        return taken;
+    }
+
+    /// <summary>Drops queued values beyond a smaller queue size, keeping the ones the discard policy keeps.</summary>
+    public void TrimQueue()
+    {
+        while (_queue.Count > QueueSize)
+        {
+            if (DiscardOldest) _queue.Dequeue();
+            else RemoveLast();
+        }
+    }
+
+    public void ClearQueue() => _queue.Clear();
+
+    private void Enqueue(DataValue value)
+    {
+        if (_queue.Count < QueueSize)
+        {
+            _queue.Enqueue(value);
+            return;
+        }
+        var overflow = QueueSize > 1;
+        if (DiscardOldest)
+        {
+            _queue.Dequeue();
+            _queue.Enqueue(value);
+            if (overflow) MarkFirstOverflowed();
+        }
+        else
+        {
+            RemoveLast();
+            _queue.Enqueue(overflow ? WithOverflow(value) : value);
+        }
+    }
+
+    private void MarkFirstOverflowed()
+    {
+        var count = _queue.Count;
+        var first = _queue.Dequeue();
+        _queue.Enqueue(WithOverflow(first));
+        for (var i = 1; i < count; i++) _queue.Enqueue(_queue.Dequeue());
+    }
+
+    private void RemoveLast()
+    {
+        var count = _queue.Count;
+        for (var i = 0; i < count - 1; i++) _queue.Enqueue(_queue.Dequeue());
+        _queue.Dequeue();
+    }
+
+    private static DataValue WithOverflow(DataValue value) => value with { Status = new StatusCode(value.Status.Code | OverflowBits) };
+
+    private bool Changed(DataValue value)
+    {
+        if (_lastSampled is not { } last) return true;
+        if (last.Status.Code != value.Status.Code) return true;
+        if (Trigger == DataChangeTrigger.Status) return false;
+        if (!ValueChanged(last.Value, value.Value)) return Trigger == DataChangeTrigger.StatusValueTimestamp && last.SourceTimestamp != value.SourceTimestamp;
+        return true;
+    }
+
+    private bool ValueChanged(Variant? last, Variant? next)
+    {
+        if (last is null || next is null) return !ReferenceEquals(last, next) && (last is not null || next is not null);
+        if (last.Value is Array a && next.Value is Array b)
+        {
+            if (a.Length != b.Length) return true;
+            for (var i = 0; i < a.Length; i++)
+            {
+                if (ScalarChanged(a.GetValue(i), b.GetValue(i))) return true;
+            }
+            return false;
+        }
+        return last.Type != next.Type || ScalarChanged(last.Value, next.Value);
+    }
+
+    private bool ScalarChanged(object? last, object? next)
+    {
+        if (Deadband > 0 && Numeric.TryToDouble(last, out var a) && Numeric.TryToDouble(next, out var b))
+        {
+            // Part 8, 6.2: report when |last - next| exceeds the deadband.
+            return Math.Abs(a - b) > Deadband || double.IsNaN(a) != double.IsNaN(b);
+        }
+        return !Equals(last, next);
+    }
+
+    private DataValue Stamp(DataValue value, DateTimeOffset now) => Timestamps switch
+    {
+        TimestampsToReturn.Source => value with { ServerTimestamp = null, ServerPicoseconds = 0 },
+        TimestampsToReturn.Server => value with { SourceTimestamp = null, SourcePicoseconds = 0, ServerTimestamp = value.ServerTimestamp ?? now.UtcDateTime },
+        TimestampsToReturn.Neither => value with { SourceTimestamp = null, ServerTimestamp = null, SourcePicoseconds = 0, ServerPicoseconds = 0 },
+        _ => value.ServerTimestamp is null ? value with { ServerTimestamp = now.UtcDateTime } : value,
+    };
+}

@@ -1,0 +1,107 @@
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Messages;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server.Subscriptions;
+
+/// <summary>Sends a response to a request that was answered later than it arrived (Publish).</summary>
+internal interface IResponder
+{
+    /// <summary>Whether the connection the request came on is still open.</summary>
+    bool IsOpen { get; }
+
+    /// <summary>Sends <paramref name="response"/> as the answer to request <paramref name="requestId"/>.</summary>
+    void Respond(uint requestId, IServiceResponse response);
+}
+
+/// <summary>A Publish request parked until a subscription of its session has something to send.</summary>
+internal sealed record PendingPublish(PublishRequest Request, uint RequestId, IResponder Responder, DateTimeOffset Deadline, StatusCode[] AcknowledgementResults);
+
+/// <summary>
+/// The Publish requests a session has sent and that wait for notifications (Part 4, 5.13.5): oldest first, bounded;
+/// a request whose timeout hint passes is answered with BadTimeout.
+/// </summary>
+internal sealed class PublishQueue(int capacity, TimeProvider time)
+{
+    private readonly Queue<PendingPublish> _queue = new();
+    private readonly Lock _lock = new();
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _queue.Count;
+        }
+    }
+
+    /// <summary>Parks a request; when full, the oldest is answered with BadTooManyPublishRequests.</summary>
+    public void Add(PendingPublish request)
+    {
+        PendingPublish? evicted = null;
+        lock (_lock)
+        {
+            if (_queue.Count >= capacity) evicted = _queue.Dequeue();
+            _queue.Enqueue(request);
+        }
+        if (evicted is not null) Fault(evicted, StatusCodes.BadTooManyPublishRequests);
+    }
+
+    /// <summary>Takes the oldest request still answerable, answering expired ones with BadTimeout on the way.</summary>
+    public bool TryTake(out PendingPublish request)
+    {
+        var now = time.GetUtcNow();
+        while (true)
+        {
+            PendingPublish? next;
+            lock (_lock)
+            {
+                if (!_queue.TryDequeue(out next))
+                {
+                    request = null!;
+                    return false;
+                }
+            }
+            if (!next.Responder.IsOpen) continue;
+            if (next.Deadline < now)
+            {
+                Fault(next, StatusCodes.BadTimeout);
+                continue;
+            }
+            request = next;
+            return true;
+        }
+    }
+
+    /// <summary>Answers every parked request with <paramref name="status"/> (no subscriptions left).</summary>
+    public void FaultAll(StatusCode status)
+    {
+        while (TryTake(out var request)) Fault(request, status);
+    }
+
+    /// <summary>Answers expired requests with BadTimeout.</summary>
+    public void ExpireStale()
+    {
+        var now = time.GetUtcNow();
+        List<PendingPublish>? expired = null;
+        lock (_lock)
+        {
+            var count = _queue.Count;
+            for (var i = 0; i < count; i++)
+            {
+                var item = _queue.Dequeue();
+                if (item.Deadline < now || !item.Responder.IsOpen) (expired ??= []).Add(item);
+                else _queue.Enqueue(item);
+            }
+        }
+        foreach (var item in expired ?? []) Fault(item, StatusCodes.BadTimeout);
+    }
+
+    private void Fault(PendingPublish request, StatusCode status)
+    {
+        if (!request.Responder.IsOpen) return;
+        request.Responder.Respond(request.RequestId, new ServiceFault
+        {
+            ResponseHeader = new ResponseHeader { Timestamp = time.GetUtcNow().UtcDateTime, RequestHandle = request.Request.RequestHeader.RequestHandle, ServiceResult = status },
+        });
+    }
+}
