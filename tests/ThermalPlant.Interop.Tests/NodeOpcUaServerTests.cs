@@ -29,7 +29,7 @@ public sealed class NodeOpcUaServerTests
             Assert.Contains(objects, r => r.BrowseName.Name == "Server");
 
             var children = await client.BrowseAsync(unit.NodeId.NodeId);
-            Assert.Equal(["FlowSetpoint", "Mode", "Name"], children.Select(c => c.BrowseName.Name).Order(StringComparer.Ordinal));
+            Assert.Equal(["Counter", "FlowSetpoint", "Mode", "Name"], children.Select(c => c.BrowseName.Name).Order(StringComparer.Ordinal));
 
             var ns = unit.NodeId.NodeId.NamespaceIndex;
             var values = await client.ReadAsync(
@@ -120,7 +120,7 @@ public sealed class NodeOpcUaServerTests
         }
     }
 
-    private static async Task<OpcUaClient> ConnectWhenReadyAsync(string url, ManagedProcess server)
+    internal static async Task<OpcUaClient> ConnectWhenReadyAsync(string url, ManagedProcess server)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
@@ -20,33 +21,37 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
 {
     private static readonly byte[] NoneSecurityHeader = EncodeNoneHeader();
 
-    // Chunks are numbered when framed, so framing and writing happen together under this lock: responses to
-    // Publish come from subscription timers while the read loop answers other requests.
-    private readonly SemaphoreSlim _send = new(1, 1);
+    /// <summary>Frames a peer has not read yet before the connection is given up as stuck.</summary>
+    private const int MaxQueuedFrames = 10_000;
+
+    // Chunks are numbered when framed: framing and queueing happen together under this lock and one loop writes the
+    // queue in order, because responses to Publish come from subscription timers while the read loop answers others.
+    private readonly Lock _frameLock = new();
+    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private ServerSecureChannel? _channel;
-    private NetworkStream? _stream;
     private ChunkWriter? _writer;
-    private CancellationToken _stopping;
     private volatile bool _open;
+    private int _queued;
     private uint _lastTokenId;
 
     /// <inheritdoc />
     public bool IsOpen => _open;
 
     /// <inheritdoc />
-    public void Respond(uint requestId, IServiceResponse response) => _ = RespondAsync(requestId, response);
+    public void Respond(uint requestId, IServiceResponse response) => EnqueueResponse(response, requestId, _lastTokenId);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        _stream = stream;
-        _stopping = cancellationToken;
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(options.Transport.ReceiveBufferSize, TransportLimits.MinBufferSize));
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task? writeLoop = null;
         try
         {
             var (assembler, writer) = await HelloAsync(stream, buffer, cancellationToken);
             _writer = writer;
             _open = true;
+            writeLoop = WriteAsync(stream, writing.Token);
             using (assembler)
             {
                 while (!cancellationToken.IsCancellationRequested)
@@ -57,10 +62,10 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                     switch (header.Type)
                     {
                         case MessageType.OpenSecureChannel:
-                            await OpenAsync(chunk, writer, cancellationToken);
+                            lock (_frameLock) Enqueue(Open(chunk.Span, writer));
                             break;
                         case MessageType.Message:
-                            if (Message(chunk, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) await SendResponseAsync(response, requestId, tokenId, cancellationToken);
+                            if (Message(chunk, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) EnqueueResponse(response, requestId, tokenId);
                             break;
                         case MessageType.CloseSecureChannel:
                             CheckSymmetric(chunk.Span, out _);
@@ -73,7 +78,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         }
         catch (OpcUaException ex)
         {
-            _open = false;
+            await StopWritingAsync(writeLoop, writing);
             await TrySendErrorAsync(stream, ex.Status, ex.Message);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or EndOfStreamException)
@@ -82,9 +87,60 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         }
         finally
         {
-            _open = false;
+            await StopWritingAsync(writeLoop, writing);
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Lets queued responses go out (briefly), then stops the write loop.</summary>
+    private async Task StopWritingAsync(Task? writeLoop, CancellationTokenSource writing)
+    {
+        lock (_frameLock)
+        {
+            _open = false;
+            _outgoing.Writer.TryComplete();
+        }
+        if (writeLoop is null) return;
+        try
+        {
+            await writeLoop.WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (TimeoutException)
+        {
+            await writing.CancelAsync();
+            await writeLoop;
+        }
+    }
+
+    private async Task WriteAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var frame in _outgoing.Reader.ReadAllAsync(cancellationToken))
+            {
+                Interlocked.Decrement(ref _queued);
+                await stream.WriteAsync(frame, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer is gone or stuck; the read loop ends the connection.
+            _open = false;
+        }
+    }
+
+    /// <summary>Queues a frame; the caller holds the frame lock. A peer that stops reading is cut off.</summary>
+    private void Enqueue(byte[] frame)
+    {
+        if (!_open) return;
+        if (Interlocked.Increment(ref _queued) > MaxQueuedFrames)
+        {
+            _open = false;
+            _outgoing.Writer.TryComplete();
+            socket.Dispose();
+            return;
+        }
+        _outgoing.Writer.TryWrite(frame);
     }
 
     private async Task<(ChunkAssembler Assembler, ChunkWriter Writer)> HelloAsync(NetworkStream stream, byte[] buffer, CancellationToken cancellationToken)
@@ -105,19 +161,6 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         var receive = new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = options.Transport.MaxMessageSize, MaxChunkCount = options.Transport.MaxChunkCount };
         var peer = new TransportLimits { ReceiveBufferSize = ack.Limits.SendBufferSize, MaxMessageSize = hello.Limits.MaxMessageSize, MaxChunkCount = hello.Limits.MaxChunkCount };
         return (new ChunkAssembler(receive), new ChunkWriter(peer, StatusCodes.BadResponseTooLarge));
-    }
-
-    private async Task OpenAsync(ReadOnlyMemory<byte> chunk, ChunkWriter writer, CancellationToken cancellationToken)
-    {
-        await _send.WaitAsync(cancellationToken);
-        try
-        {
-            await _stream!.WriteAsync(Open(chunk.Span, writer), cancellationToken);
-        }
-        finally
-        {
-            _send.Release();
-        }
     }
 
     private byte[] Open(ReadOnlySpan<byte> chunk, ChunkWriter writer)
@@ -167,34 +210,12 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         return (response, sequence.RequestId, tokenId);
     }
 
-    private async Task RespondAsync(uint requestId, IServiceResponse response)
-    {
-        try
-        {
-            await SendResponseAsync(response, requestId, _lastTokenId, _stopping);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or OpcUaException)
-        {
-            // The connection is closing; the client re-sends Publish on its next channel.
-            _open = false;
-        }
-    }
-
-    /// <summary>Encodes, frames and writes a response; one larger than the client accepts becomes BadResponseTooLarge.</summary>
-    private async Task SendResponseAsync(IEncodeable response, uint requestId, uint tokenId, CancellationToken cancellationToken)
+    /// <summary>Encodes a response, then frames and queues it in order; one larger than the client accepts becomes BadResponseTooLarge.</summary>
+    private void EnqueueResponse(IEncodeable response, uint requestId, uint tokenId)
     {
         using var body = new BinaryEncoder();
         MessageBody.Write(body, response);
-        await _send.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_open) return;
-            await _stream!.WriteAsync(FrameResponse(body.Written, requestId, tokenId), cancellationToken);
-        }
-        finally
-        {
-            _send.Release();
-        }
+        lock (_frameLock) Enqueue(FrameResponse(body.Written, requestId, tokenId));
     }
 
     private byte[] FrameResponse(ReadOnlySpan<byte> body, uint requestId, uint tokenId)

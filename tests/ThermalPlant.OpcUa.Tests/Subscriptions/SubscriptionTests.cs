@@ -66,6 +66,24 @@ public sealed class SubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_items_on_one_variable_sample_at_their_own_rates_without_losing_changes()
+    {
+        await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 100, MaxKeepAliveCount = 10 });
+        var items = await subscription.AddAsync([new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 0, QueueSize = 100 }, new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 500, QueueSize = 100 }]);
+        using var changes = new ChangeCollector(subscription);
+        for (var i = 1; i <= 30; i++)
+        {
+            Set("Temperature", i);
+            await Task.Delay(100);
+        }
+        await Task.Delay(700);
+        var fast = changes.Snapshot().Where(c => c.Item == items[0]).Select(c => (double)c.Value.Value!.Value!).ToList();
+        var slow = changes.Snapshot().Where(c => c.Item == items[1]).ToList();
+        Assert.Equal(Enumerable.Range(0, 31).Select(i => i == 0 ? 20.0 : i), fast);
+        Assert.InRange(slow.Count, 5, 9);
+    }
+
+    [Fact]
     public async Task Changes_faster_than_the_sampling_interval_are_sampled_latest_first()
     {
         await using var subscription = await _client.CreateSubscriptionAsync(Fast);

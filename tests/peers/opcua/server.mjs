@@ -2,7 +2,7 @@
 // Usage: node server.mjs PORT
 // Serves opc.tcp://127.0.0.1:PORT/UA/Peer with SecurityPolicy None and anonymous access. Under Objects it has
 // a folder "Unit" with a Double "FlowSetpoint" = 16.7, an Int32 "Mode" = 3, a String "Name" = "methanation",
-// a folder "Many" with 40 Double variables, so that browsing needs continuation points at small limits, and a
+// a historizing Double "Counter" that counts up every 100 ms, a folder "Many" with 40 Double variables, so that browsing needs continuation points at small limits, and a
 // deep tree "Site" of several hundred nodes: 4 areas (folders, Organizes) of 5 units (objects, HasComponent) of 3
 // devices (objects) of 6 variables each (Double, Int32, Boolean, String, a writable Double "Setpoint" and a
 // read-only Double "Limit"), with NodeIds "Site.A<a>.U<u>.D<d>.<name>".
@@ -26,6 +26,11 @@ const unit = ns.addFolder(space.rootFolder.objects, { browseName: "Unit", nodeId
 ns.addVariable({ componentOf: unit, browseName: "FlowSetpoint", nodeId: "s=Unit.FlowSetpoint", dataType: DataType.Double, value: new Variant({ dataType: DataType.Double, value: 16.7 }) });
 ns.addVariable({ componentOf: unit, browseName: "Mode", nodeId: "s=Unit.Mode", dataType: DataType.Int32, value: new Variant({ dataType: DataType.Int32, value: 3 }) });
 ns.addVariable({ componentOf: unit, browseName: "Name", nodeId: "s=Unit.Name", dataType: DataType.String, value: new Variant({ dataType: DataType.String, value: "methanation" }) });
+const counter = ns.addVariable({ componentOf: unit, browseName: "Counter", nodeId: "s=Unit.Counter", dataType: DataType.Double, minimumSamplingInterval: 0 });
+space.installHistoricalDataNode(counter, { maxOnlineValues: 1000 });
+let ticks = 0;
+counter.setValueFromSource(new Variant({ dataType: DataType.Double, value: ticks }));
+setInterval(() => counter.setValueFromSource(new Variant({ dataType: DataType.Double, value: ++ticks })), 100);
 const many = ns.addFolder(space.rootFolder.objects, { browseName: "Many", nodeId: "s=Many" });
 for (let i = 0; i < 40; i++) {
   ns.addVariable({ componentOf: many, browseName: `V${i}`, nodeId: `s=Many.V${i}`, dataType: DataType.Double, value: new Variant({ dataType: DataType.Double, value: i }) });
