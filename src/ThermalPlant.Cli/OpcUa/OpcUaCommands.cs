@@ -7,7 +7,7 @@ using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.Cli.OpcUa;
 
-/// <summary><c>thermalplant opcua endpoints|browse|read|write URL ...</c>: a plant engineer's check of a server without UaExpert.</summary>
+/// <summary><c>thermalplant opcua endpoints|browse|read|write|subscribe|history URL ...</c>: a plant engineer's check of a server without UaExpert.</summary>
 internal static class OpcUaCommands
 {
     public static Command Create(TextWriter output)
@@ -59,10 +59,12 @@ internal static class OpcUaCommands
         command.Subcommands.Add(browse);
         command.Subcommands.Add(read);
         command.Subcommands.Add(write);
+        command.Subcommands.Add(OpcUaMonitorCommands.Subscribe(url, output));
+        command.Subcommands.Add(OpcUaMonitorCommands.History(url, json, output));
         return command;
     }
 
-    private static async Task<int> Run(string url, TextWriter output, Func<OpcUaClient, Task> work, bool session, CancellationToken cancellationToken)
+    internal static async Task<int> Run(string url, TextWriter output, Func<OpcUaClient, Task> work, bool session, CancellationToken cancellationToken)
     {
         try
         {
@@ -97,14 +99,14 @@ internal static class OpcUaCommands
         _ => throw new FormatException($"writing {type} from the command line is not supported"),
     };
 
-    private static string Format(Variant? value) => value?.Value switch
+    internal static string Format(Variant? value) => value?.Value switch
     {
         null => "",
         Array array => "[" + string.Join(", ", array.Cast<object?>().Select(e => Convert.ToString(e, CultureInfo.InvariantCulture))) + "]",
         var scalar => Convert.ToString(scalar, CultureInfo.InvariantCulture) ?? "",
     };
 
-    private static void Print(TextWriter output, bool json, string[] headers, IEnumerable<string[]> rows)
+    internal static void Print(TextWriter output, bool json, string[] headers, IEnumerable<string[]> rows)
     {
         var table = rows.ToList();
         if (json)
