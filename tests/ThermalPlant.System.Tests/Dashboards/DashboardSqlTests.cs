@@ -1,0 +1,167 @@
+using System.Text;
+using Npgsql;
+
+namespace ThermalPlant.System.Tests.Dashboards;
+
+/// <summary>
+/// Every SQL query of the dashboards, expanded as Grafana expands it, against a real PostgreSQL with the suite's
+/// schema and a plant's data; and the seed's three dashboard queries, unchanged.
+/// </summary>
+public sealed class DashboardSqlTests(PlantDatabaseFixture plant) : IClassFixture<PlantDatabaseFixture>
+{
+    // One pixel width per relation the queries choose from: raw samples, the 5 s rollup, the 1 min rollup.
+    public static TheoryData<int> Intervals => new() { 1_000, 10_000, 120_000 };
+
+    [Theory]
+    [MemberData(nameof(Intervals))]
+    public async Task Every_SQL_query_runs_and_returns_values(int intervalMs)
+    {
+        if (plant.DataSource is null) return;
+        var (from, to) = Range();
+        var targets = SqlTargets();
+        var failures = new StringBuilder();
+        foreach (var target in targets)
+        {
+            var sql = GrafanaSqlMacros.Expand(target.RawSql!, from, to, TimeSpan.FromMilliseconds(intervalMs));
+            var problem = await RunAsync(sql, numeric: target.Format != "table");
+            if (problem is not null) failures.AppendLine($"{target} at $__interval_ms={intervalMs}: {problem}");
+        }
+        Assert.True(failures.Length == 0, failures.ToString());
+    }
+
+    [Theory]
+    [InlineData(10_000)]
+    [InlineData(120_000)]
+    public async Task Queries_that_name_the_rollups_answer_from_them_at_5_s_and_1_min(int intervalMs)
+    {
+        if (plant.DataSource is null) return;
+        var (from, to) = Range();
+        // Only the rollups are left (in a transaction that is rolled back): a query that read the raw samples
+        // at these widths, although a rollup serves them, would come back empty.
+        await using var connection = await plant.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var truncate = new NpgsqlCommand("TRUNCATE sensor_values", connection, transaction))
+        {
+            await truncate.ExecuteNonQueryAsync();
+        }
+        var rollupQueries = SqlTargets().Where(t => t.RawSql!.Contains("rolling_", StringComparison.Ordinal)).ToList();
+        Assert.True(rollupQueries.Count >= 5, $"expected the trend, scatter, throughput, z-score and spectrum panels to read the rollups; found {rollupQueries.Count}");
+        var failures = new StringBuilder();
+        foreach (var target in rollupQueries)
+        {
+            var sql = GrafanaSqlMacros.Expand(target.RawSql!, from, to, TimeSpan.FromMilliseconds(intervalMs));
+            var problem = await RunAsync(sql, numeric: target.Format != "table", connection, transaction);
+            if (problem is not null) failures.AppendLine($"{target} at $__interval_ms={intervalMs}: {problem}");
+        }
+        await transaction.RollbackAsync();
+        Assert.True(failures.Length == 0, failures.ToString());
+    }
+
+    [Fact]
+    public async Task The_status_panels_show_the_bad_thermocouple_and_the_uncertain_speed()
+    {
+        if (plant.DataSource is null) return;
+        var (from, to) = Range();
+        var history = Single("Sensor status history");
+        var rows = await RowsAsync(GrafanaSqlMacros.Expand(history.RawSql!, from, to, TimeSpan.FromSeconds(1)));
+        Assert.Contains(rows, r => (string)r["Tag"]! == "temperature/lower" && (string)r["Severity"]! == "Bad" && (string)r["Status code"]! == "0x80000000" && (long)r["Samples"]! == 90);
+        Assert.Contains(rows, r => (string)r["Tag"]! == "rpm/mainshaft" && (string)r["Severity"]! == "Uncertain" && (string)r["Status code"]! == "0x40000000" && (long)r["Samples"]! == 30);
+        Assert.Equal(2, rows.Count);
+
+        var now = Single("Tags not Good now");
+        var current = await RowsAsync(GrafanaSqlMacros.Expand(now.RawSql!, from, to, TimeSpan.FromSeconds(1)));
+        Assert.Equal(["temperature/lower"], current.Select(r => (string)r["Tag"]!));
+    }
+
+    [Fact]
+    public async Task The_seeds_three_dashboard_queries_run_unchanged_and_return_rows()
+    {
+        if (plant.DataSource is null) return;
+        string[] seed =
+        [
+            "SELECT time_bucket('5s', timestamp) AS time, avg(value) AS temperature FROM sensor_data WHERE sensorname = 'temperature' AND tagname = 'upper' AND timestamp > now() - interval '1 hour' GROUP BY time ORDER BY time;",
+            "SELECT time_bucket('1m', timestamp) AS time, avg(value) AS avg_value, stddev(value) AS stddev_value FROM sensor_data WHERE sensorname = 'rpm' AND timestamp > now() - interval '24 hours' GROUP BY time ORDER BY time;",
+            """
+            WITH temperature AS (
+                SELECT time_bucket('1m', timestamp) AS time, avg(value) AS temperature
+                FROM sensor_data
+                WHERE sensorname = 'temperature' AND tagname = 'upper' AND timestamp > now() - interval '6 hours'
+                GROUP BY time
+            ), rpm AS (
+                SELECT time_bucket('1m', timestamp) AS time, avg(value) AS rpm
+                FROM sensor_data
+                WHERE sensorname = 'rpm' AND timestamp > now() - interval '6 hours'
+                GROUP BY time
+            )
+            SELECT temperature.time, temperature.temperature, rpm.rpm
+            FROM temperature JOIN rpm ON temperature.time = rpm.time
+            ORDER BY temperature.time;
+            """,
+        ];
+        // 40 minutes of data: 5 s buckets over the last hour, 1 min buckets in the other two (41 when the minute is not whole).
+        int[] least = [480, 40, 40];
+        for (var i = 0; i < seed.Length; i++)
+        {
+            var rows = await RowsAsync(seed[i]);
+            Assert.True(rows.Count >= least[i], $"seed query {i + 1} returned {rows.Count} rows, expected at least {least[i]}");
+            Assert.All(rows, row => Assert.All(row.Values, value => Assert.NotNull(value)));
+        }
+    }
+
+    private (DateTimeOffset From, DateTimeOffset To) Range()
+    {
+        // The last 30 minutes up to just after the newest sample, as "Last 30 minutes" on the dashboard.
+        var to = new DateTimeOffset(plant.End.AddMilliseconds(500), TimeSpan.Zero);
+        return (to - TimeSpan.FromMinutes(30), to);
+    }
+
+    private static List<DashboardTarget> SqlTargets()
+    {
+        var targets = GrafanaDashboards.Targets().Where(t => t.RawSql is not null).ToList();
+        Assert.True(targets.Count >= 10, $"expected the Plant overview's SQL panels, found {targets.Count}");
+        return targets;
+    }
+
+    private static DashboardTarget Single(string title) => Assert.Single(SqlTargets(), t => t.PanelTitle == title);
+
+    /// <summary>
+    /// Null when the query ran and returned a row with a value; else what went wrong. A time series needs a
+    /// non-null number besides the time (the series name does not count); a table any non-null cell.
+    /// </summary>
+    private async Task<string?> RunAsync(string sql, bool numeric, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
+    {
+        try
+        {
+            var rows = await RowsAsync(sql, connection, transaction);
+            if (rows.Count == 0) return "no rows";
+            var hasValue = rows.Any(row => row.Any(c => c.Key != "time" && (numeric ? c.Value is double or decimal or long or int or float : c.Value is not null)));
+            return hasValue ? null : "rows without a value";
+        }
+        catch (PostgresException e)
+        {
+            return $"{e.SqlState} {e.MessageText}{Environment.NewLine}{sql}";
+        }
+    }
+
+    private async Task<List<Dictionary<string, object?>>> RowsAsync(string sql, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
+    {
+        var owned = connection is null ? await plant.DataSource!.OpenConnectionAsync() : null;
+        try
+        {
+            await using var command = new NpgsqlCommand(sql, connection ?? owned, transaction);
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = new List<Dictionary<string, object?>>();
+            while (await reader.ReadAsync())
+            {
+                var row = new Dictionary<string, object?>(StringComparer.Ordinal);
+                for (var i = 0; i < reader.FieldCount; i++) row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                rows.Add(row);
+            }
+            return rows;
+        }
+        finally
+        {
+            if (owned is not null) await owned.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using Npgsql;
+using ThermalPlant.Storage.Maintenance;
+using ThermalPlant.Storage.Schema;
+using ThermalPlant.Storage.Writing;
+using ThermalPlant.Testing;
+
+namespace ThermalPlant.System.Tests.Dashboards;
+
+/// <summary>
+/// A real PostgreSQL 15 with the suite's schema (plain path, as CI has no TimescaleDB) and 40 minutes of a plant
+/// up to now, written by the scraper's <see cref="SampleWriter"/> and rolled up by <see cref="RollupMaintainer"/>:
+/// every scalar tag, spectrum bands and MFCCs at 1 s, the lower thermocouple open (Bad, no value) for the last
+/// 90 s and the shaft speed Uncertain for 30 s twenty minutes ago. Null <see cref="DataSource"/> when PostgreSQL
+/// is not installed outside CI (under CI <see cref="PostgresServer.StartAsync"/> fails instead).
+/// </summary>
+public sealed class PlantDatabaseFixture : IAsyncLifetime
+{
+    public const string Endpoint = "opc.tcp://opcserver:4840/freeopcua/server/";
+    public const uint Bad = 0x80000000;
+    public const uint Uncertain = 0x40000000;
+
+    private PostgresServer? _server;
+
+    public NpgsqlDataSource? DataSource { get; private set; }
+
+    /// <summary>The newest sample's time (UTC, whole second).</summary>
+    public DateTime End { get; private set; }
+
+    public static TimeSpan Span { get; } = TimeSpan.FromMinutes(40);
+
+    public async Task InitializeAsync()
+    {
+        _server = await PostgresServer.StartAsync();
+        if (_server is null) return;
+        DataSource = NpgsqlDataSource.Create(await _server.CreateDatabaseAsync());
+        var migration = await new SchemaMigrator(DataSource, new SchemaMigratorOptions { Path = StoragePathPreference.Plain }).MigrateAsync(CancellationToken.None);
+
+        var now = DateTime.UtcNow;
+        End = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+        var writer = new SampleWriter(DataSource, migration.Path);
+        foreach (var batch in Samples(End).Chunk(5000))
+        {
+            await writer.WriteAsync(batch, CancellationToken.None);
+        }
+        // As the scraper's maintainer does on its schedule; the rollups then cover what their refresh windows allow
+        // (the last 10 minutes at 5 s, the last hour at 1 min), as on a running stack.
+        await new RollupMaintainer(DataSource, migration.Path).RefreshAllAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (DataSource is not null) await DataSource.DisposeAsync();
+        if (_server is not null) await _server.DisposeAsync();
+    }
+
+    private static IEnumerable<Sample> Samples(DateTime end)
+    {
+        // Names as the scraper's naming rule makes them from Objects/Plant/...: first level lower-cased, the rest lower-cased.
+        TagKey Tag(string path)
+        {
+            var parts = path.Split('/');
+            return new TagKey(Endpoint, "ns=2;s=Plant." + string.Join('.', parts), parts[0].ToLowerInvariant(), string.Join('.', parts[1..]).ToLowerInvariant());
+        }
+        var upper = Tag("Temperature/Upper");
+        var lower = Tag("Temperature/Lower");
+        var rpm = Tag("RPM/MainShaft");
+        var voltage = Tag("Voltage/MainSupply");
+        var level = Tag("Audio/Level");
+        var bands = Enumerable.Range(0, 8).Select(i => Tag($"Audio/Spectrum/Band_{i}")).ToArray();
+        var mfccs = Enumerable.Range(0, 4).Select(i => Tag($"Audio/MFCC/Coefficient_{i}")).ToArray();
+
+        var random = new Random(7);
+        double Noise(double size) => (random.NextDouble() - 0.5) * size;
+        var seconds = (int)Span.TotalSeconds;
+        for (var s = 0; s < seconds; s++)
+        {
+            var time = end.AddSeconds(s - seconds + 1);
+            var age = seconds - 1 - s;
+            var phase = s / 300.0;
+            yield return new Sample(upper, time, 650 + (40 * Math.Sin(phase)) + Noise(2), 0);
+            yield return age < 90
+                ? new Sample(lower, time, double.NaN, Bad)
+                : new Sample(lower, time, 420 + (25 * Math.Sin(phase)) + Noise(2), 0);
+            yield return new Sample(rpm, time, 1480 + (150 * Math.Sin(phase)) + Noise(10), age is >= 1200 and < 1230 ? Uncertain : 0);
+            yield return new Sample(voltage, time, 24 + Noise(0.2), 0);
+            yield return new Sample(level, time, -32 + Noise(3), 0);
+            for (var b = 0; b < bands.Length; b++) yield return new Sample(bands[b], time, -70 + (6 * b) + Noise(4), 0);
+            for (var m = 0; m < mfccs.Length; m++) yield return new Sample(mfccs[m], time, (m == 0 ? -200 : 20 / (m + 1.0)) + Noise(1), 0);
+        }
+    }
+}
