@@ -602,6 +602,7 @@ public sealed class OpcUaClient : IAsyncDisposable
             {
                 return;
             }
+
         }
     }
 

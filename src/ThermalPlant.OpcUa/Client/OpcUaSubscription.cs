@@ -49,11 +49,22 @@ public sealed class OpcUaSubscription : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(requests);
         var nodes = new MonitoredNode[requests.Count];
-        for (var i = 0; i < nodes.Length; i++) nodes[i] = new MonitoredNode(requests[i], (uint)Interlocked.Increment(ref _nextHandle));
-        await _client.CreateItemsAsync(this, nodes, cancellationToken);
-        foreach (var node in nodes)
+        for (var i = 0; i < nodes.Length; i++)
         {
-            if (node.Status.IsGood) _items[node.ClientHandle] = node;
+            nodes[i] = new MonitoredNode(requests[i], (uint)Interlocked.Increment(ref _nextHandle));
+            // Known before the server hears of it: initial values can arrive while later batches are still created.
+            _items[nodes[i].ClientHandle] = nodes[i];
+        }
+        try
+        {
+            await _client.CreateItemsAsync(this, nodes, cancellationToken);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                if (!node.Status.IsGood || node.ServerId == 0) _items.TryRemove(node.ClientHandle, out _);
+            }
         }
         return nodes;
     }

@@ -218,6 +218,7 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
                 item.Mode = request.MonitoringMode;
                 if (item.Mode == MonitoringMode.Disabled) item.ClearQueue();
                 else if (wasDisabled) item.QueueCurrent(Current(item), time.GetUtcNow());
+                subscription.MarkActive(item);
             }
         }
         return new SetMonitoringModeResponse { Results = results, DiagnosticInfos = [] };
@@ -238,7 +239,9 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
             for (var i = 0; i < add.Length; i++)
             {
                 addResults[i] = subscription.TryGetItem(add[i], out _) ? StatusCode.Good : StatusCodes.BadMonitoredItemIdInvalid;
-                if (addResults[i].IsGood) trigger.TriggeredItems.Add(add[i]);
+                if (!addResults[i].IsGood) continue;
+                trigger.TriggeredItems.Add(add[i]);
+                subscription.HasTriggers = true;
             }
             return new SetTriggeringResponse { AddResults = addResults, AddDiagnosticInfos = [], RemoveResults = removeResults, RemoveDiagnosticInfos = [] };
         }

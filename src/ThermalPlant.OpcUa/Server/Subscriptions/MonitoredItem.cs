@@ -56,6 +56,9 @@ internal sealed class MonitoredItem
 
     public int QueuedCount => _queue.Count;
 
+    /// <summary>Whether the item has anything for the next cycle: a held sample or queued values.</summary>
+    public bool IsActive => _held is not null || _queue.Count > 0;
+
     /// <summary>A value from the variable: sampled now when the interval has passed, else held as the latest.</summary>
     public void Offer(DataValue value, DateTimeOffset now)
     {

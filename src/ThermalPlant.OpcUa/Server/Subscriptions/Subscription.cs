@@ -21,6 +21,12 @@ internal sealed class Subscription : IDisposable
     private readonly Dictionary<uint, Action<UaVariable, DataValue>> _handlers = [];
     private readonly LinkedList<NotificationMessage> _sent = new();
     private readonly List<MonitoredItemNotification> _scratch = [];
+
+    // Only items with something held or queued are visited per cycle, so idle items cost nothing (100,000 stay cheap);
+    // items whose variable computes its value are read every cycle instead.
+    private readonly HashSet<MonitoredItem> _active = [];
+    private readonly HashSet<MonitoredItem> _computed = [];
+    private readonly List<MonitoredItem> _settled = [];
     private ITimer? _timer;
     private uint _nextSequence = 1;
     private uint _keepAliveCounter;
@@ -57,6 +63,9 @@ internal sealed class Subscription : IDisposable
 
     public bool PublishingEnabled { get; set; }
 
+    /// <summary>Set once any item triggers others, so removals only then look for links to drop.</summary>
+    public bool HasTriggers { get; set; }
+
     public int ItemCount
     {
         get
@@ -88,8 +97,14 @@ internal sealed class Subscription : IDisposable
     {
         _items[item.Id] = item;
         if (item.Mode != MonitoringMode.Disabled) item.QueueCurrent(initial, _time.GetUtcNow());
-        if (item.Node is UaVariable { ValueSource: null } variable && item.ItemToMonitor.AttributeId == (uint)AttributeId.Value)
+        MarkActive(item);
+        if (item.Node is UaVariable variable && item.ItemToMonitor.AttributeId == (uint)AttributeId.Value)
         {
+            if (variable.ValueSource is not null)
+            {
+                _computed.Add(item);
+                return;
+            }
             Action<UaVariable, DataValue> handler = (_, value) => OnValueChanged(item, value);
             _handlers[item.Id] = handler;
             variable.ValueChanged += handler;
@@ -99,8 +114,13 @@ internal sealed class Subscription : IDisposable
     public bool Remove(uint id)
     {
         if (!_items.Remove(id, out var item)) return false;
+        _active.Remove(item);
+        _computed.Remove(item);
         if (_handlers.Remove(id, out var handler) && item.Node is UaVariable variable) variable.ValueChanged -= handler;
-        foreach (var other in _items.Values) other.TriggeredItems.Remove(id);
+        if (HasTriggers)
+        {
+            foreach (var other in _items.Values) other.TriggeredItems.Remove(id);
+        }
         return true;
     }
 
@@ -110,8 +130,16 @@ internal sealed class Subscription : IDisposable
         var now = _time.GetUtcNow();
         foreach (var item in _items.Values)
         {
-            if (item.Mode != MonitoringMode.Disabled) item.QueueCurrent(read(item), now);
+            if (item.Mode == MonitoringMode.Disabled) continue;
+            item.QueueCurrent(read(item), now);
+            _active.Add(item);
         }
+    }
+
+    /// <summary>Notes that an item holds or queues something; callers hold the lock.</summary>
+    public void MarkActive(MonitoredItem item)
+    {
+        if (item.IsActive) _active.Add(item);
     }
 
     /// <summary>Removes an acknowledged message from the retransmission queue.</summary>
@@ -182,7 +210,14 @@ internal sealed class Subscription : IDisposable
             if (_disposed) return;
             _disposed = true;
             _timer?.Dispose();
-            foreach (var id in _items.Keys.ToArray()) Remove(id);
+            foreach (var (id, handler) in _handlers)
+            {
+                if (_items.TryGetValue(id, out var item) && item.Node is UaVariable variable) variable.ValueChanged -= handler;
+            }
+            _handlers.Clear();
+            _items.Clear();
+            _active.Clear();
+            _computed.Clear();
         }
     }
 
@@ -190,7 +225,9 @@ internal sealed class Subscription : IDisposable
     {
         lock (Gate)
         {
-            if (!_disposed) item.Offer(value, _time.GetUtcNow());
+            if (_disposed) return;
+            item.Offer(value, _time.GetUtcNow());
+            MarkActive(item);
         }
     }
 
@@ -200,10 +237,17 @@ internal sealed class Subscription : IDisposable
         {
             if (_disposed) return;
             var now = _time.GetUtcNow();
-            foreach (var item in _items.Values)
+            _settled.Clear();
+            foreach (var item in _active)
             {
                 item.SampleHeld(now);
-                if (item.Node is UaVariable { ValueSource: not null } computed && item.ItemToMonitor.AttributeId == (uint)AttributeId.Value) item.Sample(computed.Value, now);
+                if (!item.IsActive) _settled.Add(item);
+            }
+            foreach (var item in _settled) _active.Remove(item);
+            foreach (var item in _computed)
+            {
+                item.Sample(((UaVariable)item.Node).Value, now);
+                MarkActive(item);
             }
             Session.PublishRequests.ExpireStale();
             Publish(timer: true);
@@ -259,7 +303,7 @@ internal sealed class Subscription : IDisposable
 
     private bool HasNotifications()
     {
-        foreach (var item in _items.Values)
+        foreach (var item in _active)
         {
             if (item.HasNotifications) return true;
         }
@@ -270,7 +314,8 @@ internal sealed class Subscription : IDisposable
     {
         var limit = MaxNotificationsPerPublish == 0 ? _maxNotificationsPerMessage : (int)Math.Min(MaxNotificationsPerPublish, (uint)_maxNotificationsPerMessage);
         _scratch.Clear();
-        foreach (var item in _items.Values)
+        _settled.Clear();
+        foreach (var item in _active)
         {
             if (_scratch.Count >= limit) break;
             if (!item.HasNotifications) continue;
@@ -278,9 +323,15 @@ internal sealed class Subscription : IDisposable
             foreach (var linkedId in item.TriggeredItems)
             {
                 // A triggering item's report carries the queued samples of the items it triggers (Part 4, 5.12.1.6).
-                if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling) linked.Drain(_scratch, int.MaxValue);
+                if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling)
+                {
+                    linked.Drain(_scratch, int.MaxValue);
+                    if (!linked.IsActive) _settled.Add(linked);
+                }
             }
+            if (!item.IsActive) _settled.Add(item);
         }
+        foreach (var item in _settled) _active.Remove(item);
         var message = new NotificationMessage
         {
             SequenceNumber = NextSequence(),
