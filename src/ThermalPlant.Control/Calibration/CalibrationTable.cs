@@ -109,6 +109,21 @@ public sealed class CalibrationTable
         return new CalibrationTable([.. points], maxCurrent, minCurrent);
     }
 
+    /// <summary>
+    /// The flow the curve gives for <paramref name="current"/> (the forward direction, as a simulated stack produces):
+    /// linear between rows, 0 below <see cref="MinCurrent"/>, the table's top flow at or above its top current.
+    /// </summary>
+    public decimal ToFlow(decimal current)
+    {
+        if (current < MinCurrent) return 0;
+        if (current <= _points[^1].Current) return _points[^1].Flow;
+        if (current >= _points[0].Current) return _points[0].Flow;
+        var lower = Array.FindIndex(_points, p => p.Current <= current);
+        var low = _points[lower];
+        var high = _points[lower - 1];
+        return low.Flow + ((current - low.Current) * (high.Flow - low.Flow) / (high.Current - low.Current));
+    }
+
     /// <summary>The current set point for <paramref name="flow"/>, in whole amperes, with the seed's semantics.</summary>
     public int ToCurrent(decimal flow) => Convert(flow).Current;
 
