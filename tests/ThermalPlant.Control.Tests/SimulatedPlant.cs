@@ -74,7 +74,7 @@ internal sealed class SimulatedPlant : IAsyncDisposable
         {
             CalibrationFile = CalibrationFile,
             MaxRatePerSecond = 100,
-            Source = new OpcUaSourceOptions { EndpointUrl = Methanation.EndpointUrl, NodeId = MethanationUnit.RequestNodeId, ReadTimeout = TimeSpan.FromMilliseconds(700) },
+            Source = new OpcUaSourceOptions { EndpointUrl = Methanation.EndpointUrl, NodeId = MethanationUnit.RequestNodeId, ReadTimeout = TimeSpan.FromSeconds(3) },
             Target = new ModbusTargetOptions { Host = "127.0.0.1", Port = Modbus.Port },
         };
         configure?.Invoke(options);

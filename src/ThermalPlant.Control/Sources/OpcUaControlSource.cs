@@ -48,6 +48,8 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
         {
             var client = await ConnectedAsync(linked.Token);
             if (client is null) return SourceReading.Unreachable($"not connected to {_options.EndpointUrl}; next attempt at {_nextAttempt:HH:mm:ss}");
+            // While the client re-establishes a lost connection a read would only wait; the cycle goes on without it.
+            if (!client.IsConnected) return SourceReading.Unreachable($"the connection to {_options.EndpointUrl} was lost; reconnecting");
             var value = await client.ReadValueAsync(_node, linked.Token);
             return Interpret(value);
         }
