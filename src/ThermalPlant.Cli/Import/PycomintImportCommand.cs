@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ThermalPlant.Control.Calibration;
+using ThermalPlant.Control.Links;
+using ThermalPlant.Control.Sources;
+using ThermalPlant.Modbus.Maps;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace ThermalPlant.Cli.Import;
+
+/// <summary>
+/// <c>thermalplant import-pycomint DIR</c>: turns the seed bridge's four YAML files (general, modbus, opcua, sql)
+/// into our appsettings sections: the control link, the Modbus device with the PEMEL register map, and the OPC UA
+/// source. Secrets are never written out: they belong in the environment.
+/// </summary>
+internal static class PycomintImportCommand
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        IgnoreReadOnlyProperties = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var directory = new Argument<DirectoryInfo>("dir") { Description = "Folder holding the bridge's general.yaml, modbus.yaml, opcua.yaml and sql.yaml" };
+        var outputFile = new Option<FileInfo?>("--output") { Description = "Write the JSON to this file instead of standard output" };
+        var command = new Command("import-pycomint", "Turn the seed bridge's YAML configuration into ThermalPlant appsettings JSON") { directory, outputFile };
+        command.SetAction(async (result, cancel) =>
+        {
+            try
+            {
+                var (document, notes) = await ImportAsync(result.GetValue(directory)!.FullName, cancel);
+                foreach (var note in notes) await error.WriteLineAsync($"note: {note}");
+                var text = JsonSerializer.Serialize(document, Json);
+                if (result.GetValue(outputFile) is { } file) await File.WriteAllTextAsync(file.FullName, text + "\n", cancel);
+                else await output.WriteLineAsync(text);
+                return 0;
+            }
+            catch (Exception ex) when (ex is ImportException or IOException or YamlException or FormatException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    internal static async Task<(ImportedConfiguration Document, List<string> Notes)> ImportAsync(string directory, CancellationToken cancellationToken)
+    {
+        var general = await ReadAsync<PycomintGeneral>(directory, "general.yaml", cancellationToken);
+        var modbus = await ReadAsync<PycomintModbus>(directory, "modbus.yaml", cancellationToken);
+        var opcua = await ReadAsync<PycomintOpcUa>(directory, "opcua.yaml", cancellationToken);
+        var sql = await ReadAsync<PycomintSql>(directory, "sql.yaml", cancellationToken);
+        var notes = new List<string>();
+
+        var baseAddress = ParseAddress(modbus.BaseOffset, "modbus.yaml: base_offset");
+        var status = ParseAddress(modbus.Registers.Status, "modbus.yaml: registers.status");
+        var processValues = ParseAddress(modbus.Registers.ProcessValues, "modbus.yaml: registers.process_values");
+        var setPoint = ParseAddress(modbus.Registers.CurrentSetpoint, "modbus.yaml: registers.current_setpoint");
+        if (modbus.UnitRead is < 0 or > 255) throw new ImportException($"modbus.yaml: unit_read {modbus.UnitRead} is not a unit id (0..255)");
+        if (modbus.UnitWrite is { } unitWrite && unitWrite != modbus.UnitRead)
+        {
+            notes.Add($"the bridge read with unit {modbus.UnitRead} and wrote with unit {unitWrite}; the suite uses one unit id for both, {modbus.UnitRead} (the one its reads answered on)");
+        }
+
+        var calibration = Path.GetFullPath(Path.Combine(directory, modbus.CalibrationTable));
+        try
+        {
+            var table = await CalibrationTable.LoadAsync(calibration, modbus.Current.Max, modbus.Current.Min, cancellationToken);
+            notes.Add($"calibration table {calibration}: {table.Points.Count} rows, {table.MinFlow}..{table.MaxFlow} NL/min");
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or ArgumentOutOfRangeException)
+        {
+            throw new ImportException($"modbus.yaml: calibration_table: {ex.Message}");
+        }
+
+        var map = PemelRegisterMap.Create(baseAddress);
+        Relocate(map, status, processValues);
+        var requestTimeout = TimeSpan.FromSeconds(modbus.Timeout);
+        var link = new ControlLinkOptions
+        {
+            Name = "pemel",
+            Period = TimeSpan.FromSeconds(general.ControlInterval),
+            Source = new OpcUaSourceOptions { EndpointUrl = opcua.Url, NodeId = opcua.Nodes.H2FlowRequest },
+            Target = new ModbusTargetOptions
+            {
+                Host = modbus.Address,
+                Port = modbus.Port,
+                UnitId = (byte)modbus.UnitRead,
+                BaseAddress = baseAddress,
+                SetPointAddress = setPoint,
+                RequestTimeout = requestTimeout,
+            },
+            Enable = new EnableConditionOptions { Address = status, Bit = 10, Name = PemelRegisterMap.CoolingTemperatureReached },
+            CalibrationFile = calibration,
+            MaxCurrent = modbus.Current.Max,
+            MinCurrent = modbus.Current.Min,
+            Maximum = modbus.Current.Max,
+        };
+        var errors = new List<string>();
+        link.Validate("Control:Links:0", errors);
+        foreach (var mapError in map.Validate("Modbus:Devices:0:Map:")) errors.Add(mapError);
+        if (errors.Count > 0) throw new ImportException("the imported configuration is not valid: " + string.Join("; ", errors));
+
+        if (!string.IsNullOrEmpty(opcua.User) || !string.IsNullOrEmpty(opcua.Password))
+        {
+            notes.Add($"opcua.yaml names user '{opcua.User}' and a password: they are not written out (secrets belong in the environment), and the suite's OPC UA client opens anonymous sessions, so the methanation PLC must allow one for this endpoint");
+        }
+        if (!string.IsNullOrEmpty(sql.Password)) notes.Add("sql.yaml's password is not written out: set Storage__Password (or the connection string) in the environment");
+        if (!string.IsNullOrEmpty(sql.Table))
+        {
+            notes.Add($"sql.yaml's wide-row table '{sql.Table}' ({sql.Columns.Count} columns on {sql.Host}:{sql.Port}/{sql.Database}) is not imported: the values are stored in sensor_data; the optional wide-row sink comes with the scraper");
+        }
+
+        var storageInterval = TimeSpan.FromSeconds(general.StorageInterval);
+        var document = new ImportedConfiguration(
+            new ControlSection([link]),
+            new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
+            new OpcUaSection([new OpcUaSourceSection("methanation", opcua.Url, storageInterval, [opcua.Nodes.H2FlowRequest, .. opcua.Nodes.Storage.Values])]));
+        return (document, notes);
+    }
+
+    // The published map puts the status word and the process values at fixed addresses; a bridge configured with other
+    // addresses keeps its layout (16 flags, then 14 consecutive values) at its own addresses.
+    private static void Relocate(RegisterMap map, int status, int processValues)
+    {
+        map.Registers[0].Address = status;
+        for (var i = 1; i < map.Registers.Count; i++) map.Registers[i].Address = processValues + i - 1;
+    }
+
+    private static async Task<T> ReadAsync<T>(string directory, string name, CancellationToken cancellationToken)
+        where T : new()
+    {
+        var path = Path.Combine(directory, name);
+        if (!File.Exists(path)) throw new ImportException($"{path} is missing; the bridge's configuration has general.yaml, modbus.yaml, opcua.yaml and sql.yaml");
+        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).IgnoreUnmatchedProperties().Build();
+        try
+        {
+            return deserializer.Deserialize<T>(await File.ReadAllTextAsync(path, cancellationToken)) ?? new T();
+        }
+        catch (YamlException ex)
+        {
+            throw new ImportException($"{name}, line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}");
+        }
+    }
+
+    private static int ParseAddress(string text, string key)
+    {
+        var ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? int.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value)
+            : int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+        return ok && value is >= -65535 and <= 65535 ? value : throw new ImportException($"{key}: '{text}' is not a register address");
+    }
+}
+
+/// <summary>The import found something it cannot turn into configuration.</summary>
+internal sealed class ImportException(string message) : Exception(message);
+
+/// <summary>The appsettings document the import writes.</summary>
+internal sealed record ImportedConfiguration(ControlSection Control, ModbusSection Modbus, OpcUaSection OpcUa);
+
+/// <summary>The <c>Control</c> section: its links.</summary>
+internal sealed record ControlSection(IReadOnlyList<ControlLinkOptions> Links);
+
+/// <summary>The <c>Modbus</c> section: its devices.</summary>
+internal sealed record ModbusSection(IReadOnlyList<ModbusDevice> Devices);
+
+/// <summary>One polled Modbus device.</summary>
+internal sealed record ModbusDevice(string Name, string Host, int Port, byte UnitId, TimeSpan PollInterval, TimeSpan RequestTimeout, int Retries, RegisterMap Map);
+
+/// <summary>The <c>OpcUa</c> section: its sources.</summary>
+internal sealed record OpcUaSection(IReadOnlyList<OpcUaSourceSection> Sources);
+
+/// <summary>One OPC UA endpoint whose nodes are stored.</summary>
+internal sealed record OpcUaSourceSection(string Name, string EndpointUrl, TimeSpan Interval, IReadOnlyList<string> Nodes);

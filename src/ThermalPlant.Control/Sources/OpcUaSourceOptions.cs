@@ -1,0 +1,41 @@
+namespace ThermalPlant.Control.Sources;
+
+/// <summary>The OPC UA node a control link reads (bindable from configuration).</summary>
+public sealed class OpcUaSourceOptions
+{
+    /// <summary>Endpoint URL of the server, e.g. <c>opc.tcp://methanation:4840/</c>.</summary>
+    public string EndpointUrl { get; set; } = "";
+
+    /// <summary>NodeId of the variable in its text form, e.g. <c>ns=2;s=Methanation.H2FlowRequest</c>.</summary>
+    public string NodeId { get; set; } = "";
+
+    /// <summary>How long one read (including connecting) may take before the source counts as unreachable.</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The first wait before connecting again after a failed connection; it doubles up to <see cref="MaxReconnectDelay"/>.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between connection attempts.</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Adds one message per invalid setting, each starting with the full key under <paramref name="prefix"/>.</summary>
+    public void Validate(string prefix, ICollection<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (!Uri.TryCreate(EndpointUrl, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp")
+        {
+            errors.Add($"{prefix}:EndpointUrl must be an opc.tcp:// URL, found '{EndpointUrl}'");
+        }
+        try
+        {
+            OpcUa.Types.NodeId.Parse(NodeId);
+        }
+        catch (FormatException)
+        {
+            errors.Add($"{prefix}:NodeId '{NodeId}' is not a NodeId (e.g. ns=2;s=Methanation.H2FlowRequest)");
+        }
+        if (ReadTimeout <= TimeSpan.Zero || ReadTimeout > TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:ReadTimeout must be between 0 and 1 minute");
+        if (ReconnectDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectDelay must be positive");
+        if (MaxReconnectDelay < ReconnectDelay) errors.Add($"{prefix}:MaxReconnectDelay must be at least ReconnectDelay");
+    }
+}

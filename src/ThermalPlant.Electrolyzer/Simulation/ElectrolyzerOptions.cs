@@ -1,0 +1,76 @@
+using System.Net;
+using ThermalPlant.Control.Calibration;
+using ThermalPlant.Hosting;
+
+namespace ThermalPlant.Electrolyzer.Simulation;
+
+/// <summary>The simulated electrolyzer: where its Modbus server listens and how its stack and cooler behave (section <c>Electrolyzer</c>).</summary>
+public sealed class ElectrolyzerOptions : IValidatableOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Electrolyzer";
+
+    /// <summary>Address the Modbus server listens on.</summary>
+    public string ModbusAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>Modbus TCP port (0 picks a free one; 502 needs privileges, so the default is 5020).</summary>
+    public int ModbusPort { get; set; } = 5020;
+
+    /// <summary>The unit id answered; null answers every unit.</summary>
+    public byte? UnitId { get; set; }
+
+    /// <summary>Added to every register address of the PEMEL map.</summary>
+    public int BaseAddress { get; set; }
+
+    /// <summary>Calibration table in the seed's format; a relative path is taken from the program's folder.</summary>
+    public string CalibrationFile { get; set; } = "Calibration/pemel-calibration.txt";
+
+    /// <summary>The highest current the stack accepts, amperes; a larger set point is clamped.</summary>
+    public int MaxCurrent { get; set; } = CalibrationTable.DefaultMaxCurrent;
+
+    /// <summary>Below this current the stack produces nothing, amperes.</summary>
+    public int MinCurrent { get; set; } = CalibrationTable.DefaultMinCurrent;
+
+    /// <summary>Time constant of the hydrogen flow's first-order response to the current.</summary>
+    public TimeSpan FlowTimeConstant { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the simulation advances and the registers are refreshed.</summary>
+    public TimeSpan StepInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Temperature of the H2 cooler when it starts, degrees Celsius.</summary>
+    public double InitialCoolerTemperature { get; set; } = 20;
+
+    /// <summary>Temperature the cooler reaches without load, degrees Celsius.</summary>
+    public double CoolerSetPoint { get; set; } = 4;
+
+    /// <summary>Heat the stack's gas brings into the cooler per ampere, as degrees above the set point at equilibrium.</summary>
+    public double HeatPerAmpere { get; set; } = 0.08;
+
+    /// <summary>Time constant of the cooler's temperature.</summary>
+    public TimeSpan ThermalTimeConstant { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>At or below this cooler temperature bit 10 (cooling temperature reached) is set, degrees Celsius.</summary>
+    public double ReachedBelow { get; set; } = 10;
+
+    /// <summary>Bit 10 clears again only above <see cref="ReachedBelow"/> plus this, so it does not chatter.</summary>
+    public double Hysteresis { get; set; } = 2;
+
+    /// <inheritdoc />
+    public void Validate(string sectionPath, ICollection<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (!IPAddress.TryParse(ModbusAddress, out _)) errors.Add($"{sectionPath}:ModbusAddress must be an IP address, found '{ModbusAddress}'");
+        if (ModbusPort is < 0 or > 65535) errors.Add($"{sectionPath}:ModbusPort must be between 0 and 65535");
+        if (BaseAddress + 0x8006 < 0 || BaseAddress + 0x8065 + 14 > 65536) errors.Add($"{sectionPath}:BaseAddress moves the PEMEL map outside 0..65535");
+        if (string.IsNullOrWhiteSpace(CalibrationFile)) errors.Add($"{sectionPath}:CalibrationFile must name the calibration table");
+        if (MinCurrent < 0 || MaxCurrent < MinCurrent || MaxCurrent > 1000) errors.Add($"{sectionPath}:MinCurrent and MaxCurrent need 0 <= MinCurrent <= MaxCurrent <= 1000");
+        if (FlowTimeConstant <= TimeSpan.Zero) errors.Add($"{sectionPath}:FlowTimeConstant must be positive");
+        if (ThermalTimeConstant <= TimeSpan.Zero) errors.Add($"{sectionPath}:ThermalTimeConstant must be positive");
+        if (StepInterval < TimeSpan.FromMilliseconds(10) || StepInterval > TimeSpan.FromSeconds(10)) errors.Add($"{sectionPath}:StepInterval must be between 10 ms and 10 s");
+        if (Hysteresis < 0) errors.Add($"{sectionPath}:Hysteresis must not be negative");
+        if (HeatPerAmpere < 0) errors.Add($"{sectionPath}:HeatPerAmpere must not be negative");
+    }
+
+    /// <summary>The calibration file's full path.</summary>
+    public string CalibrationPath => Path.IsPathRooted(CalibrationFile) ? CalibrationFile : Path.Combine(AppContext.BaseDirectory, CalibrationFile);
+}
