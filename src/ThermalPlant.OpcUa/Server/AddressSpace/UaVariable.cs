@@ -48,7 +48,7 @@ public sealed class UaVariable : UaNode
     /// <summary>Computes the value on every read instead of storing it (e.g. the server's current time).</summary>
     public Func<DataValue>? ValueSource { get; init; }
 
-    /// <summary>The current value; replaced atomically by <see cref="SetValue"/>.</summary>
+    /// <summary>The current value; replaced atomically by <see cref="SetValue(DataValue)"/>.</summary>
     public DataValue Value => ValueSource?.Invoke() ?? _value;
 
     /// <summary>Raised after the value changed (for subscriptions).</summary>
@@ -58,11 +58,17 @@ public sealed class UaVariable : UaNode
     internal IHistoryStore? History { get; set; }
 
     /// <summary>Sets the value, status and timestamps as one, and records it when the variable is historizing.</summary>
-    public void SetValue(DataValue value)
+    public void SetValue(DataValue value) => SetValue(value, historize: true);
+
+    /// <summary>
+    /// Sets the value, status and timestamps as one; with <paramref name="historize"/> false the change is not
+    /// recorded (a status change that carries no new sample, such as a source turning unreachable).
+    /// </summary>
+    public void SetValue(DataValue value, bool historize)
     {
         ArgumentNullException.ThrowIfNull(value);
         _value = value;
-        History?.Append(NodeId, value);
+        if (historize) History?.Append(NodeId, value);
         ValueChanged?.Invoke(this, value);
     }
 }

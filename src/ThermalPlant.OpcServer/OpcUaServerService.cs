@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Options;
+using Prometheus;
+using ThermalPlant.OpcServer.History;
+using ThermalPlant.OpcUa.Server;
+
+namespace ThermalPlant.OpcServer;
+
+/// <summary>Runs the OPC UA server for the host's lifetime, keeps its history file flushed, and reports its state as metrics.</summary>
+internal sealed partial class OpcUaServerService(
+    OpcUaServer server,
+    HistoryFile historyFile,
+    Plant.PlantNodes nodes,
+    IOptions<OpcServerOptions> options,
+    TimeProvider time,
+    ILogger<OpcUaServerService> logger) : BackgroundService
+{
+    private readonly FileHistoryStore? history = historyFile.Store;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        server.Start();
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(Collect);
+        var settings = options.Value;
+        LogListening(settings.ListenAddress, server.Port, settings.EndpointPath, history?.Loaded ?? 0);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await server.DisposeAsync();
+        if (history is not null) await history.DisposeAsync();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (history is null) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await history.FlushAsync(stoppingToken);
+                }
+                catch (IOException ex)
+                {
+                    LogFlushFailed(ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Collect()
+    {
+        OpcServerMetrics.Sessions.Set(server.SessionCount);
+        OpcServerMetrics.Connections.Set(server.ConnectionCount);
+        OpcServerMetrics.Subscriptions.Set(server.SubscriptionCount);
+        OpcServerMetrics.MonitoredItems.Set(server.MonitoredItemCount);
+        OpcServerMetrics.Variables.Set(nodes.VariableCount);
+        OpcServerMetrics.VariablesBad.Set(nodes.BadCount);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA server listening on {Address}:{Port}{Path} ({Loaded} history values read back)")]
+    private partial void LogListening(string address, int port, string path, int loaded);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the history file failed ({Reason}); values stay in memory and writing is tried again")]
+    private partial void LogFlushFailed(string reason);
+}

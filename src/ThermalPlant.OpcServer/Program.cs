@@ -1,0 +1,4 @@
+using ThermalPlant.Hosting;
+using ThermalPlant.OpcServer;
+
+return await ServiceRunner.RunAsync(OpcServerHost.Create(args));
