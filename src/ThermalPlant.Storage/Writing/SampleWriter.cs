@@ -1,7 +1,6 @@
 using System.Buffers;
 using Npgsql;
 using NpgsqlTypes;
-using ThermalPlant.Storage.Maintenance;
 using ThermalPlant.Storage.Schema;
 
 namespace ThermalPlant.Storage.Writing;
