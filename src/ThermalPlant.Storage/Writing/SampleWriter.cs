@@ -19,6 +19,11 @@ public readonly record struct WriteResult(int Samples, long Inserted, bool Repla
 /// </summary>
 public sealed class SampleWriter
 {
+    /// <summary>
+    /// The batch size the ingest benchmark (bench/run) measures: one second of the design rate (10,000 variables at 1 Hz).
+    /// </summary>
+    public const int RecommendedBatchSize = 10_000;
+
     private const string CopyTarget = "COPY sensor_values (time, tag_id, value, status) FROM STDIN (FORMAT BINARY)";
     private const string CopyStaging = "COPY sensor_values_staging (time, tag_id, value, status) FROM STDIN (FORMAT BINARY)";
 
