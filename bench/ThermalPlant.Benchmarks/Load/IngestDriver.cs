@@ -62,8 +62,13 @@ internal static class IngestDriver
         if (path == StoragePath.Plain) await CreatePartitionsAsync(dataSource, samples[0].Timestamp, samples[^1].Timestamp, cancellationToken);
         var csv = Path.Combine(cluster.Root, "rows.csv");
         await WriteCsvAsync(csv, samples, ids, tagCount, cancellationToken);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ingest: {rows} rows of {tagCount} tags at 1 Hz into sensor_values ({SchemaMigrator.PathName(path)} path), PostgreSQL 15 with fsync on, {Environment.ProcessorCount} cores"));
+        await using (var settings = dataSource.CreateCommand(
+            "SELECT format('PostgreSQL %s, fsync %s, synchronous_commit %s', current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit'))"))
+        {
+            var server = (string)(await settings.ExecuteScalarAsync(cancellationToken))!;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ingest: {rows} rows of {tagCount} tags at 1 Hz into sensor_values ({SchemaMigrator.PathName(path)} path), {server}, {Environment.ProcessorCount} cores"));
+        }
 
         // A scraper runs for days, so the figure is the writer's steady state: a first pass lets the JIT compile the
         // hot path at its final tier (and warms the server's caches for both sides) before anything is measured.
