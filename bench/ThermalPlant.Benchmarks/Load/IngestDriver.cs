@@ -16,7 +16,8 @@ namespace ThermalPlant.Benchmarks.Load;
 /// each so that neither inherits the other's dirty pages. A first unmeasured pass of the writer (20 batches) warms
 /// the JIT and the server. Prints rows/s of both and their ratio (goal >= 0.8).
 /// With <c>--replay</c> the writer then writes every batch a second time, which measures the idempotent path.
-/// Usage: <c>ingest [--rows 3000000] [--tags 1000] [--batch N] [--rounds 1] [--replay]</c>.
+/// <c>--write-buffer BYTES</c> sets the writer's Npgsql write buffer (default 8 KB).
+/// Usage: <c>ingest [--rows 3000000] [--tags 1000] [--batch N] [--rounds 1] [--replay] [--write-buffer BYTES]</c>.
 /// </summary>
 internal static class IngestDriver
 {
@@ -34,7 +35,7 @@ internal static class IngestDriver
         var replay = args.Contains("--replay");
         if (rows < tagCount || tagCount < 1 || batch < 1 || rounds < 1)
         {
-            await Console.Error.WriteLineAsync("usage: ingest [--rows N >= tags] [--tags N] [--batch N] [--rounds N] [--replay]");
+            await Console.Error.WriteLineAsync("usage: ingest [--rows N >= tags] [--tags N] [--batch N] [--rounds N] [--replay] [--write-buffer BYTES]");
             return 2;
         }
         using var cancel = new CancellationTokenSource();
@@ -48,7 +49,9 @@ internal static class IngestDriver
 
         await using var cluster = await PostgresCluster.StartAsync(cancellationToken);
         await cluster.CreateDatabaseAsync(Database, cancellationToken);
-        await using var dataSource = NpgsqlDataSource.Create(cluster.ConnectionString(Database));
+        var connection = new NpgsqlConnectionStringBuilder(cluster.ConnectionString(Database));
+        if (DriverArgs.Value(args, "--write-buffer") is not null) connection.WriteBufferSize = DriverArgs.Int(args, "--write-buffer", 0);
+        await using var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
         var path = (await new SchemaMigrator(dataSource).MigrateAsync(cancellationToken)).Path;
 
         // The tags exist before either side starts: a scraper resolves them once, and psql's rows carry their ids.
