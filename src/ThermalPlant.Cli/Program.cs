@@ -1,10 +1,12 @@
 using System.CommandLine;
 using ThermalPlant.Cli.Import;
 using ThermalPlant.Cli.Modbus;
+using ThermalPlant.Cli.Database;
 using ThermalPlant.Cli.OpcUa;
 
 var root = new RootCommand("Thermal Plant Monitoring Suite command line");
 root.Subcommands.Add(OpcUaCommands.Create(Console.Out));
 root.Subcommands.Add(ModbusCommands.Create(Console.Out, Console.Error));
 root.Subcommands.Add(PycomintImportCommand.Create(Console.Out, Console.Error));
+root.Subcommands.Add(DatabaseCommands.Create(Console.Out, Console.Error, Environment.GetEnvironmentVariable));
 return await root.Parse(args).InvokeAsync();

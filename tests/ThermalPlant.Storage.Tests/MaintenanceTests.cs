@@ -45,6 +45,43 @@ public sealed class MaintenanceTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Aggregate_retention_keeps_rollups_longer_than_raw_and_deletes_only_buckets_that_ended_before_it()
+    {
+        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        if (db is null) return;
+        Assert.Equal(TimeSpan.FromDays(90), new PartitionMaintainerOptions().AggregateRetention);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PartitionMaintainer(db, StoragePath.Plain,
+            new PartitionMaintainerOptions { Retention = TimeSpan.FromDays(7), AggregateRetention = TimeSpan.FromDays(6) }));
+
+        var time = new FakeTimeProvider(Now);
+        var maintainer = new PartitionMaintainer(db, StoragePath.Plain, new PartitionMaintainerOptions { Retention = TimeSpan.FromDays(7), AggregateRetention = TimeSpan.FromDays(30) }, time);
+        var cutoff = Now.UtcDateTime - TimeSpan.FromDays(30);
+        await using var connection = await db.OpenConnectionAsync();
+        // Per rollup: a bucket that ends exactly at the cutoff (deleted), one that straddles it and one a raw-retention old (kept).
+        foreach (var (relation, width) in new[] { ("rolling_avg_sensor_data_5s", TimeSpan.FromSeconds(5)), ("rolling_avg_sensor_data1m", TimeSpan.FromMinutes(1)) })
+        {
+            foreach (var bucket in new[] { cutoff - width, cutoff - (width / 2), Now.UtcDateTime - TimeSpan.FromDays(8) })
+            {
+                await connection.ExecuteAsync($"INSERT INTO {relation} (bucket, tag_id, avg_value, min_value, max_value, stddev_value, sample_count) VALUES (@bucket, 1, 1, 1, 1, 0, 1)", new { bucket });
+            }
+        }
+        foreach (var bucket in new[] { cutoff - TimeSpan.FromDays(1), cutoff - TimeSpan.FromSeconds(5), cutoff })
+        {
+            await connection.ExecuteAsync("INSERT INTO rolling_count_sensor_data_5s (bucket, tag_id, sample_count) VALUES (@bucket, 1, 1)", new { bucket });
+        }
+
+        var purged = await maintainer.ApplyAggregateRetentionAsync(None);
+
+        Assert.Equal(
+            [new RollupPurge("rolling_avg_sensor_data1m", 1), new RollupPurge("rolling_avg_sensor_data_5s", 1), new RollupPurge("rolling_count_sensor_data_5s", 2)],
+            purged);
+        Assert.Equal([cutoff - TimeSpan.FromSeconds(30), Now.UtcDateTime - TimeSpan.FromDays(8)],
+            await connection.QueryAsync<DateTime>("SELECT bucket FROM rolling_avg_sensor_data1m ORDER BY bucket"));
+        Assert.Equal([cutoff], await connection.QueryAsync<DateTime>("SELECT bucket FROM rolling_count_sensor_data_5s"));
+        Assert.All(await maintainer.ApplyAggregateRetentionAsync(None), p => Assert.Equal(0, p.BucketsDeleted));
+    }
+
+    [Fact]
     public async Task Rollups_match_avg_min_max_stddev_and_count_of_the_raw_data()
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync();

@@ -78,6 +78,21 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_cancelled_write_stores_nothing()
+    {
+        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        if (db is null) return;
+        var writer = new SampleWriter(db, StoragePath.Plain);
+        var batch = Samples.Series(DateTime.UtcNow, 5000, TimeSpan.FromMilliseconds(10), Samples.Upper, Samples.Rpm);
+        await writer.WriteAsync(batch.AsMemory(0, 2), None);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.WriteAsync(batch.AsMemory(2), new CancellationToken(canceled: true)));
+
+        await using var connection = await db.OpenConnectionAsync();
+        Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM sensor_values"));
+    }
+
+    [Fact]
     public async Task Refuses_timestamps_that_are_not_UTC()
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync();

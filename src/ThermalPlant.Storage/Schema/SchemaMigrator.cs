@@ -157,7 +157,8 @@ public sealed class SchemaMigrator
         return rows.Select(r => new AppliedMigration(r.Version, r.Name, ParsePath(r.Path), r.Checksum, r.AppliedAt)).ToList();
     }
 
-    internal static string PathName(StoragePath path) => path == StoragePath.TimescaleDb ? "timescaledb" : "plain";
+    /// <summary>The name a path is recorded and shown under: <c>timescaledb</c> or <c>plain</c>.</summary>
+    public static string PathName(StoragePath path) => path == StoragePath.TimescaleDb ? "timescaledb" : "plain";
 
     private static StoragePath ParsePath(string name) => name switch
     {

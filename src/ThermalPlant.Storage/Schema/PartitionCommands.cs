@@ -1,9 +1,12 @@
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ThermalPlant.Storage.Maintenance;
+namespace ThermalPlant.Storage.Schema;
 
-/// <summary>The plain path's partition functions (db/0003), called by the writer and the maintainer.</summary>
+/// <summary>
+/// The plain path's partition function (db/0003), part of the schema module: the writer makes a day's partition on
+/// demand and the maintainer makes them ahead, and neither depends on the other.
+/// </summary>
 internal static class PartitionCommands
 {
     public static async Task<int> CreateAsync(NpgsqlDataSource dataSource, DateOnly first, DateOnly last, CancellationToken cancellationToken)
