@@ -24,6 +24,7 @@ public sealed class OpcUaServer : IAsyncDisposable
     private readonly SubscriptionService _subscriptions;
     private Task? _acceptLoop;
     private int _nextChannelId;
+    private int _disposed;
 
     /// <summary>
     /// Creates the server and its address space; <see cref="Start"/> opens the port. Historizing variables record
@@ -82,6 +83,7 @@ public sealed class OpcUaServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _stopping.CancelAsync();
         _listener.Stop();
         if (_acceptLoop is not null) await _acceptLoop;

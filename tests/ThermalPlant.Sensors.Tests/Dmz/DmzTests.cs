@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using ThermalPlant.Sensors.Tests.Support;
+using ThermalPlant.Testing;
 
 namespace ThermalPlant.Sensors.Tests.Dmz;
 

@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-using ThermalPlant.Testing;
 
-namespace ThermalPlant.Sensors.Tests.Support;
+namespace ThermalPlant.Testing;
 
 /// <summary>Debian's real nginx running the repository's DMZ configuration on loopback, in a temp dir.</summary>
-internal sealed class DmzNginx : IAsyncDisposable
+public sealed class DmzNginx : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

@@ -1,0 +1,188 @@
+using System.Net.Http.Json;
+using ThermalPlant.OpcUa.Client;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcServer.Tests;
+
+/// <summary>The OPC UA server service over the real sensors service behind real nginx.</summary>
+public sealed class PlantServerTests : IAsyncLifetime
+{
+    private PlantStack? _stack;
+    private OpcUaClient _client = null!;
+    private ushort _ns;
+
+    public async Task InitializeAsync()
+    {
+        _stack = await PlantStack.StartAsync();
+        if (_stack is null) return;
+        _client = await ConnectAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_stack is null) return;
+        await _client.DisposeAsync();
+        await _stack.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_seed_tree_appears_with_units_ranges_history_and_live_values()
+    {
+        if (_stack is null) return;
+        var paths = await TreeAsync();
+        Assert.Contains("Temperature/Upper", paths);
+        Assert.Contains("Temperature/Lower", paths);
+        Assert.Contains("RPM/MainShaft", paths);
+        Assert.Contains("Voltage/MainSupply", paths);
+        Assert.Contains("Audio/MFCC/Coefficient_0", paths);
+        Assert.Contains("Audio/Spectrum/Band_0", paths);
+        Assert.Contains("Audio/Level", paths);
+
+        var upper = Node("Plant.Temperature.Upper");
+        await WaitForAsync(async () => (await _client.ReadValueAsync(upper)).Status.IsGood, "a Good temperature");
+        var attributes = await _client.ReadAsync(
+        [
+            new ReadValueId { NodeId = upper, AttributeId = (uint)AttributeId.Value },
+            new ReadValueId { NodeId = upper, AttributeId = (uint)AttributeId.DataType },
+            new ReadValueId { NodeId = upper, AttributeId = (uint)AttributeId.AccessLevel },
+            new ReadValueId { NodeId = upper, AttributeId = (uint)AttributeId.Historizing },
+            new ReadValueId { NodeId = Node("Plant.Temperature.Upper.EURange"), AttributeId = (uint)AttributeId.Value },
+            new ReadValueId { NodeId = Node("Plant.Temperature.Upper.EngineeringUnits"), AttributeId = (uint)AttributeId.Value },
+            new ReadValueId { NodeId = upper, AttributeId = (uint)AttributeId.Description },
+        ]);
+        Assert.IsType<double>(attributes[0].Value!.Value);
+        Assert.True(attributes[0].SourceTimestamp > DateTime.UtcNow.AddMinutes(-1));
+        Assert.Equal(NodeId.Of(DataTypeIds.Double), attributes[1].Value!.Value);
+        Assert.Equal((byte)0x05, attributes[2].Value!.Value);
+        Assert.Equal(true, attributes[3].Value!.Value);
+        var range = Assert.IsType<OpcUa.Generated.Range>(((ExtensionObject)attributes[4].Value!.Value!).Decode());
+        Assert.Equal(-200, range.Low);
+        Assert.Equal(1350, range.High);
+        var units = Assert.IsType<EUInformation>(((ExtensionObject)attributes[5].Value!.Value!).Decode());
+        Assert.Equal(('C' << 16) | ('E' << 8) | 'L', units.UnitId);
+        Assert.Equal("degC", units.DisplayName.Text);
+        Assert.Contains("thermocouple", ((LocalizedText)attributes[6].Value!.Value!).Text, StringComparison.Ordinal);
+
+        var refused = await _client.WriteValueAsync(upper, Variant.From(1.0));
+        Assert.Equal(StatusCodes.BadNotWritable, refused.Code);
+
+        await Task.Delay(_stack!.PollInterval * 5);
+        var history = await _client.HistoryReadRawAsync(upper, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow);
+        Assert.True(history.Length >= 2, $"{history.Length} history values");
+        Assert.All(history.Zip(history.Skip(1)), pair => Assert.True(pair.Second.SourceTimestamp > pair.First.SourceTimestamp));
+    }
+
+    [Fact]
+    public async Task Values_turn_bad_when_the_sensors_service_stops_and_good_when_it_returns()
+    {
+        if (_stack is null) return;
+        var upper = Node("Plant.Temperature.Upper");
+        await WaitForAsync(async () => (await _client.ReadValueAsync(upper)).Status.IsGood, "a Good temperature");
+        var lastGood = await _client.ReadValueAsync(upper);
+
+        await _stack.StopSensorsAsync();
+        var stopped = DateTime.UtcNow;
+        await WaitForAsync(async () => (await _client.ReadValueAsync(upper)).Status.Code == StatusCodes.BadCommunicationError, "BadCommunicationError");
+        var bad = await _client.ReadValueAsync(upper);
+        Assert.True(DateTime.UtcNow - stopped < _stack.PollInterval * 2 + TimeSpan.FromSeconds(1), $"Bad after {DateTime.UtcNow - stopped}");
+        Assert.True(bad.SourceTimestamp >= lastGood.SourceTimestamp, "the last value's timestamp is kept");
+
+        await _stack.StartSensorsAsync();
+        await WaitForAsync(async () => (await _client.ReadValueAsync(upper)).Status.IsGood, "Good again");
+    }
+
+    [Fact]
+    public async Task A_catalog_change_appears_as_nodes_without_a_restart()
+    {
+        if (_stack is null) return;
+        using var http = new HttpClient { BaseAddress = _stack.SensorsAddress };
+        var response = await http.PutAsJsonAsync("/audio/settings", new { sample_duration = 1.0, mfcc_count = 13, buffer_size = 3 });
+        response.EnsureSuccessStatusCode();
+
+        await WaitForAsync(async () => (await CoefficientsAsync()).Count == 13, "13 MFCC coefficients");
+        Assert.Equal(Enumerable.Range(0, 13).Select(i => $"Coefficient_{i}"), (await CoefficientsAsync()).Order(StringComparer.Ordinal).OrderBy(n => n.Length));
+        await WaitForAsync(async () => (await _client.ReadValueAsync(Node("Plant.Audio.MFCC.Coefficient_12"))).Status.IsGood, "a Good coefficient");
+        Assert.Equal(StatusCodes.BadNodeIdUnknown, (await _client.ReadValueAsync(Node("Plant.Audio.MFCC.Coefficient_13"))).Status.Code);
+    }
+
+    [Fact]
+    public async Task History_survives_a_restart_of_the_server()
+    {
+        if (_stack is null) return;
+        var upper = Node("Plant.Temperature.Upper");
+        await Task.Delay(_stack.PollInterval * 10);
+        var before = await _client.HistoryReadRawAsync(upper, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow);
+        Assert.NotEmpty(before);
+        await _client.DisposeAsync();
+        // The file is flushed every second; a clean stop flushes it too.
+        await _stack.StopOpcServerAsync();
+        await _stack.StartOpcServerAsync();
+        _client = await ConnectAsync();
+
+        var after = await _client.HistoryReadRawAsync(upper, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow);
+        Assert.Contains(after, v => v.SourceTimestamp == before[0].SourceTimestamp && Equals(v.Value!.Value, before[0].Value!.Value));
+    }
+
+    [Fact]
+    public async Task Subscribed_clients_see_every_new_sample()
+    {
+        if (_stack is null) return;
+        await WaitForAsync(async () => (await _client.ReadValueAsync(Node("Plant.Temperature.Upper"))).Status.IsGood, "a Good temperature");
+        await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 100 });
+        await subscription.AddAsync([new MonitoredItemRequest(Node("Plant.Temperature.Upper")) { SamplingInterval = 0 }]);
+        var received = new List<DataChange>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await foreach (var change in subscription.ReadAllAsync(stop.Token)) received.Add(change);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        Assert.True(received.Count >= 3, $"{received.Count} changes in 3 s");
+        Assert.All(received.Zip(received.Skip(1)), pair => Assert.True(pair.Second.Value.SourceTimestamp > pair.First.Value.SourceTimestamp));
+    }
+
+    private async Task<OpcUaClient> ConnectAsync()
+    {
+        var client = await OpcUaClient.ConnectAsync(_stack!.OpcUrl);
+        await client.OpenSessionAsync("opcserver-tests");
+        var namespaces = (string[])(await client.ReadValueAsync(NodeId.Of(VariableIds.Server_NamespaceArray))).Value!.Value!;
+        _ns = (ushort)Array.IndexOf(namespaces, "urn:thermalplant:plant");
+        return client;
+    }
+
+    private NodeId Node(string id) => NodeId.Of(id, _ns);
+
+    private async Task<List<string>> CoefficientsAsync() =>
+        [.. (await _client.BrowseAsync(Node("Plant.Audio.MFCC"))).Where(r => r.NodeClass == NodeClass.Variable).Select(r => r.BrowseName.Name!)];
+
+    private async Task<HashSet<string>> TreeAsync()
+    {
+        var paths = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<(NodeId Id, string Path)>([(Node("Plant"), "")]);
+        while (queue.TryDequeue(out var current))
+        {
+            foreach (var reference in await _client.BrowseAsync(current.Id, NodeId.Of(ReferenceTypeIds.HierarchicalReferences)))
+            {
+                if (reference.BrowseName.NamespaceIndex == 0) continue;
+                var path = current.Path.Length == 0 ? reference.BrowseName.Name! : $"{current.Path}/{reference.BrowseName.Name}";
+                paths.Add(path);
+                if (reference.NodeClass == NodeClass.Object) queue.Enqueue((reference.NodeId.NodeId, path));
+            }
+        }
+        return paths;
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail($"timed out waiting for {what}");
+    }
+}
