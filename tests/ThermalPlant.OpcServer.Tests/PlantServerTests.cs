@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
+using ThermalPlant.Testing;
 
 namespace ThermalPlant.OpcServer.Tests;
 
@@ -142,6 +144,37 @@ public sealed class PlantServerTests : IAsyncLifetime
         }
         Assert.True(received.Count >= 3, $"{received.Count} changes in 3 s");
         Assert.All(received.Zip(received.Skip(1)), pair => Assert.True(pair.Second.Value.SourceTimestamp > pair.First.Value.SourceTimestamp));
+    }
+
+    [Fact]
+    public async Task Node_opcua_browses_reads_subscribes_and_reads_history_of_the_plant()
+    {
+        if (_stack is null) return;
+        var script = NodeOpcUa.Script("client-plant.mjs");
+        if (script is null) return;
+        await WaitForAsync(async () => (await _client.ReadValueAsync(Node("Plant.Temperature.Upper"))).Status.IsGood, "a Good temperature");
+
+        var (exit, output) = await ManagedProcess.RunAsync("node", [script, _stack.OpcUrl, "urn:thermalplant:plant", "3"], TimeSpan.FromSeconds(90), Path.GetDirectoryName(script));
+        Assert.True(exit == 0, output);
+        using var doc = JsonDocument.Parse(output.Split('\n').Last(line => line.StartsWith('{')));
+        var root = doc.RootElement;
+        Assert.False(root.TryGetProperty("error", out var error), error.ToString());
+        var variables = root.GetProperty("variables").EnumerateArray().ToList();
+        var paths = variables.Select(v => v.GetProperty("path").GetString()).ToList();
+        Assert.Contains("Plant/Temperature/Upper", paths);
+        Assert.Contains("Plant/Audio/Spectrum/Band_0", paths);
+        // Properties (EURange, EngineeringUnits) are in namespace 0 and not walked; every plant value is a Double.
+        var values = variables.Where(v => !v.GetProperty("path").GetString()!.EndsWith("EURange", StringComparison.Ordinal) && !v.GetProperty("path").GetString()!.EndsWith("EngineeringUnits", StringComparison.Ordinal)).ToList();
+        Assert.True(values.Count > 20, $"{values.Count} variables");
+        Assert.All(values, v =>
+        {
+            Assert.Equal("ns=0;i=11", v.GetProperty("dataType").GetString());
+            Assert.Equal(5, v.GetProperty("accessLevel").GetInt32());
+            Assert.True(v.GetProperty("historizing").GetBoolean());
+        });
+        Assert.Contains(values, v => v.GetProperty("status").GetString() == "Good" && v.GetProperty("value").ValueKind == JsonValueKind.Number);
+        Assert.True(root.GetProperty("changes").GetInt32() >= 3, output);
+        Assert.True(root.GetProperty("history").GetInt32() >= 3, output);
     }
 
     private async Task<OpcUaClient> ConnectAsync()

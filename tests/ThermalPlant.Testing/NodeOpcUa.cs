@@ -1,9 +1,7 @@
-using ThermalPlant.Testing;
-
-namespace ThermalPlant.Interop.Tests;
+namespace ThermalPlant.Testing;
 
 /// <summary>Where the node-opcua peer scripts are, and whether node and the pinned packages are installed.</summary>
-internal static class NodeOpcUa
+public static class NodeOpcUa
 {
     private const string Hint = "scripts/test runs npm ci in tests/peers/opcua";
 
