@@ -45,6 +45,15 @@ ensure_npm_peers() {
 }
 
 # wait_http URL SECONDS: waits until URL answers 2xx.
+# Starts a long-running program in the background with its log in $RUN_DIR/logs/NAME.log and its pid in
+# $RUN_DIR/NAME.pid: start_service NAME DIRECTORY COMMAND... (exec, so the pid is the program's own).
+start_service() {
+  local name="$1" directory="$2"
+  shift 2
+  (cd "$directory" && exec nohup "$@" >"$RUN_DIR/logs/$name.log" 2>&1 </dev/null) &
+  echo $! >"$RUN_DIR/$name.pid"
+}
+
 wait_http() {
   local url="$1" deadline=$((SECONDS + $2))
   until curl -fsS -o /dev/null "$url" 2>/dev/null; do

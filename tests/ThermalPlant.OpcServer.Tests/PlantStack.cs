@@ -85,9 +85,15 @@ internal sealed class PlantStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopOpcServerAsync();
-        if (_dmz is not null) await _dmz.DisposeAsync();
-        await StopSensorsAsync();
-        Directory.Delete(_directory, recursive: true);
+        try
+        {
+            await StopOpcServerAsync();
+        }
+        finally
+        {
+            if (_dmz is not null) await _dmz.DisposeAsync();
+            await StopSensorsAsync();
+            Directory.Delete(_directory, recursive: true);
+        }
     }
 }
