@@ -42,13 +42,7 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
                 if (sliced.Status.Code != 0) return Bad(sliced.Status.Code);
                 value = value with { Value = sliced.Value };
             }
-            return timestamps switch
-            {
-                TimestampsToReturn.Source => value with { ServerTimestamp = null, ServerPicoseconds = 0 },
-                TimestampsToReturn.Server => value with { SourceTimestamp = null, SourcePicoseconds = 0, ServerTimestamp = value.ServerTimestamp ?? DateTime.UtcNow },
-                TimestampsToReturn.Neither => value with { SourceTimestamp = null, ServerTimestamp = null, SourcePicoseconds = 0, ServerPicoseconds = 0 },
-                _ => value with { ServerTimestamp = value.ServerTimestamp ?? DateTime.UtcNow },
-            };
+            return TimestampFilter.Apply(value, timestamps, DateTime.UtcNow);
         }
         if (item.IndexRange is { Length: > 0 }) return Bad(StatusCodes.BadIndexRangeNoData);
         Variant? result = attribute switch

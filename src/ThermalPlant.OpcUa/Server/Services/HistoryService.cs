@@ -100,7 +100,7 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
             next = RandomNumberGenerator.GetBytes(16);
             session.HistoryContinuationPoints[Convert.ToHexString(next)] = new Continuation(item.NodeId, position + read);
         }
-        for (var i = 0; i < values.Count; i++) values[i] = Stamp(values[i], timestamps);
+        for (var i = 0; i < values.Count; i++) values[i] = TimestampFilter.Apply(values[i], timestamps, serverNow: null);
         var status = values.Count == 0 ? new StatusCode(StatusCodes.GoodNoData) : StatusCode.Good;
         return Result(status, next, [.. values]);
     }
@@ -117,12 +117,6 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         return value ?? new DataValue { Status = StatusCodes.BadBoundNotFound, SourceTimestamp = time, ServerTimestamp = time };
     }
 
-    private static DataValue Stamp(DataValue value, TimestampsToReturn timestamps) => timestamps switch
-    {
-        TimestampsToReturn.Source => value with { ServerTimestamp = null, ServerPicoseconds = 0 },
-        TimestampsToReturn.Server => value with { SourceTimestamp = null, SourcePicoseconds = 0 },
-        _ => value,
-    };
 
     private static HistoryReadResult Result(StatusCode status, byte[]? continuationPoint, DataValue[]? values) => new()
     {

@@ -194,11 +194,5 @@ internal sealed class MonitoredItem
         return !Equals(last, next);
     }
 
-    private DataValue Stamp(DataValue value, DateTimeOffset now) => Timestamps switch
-    {
-        TimestampsToReturn.Source => value with { ServerTimestamp = null, ServerPicoseconds = 0 },
-        TimestampsToReturn.Server => value with { SourceTimestamp = null, SourcePicoseconds = 0, ServerTimestamp = value.ServerTimestamp ?? now.UtcDateTime },
-        TimestampsToReturn.Neither => value with { SourceTimestamp = null, ServerTimestamp = null, SourcePicoseconds = 0, ServerPicoseconds = 0 },
-        _ => value.ServerTimestamp is null ? value with { ServerTimestamp = now.UtcDateTime } : value,
-    };
+    private DataValue Stamp(DataValue value, DateTimeOffset now) => TimestampFilter.Apply(value, Timestamps, now.UtcDateTime);
 }
