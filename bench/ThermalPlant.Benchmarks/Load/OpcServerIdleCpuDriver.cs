@@ -8,10 +8,12 @@ namespace ThermalPlant.Benchmarks.Load;
 /// CPU of the OPC UA server service at idle with subscribed clients (issue 5): first the server alone for
 /// <c>--seconds</c> (its polling of the DMZ, the anchor), then <c>--clients</c> sessions, each with one subscription of
 /// every variable under Objects/Plant at <c>--publishing-interval</c> (sampling at the publishing interval, the
-/// client's default, as a SCADA client monitors), for <c>--seconds</c>. Each window starts after <c>--settle</c>
-/// seconds: past the server's start-up JIT for the first, past the clients' initial values for the second. The server's CPU time is utime + stime from /proc/PID/stat, so this client's own work is
+/// client's default, as a SCADA client monitors), for <c>--seconds</c>. The first window starts after <c>--settle</c>
+/// seconds, past the server's start-up and tiered JIT (a method is recompiled after 30 calls, so at a 1 s poll the
+/// poll path is still being compiled about 30 s after start), the second <c>--client-settle</c> seconds after the
+/// clients subscribed, past their initial values. The server's CPU time is utime + stime from /proc/PID/stat, so this client's own work is
 /// not counted. Prints % of one core (goal &lt; 5 %).
-/// Usage: <c>opcserver-idle-cpu URL --pid PID [--clients 10] [--seconds 10] [--settle 3] [--publishing-interval 1000]
+/// Usage: <c>opcserver-idle-cpu URL --pid PID [--clients 10] [--seconds 10] [--settle 3] [--client-settle 3] [--publishing-interval 1000]
 /// [--poll-interval 1000] [--clock-ticks 100]</c> (the poll interval is the server's setting, given here only to label the figure).
 /// </summary>
 internal static class OpcServerIdleCpuDriver
@@ -21,18 +23,19 @@ internal static class OpcServerIdleCpuDriver
         var pid = DriverArgs.Int(args, "--pid", 0);
         if (args.Length < 1 || args[0].StartsWith("--", StringComparison.Ordinal) || pid <= 0)
         {
-            await Console.Error.WriteLineAsync("usage: opcserver-idle-cpu URL --pid PID [--clients N] [--seconds N] [--settle N] [--publishing-interval MS] [--poll-interval MS] [--clock-ticks N]");
+            await Console.Error.WriteLineAsync("usage: opcserver-idle-cpu URL --pid PID [--clients N] [--seconds N] [--settle N] [--client-settle N] [--publishing-interval MS] [--poll-interval MS] [--clock-ticks N]");
             return 2;
         }
         var url = args[0];
         var clientCount = DriverArgs.Int(args, "--clients", 10);
         var seconds = DriverArgs.Double(args, "--seconds", 10);
         var settle = DriverArgs.Double(args, "--settle", 3);
+        var clientSettle = DriverArgs.Double(args, "--client-settle", 3);
         var publishingMs = DriverArgs.Double(args, "--publishing-interval", 1000);
         var pollMs = DriverArgs.Double(args, "--poll-interval", 1000);
         var clockTicks = DriverArgs.Int(args, "--clock-ticks", 100);
 
-        // A server just started is still compiling (tiered JIT) and filling its history; that is not idle.
+        // A server just started is still compiling (tiered JIT); that is not idle.
         await Task.Delay(TimeSpan.FromSeconds(settle));
         var alone = await CpuShareAsync(pid, clockTicks, seconds);
 
@@ -59,7 +62,7 @@ internal static class OpcServerIdleCpuDriver
                 // Each stream is drained as it comes, as a client would; a full buffer would stall the client's publishing.
                 readers.Add(DrainAsync(subscription, stop.Token));
             }
-            await Task.Delay(TimeSpan.FromSeconds(settle));
+            await Task.Delay(TimeSpan.FromSeconds(clientSettle));
             Interlocked.Exchange(ref changes, 0);
             Interlocked.Exchange(ref bad, 0);
             var subscribed = await CpuShareAsync(pid, clockTicks, seconds);
