@@ -80,11 +80,11 @@ internal static class OpcUaReadThroughputDriver
 
             // Warm up both sides (JIT, V8's optimiser, pools) outside the measured window.
             await LoadAsync(clients, nodes, inFlight, warmup);
-            var cpuBefore = CpuSeconds(target.Pid, clockTicks);
+            var cpuBefore = ProcessCpu.Seconds(target.Pid, clockTicks);
             var wall = Stopwatch.StartNew();
             var (values, bad) = await LoadAsync(clients, nodes, inFlight, seconds);
             var elapsed = wall.Elapsed.TotalSeconds;
-            var cpu = CpuSeconds(target.Pid, clockTicks) - cpuBefore;
+            var cpu = ProcessCpu.Seconds(target.Pid, clockTicks) - cpuBefore;
             foreach (var client in clients) await client.CloseAsync();
             return new Result(target, values, elapsed, cpu, bad);
         }
@@ -135,15 +135,6 @@ internal static class OpcUaReadThroughputDriver
         }
         await Task.WhenAll(clients.SelectMany(client => Enumerable.Range(0, inFlight).Select(_ => Loop(client))));
         return (values, bad);
-    }
-
-    /// <summary>CPU seconds the process has used: utime + stime, fields 14 and 15 of /proc/PID/stat, in clock ticks.</summary>
-    private static double CpuSeconds(int pid, int clockTicks)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        // The command name (field 2) is in parentheses and may hold spaces; fields after it are plain.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / (double)clockTicks;
     }
 
     private static List<Target> Targets(string[] args)
