@@ -1,0 +1,88 @@
+using Npgsql;
+using ThermalPlant.Testing;
+
+namespace ThermalPlant.Scraper.Tests;
+
+/// <summary>The scraper against our OPC UA server and a real PostgreSQL, with outages cut by relays.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
+    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_data, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_whole_tree_is_stored_with_the_naming_rule_and_strings_are_skipped()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data, Endpoint(plant.Url));
+
+        var expectedTags = PlantServer.Numeric.Sum(n => Math.Max(1, n.Elements));
+        await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows > 0) == expectedTags, Settle,
+            async () => $"stored tags: {string.Join(", ", (await Stored.PerNodeAsync(database, plant.Url)).Keys)}");
+        var tags = await Stored.PerNodeAsync(database, plant.Url);
+        var names = tags.Values.Select(t => $"{t.Sensor}/{t.Tag}").ToHashSet();
+        foreach (var (_, sensor, tag, elements) in PlantServer.Numeric)
+        {
+            if (elements == 0) Assert.Contains($"{sensor}/{tag}", names);
+            for (var i = 0; i < elements; i++) Assert.Contains($"{sensor}/{tag}[{i}]", names);
+        }
+        Assert.Equal(expectedTags, tags.Count);
+        Assert.DoesNotContain(tags.Keys, k => k.Contains("Model", StringComparison.Ordinal));
+        Assert.Equal(1, ScraperMetrics.SkippedVariables.WithLabels(plant.Url).Value);
+
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        var seedQuery = await Stored.CountAsync(database,
+            "SELECT count(*) FROM (SELECT time_bucket('5s', timestamp) AS time, avg(value) FROM sensor_data WHERE sensorname = 'temperature' AND tagname = 'upper' AND timestamp > now() - interval '1 hour' GROUP BY time) q");
+        Assert.True(seedQuery > 0);
+    }
+
+    [Fact]
+    public async Task A_database_outage_under_load_spills_to_disk_and_every_value_is_stored_once()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var relay = new TcpRelay(postgres.Server.Port);
+        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString;
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var settings = Endpoint(plant.Url);
+        settings["Storage:QueueCapacity"] = "200";
+        await using var scraper = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 0, Settle, () => Task.FromResult("nothing was stored before the outage"));
+
+        relay.Cut(refuseNew: true);
+        var spilled = 0L;
+        for (var i = 0; i < 30; i++)
+        {
+            await Task.Delay(200);
+            spilled = Math.Max(spilled, scraper.Queue.SpillBytes);
+        }
+        relay.Restore();
+        Assert.True(spilled > 0, "the memory bound was not hit: nothing spilled during the outage");
+        await Task.Delay(1000);
+        await plant.StopProducingAsync();
+
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await Stored.EventuallyAsync(() => Task.FromResult(scraper.Queue.SpillBytes == 0 && scraper.Queue.Depth == 0), Settle, () => Task.FromResult($"the spill file was not replayed: {scraper.Queue.SpillBytes} bytes left"));
+    }
+
+    private static Dictionary<string, string> Endpoint(string url) => new(StringComparer.Ordinal)
+    {
+        ["OpcUa:Endpoints:0:Url"] = url,
+        ["OpcUa:Endpoints:0:PublishingInterval"] = "00:00:00.200",
+        ["OpcUa:Endpoints:0:ReconnectMinDelay"] = "00:00:00.200",
+        ["OpcUa:Endpoints:0:ReconnectMaxDelay"] = "00:00:01",
+    };
+}
