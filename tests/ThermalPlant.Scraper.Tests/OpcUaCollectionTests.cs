@@ -78,6 +78,64 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         await Stored.EventuallyAsync(() => Task.FromResult(scraper.Queue.SpillBytes == 0 && scraper.Queue.Depth == 0), Settle, () => Task.FromResult($"the spill file was not replayed: {scraper.Queue.SpillBytes} bytes left"));
     }
 
+    [Fact]
+    public async Task A_cut_connection_and_a_restarted_server_are_back_filled_from_history()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        await using var relay = new TcpRelay(plant.Port);
+        plant.StartProducing();
+        var url = $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/";
+        var settings = Endpoint(url);
+        // A small server queue overflows during the cut, so the values lost there must come from history.
+        settings["OpcUa:Endpoints:0:QueueSize"] = "5";
+        await using var scraper = await ScraperRun.StartAsync(postgres.Server.ConnectionString(new NpgsqlConnectionStringBuilder(database).Database!), _data, settings);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 100, Settle, () => Task.FromResult("nothing was stored before the cut"));
+        var backfilledBefore = ScraperMetrics.Backfilled.WithLabels(url).Value;
+
+        relay.Cut(refuseNew: true);
+        await Task.Delay(3000);
+        relay.Restore();
+        await Task.Delay(2000);
+        await plant.RestartAsync(TimeSpan.FromSeconds(2));
+        await Task.Delay(3000);
+        await plant.StopProducingAsync();
+
+        await Expect.EveryValueStoredOnceAsync(plant.WithUrl(url), database, Settle);
+        Assert.True(ScraperMetrics.Backfilled.WithLabels(url).Value > backfilledBefore, "nothing was back-filled");
+    }
+
+    [Fact]
+    public async Task After_a_crash_the_spill_file_is_replayed_and_the_gap_back_filled()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var relay = new TcpRelay(postgres.Server.Port);
+        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString;
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var settings = Endpoint(plant.Url);
+        settings["Storage:QueueCapacity"] = "200";
+        var first = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 100, Settle, () => Task.FromResult("nothing was stored before the outage"));
+
+        relay.Cut(refuseNew: true);
+        await Stored.EventuallyAsync(() => Task.FromResult(first.Queue.SpillBytes > 0), Settle, () => Task.FromResult("nothing spilled"));
+        await Task.Delay(1500);
+        await first.CrashAsync();
+        Assert.True(File.Exists(Path.Combine(_data, "spill.bin")), "the crash left no spill file");
+        // The plant goes on while no scraper runs: those values exist only in the server's history.
+        await Task.Delay(2000);
+        relay.Restore();
+
+        await using var second = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        await Task.Delay(2000);
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await Stored.EventuallyAsync(() => Task.FromResult(second.Queue.SpillBytes == 0), Settle, () => Task.FromResult("the spill file was not replayed"));
+    }
+
     private static Dictionary<string, string> Endpoint(string url) => new(StringComparer.Ordinal)
     {
         ["OpcUa:Endpoints:0:Url"] = url,

@@ -28,11 +28,23 @@ internal sealed class PlantServer : IAsyncDisposable
     private Task? _producer;
     private long _tick;
 
-    private PlantServer(int port) => Port = port;
+    private PlantServer(int port)
+    {
+        Port = port;
+        Url = $"opc.tcp://127.0.0.1:{port}/freeopcua/server/";
+    }
 
     public int Port { get; }
 
-    public string Url => $"opc.tcp://127.0.0.1:{Port}/freeopcua/server/";
+    /// <summary>The endpoint URL the scraper uses (the tags' endpoint); a relay in between changes it.</summary>
+    public string Url { get; private set; } = "";
+
+    /// <summary>Compares against the tags of <paramref name="url"/> (the scraper connected through a relay).</summary>
+    public PlantServer WithUrl(string url)
+    {
+        Url = url;
+        return this;
+    }
 
     /// <summary>Every variable's node id text with the source timestamps it was given.</summary>
     public IReadOnlyDictionary<string, List<DateTime>> Produced => _produced;
