@@ -45,7 +45,7 @@ public sealed class IndependenceTests(PostgresFixture postgres) : IAsyncLifetime
             ["Modbus:Devices:0:Name"] = "pemel",
             ["Modbus:Devices:0:Port"] = modbusPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Modbus:Devices:0:Pemel"] = "true",
-            ["Modbus:Devices:0:Interval"] = "00:00:00.200",
+            ["Modbus:Devices:0:PollInterval"] = "00:00:00.200",
         };
         await using var scraper = await ScraperRun.StartAsync(database, _data, settings);
         const string Modbus = "SELECT count(*) FROM sensor_data WHERE sensorname = 'pemel' AND status = 0";

@@ -18,8 +18,11 @@ public sealed class ModbusDeviceOptions
     /// <summary>Unit id of every request.</summary>
     public byte UnitId { get; set; }
 
-    /// <summary>Time between polls (the seed's storage task: 10 s).</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Time between polls (the seed's storage task: 10 s); the name <c>import-pycomint</c> writes.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Further attempts of a failed poll within the same cycle before it counts as failed (the seed's <c>retries</c>).</summary>
+    public int Retries { get; set; }
 
     /// <summary>How long one request may wait for its response.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(1);
@@ -46,7 +49,8 @@ public sealed class ModbusDeviceOptions
     {
         if (string.IsNullOrWhiteSpace(Name)) errors.Add($"{prefix}:Name must name the device (its values' sensorname)");
         foreach (var error in ToClientOptions().Validate()) errors.Add($"{prefix}:{error}");
-        if (Interval < TimeSpan.FromMilliseconds(100) || Interval > TimeSpan.FromHours(24)) errors.Add($"{prefix}:Interval must be between 100 ms and 24 hours");
+        if (PollInterval < TimeSpan.FromMilliseconds(100) || PollInterval > TimeSpan.FromHours(24)) errors.Add($"{prefix}:PollInterval must be between 100 ms and 24 hours");
+        if (Retries is < 0 or > 10) errors.Add($"{prefix}:Retries must be between 0 and 10");
         if (!Pemel && Map.Registers.Count == 0) errors.Add($"{prefix}:Map:Registers must list at least one register (or set Pemel to true)");
         foreach (var error in EffectiveMap().Validate($"{prefix}:{(Pemel ? "Pemel" : "Map")}:")) errors.Add(error);
     }

@@ -30,27 +30,35 @@ internal sealed partial class ModbusDeviceSource(ModbusDeviceOptions options, Sa
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var client = new ModbusTcpClient(options.ToClientOptions(), time);
-        using var timer = new PeriodicTimer(options.Interval, time);
+        using var timer = new PeriodicTimer(options.PollInterval, time);
         var connected = false;
         do
         {
             var stamp = time.GetUtcNow().UtcDateTime;
             IReadOnlyList<RegisterValue> values;
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                values = await _reader.ReadAsync(client, options.UnitId, cancellationToken);
-            }
-            catch (Exception ex) when (ex is ModbusException or ModbusProtocolException or IOException or System.Net.Sockets.SocketException or TimeoutException)
-            {
-                queue.Add(Unavailable(stamp));
-                throw new IOException($"polling {options.Name} at {options.Host}:{options.Port} failed: {ex.Message}", ex);
+                try
+                {
+                    values = await _reader.ReadAsync(client, options.UnitId, cancellationToken);
+                    break;
+                }
+                catch (Exception ex) when (attempt < options.Retries && IsDeviceFailure(ex))
+                {
+                    LogRetrying(logger, options.Name, attempt + 1, options.Retries, ex.Message);
+                }
+                catch (Exception ex) when (IsDeviceFailure(ex))
+                {
+                    queue.Add(Unavailable(stamp));
+                    throw new IOException($"polling {options.Name} at {options.Host}:{options.Port} failed: {ex.Message}", ex);
+                }
             }
             if (!connected)
             {
                 connected = true;
                 health.Report(Name, true);
                 ScraperMetrics.Connected.WithLabels(Name).Set(1);
-                LogPolling(logger, options.Name, options.Host, options.Port, _reader.Plan.Count, options.Interval.TotalSeconds);
+                LogPolling(logger, options.Name, options.Host, options.Port, _reader.Plan.Count, options.PollInterval.TotalSeconds);
             }
             var samples = ToSamples(values, stamp);
             queue.Add(samples);
@@ -59,6 +67,9 @@ internal sealed partial class ModbusDeviceSource(ModbusDeviceOptions options, Sa
         }
         while (await timer.WaitForNextTickAsync(cancellationToken));
     }
+
+    private static bool IsDeviceFailure(Exception ex) =>
+        ex is ModbusException or ModbusProtocolException or IOException or System.Net.Sockets.SocketException or TimeoutException;
 
     private List<Sample> ToSamples(IReadOnlyList<RegisterValue> values, DateTime stamp)
     {
@@ -96,6 +107,9 @@ internal sealed partial class ModbusDeviceSource(ModbusDeviceOptions options, Sa
         }
         return tag;
     }
+
+    [LoggerMessage(EventId = 721, Level = LogLevel.Information, Message = "Poll of Modbus device {Device} failed ({Problem}); attempt {Attempt} of {Retries} retries")]
+    private static partial void LogRetrying(ILogger logger, string device, int attempt, int retries, string problem);
 
     [LoggerMessage(EventId = 720, Level = LogLevel.Information, Message = "Polling Modbus device {Device} at {Host}:{Port}: {Requests} requests every {IntervalSeconds} s")]
     private static partial void LogPolling(ILogger logger, string device, string host, int port, int requests, double intervalSeconds);
