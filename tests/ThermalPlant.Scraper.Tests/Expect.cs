@@ -45,6 +45,18 @@ internal static class Expect
         }
     }
 
+    /// <summary>Every stored row of <paramref name="plant"/>'s variables is a value it produced, at its source timestamp.</summary>
+    public static async Task OnlyProducedValuesStoredAsync(PlantServer plant, string connectionString)
+    {
+        var stored = await StoredTimesAsync(connectionString, plant.Url);
+        foreach (var (node, times) in stored)
+        {
+            var parent = node.EndsWith(']') ? node[..node.LastIndexOf('[')] : node;
+            var produced = plant.Produced[parent].ToHashSet();
+            Assert.All(times, t => Assert.Contains(t, produced));
+        }
+    }
+
     private static async Task<Dictionary<string, HashSet<DateTime>>> StoredTimesAsync(string connectionString, string endpoint)
     {
         await using var connection = new NpgsqlConnection(connectionString);

@@ -136,6 +136,26 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         await Stored.EventuallyAsync(() => Task.FromResult(second.Queue.SpillBytes == 0), Settle, () => Task.FromResult("the spill file was not replayed"));
     }
 
+    [Fact]
+    public async Task Polling_mode_stores_each_new_value_once_without_a_subscription()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var settings = Endpoint(plant.Url);
+        settings["OpcUa:Endpoints:0:Mode"] = "Poll";
+        settings["OpcUa:Endpoints:0:PollInterval"] = "00:00:00.100";
+        await using var scraper = await ScraperRun.StartAsync(database, _data, settings);
+        var expectedTags = PlantServer.Numeric.Sum(n => Math.Max(1, n.Elements));
+        await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows >= 10) == expectedTags, Settle,
+            async () => $"stored: {string.Join(", ", (await Stored.PerNodeAsync(database, plant.Url)).Select(t => $"{t.Key}={t.Value.Rows}"))}");
+        await plant.StopProducingAsync();
+        // Every row is a value the server produced, at its source timestamp; a value read twice is not a second row.
+        await Expect.OnlyProducedValuesStoredAsync(plant, database);
+        Assert.Equal(0, await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values WHERE status <> 0"));
+    }
+
     private static Dictionary<string, string> Endpoint(string url) => new(StringComparer.Ordinal)
     {
         ["OpcUa:Endpoints:0:Url"] = url,

@@ -55,6 +55,12 @@ public sealed class OpcUaEndpointOptions
     /// <summary>Whether gaps (lost connections, restarts of the server or the scraper) are filled from the server's history.</summary>
     public bool Backfill { get; set; } = true;
 
+    /// <summary>A back-fill reads history in windows of this length, so a long gap never sits in memory at once.</summary>
+    public TimeSpan BackfillWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The oldest a back-fill reaches (older values would fall to retention anyway).</summary>
+    public TimeSpan BackfillMaxAge { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Values per HistoryRead request.</summary>
     public int HistoryValuesPerCall { get; set; } = 1000;
 
@@ -84,6 +90,8 @@ public sealed class OpcUaEndpointOptions
         if (BrowseInterval < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BrowseInterval must be at least 1 s");
         if (MaxDepth is < 1 or > 1000) errors.Add($"{prefix}:MaxDepth must be between 1 and 1000");
         if (MaxNodes is < 1 or > 10_000_000) errors.Add($"{prefix}:MaxNodes must be between 1 and 10000000");
+        if (BackfillWindow < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BackfillWindow must be at least 1 s");
+        if (BackfillMaxAge < TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:BackfillMaxAge must be at least 1 minute");
         if (HistoryValuesPerCall is < 1 or > 1_000_000) errors.Add($"{prefix}:HistoryValuesPerCall must be between 1 and 1000000");
         if (StoredLookupTimeout < TimeSpan.Zero) errors.Add($"{prefix}:StoredLookupTimeout must not be negative");
         if (RequestTimeout <= TimeSpan.Zero) errors.Add($"{prefix}:RequestTimeout must be positive");

@@ -280,17 +280,38 @@ internal sealed partial class OpcUaEndpointSource(
         if (variable.LastTimestamp is not { } previous || stamp > previous) variable.LastTimestamp = stamp;
     }
 
-    /// <summary>Queues the history of <paramref name="variable"/> strictly between <paramref name="from"/> and <paramref name="to"/>; false when it must be tried again.</summary>
+    /// <summary>
+    /// Queues the history of <paramref name="variable"/> strictly between <paramref name="from"/> and
+    /// <paramref name="to"/>, window by window (bounds are inclusive on the server, so a value on a window's edge is
+    /// taken once); false when it must be tried again.
+    /// </summary>
     private async Task<bool> BackfillAsync(OpcUaClient client, ScrapedVariable variable, DateTime from, DateTime to, List<Sample> pending, CancellationToken cancellationToken)
     {
-        DataValue[] history;
+        var oldest = to - options.BackfillMaxAge;
+        var after = from < oldest ? oldest : from;
+        var count = 0;
         try
         {
-            history = await client.HistoryReadRawAsync(variable.Node, from, to, (uint)options.HistoryValuesPerCall, false, TimestampsToReturn.Both, cancellationToken);
+            for (var windowStart = after; windowStart < to; windowStart += options.BackfillWindow)
+            {
+                var windowEnd = windowStart + options.BackfillWindow < to ? windowStart + options.BackfillWindow : to;
+                var history = await client.HistoryReadRawAsync(variable.Node, windowStart, windowEnd, (uint)options.HistoryValuesPerCall, false, TimestampsToReturn.Both, cancellationToken);
+                foreach (var value in history)
+                {
+                    var stamp = ValueConverter.Timestamp(value, to);
+                    if (stamp <= after || stamp >= to) continue;
+                    if (ValueConverter.AddSamples(variable, value, stamp, pending)) count++;
+                    after = stamp;
+                }
+                Flush(pending);
+            }
         }
         catch (OpcUaException ex) when (IsTransient(ex.Status))
         {
+            // What was queued stays (stored once even if read again); the next attempt starts after it.
+            if (count > 0) variable.LastTimestamp = after;
             LogBackfillInterrupted(logger, options.Url, variable.Node.ToString(), ex.Message);
+            CountBackfilled(count);
             return false;
         }
         catch (OpcUaException ex)
@@ -298,22 +319,17 @@ internal sealed partial class OpcUaEndpointSource(
             // The server answered: it keeps no (readable) history here. Live values go on; the gap stays a gap.
             variable.NoHistory = true;
             if (Interlocked.Increment(ref _historyFailuresLogged) <= 10) LogNoHistory(logger, options.Url, variable.Node.ToString(), ex.Status.ToString());
+            CountBackfilled(count);
             return true;
         }
-        var count = 0;
-        foreach (var value in history)
-        {
-            var stamp = ValueConverter.Timestamp(value, to);
-            if (stamp <= from || stamp >= to) continue;
-            if (ValueConverter.AddSamples(variable, value, stamp, pending)) count++;
-        }
-        if (count > 0)
-        {
-            Flush(pending);
-            ScraperMetrics.Backfilled.WithLabels(options.Url).Inc(count);
-            LogBackfilled(logger, options.Url, variable.Tag.SensorName, variable.Tag.TagName, count, from, to);
-        }
+        CountBackfilled(count);
+        if (count > 0) LogBackfilled(logger, options.Url, variable.Tag.SensorName, variable.Tag.TagName, count, from, to);
         return true;
+    }
+
+    private void CountBackfilled(int count)
+    {
+        if (count > 0) ScraperMetrics.Backfilled.WithLabels(options.Url).Inc(count);
     }
 
     private static bool IsTransient(StatusCode status) => status.Code is StatusCodes.BadNotConnected or StatusCodes.BadConnectionClosed

@@ -23,12 +23,21 @@ internal static class ValueConverter
     public static bool IsStorable(Variant? value) =>
         value?.Value is null || (value.Type != BuiltInType.ByteString && ToDouble(value.Value).HasValue || (value.Value is Array array && array.Rank == 1 && IsNumericElement(array.GetType().GetElementType())));
 
-    /// <summary>The source timestamp (else the server's, else <paramref name="now"/>), as UTC.</summary>
+    private static readonly DateTime Earliest = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>
+    /// The source timestamp (else the server's, else <paramref name="now"/>), as UTC. A timestamp before 2000 or more
+    /// than a day ahead counts as missing: OPC UA's "no time" (1601), or a PLC's unset clock, would otherwise make the
+    /// storage create partitions for centuries.
+    /// </summary>
     public static DateTime Timestamp(DataValue value, DateTime now)
     {
-        var stamp = value.SourceTimestamp ?? value.ServerTimestamp ?? now;
-        return stamp.Kind == DateTimeKind.Utc ? stamp : DateTime.SpecifyKind(stamp, DateTimeKind.Utc);
+        var latest = now.AddDays(1);
+        DateTime? Plausible(DateTime? t) => t is { } s && Utc(s) is var u && u >= Earliest && u <= latest ? u : null;
+        return Plausible(value.SourceTimestamp) ?? Plausible(value.ServerTimestamp) ?? now;
     }
+
+    private static DateTime Utc(DateTime stamp) => stamp.Kind == DateTimeKind.Utc ? stamp : DateTime.SpecifyKind(stamp, DateTimeKind.Utc);
 
     /// <summary>
     /// Adds the samples of <paramref name="value"/> to <paramref name="into"/>; returns false (adding nothing) when
