@@ -41,6 +41,20 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         Assert.DoesNotContain(tags.Keys, k => k.Contains("Model", StringComparison.Ordinal));
         Assert.Equal(1, ScraperMetrics.SkippedVariables.WithLabels(plant.Url).Value);
 
+        using var http = new HttpClient { BaseAddress = scraper.BaseAddress };
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        // The names Grafana's dashboards and alert rules select.
+        foreach (var name in new[]
+        {
+            "thermalplant_scraper_values_received_total{endpoint=", "thermalplant_scraper_values_written_total", "thermalplant_scraper_backfilled_values_total",
+            "thermalplant_scraper_queue_depth", "thermalplant_scraper_spill_bytes", "thermalplant_scraper_copy_duration_seconds_bucket",
+            "thermalplant_scraper_copy_rows_bucket", "thermalplant_scraper_lag_seconds{endpoint=",
+        })
+        {
+            Assert.Contains(name, metrics, StringComparison.Ordinal);
+        }
+        Assert.Equal("Healthy", await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)));
+
         await plant.StopProducingAsync();
         await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
         var seedQuery = await Stored.CountAsync(database,

@@ -18,6 +18,9 @@ internal sealed class ScraperRun : IAsyncDisposable
 
     public SampleQueue Queue => _app.Services.GetRequiredService<SampleQueue>();
 
+    /// <summary>The side HTTP port's address (/metrics, /health).</summary>
+    public Uri BaseAddress => new(_app.Urls.First());
+
     public static async Task<ScraperRun> StartAsync(string connectionString, string dataDirectory, IDictionary<string, string> settings)
     {
         var args = new List<string>
