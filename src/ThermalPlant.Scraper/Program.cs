@@ -1,0 +1,4 @@
+using ThermalPlant.Hosting;
+using ThermalPlant.Scraper;
+
+return await ServiceRunner.RunAsync(ScraperHost.Create(args));

@@ -1,0 +1,50 @@
+using Prometheus;
+
+namespace ThermalPlant.Scraper;
+
+/// <summary>
+/// The scraper's Prometheus metrics. The names are fixed: the Grafana dashboards and alert rules select them.
+/// </summary>
+internal static class ScraperMetrics
+{
+    public static readonly Counter ValuesReceived = Metrics.CreateCounter(
+        "thermalplant_scraper_values_received_total", "Values received live from a source (OPC UA endpoint or Modbus device)", "endpoint");
+
+    public static readonly Counter ValuesWritten = Metrics.CreateCounter(
+        "thermalplant_scraper_values_written_total", "Samples committed to the database (rows new or already there)");
+
+    public static readonly Counter Backfilled = Metrics.CreateCounter(
+        "thermalplant_scraper_backfilled_values_total", "Values read from an endpoint's history to close a gap", "endpoint");
+
+    public static readonly Gauge QueueDepth = Metrics.CreateGauge(
+        "thermalplant_scraper_queue_depth", "Samples waiting for the database, in memory and in the spill file");
+
+    public static readonly Gauge SpillBytes = Metrics.CreateGauge(
+        "thermalplant_scraper_spill_bytes", "Size of the spill file");
+
+    public static readonly Histogram CopyDuration = Metrics.CreateHistogram(
+        "thermalplant_scraper_copy_duration_seconds", "Time to write one batch (COPY and commit)",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+
+    public static readonly Histogram CopyRows = Metrics.CreateHistogram(
+        "thermalplant_scraper_copy_rows", "Samples per batch written",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 4, 10) });
+
+    public static readonly Gauge Lag = Metrics.CreateGauge(
+        "thermalplant_scraper_lag_seconds", "Age of the newest value received from a source when it was queued", "endpoint");
+
+    public static readonly Counter WriteFailures = Metrics.CreateCounter(
+        "thermalplant_scraper_write_failures_total", "Batch writes that failed and are retried");
+
+    public static readonly Gauge Variables = Metrics.CreateGauge(
+        "thermalplant_scraper_variables", "Variables collected from an endpoint", "endpoint");
+
+    public static readonly Gauge SkippedVariables = Metrics.CreateGauge(
+        "thermalplant_scraper_skipped_variables", "Variables found but not collected (not numeric or boolean)", "endpoint");
+
+    public static readonly Gauge Connected = Metrics.CreateGauge(
+        "thermalplant_scraper_source_connected", "1 while a source's connection works, 0 otherwise", "source");
+
+    public static readonly Counter SourceFailures = Metrics.CreateCounter(
+        "thermalplant_scraper_source_failures_total", "Failures of a source's connection loop (each followed by a backoff)", "source");
+}

@@ -1,0 +1,79 @@
+using ThermalPlant.Control.Links;
+using ThermalPlant.Hosting;
+using ThermalPlant.Scraper.Sources.Modbus;
+using ThermalPlant.Scraper.Sources.OpcUa;
+using ThermalPlant.Scraper.Storage;
+
+namespace ThermalPlant.Scraper;
+
+/// <summary>The scraper's configuration (section <c>Scraper</c>), checked as a whole when the host starts.</summary>
+public sealed class ScraperOptions : IValidatableOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Scraper";
+
+    /// <summary>Where samples are stored.</summary>
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>The queue between the sources and the database, and its spill file.</summary>
+    public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>The OPC UA endpoints collected.</summary>
+    public OpcUaSourcesOptions OpcUa { get; set; } = new();
+
+    /// <summary>The Modbus TCP devices polled.</summary>
+    public ModbusSourcesOptions Modbus { get; set; } = new();
+
+    /// <summary>The control links run.</summary>
+    public ControlOptions Control { get; set; } = new();
+
+    /// <inheritdoc />
+    public void Validate(string sectionPath, ICollection<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        Database.Validate($"{sectionPath}:Database", errors);
+        Storage.Validate($"{sectionPath}:Storage", errors);
+        var endpoints = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < OpcUa.Endpoints.Count; i++)
+        {
+            var key = $"{sectionPath}:OpcUa:Endpoints:{i}";
+            OpcUa.Endpoints[i].Validate(key, errors);
+            if (!endpoints.Add(OpcUa.Endpoints[i].Url)) errors.Add($"{key}:Url '{OpcUa.Endpoints[i].Url}' is configured twice");
+        }
+        var devices = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Modbus.Devices.Count; i++)
+        {
+            var key = $"{sectionPath}:Modbus:Devices:{i}";
+            Modbus.Devices[i].Validate(key, errors);
+            if (!devices.Add(Modbus.Devices[i].Name)) errors.Add($"{key}:Name '{Modbus.Devices[i].Name}' is used by another device");
+        }
+        var links = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Control.Links.Count; i++)
+        {
+            var key = $"{sectionPath}:Control:Links:{i}";
+            Control.Links[i].Validate(key, errors);
+            if (!links.Add(Control.Links[i].Name)) errors.Add($"{key}:Name '{Control.Links[i].Name}' is used by another link");
+        }
+    }
+}
+
+/// <summary>The OPC UA endpoints (section <c>Scraper:OpcUa</c>).</summary>
+public sealed class OpcUaSourcesOptions
+{
+    /// <summary>Each endpoint is collected over its own connection, supervised on its own.</summary>
+    public IList<OpcUaEndpointOptions> Endpoints { get; set; } = [];
+}
+
+/// <summary>The Modbus devices (section <c>Scraper:Modbus</c>).</summary>
+public sealed class ModbusSourcesOptions
+{
+    /// <summary>Each device is polled over its own connection at its own rate.</summary>
+    public IList<ModbusDeviceOptions> Devices { get; set; } = [];
+}
+
+/// <summary>The control links (section <c>Scraper:Control</c>).</summary>
+public sealed class ControlOptions
+{
+    /// <summary>Each link runs on its own; its options are those of <see cref="ControlLinkOptions"/>.</summary>
+    public IList<ControlLinkOptions> Links { get; set; } = [];
+}

@@ -1,0 +1,101 @@
+namespace ThermalPlant.Scraper.Sources.OpcUa;
+
+/// <summary>How values arrive from an endpoint.</summary>
+public enum CollectionMode
+{
+    /// <summary>Monitored items in a subscription: every change, with gaps detected and back-filled.</summary>
+    Subscribe,
+
+    /// <summary>Reads every <see cref="OpcUaEndpointOptions.PollInterval"/>: for servers whose subscriptions do not work.</summary>
+    Poll,
+}
+
+/// <summary>One OPC UA endpoint collected by the scraper (an item of <c>Scraper:OpcUa:Endpoints</c>).</summary>
+public sealed class OpcUaEndpointOptions
+{
+    /// <summary>The endpoint URL, e.g. <c>opc.tcp://opcserver:4840/freeopcua/server/</c>; stored as the tags' <c>clientid</c>.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>The browse path of the root, from the Root folder by browse names, e.g. <c>Objects/Plant</c>.</summary>
+    public string Root { get; set; } = "Objects/Plant";
+
+    /// <summary>Names (or patterns with <c>*</c>) of the top-level objects under the root to collect; empty collects all.</summary>
+    public IList<string> Include { get; set; } = [];
+
+    /// <summary>Whether names are lower-cased (the seed's naming rule).</summary>
+    public bool LowerCaseNames { get; set; } = true;
+
+    /// <summary>Joins the path below the first level into the tag name.</summary>
+    public string Separator { get; set; } = ".";
+
+    /// <summary>Subscribe (default) or poll.</summary>
+    public CollectionMode Mode { get; set; } = CollectionMode.Subscribe;
+
+    /// <summary>The subscription's publishing interval.</summary>
+    public TimeSpan PublishingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Each item's sampling interval; zero asks for every change.</summary>
+    public TimeSpan SamplingInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Values the server queues per item between publishes; a longer outage overflows it, which is back-filled.</summary>
+    public int QueueSize { get; set; } = 100;
+
+    /// <summary>Time between reads in polling mode.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Time between browses for nodes added or removed on the server.</summary>
+    public TimeSpan BrowseInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The deepest level below the root that is browsed (guards against very deep trees).</summary>
+    public int MaxDepth { get; set; } = 16;
+
+    /// <summary>The most nodes one browse visits (guards against very wide trees).</summary>
+    public int MaxNodes { get; set; } = 200_000;
+
+    /// <summary>Whether gaps (lost connections, restarts of the server or the scraper) are filled from the server's history.</summary>
+    public bool Backfill { get; set; } = true;
+
+    /// <summary>A back-fill reads history in windows of this length, so a long gap never sits in memory at once.</summary>
+    public TimeSpan BackfillWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The oldest a back-fill reaches (older values would fall to retention anyway).</summary>
+    public TimeSpan BackfillMaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Values per HistoryRead request.</summary>
+    public int HistoryValuesPerCall { get; set; } = 1000;
+
+    /// <summary>How long the start of a session waits for the database to say what it holds, before collecting without a start-up back-fill.</summary>
+    public TimeSpan StoredLookupTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one request may wait for its response.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The first wait before connecting again; it doubles up to <see cref="ReconnectMaxDelay"/>.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between connection attempts.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    internal void Validate(string prefix, ICollection<string> errors)
+    {
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp") errors.Add($"{prefix}:Url must be an opc.tcp:// URL, found '{Url}'");
+        if (string.IsNullOrWhiteSpace(Root) || Root.Split('/', StringSplitOptions.RemoveEmptyEntries).Length == 0) errors.Add($"{prefix}:Root must be a browse path such as Objects/Plant");
+        if (Include.Any(string.IsNullOrWhiteSpace)) errors.Add($"{prefix}:Include must not contain empty names");
+        if (Separator is null) errors.Add($"{prefix}:Separator must be set");
+        if (!Enum.IsDefined(Mode)) errors.Add($"{prefix}:Mode must be Subscribe or Poll");
+        if (PublishingInterval < TimeSpan.FromMilliseconds(10) || PublishingInterval > TimeSpan.FromHours(1)) errors.Add($"{prefix}:PublishingInterval must be between 10 ms and 1 hour");
+        if (SamplingInterval < TimeSpan.Zero) errors.Add($"{prefix}:SamplingInterval must not be negative");
+        if (QueueSize is < 1 or > 100_000) errors.Add($"{prefix}:QueueSize must be between 1 and 100000");
+        if (PollInterval < TimeSpan.FromMilliseconds(10)) errors.Add($"{prefix}:PollInterval must be at least 10 ms");
+        if (BrowseInterval < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BrowseInterval must be at least 1 s");
+        if (MaxDepth is < 1 or > 1000) errors.Add($"{prefix}:MaxDepth must be between 1 and 1000");
+        if (MaxNodes is < 1 or > 10_000_000) errors.Add($"{prefix}:MaxNodes must be between 1 and 10000000");
+        if (BackfillWindow < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BackfillWindow must be at least 1 s");
+        if (BackfillMaxAge < TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:BackfillMaxAge must be at least 1 minute");
+        if (HistoryValuesPerCall is < 1 or > 1_000_000) errors.Add($"{prefix}:HistoryValuesPerCall must be between 1 and 1000000");
+        if (StoredLookupTimeout < TimeSpan.Zero) errors.Add($"{prefix}:StoredLookupTimeout must not be negative");
+        if (RequestTimeout <= TimeSpan.Zero) errors.Add($"{prefix}:RequestTimeout must be positive");
+        if (ReconnectMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectMinDelay must be positive");
+        if (ReconnectMaxDelay < ReconnectMinDelay) errors.Add($"{prefix}:ReconnectMaxDelay must be at least ReconnectMinDelay");
+    }
+}

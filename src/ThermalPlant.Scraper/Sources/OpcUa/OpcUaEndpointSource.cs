@@ -1,0 +1,381 @@
+using System.Collections.Concurrent;
+using ThermalPlant.OpcUa.Client;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
+using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
+using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Supervision;
+using ThermalPlant.Storage.Writing;
+
+namespace ThermalPlant.Scraper.Sources.OpcUa;
+
+/// <summary>
+/// Collects one OPC UA endpoint: connects and opens a session (the client re-establishes a lost connection and
+/// restores the subscription by itself), browses the tree, subscribes to every numeric or boolean variable (or polls
+/// them), re-browses periodically, and queues every value for storage. Before the first value of a variable in a
+/// session, and before a value that follows a possible loss (a reconnection that lost messages, a server restart, a
+/// server queue overflow), the values in between are read from the server's history and queued first, so that per
+/// variable values are queued in time order. A failed session ends here and the supervisor starts a new one.
+/// </summary>
+internal sealed partial class OpcUaEndpointSource(
+    OpcUaEndpointOptions options,
+    SampleQueue queue,
+    StorageState storage,
+    StoredTimestamps stored,
+    SourceHealth health,
+    TimeProvider time,
+    ILogger<OpcUaEndpointSource> logger)
+{
+    private readonly ConcurrentDictionary<NodeId, ScrapedVariable> _variables = new();
+    private readonly TreeBrowser _browser = new(options);
+    private readonly string _name = $"opcua {options.Url}";
+    private int _historyFailuresLogged;
+
+    /// <summary>The source's name in logs, health and metrics.</summary>
+    public string Name => _name;
+
+    /// <summary>Variables collected now.</summary>
+    public int VariableCount => _variables.Count;
+
+    /// <summary>One session: runs until the connection is given up or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunSessionAsync(CancellationToken cancellationToken)
+    {
+        var clientOptions = new OpcUaClientOptions
+        {
+            ApplicationName = "Thermal Plant scraper",
+            ApplicationUri = "urn:thermalplant:scraper",
+            RequestTimeout = options.RequestTimeout,
+            ReconnectMinDelay = options.ReconnectMinDelay,
+            ReconnectMaxDelay = options.ReconnectMaxDelay,
+        };
+        await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken);
+        client.ConnectionLost += ex =>
+        {
+            health.Report(_name, false, ex.Message);
+            ScraperMetrics.Connected.WithLabels(_name).Set(0);
+            LogConnectionLost(logger, options.Url, ex.Message);
+        };
+        client.Reconnected += recreated =>
+        {
+            health.Report(_name, true);
+            ScraperMetrics.Connected.WithLabels(_name).Set(1);
+            LogReconnected(logger, options.Url, recreated);
+        };
+        await client.OpenSessionAsync("thermalplant-scraper", cancellationToken);
+        health.Report(_name, true);
+        ScraperMetrics.Connected.WithLabels(_name).Set(1);
+
+        var lastStored = await LookupStoredAsync(cancellationToken);
+        var found = await BrowseAsync(client, cancellationToken);
+        foreach (var variable in _variables.Values)
+        {
+            variable.Seen = false;
+            if (lastStored.TryGetValue(variable.Tag.NodeId, out var last) || lastStored.TryGetValue(variable.Tag.NodeId + "[0]", out last)) variable.StoredTimestamp = last;
+        }
+        LogCollecting(logger, options.Url, options.Root, found.Count, options.Mode);
+        if (options.Mode == CollectionMode.Subscribe)
+        {
+            await SubscribeAsync(client, found, cancellationToken);
+        }
+        else
+        {
+            await PollAsync(client, cancellationToken);
+        }
+    }
+
+    private async Task<IReadOnlyDictionary<string, DateTime>> LookupStoredAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Backfill) return new Dictionary<string, DateTime>();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.StoredLookupTimeout);
+            await storage.Migrated.WaitAsync(timeout.Token);
+            return await stored.LastPerNodeAsync(options.Url, timeout.Token);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or Npgsql.NpgsqlException or TimeoutException or IOException)
+        {
+            // Collecting matters more than a start-up back-fill: without the database's answer the first values start
+            // the series, and the last value seen before a later gap is known from then on.
+            LogNoStoredLookup(logger, options.Url, options.StoredLookupTimeout.TotalSeconds, ex.Message);
+            return new Dictionary<string, DateTime>();
+        }
+    }
+
+    /// <summary>Browses the tree; variables new since the last browse are added to the collection, vanished ones removed. Returns the current set.</summary>
+    private async Task<IReadOnlyList<ScrapedVariable>> BrowseAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        var outcome = await _browser.BrowseAsync(client, cancellationToken);
+        var current = new HashSet<NodeId>();
+        foreach (var variable in outcome.Variables)
+        {
+            current.Add(variable.Node);
+            var tag = new TagKey(options.Url, variable.Node.ToString(), variable.SensorName, variable.TagName);
+            _variables.AddOrUpdate(variable.Node, _ => new ScrapedVariable(variable.Node, tag), (_, existing) =>
+            {
+                existing.Rename(tag);
+                return existing;
+            });
+        }
+        foreach (var gone in _variables.Keys.Where(k => !current.Contains(k)).ToList()) _variables.TryRemove(gone, out _);
+        ScraperMetrics.Variables.WithLabels(options.Url).Set(_variables.Count);
+        ScraperMetrics.SkippedVariables.WithLabels(options.Url).Set(outcome.Skipped);
+        LogBrowsed(logger, options.Url, outcome.NodesVisited, outcome.Variables.Count, outcome.Skipped);
+        if (outcome.Truncated) LogTruncated(logger, options.Url, options.MaxNodes);
+        return [.. outcome.Variables.Select(v => _variables[v.Node])];
+    }
+
+    private async Task SubscribeAsync(OpcUaClient client, IReadOnlyList<ScrapedVariable> variables, CancellationToken cancellationToken)
+    {
+        var subscription = await client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = options.PublishingInterval.TotalMilliseconds }, cancellationToken);
+        await using var _ = subscription;
+        var monitored = new ConcurrentDictionary<NodeId, MonitoredNode>();
+        await AddItemsAsync(subscription, variables, monitored, cancellationToken);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var rebrowse = RebrowseAsync(client, subscription, monitored, stop.Token);
+        try
+        {
+            await ReadChangesAsync(client, subscription, cancellationToken);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await rebrowse;
+        }
+        throw new OpcUaException(StatusCodes.BadConnectionClosed, "the subscription's stream ended");
+    }
+
+    private async Task AddItemsAsync(OpcUaSubscription subscription, IReadOnlyList<ScrapedVariable> variables, ConcurrentDictionary<NodeId, MonitoredNode> monitored, CancellationToken cancellationToken)
+    {
+        var refused = 0;
+        foreach (var chunk in variables.Chunk(1000))
+        {
+            var requests = chunk.Select(v => new MonitoredItemRequest(v.Node)
+            {
+                SamplingInterval = options.SamplingInterval.TotalMilliseconds,
+                QueueSize = (uint)options.QueueSize,
+                DiscardOldest = true,
+            }).ToArray();
+            var nodes = await subscription.AddAsync(requests, cancellationToken);
+            foreach (var node in nodes)
+            {
+                if (node.Status.IsGood) monitored[node.Node] = node;
+                else refused++;
+            }
+        }
+        if (refused > 0) LogRefused(logger, options.Url, refused);
+    }
+
+    private async Task RebrowseAsync(OpcUaClient client, OpcUaSubscription subscription, ConcurrentDictionary<NodeId, MonitoredNode> monitored, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.BrowseInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    var variables = await BrowseAsync(client, cancellationToken);
+                    var added = variables.Where(v => !monitored.ContainsKey(v.Node)).ToList();
+                    var current = variables.Select(v => v.Node).ToHashSet();
+                    var removed = monitored.Where(m => !current.Contains(m.Key)).Select(m => m.Value).ToList();
+                    if (added.Count > 0) await AddItemsAsync(subscription, added, monitored, cancellationToken);
+                    if (removed.Count > 0)
+                    {
+                        await subscription.RemoveAsync(removed, cancellationToken);
+                        foreach (var node in removed) monitored.TryRemove(node.Node, out _);
+                    }
+                    if (added.Count + removed.Count > 0) LogTreeChanged(logger, options.Url, added.Count, removed.Count);
+                }
+                catch (Exception ex) when (ex is OpcUaException or IOException or TimeoutException)
+                {
+                    // The live stream goes on with the variables it has; the next browse tries again.
+                    LogRebrowseFailed(logger, options.Url, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ReadChangesAsync(OpcUaClient client, OpcUaSubscription subscription, CancellationToken cancellationToken)
+    {
+        var pending = new List<Sample>();
+        await using var changes = subscription.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            var next = changes.MoveNextAsync();
+            // Queue what was gathered whenever the stream has nothing more at hand, so batches form without a timer.
+            if (!next.IsCompleted || pending.Count >= 5000) Flush(pending);
+            if (!await next) break;
+            var change = changes.Current;
+            if (!_variables.TryGetValue(change.Item.Node, out var variable)) continue;
+            var gap = change.GapBefore || ValueConverter.Overflowed(change.Value.Status);
+            await HandleValueAsync(client, variable, change.Value, gap, pending, cancellationToken);
+        }
+        Flush(pending);
+    }
+
+    private async Task PollAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.PollInterval, time);
+        var pending = new List<Sample>();
+        var lastBrowse = time.GetTimestamp();
+        do
+        {
+            if (time.GetElapsedTime(lastBrowse) >= options.BrowseInterval)
+            {
+                await BrowseAsync(client, cancellationToken);
+                lastBrowse = time.GetTimestamp();
+            }
+            foreach (var chunk in _variables.Values.Chunk(1000))
+            {
+                var values = await client.ReadAsync([.. chunk.Select(v => new ReadValueId { NodeId = v.Node, AttributeId = (uint)AttributeId.Value })], TimestampsToReturn.Both, cancellationToken);
+                for (var i = 0; i < chunk.Length && i < values.Length; i++)
+                {
+                    // A value read again unchanged is the same sample; only a new source timestamp is a new value.
+                    var stamp = ValueConverter.Timestamp(values[i], time.GetUtcNow().UtcDateTime);
+                    if (chunk[i].Seen && chunk[i].LastTimestamp is { } last && stamp <= last) continue;
+                    await HandleValueAsync(client, chunk[i], values[i], false, pending, cancellationToken);
+                }
+            }
+            Flush(pending);
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+
+    private async Task HandleValueAsync(OpcUaClient client, ScrapedVariable variable, DataValue value, bool gap, List<Sample> pending, CancellationToken cancellationToken)
+    {
+        if (ValueConverter.IsNoValueYet(value))
+        {
+            // Keep the gap open: the first real value triggers the back-fill.
+            if (gap) variable.BackfillPending = true;
+            return;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var stamp = ValueConverter.Timestamp(value, now);
+        if ((gap || !variable.Seen || variable.BackfillPending) && options.Backfill && !variable.NoHistory)
+        {
+            var from = variable.LastTimestamp ?? variable.StoredTimestamp;
+            if (from is { } start && stamp > start)
+            {
+                Flush(pending);
+                if (!await BackfillAsync(client, variable, start, stamp, pending, cancellationToken))
+                {
+                    // Not closed yet (the connection went while reading history): this value lies inside the range the
+                    // next attempt reads, so it is not queued now, which keeps the variable's values in time order.
+                    variable.BackfillPending = true;
+                    return;
+                }
+            }
+        }
+        variable.Seen = true;
+        variable.BackfillPending = false;
+        if (ValueConverter.AddSamples(variable, value, stamp, pending))
+        {
+            ScraperMetrics.ValuesReceived.WithLabels(options.Url).Inc();
+            ScraperMetrics.Lag.WithLabels(options.Url).Set(Math.Max(0, (now - stamp).TotalSeconds));
+        }
+        if (variable.LastTimestamp is not { } previous || stamp > previous) variable.LastTimestamp = stamp;
+    }
+
+    /// <summary>
+    /// Queues the history of <paramref name="variable"/> strictly between <paramref name="from"/> and
+    /// <paramref name="to"/>, window by window (bounds are inclusive on the server, so a value on a window's edge is
+    /// taken once); false when it must be tried again.
+    /// </summary>
+    private async Task<bool> BackfillAsync(OpcUaClient client, ScrapedVariable variable, DateTime from, DateTime to, List<Sample> pending, CancellationToken cancellationToken)
+    {
+        var oldest = to - options.BackfillMaxAge;
+        var after = from < oldest ? oldest : from;
+        var count = 0;
+        try
+        {
+            for (var windowStart = after; windowStart < to; windowStart += options.BackfillWindow)
+            {
+                var windowEnd = windowStart + options.BackfillWindow < to ? windowStart + options.BackfillWindow : to;
+                var history = await client.HistoryReadRawAsync(variable.Node, windowStart, windowEnd, (uint)options.HistoryValuesPerCall, false, TimestampsToReturn.Both, cancellationToken);
+                foreach (var value in history)
+                {
+                    var stamp = ValueConverter.Timestamp(value, to);
+                    if (stamp <= after || stamp >= to) continue;
+                    if (ValueConverter.AddSamples(variable, value, stamp, pending)) count++;
+                    after = stamp;
+                }
+                Flush(pending);
+            }
+        }
+        catch (OpcUaException ex) when (IsTransient(ex.Status))
+        {
+            // What was queued stays (stored once even if read again); the next attempt starts after it.
+            if (count > 0) variable.LastTimestamp = after;
+            LogBackfillInterrupted(logger, options.Url, variable.Node.ToString(), ex.Message);
+            CountBackfilled(count);
+            return false;
+        }
+        catch (OpcUaException ex)
+        {
+            // The server answered: it keeps no (readable) history here. Live values go on; the gap stays a gap.
+            variable.NoHistory = true;
+            if (Interlocked.Increment(ref _historyFailuresLogged) <= 10) LogNoHistory(logger, options.Url, variable.Node.ToString(), ex.Status.ToString());
+            CountBackfilled(count);
+            return true;
+        }
+        CountBackfilled(count);
+        if (count > 0) LogBackfilled(logger, options.Url, variable.Tag.SensorName, variable.Tag.TagName, count, from, to);
+        return true;
+    }
+
+    private void CountBackfilled(int count)
+    {
+        if (count > 0) ScraperMetrics.Backfilled.WithLabels(options.Url).Inc(count);
+    }
+
+    private static bool IsTransient(StatusCode status) => status.Code is StatusCodes.BadNotConnected or StatusCodes.BadConnectionClosed
+        or StatusCodes.BadTimeout or StatusCodes.BadRequestTimeout or StatusCodes.BadSecureChannelClosed or StatusCodes.BadSessionClosed
+        or StatusCodes.BadSessionIdInvalid or StatusCodes.BadCommunicationError or StatusCodes.BadServerNotConnected or StatusCodes.BadTooManyOperations;
+
+    private void Flush(List<Sample> pending)
+    {
+        if (pending.Count == 0) return;
+        queue.Add(pending);
+        pending.Clear();
+    }
+
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "Collecting {Url} from {Root}: {Count} variables, mode {Mode}")]
+    private static partial void LogCollecting(ILogger logger, string url, string root, int count, CollectionMode mode);
+
+    [LoggerMessage(EventId = 701, Level = LogLevel.Information, Message = "Browsed {Url}: {Nodes} nodes, {Variables} numeric or boolean variables collected, {Skipped} of other types skipped")]
+    private static partial void LogBrowsed(ILogger logger, string url, int nodes, int variables, int skipped);
+
+    [LoggerMessage(EventId = 702, Level = LogLevel.Warning, Message = "Browsing {Url} stopped at {MaxNodes} nodes (MaxNodes); nodes beyond are not collected")]
+    private static partial void LogTruncated(ILogger logger, string url, int maxNodes);
+
+    [LoggerMessage(EventId = 703, Level = LogLevel.Warning, Message = "Lost the connection to {Url}: {Problem}. The client reconnects with backoff and restores the subscription; the gap is back-filled from history")]
+    private static partial void LogConnectionLost(ILogger logger, string url, string problem);
+
+    [LoggerMessage(EventId = 704, Level = LogLevel.Information, Message = "Reconnected to {Url} (new session: {SessionRecreated})")]
+    private static partial void LogReconnected(ILogger logger, string url, bool sessionRecreated);
+
+    [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "Back-filled {Count} values of {Sensor}/{Tag} from {Url}'s history between {From:o} and {To:o}")]
+    private static partial void LogBackfilled(ILogger logger, string url, string sensor, string tag, int count, DateTime from, DateTime to);
+
+    [LoggerMessage(EventId = 706, Level = LogLevel.Warning, Message = "{Url} keeps no readable history of {Node} ({Status}); its gaps cannot be back-filled, live values go on")]
+    private static partial void LogNoHistory(ILogger logger, string url, string node, string status);
+
+    [LoggerMessage(EventId = 707, Level = LogLevel.Warning, Message = "Back-fill of {Node} from {Url} was interrupted ({Problem}); it is tried again with the next value")]
+    private static partial void LogBackfillInterrupted(ILogger logger, string url, string node, string problem);
+
+    [LoggerMessage(EventId = 708, Level = LogLevel.Warning, Message = "The database did not say within {TimeoutSeconds} s what it holds for {Url} ({Problem}); collecting without a start-up back-fill")]
+    private static partial void LogNoStoredLookup(ILogger logger, string url, double timeoutSeconds, string problem);
+
+    [LoggerMessage(EventId = 709, Level = LogLevel.Warning, Message = "{Url} refused {Count} monitored items; those variables are not collected")]
+    private static partial void LogRefused(ILogger logger, string url, int count);
+
+    [LoggerMessage(EventId = 710, Level = LogLevel.Information, Message = "The tree of {Url} changed: {Added} variables added, {Removed} removed")]
+    private static partial void LogTreeChanged(ILogger logger, string url, int added, int removed);
+
+    [LoggerMessage(EventId = 711, Level = LogLevel.Warning, Message = "Re-browsing {Url} failed: {Problem}; collecting the known variables, trying again at the next interval")]
+    private static partial void LogRebrowseFailed(ILogger logger, string url, string problem);
+}

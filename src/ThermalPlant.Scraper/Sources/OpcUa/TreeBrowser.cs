@@ -1,0 +1,188 @@
+using System.Text.RegularExpressions;
+using ThermalPlant.OpcUa.Client;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
+using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
+
+namespace ThermalPlant.Scraper.Sources.OpcUa;
+
+/// <summary>A variable found under the root, with its names by the naming rule.</summary>
+/// <param name="Node">The variable.</param>
+/// <param name="SensorName">The first level under the root.</param>
+/// <param name="TagName">The rest of the path, joined with the separator.</param>
+internal sealed record FoundVariable(NodeId Node, string SensorName, string TagName);
+
+/// <summary>What one browse found.</summary>
+/// <param name="Variables">Numeric and boolean variables, to collect.</param>
+/// <param name="Skipped">Variables of other types (strings, structures), not collected.</param>
+/// <param name="NodesVisited">Nodes visited.</param>
+/// <param name="Truncated">The browse stopped at MaxNodes, so some nodes were not visited.</param>
+internal sealed record BrowseOutcome(IReadOnlyList<FoundVariable> Variables, int Skipped, int NodesVisited, bool Truncated);
+
+/// <summary>
+/// Finds the variables under an endpoint's root: the root by its browse path, then breadth first over forward
+/// hierarchical references (properties aside: they describe a variable, they are not measurements), many nodes per
+/// request. Each node is visited once whatever the number of paths to it (the shortest names it), so cycles end;
+/// depth and node count are bounded. Variables are classified by DataType (or by their value when the type is
+/// abstract, e.g. BaseDataType).
+/// </summary>
+internal sealed class TreeBrowser(OpcUaEndpointOptions options)
+{
+    private const int NodesPerRequest = 250;
+    private const int AttributesPerRead = 900;
+
+    // Boolean through Double, Number, Integer, UInteger, and Duration (a Double).
+    private static readonly HashSet<uint> NumericTypes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 26, 27, 28, 290];
+    private static readonly HashSet<uint> AbstractTypes = [24, 26, 27, 28];
+
+    private readonly Regex[] _include = [.. options.Include.Select(p => new Regex("^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant))];
+
+    /// <summary>Browses the tree under the root.</summary>
+    public async Task<BrowseOutcome> BrowseAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        var root = await ResolveRootAsync(client, cancellationToken);
+        var visited = new HashSet<NodeId> { root };
+        var candidates = new List<(NodeId Node, List<string> Path)>();
+        var level = new List<(NodeId Node, List<string> Path)> { (root, []) };
+        var truncated = false;
+        for (var depth = 1; depth <= options.MaxDepth && level.Count > 0 && !truncated; depth++)
+        {
+            var next = new List<(NodeId Node, List<string> Path)>();
+            foreach (var chunk in level.Chunk(NodesPerRequest))
+            {
+                var references = await BrowseManyAsync(client, [.. chunk.Select(c => c.Node)], cancellationToken);
+                for (var i = 0; i < chunk.Length && !truncated; i++)
+                {
+                    foreach (var reference in references[i])
+                    {
+                        if (!reference.IsForward || reference.ReferenceTypeId == NodeId.Of(ReferenceTypeIds.HasProperty)) continue;
+                        if (reference.NodeId.ServerIndex != 0 || reference.NodeId.NamespaceUri is not null) continue;
+                        if (reference.NodeClass is not (NodeClass.Object or NodeClass.Variable)) continue;
+                        var name = reference.BrowseName.Name ?? "";
+                        if (depth == 1 && _include.Length > 0 && !_include.Any(r => r.IsMatch(name))) continue;
+                        var node = reference.NodeId.NodeId;
+                        if (!visited.Add(node)) continue;
+                        if (visited.Count > options.MaxNodes)
+                        {
+                            truncated = true;
+                            break;
+                        }
+                        var path = new List<string>(chunk[i].Path) { name };
+                        if (reference.NodeClass == NodeClass.Variable) candidates.Add((node, path));
+                        next.Add((node, path));
+                    }
+                }
+            }
+            level = next;
+        }
+        var (variables, skipped) = await ClassifyAsync(client, candidates, cancellationToken);
+        return new BrowseOutcome(variables, skipped, visited.Count, truncated);
+    }
+
+    /// <summary>The names of a variable at <paramref name="path"/> (browse names below the root).</summary>
+    public (string SensorName, string TagName) Names(IReadOnlyList<string> path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string Case(string s) => options.LowerCaseNames ? s.ToLowerInvariant() : s;
+        var sensor = Case(path[0]);
+        // A variable right under the root has no path below its sensor: it names both.
+        var tag = path.Count == 1 ? sensor : Case(string.Join(options.Separator, path.Skip(1)));
+        return (sensor, tag);
+    }
+
+    private async Task<NodeId> ResolveRootAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        var node = NodeId.Of(ObjectIds.RootFolder);
+        var walked = new List<string>();
+        foreach (var name in options.Root.Split('/', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var references = await client.BrowseAsync(node, cancellationToken: cancellationToken);
+            // Browse names are matched without their namespace index: the configuration cannot know the server's.
+            var match = references.FirstOrDefault(r => string.Equals(r.BrowseName.Name, name, StringComparison.Ordinal))
+                ?? references.FirstOrDefault(r => string.Equals(r.BrowseName.Name, name, StringComparison.OrdinalIgnoreCase));
+            walked.Add(name);
+            if (match is null) throw new OpcUaException(StatusCodes.BadNoMatch, $"the root {options.Root} does not exist on {options.Url}: no node {string.Join('/', walked)}");
+            node = match.NodeId.NodeId;
+        }
+        return node;
+    }
+
+    private static async Task<ReferenceDescription[][]> BrowseManyAsync(OpcUaClient client, NodeId[] nodes, CancellationToken cancellationToken)
+    {
+        var response = await client.CallAsync<BrowseResponse>(new BrowseRequest
+        {
+            NodesToBrowse = [.. nodes.Select(n => new BrowseDescription
+            {
+                NodeId = n,
+                BrowseDirection = BrowseDirection.Forward,
+                ReferenceTypeId = NodeId.Of(ReferenceTypeIds.HierarchicalReferences),
+                IncludeSubtypes = true,
+                NodeClassMask = (uint)(NodeClass.Object | NodeClass.Variable),
+                ResultMask = 63,
+            })],
+        }, cancellationToken);
+        var results = response.Results ?? [];
+        if (results.Length != nodes.Length) throw new OpcUaException(StatusCodes.BadUnknownResponse, $"Browse of {nodes.Length} nodes answered {results.Length} results");
+        var all = new ReferenceDescription[nodes.Length][];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var result = results[i];
+            var references = new List<ReferenceDescription>(result.References ?? []);
+            // A node the server cannot browse (removed meanwhile, access denied) has no children to collect.
+            if (result.StatusCode.IsBad)
+            {
+                all[i] = [];
+                continue;
+            }
+            var point = result.ContinuationPoint;
+            while (point is { Length: > 0 })
+            {
+                var next = await client.CallAsync<BrowseNextResponse>(new BrowseNextRequest { ContinuationPoints = [point] }, cancellationToken);
+                var more = next.Results is [var only] ? only : throw new OpcUaException(StatusCodes.BadUnknownResponse, "BrowseNext answered without one result");
+                if (more.StatusCode.IsBad) break;
+                references.AddRange(more.References ?? []);
+                point = more.ContinuationPoint;
+            }
+            all[i] = [.. references];
+        }
+        return all;
+    }
+
+    private async Task<(List<FoundVariable> Variables, int Skipped)> ClassifyAsync(OpcUaClient client, List<(NodeId Node, List<string> Path)> candidates, CancellationToken cancellationToken)
+    {
+        var variables = new List<FoundVariable>(candidates.Count);
+        var skipped = 0;
+        foreach (var chunk in candidates.Chunk(AttributesPerRead / 2))
+        {
+            var reads = new List<ReadValueId>(chunk.Length * 2);
+            foreach (var (node, _) in chunk)
+            {
+                reads.Add(new ReadValueId { NodeId = node, AttributeId = (uint)AttributeId.DataType });
+                reads.Add(new ReadValueId { NodeId = node, AttributeId = (uint)AttributeId.Value });
+            }
+            var values = await client.ReadAsync(reads, TimestampsToReturn.Neither, cancellationToken);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var dataType = values.Length > 2 * i ? values[2 * i].Value?.Value as NodeId : null;
+                var value = values.Length > (2 * i) + 1 ? values[(2 * i) + 1] : null;
+                if (!IsCollected(dataType, value))
+                {
+                    skipped++;
+                    continue;
+                }
+                var (sensor, tag) = Names(chunk[i].Path);
+                variables.Add(new FoundVariable(chunk[i].Node, sensor, tag));
+            }
+        }
+        return (variables, skipped);
+    }
+
+    private static bool IsCollected(NodeId? dataType, DataValue? value)
+    {
+        if (dataType is { NamespaceIndex: 0, IdType: NodeIdType.Numeric } known && NumericTypes.Contains(known.Numeric) && !AbstractTypes.Contains(known.Numeric)) return true;
+        // An abstract or unknown type says nothing: the value's own type decides (a Bad value without one is collected
+        // only when the type is numeric).
+        if (value?.Value?.Value is null) return dataType is { NamespaceIndex: 0, IdType: NodeIdType.Numeric } t && NumericTypes.Contains(t.Numeric);
+        return ValueConverter.IsStorable(value.Value);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Net;
+using ThermalPlant.Control.Calibration;
+using ThermalPlant.Electrolyzer.Simulation;
+using ThermalPlant.Modbus.Maps;
+using ThermalPlant.Modbus.Server;
+using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Testing;
+using ThermalPlant.Storage.Writing;
+
+namespace ThermalPlant.Scraper.Tests;
+
+/// <summary>Control links hosted from configuration, configuration errors that name their key, and the spill file on its own.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private static readonly string CalibrationFile = RepositoryPaths.Combine("src", "ThermalPlant.Electrolyzer", "Calibration", "pemel-calibration.txt");
+    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_data, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_configured_control_link_writes_the_calibrated_set_point_to_the_electrolyzer()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        var table = await CalibrationTable.LoadAsync(CalibrationFile);
+        var simulator = new PemelSimulator(new ElectrolyzerOptions(), table, new ModbusDataStore(), TimeProvider.System);
+        await using var modbus = new ModbusTcpServer(simulator.Store, new ModbusServerOptions { Address = IPAddress.Loopback, Port = PeerPrograms.FreePort() });
+        modbus.Start();
+        await using var methanation = new MethanationUnit(new MethanationOptions { Address = "127.0.0.1", Port = PeerPrograms.FreePort(), HostName = "127.0.0.1", InitialRequest = 7.5 }, TimeProvider.System);
+        methanation.Start();
+        await using var scraper = await ScraperRun.StartAsync(database, _data, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["OpcUa:Endpoints:0:Url"] = methanation.EndpointUrl,
+            ["OpcUa:Endpoints:0:Root"] = "Objects",
+            ["Control:Links:0:Name"] = "pemel",
+            ["Control:Links:0:CalibrationFile"] = CalibrationFile,
+            ["Control:Links:0:MaxRatePerSecond"] = "100",
+            ["Control:Links:0:Enable:Active"] = "false",
+            ["Control:Links:0:Source:EndpointUrl"] = methanation.EndpointUrl,
+            ["Control:Links:0:Source:NodeId"] = MethanationUnit.RequestNodeId,
+            ["Control:Links:0:Target:Port"] = modbus.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+
+        // The seed's calibration: 7.5 NL/min is 21 A.
+        await Stored.EventuallyAsync(() => Task.FromResult(SetPoint(simulator) == 21), TimeSpan.FromSeconds(30), () => Task.FromResult($"set point register holds {SetPoint(simulator)}"));
+        methanation.SetRequest(16.7);
+        await Stored.EventuallyAsync(() => Task.FromResult(SetPoint(simulator) == 47), TimeSpan.FromSeconds(30), () => Task.FromResult($"set point register holds {SetPoint(simulator)}"));
+    }
+
+    [Fact]
+    public async Task Invalid_configuration_stops_the_start_with_messages_naming_the_full_keys()
+    {
+        var app = ScraperHost.Create(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--Scraper:Database:ConnectionString=",
+            "--Scraper:OpcUa:Endpoints:0:Url=http://not-opc",
+            "--Scraper:OpcUa:Endpoints:0:MaxDepth=0",
+            "--Scraper:Modbus:Devices:0:Name=",
+            "--Scraper:Storage:QueueCapacity=0",
+        ]);
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync());
+        var messages = string.Join(Environment.NewLine, failure.Failures);
+        Assert.Contains("Scraper:Database:ConnectionString must be set", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:OpcUa:Endpoints:0:Url must be an opc.tcp:// URL", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:OpcUa:Endpoints:0:MaxDepth must be between", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:Modbus:Devices:0:Name must name the device", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:Storage:QueueCapacity must be between", messages, StringComparison.Ordinal);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public void A_torn_record_at_the_end_of_the_spill_file_is_cut_and_the_rest_replayed_in_order()
+    {
+        var tag = new TagKey("opc.tcp://a/", "ns=2;s=X", "x", "y");
+        var start = new DateTime(2026, 11, 30, 0, 0, 0, DateTimeKind.Utc);
+        using (var spill = new SpillFile(_data))
+        {
+            spill.Append([.. Enumerable.Range(0, 10).Select(i => new Sample(tag, start.AddSeconds(i), i, 0))]);
+            var first = new List<Sample>();
+            spill.Commit(spill.Read(first, 4), first.Count);
+        }
+        // A kill in the middle of an append leaves part of a record.
+        using (var file = new FileStream(Path.Combine(_data, "spill.bin"), FileMode.Append))
+        {
+            file.Write([(byte)'S', 0, 0, 0]);
+        }
+        using var recovered = new SpillFile(_data);
+        Assert.Equal(6, recovered.PendingSamples);
+        var rest = new List<Sample>();
+        recovered.Commit(recovered.Read(rest, 100), rest.Count);
+        Assert.Equal([4.0, 5, 6, 7, 8, 9], rest.Select(s => s.Value));
+        Assert.Equal(tag, rest[0].Tag);
+        Assert.False(File.Exists(Path.Combine(_data, "spill.bin")));
+    }
+
+    private static ushort SetPoint(PemelSimulator simulator)
+    {
+        Span<ushort> value = stackalloc ushort[1];
+        simulator.Store.ReadHoldingRegisters(PemelRegisterMap.CurrentSetPointAddress, value);
+        return value[0];
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net;
+using ThermalPlant.Control.Calibration;
+using ThermalPlant.Electrolyzer.Simulation;
+using ThermalPlant.Modbus.Server;
+using ThermalPlant.Testing;
+
+namespace ThermalPlant.Scraper.Tests;
+
+/// <summary>A Modbus device and an OPC UA endpoint in one scraper: either going away leaves the other storing.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class IndependenceTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
+    private static readonly string CalibrationFile = RepositoryPaths.Combine("src", "ThermalPlant.Electrolyzer", "Calibration", "pemel-calibration.txt");
+    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_data, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Modbus_keeps_storing_while_OPC_UA_is_cut_and_the_other_way_round()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        var table = await CalibrationTable.LoadAsync(CalibrationFile);
+        var simulator = new PemelSimulator(new ElectrolyzerOptions(), table, new ModbusDataStore(), TimeProvider.System);
+        var modbusPort = PeerPrograms.FreePort();
+        var modbus = new ModbusTcpServer(simulator.Store, new ModbusServerOptions { Address = IPAddress.Loopback, Port = modbusPort });
+        modbus.Start();
+        await using var plant = await PlantServer.StartAsync();
+        await using var relay = new TcpRelay(plant.Port);
+        plant.StartProducing();
+        var url = $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/";
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["OpcUa:Endpoints:0:Url"] = url,
+            ["OpcUa:Endpoints:0:PublishingInterval"] = "00:00:00.200",
+            ["OpcUa:Endpoints:0:ReconnectMinDelay"] = "00:00:00.200",
+            ["OpcUa:Endpoints:0:ReconnectMaxDelay"] = "00:00:01",
+            ["Modbus:Devices:0:Name"] = "pemel",
+            ["Modbus:Devices:0:Port"] = modbusPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Modbus:Devices:0:Pemel"] = "true",
+            ["Modbus:Devices:0:PollInterval"] = "00:00:00.200",
+        };
+        await using var scraper = await ScraperRun.StartAsync(database, _data, settings);
+        const string Modbus = "SELECT count(*) FROM sensor_data WHERE sensorname = 'pemel' AND status = 0";
+        const string OpcUa = "SELECT count(*) FROM sensor_data WHERE sensorname = 'temperature'";
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, Modbus) > 0 && await Stored.CountAsync(database, OpcUa) > 0, Settle, () => Task.FromResult("both sources must store before the cuts"));
+        var flags = await Stored.CountAsync(database, "SELECT count(DISTINCT tagname) FROM sensor_data WHERE sensorname = 'pemel' AND tagname LIKE 'status.%'");
+        Assert.Equal(16, flags);
+
+        relay.Cut(refuseNew: true);
+        await Task.Delay(500);
+        var modbusRows = await Stored.CountAsync(database, Modbus);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, Modbus) > modbusRows + 100, Settle, () => Task.FromResult("Modbus stopped storing while OPC UA was cut"));
+        relay.Restore();
+
+        await modbus.DisposeAsync();
+        await Task.Delay(1000);
+        var opcRows = await Stored.CountAsync(database, OpcUa);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, OpcUa) > opcRows + 20, Settle, () => Task.FromResult("OPC UA stopped storing while Modbus was down"));
+        Assert.True(await Stored.CountAsync(database, "SELECT count(*) FROM sensor_data WHERE sensorname = 'pemel' AND status <> 0") > 0, "the Modbus outage is not in the data");
+
+        await using var back = new ModbusTcpServer(simulator.Store, new ModbusServerOptions { Address = IPAddress.Loopback, Port = modbusPort });
+        back.Start();
+        modbusRows = await Stored.CountAsync(database, Modbus);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, Modbus) > modbusRows, Settle, () => Task.FromResult("Modbus did not recover by itself"));
+
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant.WithUrl(url), database, Settle);
+    }
+}

@@ -1,0 +1,180 @@
+using Npgsql;
+using ThermalPlant.Testing;
+
+namespace ThermalPlant.Scraper.Tests;
+
+/// <summary>The scraper against our OPC UA server and a real PostgreSQL, with outages cut by relays.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
+    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(_data, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_whole_tree_is_stored_with_the_naming_rule_and_strings_are_skipped()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data, Endpoint(plant.Url));
+
+        var expectedTags = PlantServer.Numeric.Sum(n => Math.Max(1, n.Elements));
+        await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows > 0) == expectedTags, Settle,
+            async () => $"stored tags: {string.Join(", ", (await Stored.PerNodeAsync(database, plant.Url)).Keys)}");
+        var tags = await Stored.PerNodeAsync(database, plant.Url);
+        var names = tags.Values.Select(t => $"{t.Sensor}/{t.Tag}").ToHashSet();
+        foreach (var (_, sensor, tag, elements) in PlantServer.Numeric)
+        {
+            if (elements == 0) Assert.Contains($"{sensor}/{tag}", names);
+            for (var i = 0; i < elements; i++) Assert.Contains($"{sensor}/{tag}[{i}]", names);
+        }
+        Assert.Equal(expectedTags, tags.Count);
+        Assert.DoesNotContain(tags.Keys, k => k.Contains("Model", StringComparison.Ordinal));
+        Assert.Equal(1, ScraperMetrics.SkippedVariables.WithLabels(plant.Url).Value);
+
+        using var http = new HttpClient { BaseAddress = scraper.BaseAddress };
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        // The names Grafana's dashboards and alert rules select.
+        foreach (var name in new[]
+        {
+            "thermalplant_scraper_values_received_total{endpoint=", "thermalplant_scraper_values_written_total", "thermalplant_scraper_backfilled_values_total",
+            "thermalplant_scraper_queue_depth", "thermalplant_scraper_spill_bytes", "thermalplant_scraper_copy_duration_seconds_bucket",
+            "thermalplant_scraper_copy_rows_bucket", "thermalplant_scraper_lag_seconds{endpoint=",
+        })
+        {
+            Assert.Contains(name, metrics, StringComparison.Ordinal);
+        }
+        Assert.Equal("Healthy", await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)));
+
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        var seedQuery = await Stored.CountAsync(database,
+            "SELECT count(*) FROM (SELECT time_bucket('5s', timestamp) AS time, avg(value) FROM sensor_data WHERE sensorname = 'temperature' AND tagname = 'upper' AND timestamp > now() - interval '1 hour' GROUP BY time) q");
+        Assert.True(seedQuery > 0);
+    }
+
+    [Fact]
+    public async Task A_database_outage_under_load_spills_to_disk_and_every_value_is_stored_once()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var relay = new TcpRelay(postgres.Server.Port);
+        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString;
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var settings = Endpoint(plant.Url);
+        settings["Storage:QueueCapacity"] = "200";
+        await using var scraper = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 0, Settle, () => Task.FromResult("nothing was stored before the outage"));
+
+        relay.Cut(refuseNew: true);
+        var spilled = 0L;
+        for (var i = 0; i < 30; i++)
+        {
+            await Task.Delay(200);
+            spilled = Math.Max(spilled, scraper.Queue.SpillBytes);
+        }
+        relay.Restore();
+        Assert.True(spilled > 0, "the memory bound was not hit: nothing spilled during the outage");
+        await Task.Delay(1000);
+        await plant.StopProducingAsync();
+
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await Stored.EventuallyAsync(() => Task.FromResult(scraper.Queue.SpillBytes == 0 && scraper.Queue.Depth == 0), Settle, () => Task.FromResult($"the spill file was not replayed: {scraper.Queue.SpillBytes} bytes left"));
+    }
+
+    [Fact]
+    public async Task A_cut_connection_and_a_restarted_server_are_back_filled_from_history()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        await using var relay = new TcpRelay(plant.Port);
+        plant.StartProducing();
+        var url = $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/";
+        var settings = Endpoint(url);
+        // A small server queue overflows during the cut, so the values lost there must come from history.
+        settings["OpcUa:Endpoints:0:QueueSize"] = "5";
+        await using var scraper = await ScraperRun.StartAsync(postgres.Server.ConnectionString(new NpgsqlConnectionStringBuilder(database).Database!), _data, settings);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 100, Settle, () => Task.FromResult("nothing was stored before the cut"));
+        var backfilledBefore = ScraperMetrics.Backfilled.WithLabels(url).Value;
+
+        relay.Cut(refuseNew: true);
+        await Task.Delay(3000);
+        relay.Restore();
+        await Task.Delay(2000);
+        await plant.RestartAsync(TimeSpan.FromSeconds(2));
+        await Task.Delay(3000);
+        await plant.StopProducingAsync();
+
+        await Expect.EveryValueStoredOnceAsync(plant.WithUrl(url), database, Settle);
+        Assert.True(ScraperMetrics.Backfilled.WithLabels(url).Value > backfilledBefore, "nothing was back-filled");
+    }
+
+    [Fact]
+    public async Task After_a_crash_the_spill_file_is_replayed_and_the_gap_back_filled()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var relay = new TcpRelay(postgres.Server.Port);
+        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString;
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var settings = Endpoint(plant.Url);
+        settings["Storage:QueueCapacity"] = "200";
+        var first = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 100, Settle, () => Task.FromResult("nothing was stored before the outage"));
+
+        relay.Cut(refuseNew: true);
+        await Stored.EventuallyAsync(() => Task.FromResult(first.Queue.SpillBytes > 0), Settle, () => Task.FromResult("nothing spilled"));
+        await Task.Delay(1500);
+        await first.CrashAsync();
+        Assert.True(File.Exists(Path.Combine(_data, "spill.bin")), "the crash left no spill file");
+        // The plant goes on while no scraper runs: those values exist only in the server's history.
+        await Task.Delay(2000);
+        relay.Restore();
+
+        await using var second = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        await Task.Delay(2000);
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await Stored.EventuallyAsync(() => Task.FromResult(second.Queue.SpillBytes == 0), Settle, () => Task.FromResult("the spill file was not replayed"));
+    }
+
+    [Fact]
+    public async Task Polling_mode_stores_each_new_value_once_without_a_subscription()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var settings = Endpoint(plant.Url);
+        settings["OpcUa:Endpoints:0:Mode"] = "Poll";
+        settings["OpcUa:Endpoints:0:PollInterval"] = "00:00:00.100";
+        await using var scraper = await ScraperRun.StartAsync(database, _data, settings);
+        var expectedTags = PlantServer.Numeric.Sum(n => Math.Max(1, n.Elements));
+        await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows >= 10) == expectedTags, Settle,
+            async () => $"stored: {string.Join(", ", (await Stored.PerNodeAsync(database, plant.Url)).Select(t => $"{t.Key}={t.Value.Rows}"))}");
+        await plant.StopProducingAsync();
+        // Every row is a value the server produced, at its source timestamp; a value read twice is not a second row.
+        await Expect.OnlyProducedValuesStoredAsync(plant, database);
+        Assert.Equal(0, await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values WHERE status <> 0"));
+    }
+
+    private static Dictionary<string, string> Endpoint(string url) => new(StringComparer.Ordinal)
+    {
+        ["OpcUa:Endpoints:0:Url"] = url,
+        ["OpcUa:Endpoints:0:PublishingInterval"] = "00:00:00.200",
+        ["OpcUa:Endpoints:0:ReconnectMinDelay"] = "00:00:00.200",
+        ["OpcUa:Endpoints:0:ReconnectMaxDelay"] = "00:00:01",
+    };
+}
