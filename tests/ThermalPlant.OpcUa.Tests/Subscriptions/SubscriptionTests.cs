@@ -173,6 +173,98 @@ public sealed class SubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_full_queue_that_discards_the_newest_keeps_the_oldest_and_flags_the_last()
+    {
+        await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 1000, MaxKeepAliveCount = 5 });
+        using var changes = new ChangeCollector(subscription);
+        await subscription.AddAsync([new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 0, QueueSize = 3, DiscardOldest = false }]);
+        await changes.WaitForAsync(1);
+
+        for (var i = 1; i <= 10; i++) Set("Temperature", i);
+
+        var values = await changes.WaitForAsync(4);
+        Assert.Equal([1.0, 2.0, 10.0], values.Skip(1).Select(v => (double)v.Value.Value!.Value!));
+        Assert.Equal(0u, values[1].Value.Status.Code);
+        Assert.Equal(0x480u, values[3].Value.Status.Code & 0x480u);
+    }
+
+    [Fact]
+    public async Task A_status_trigger_reports_status_changes_only_and_a_timestamp_trigger_reports_new_samples()
+    {
+        await using var subscription = await _client.CreateSubscriptionAsync(Fast);
+        var items = await subscription.AddAsync(
+        [
+            new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 0, Trigger = DataChangeTrigger.Status },
+            new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 0, Trigger = DataChangeTrigger.StatusValueTimestamp },
+        ]);
+        using var changes = new ChangeCollector(subscription);
+        await changes.WaitForAsync(2);
+        var variable = (UaVariable)_server.AddressSpace.Find(Node("Temperature"))!;
+
+        Set("Temperature", 25.0);
+        await Task.Delay(100);
+        // The same value sampled again: only its timestamp changed.
+        Set("Temperature", 25.0);
+        await Task.Delay(100);
+        variable.SetValue(new DataValue { Value = Variant.From(25.0), Status = StatusCodes.BadSensorFailure, SourceTimestamp = DateTime.UtcNow });
+
+        await changes.WaitForAsync(6);
+        await Task.Delay(300);
+        var all = changes.Snapshot();
+        Assert.Equal([StatusCode.Good, new StatusCode(StatusCodes.BadSensorFailure)], all.Where(c => c.Item == items[0]).Select(c => c.Value.Status));
+        Assert.Equal(4, all.Count(c => c.Item == items[1]));
+    }
+
+    [Fact]
+    public async Task Items_removed_at_run_time_stop_reporting()
+    {
+        await using var subscription = await _client.CreateSubscriptionAsync(Fast);
+        var items = await subscription.AddAsync([new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 0 }, new MonitoredItemRequest(Node("Speed")) { SamplingInterval = 0 }]);
+        using var changes = new ChangeCollector(subscription);
+        await changes.WaitForAsync(2);
+        await subscription.RemoveAsync([items[1]]);
+        Assert.Single(subscription.Items);
+        Assert.Equal(1, _server.MonitoredItemCount);
+
+        Set("Speed", 1800);
+        Set("Temperature", 30);
+        await changes.WaitForAsync(3);
+        await Task.Delay(300);
+        Assert.DoesNotContain(changes.Snapshot().Skip(2), c => c.Item == items[1]);
+    }
+
+    [Fact]
+    public async Task A_subscription_transferred_to_another_session_keeps_publishing_there()
+    {
+        await using var other = await OpcUaClient.ConnectAsync(Url, Options);
+        await other.OpenSessionAsync("receiver");
+        await using var subscription = await _client.CreateSubscriptionAsync(Fast);
+        await subscription.AddAsync([new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 0 }]);
+        // Our client notices that its session lost the subscription and creates a new one; the old id moves.
+        var id = subscription.Id;
+
+        var transfer = await other.CallAsync<TransferSubscriptionsResponse>(new TransferSubscriptionsRequest { SubscriptionIds = [id], SendInitialValues = true });
+        Assert.True(transfer.Results![0].StatusCode.IsGood);
+        Set("Temperature", 33.0);
+
+        // The receiving session publishes for it now; its first message carries the initial value and the change.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var seen = new List<double>();
+        while (seen.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            var response = await other.CallAsync<PublishResponse>(new PublishRequest());
+            if (response.SubscriptionId != id) continue;
+            foreach (var data in response.NotificationMessage.NotificationData ?? [])
+            {
+                if (data.Decode() is DataChangeNotification change) seen.AddRange(change.MonitoredItems!.Select(i => (double)i.Value.Value!.Value!));
+            }
+        }
+        Assert.Contains(33.0, seen);
+        var previousOwner = await _client.CallAsync<SetPublishingModeResponse>(new SetPublishingModeRequest { PublishingEnabled = true, SubscriptionIds = [id] });
+        Assert.Equal(StatusCodes.BadSubscriptionIdInvalid, previousOwner.Results![0].Code);
+    }
+
+    [Fact]
     public async Task A_sampling_item_reports_only_with_its_trigger()
     {
         await using var subscription = await _client.CreateSubscriptionAsync(Fast);
