@@ -142,8 +142,11 @@ public sealed class PlantServerTests : IAsyncLifetime
         catch (OperationCanceledException)
         {
         }
-        Assert.True(received.Count >= 3, $"{received.Count} changes in 3 s");
-        Assert.All(received.Zip(received.Skip(1)), pair => Assert.True(pair.Second.Value.SourceTimestamp > pair.First.Value.SourceTimestamp));
+        // A poll that misses its interval on a loaded machine turns the value Bad for a moment, with the same sample's
+        // timestamp; the samples themselves arrive in order.
+        var samples = received.Where(c => c.Value.Status.IsGood).ToList();
+        Assert.True(samples.Count >= 3, $"{samples.Count} samples in 3 s");
+        Assert.All(samples.Zip(samples.Skip(1)), pair => Assert.True(pair.Second.Value.SourceTimestamp > pair.First.Value.SourceTimestamp));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class PlantStack : IAsyncDisposable
 
     public Uri OpcServerHttp => new($"http://127.0.0.1:{_httpPort}/");
 
-    public TimeSpan PollInterval { get; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan PollInterval { get; } = TimeSpan.FromMilliseconds(300);
 
     /// <summary>Starts the chain; null when nginx is missing outside CI.</summary>
     public static async Task<PlantStack?> StartAsync()

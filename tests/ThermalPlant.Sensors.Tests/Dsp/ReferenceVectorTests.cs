@@ -51,9 +51,16 @@ public sealed class ReferenceVectorTests
         var spectrum = new double[extractor.SpectrumBands];
         var mfcc = new double[extractor.MfccCount];
         extractor.Compute(samples, spectrum, mfcc);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        extractor.Compute(samples, spectrum, mfcc);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // A gen-2 collection between two chunks may trim ArrayPool's per-thread cache, so one chunk can pay a rent;
+        // an allocation made on every chunk shows in each of three.
+        var fewest = long.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            extractor.Compute(samples, spectrum, mfcc);
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.Equal(0, fewest);
     }
 
     private static void AssertClose(double[] expected, double[] actual, string what)
