@@ -54,10 +54,23 @@ internal static class Stored
     public static async Task EventuallyAsync(Func<Task<bool>> done, TimeSpan timeout, Func<Task<string>> what)
     {
         var until = DateTime.UtcNow + timeout;
-        while (!await done())
+        while (!await SchemaReadyAnd(done))
         {
             if (DateTime.UtcNow > until) Assert.Fail(await what());
             await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The condition, false while the scraper has not created the schema yet (its tables do not exist).</summary>
+    private static async Task<bool> SchemaReadyAnd(Func<Task<bool>> done)
+    {
+        try
+        {
+            return await done();
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            return false;
         }
     }
 }
