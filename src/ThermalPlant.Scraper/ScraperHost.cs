@@ -22,6 +22,7 @@ public static class ScraperHost
         builder.Services.AddValidatedOptions<ScraperOptions>(builder.Configuration, ScraperOptions.Section);
         builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<ScraperOptions>>().Value.Database.ConnectionString));
         builder.Services.AddSingleton<SampleQueue>();
+        builder.Services.AddSingleton<RejectedSamples>();
         builder.Services.AddSingleton<StorageState>();
         builder.Services.AddSingleton<StoredTimestamps>();
         builder.Services.AddSingleton<SourceHealth>();

@@ -36,6 +36,9 @@ internal static class ScraperMetrics
     public static readonly Counter WriteFailures = Metrics.CreateCounter(
         "thermalplant_scraper_write_failures_total", "Batch writes that failed and are retried");
 
+    public static readonly Counter Rejected = Metrics.CreateCounter(
+        "thermalplant_scraper_rejected_samples_total", "Samples the database refused as data, kept in the rejected file");
+
     public static readonly Gauge Variables = Metrics.CreateGauge(
         "thermalplant_scraper_variables", "Variables collected from an endpoint", "endpoint");
 

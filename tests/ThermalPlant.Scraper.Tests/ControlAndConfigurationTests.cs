@@ -101,6 +101,25 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAs
         Assert.False(File.Exists(Path.Combine(_data, "spill.bin")));
     }
 
+    [Fact]
+    public async Task A_sample_the_database_refuses_is_set_aside_and_the_rest_is_stored()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        await using var scraper = await ScraperRun.StartAsync(database, _data, new Dictionary<string, string>(StringComparer.Ordinal) { ["OpcUa:Endpoints:0:Url"] = plant.Url });
+        var rejectedBefore = ScraperMetrics.Rejected.Value;
+        var good = new TagKey("test://", "good", "test", "good");
+        var bad = new TagKey("test://", "bad", "test", "nul\0inside");
+        var start = DateTime.UtcNow.AddMinutes(-1);
+        scraper.Queue.Add([.. Enumerable.Range(0, 100).Select(i => new Sample(i == 37 ? bad : good, start.AddMilliseconds(i), i, 0))]);
+
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_data WHERE tagname = 'good'") == 99, TimeSpan.FromSeconds(30),
+            () => Task.FromResult("the good samples behind the refused one were not stored"));
+        Assert.Equal(rejectedBefore + 1, ScraperMetrics.Rejected.Value);
+        Assert.True(new FileInfo(Path.Combine(_data, "rejected", "spill.bin")).Length > 0);
+    }
+
     private static ushort SetPoint(PemelSimulator simulator)
     {
         Span<ushort> value = stackalloc ushort[1];

@@ -17,6 +17,7 @@ namespace ThermalPlant.Scraper.Storage;
 internal sealed partial class StorageService(
     NpgsqlDataSource dataSource,
     SampleQueue queue,
+    RejectedSamples rejected,
     StorageState state,
     Supervisor supervisor,
     SourceHealth health,
@@ -106,7 +107,7 @@ internal sealed partial class StorageService(
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_database.WriteTimeout);
-                var result = await writer.WriteAsync(batch.Samples.ToArray(), timeout.Token);
+                var result = await WriteOrRejectAsync(writer, batch.Samples.ToArray(), timeout.Token);
                 queue.Commit(batch);
                 ScraperMetrics.CopyDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 ScraperMetrics.CopyRows.Observe(batch.Samples.Count);
@@ -130,6 +131,31 @@ internal sealed partial class StorageService(
                 health.Report(SourceHealth.Database, false, problem);
                 await Task.Delay(delay, time, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="samples"/>; when the database refuses the data itself (an SQL data exception, which no
+    /// retry can fix), halves the batch until the refused samples are isolated, keeps those in the rejected file
+    /// for inspection, and stores the rest, so one bad sample never blocks everything behind it.
+    /// </summary>
+    private async Task<WriteResult> WriteOrRejectAsync(SampleWriter writer, Sample[] samples, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await writer.WriteAsync(samples, cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            if (samples.Length == 1)
+            {
+                rejected.Reject(samples[0], ex.MessageText);
+                return new WriteResult(1, 0, false);
+            }
+            var half = samples.Length / 2;
+            var first = await WriteOrRejectAsync(writer, samples[..half], cancellationToken);
+            var second = await WriteOrRejectAsync(writer, samples[half..], cancellationToken);
+            return new WriteResult(samples.Length, first.Inserted + second.Inserted, first.Replayed || second.Replayed);
         }
     }
 

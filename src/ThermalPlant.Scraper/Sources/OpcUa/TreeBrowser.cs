@@ -83,7 +83,8 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
     public (string SensorName, string TagName) Names(IReadOnlyList<string> path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string Case(string s) => options.LowerCaseNames ? s.ToLowerInvariant() : s;
+        // Names come from the server: control characters (a NUL in a browse name) cannot be stored as text.
+        string Case(string s) => string.Concat((options.LowerCaseNames ? s.ToLowerInvariant() : s).Where(c => !char.IsControl(c)));
         var sensor = Case(path[0]);
         // A variable right under the root has no path below its sensor: it names both.
         var tag = path.Count == 1 ? sensor : Case(string.Join(options.Separator, path.Skip(1)));
