@@ -69,12 +69,6 @@ public sealed class PlantNodes
         }
     }
 
-    /// <summary>The group of a sensor: the first level of its path (e.g. <c>Audio</c>), or null when unknown.</summary>
-    public string? GroupOf(string sensor)
-    {
-        lock (_lock) return _sensors.TryGetValue(sensor, out var nodes) ? nodes.Group : null;
-    }
-
     /// <summary>Whether every sensor of <paramref name="readings"/> has nodes (else the catalog changed).</summary>
     public bool Knows(ReadingsDocument readings)
     {

@@ -54,8 +54,6 @@ internal sealed class MonitoredItem
 
     public bool HasNotifications => Mode == MonitoringMode.Reporting && _queue.Count > 0;
 
-    public int QueuedCount => _queue.Count;
-
     /// <summary>Whether the item has anything for the next cycle: a held sample or queued values.</summary>
     public bool IsActive => _held is not null || _queue.Count > 0;
 

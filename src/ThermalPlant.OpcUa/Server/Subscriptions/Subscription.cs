@@ -172,13 +172,7 @@ internal sealed class Subscription : IDisposable
 
     public uint[] AvailableSequenceNumbers()
     {
-        lock (Gate)
-        {
-            var numbers = new uint[_sent.Count];
-            var i = 0;
-            foreach (var message in _sent) numbers[i++] = message.SequenceNumber;
-            return numbers;
-        }
+        lock (Gate) return AvailableUnlocked();
     }
 
     /// <summary>A Publish request arrived for this subscription's session: a late subscription answers it now.</summary>
