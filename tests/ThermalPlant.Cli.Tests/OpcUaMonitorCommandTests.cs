@@ -33,12 +33,15 @@ public sealed class OpcUaMonitorCommandTests : IAsyncLifetime
     [Fact]
     public async Task Subscribe_prints_each_change_as_it_arrives()
     {
-        var run = Run("opcua", "subscribe", Url, "ns=2;s=Plant.Flow", "--interval", "50", "--sampling", "0", "--count", "3", "--seconds", "20", "--json");
-        await Task.Delay(1000);
+        using var writer = new StringWriter();
+        var shared = TextWriter.Synchronized(writer);
+        var run = Run(shared, () => Printed(shared, writer), "opcua", "subscribe", Url, "ns=2;s=Plant.Flow", "--interval", "50", "--sampling", "0", "--count", "3", "--seconds", "30", "--json");
+        // The subscription exists once the initial value is printed; a change made before that would replace it.
+        await WaitForAsync(() => Printed(shared, writer).Contains('\n', StringComparison.Ordinal), "the initial value");
         _flow.SetValue(new DataValue { Value = Variant.From(20.5), SourceTimestamp = DateTime.UtcNow });
-        await Task.Delay(200);
+        await WaitForAsync(() => Printed(shared, writer).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length >= 2, "the first change");
         _flow.SetValue(new DataValue { Value = Variant.From(21.5), SourceTimestamp = DateTime.UtcNow });
-        var (exit, output) = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        var (exit, output) = await run.WaitAsync(TimeSpan.FromSeconds(40));
 
         Assert.Equal(0, exit);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -68,8 +71,29 @@ public sealed class OpcUaMonitorCommandTests : IAsyncLifetime
     private static async Task<(int Exit, string Output)> Run(params string[] args)
     {
         using var output = new StringWriter();
+        return await Run(output, output.ToString, args);
+    }
+
+    private static async Task<(int Exit, string Output)> Run(TextWriter output, Func<string> printed, params string[] args)
+    {
         var root = new RootCommand { OpcUaCommands.Create(output) };
         var exit = await root.Parse(args).InvokeAsync();
-        return (exit, output.ToString());
+        return (exit, printed());
+    }
+
+    /// <summary>What a synchronized writer wrapped around <paramref name="inner"/> has printed so far (it locks on itself).</summary>
+    private static string Printed(TextWriter synchronized, StringWriter inner)
+    {
+        lock (synchronized) return inner.ToString();
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
     }
 }
