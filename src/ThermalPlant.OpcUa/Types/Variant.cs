@@ -146,6 +146,14 @@ public readonly struct Variant : IEquatable<Variant>
         return isDouble;
     }
 
+    /// <summary>The value when this is a Boolean scalar.</summary>
+    public bool TryGetBoolean(out bool value)
+    {
+        var isBoolean = _inline && _type == BuiltInType.Boolean;
+        value = isBoolean && _bits != 0;
+        return isBoolean;
+    }
+
     /// <summary>The value converted to a double when this is a scalar of a numeric built-in type (SByte to Double).</summary>
     public bool TryGetNumber(out double value)
     {
