@@ -62,7 +62,7 @@ port_taken() {
 # wait_http URL SECONDS: waits until URL answers 2xx.
 wait_http() {
   local url="$1" deadline=$((SECONDS + $2))
-  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+  until curl -fsS --max-time 5 -o /dev/null "$url" 2>/dev/null; do
     [ "$SECONDS" -ge "$deadline" ] && return 1
     sleep 0.5
   done
