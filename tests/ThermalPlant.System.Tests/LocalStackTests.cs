@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Versioning;
 using System.Text.Json;
 using Npgsql;
 using ThermalPlant.Testing;
@@ -17,6 +18,7 @@ public sealed class LocalStackTests
     private static readonly string[] Jobs = ["electrolyzer", "opcserver", "prometheus", "scraper", "sensors"];
 
     [Fact]
+    [UnsupportedOSPlatform("windows")]
     public async Task Scripts_up_starts_the_stack_and_Prometheus_sees_every_target_up()
     {
         if (PeerPrograms.Require("prometheus", "scripts/test installs it (apt-get install prometheus)", "/usr/bin/prometheus") is null) return;
