@@ -53,7 +53,8 @@ internal static class OpcUaServeDriver
         return 0;
     }
 
-    private static UaVariable[] AddTree(UaAddressSpace space, int count)
+    /// <summary>Adds <see cref="BenchTree"/> with <paramref name="count"/> variables to <paramref name="space"/>.</summary>
+    internal static UaVariable[] AddTree(UaAddressSpace space, int count)
     {
         var ns = space.RegisterNamespace(BenchTree.NamespaceUri);
         var plant = NodeId.Of("Plant", ns);
