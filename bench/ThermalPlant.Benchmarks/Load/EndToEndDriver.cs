@@ -97,12 +97,13 @@ internal static class EndToEndDriver
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"measuring {seconds} s from {start:O}"));
         Console.WriteLine("  elapsed s   produced     stored    backlog   scraper queue");
         var trend = new List<(double Seconds, long Backlog)>();
+        var stored = 0L;
         while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
         {
             var left = TimeSpan.FromSeconds(seconds) - clock.Elapsed;
             await Task.Delay(left < TimeSpan.FromSeconds(probeEvery) ? left : TimeSpan.FromSeconds(probeEvery), cancellationToken);
             var produced = producer.UpdatesBetween(start, end) * (long)count;
-            var stored = await counter.StoredAsync(cancellationToken);
+            stored = await counter.StoredAsync(cancellationToken);
             var backlog = produced - stored;
             trend.Add((clock.Elapsed.TotalSeconds, backlog));
             var queue = await scraper.QueueDepthAsync(cancellationToken);
@@ -115,7 +116,7 @@ internal static class EndToEndDriver
         // plant would, but later values are outside the window.
         var total = producer.UpdatesBetween(start, end) * (long)count;
         var drained = Stopwatch.StartNew();
-        var rows = await counter.StoredAsync(cancellationToken);
+        var rows = stored;
         while (rows < total && drained.Elapsed < TimeSpan.FromSeconds(drain))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
@@ -142,7 +143,7 @@ internal static class EndToEndDriver
         var slope = Slope(trend);
         var growing = slope > 0.01 * count;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"values produced: {total} ({total / count} updates of {count} variables); rows stored: {rows} ({(rows == total ? "all" : $"{total - rows} missing")}, drained {drained.Elapsed.TotalSeconds:F1} s after the window)"));
+            $"values produced: {total} ({total / count} updates of {count} variables); rows stored: {rows} ({(rows == total ? "all" : $"{total - rows} missing")}; {(stored == total ? "all stored by the window's last probe" : $"drained {drained.Elapsed.TotalSeconds:F1} s after the window")})"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"backlog trend: {slope:F1} values/s over the window ({(growing ? "GROWING" : "not growing")}; threshold 1 % of the production rate, {0.01 * count:F0} values/s); largest backlog {MaxBacklog(trend)}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
