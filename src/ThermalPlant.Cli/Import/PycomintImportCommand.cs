@@ -14,11 +14,15 @@ namespace ThermalPlant.Cli.Import;
 
 /// <summary>
 /// <c>thermalplant import-pycomint DIR</c>: turns the seed bridge's four YAML files (general, modbus, opcua, sql)
-/// into our appsettings sections: the control link, the Modbus device with the PEMEL register map, and the OPC UA
-/// source. Secrets are never written out: they belong in the environment.
+/// into the scraper's configuration (<c>Scraper:Control</c>, <c>Scraper:Modbus</c>, <c>Scraper:OpcUa</c>): the
+/// control link, the Modbus device with the PEMEL register map, and the methanation endpoint collecting exactly the
+/// bridge's nodes (a node list, polled at the bridge's storage interval, as the bridge read them). Secrets are never
+/// written out: they belong in the environment.
 /// </summary>
 internal static class PycomintImportCommand
 {
+    private const string MethanationSensor = "methanation";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -104,8 +108,8 @@ internal static class PycomintImportCommand
             Maximum = modbus.Current.Max,
         };
         var errors = new List<string>();
-        link.Validate("Control:Links:0", errors);
-        foreach (var mapError in map.Validate("Modbus:Devices:0:Map:")) errors.Add(mapError);
+        link.Validate("Scraper:Control:Links:0", errors);
+        foreach (var mapError in map.Validate("Scraper:Modbus:Devices:0:Map:")) errors.Add(mapError);
         if (errors.Count > 0) throw new ImportException("the imported configuration is not valid: " + string.Join("; ", errors));
 
         if (!string.IsNullOrEmpty(opcua.User) || !string.IsNullOrEmpty(opcua.Password))
@@ -119,10 +123,13 @@ internal static class PycomintImportCommand
         }
 
         var storageInterval = TimeSpan.FromSeconds(general.StorageInterval);
-        var document = new ImportedConfiguration(
-            new ControlSection([link]),
+        // The bridge stored the flow request next to the storage nodes (its wide row has a column for it).
+        var nodes = new List<ImportedNode> { new(opcua.Nodes.H2FlowRequest, MethanationSensor, "h2_flow_request") };
+        foreach (var (name, node) in opcua.Nodes.Storage) nodes.Add(new ImportedNode(node, MethanationSensor, name));
+        var document = new ImportedConfiguration(new ScraperSection(
+            new OpcUaSection([new OpcUaEndpoint(opcua.Url, "Poll", storageInterval, nodes)]),
             new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
-            new OpcUaSection([new OpcUaSourceSection("methanation", opcua.Url, storageInterval, [opcua.Nodes.H2FlowRequest, .. opcua.Nodes.Storage.Values])]));
+            new ControlSection([link])));
         return (document, notes);
     }
 
@@ -162,20 +169,26 @@ internal static class PycomintImportCommand
 /// <summary>The import found something it cannot turn into configuration.</summary>
 internal sealed class ImportException(string message) : Exception(message);
 
-/// <summary>The appsettings document the import writes.</summary>
-internal sealed record ImportedConfiguration(ControlSection Control, ModbusSection Modbus, OpcUaSection OpcUa);
+/// <summary>The appsettings document the import writes: the scraper's section, in the shape its options bind.</summary>
+internal sealed record ImportedConfiguration(ScraperSection Scraper);
 
-/// <summary>The <c>Control</c> section: its links.</summary>
+/// <summary>The <c>Scraper</c> section.</summary>
+internal sealed record ScraperSection(OpcUaSection OpcUa, ModbusSection Modbus, ControlSection Control);
+
+/// <summary>The <c>Scraper:Control</c> section: its links.</summary>
 internal sealed record ControlSection(IReadOnlyList<ControlLinkOptions> Links);
 
-/// <summary>The <c>Modbus</c> section: its devices.</summary>
+/// <summary>The <c>Scraper:Modbus</c> section: its devices.</summary>
 internal sealed record ModbusSection(IReadOnlyList<ModbusDevice> Devices);
 
 /// <summary>One polled Modbus device.</summary>
 internal sealed record ModbusDevice(string Name, string Host, int Port, byte UnitId, TimeSpan PollInterval, TimeSpan RequestTimeout, int Retries, RegisterMap Map);
 
-/// <summary>The <c>OpcUa</c> section: its sources.</summary>
-internal sealed record OpcUaSection(IReadOnlyList<OpcUaSourceSection> Sources);
+/// <summary>The <c>Scraper:OpcUa</c> section: its endpoints.</summary>
+internal sealed record OpcUaSection(IReadOnlyList<OpcUaEndpoint> Endpoints);
 
-/// <summary>One OPC UA endpoint whose nodes are stored.</summary>
-internal sealed record OpcUaSourceSection(string Name, string EndpointUrl, TimeSpan Interval, IReadOnlyList<string> Nodes);
+/// <summary>One OPC UA endpoint collecting a list of nodes.</summary>
+internal sealed record OpcUaEndpoint(string Url, string Mode, TimeSpan PollInterval, IReadOnlyList<ImportedNode> Nodes);
+
+/// <summary>A listed node and the names its values are stored under.</summary>
+internal sealed record ImportedNode(string NodeId, string SensorName, string TagName);
