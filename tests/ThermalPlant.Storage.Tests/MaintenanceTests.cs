@@ -132,6 +132,38 @@ public sealed class MaintenanceTests(PostgresFixture postgres)
         await AssertRollupAsync(db, "rolling_avg_sensor_data1m", TimeSpan.FromMinutes(1), time.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(30), all, ids);
     }
 
+    [Fact]
+    public async Task Late_rows_written_while_a_refresh_runs_do_not_wait_for_it_and_the_next_refresh_folds_them_in()
+    {
+        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        if (db is null) return;
+        var time = new FakeTimeProvider(Now);
+        var writer = new SampleWriter(db, StoragePath.Plain, timeProvider: time);
+        var maintainer = new RollupMaintainer(db, StoragePath.Plain, time);
+        var samples = Samples.Series(Now.UtcDateTime, 120, TimeSpan.FromSeconds(1), Samples.Upper);
+        await writer.WriteAsync(samples, None);
+        Assert.Equal(3, (await maintainer.RefreshDueAsync(None)).Count);
+
+        // A refresh that has not finished: its transaction holds the rollup's row lock until it commits.
+        await using var refreshing = await db.OpenConnectionAsync();
+        await using var running = await refreshing.BeginTransactionAsync();
+        await refreshing.ExecuteAsync("SELECT refresh_rollup('rolling_avg_sensor_data_5s', @asOf)", new { asOf = time.GetUtcNow().UtcDateTime }, running);
+
+        // A replay a minute back lands meanwhile, without waiting for that refresh.
+        var late = samples.Take(60).Select(s => s with { Timestamp = s.Timestamp.AddMilliseconds(500), Value = s.Value + 1 }).ToArray();
+        await writer.WriteAsync(late, None).WaitAsync(TimeSpan.FromSeconds(10));
+        await running.CommitAsync();
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(3, (await maintainer.RefreshDueAsync(None)).Count);
+        var ids = await TagIdsAsync(db);
+        var all = samples.Concat(late).ToArray();
+        await AssertRollupAsync(db, "rolling_avg_sensor_data_5s", TimeSpan.FromSeconds(5), time.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(5), all, ids);
+        await AssertRollupAsync(db, "rolling_avg_sensor_data1m", TimeSpan.FromMinutes(1), time.GetUtcNow().UtcDateTime - TimeSpan.FromSeconds(30), all, ids);
+        await using var connection = await db.OpenConnectionAsync();
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM rollup_invalidations"));
+    }
+
     private static async Task AssertRollupAsync(Npgsql.NpgsqlDataSource db, string relation, TimeSpan width, DateTime end, Sample[] samples, IReadOnlyDictionary<TagKey, int> ids)
     {
         var origin = new DateTime(2000, 1, 3, 0, 0, 0, DateTimeKind.Utc);

@@ -39,10 +39,11 @@ public sealed class SampleWriter
         ON CONFLICT (tag_id, time) DO NOTHING
         """;
 
-    // The rows are locked whatever the values, so that a concurrent refresh either sees this batch or sees the mark.
+    // Appended for every rollup, whatever it has covered: a refresh running now may cover these rows' time without
+    // seeing them (they are not committed yet), and the entry makes the next refresh recompute it. An append waits
+    // for no refresh (db/0007).
     private const string Invalidate = """
-        UPDATE rollup_state
-        SET invalidated_from = CASE WHEN refreshed_to > @oldest THEN least(invalidated_from, @oldest) ELSE invalidated_from END
+        INSERT INTO rollup_invalidations (relation, invalidated_from) SELECT relation, @oldest FROM rollup_state
         """;
 
     // Longer than a batch's commit takes; rows newer than (now - smallest end offset + this) cannot be below any refresh window yet.
@@ -173,8 +174,8 @@ public sealed class SampleWriter
     }
 
     /// <summary>
-    /// On the plain path, marks the rollups to recompute from <paramref name="oldest"/> when the batch reaches below
-    /// what a refresh may already have covered. Fresh batches skip this, so the hot path stays one COPY.
+    /// On the plain path, logs that the rollups must be recomputed from <paramref name="oldest"/> when the batch reaches
+    /// below what a refresh may already have covered. Fresh batches skip this, so the hot path stays one COPY.
     /// TimescaleDB keeps its own invalidation log.
     /// </summary>
     private async Task InvalidateRollupsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTime oldest, CancellationToken cancellationToken)
