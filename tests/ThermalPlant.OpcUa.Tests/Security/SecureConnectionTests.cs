@@ -97,6 +97,39 @@ public sealed class SecureConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tokens_are_renewed_before_they_expire_and_requests_go_on_across_renewals()
+    {
+        await using var server = new OpcUaServer(new OpcUaServerOptions
+        {
+            Address = IPAddress.Loopback,
+            Port = 0,
+            HostName = "127.0.0.1",
+            Security = [new(SecurityPolicyUris.Aes256Sha256RsaPss, MessageSecurityMode.SignAndEncrypt)],
+            ApplicationCertificate = _server.Certificate,
+            CertificateStorePath = _serverStore.Path,
+            SecureChannel = new SecureChannelOptions { MinTokenLifetime = TimeSpan.FromSeconds(1) },
+        });
+        server.Start();
+        TrustClient();
+        var options = ClientOptions(SecurityPolicyUris.Aes256Sha256RsaPss, MessageSecurityMode.SignAndEncrypt) with { TokenLifetime = TimeSpan.FromSeconds(1) };
+        await using var client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{server.Port}/freeopcua/server/", options);
+        await client.OpenSessionAsync("renewing");
+        var lost = 0;
+        client.ConnectionLost += _ => Interlocked.Increment(ref lost);
+        // Several lifetimes pass (a token lives 1 s plus a quarter): without renewals the server would refuse the token.
+        var until = DateTime.UtcNow.AddSeconds(5);
+        var reads = 0;
+        while (DateTime.UtcNow < until)
+        {
+            Assert.True((await client.ReadValueAsync(NodeId.Of(VariableIds.Server_ServerStatus_State))).Status.IsGood);
+            reads++;
+            await Task.Delay(50);
+        }
+        Assert.Equal(0, lost);
+        Assert.True(reads > 5);
+    }
+
+    [Fact]
     public async Task An_untrusted_client_is_refused_and_kept_in_rejected_until_an_administrator_trusts_it()
     {
         var options = ClientOptions(SecurityPolicyUris.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
