@@ -327,7 +327,9 @@ public sealed class OpcUaClient : IAsyncDisposable
 
     private async Task ActivateSessionAsync(ClientChannel channel, NodeId authenticationToken, EndpointDescription[]? serverEndpoints, CancellationToken cancellationToken)
     {
-        var policyId = AnonymousPolicyId(serverEndpoints) ?? AnonymousPolicyId([Endpoint]);
+        // Policy ids may differ per endpoint (node-opcua's do): take the one of the endpoint we are connected to.
+        var policyId = AnonymousPolicyId(Array.FindAll(serverEndpoints ?? [], e => e.SecurityPolicyUri == Endpoint.SecurityPolicyUri && e.SecurityMode == Endpoint.SecurityMode))
+            ?? AnonymousPolicyId(serverEndpoints) ?? AnonymousPolicyId([Endpoint]);
         using var token = new BinaryEncoder();
         new AnonymousIdentityToken { PolicyId = policyId }.Encode(token);
         var activated = await CallOnAsync<ActivateSessionResponse>(channel, new ActivateSessionRequest
