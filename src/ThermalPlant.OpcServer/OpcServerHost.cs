@@ -65,6 +65,9 @@ public static class OpcServerHost
                 EndpointPath = settings.EndpointPath,
                 ApplicationUri = "urn:thermalplant:opcserver",
                 ApplicationName = "Thermal Plant OPC UA Server",
+                Security = settings.Endpoints(),
+                CertificateStorePath = string.IsNullOrWhiteSpace(settings.CertificateStorePath) ? null : settings.CertificateStorePath,
+                AutoAcceptUntrustedCertificates = settings.AutoAcceptUntrustedCertificates,
             };
             if (!string.IsNullOrWhiteSpace(settings.HostName)) serverOptions = serverOptions with { HostName = settings.HostName };
             var history = sp.GetRequiredService<HistoryFile>().Store;

@@ -23,6 +23,16 @@ public static class SecurityPolicies
         throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"security policy {uri} is not implemented");
     }
 
+    /// <summary>
+    /// The policy named by its short name as configuration writes it (<c>Basic256Sha256</c>, <c>Aes256_Sha256_RsaPss</c>)
+    /// or by its URI; BadSecurityPolicyRejected when this stack does not implement it.
+    /// </summary>
+    public static SecurityPolicy FromName(string nameOrUri)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrUri);
+        return Find(nameOrUri.Contains('#', StringComparison.Ordinal) ? nameOrUri : "http://opcfoundation.org/UA/SecurityPolicy#" + nameOrUri);
+    }
+
     /// <summary>A relative strength used for SecurityLevel: None 0, then higher for stronger algorithms.</summary>
     public static byte Strength(SecurityPolicy policy)
     {
