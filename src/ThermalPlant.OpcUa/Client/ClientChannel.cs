@@ -27,6 +27,8 @@ internal sealed class ClientChannel : IAsyncDisposable
     private readonly MessageSecurityMode _mode;
     private readonly byte[] _asymmetricHeader;
     private readonly ChunkSecurity _asymmetric;
+    private readonly RSA? _clientKey;
+    private readonly RSA? _serverKey;
     private readonly SequenceNumberCheck _received = new();
     private readonly TimeProvider _time;
     private readonly TcpClient _tcp;
@@ -54,9 +56,9 @@ internal sealed class ClientChannel : IAsyncDisposable
         _stream = tcp.GetStream();
         _policy = credentials?.Policy ?? SecurityPolicies.None;
         _mode = credentials?.Mode ?? MessageSecurityMode.None;
-        _asymmetric = credentials is null
-            ? ChunkSecurity.None
-            : new AsymmetricChunkSecurity(_policy, credentials.ClientCertificate.GetRSAPrivateKey()!, credentials.ServerCertificate.GetRSAPublicKey()!);
+        _clientKey = credentials?.ClientCertificate.GetRSAPrivateKey();
+        _serverKey = credentials?.ServerCertificate.GetRSAPublicKey();
+        _asymmetric = _clientKey is null || _serverKey is null ? ChunkSecurity.None : new AsymmetricChunkSecurity(_policy, _clientKey, _serverKey);
         using var header = new BinaryEncoder();
         new AsymmetricSecurityHeader(_policy.Uri, credentials?.ClientCertificate.RawData, credentials is null ? null : ApplicationCertificates.Thumbprint(credentials.ServerCertificate)).Write(header);
         _asymmetricHeader = header.Written.ToArray();
@@ -146,6 +148,8 @@ internal sealed class ClientChannel : IAsyncDisposable
         }
         FailPending(new OpcUaException(StatusCodes.BadConnectionClosed, "the channel was closed"));
         _assembler?.Dispose();
+        _clientKey?.Dispose();
+        _serverKey?.Dispose();
         _sendLock.Dispose();
     }
 

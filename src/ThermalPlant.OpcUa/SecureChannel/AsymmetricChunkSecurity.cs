@@ -16,6 +16,9 @@ namespace ThermalPlant.OpcUa.SecureChannel;
 /// <param name="remoteKey">The peer's public key: encrypts what is sent, verifies what is received.</param>
 public sealed class AsymmetricChunkSecurity(SecurityPolicy policy, RSA localKey, RSA remoteKey) : ChunkSecurity
 {
+    /// <summary>Most RSA blocks a received chunk may hold.</summary>
+    public const int MaxBlocks = 16;
+
     /// <inheritdoc />
     public override int MaxBodyLength(int chunkLimit, int headerLength)
     {
@@ -59,6 +62,8 @@ public sealed class AsymmetricChunkSecurity(SecurityPolicy policy, RSA localKey,
         var cipherBlock = localKey.KeySize / 8;
         var encrypted = chunk.Length - headerLength;
         if (encrypted <= 0 || encrypted % cipherBlock != 0) throw Failed("the encrypted part is not whole RSA blocks");
+        // An OpenSecureChannel needs two or three blocks; a bound keeps a stranger from buying many private-key operations per chunk.
+        if (encrypted / cipherBlock > MaxBlocks) throw Failed($"{encrypted / cipherBlock} RSA blocks in one chunk; at most {MaxBlocks} are accepted");
         var plainLength = 0;
         var block = ArrayPool<byte>.Shared.Rent(cipherBlock);
         try

@@ -178,13 +178,9 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
             throw new OpcUaException(StatusCodes.BadTcpSecureChannelUnknown, $"channel {channelId} is not this connection's");
         }
 
-        X509Certificate2? client = null;
-        var chunkSecurity = ChunkSecurity.None;
-        if (!policy.IsNone)
-        {
-            client = security.AcceptClient(policy, header.SenderCertificate, header.ReceiverCertificateThumbprint);
-            chunkSecurity = new AsymmetricChunkSecurity(policy, security.PrivateKey!, client.GetRSAPublicKey()!);
-        }
+        var client = policy.IsNone ? null : security.AcceptClient(policy, header.SenderCertificate, header.ReceiverCertificateThumbprint);
+        using var clientKey = client?.GetRSAPublicKey();
+        var chunkSecurity = clientKey is null ? ChunkSecurity.None : new AsymmetricChunkSecurity(policy, security.PrivateKey!, clientKey);
         var plain = chunk.Slice(headerLength, chunkSecurity.Unprotect(chunk, headerLength));
         var sequenceDecoder = new BinaryDecoder(plain);
         var sequence = SequenceHeader.Read(ref sequenceDecoder);

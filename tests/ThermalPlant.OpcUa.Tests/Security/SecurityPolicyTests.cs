@@ -158,6 +158,16 @@ public sealed class SecurityPolicyTests
     }
 
     [Fact]
+    public void A_received_chunk_of_more_rsa_blocks_than_an_open_needs_is_refused_before_decrypting()
+    {
+        var receiver = new AsymmetricChunkSecurity(RsaAesSecurityPolicy.Basic256Sha256, Key2048B.Value, Key2048A.Value);
+        var chunk = new byte[Header + ((AsymmetricChunkSecurity.MaxBlocks + 1) * 256)];
+        var error = Assert.Throws<OpcUaException>(() => receiver.Unprotect(chunk, Header));
+        Assert.Equal(StatusCodes.BadSecurityChecksFailed, error.Status.Code);
+        Assert.Contains("RSA blocks", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Policies_are_found_by_uri_and_unknown_ones_are_rejected()
     {
         Assert.Same(RsaAesSecurityPolicy.Basic256Sha256, SecurityPolicies.Find(SecurityPolicyUris.Basic256Sha256));

@@ -29,7 +29,8 @@ internal sealed class SessionService(SessionManager sessions, DiscoveryService d
         {
             if (request.ClientNonce is not { Length: >= SessionNonceLength }) throw new OpcUaException(StatusCodes.BadNonceInvalid, $"the client nonce must have at least {SessionNonceLength} bytes");
             var client = channel.ClientCertificate!;
-            if (request.ClientCertificate is null || !ApplicationCertificates.FromByteString(request.ClientCertificate).RawDataMemory.Span.SequenceEqual(client.RawDataMemory.Span))
+            using var named = ApplicationCertificates.FromByteString(request.ClientCertificate);
+            if (!named.RawDataMemory.Span.SequenceEqual(client.RawDataMemory.Span))
             {
                 throw new OpcUaException(StatusCodes.BadCertificateInvalid, "the session's client certificate is not the secure channel's");
             }
@@ -37,7 +38,7 @@ internal sealed class SessionService(SessionManager sessions, DiscoveryService d
             signature = new SignatureData
             {
                 Algorithm = channel.Policy.AsymmetricSignatureAlgorithm,
-                Signature = channel.Policy.Sign(security.PrivateKey!, [.. request.ClientCertificate, .. request.ClientNonce]),
+                Signature = channel.Policy.Sign(security.PrivateKey!, [.. request.ClientCertificate!, .. request.ClientNonce]),
             };
         }
         var session = sessions.Create(request.SessionName, channel.ChannelId, request.RequestedSessionTimeout);
