@@ -87,6 +87,29 @@ public sealed class SecureChannelTests
     }
 
     [Fact]
+    public void A_secured_open_needs_a_nonce_of_the_policys_length_and_a_renewal_keeps_the_policy_and_mode()
+    {
+        var policy = RsaAesSecurityPolicy.Basic256Sha256;
+        var channel = new ServerSecureChannel(1, time: _time);
+        var request = Request(SecurityTokenRequestType.Issue, 60_000);
+        request.SecurityMode = MessageSecurityMode.SignAndEncrypt;
+        request.ClientNonce = new byte[16];
+        Assert.Equal(StatusCodes.BadNonceInvalid, Assert.Throws<OpcUaException>(() => channel.Open(request, policy, null)).Status.Code);
+
+        request.ClientNonce = new byte[32];
+        var opened = channel.Open(request, policy, null);
+        Assert.Equal(32, opened.ServerNonce!.Length);
+        Assert.IsType<SymmetricChunkSecurity>(channel.CheckToken(1, opened.SecurityToken.TokenId));
+
+        var renew = Request(SecurityTokenRequestType.Renew, 60_000);
+        renew.SecurityMode = MessageSecurityMode.Sign;
+        renew.ClientNonce = new byte[32];
+        Assert.Equal(StatusCodes.BadSecurityPolicyRejected, Assert.Throws<OpcUaException>(() => channel.Open(renew, policy, null)).Status.Code);
+        renew.SecurityMode = MessageSecurityMode.SignAndEncrypt;
+        Assert.NotEqual(opened.ServerNonce, channel.Open(renew, policy, null).ServerNonce);
+    }
+
+    [Fact]
     public void Issuing_twice_is_refused()
     {
         var channel = new ServerSecureChannel(1, time: _time);
