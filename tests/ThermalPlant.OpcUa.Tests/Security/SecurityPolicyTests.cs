@@ -168,6 +168,35 @@ public sealed class SecurityPolicyTests
     }
 
     [Fact]
+    public void Random_and_mutated_chunks_fail_with_bad_security_checks_failed_and_nothing_else()
+    {
+        var random = new Random(9);
+        using var keys = RsaAesSecurityPolicy.Aes256Sha256RsaPss.DeriveKeys(new byte[32], new byte[32]);
+        var asymmetric = new AsymmetricChunkSecurity(RsaAesSecurityPolicy.Aes256Sha256RsaPss, Key2048B.Value, Key2048A.Value);
+        var valid = Chunk(new AsymmetricChunkSecurity(RsaAesSecurityPolicy.Aes256Sha256RsaPss, Key2048A.Value, Key2048B.Value), 200, out _);
+        foreach (var encrypt in new[] { false, true })
+        {
+            var symmetric = new SymmetricChunkSecurity(keys, encrypt);
+            for (var i = 0; i < 2000; i++)
+            {
+                var chunk = new byte[Header + random.Next(0, 300)];
+                random.NextBytes(chunk);
+                Assert.Equal(StatusCodes.BadSecurityChecksFailed, Assert.Throws<OpcUaException>(() => symmetric.Unprotect(chunk, Header)).Status.Code);
+            }
+        }
+        for (var i = 0; i < 40; i++)
+        {
+            // Whole blocks with random content, and the valid chunk cut short or with a byte changed.
+            var blocks = new byte[Header + (256 * random.Next(1, 3))];
+            random.NextBytes(blocks);
+            Assert.Equal(StatusCodes.BadSecurityChecksFailed, Assert.Throws<OpcUaException>(() => asymmetric.Unprotect(blocks, Header)).Status.Code);
+            var mutated = valid[..(valid.Length - (i % 2 == 0 ? 0 : random.Next(1, 256)))];
+            mutated[random.Next(Header, mutated.Length)] ^= (byte)random.Next(1, 256);
+            Assert.Equal(StatusCodes.BadSecurityChecksFailed, Assert.Throws<OpcUaException>(() => asymmetric.Unprotect(mutated, Header)).Status.Code);
+        }
+    }
+
+    [Fact]
     public void Policies_are_found_by_uri_and_unknown_ones_are_rejected()
     {
         Assert.Same(RsaAesSecurityPolicy.Basic256Sha256, SecurityPolicies.Find(SecurityPolicyUris.Basic256Sha256));
