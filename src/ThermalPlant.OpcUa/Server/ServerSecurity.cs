@@ -36,7 +36,7 @@ internal sealed class ServerSecurity
         if (Certificate is not null)
         {
             if (!Certificate.HasPrivateKey) throw new ArgumentException("the application certificate needs its private key", nameof(options));
-            PrivateKey = Certificate.GetRSAPrivateKey() ?? throw new ArgumentException("the application certificate needs an RSA key", nameof(options));
+            using var key = Certificate.GetRSAPrivateKey() ?? throw new ArgumentException("the application certificate needs an RSA key", nameof(options));
             Thumbprint = ApplicationCertificates.Thumbprint(Certificate);
         }
         _validator = store is null ? null : new CertificateValidator(store, time, options.AutoAcceptUntrustedCertificates);
@@ -49,8 +49,11 @@ internal sealed class ServerSecurity
     /// <summary>The server's certificate; null when only None is offered and none was configured.</summary>
     public X509Certificate2? Certificate { get; }
 
-    /// <summary>The certificate's private key.</summary>
-    public RSA? PrivateKey { get; }
+    /// <summary>
+    /// A handle on the certificate's private key for one operation (the caller disposes it): connections open channels
+    /// on their own threads, and an RSA object is not promised to be safe for concurrent use.
+    /// </summary>
+    public RSA PrivateKey() => Certificate?.GetRSAPrivateKey() ?? throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, "the server has no certificate");
 
     /// <summary>The certificate's SHA-1 thumbprint.</summary>
     public byte[]? Thumbprint { get; }

@@ -180,7 +180,8 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
 
         var client = policy.IsNone ? null : security.AcceptClient(policy, header.SenderCertificate, header.ReceiverCertificateThumbprint);
         using var clientKey = client?.GetRSAPublicKey();
-        var chunkSecurity = clientKey is null ? ChunkSecurity.None : new AsymmetricChunkSecurity(policy, security.PrivateKey!, clientKey);
+        using var serverKey = client is null ? null : security.PrivateKey();
+        var chunkSecurity = clientKey is null || serverKey is null ? ChunkSecurity.None : new AsymmetricChunkSecurity(policy, serverKey, clientKey);
         var plain = chunk.Slice(headerLength, chunkSecurity.Unprotect(chunk, headerLength));
         var sequenceDecoder = new BinaryDecoder(plain);
         var sequence = SequenceHeader.Read(ref sequenceDecoder);

@@ -124,7 +124,15 @@ public sealed class CertificateStore
     {
         ArgumentNullException.ThrowIfNull(certificate);
         var file = System.IO.Path.Combine(RejectedCerts, FileName(certificate));
-        if (!File.Exists(file)) File.WriteAllBytes(file, certificate.RawData);
+        if (File.Exists(file)) return;
+        try
+        {
+            File.WriteAllBytes(file, certificate.RawData);
+        }
+        catch (IOException)
+        {
+            // Another connection of the same peer is writing the same file at this moment.
+        }
     }
 
     /// <summary>Adds a certificate to <c>trusted/certs</c>.</summary>

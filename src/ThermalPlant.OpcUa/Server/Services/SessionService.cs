@@ -35,10 +35,11 @@ internal sealed class SessionService(SessionManager sessions, DiscoveryService d
                 throw new OpcUaException(StatusCodes.BadCertificateInvalid, "the session's client certificate is not the secure channel's");
             }
             CertificateValidator.CheckApplicationUri(client, request.ClientDescription.ApplicationUri);
+            using var key = security.PrivateKey();
             signature = new SignatureData
             {
                 Algorithm = channel.Policy.AsymmetricSignatureAlgorithm,
-                Signature = channel.Policy.Sign(security.PrivateKey!, [.. request.ClientCertificate!, .. request.ClientNonce]),
+                Signature = channel.Policy.Sign(key, [.. request.ClientCertificate!, .. request.ClientNonce]),
             };
         }
         var session = sessions.Create(request.SessionName, channel.ChannelId, request.RequestedSessionTimeout);
