@@ -66,6 +66,9 @@ public static class OpcServerHost
                 ApplicationUri = "urn:thermalplant:opcserver",
                 ApplicationName = "Thermal Plant OPC UA Server",
                 MinPublishingInterval = settings.MinPublishingInterval,
+                Security = settings.Endpoints(),
+                CertificateStorePath = string.IsNullOrWhiteSpace(settings.CertificateStorePath) ? null : settings.CertificateStorePath,
+                AutoAcceptUntrustedCertificates = settings.AutoAcceptUntrustedCertificates,
             };
             if (!string.IsNullOrWhiteSpace(settings.HostName)) serverOptions = serverOptions with { HostName = settings.HostName };
             var history = sp.GetRequiredService<HistoryFile>().Store;

@@ -1,4 +1,6 @@
 using ThermalPlant.Hosting;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
 
 namespace ThermalPlant.OpcServer;
 
@@ -57,6 +59,44 @@ public sealed class OpcServerOptions : IValidatableOptions
     /// <summary>File the history is kept in across restarts; empty keeps it in memory only.</summary>
     public string HistoryPath { get; set; } = "data/opcserver-history.bin";
 
+    /// <summary>
+    /// Whether an endpoint with SecurityPolicy None is offered (development); production turns it off. Discovery over
+    /// None works either way.
+    /// </summary>
+    public bool AllowSecurityNone { get; set; } = true;
+
+    /// <summary>
+    /// Security policies offered besides None, by name: <c>Basic256Sha256</c>, <c>Aes128_Sha256_RsaOaep</c>,
+    /// <c>Aes256_Sha256_RsaPss</c>; each in every one of <see cref="SecurityModes"/>.
+    /// </summary>
+    public List<string> SecurityPolicies { get; set; } = [];
+
+    /// <summary>Modes the secured policies are offered in: <c>Sign</c>, <c>SignAndEncrypt</c>; none listed means both.</summary>
+    public List<MessageSecurityMode> SecurityModes { get; set; } = [];
+
+    /// <summary>
+    /// The certificate store (own, trusted, issuers, rejected): the server's certificate is created there on first start,
+    /// and client certificates are trusted by moving them from rejected to trusted (<c>thermalplant opcua certificates trust</c>).
+    /// </summary>
+    public string CertificateStorePath { get; set; } = "data/pki";
+
+    /// <summary>Accept untrusted client certificates; for development only.</summary>
+    public bool AutoAcceptUntrustedCertificates { get; set; }
+
+    /// <summary>The endpoints to offer, from <see cref="AllowSecurityNone"/>, <see cref="SecurityPolicies"/> and <see cref="SecurityModes"/>.</summary>
+    public IReadOnlyList<EndpointSecurity> Endpoints()
+    {
+        var endpoints = new List<EndpointSecurity>();
+        if (AllowSecurityNone) endpoints.Add(EndpointSecurity.None);
+        MessageSecurityMode[] modes = SecurityModes.Count == 0 ? [MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt] : [.. SecurityModes.Distinct()];
+        foreach (var name in SecurityPolicies.Distinct(StringComparer.Ordinal))
+        {
+            var policy = OpcUa.Security.SecurityPolicies.FromName(name);
+            foreach (var mode in modes) endpoints.Add(new EndpointSecurity(policy.Uri, mode));
+        }
+        return endpoints;
+    }
+
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -76,5 +116,13 @@ public sealed class OpcServerOptions : IValidatableOptions
         if (HttpAttemptTimeout <= TimeSpan.Zero) errors.Add($"{sectionPath}:HttpAttemptTimeout must be positive");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");
+        foreach (var name in SecurityPolicies)
+        {
+            var known = OpcUa.Security.SecurityPolicies.All.Any(p => !p.IsNone && (p.Uri == name || p.Uri.EndsWith("#" + name, StringComparison.Ordinal)));
+            if (!known) errors.Add($"{sectionPath}:SecurityPolicies has '{name}'; offered can be Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss");
+        }
+        if (SecurityModes.Any(m => m is not (MessageSecurityMode.Sign or MessageSecurityMode.SignAndEncrypt))) errors.Add($"{sectionPath}:SecurityModes can be Sign and SignAndEncrypt");
+        if (!AllowSecurityNone && SecurityPolicies.Count == 0) errors.Add($"{sectionPath}:SecurityPolicies must name a policy when AllowSecurityNone is false");
+        if (SecurityPolicies.Count > 0 && string.IsNullOrWhiteSpace(CertificateStorePath)) errors.Add($"{sectionPath}:CertificateStorePath must be set when SecurityPolicies are offered");
     }
 }

@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Security.Certificates;
 using ThermalPlant.OpcUa.Types;
 using ThermalPlant.Testing;
 
@@ -184,6 +186,27 @@ public sealed class PlantServerTests : IAsyncLifetime
         Assert.Contains(values, v => v.GetProperty("status").GetString() == "Good" && v.GetProperty("value").ValueKind == JsonValueKind.Number);
         Assert.True(root.GetProperty("changes").GetInt32() >= 3, output);
         Assert.True(root.GetProperty("history").GetInt32() >= 3, output);
+    }
+
+    [Fact]
+    public async Task The_service_offers_each_policy_signed_and_encrypted_and_serves_a_trusted_client_over_them()
+    {
+        if (_stack is null) return;
+        var endpoints = await _client.GetEndpointsAsync();
+        Assert.Equal(7, endpoints.Length);
+        Assert.Contains(endpoints, e => e.SecurityMode == MessageSecurityMode.None);
+        Assert.Equal(6, endpoints.Count(e => e.SecurityMode is MessageSecurityMode.Sign or MessageSecurityMode.SignAndEncrypt && e.ServerCertificate is { Length: > 0 }));
+
+        var clientStore = new CertificateStore(Path.Combine(_stack.CertificateStorePath, "..", "client-pki"));
+        clientStore.AddTrusted(ApplicationCertificates.FromByteString(endpoints.First(e => e.SecurityMode == MessageSecurityMode.SignAndEncrypt).ServerCertificate));
+        var options = new OpcUaClientOptions { SecurityPolicyUri = SecurityPolicyUris.Aes256Sha256RsaPss, SecurityMode = MessageSecurityMode.SignAndEncrypt, CertificateStorePath = clientStore.Path };
+        using (var own = clientStore.LoadOrCreateApplicationCertificate(options.ApplicationUri, options.ApplicationName, ["localhost"], TimeProvider.System, TimeSpan.FromDays(1)))
+        {
+            new CertificateStore(_stack.CertificateStorePath).AddTrusted(own);
+        }
+        await using var secured = await OpcUaClient.ConnectAsync(_stack.OpcUrl, options);
+        await secured.OpenSessionAsync("secured");
+        await WaitForAsync(async () => (await secured.ReadValueAsync(Node("Plant.Temperature.Upper"))).Status.IsGood, "a Good temperature over SignAndEncrypt");
     }
 
     private async Task<OpcUaClient> ConnectAsync()

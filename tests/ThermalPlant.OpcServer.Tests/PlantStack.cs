@@ -28,6 +28,9 @@ internal sealed class PlantStack : IAsyncDisposable
 
     public TimeSpan PollInterval { get; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>The OPC UA server's certificate store, in the stack's temporary folder.</summary>
+    public string CertificateStorePath => Path.Combine(_directory, "pki");
+
     /// <summary>Starts the chain; null when nginx is missing outside CI.</summary>
     public static async Task<PlantStack?> StartAsync()
     {
@@ -70,6 +73,7 @@ internal sealed class PlantStack : IAsyncDisposable
             $"--OpcServer:PollInterval={PollInterval.ToString("c", CultureInfo.InvariantCulture)}",
             "--OpcServer:CatalogRefreshInterval=00:00:01",
             $"--OpcServer:HistoryPath={Path.Combine(_directory, "history.bin")}",
+            $"--OpcServer:CertificateStorePath={CertificateStorePath}",
         ]);
         await _opcServer.StartAsync();
         await HttpWait.UntilOkAsync(new Uri(OpcServerHttp, "health/ready"), TimeSpan.FromSeconds(30));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.Benchmarks.Load;
@@ -11,15 +12,18 @@ namespace ThermalPlant.Benchmarks.Load;
 /// serving <see cref="BenchTree"/>), opens <c>--sessions</c> sessions with our client, each keeping
 /// <c>--in-flight</c> ReadRequests of all <c>--variables</c> values outstanding for <c>--seconds</c>, and takes
 /// the server's CPU time from /proc/PID/stat (utime + stime) before and after. Prints values/s and server CPU
-/// seconds per million values for each, and the anchor's CPU per value over each other target's.
+/// seconds per million values for each, and the anchor's CPU per value over each other target's. With
+/// <c>--secure</c> every target is measured again over Basic256Sha256 SignAndEncrypt (server certificates accepted
+/// as they come, each session with a certificate of its own), and the cost of security is printed per target: CPU
+/// per value secured over CPU per value with None.
 /// Usage: <c>opcua-read-throughput --target NAME URL PID [--target ...] [--anchor NAME] [--seconds 10]
-/// [--warmup 2] [--sessions 4] [--in-flight 1] [--variables 1000] [--clock-ticks 100]</c>.
+/// [--warmup 2] [--sessions 4] [--in-flight 1] [--variables 1000] [--clock-ticks 100] [--secure]</c>.
 /// </summary>
 internal static class OpcUaReadThroughputDriver
 {
     private sealed record Target(string Name, string Url, int Pid);
 
-    private sealed record Result(Target Target, long Values, double WallSeconds, double ServerCpuSeconds, long BadValues)
+    private sealed record Result(Target Target, bool Secure, long Values, double WallSeconds, double ServerCpuSeconds, long BadValues)
     {
         public double ValuesPerSecond => Values / WallSeconds;
 
@@ -43,36 +47,52 @@ internal static class OpcUaReadThroughputDriver
         var variables = DriverArgs.Int(args, "--variables", 1000);
         var clockTicks = DriverArgs.Int(args, "--clock-ticks", 100);
         var anchorName = DriverArgs.Value(args, "--anchor") ?? targets[0].Name;
+        bool[] modes = args.Contains("--secure") ? [false, true] : [false];
 
         var results = new List<Result>();
-        foreach (var target in targets)
+        foreach (var secure in modes)
         {
-            var result = await MeasureAsync(target, variables, sessions, inFlight, warmup, seconds, clockTicks);
-            results.Add(result);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"opcua read {result.Target.Name}: {result.ValuesPerSecond:F0} values/s ({result.ValuesPerSecond / variables:F0} reads/s of {variables} values, {sessions} sessions x {inFlight} in flight, {result.WallSeconds:F1} s), server CPU {result.ServerCpuSeconds:F2} s = {result.CpuSecondsPerMillionValues:F3} CPU s per million values, bad values {result.BadValues}"));
+            foreach (var target in targets)
+            {
+                var result = await MeasureAsync(target, secure, variables, sessions, inFlight, warmup, seconds, clockTicks);
+                results.Add(result);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"opcua read {result.Target.Name} [{Security(secure)}]: {result.ValuesPerSecond:F0} values/s ({result.ValuesPerSecond / variables:F0} reads/s of {variables} values, {sessions} sessions x {inFlight} in flight, {result.WallSeconds:F1} s), server CPU {result.ServerCpuSeconds:F2} s = {result.CpuSecondsPerMillionValues:F3} CPU s per million values, bad values {result.BadValues}"));
+            }
         }
 
-        var anchor = results.Find(r => r.Target.Name == anchorName);
-        if (anchor is not null)
+        foreach (var secure in modes)
         {
-            foreach (var result in results.Where(r => r.Target.Name != anchor.Target.Name))
+            var anchor = results.Find(r => r.Target.Name == anchorName && r.Secure == secure);
+            if (anchor is null) continue;
+            foreach (var result in results.Where(r => r.Target.Name != anchor.Target.Name && r.Secure == secure))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"opcua read: {result.Target.Name} uses {anchor.CpuSecondsPerMillionValues / result.CpuSecondsPerMillionValues:F2} x fewer server CPU seconds per value than {anchor.Target.Name} (goal >= 5); throughput {result.ValuesPerSecond / anchor.ValuesPerSecond:F2} x"));
+                    $"opcua read [{Security(secure)}]: {result.Target.Name} uses {anchor.CpuSecondsPerMillionValues / result.CpuSecondsPerMillionValues:F2} x fewer server CPU seconds per value than {anchor.Target.Name} (goal >= 5); throughput {result.ValuesPerSecond / anchor.ValuesPerSecond:F2} x"));
             }
+        }
+        foreach (var secured in results.Where(r => r.Secure))
+        {
+            var plain = results.Find(r => r.Target == secured.Target && !r.Secure)!;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"opcua read security cost {secured.Target.Name}: {Security(true)} takes {secured.CpuSecondsPerMillionValues / plain.CpuSecondsPerMillionValues:F2} x the server CPU per value of None (goal on ours < 2); throughput {secured.ValuesPerSecond / plain.ValuesPerSecond:F2} x"));
         }
         return results.All(r => r.BadValues == 0 && r.Values > 0) ? 0 : 1;
     }
 
-    private static async Task<Result> MeasureAsync(Target target, int variables, int sessions, int inFlight, double warmup, double seconds, int clockTicks)
+    private static string Security(bool secure) => secure ? "Basic256Sha256 SignAndEncrypt" : "None";
+
+    private static async Task<Result> MeasureAsync(Target target, bool secure, int variables, int sessions, int inFlight, double warmup, double seconds, int clockTicks)
     {
+        var options = secure
+            ? new OpcUaClientOptions { SecurityPolicyUri = SecurityPolicyUris.Basic256Sha256, SecurityMode = MessageSecurityMode.SignAndEncrypt, AutoAcceptUntrustedCertificates = true }
+            : new OpcUaClientOptions();
         var clients = new List<OpcUaClient>();
         try
         {
             for (var i = 0; i < sessions; i++)
             {
-                var client = await OpcUaClient.ConnectAsync(target.Url);
+                var client = await OpcUaClient.ConnectAsync(target.Url, options);
                 clients.Add(client);
                 await client.OpenSessionAsync(string.Create(CultureInfo.InvariantCulture, $"bench-{i}"));
             }
@@ -86,7 +106,7 @@ internal static class OpcUaReadThroughputDriver
             var elapsed = wall.Elapsed.TotalSeconds;
             var cpu = ProcessCpu.Seconds(target.Pid, clockTicks) - cpuBefore;
             foreach (var client in clients) await client.CloseAsync();
-            return new Result(target, values, elapsed, cpu, bad);
+            return new Result(target, secure, values, elapsed, cpu, bad);
         }
         finally
         {

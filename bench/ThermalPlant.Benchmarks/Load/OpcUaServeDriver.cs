@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Types;
@@ -11,8 +12,10 @@ namespace ThermalPlant.Benchmarks.Load;
 /// <summary>
 /// Our OPC UA server in its own process, so that the read-throughput benchmark can measure its CPU time alone:
 /// serves <see cref="BenchTree"/> on opc.tcp://127.0.0.1:PORT/freeopcua/server/ and gives every variable a new
-/// value every <c>--update-ms</c>, as a host polling a live plant would. Prints "ready PORT" once listening and
-/// stops on SIGTERM or Ctrl+C. Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000]</c>.
+/// value every <c>--update-ms</c>, as a host polling a live plant would. With <c>--pki DIR</c> it also offers
+/// Basic256Sha256 SignAndEncrypt, its certificate in the store DIR, accepting any client certificate (a benchmark has
+/// no administrator to trust one). Prints "ready PORT" once listening and stops on SIGTERM or Ctrl+C.
+/// Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000] [--pki DIR]</c>.
 /// </summary>
 internal static class OpcUaServeDriver
 {
@@ -23,7 +26,18 @@ internal static class OpcUaServeDriver
         var update = TimeSpan.FromMilliseconds(DriverArgs.Int(args, "--update-ms", 1000));
 
         // The client opens several sessions, each on its own connection.
-        await using var server = new OpcUaServer(new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSessions = 64, MaxConnections = 64 });
+        var pki = DriverArgs.Value(args, "--pki");
+        var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSessions = 64, MaxConnections = 64 };
+        if (pki is not null)
+        {
+            options = options with
+            {
+                Security = [EndpointSecurity.None, new EndpointSecurity(SecurityPolicyUris.Basic256Sha256, MessageSecurityMode.SignAndEncrypt)],
+                CertificateStorePath = pki,
+                AutoAcceptUntrustedCertificates = true,
+            };
+        }
+        await using var server = new OpcUaServer(options);
         var variables = AddTree(server.AddressSpace, count);
         var tick = 0L;
         SetAll(variables, tick);

@@ -10,11 +10,11 @@ namespace ThermalPlant.Cli.OpcUa;
 /// <summary><c>thermalplant opcua endpoints|browse|read|write|subscribe|history URL ...</c>: a plant engineer's check of a server without UaExpert.</summary>
 internal static class OpcUaCommands
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter? error = null)
     {
         var url = new Argument<string>("url") { Description = "Endpoint URL, e.g. opc.tcp://host:4840/freeopcua/server/" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("opcua", "Talk to an OPC UA server (SecurityPolicy None, anonymous)");
+        var command = new Command("opcua", "Talk to an OPC UA server (SecurityPolicy None, anonymous) and manage certificate stores");
 
         var endpoints = new Command("endpoints", "List the server's endpoints") { url, json };
         endpoints.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
@@ -61,6 +61,7 @@ internal static class OpcUaCommands
         command.Subcommands.Add(write);
         command.Subcommands.Add(OpcUaMonitorCommands.Subscribe(url, output));
         command.Subcommands.Add(OpcUaMonitorCommands.History(url, json, output));
+        command.Subcommands.Add(OpcUaCertificateCommands.Create(output, error ?? Console.Error));
         return command;
     }
 

@@ -1,25 +1,35 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.SecureChannel;
 using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Security.Certificates;
 using ThermalPlant.OpcUa.Transport;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Client;
 
 /// <summary>
-/// One UA TCP connection with one secure channel (SecurityPolicy None): Hello and Acknowledge, OpenSecureChannel with
-/// token renewal at 75 % of its lifetime, requests in flight concurrently, matched to responses by request id.
+/// One UA TCP connection with one secure channel: Hello and Acknowledge, OpenSecureChannel (signed and encrypted with
+/// the certificates' keys unless the policy is None) with token renewal at 75 % of its lifetime, chunks secured with
+/// each token's keys, the old token's still accepted until the server uses the new one, requests in flight
+/// concurrently, matched to responses by request id.
 /// It reports its loss once through <see cref="Lost"/>; reconnecting is the <see cref="OpcUaClient"/>'s job.
 /// </summary>
 internal sealed class ClientChannel : IAsyncDisposable
 {
-    private static readonly byte[] NoneSecurityHeader = EncodeNoneHeader();
-
     private readonly OpcUaClientOptions _options;
+    private readonly SecurityPolicy _policy;
+    private readonly MessageSecurityMode _mode;
+    private readonly byte[] _asymmetricHeader;
+    private readonly ChunkSecurity _asymmetric;
+    private readonly RSA? _clientKey;
+    private readonly RSA? _serverKey;
+    private readonly SequenceNumberCheck _received = new();
     private readonly TimeProvider _time;
     private readonly TcpClient _tcp;
     private readonly NetworkStream _stream;
@@ -31,18 +41,27 @@ internal sealed class ClientChannel : IAsyncDisposable
     private Task? _receiveLoop;
     private ITimer? _renewTimer;
     private uint _channelId;
-    private uint _tokenId;
+    private volatile Token? _current;
+    private Token? _previous;
     private int _requestId;
     private uint _requestHandle;
     private int _lost;
 
-    private ClientChannel(string endpointUrl, OpcUaClientOptions options, TimeProvider time, TcpClient tcp)
+    private ClientChannel(string endpointUrl, OpcUaClientOptions options, ChannelCredentials? credentials, TimeProvider time, TcpClient tcp)
     {
         EndpointUrl = endpointUrl;
         _options = options;
         _time = time;
         _tcp = tcp;
         _stream = tcp.GetStream();
+        _policy = credentials?.Policy ?? SecurityPolicies.None;
+        _mode = credentials?.Mode ?? MessageSecurityMode.None;
+        _clientKey = credentials?.ClientCertificate.GetRSAPrivateKey();
+        _serverKey = credentials?.ServerCertificate.GetRSAPublicKey();
+        _asymmetric = _clientKey is null || _serverKey is null ? ChunkSecurity.None : new AsymmetricChunkSecurity(_policy, _clientKey, _serverKey);
+        using var header = new BinaryEncoder();
+        new AsymmetricSecurityHeader(_policy.Uri, credentials?.ClientCertificate.RawData, credentials is null ? null : ApplicationCertificates.Thumbprint(credentials.ServerCertificate)).Write(header);
+        _asymmetricHeader = header.Written.ToArray();
     }
 
     /// <summary>The endpoint URL sent in the Hello.</summary>
@@ -51,8 +70,11 @@ internal sealed class ClientChannel : IAsyncDisposable
     /// <summary>Raised once when the connection ends for any reason other than <see cref="DisposeAsync"/>.</summary>
     public event Action<ClientChannel, Exception>? Lost;
 
-    /// <summary>Connects: Hello and Acknowledge, then OpenSecureChannel with SecurityPolicy None.</summary>
-    public static async Task<ClientChannel> OpenAsync(string endpointUrl, OpcUaClientOptions options, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects: Hello and Acknowledge, then OpenSecureChannel secured with <paramref name="credentials"/>, or with
+    /// SecurityPolicy None when they are null.
+    /// </summary>
+    public static async Task<ClientChannel> OpenAsync(string endpointUrl, OpcUaClientOptions options, ChannelCredentials? credentials, TimeProvider time, CancellationToken cancellationToken)
     {
         var url = new Uri(endpointUrl);
         if (url.Scheme != "opc.tcp") throw new OpcUaException(StatusCodes.BadTcpEndpointUrlInvalid, $"{endpointUrl} is not an opc.tcp URL");
@@ -68,7 +90,7 @@ internal sealed class ClientChannel : IAsyncDisposable
             tcp.Dispose();
             throw new OpcUaException(StatusCodes.BadCommunicationError, $"cannot connect to {endpointUrl}: {ex.Message}");
         }
-        var channel = new ClientChannel(endpointUrl, options, time, tcp);
+        var channel = new ClientChannel(endpointUrl, options, credentials, time, tcp);
         try
         {
             await channel.HandshakeAsync(cancellationToken);
@@ -126,6 +148,8 @@ internal sealed class ClientChannel : IAsyncDisposable
         }
         FailPending(new OpcUaException(StatusCodes.BadConnectionClosed, "the channel was closed"));
         _assembler?.Dispose();
+        _clientKey?.Dispose();
+        _serverKey?.Dispose();
         _sendLock.Dispose();
     }
 
@@ -143,9 +167,9 @@ internal sealed class ClientChannel : IAsyncDisposable
         {
             if (h.Size > TransportLimits.MinBufferSize) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, $"Acknowledge of {h.Size} bytes");
         }, cancellationToken);
-        if (header.Type == MessageType.Error) throw Refused(body);
+        if (header.Type == MessageType.Error) throw Refused(body.AsSpan(MessageHeader.Length));
         if (header.Type != MessageType.Acknowledge) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"expected Acknowledge, got {header.Type}");
-        var ack = AcknowledgeMessage.Decode(body);
+        var ack = AcknowledgeMessage.Decode(body.AsSpan(MessageHeader.Length));
         // We send chunks no larger than the server receives, and receive what the server sends.
         _writer = new ChunkWriter(new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = ack.Limits.MaxMessageSize, MaxChunkCount = ack.Limits.MaxChunkCount }, StatusCodes.BadRequestTooLarge);
         _assembler = new ChunkAssembler(new TransportLimits { ReceiveBufferSize = Math.Max(ack.Limits.SendBufferSize, _options.Transport.ReceiveBufferSize), MaxMessageSize = _options.Transport.MaxMessageSize, MaxChunkCount = _options.Transport.MaxChunkCount });
@@ -155,17 +179,32 @@ internal sealed class ClientChannel : IAsyncDisposable
 
     private async Task OpenChannelAsync(SecurityTokenRequestType type, CancellationToken cancellationToken)
     {
+        var clientNonce = RandomNumberGenerator.GetBytes(_policy.NonceLength);
         var request = new OpenSecureChannelRequest
         {
             RequestHeader = new RequestHeader { Timestamp = _time.GetUtcNow().UtcDateTime, RequestHandle = Interlocked.Increment(ref _requestHandle) },
             RequestType = type,
-            SecurityMode = MessageSecurityMode.None,
-            ClientNonce = [],
+            SecurityMode = _mode,
+            ClientNonce = clientNonce,
             RequestedLifetime = (uint)_options.TokenLifetime.TotalMilliseconds,
         };
         var response = (OpenSecureChannelResponse)await SendAsync(MessageType.OpenSecureChannel, request, cancellationToken);
+        var serverNonce = response.ServerNonce ?? [];
+        if (!_policy.IsNone && serverNonce.Length != _policy.NonceLength)
+        {
+            throw new OpcUaException(StatusCodes.BadNonceInvalid, $"the server nonce has {serverNonce.Length} bytes; {_policy.Uri} needs {_policy.NonceLength}");
+        }
         _channelId = response.SecurityToken.ChannelId;
-        _tokenId = response.SecurityToken.TokenId;
+        // Our keys: secret the server's nonce, seed ours; the server's the other way round (Part 6, 6.7.5).
+        var token = _mode == MessageSecurityMode.None
+            ? new Token(response.SecurityToken.TokenId, ChunkSecurity.None, ChunkSecurity.None)
+            : new Token(
+                response.SecurityToken.TokenId,
+                new SymmetricChunkSecurity(_policy.DeriveKeys(serverNonce, clientNonce), _mode == MessageSecurityMode.SignAndEncrypt),
+                new SymmetricChunkSecurity(_policy.DeriveKeys(clientNonce, serverNonce), _mode == MessageSecurityMode.SignAndEncrypt));
+        // The server may still answer under the old token until it sees the new one, so its keys are kept.
+        _previous = _current;
+        _current = token;
         var renewIn = TimeSpan.FromMilliseconds(response.SecurityToken.RevisedLifetime * 0.75);
         _renewTimer?.Dispose();
         _renewTimer = _time.CreateTimer(_ => _ = RenewAsync(), null, renewIn, Timeout.InfiniteTimeSpan);
@@ -211,10 +250,11 @@ internal sealed class ClientChannel : IAsyncDisposable
 
     private byte[] Frame(MessageType type, uint requestId, ReadOnlySpan<byte> body)
     {
-        if (type == MessageType.OpenSecureChannel) return _writer.Frame(type, _channelId, NoneSecurityHeader, requestId, body);
-        Span<byte> token = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(token, _tokenId);
-        return _writer.Frame(type, _channelId, token, requestId, body);
+        if (type == MessageType.OpenSecureChannel) return _writer.Frame(type, _channelId, _asymmetricHeader, requestId, body, _asymmetric);
+        var token = _current ?? throw new OpcUaException(StatusCodes.BadSecureChannelClosed, "the secure channel is not open");
+        Span<byte> tokenId = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(tokenId, token.TokenId);
+        return _writer.Frame(type, _channelId, tokenId, requestId, body, token.Send);
     }
 
     /// <summary>Encodes, frames and writes a message; framing numbers the chunks, so it happens under the send lock.</summary>
@@ -247,13 +287,13 @@ internal sealed class ClientChannel : IAsyncDisposable
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var (header, body) = await ReadChunkAsync(_assembler.CheckHeader, cancellationToken);
-                if (header.Type == MessageType.Error) throw Refused(body);
-                var decoder = new BinaryDecoder(body);
-                decoder.ReadUInt32();
-                if (header.Type == MessageType.OpenSecureChannel) AsymmetricSecurityHeader.Read(ref decoder); else decoder.ReadUInt32();
+                var (header, chunk) = await ReadChunkAsync(_assembler.CheckHeader, cancellationToken);
+                if (header.Type == MessageType.Error) throw Refused(chunk.AsSpan(MessageHeader.Length));
+                var plain = Unprotect(header.Type, chunk);
+                var decoder = new BinaryDecoder(plain);
                 var sequence = SequenceHeader.Read(ref decoder);
-                var message = _assembler.Add(header.Chunk, body.AsSpan(decoder.Position));
+                _received.Accept(sequence.SequenceNumber);
+                var message = _assembler.Add(header.Chunk, plain[SequenceHeader.Length..]);
                 if (message.IsEmpty) continue;
                 var response = MessageBody.Read(message.Span);
                 if (_pending.TryGetValue(sequence.RequestId, out var completion)) completion.TrySetResult(response);
@@ -268,16 +308,46 @@ internal sealed class ClientChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads one chunk; <paramref name="check"/> vets its header before the body is allocated.</summary>
-    private async Task<(MessageHeader Header, byte[] Body)> ReadChunkAsync(Action<MessageHeader> check, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the security header of a received chunk (whole, message header included), then verifies and decrypts it
+    /// with the asymmetric keys (OPN) or those of the token it names. Returns the sequence header and the body.
+    /// </summary>
+    private Span<byte> Unprotect(MessageType type, byte[] chunk)
+    {
+        var decoder = new BinaryDecoder(chunk.AsSpan(MessageHeader.Length));
+        var channelId = decoder.ReadUInt32();
+        ChunkSecurity security;
+        if (type == MessageType.OpenSecureChannel)
+        {
+            var header = AsymmetricSecurityHeader.Read(ref decoder);
+            if (header.SecurityPolicyUri != _policy.Uri) throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"the server answered with {header.SecurityPolicyUri}");
+            security = _asymmetric;
+        }
+        else
+        {
+            if (channelId != _channelId) throw new OpcUaException(StatusCodes.BadSecureChannelIdInvalid, $"channel {channelId} on channel {_channelId}");
+            var tokenId = decoder.ReadUInt32();
+            security = _current is { } current && current.TokenId == tokenId ? current.Receive
+                : _previous is { } previous && previous.TokenId == tokenId ? previous.Receive
+                : throw new OpcUaException(StatusCodes.BadSecureChannelTokenUnknown, $"token {tokenId} is unknown");
+        }
+        var headerLength = MessageHeader.Length + decoder.Position;
+        var plain = chunk.AsSpan(headerLength, security.Unprotect(chunk, headerLength));
+        if (plain.Length < SequenceHeader.Length) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, "a chunk without its sequence header");
+        return plain;
+    }
+
+    /// <summary>Reads one whole chunk; <paramref name="check"/> vets its header before the rest is allocated.</summary>
+    private async Task<(MessageHeader Header, byte[] Chunk)> ReadChunkAsync(Action<MessageHeader> check, CancellationToken cancellationToken)
     {
         var headerBytes = new byte[MessageHeader.Length];
         await _stream.ReadExactlyAsync(headerBytes, cancellationToken);
         var header = MessageHeader.Read(headerBytes);
         check(header);
-        var body = new byte[header.Size - MessageHeader.Length];
-        await _stream.ReadExactlyAsync(body, cancellationToken);
-        return (header, body);
+        var chunk = new byte[header.Size];
+        headerBytes.CopyTo(chunk, 0);
+        await _stream.ReadExactlyAsync(chunk.AsMemory(MessageHeader.Length), cancellationToken);
+        return (header, chunk);
     }
 
     private void OnLost(Exception error)
@@ -293,16 +363,12 @@ internal sealed class ClientChannel : IAsyncDisposable
 
     private uint NextRequestId() => (uint)Interlocked.Increment(ref _requestId);
 
-    private static OpcUaException Refused(byte[] body)
+    private static OpcUaException Refused(ReadOnlySpan<byte> body)
     {
         var error = ErrorMessage.Decode(body);
         return new OpcUaException(error.Status, error.Reason ?? "the server closed the connection");
     }
 
-    private static byte[] EncodeNoneHeader()
-    {
-        using var encoder = new BinaryEncoder();
-        new AsymmetricSecurityHeader(SecurityPolicyUris.None, null, null).Write(encoder);
-        return encoder.Written.ToArray();
-    }
+    /// <summary>A security token with the keys we send with and the keys the server sends with.</summary>
+    private sealed record Token(uint TokenId, ChunkSecurity Send, ChunkSecurity Receive);
 }

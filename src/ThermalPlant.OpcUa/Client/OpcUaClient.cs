@@ -1,15 +1,18 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Security.Certificates;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Client;
 
 /// <summary>
-/// An OPC UA client over UA TCP with SecurityPolicy None. It selects an endpoint the server offers, opens an
-/// anonymous session, keeps it alive, and after a lost connection opens a new channel with backoff and re-activates
+/// An OPC UA client over UA TCP. It selects the endpoint with the security policy and mode its options ask for, opens
+/// a secure channel with the server's certificate (validated against its store) and an anonymous session, keeps it alive, and after a lost connection opens a new channel with backoff and re-activates
 /// the session there (or creates a new one when the server no longer has it). Requests run concurrently; a
 /// ServiceFault or a Bad service result is an <see cref="OpcUaException"/> with the server's status code.
 /// </summary>
@@ -42,6 +45,8 @@ public sealed class OpcUaClient : IAsyncDisposable
     private string? _sessionName;
     private NodeId _authenticationToken = NodeId.Null;
     private int? _maxNodesPerHistoryRead;
+    private ChannelCredentials? _credentials;
+    private byte[] _serverNonce = [];
 
     private OpcUaClient(string endpointUrl, OpcUaClientOptions options, TimeProvider time, ClientChannel channel)
     {
@@ -56,7 +61,7 @@ public sealed class OpcUaClient : IAsyncDisposable
     /// <summary>The endpoint URL connected to, as the caller gave it.</summary>
     public string EndpointUrl { get; }
 
-    /// <summary>The endpoint chosen among those the server offers (SecurityPolicy None over UA TCP).</summary>
+    /// <summary>The endpoint chosen among those the server offers (the options' policy and mode over UA TCP).</summary>
     public EndpointDescription Endpoint { get; private set; } = new();
 
     /// <summary>The session's id once a session exists; it changes when a reconnection had to create a new session.</summary>
@@ -81,18 +86,20 @@ public sealed class OpcUaClient : IAsyncDisposable
     public event Action<Exception, TimeSpan>? ReconnectFailed;
 
     /// <summary>
-    /// Connects to <paramref name="endpointUrl"/>: Hello and Acknowledge, OpenSecureChannel, then GetEndpoints to
-    /// select an endpoint with SecurityPolicy None over UA TCP (BadSecurityPolicyRejected when there is none).
+    /// Connects to <paramref name="endpointUrl"/>: Hello and Acknowledge, OpenSecureChannel with policy None, then
+    /// GetEndpoints to select an endpoint with the options' policy and mode over UA TCP (BadSecurityPolicyRejected when
+    /// there is none). A secured endpoint's certificate is validated, and a secure channel replaces the discovery one.
     /// </summary>
     public static async Task<OpcUaClient> ConnectAsync(string endpointUrl, OpcUaClientOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         options ??= new OpcUaClientOptions();
         time ??= TimeProvider.System;
-        var channel = await ClientChannel.OpenAsync(endpointUrl, options, time, cancellationToken);
+        var channel = await ClientChannel.OpenAsync(endpointUrl, options, null, time, cancellationToken);
         var client = new OpcUaClient(endpointUrl, options, time, channel);
         try
         {
-            client.Endpoint = SelectEndpoint(endpointUrl, await client.GetEndpointsAsync(cancellationToken));
+            client.Endpoint = SelectEndpoint(endpointUrl, await client.GetEndpointsAsync(cancellationToken), options);
+            if (client.Endpoint.SecurityMode != MessageSecurityMode.None) await client.SecureAsync(cancellationToken);
             return client;
         }
         catch
@@ -334,30 +341,72 @@ public sealed class OpcUaClient : IAsyncDisposable
         _ = _ready.Task.Exception;
     }
 
-    private static EndpointDescription SelectEndpoint(string endpointUrl, EndpointDescription[] endpoints)
+    private static EndpointDescription SelectEndpoint(string endpointUrl, EndpointDescription[] endpoints, OpcUaClientOptions options)
     {
         EndpointDescription? chosen = null;
         foreach (var endpoint in endpoints)
         {
-            if (endpoint.SecurityMode != MessageSecurityMode.None || endpoint.SecurityPolicyUri != SecurityPolicyUris.None) continue;
+            if (endpoint.SecurityMode != options.SecurityMode || endpoint.SecurityPolicyUri != options.SecurityPolicyUri) continue;
             if (endpoint.TransportProfileUri is { Length: > 0 } profile && profile != UaTcpTransportProfile) continue;
             // Prefer the endpoint the caller named; servers behind NAT or in containers often report another host.
             if (chosen is null || string.Equals(endpoint.EndpointUrl, endpointUrl, StringComparison.OrdinalIgnoreCase)) chosen = endpoint;
         }
-        return chosen ?? throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"{endpointUrl} offers no endpoint with SecurityPolicy None over UA TCP ({endpoints.Length} endpoints offered)");
+        return chosen ?? throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"{endpointUrl} offers no endpoint with {options.SecurityPolicyUri} and {options.SecurityMode} over UA TCP ({endpoints.Length} endpoints offered)");
+    }
+
+    /// <summary>Validates the selected endpoint's certificate, then replaces the discovery channel by a secured one.</summary>
+    private async Task SecureAsync(CancellationToken cancellationToken)
+    {
+        var policy = SecurityPolicies.Find(Endpoint.SecurityPolicyUri);
+        var serverCertificate = ServerCertificate(Endpoint);
+        _credentials = new ChannelCredentials(policy, Endpoint.SecurityMode, ClientCertificates.Resolve(_options, _time), serverCertificate);
+        var secured = await ClientChannel.OpenAsync(EndpointUrl, _options, _credentials, _time, cancellationToken);
+        var discovery = _channel;
+        discovery.Lost -= OnChannelLost;
+        secured.Lost += OnChannelLost;
+        _channel = secured;
+        await discovery.CloseAsync(cancellationToken);
+    }
+
+    /// <summary>The endpoint's certificate, trusted by our store (or accepted as the options allow) and naming the server's URI.</summary>
+    private X509Certificate2 ServerCertificate(EndpointDescription endpoint)
+    {
+        var certificate = ApplicationCertificates.FromByteString(endpoint.ServerCertificate);
+        using (var key = certificate.GetRSAPublicKey())
+        {
+            var policy = SecurityPolicies.Find(endpoint.SecurityPolicyUri);
+            if (key is null || key.KeySize < policy.MinAsymmetricKeyBits || key.KeySize > policy.MaxAsymmetricKeyBits)
+            {
+                throw new OpcUaException(StatusCodes.BadCertificatePolicyCheckFailed, $"the server's key does not fit {policy.Uri}");
+            }
+        }
+        if (_options.CertificateStorePath is { Length: > 0 } path)
+        {
+            new CertificateValidator(new CertificateStore(path), _time, _options.AutoAcceptUntrustedCertificates).Validate(certificate);
+        }
+        else if (!_options.AutoAcceptUntrustedCertificates)
+        {
+            throw new OpcUaException(StatusCodes.BadCertificateUntrusted, "no CertificateStorePath to trust the server's certificate by");
+        }
+        CertificateValidator.CheckApplicationUri(certificate, endpoint.Server.ApplicationUri);
+        return certificate;
     }
 
     private async Task CreateSessionAsync(ClientChannel channel, string sessionName, CancellationToken cancellationToken)
     {
+        var clientNonce = RandomNumberGenerator.GetBytes(32);
         var created = await CallOnAsync<CreateSessionResponse>(channel, new CreateSessionRequest
         {
             ClientDescription = new ApplicationDescription { ApplicationUri = _options.ApplicationUri, ApplicationName = new LocalizedText(null, _options.ApplicationName), ApplicationType = ApplicationType.Client },
             EndpointUrl = EndpointUrl,
             SessionName = sessionName,
-            ClientNonce = new byte[32],
+            ClientNonce = clientNonce,
+            ClientCertificate = _credentials?.ClientCertificate.RawData,
             RequestedSessionTimeout = _options.SessionTimeout.TotalMilliseconds,
             MaxResponseMessageSize = _options.Transport.MaxMessageSize,
         }, cancellationToken, NodeId.Null);
+        if (_credentials is { } credentials) CheckServerSignature(credentials, created, clientNonce);
+        _serverNonce = created.ServerNonce ?? [];
         await ActivateSessionAsync(channel, created.AuthenticationToken, created.ServerEndpoints, cancellationToken);
         _authenticationToken = created.AuthenticationToken;
         SessionId = created.SessionId;
@@ -365,13 +414,39 @@ public sealed class OpcUaClient : IAsyncDisposable
 
     private async Task ActivateSessionAsync(ClientChannel channel, NodeId authenticationToken, EndpointDescription[]? serverEndpoints, CancellationToken cancellationToken)
     {
-        var policyId = AnonymousPolicyId(serverEndpoints) ?? AnonymousPolicyId([Endpoint]);
+        // Policy ids may differ per endpoint (node-opcua's do): take the one of the endpoint we are connected to.
+        var policyId = AnonymousPolicyId(Array.FindAll(serverEndpoints ?? [], e => e.SecurityPolicyUri == Endpoint.SecurityPolicyUri && e.SecurityMode == Endpoint.SecurityMode))
+            ?? AnonymousPolicyId(serverEndpoints) ?? AnonymousPolicyId([Endpoint]);
         using var token = new BinaryEncoder();
         new AnonymousIdentityToken { PolicyId = policyId }.Encode(token);
-        await CallOnAsync<ActivateSessionResponse>(channel, new ActivateSessionRequest
+        var activated = await CallOnAsync<ActivateSessionResponse>(channel, new ActivateSessionRequest
         {
+            ClientSignature = ClientSignature(),
             UserIdentityToken = new ExtensionObject(NodeId.Of(AnonymousIdentityToken.BinaryEncodingId), ExtensionObjectEncoding.Binary, token.Written.ToArray()),
         }, cancellationToken, authenticationToken);
+        _serverNonce = activated.ServerNonce ?? [];
+    }
+
+    /// <summary>On a secured channel we prove our identity by signing the server's certificate and last nonce (Part 4, 5.6.3).</summary>
+    private SignatureData ClientSignature()
+    {
+        if (_credentials is not { } credentials) return new SignatureData();
+        using var key = credentials.ClientCertificate.GetRSAPrivateKey()!;
+        return new SignatureData
+        {
+            Algorithm = credentials.Policy.AsymmetricSignatureAlgorithm,
+            Signature = credentials.Policy.Sign(key, [.. credentials.ServerCertificate.RawData, .. _serverNonce]),
+        };
+    }
+
+    /// <summary>The server proves it holds its certificate's key by signing our certificate and nonce (Part 4, 5.6.2).</summary>
+    private static void CheckServerSignature(ChannelCredentials credentials, CreateSessionResponse created, byte[] clientNonce)
+    {
+        using var key = credentials.ServerCertificate.GetRSAPublicKey()!;
+        var signature = created.ServerSignature;
+        var valid = signature?.Signature is { Length: > 0 } bytes
+            && credentials.Policy.Verify(key, [.. credentials.ClientCertificate.RawData, .. clientNonce], bytes);
+        if (!valid) throw new OpcUaException(StatusCodes.BadApplicationSignatureInvalid, "the server's signature over our certificate and nonce is wrong");
     }
 
     private static string? AnonymousPolicyId(EndpointDescription[]? endpoints)
@@ -457,7 +532,7 @@ public sealed class OpcUaClient : IAsyncDisposable
             ClientChannel? channel = null;
             try
             {
-                channel = await ClientChannel.OpenAsync(EndpointUrl, _options, _time, cancellationToken);
+                channel = await ClientChannel.OpenAsync(EndpointUrl, _options, _credentials, _time, cancellationToken);
                 var recreated = _sessionName is not null && await RestoreSessionAsync(channel, _sessionName, cancellationToken);
                 if (recreated) await RestoreSubscriptionsAsync(channel, cancellationToken);
                 channel.Lost += OnChannelLost;

@@ -1,3 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Transport;
 
 namespace ThermalPlant.OpcUa.Client;
@@ -10,6 +13,25 @@ public sealed record OpcUaClientOptions
 
     /// <summary>The client's name, shown by servers.</summary>
     public string ApplicationName { get; init; } = "Thermal Plant OPC UA Client";
+
+    /// <summary>The security policy of the endpoint to select (see <see cref="SecurityPolicyUris"/>).</summary>
+    public string SecurityPolicyUri { get; init; } = SecurityPolicyUris.None;
+
+    /// <summary>The message security mode of the endpoint to select: None with policy None, Sign or SignAndEncrypt otherwise.</summary>
+    public MessageSecurityMode SecurityMode { get; init; } = MessageSecurityMode.None;
+
+    /// <summary>
+    /// The application instance certificate with its private key. When null and a secured endpoint is selected, the
+    /// newest valid one in <see cref="CertificateStorePath"/> is used, or a self-signed one is created there (or, with no
+    /// store, for this client's lifetime only).
+    /// </summary>
+    public X509Certificate2? ApplicationCertificate { get; init; }
+
+    /// <summary>The certificate store folder (own, trusted, issuers, rejected) server certificates are trusted by.</summary>
+    public string? CertificateStorePath { get; init; }
+
+    /// <summary>Accept server certificates that are not trusted (still checked for validity). For development only.</summary>
+    public bool AutoAcceptUntrustedCertificates { get; init; }
 
     /// <summary>Limits offered in the Hello.</summary>
     public TransportLimits Transport { get; init; } = TransportLimits.Default;

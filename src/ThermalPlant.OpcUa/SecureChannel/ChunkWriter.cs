@@ -1,4 +1,4 @@
-using ThermalPlant.OpcUa.Encoding;
+using System.Buffers.Binary;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Transport;
 using ThermalPlant.OpcUa.Types;
@@ -8,7 +8,8 @@ namespace ThermalPlant.OpcUa.SecureChannel;
 /// <summary>
 /// Splits a message body into secure channel chunks no larger than the peer's receive buffer (Part 6, 6.7.2):
 /// each chunk carries the message header, the channel id, the security header, a fresh sequence number and
-/// the request id. A message that would need more chunks or bytes than the peer accepts is refused whole.
+/// the request id, and is then signed and encrypted as its <see cref="ChunkSecurity"/> says. A message that would
+/// need more chunks or bytes than the peer accepts is refused whole.
 /// </summary>
 public sealed class ChunkWriter(TransportLimits peer, uint tooLargeStatus)
 {
@@ -18,10 +19,11 @@ public sealed class ChunkWriter(TransportLimits peer, uint tooLargeStatus)
     public void ContinueAfter(uint last) => _sequenceNumber = last;
 
     /// <summary>Frames <paramref name="body"/> as chunks of <paramref name="type"/>, all in one buffer ready to send.</summary>
-    public byte[] Frame(MessageType type, uint channelId, ReadOnlySpan<byte> securityHeader, uint requestId, ReadOnlySpan<byte> body)
+    public byte[] Frame(MessageType type, uint channelId, ReadOnlySpan<byte> securityHeader, uint requestId, ReadOnlySpan<byte> body, ChunkSecurity security)
     {
-        var overhead = MessageHeader.Length + 4 + securityHeader.Length + SequenceHeader.Length;
-        var perChunk = (int)peer.ReceiveBufferSize - overhead;
+        ArgumentNullException.ThrowIfNull(security);
+        var headerLength = MessageHeader.Length + 4 + securityHeader.Length;
+        var perChunk = security.MaxBodyLength((int)peer.ReceiveBufferSize, headerLength);
         if (perChunk <= 0) throw new OpcUaException(StatusCodes.BadTcpInternalError, "the peer's receive buffer cannot hold the headers");
         var chunks = Math.Max(1, (body.Length + perChunk - 1) / perChunk);
         if (type != MessageType.Message && chunks > 1)
@@ -33,19 +35,26 @@ public sealed class ChunkWriter(TransportLimits peer, uint tooLargeStatus)
             throw new OpcUaException(tooLargeStatus, $"message of {body.Length} bytes needs {chunks} chunks; the peer accepts {peer.MaxChunkCount} chunks and {peer.MaxMessageSize} bytes");
         }
 
-        using var encoder = new BinaryEncoder(body.Length + (chunks * overhead));
-        Span<byte> header = stackalloc byte[MessageHeader.Length];
+        var total = 0;
+        for (var i = 0; i < chunks; i++) total += security.ChunkLength(headerLength, PartLength(i, perChunk, body.Length));
+        var frame = new byte[total];
+        var at = 0;
         for (var i = 0; i < chunks; i++)
         {
-            var part = body.Slice(i * perChunk, Math.Min(perChunk, body.Length - (i * perChunk)));
-            var size = (uint)(overhead + part.Length);
-            new MessageHeader(type, i == chunks - 1 ? ChunkType.Final : ChunkType.Intermediate, size).Write(header);
-            encoder.WriteRaw(header);
-            encoder.WriteUInt32(channelId);
-            encoder.WriteRaw(securityHeader);
-            new SequenceHeader(++_sequenceNumber, requestId).Write(encoder);
-            encoder.WriteRaw(part);
+            var partLength = PartLength(i, perChunk, body.Length);
+            var size = security.ChunkLength(headerLength, partLength);
+            var chunk = frame.AsSpan(at, size);
+            new MessageHeader(type, i == chunks - 1 ? ChunkType.Final : ChunkType.Intermediate, (uint)size).Write(chunk);
+            BinaryPrimitives.WriteUInt32LittleEndian(chunk[MessageHeader.Length..], channelId);
+            securityHeader.CopyTo(chunk[(MessageHeader.Length + 4)..]);
+            BinaryPrimitives.WriteUInt32LittleEndian(chunk[headerLength..], ++_sequenceNumber);
+            BinaryPrimitives.WriteUInt32LittleEndian(chunk[(headerLength + 4)..], requestId);
+            body.Slice(i * perChunk, partLength).CopyTo(chunk[(headerLength + SequenceHeader.Length)..]);
+            security.Protect(chunk, headerLength, partLength);
+            at += size;
         }
-        return encoder.Written.ToArray();
+        return frame;
     }
+
+    private static int PartLength(int index, int perChunk, int bodyLength) => Math.Min(perChunk, bodyLength - (index * perChunk));
 }

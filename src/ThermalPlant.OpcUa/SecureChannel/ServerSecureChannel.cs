@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Types;
@@ -5,18 +7,18 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.OpcUa.SecureChannel;
 
 /// <summary>
-/// The server side of one secure channel (Part 4, 5.5; Part 6, 6.7): issues and renews security tokens,
-/// accepts a message only under the current token or, until it expires, the one it replaced, and checks the
-/// client's sequence numbers. Only SecurityPolicy None is accepted until Sign and SignAndEncrypt land; the
-/// policy is checked here, in one place, so that adding one does not touch the framing.
+/// The server side of one secure channel (Part 4, 5.5; Part 6, 6.7): issues and renews security tokens with fresh
+/// nonces and keys, accepts a message only under the current token or, until it expires, the one it replaced, and
+/// checks the client's sequence numbers. The policy, mode and client certificate are fixed by the first
+/// OpenSecureChannel; a renewal must keep them.
 /// </summary>
 public sealed class ServerSecureChannel
 {
     private readonly SecureChannelOptions _options;
     private readonly TimeProvider _time;
     private readonly SequenceNumberCheck _sequence = new();
-    private ChannelSecurityToken? _current;
-    private ChannelSecurityToken? _previous;
+    private TokenKeys? _current;
+    private TokenKeys? _previous;
     private uint _nextTokenId = 1;
 
     /// <summary>Creates a channel with id <paramref name="channelId"/> (unique among the server's channels, never 0).</summary>
@@ -34,59 +36,107 @@ public sealed class ServerSecureChannel
     /// <summary>Whether a token has been issued.</summary>
     public bool IsOpen => _current is not null;
 
+    /// <summary>The channel's policy (None until opened).</summary>
+    public SecurityPolicy Policy { get; private set; } = SecurityPolicies.None;
+
+    /// <summary>The channel's message security mode (None until opened).</summary>
+    public MessageSecurityMode Mode { get; private set; } = MessageSecurityMode.None;
+
+    /// <summary>The client's application instance certificate; null under SecurityPolicy None.</summary>
+    public X509Certificate2? ClientCertificate { get; private set; }
+
     /// <summary>
-    /// Handles OpenSecureChannel: Issue on a new channel, Renew on an open one. Returns the response with the new
-    /// token; throws the status code to answer with when the request cannot be accepted.
+    /// Handles OpenSecureChannel: Issue on a new channel, Renew on an open one. <paramref name="policy"/> and
+    /// <paramref name="clientCertificate"/> come from the chunk's security header, already checked. Returns the response
+    /// with the new token and the server's nonce; throws the status code to answer with when the request cannot be accepted.
     /// </summary>
-    public OpenSecureChannelResponse Open(OpenSecureChannelRequest request, AsymmetricSecurityHeader security)
+    public OpenSecureChannelResponse Open(OpenSecureChannelRequest request, SecurityPolicy policy, X509Certificate2? clientCertificate)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(security);
-        if (security.SecurityPolicyUri != SecurityPolicyUris.None)
-        {
-            throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"security policy {security.SecurityPolicyUri} is not offered");
-        }
-        if (request.SecurityMode != MessageSecurityMode.None)
-        {
-            throw new OpcUaException(StatusCodes.BadSecurityModeRejected, $"security mode {request.SecurityMode} does not match policy None");
-        }
+        ArgumentNullException.ThrowIfNull(policy);
+        CheckMode(request.SecurityMode, policy);
         switch (request.RequestType)
         {
             case SecurityTokenRequestType.Issue when IsOpen:
                 throw new OpcUaException(StatusCodes.BadRequestTypeInvalid, "the channel is open already; renew its token instead");
             case SecurityTokenRequestType.Renew when !IsOpen:
                 throw new OpcUaException(StatusCodes.BadRequestTypeInvalid, "there is no token to renew");
+            case SecurityTokenRequestType.Renew when !ReferenceEquals(policy, Policy) || request.SecurityMode != Mode:
+                throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, "a renewal must keep the channel's policy and mode");
+            case SecurityTokenRequestType.Renew when !SameCertificate(clientCertificate, ClientCertificate):
+                throw new OpcUaException(StatusCodes.BadCertificateInvalid, "a renewal must come from the certificate that opened the channel");
             case not (SecurityTokenRequestType.Issue or SecurityTokenRequestType.Renew):
                 throw new OpcUaException(StatusCodes.BadRequestTypeInvalid, $"request type {request.RequestType}");
+        }
+        var clientNonce = request.ClientNonce ?? [];
+        if (!policy.IsNone && clientNonce.Length != policy.NonceLength)
+        {
+            throw new OpcUaException(StatusCodes.BadNonceInvalid, $"the client nonce has {clientNonce.Length} bytes; {policy.Uri} needs {policy.NonceLength}");
         }
 
         var now = _time.GetUtcNow().UtcDateTime;
         var lifetime = Math.Clamp(request.RequestedLifetime, (uint)_options.MinTokenLifetime.TotalMilliseconds, (uint)_options.MaxTokenLifetime.TotalMilliseconds);
+        var token = new ChannelSecurityToken { ChannelId = ChannelId, TokenId = _nextTokenId++, CreatedAt = now, RevisedLifetime = lifetime };
+        var serverNonce = RandomNumberGenerator.GetBytes(policy.NonceLength);
+        Policy = policy;
+        Mode = request.SecurityMode;
+        ClientCertificate = clientCertificate;
         _previous = _current;
-        _current = new ChannelSecurityToken { ChannelId = ChannelId, TokenId = _nextTokenId++, CreatedAt = now, RevisedLifetime = lifetime };
+        _current = new TokenKeys(token, Keys(clientNonce, serverNonce, send: false), Keys(clientNonce, serverNonce, send: true));
         return new OpenSecureChannelResponse
         {
             ResponseHeader = new ResponseHeader { Timestamp = now, RequestHandle = request.RequestHeader.RequestHandle },
             ServerProtocolVersion = 0,
-            SecurityToken = _current,
-            ServerNonce = [],
+            SecurityToken = token,
+            ServerNonce = serverNonce,
         };
     }
 
-    /// <summary>Checks a MSG or CLO chunk's channel id and token: the current one, or the replaced one until it expires.</summary>
-    public void CheckToken(uint channelId, uint tokenId)
+    /// <summary>
+    /// Checks a MSG or CLO chunk's channel id and token: the current one, or the replaced one until it expires.
+    /// Returns how chunks under that token are secured.
+    /// </summary>
+    public ChunkSecurity CheckToken(uint channelId, uint tokenId)
     {
         if (channelId != ChannelId) throw new OpcUaException(StatusCodes.BadSecureChannelIdInvalid, $"channel {channelId} on channel {ChannelId}");
         var now = _time.GetUtcNow().UtcDateTime;
-        if (_current is { } current && current.TokenId == tokenId && !Expired(current, now)) return;
-        if (_previous is { } previous && previous.TokenId == tokenId && !Expired(previous, now)) return;
+        if (_current is { } current && current.Token.TokenId == tokenId && !Expired(current.Token, now)) return current.Receive;
+        if (_previous is { } previous && previous.Token.TokenId == tokenId && !Expired(previous.Token, now)) return previous.Receive;
         throw new OpcUaException(StatusCodes.BadSecureChannelTokenUnknown, $"token {tokenId} is unknown or expired");
+    }
+
+    /// <summary>How the server secures a response under <paramref name="tokenId"/> (the token its request came with).</summary>
+    public ChunkSecurity SendSecurity(uint tokenId)
+    {
+        if (_current is { } current && current.Token.TokenId == tokenId) return current.Send;
+        if (_previous is { } previous && previous.Token.TokenId == tokenId) return previous.Send;
+        return _current?.Send ?? throw new OpcUaException(StatusCodes.BadSecureChannelClosed, "no token has been issued");
     }
 
     /// <summary>Checks the sequence number of the next chunk the client sent.</summary>
     public void CheckSequenceNumber(uint sequenceNumber) => _sequence.Accept(sequenceNumber);
 
+    // Policy None goes with mode None only, and every other policy with Sign or SignAndEncrypt (Part 4, 5.5.2).
+    private static void CheckMode(MessageSecurityMode mode, SecurityPolicy policy)
+    {
+        var allowed = policy.IsNone ? mode == MessageSecurityMode.None : mode is MessageSecurityMode.Sign or MessageSecurityMode.SignAndEncrypt;
+        if (!allowed) throw new OpcUaException(StatusCodes.BadSecurityModeRejected, $"security mode {mode} does not go with {policy.Uri}");
+    }
+
+    // Client keys: secret the server nonce, seed the client nonce; server keys the other way round (Part 6, 6.7.5).
+    private ChunkSecurity Keys(ReadOnlySpan<byte> clientNonce, ReadOnlySpan<byte> serverNonce, bool send)
+    {
+        if (Policy.IsNone || Mode == MessageSecurityMode.None) return ChunkSecurity.None;
+        var keys = send ? Policy.DeriveKeys(clientNonce, serverNonce) : Policy.DeriveKeys(serverNonce, clientNonce);
+        return new SymmetricChunkSecurity(keys, Mode == MessageSecurityMode.SignAndEncrypt);
+    }
+
+    private static bool SameCertificate(X509Certificate2? a, X509Certificate2? b) =>
+        a is null ? b is null : b is not null && a.RawDataMemory.Span.SequenceEqual(b.RawDataMemory.Span);
+
     // A token stays valid for its lifetime plus 25 %, so a client renewing at 75 % never races the expiry (Part 6, 6.7.4).
     private static bool Expired(ChannelSecurityToken token, DateTime now) =>
         now > token.CreatedAt + TimeSpan.FromMilliseconds(token.RevisedLifetime * 1.25);
+
+    private sealed record TokenKeys(ChannelSecurityToken Token, ChunkSecurity Receive, ChunkSecurity Send);
 }

@@ -8,7 +8,7 @@ using ThermalPlant.OpcUa.Server.Sessions;
 namespace ThermalPlant.OpcUa.Server;
 
 /// <summary>
-/// An OPC UA server over UA TCP (opc.tcp) with SecurityPolicy None and anonymous sessions: discovery, sessions,
+/// An OPC UA server over UA TCP (opc.tcp) with the security policies and modes its options offer: discovery, sessions,
 /// browse, read, write, subscriptions and history over an in-memory <see cref="UaAddressSpace"/> that the host fills
 /// and updates.
 /// </summary>
@@ -22,6 +22,7 @@ public sealed class OpcUaServer : IAsyncDisposable
     private readonly ServiceDispatcher _dispatcher;
     private readonly SessionManager _sessions;
     private readonly SubscriptionService _subscriptions;
+    private readonly ServerSecurity _security;
     private Task? _acceptLoop;
     private int _nextChannelId;
     private int _disposed;
@@ -39,13 +40,14 @@ public sealed class OpcUaServer : IAsyncDisposable
         _connections = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         AddressSpace = new UaAddressSpace(options.ApplicationUri, history);
         ServerObject.Populate(AddressSpace, options, _time);
+        _security = new ServerSecurity(options, _time);
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
-        var discovery = new DiscoveryService(options, () => Port);
+        var discovery = new DiscoveryService(options, _security, () => Port);
         var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation);
         _subscriptions = new SubscriptionService(AddressSpace, attributes, options, _time);
         _dispatcher = new ServiceDispatcher(
             discovery,
-            new SessionService(_sessions, discovery, options, _subscriptions),
+            new SessionService(_sessions, discovery, options, _security, _subscriptions),
             _sessions,
             attributes,
             new WriteService(AddressSpace, options.MaxNodesPerOperation, _time),
@@ -69,6 +71,9 @@ public sealed class OpcUaServer : IAsyncDisposable
 
     /// <summary>Monitored items of all subscriptions.</summary>
     public int MonitoredItemCount => _subscriptions.MonitoredItemCount;
+
+    /// <summary>The application instance certificate clients see; null when only SecurityPolicy None is offered.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate => _security.Certificate;
 
     /// <summary>Connections open now.</summary>
     public int ConnectionCount => _options.MaxConnections - _connections.CurrentCount;
@@ -119,7 +124,7 @@ public sealed class OpcUaServer : IAsyncDisposable
         try
         {
             await Task.Yield();
-            var connection = new UaTcpConnection(socket, _options, _dispatcher, () => (uint)Interlocked.Increment(ref _nextChannelId), _time);
+            var connection = new UaTcpConnection(socket, _options, _security, _dispatcher, () => (uint)Interlocked.Increment(ref _nextChannelId), _time);
             await connection.RunAsync(cancellationToken);
         }
         finally

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.SecureChannel;
+using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Transport;
 
 namespace ThermalPlant.OpcUa.Server;
@@ -27,6 +29,33 @@ public sealed record OpcUaServerOptions
 
     /// <summary>Human name of the application.</summary>
     public string ApplicationName { get; init; } = "Thermal Plant OPC UA Server";
+
+    /// <summary>
+    /// The security policies and modes offered, one endpoint each. None is offered only when listed; a channel with
+    /// policy None is still accepted for discovery (GetEndpoints, FindServers) but not for sessions.
+    /// </summary>
+    public IReadOnlyList<EndpointSecurity> Security { get; init; } = [EndpointSecurity.None];
+
+    /// <summary>
+    /// The application instance certificate with its private key. When null and a certificate is needed, the newest
+    /// valid one in <see cref="CertificateStorePath"/> is used, or a self-signed one is created there on first start.
+    /// </summary>
+    public X509Certificate2? ApplicationCertificate { get; init; }
+
+    /// <summary>
+    /// The certificate store folder (own, trusted, issuers, rejected); needed when a secured endpoint is offered, since
+    /// client certificates are trusted by it.
+    /// </summary>
+    public string? CertificateStorePath { get; init; }
+
+    /// <summary>
+    /// Accept client certificates that are not trusted (still checked for validity and revocation). For development
+    /// and benchmarks only: it lets any client with any certificate in.
+    /// </summary>
+    public bool AutoAcceptUntrustedCertificates { get; init; }
+
+    /// <summary>Lifetime of a certificate created on first start.</summary>
+    public TimeSpan CertificateLifetime { get; init; } = TimeSpan.FromDays(5 * 365);
 
     /// <summary>Limits offered to clients in Acknowledge.</summary>
     public TransportLimits Transport { get; init; } = TransportLimits.Default;

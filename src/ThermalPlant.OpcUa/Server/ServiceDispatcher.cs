@@ -1,6 +1,7 @@
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
+using ThermalPlant.OpcUa.SecureChannel;
 using ThermalPlant.OpcUa.Server.Services;
 using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Server.Subscriptions;
@@ -26,8 +27,9 @@ internal sealed class ServiceDispatcher(
     /// <summary>
     /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish).
     /// </summary>
-    public IServiceResponse? Dispatch(IEncodeable message, uint channelId, uint requestId, IResponder responder)
+    public IServiceResponse? Dispatch(IEncodeable message, ServerSecureChannel channel, uint requestId, IResponder responder)
     {
+        var channelId = channel.ChannelId;
         if (message is not IServiceRequest request)
         {
             return Fault(null, StatusCodes.BadServiceUnsupported);
@@ -43,8 +45,8 @@ internal sealed class ServiceDispatcher(
             {
                 GetEndpointsRequest r => discovery.GetEndpoints(r),
                 FindServersRequest r => discovery.FindServers(r),
-                CreateSessionRequest r => sessionService.Create(r, channelId),
-                ActivateSessionRequest r => sessionService.Activate(r, channelId),
+                CreateSessionRequest r => sessionService.Create(r, channel),
+                ActivateSessionRequest r => sessionService.Activate(r, channel),
                 CloseSessionRequest r => sessionService.Close(r),
                 ReadRequest r => attributes.Read(WithSession(r, channelId, out _)),
                 BrowseRequest r => views.Browse(WithSession(r, channelId, out var session), session),

@@ -1,12 +1,13 @@
 using System.Buffers;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.SecureChannel;
 using ThermalPlant.OpcUa.Server.Subscriptions;
-using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Security.Certificates;
 using ThermalPlant.OpcUa.Transport;
 using ThermalPlant.OpcUa.Types;
 
@@ -17,10 +18,8 @@ namespace ThermalPlant.OpcUa.Server;
 /// CloseSecureChannel, each chunk checked against the negotiated limits before its body is read. A protocol
 /// violation is answered with an Error message and the connection is closed; the server goes on.
 /// </summary>
-internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options, ServiceDispatcher dispatcher, Func<uint> nextChannelId, TimeProvider time) : IResponder
+internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options, ServerSecurity security, ServiceDispatcher dispatcher, Func<uint> nextChannelId, TimeProvider time) : IResponder
 {
-    private static readonly byte[] NoneSecurityHeader = EncodeNoneHeader();
-
     /// <summary>Frames a peer has not read yet before the connection is given up as stuck.</summary>
     private const int MaxQueuedFrames = 10_000;
 
@@ -58,17 +57,17 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                 {
                     var next = await ReadChunkAsync(stream, buffer, assembler.CheckHeader, cancellationToken);
                     if (next is not { } header) return;
-                    var chunk = buffer.AsMemory(MessageHeader.Length, (int)header.Size - MessageHeader.Length);
+                    var chunk = buffer.AsMemory(0, (int)header.Size);
                     switch (header.Type)
                     {
                         case MessageType.OpenSecureChannel:
                             lock (_frameLock) Enqueue(Open(chunk.Span, writer));
                             break;
                         case MessageType.Message:
-                            if (Message(chunk, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) EnqueueResponse(response, requestId, tokenId);
+                            if (Message(chunk.Span, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) EnqueueResponse(response, requestId, tokenId);
                             break;
                         case MessageType.CloseSecureChannel:
-                            CheckSymmetric(chunk.Span, out _);
+                            Unprotect(chunk.Span, out _);
                             return;
                         default:
                             throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"{header.Type} after the Hello");
@@ -163,16 +162,13 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         return (new ChunkAssembler(receive), new ChunkWriter(peer, StatusCodes.BadResponseTooLarge));
     }
 
-    private byte[] Open(ReadOnlySpan<byte> chunk, ChunkWriter writer)
+    private byte[] Open(Span<byte> chunk, ChunkWriter writer)
     {
-        var decoder = new BinaryDecoder(chunk);
+        var decoder = new BinaryDecoder(chunk[MessageHeader.Length..]);
         var channelId = decoder.ReadUInt32();
-        var security = AsymmetricSecurityHeader.Read(ref decoder);
-        var sequence = SequenceHeader.Read(ref decoder);
-        if (MessageBody.Read(chunk[decoder.Position..]) is not OpenSecureChannelRequest request)
-        {
-            throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, "an OPN chunk must carry OpenSecureChannelRequest");
-        }
+        var header = AsymmetricSecurityHeader.Read(ref decoder);
+        var headerLength = MessageHeader.Length + decoder.Position;
+        var policy = security.Policy(header.SecurityPolicyUri);
         if (_channel is null)
         {
             _channel = new ServerSecureChannel(nextChannelId(), options.SecureChannel, time);
@@ -181,27 +177,40 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         {
             throw new OpcUaException(StatusCodes.BadTcpSecureChannelUnknown, $"channel {channelId} is not this connection's");
         }
+
+        var client = policy.IsNone ? null : security.AcceptClient(policy, header.SenderCertificate, header.ReceiverCertificateThumbprint);
+        using var clientKey = client?.GetRSAPublicKey();
+        using var serverKey = client is null ? null : security.PrivateKey();
+        var chunkSecurity = clientKey is null || serverKey is null ? ChunkSecurity.None : new AsymmetricChunkSecurity(policy, serverKey, clientKey);
+        var plain = chunk.Slice(headerLength, chunkSecurity.Unprotect(chunk, headerLength));
+        var sequenceDecoder = new BinaryDecoder(plain);
+        var sequence = SequenceHeader.Read(ref sequenceDecoder);
+        if (MessageBody.Read(plain[SequenceHeader.Length..]) is not OpenSecureChannelRequest request)
+        {
+            throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, "an OPN chunk must carry OpenSecureChannelRequest");
+        }
         _channel.CheckSequenceNumber(sequence.SequenceNumber);
-        var response = _channel.Open(request, security);
+        var response = _channel.Open(request, policy, client);
         using var body = new BinaryEncoder();
         MessageBody.Write(body, response);
-        return writer.Frame(MessageType.OpenSecureChannel, _channel.ChannelId, NoneSecurityHeader, sequence.RequestId, body.Written);
+        using var responseHeader = new BinaryEncoder();
+        new AsymmetricSecurityHeader(policy.Uri, client is null ? null : security.Certificate!.RawData, client is null ? null : ApplicationCertificates.Thumbprint(client)).Write(responseHeader);
+        return writer.Frame(MessageType.OpenSecureChannel, _channel.ChannelId, responseHeader.Written, sequence.RequestId, body.Written, chunkSecurity);
     }
 
-    private (IEncodeable? Response, uint RequestId, uint TokenId) Message(ReadOnlyMemory<byte> chunk, ChunkType chunkType, ChunkAssembler assembler)
+    private (IEncodeable? Response, uint RequestId, uint TokenId) Message(Span<byte> chunk, ChunkType chunkType, ChunkAssembler assembler)
     {
-        var position = CheckSymmetric(chunk.Span, out var tokenId);
+        var plain = Unprotect(chunk, out var tokenId);
         _lastTokenId = tokenId;
-        var decoder = new BinaryDecoder(chunk.Span[position..]);
+        var decoder = new BinaryDecoder(plain);
         var sequence = SequenceHeader.Read(ref decoder);
-        _channel!.CheckSequenceNumber(sequence.SequenceNumber);
-        var message = assembler.Add(chunkType, chunk.Span[(position + SequenceHeader.Length)..]);
+        var message = assembler.Add(chunkType, plain[SequenceHeader.Length..]);
         if (message.IsEmpty) return (null, sequence.RequestId, tokenId);
 
         IEncodeable? response;
         try
         {
-            response = dispatcher.Dispatch(MessageBody.Read(message.Span), _channel.ChannelId, sequence.RequestId, this);
+            response = dispatcher.Dispatch(MessageBody.Read(message.Span), _channel!, sequence.RequestId, this);
         }
         catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadDecodingError or StatusCodes.BadEncodingLimitsExceeded or StatusCodes.BadServiceUnsupported)
         {
@@ -222,27 +231,34 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     {
         Span<byte> symmetric = stackalloc byte[4];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(symmetric, tokenId);
+        var chunkSecurity = _channel!.SendSecurity(tokenId);
         try
         {
-            return _writer!.Frame(MessageType.Message, _channel!.ChannelId, symmetric, requestId, body);
+            return _writer!.Frame(MessageType.Message, _channel.ChannelId, symmetric, requestId, body, chunkSecurity);
         }
         catch (OpcUaException ex) when (ex.Status.Code == StatusCodes.BadResponseTooLarge)
         {
             using var fault = new BinaryEncoder();
             MessageBody.Write(fault, new ServiceFault { ResponseHeader = new ResponseHeader { Timestamp = time.GetUtcNow().UtcDateTime, ServiceResult = ex.Status } });
-            return _writer!.Frame(MessageType.Message, _channel!.ChannelId, symmetric, requestId, fault.Written);
+            return _writer!.Frame(MessageType.Message, _channel.ChannelId, symmetric, requestId, fault.Written, chunkSecurity);
         }
     }
 
-    /// <summary>Checks the channel id and token of a MSG or CLO chunk; returns where the sequence header starts.</summary>
-    private int CheckSymmetric(ReadOnlySpan<byte> chunk, out uint tokenId)
+    /// <summary>
+    /// Checks the channel id and token of a MSG or CLO chunk (whole, message header included), then verifies and
+    /// decrypts it under that token's keys and checks its sequence number. Returns the sequence header and body.
+    /// </summary>
+    private Span<byte> Unprotect(Span<byte> chunk, out uint tokenId)
     {
         if (_channel is not { IsOpen: true }) throw new OpcUaException(StatusCodes.BadTcpSecureChannelUnknown, "no secure channel is open");
-        var decoder = new BinaryDecoder(chunk);
+        var decoder = new BinaryDecoder(chunk[MessageHeader.Length..]);
         var channelId = decoder.ReadUInt32();
         tokenId = decoder.ReadUInt32();
-        _channel.CheckToken(channelId, tokenId);
-        return decoder.Position;
+        var headerLength = MessageHeader.Length + decoder.Position;
+        var plain = chunk.Slice(headerLength, _channel.CheckToken(channelId, tokenId).Unprotect(chunk, headerLength));
+        if (plain.Length < SequenceHeader.Length) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, "a chunk without its sequence header");
+        _channel.CheckSequenceNumber(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(plain));
+        return plain;
     }
 
     /// <summary>Reads one chunk into <paramref name="buffer"/>; null when the peer closed cleanly between chunks.</summary>
@@ -282,12 +298,5 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         {
             // The peer is gone already; the connection closes either way.
         }
-    }
-
-    private static byte[] EncodeNoneHeader()
-    {
-        using var encoder = new BinaryEncoder();
-        new AsymmetricSecurityHeader(SecurityPolicyUris.None, null, null).Write(encoder);
-        return encoder.Written.ToArray();
     }
 }

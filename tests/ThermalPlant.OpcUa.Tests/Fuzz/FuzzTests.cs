@@ -125,6 +125,6 @@ public sealed class FuzzTests
     {
         using var security = new BinaryEncoder();
         new AsymmetricSecurityHeader(ThermalPlant.OpcUa.Security.SecurityPolicyUris.None, null, null).Write(security);
-        return new ChunkWriter(TransportLimits.Default, StatusCodes.BadRequestTooLarge).Frame(MessageType.OpenSecureChannel, 0, security.Written, 1, body);
+        return new ChunkWriter(TransportLimits.Default, StatusCodes.BadRequestTooLarge).Frame(MessageType.OpenSecureChannel, 0, security.Written, 1, body, ChunkSecurity.None);
     }
 }

@@ -10,7 +10,8 @@ namespace ThermalPlant.OpcUa.Tests.SecureChannel;
 
 public sealed class SecureChannelTests
 {
-    private static readonly AsymmetricSecurityHeader None = new(SecurityPolicyUris.None, null, null);
+    private static readonly AsymmetricSecurityHeader NoneHeader = new(SecurityPolicyUris.None, null, null);
+    private static readonly SecurityPolicy None = SecurityPolicies.None;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
 
     [Fact]
@@ -31,7 +32,8 @@ public sealed class SecureChannelTests
 
         var channel = new ServerSecureChannel(7, time: _time);
         channel.CheckSequenceNumber(sequence.SequenceNumber);
-        var response = channel.Open(opened, security);
+        Assert.Equal(SecurityPolicyUris.None, security.SecurityPolicyUri);
+        var response = channel.Open(opened, SecurityPolicies.Find(security.SecurityPolicyUri), null);
         Assert.Equal(7u, response.SecurityToken.ChannelId);
         Assert.Equal(600_000u, response.SecurityToken.RevisedLifetime);
         Assert.Equal(1u, response.ResponseHeader.RequestHandle);
@@ -50,9 +52,9 @@ public sealed class SecureChannelTests
     public void Renewal_keeps_the_old_token_valid_until_it_expires()
     {
         var channel = new ServerSecureChannel(3, time: _time);
-        var first = channel.Open(Request(SecurityTokenRequestType.Issue, 60_000), None).SecurityToken;
+        var first = channel.Open(Request(SecurityTokenRequestType.Issue, 60_000), None, null).SecurityToken;
         _time.Advance(TimeSpan.FromSeconds(45));
-        var second = channel.Open(Request(SecurityTokenRequestType.Renew, 60_000), None).SecurityToken;
+        var second = channel.Open(Request(SecurityTokenRequestType.Renew, 60_000), None, null).SecurityToken;
         Assert.NotEqual(first.TokenId, second.TokenId);
         channel.CheckToken(3, first.TokenId);
         channel.CheckToken(3, second.TokenId);
@@ -67,29 +69,52 @@ public sealed class SecureChannelTests
     public void Lifetimes_are_revised_into_the_allowed_range()
     {
         var channel = new ServerSecureChannel(1, new SecureChannelOptions { MaxTokenLifetime = TimeSpan.FromMinutes(10) }, _time);
-        Assert.Equal(600_000u, channel.Open(Request(SecurityTokenRequestType.Issue, uint.MaxValue), None).SecurityToken.RevisedLifetime);
-        Assert.Equal(10_000u, channel.Open(Request(SecurityTokenRequestType.Renew, 0), None).SecurityToken.RevisedLifetime);
+        Assert.Equal(600_000u, channel.Open(Request(SecurityTokenRequestType.Issue, uint.MaxValue), None, null).SecurityToken.RevisedLifetime);
+        Assert.Equal(10_000u, channel.Open(Request(SecurityTokenRequestType.Renew, 0), None, null).SecurityToken.RevisedLifetime);
     }
 
     [Theory]
     [InlineData(SecurityTokenRequestType.Renew, MessageSecurityMode.None, SecurityPolicyUris.None, StatusCodes.BadRequestTypeInvalid)]
     [InlineData(SecurityTokenRequestType.Issue, MessageSecurityMode.SignAndEncrypt, SecurityPolicyUris.None, StatusCodes.BadSecurityModeRejected)]
-    [InlineData(SecurityTokenRequestType.Issue, MessageSecurityMode.None, SecurityPolicyUris.Basic256Sha256, StatusCodes.BadSecurityPolicyRejected)]
+    [InlineData(SecurityTokenRequestType.Issue, MessageSecurityMode.None, SecurityPolicyUris.Basic256Sha256, StatusCodes.BadSecurityModeRejected)]
     public void Requests_the_channel_cannot_honour_are_refused_with_their_code(SecurityTokenRequestType type, MessageSecurityMode mode, string policy, uint expected)
     {
         var channel = new ServerSecureChannel(1, time: _time);
         var request = Request(type, 60_000);
         request.SecurityMode = mode;
-        var error = Assert.Throws<OpcUaException>(() => channel.Open(request, new AsymmetricSecurityHeader(policy, null, null)));
+        var error = Assert.Throws<OpcUaException>(() => channel.Open(request, SecurityPolicies.Find(policy), null));
         Assert.Equal(expected, error.Status.Code);
+    }
+
+    [Fact]
+    public void A_secured_open_needs_a_nonce_of_the_policys_length_and_a_renewal_keeps_the_policy_and_mode()
+    {
+        var policy = RsaAesSecurityPolicy.Basic256Sha256;
+        var channel = new ServerSecureChannel(1, time: _time);
+        var request = Request(SecurityTokenRequestType.Issue, 60_000);
+        request.SecurityMode = MessageSecurityMode.SignAndEncrypt;
+        request.ClientNonce = new byte[16];
+        Assert.Equal(StatusCodes.BadNonceInvalid, Assert.Throws<OpcUaException>(() => channel.Open(request, policy, null)).Status.Code);
+
+        request.ClientNonce = new byte[32];
+        var opened = channel.Open(request, policy, null);
+        Assert.Equal(32, opened.ServerNonce!.Length);
+        Assert.IsType<SymmetricChunkSecurity>(channel.CheckToken(1, opened.SecurityToken.TokenId));
+
+        var renew = Request(SecurityTokenRequestType.Renew, 60_000);
+        renew.SecurityMode = MessageSecurityMode.Sign;
+        renew.ClientNonce = new byte[32];
+        Assert.Equal(StatusCodes.BadSecurityPolicyRejected, Assert.Throws<OpcUaException>(() => channel.Open(renew, policy, null)).Status.Code);
+        renew.SecurityMode = MessageSecurityMode.SignAndEncrypt;
+        Assert.NotEqual(opened.ServerNonce, channel.Open(renew, policy, null).ServerNonce);
     }
 
     [Fact]
     public void Issuing_twice_is_refused()
     {
         var channel = new ServerSecureChannel(1, time: _time);
-        channel.Open(Request(SecurityTokenRequestType.Issue, 60_000), None);
-        Assert.Equal(StatusCodes.BadRequestTypeInvalid, Assert.Throws<OpcUaException>(() => channel.Open(Request(SecurityTokenRequestType.Issue, 60_000), None)).Status.Code);
+        channel.Open(Request(SecurityTokenRequestType.Issue, 60_000), None, null);
+        Assert.Equal(StatusCodes.BadRequestTypeInvalid, Assert.Throws<OpcUaException>(() => channel.Open(Request(SecurityTokenRequestType.Issue, 60_000), None, null)).Status.Code);
     }
 
     [Fact]
@@ -111,7 +136,7 @@ public sealed class SecureChannelTests
         var peer = new TransportLimits { ReceiveBufferSize = 8192, MaxChunkCount = 20, MaxMessageSize = 1 << 20 };
         var writer = new ChunkWriter(peer, StatusCodes.BadResponseTooLarge);
         var body = Enumerable.Range(0, 50_000).Select(i => (byte)i).ToArray();
-        var frames = writer.Frame(MessageType.Message, 9, [1, 0, 0, 0], requestId: 5, body);
+        var frames = writer.Frame(MessageType.Message, 9, [1, 0, 0, 0], requestId: 5, body, ChunkSecurity.None);
 
         using var assembler = new ChunkAssembler(new TransportLimits { ReceiveBufferSize = 8192 });
         var offset = 0;
@@ -139,9 +164,9 @@ public sealed class SecureChannelTests
     public void A_message_beyond_the_peers_limits_is_refused_whole()
     {
         var writer = new ChunkWriter(new TransportLimits { ReceiveBufferSize = 8192, MaxChunkCount = 2 }, StatusCodes.BadResponseTooLarge);
-        var error = Assert.Throws<OpcUaException>(() => writer.Frame(MessageType.Message, 1, [1, 0, 0, 0], 1, new byte[20_000]));
+        var error = Assert.Throws<OpcUaException>(() => writer.Frame(MessageType.Message, 1, [1, 0, 0, 0], 1, new byte[20_000], ChunkSecurity.None));
         Assert.Equal(StatusCodes.BadResponseTooLarge, error.Status.Code);
-        Assert.Throws<OpcUaException>(() => writer.Frame(MessageType.OpenSecureChannel, 1, [], 1, new byte[9000]));
+        Assert.Throws<OpcUaException>(() => writer.Frame(MessageType.OpenSecureChannel, 1, [], 1, new byte[9000], ChunkSecurity.None));
     }
 
     [Fact]
@@ -158,9 +183,9 @@ public sealed class SecureChannelTests
     private static byte[] Frame(MessageType type, uint channelId, IEncodeable message, uint requestId)
     {
         using var security = new BinaryEncoder();
-        None.Write(security);
+        NoneHeader.Write(security);
         using var body = new BinaryEncoder();
         MessageBody.Write(body, message);
-        return new ChunkWriter(TransportLimits.Default, StatusCodes.BadRequestTooLarge).Frame(type, channelId, security.Written, requestId, body.Written);
+        return new ChunkWriter(TransportLimits.Default, StatusCodes.BadRequestTooLarge).Frame(type, channelId, security.Written, requestId, body.Written, ChunkSecurity.None);
     }
 }

@@ -1,22 +1,31 @@
 // node-opcua's server as the anchor of the read-throughput benchmark (bench/run); it serves the same tree as
 // `ThermalPlant.Benchmarks opcua-serve`, so that one client can read both the same way.
-// Usage: node bench-server.mjs PORT [VARIABLES=1000] [UPDATE_MS=1000]
-// Serves opc.tcp://127.0.0.1:PORT/UA/Bench (SecurityPolicy None, anonymous): Objects/Plant/Bench/Var_0000 ...
+// Usage: node bench-server.mjs PORT [VARIABLES=1000] [UPDATE_MS=1000] [PKI_DIR]
+// Serves opc.tcp://127.0.0.1:PORT/UA/Bench (SecurityPolicy None, anonymous, and with PKI_DIR also Basic256Sha256
+// SignAndEncrypt, its PKI there, accepting any client certificate): Objects/Plant/Bench/Var_0000 ...
 // as Double variables with string NodeIds "Plant.Bench.Var_0000" ... in namespace urn:thermalplant:bench.
 // Every UPDATE_MS each value gets a new value and source timestamp, as a live plant's would.
 // Prints "ready" once listening; stops on SIGTERM.
-import { OPCUAServer, DataType, Variant, StatusCodes, SecurityPolicy, MessageSecurityMode } from "node-opcua";
+import { OPCUAServer, OPCUACertificateManager, DataType, Variant, StatusCodes, SecurityPolicy, MessageSecurityMode } from "node-opcua";
 
 const port = Number(process.argv[2]);
 const count = Number(process.argv[3] ?? 1000);
 const updateMs = Number(process.argv[4] ?? 1000);
+const pki = process.argv[5];
 
+const security = pki
+  ? {
+      serverCertificateManager: new OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: true }),
+      securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
+      securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
+    }
+  : { securityPolicies: [SecurityPolicy.None], securityModes: [MessageSecurityMode.None] };
+if (pki) await security.serverCertificateManager.initialize();
 const server = new OPCUAServer({
   port,
   hostname: "127.0.0.1",
   resourcePath: "/UA/Bench",
-  securityPolicies: [SecurityPolicy.None],
-  securityModes: [MessageSecurityMode.None],
+  ...security,
   allowAnonymous: true,
   // Several client sessions read at once; the default limit is lower than a benchmark client asks for.
   serverCapabilities: { maxSessions: 64, operationLimits: { maxNodesPerRead: 10000 } },

@@ -1,14 +1,13 @@
 using ThermalPlant.OpcUa.Generated;
-using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
 
 /// <summary>
-/// GetEndpoints and FindServers (Part 4, 5.4): one endpoint with SecurityPolicy None and anonymous users; its
-/// URL keeps the host name the client used, so a client behind NAT or a DNS alias can reconnect.
+/// GetEndpoints and FindServers (Part 4, 5.4): one endpoint per security policy and mode offered, each with the
+/// server's certificate; its URL keeps the host name the client used, so a client behind NAT or a DNS alias can reconnect.
 /// </summary>
-internal sealed class DiscoveryService(OpcUaServerOptions options, Func<int> port)
+internal sealed class DiscoveryService(OpcUaServerOptions options, ServerSecurity security, Func<int> port)
 {
     public const string TransportProfile = "http://opcfoundation.org/UA-Profile/Transport/uatcp-uasc-uabinary";
     public const string AnonymousPolicyId = "anonymous";
@@ -35,20 +34,28 @@ internal sealed class DiscoveryService(OpcUaServerOptions options, Func<int> por
         return new FindServersResponse { Servers = matches ? [Application(request.EndpointUrl)] : [] };
     }
 
-    public EndpointDescription[] Endpoints(string? requestedUrl) =>
-    [
-        new EndpointDescription
+    public EndpointDescription[] Endpoints(string? requestedUrl)
+    {
+        var url = EndpointUrl(requestedUrl);
+        var server = Application(requestedUrl);
+        var endpoints = new EndpointDescription[security.Endpoints.Count];
+        for (var i = 0; i < endpoints.Length; i++)
         {
-            EndpointUrl = EndpointUrl(requestedUrl),
-            Server = Application(requestedUrl),
-            ServerCertificate = null,
-            SecurityMode = MessageSecurityMode.None,
-            SecurityPolicyUri = SecurityPolicyUris.None,
-            UserIdentityTokens = [new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous }],
-            TransportProfileUri = TransportProfile,
-            SecurityLevel = 0,
-        },
-    ];
+            var offered = security.Endpoints[i];
+            endpoints[i] = new EndpointDescription
+            {
+                EndpointUrl = url,
+                Server = server,
+                ServerCertificate = security.Certificate?.RawData,
+                SecurityMode = offered.Mode,
+                SecurityPolicyUri = offered.PolicyUri,
+                UserIdentityTokens = [new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous }],
+                TransportProfileUri = TransportProfile,
+                SecurityLevel = offered.SecurityLevel,
+            };
+        }
+        return endpoints;
+    }
 
     /// <summary>opc.tcp://host:port/path with the host the client asked for, when it asked for an opc.tcp URL.</summary>
     public string EndpointUrl(string? requestedUrl)

@@ -39,6 +39,9 @@ public sealed class Session
     /// <summary>When the session last served a request.</summary>
     public DateTimeOffset LastActivity { get; internal set; }
 
+    /// <summary>The nonce the server last sent (CreateSession or ActivateSession); the next ActivateSession signs it.</summary>
+    internal byte[] ServerNonce { get; set; } = [];
+
     /// <summary>Publish requests waiting for notifications.</summary>
     internal PublishQueue PublishRequests { get; }
 

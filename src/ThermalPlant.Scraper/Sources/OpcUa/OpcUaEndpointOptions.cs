@@ -1,3 +1,6 @@
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
+
 namespace ThermalPlant.Scraper.Sources.OpcUa;
 
 /// <summary>How values arrive from an endpoint.</summary>
@@ -88,6 +91,18 @@ public sealed class OpcUaEndpointOptions
     /// <summary>The longest wait between connection attempts.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The security policy of the endpoint to use: <c>None</c>, <c>Basic256Sha256</c>, <c>Aes128_Sha256_RsaOaep</c>, <c>Aes256_Sha256_RsaPss</c>.</summary>
+    public string SecurityPolicy { get; set; } = "None";
+
+    /// <summary>The message security mode: <c>None</c> with policy None, <c>Sign</c> or <c>SignAndEncrypt</c> otherwise.</summary>
+    public MessageSecurityMode SecurityMode { get; set; } = MessageSecurityMode.None;
+
+    /// <summary>
+    /// The scraper's certificate store (own, trusted, rejected) for a secured endpoint: its certificate is created there,
+    /// and the server's certificate must be in trusted/certs.
+    /// </summary>
+    public string CertificateStorePath { get; set; } = "";
+
     internal void Validate(string prefix, ICollection<string> errors)
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp") errors.Add($"{prefix}:Url must be an opc.tcp:// URL, found '{Url}'");
@@ -116,5 +131,9 @@ public sealed class OpcUaEndpointOptions
         if (RequestTimeout <= TimeSpan.Zero) errors.Add($"{prefix}:RequestTimeout must be positive");
         if (ReconnectMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectMinDelay must be positive");
         if (ReconnectMaxDelay < ReconnectMinDelay) errors.Add($"{prefix}:ReconnectMaxDelay must be at least ReconnectMinDelay");
+        var policy = SecurityPolicies.All.FirstOrDefault(p => p.Uri == SecurityPolicy || p.Uri.EndsWith("#" + SecurityPolicy, StringComparison.Ordinal));
+        if (policy is null) errors.Add($"{prefix}:SecurityPolicy must be None, Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss");
+        else if (!new EndpointSecurity(policy.Uri, SecurityMode).IsConsistent) errors.Add($"{prefix}:SecurityMode {SecurityMode} does not go with SecurityPolicy {SecurityPolicy}");
+        if (policy is { IsNone: false } && string.IsNullOrWhiteSpace(CertificateStorePath)) errors.Add($"{prefix}:CertificateStorePath must be set for a secured endpoint");
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Client;
+using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
@@ -47,6 +48,9 @@ internal sealed partial class OpcUaEndpointSource(
             RequestTimeout = options.RequestTimeout,
             ReconnectMinDelay = options.ReconnectMinDelay,
             ReconnectMaxDelay = options.ReconnectMaxDelay,
+            SecurityPolicyUri = SecurityPolicies.FromName(options.SecurityPolicy).Uri,
+            SecurityMode = options.SecurityMode,
+            CertificateStorePath = string.IsNullOrWhiteSpace(options.CertificateStorePath) ? null : options.CertificateStorePath,
         };
         await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken);
         client.ConnectionLost += ex =>

@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Security.Certificates;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server;
+
+/// <summary>
+/// What the server's channels and sessions need to know about security: the endpoints offered, the application
+/// certificate and its key, and whether a client's certificate is accepted.
+/// </summary>
+internal sealed class ServerSecurity
+{
+    private readonly CertificateValidator? _validator;
+    private readonly bool _acceptUntrusted;
+
+    public ServerSecurity(OpcUaServerOptions options, TimeProvider time)
+    {
+        Endpoints = [.. options.Security];
+        if (Endpoints.Count == 0) throw new ArgumentException("at least one endpoint security is needed", nameof(options));
+        foreach (var endpoint in Endpoints)
+        {
+            if (!endpoint.IsConsistent) throw new ArgumentException($"security mode {endpoint.Mode} does not go with {endpoint.PolicyUri}", nameof(options));
+        }
+        var secured = Endpoints.Exists(e => !e.Policy.IsNone);
+        var store = options.CertificateStorePath is { Length: > 0 } path ? new CertificateStore(path) : null;
+        if (secured && store is null && !options.AutoAcceptUntrustedCertificates)
+        {
+            throw new ArgumentException("secured endpoints need a CertificateStorePath to trust client certificates by", nameof(options));
+        }
+        Certificate = options.ApplicationCertificate
+            ?? (secured && store is not null ? store.LoadOrCreateApplicationCertificate(options.ApplicationUri, options.ApplicationName, [options.HostName, "localhost"], time, options.CertificateLifetime) : null)
+            ?? (secured ? ApplicationCertificates.Create(options.ApplicationUri, options.ApplicationName, [options.HostName, "localhost"], time, options.CertificateLifetime) : null);
+        if (Certificate is not null)
+        {
+            if (!Certificate.HasPrivateKey) throw new ArgumentException("the application certificate needs its private key", nameof(options));
+            using var key = Certificate.GetRSAPrivateKey() ?? throw new ArgumentException("the application certificate needs an RSA key", nameof(options));
+            Thumbprint = ApplicationCertificates.Thumbprint(Certificate);
+        }
+        _validator = store is null ? null : new CertificateValidator(store, time, options.AutoAcceptUntrustedCertificates);
+        _acceptUntrusted = options.AutoAcceptUntrustedCertificates;
+    }
+
+    /// <summary>The endpoints offered.</summary>
+    public List<EndpointSecurity> Endpoints { get; }
+
+    /// <summary>The server's certificate; null when only None is offered and none was configured.</summary>
+    public X509Certificate2? Certificate { get; }
+
+    /// <summary>
+    /// A handle on the certificate's private key for one operation (the caller disposes it): connections open channels
+    /// on their own threads, and an RSA object is not promised to be safe for concurrent use.
+    /// </summary>
+    public RSA PrivateKey() => Certificate?.GetRSAPrivateKey() ?? throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, "the server has no certificate");
+
+    /// <summary>The certificate's SHA-1 thumbprint.</summary>
+    public byte[]? Thumbprint { get; }
+
+    /// <summary>Whether sessions may be created on a channel with this policy and mode.</summary>
+    public bool Offers(SecurityPolicy policy, MessageSecurityMode mode) =>
+        Endpoints.Exists(e => e.PolicyUri == policy.Uri && e.Mode == mode);
+
+    /// <summary>
+    /// The policy a channel asks for: one offered, or None for discovery; BadSecurityPolicyRejected otherwise.
+    /// </summary>
+    public SecurityPolicy Policy(string? uri)
+    {
+        var policy = SecurityPolicies.Find(uri);
+        if (!policy.IsNone && !Endpoints.Exists(e => e.PolicyUri == policy.Uri))
+        {
+            throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"security policy {uri} is not offered");
+        }
+        return policy;
+    }
+
+    /// <summary>
+    /// Checks the security header of a secured OpenSecureChannel: addressed to our certificate, from a certificate of a
+    /// key size the policy allows, which is trusted. Returns the client's certificate.
+    /// </summary>
+    public X509Certificate2 AcceptClient(SecurityPolicy policy, byte[]? senderCertificate, byte[]? receiverThumbprint)
+    {
+        if (Thumbprint is null) throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, "the server has no certificate");
+        if (receiverThumbprint is null || !receiverThumbprint.AsSpan().SequenceEqual(Thumbprint))
+        {
+            throw new OpcUaException(StatusCodes.BadCertificateInvalid, "the message is not addressed to this server's certificate");
+        }
+        var certificate = ApplicationCertificates.FromByteString(senderCertificate);
+        using (var key = certificate.GetRSAPublicKey())
+        {
+            if (key is null || key.KeySize < policy.MinAsymmetricKeyBits || key.KeySize > policy.MaxAsymmetricKeyBits)
+            {
+                throw new OpcUaException(StatusCodes.BadCertificatePolicyCheckFailed, $"the client's key does not fit {policy.Uri}");
+            }
+        }
+        if (_validator is not null) _validator.Validate(certificate);
+        else if (!_acceptUntrusted) throw new OpcUaException(StatusCodes.BadCertificateUntrusted, "no certificate store to trust the client by");
+        return certificate;
+    }
+}
