@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.SecureChannel;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Transport;
 
 namespace ThermalPlant.OpcUa.Server;
@@ -27,6 +29,18 @@ public sealed record OpcUaServerOptions
 
     /// <summary>Human name of the application.</summary>
     public string ApplicationName { get; init; } = "Thermal Plant OPC UA Server";
+
+    /// <summary>
+    /// The application instance certificate with its private key: sent to clients in endpoints and CreateSession,
+    /// and used to decrypt user passwords and to check user certificate signatures.
+    /// </summary>
+    public X509Certificate2? ApplicationCertificate { get; init; }
+
+    /// <summary>
+    /// Who may log in and what each role may do; null turns access control off (anonymous sessions only, allowed
+    /// everything), as an embedded or test server needs. A server with users needs <see cref="ApplicationCertificate"/>.
+    /// </summary>
+    public UserAuthenticationOptions? Users { get; init; }
 
     /// <summary>Limits offered to clients in Acknowledge.</summary>
     public TransportLimits Transport { get; init; } = TransportLimits.Default;

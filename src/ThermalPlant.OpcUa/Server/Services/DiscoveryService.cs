@@ -1,17 +1,18 @@
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
 
 /// <summary>
-/// GetEndpoints and FindServers (Part 4, 5.4): one endpoint with SecurityPolicy None and anonymous users; its
+/// GetEndpoints and FindServers (Part 4, 5.4): one endpoint with SecurityPolicy None and the user token policies
+/// the server accepts (passwords encrypted with the server certificate's key whatever the channel's policy); its
 /// URL keeps the host name the client used, so a client behind NAT or a DNS alias can reconnect.
 /// </summary>
-internal sealed class DiscoveryService(OpcUaServerOptions options, Func<int> port)
+internal sealed class DiscoveryService(OpcUaServerOptions options, Func<int> port, UserAuthenticator users)
 {
     public const string TransportProfile = "http://opcfoundation.org/UA-Profile/Transport/uatcp-uasc-uabinary";
-    public const string AnonymousPolicyId = "anonymous";
 
     public ApplicationDescription Application(string? requestedUrl) => new()
     {
@@ -41,10 +42,10 @@ internal sealed class DiscoveryService(OpcUaServerOptions options, Func<int> por
         {
             EndpointUrl = EndpointUrl(requestedUrl),
             Server = Application(requestedUrl),
-            ServerCertificate = null,
+            ServerCertificate = options.ApplicationCertificate?.RawData,
             SecurityMode = MessageSecurityMode.None,
             SecurityPolicyUri = SecurityPolicyUris.None,
-            UserIdentityTokens = [new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous }],
+            UserIdentityTokens = users.Policies(),
             TransportProfileUri = TransportProfile,
             SecurityLevel = 0,
         },

@@ -1,22 +1,37 @@
-using ThermalPlant.OpcUa.Encoding;
+using System.Security.Cryptography;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
 
-/// <summary>CreateSession, ActivateSession and CloseSession (Part 4, 5.6), anonymous identities only for now.</summary>
-internal sealed class SessionService(SessionManager sessions, DiscoveryService discovery, OpcUaServerOptions options, SubscriptionService subscriptions)
+/// <summary>
+/// CreateSession, ActivateSession and CloseSession (Part 4, 5.6). Every CreateSession and ActivateSession answer
+/// carries a fresh 32-byte server nonce, to which the next identity token must be bound; refused logins are
+/// reported through <paramref name="denied"/> with their reason.
+/// </summary>
+internal sealed class SessionService(
+    SessionManager sessions,
+    DiscoveryService discovery,
+    OpcUaServerOptions options,
+    SubscriptionService subscriptions,
+    UserAuthenticator authenticator,
+    Action<AccessDenied> denied)
 {
+    private const int NonceLength = 32;
+
     public CreateSessionResponse Create(CreateSessionRequest request, uint channelId)
     {
         var session = sessions.Create(request.SessionName, channelId, request.RequestedSessionTimeout);
+        session.ServerNonce = RandomNumberGenerator.GetBytes(NonceLength);
         return new CreateSessionResponse
         {
             SessionId = session.SessionId,
             AuthenticationToken = session.AuthenticationToken,
             RevisedSessionTimeout = session.Timeout.TotalMilliseconds,
-            ServerNonce = new byte[32],
+            ServerNonce = session.ServerNonce,
+            ServerCertificate = options.ApplicationCertificate?.RawData,
             ServerEndpoints = discovery.Endpoints(request.EndpointUrl),
             ServerSignature = new SignatureData(),
             MaxRequestMessageSize = options.Transport.MaxMessageSize,
@@ -25,24 +40,21 @@ internal sealed class SessionService(SessionManager sessions, DiscoveryService d
 
     public ActivateSessionResponse Activate(ActivateSessionRequest request, uint channelId)
     {
-        var token = request.UserIdentityToken;
-        var anonymous = token.Encoding == ExtensionObjectEncoding.None
-            || (token.TypeId.NamespaceIndex == 0 && token.TypeId.Numeric == AnonymousIdentityToken.BinaryEncodingId);
-        if (!anonymous)
+        var session = sessions.Find(request.RequestHeader.AuthenticationToken);
+        string? claimedUser = null;
+        UserIdentity identity;
+        try
         {
-            throw new OpcUaException(StatusCodes.BadIdentityTokenRejected, "only anonymous users are accepted on this endpoint");
+            identity = authenticator.Authenticate(request, session.ServerNonce, ref claimedUser);
         }
-        if (token.Encoding == ExtensionObjectEncoding.Binary)
+        catch (OpcUaException ex)
         {
-            var decoder = new BinaryDecoder(token.Body.Span);
-            var policy = AnonymousIdentityToken.Decode(ref decoder).PolicyId;
-            if (policy is { Length: > 0 } && policy != DiscoveryService.AnonymousPolicyId)
-            {
-                throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"unknown user token policy '{policy}'");
-            }
+            denied(new AccessDenied("ActivateSession", claimedUser, null, ex.Status, ex.Message));
+            throw;
         }
-        sessions.Activate(request.RequestHeader.AuthenticationToken, channelId);
-        return new ActivateSessionResponse { ServerNonce = new byte[32], Results = [], DiagnosticInfos = [] };
+        sessions.Activate(session, channelId, identity);
+        session.ServerNonce = RandomNumberGenerator.GetBytes(NonceLength);
+        return new ActivateSessionResponse { ServerNonce = session.ServerNonce, Results = [], DiagnosticInfos = [] };
     }
 
     public CloseSessionResponse Close(CloseSessionRequest request)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Server.Subscriptions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Sessions;
@@ -35,6 +36,12 @@ public sealed class Session
 
     /// <summary>Whether ActivateSession succeeded.</summary>
     public bool IsActivated { get; internal set; }
+
+    /// <summary>Who the session acts for; set by ActivateSession.</summary>
+    public UserIdentity Identity { get; internal set; } = UserIdentity.Unrestricted;
+
+    /// <summary>The nonce the server last gave the client, which the next identity token must be bound to.</summary>
+    internal byte[] ServerNonce { get; set; } = [];
 
     /// <summary>When the session last served a request.</summary>
     public DateTimeOffset LastActivity { get; internal set; }
