@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.Security;
@@ -8,8 +7,8 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.OpcUa.Client;
 
 /// <summary>
-/// An OPC UA client over UA TCP with SecurityPolicy None. It selects an endpoint the server offers, opens an
-/// anonymous session, keeps it alive, and after a lost connection opens a new channel with backoff and re-activates
+/// An OPC UA client over UA TCP with SecurityPolicy None. It selects an endpoint the server offers, opens a
+/// session for <see cref="OpcUaClientOptions.Credentials"/> (anonymous, user name and password, or X.509), keeps it alive, and after a lost connection opens a new channel with backoff and re-activates
 /// the session there (or creates a new one when the server no longer has it). Requests run concurrently; a
 /// ServiceFault or a Bad service result is an <see cref="OpcUaException"/> with the server's status code.
 /// </summary>
@@ -35,6 +34,8 @@ public sealed class OpcUaClient : IAsyncDisposable
     private Task? _publishLoop;
     private string? _sessionName;
     private NodeId _authenticationToken = NodeId.Null;
+    private byte[]? _serverNonce;
+    private byte[]? _serverCertificate;
 
     private OpcUaClient(string endpointUrl, OpcUaClientOptions options, TimeProvider time, ClientChannel channel)
     {
@@ -99,7 +100,7 @@ public sealed class OpcUaClient : IAsyncDisposable
     public async Task<EndpointDescription[]> GetEndpointsAsync(CancellationToken cancellationToken = default) =>
         (await CallAsync<GetEndpointsResponse>(new GetEndpointsRequest { EndpointUrl = EndpointUrl }, cancellationToken)).Endpoints ?? [];
 
-    /// <summary>Creates and activates an anonymous session, and starts its keep-alive.</summary>
+    /// <summary>Creates and activates a session for the configured credentials, and starts its keep-alive.</summary>
     public async Task OpenSessionAsync(string sessionName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionName);
@@ -271,32 +272,23 @@ public sealed class OpcUaClient : IAsyncDisposable
             RequestedSessionTimeout = _options.SessionTimeout.TotalMilliseconds,
             MaxResponseMessageSize = _options.Transport.MaxMessageSize,
         }, cancellationToken, NodeId.Null);
+        _serverNonce = created.ServerNonce;
+        _serverCertificate = created.ServerCertificate is { Length: > 0 } certificate ? certificate : Endpoint.ServerCertificate;
         await ActivateSessionAsync(channel, created.AuthenticationToken, created.ServerEndpoints, cancellationToken);
         _authenticationToken = created.AuthenticationToken;
         SessionId = created.SessionId;
     }
 
+    // The token is bound to the nonce of the server's last answer, so each (re-)activation builds it anew.
     private async Task ActivateSessionAsync(ClientChannel channel, NodeId authenticationToken, EndpointDescription[]? serverEndpoints, CancellationToken cancellationToken)
     {
-        var policyId = AnonymousPolicyId(serverEndpoints) ?? AnonymousPolicyId([Endpoint]);
-        using var token = new BinaryEncoder();
-        new AnonymousIdentityToken { PolicyId = policyId }.Encode(token);
-        await CallOnAsync<ActivateSessionResponse>(channel, new ActivateSessionRequest
+        var (token, signature) = IdentityTokens.Create(_options.Credentials, Endpoint, serverEndpoints, _serverCertificate, _serverNonce);
+        var activated = await CallOnAsync<ActivateSessionResponse>(channel, new ActivateSessionRequest
         {
-            UserIdentityToken = new ExtensionObject(NodeId.Of(AnonymousIdentityToken.BinaryEncodingId), ExtensionObjectEncoding.Binary, token.Written.ToArray()),
+            UserIdentityToken = token,
+            UserTokenSignature = signature,
         }, cancellationToken, authenticationToken);
-    }
-
-    private static string? AnonymousPolicyId(EndpointDescription[]? endpoints)
-    {
-        foreach (var endpoint in endpoints ?? [])
-        {
-            foreach (var policy in endpoint.UserIdentityTokens ?? [])
-            {
-                if (policy.TokenType == UserTokenType.Anonymous) return policy.PolicyId;
-            }
-        }
-        return null;
+        if (activated.ServerNonce is { Length: > 0 } nonce) _serverNonce = nonce;
     }
 
     private Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Transport;
 
 namespace ThermalPlant.OpcUa.Client;
@@ -10,6 +11,12 @@ public sealed record OpcUaClientOptions
 
     /// <summary>The client's name, shown by servers.</summary>
     public string ApplicationName { get; init; } = "Thermal Plant OPC UA Client";
+
+    /// <summary>The client's application instance certificate with its private key, when it has one.</summary>
+    public X509Certificate2? ApplicationCertificate { get; init; }
+
+    /// <summary>Who the session acts for; kept for every re-activation after a reconnection.</summary>
+    public UserCredentials Credentials { get; init; } = UserCredentials.Anonymous;
 
     /// <summary>Limits offered in the Hello.</summary>
     public TransportLimits Transport { get; init; } = TransportLimits.Default;
