@@ -1,4 +1,5 @@
 using ThermalPlant.Hosting;
+using ThermalPlant.OpcUa.Server.Users;
 
 namespace ThermalPlant.OpcServer;
 
@@ -50,6 +51,15 @@ public sealed class OpcServerOptions : IValidatableOptions
     /// <summary>File the history is kept in across restarts; empty keeps it in memory only.</summary>
     public string HistoryPath { get; set; } = "data/opcserver-history.bin";
 
+    /// <summary>Users and roles; access control is off unless Enabled (the production profile turns it on, without anonymous access).</summary>
+    public UserSettings Users { get; set; } = new();
+
+    /// <summary>PEM file of the server's certificate; with <see cref="PrivateKeyPath"/>, else a self-signed one is made at start when users are on.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>PEM file of the certificate's private key.</summary>
+    public string? PrivateKeyPath { get; set; }
+
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -68,5 +78,7 @@ public sealed class OpcServerOptions : IValidatableOptions
         if (HttpAttemptTimeout <= TimeSpan.Zero) errors.Add($"{sectionPath}:HttpAttemptTimeout must be positive");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");
+        if (string.IsNullOrEmpty(CertificatePath) != string.IsNullOrEmpty(PrivateKeyPath)) errors.Add($"{sectionPath}:CertificatePath and {sectionPath}:PrivateKeyPath go together");
+        Users.Validate($"{sectionPath}:Users", errors);
     }
 }

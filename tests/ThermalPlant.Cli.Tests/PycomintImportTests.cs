@@ -17,9 +17,11 @@ public sealed class PycomintImportTests
         var (exit, output, error) = await Run("import-pycomint", Fixture);
         Assert.Equal(0, exit);
 
-        // The JSON binds back into the options the scraper will use, and they are valid.
+        // The JSON binds back into the options the scraper will use, and with the password from the environment they are valid.
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(output));
         var configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
+        Assert.Null(configuration["Control:Links:0:Source:Password"]);
+        configuration["Control:Links:0:Source:Password"] = "from-the-environment";
         var link = configuration.GetSection("Control:Links:0").Get<ControlLinkOptions>()!;
         var errors = new List<string>();
         link.Validate("Control:Links:0", errors);
@@ -41,9 +43,31 @@ public sealed class PycomintImportTests
         Assert.Equal(15, device.GetProperty("Map").GetProperty("Registers").GetArrayLength());
         Assert.Equal(4, doc.RootElement.GetProperty("OpcUa").GetProperty("Sources")[0].GetProperty("Nodes").GetArrayLength());
 
+        Assert.Equal("bridge", link.Source.UserName);
         Assert.DoesNotContain("not-a-real-password", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-a-real-password", error, StringComparison.Ordinal);
+        Assert.Contains("Control__Links__0__Source__Password", error, StringComparison.Ordinal);
         Assert.Contains("unit 0 and wrote with unit 1", error, StringComparison.Ordinal);
         Assert.Contains("pemel_log", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_opc_ua_password_goes_to_an_environment_file_that_only_its_owner_reads()
+    {
+        var directory = Directory.CreateTempSubdirectory("thermalplant-import-").FullName;
+        try
+        {
+            var envFile = Path.Combine(directory, "pycomint.env");
+            var (exit, output, _) = await Run("import-pycomint", Fixture, "--env-file", envFile);
+            Assert.Equal(0, exit);
+            Assert.DoesNotContain("not-a-real-password", output, StringComparison.Ordinal);
+            Assert.Equal(["Control__Links__0__Source__Password=not-a-real-password"], await File.ReadAllLinesAsync(envFile));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(envFile));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

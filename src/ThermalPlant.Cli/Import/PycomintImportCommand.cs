@@ -15,7 +15,8 @@ namespace ThermalPlant.Cli.Import;
 /// <summary>
 /// <c>thermalplant import-pycomint DIR</c>: turns the seed bridge's four YAML files (general, modbus, opcua, sql)
 /// into our appsettings sections: the control link, the Modbus device with the PEMEL register map, and the OPC UA
-/// source. Secrets are never written out: they belong in the environment.
+/// source. Secrets are never written into the JSON: they belong in the environment, and <c>--env-file</c> writes the
+/// OPC UA password in that form (a file readable by its owner only).
 /// </summary>
 internal static class PycomintImportCommand
 {
@@ -30,12 +31,14 @@ internal static class PycomintImportCommand
     {
         var directory = new Argument<DirectoryInfo>("dir") { Description = "Folder holding the bridge's general.yaml, modbus.yaml, opcua.yaml and sql.yaml" };
         var outputFile = new Option<FileInfo?>("--output") { Description = "Write the JSON to this file instead of standard output" };
-        var command = new Command("import-pycomint", "Turn the seed bridge's YAML configuration into ThermalPlant appsettings JSON") { directory, outputFile };
+        var envFile = new Option<FileInfo?>("--env-file") { Description = "Write the secrets (the OPC UA password) to this file as environment variables, for .env or a systemd EnvironmentFile" };
+        var command = new Command("import-pycomint", "Turn the seed bridge's YAML configuration into ThermalPlant appsettings JSON") { directory, outputFile, envFile };
         command.SetAction(async (result, cancel) =>
         {
             try
             {
                 var (document, notes) = await ImportAsync(result.GetValue(directory)!.FullName, cancel);
+                await WriteSecretsAsync(document, result.GetValue(envFile), notes, cancel);
                 foreach (var note in notes) await error.WriteLineAsync($"note: {note}");
                 var text = JsonSerializer.Serialize(document, Json);
                 if (result.GetValue(outputFile) is { } file) await File.WriteAllTextAsync(file.FullName, text + "\n", cancel);
@@ -87,7 +90,13 @@ internal static class PycomintImportCommand
         {
             Name = "pemel",
             Period = TimeSpan.FromSeconds(general.ControlInterval),
-            Source = new OpcUaSourceOptions { EndpointUrl = opcua.Url, NodeId = opcua.Nodes.H2FlowRequest },
+            Source = new OpcUaSourceOptions
+            {
+                EndpointUrl = opcua.Url,
+                NodeId = opcua.Nodes.H2FlowRequest,
+                UserName = string.IsNullOrEmpty(opcua.User) ? null : opcua.User,
+                Password = string.IsNullOrEmpty(opcua.User) ? null : opcua.Password ?? string.Empty,
+            },
             Target = new ModbusTargetOptions
             {
                 Host = modbus.Address,
@@ -108,9 +117,9 @@ internal static class PycomintImportCommand
         foreach (var mapError in map.Validate("Modbus:Devices:0:Map:")) errors.Add(mapError);
         if (errors.Count > 0) throw new ImportException("the imported configuration is not valid: " + string.Join("; ", errors));
 
-        if (!string.IsNullOrEmpty(opcua.User) || !string.IsNullOrEmpty(opcua.Password))
+        if (string.IsNullOrEmpty(opcua.User) && !string.IsNullOrEmpty(opcua.Password))
         {
-            notes.Add($"opcua.yaml names user '{opcua.User}' and a password: they are not written out (secrets belong in the environment), and the suite's OPC UA client opens anonymous sessions, so the methanation PLC must allow one for this endpoint");
+            notes.Add("opcua.yaml has a password but no user: the control link opens an anonymous session");
         }
         if (!string.IsNullOrEmpty(sql.Password)) notes.Add("sql.yaml's password is not written out: set Storage__Password (or the connection string) in the environment");
         if (!string.IsNullOrEmpty(sql.Table))
@@ -124,6 +133,26 @@ internal static class PycomintImportCommand
             new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
             new OpcUaSection([new OpcUaSourceSection("methanation", opcua.Url, storageInterval, [opcua.Nodes.H2FlowRequest, .. opcua.Nodes.Storage.Values])]));
         return (document, notes);
+    }
+
+    // The password goes to the environment file when one is asked for; otherwise a note names the variable to set.
+    private static async Task WriteSecretsAsync(ImportedConfiguration document, FileInfo? envFile, List<string> notes, CancellationToken cancellationToken)
+    {
+        const string Variable = "Control__Links__0__Source__Password";
+        var source = document.Control.Links[0].Source;
+        if (source.UserName is null) return;
+        if (envFile is null)
+        {
+            notes.Add($"the control link logs in to the methanation PLC as '{source.UserName}': set {Variable} in the environment (or use --env-file); the password is not written into the JSON");
+            return;
+        }
+        if (source.Password!.AsSpan().ContainsAny('\n', '\r')) throw new ImportException("opcua.yaml: the password contains a line break, which an environment file cannot hold");
+        await using (var stream = new FileStream(envFile.FullName, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteLineAsync($"{Variable}={source.Password}".AsMemory(), cancellationToken);
+        }
+        notes.Add($"the control link logs in to the methanation PLC as '{source.UserName}'; its password is in {envFile.FullName}");
     }
 
     // The published map puts the status word and the process values at fixed addresses; a bridge configured with other

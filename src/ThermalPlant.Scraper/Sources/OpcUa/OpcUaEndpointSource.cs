@@ -47,6 +47,7 @@ internal sealed partial class OpcUaEndpointSource(
             RequestTimeout = options.RequestTimeout,
             ReconnectMinDelay = options.ReconnectMinDelay,
             ReconnectMaxDelay = options.ReconnectMaxDelay,
+            Credentials = options.Credentials(),
         };
         await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken);
         client.ConnectionLost += ex =>
