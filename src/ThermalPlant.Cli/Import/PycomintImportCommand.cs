@@ -147,7 +147,9 @@ internal static class PycomintImportCommand
             return;
         }
         if (source.Password!.AsSpan().ContainsAny('\n', '\r')) throw new ImportException("opcua.yaml: the password contains a line break, which an environment file cannot hold");
-        await using (var stream = new FileStream(envFile.FullName, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite }))
+        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        await using (var stream = new FileStream(envFile.FullName, fileOptions))
         await using (var writer = new StreamWriter(stream))
         {
             await writer.WriteLineAsync($"{Variable}={source.Password}".AsMemory(), cancellationToken);
