@@ -45,9 +45,9 @@ public sealed class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a program to its end (bounded by <paramref name="timeout"/>) and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IDictionary<string, string>? environment = null)
     {
-        await using var process = Start(fileName, arguments, workingDirectory);
+        await using var process = Start(fileName, arguments, workingDirectory, environment);
         using var cancel = new CancellationTokenSource(timeout);
         await process._process.WaitForExitAsync(cancel.Token);
         process._process.WaitForExit();

@@ -10,7 +10,9 @@ namespace ThermalPlant.OpcUa.Client;
 /// <summary>
 /// Builds the identity token and user token signature of an ActivateSession for <see cref="UserCredentials"/>,
 /// following the server's user token policy: its PolicyId, and the security policy with which a password is
-/// encrypted and a certificate login signed (the policy's own, or the endpoint's when the policy names none).
+/// encrypted and a certificate login signed (the policy's own, or the endpoint's when the policy names none). Among
+/// several policies of a kind (node-opcua offers one per security policy) the first one whose algorithms are
+/// known here is taken, so a deprecated policy listed first (Basic256, Basic128Rsa15) is passed over.
 /// </summary>
 internal static class IdentityTokens
 {
@@ -53,23 +55,31 @@ internal static class IdentityTokens
     }
 
     private static UserTokenPolicy Policy(UserTokenType type, EndpointDescription endpoint, EndpointDescription[]? serverEndpoints) =>
-        FindPolicy(type, endpoint, serverEndpoints) ?? throw new OpcUaException(StatusCodes.BadIdentityTokenRejected, $"the server offers no {type} user token policy on {endpoint.EndpointUrl}");
+        FindPolicy(type, endpoint, serverEndpoints, usable: true)
+        ?? FindPolicy(type, endpoint, serverEndpoints, usable: false)
+        ?? throw new OpcUaException(StatusCodes.BadIdentityTokenRejected, $"the server offers no {type} user token policy on {endpoint.EndpointUrl}");
 
     // The chosen endpoint's policies come first; CreateSession's endpoint list is the fallback.
-    private static UserTokenPolicy? FindPolicy(UserTokenType type, EndpointDescription endpoint, EndpointDescription[]? serverEndpoints)
+    private static UserTokenPolicy? FindPolicy(UserTokenType type, EndpointDescription endpoint, EndpointDescription[]? serverEndpoints, bool usable = false)
     {
         foreach (var policy in endpoint.UserIdentityTokens ?? [])
         {
-            if (policy.TokenType == type) return policy;
+            if (policy.TokenType == type && (!usable || Usable(policy, endpoint))) return policy;
         }
         foreach (var other in serverEndpoints ?? [])
         {
             foreach (var policy in other.UserIdentityTokens ?? [])
             {
-                if (policy.TokenType == type) return policy;
+                if (policy.TokenType == type && (!usable || Usable(policy, endpoint))) return policy;
             }
         }
         return null;
+    }
+
+    private static bool Usable(UserTokenPolicy policy, EndpointDescription endpoint)
+    {
+        var uri = EffectivePolicy(policy, endpoint);
+        return UserTokenAlgorithms.IsSupported(uri) || (uri == SecurityPolicyUris.None && endpoint.SecurityMode == MessageSecurityMode.SignAndEncrypt);
     }
 
     private static string EffectivePolicy(UserTokenPolicy policy, EndpointDescription endpoint) =>
