@@ -1,7 +1,8 @@
 // node-opcua as an independent OPC UA server for our client.
 // Usage: node server.mjs PORT [USER:PASSWORD]
 // Serves opc.tcp://127.0.0.1:PORT/UA/Peer with SecurityPolicy None and anonymous access; given USER:PASSWORD it
-// refuses anonymous sessions and accepts only that user (its password encrypted as its user token policies say). Under Objects it has
+// refuses anonymous sessions and accepts only that user; it then also offers Basic256Sha256 (SignAndEncrypt), as
+// node-opcua lists a password policy on its None endpoint only for security policies the server has. Under Objects it has
 // a folder "Unit" with a Double "FlowSetpoint" = 16.7, an Int32 "Mode" = 3, a String "Name" = "methanation",
 // a historizing Double "Counter" that counts up every 100 ms, a folder "Many" with 40 Double variables, so that browsing needs continuation points at small limits, and a
 // deep tree "Site" of several hundred nodes: 4 areas (folders, Organizes) of 5 units (objects, HasComponent) of 3
@@ -17,8 +18,8 @@ const server = new OPCUAServer({
   port,
   hostname: "127.0.0.1",
   resourcePath: "/UA/Peer",
-  securityPolicies: [SecurityPolicy.None],
-  securityModes: [MessageSecurityMode.None],
+  securityPolicies: login ? [SecurityPolicy.None, SecurityPolicy.Basic256Sha256] : [SecurityPolicy.None],
+  securityModes: login ? [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt] : [MessageSecurityMode.None],
   allowAnonymous: !login,
   userManager: login ? { isValidUser: (userName, password) => userName === requiredUser && password === requiredPassword } : undefined,
   buildInfo: { productName: "thermalplant-peer" },
