@@ -21,7 +21,7 @@ public sealed class OpcUaUserCommandTests
 
         Assert.Equal(0, exit);
         var hash = output.Trim();
-        Assert.StartsWith("$pbkdf2-sha256$i=10000$", hash, StringComparison.Ordinal);
+        Assert.StartsWith("pbkdf2-sha256:10000:", hash, StringComparison.Ordinal);
         Assert.True(PasswordHash.Verify("hunter2 two"u8, hash));
     }
 

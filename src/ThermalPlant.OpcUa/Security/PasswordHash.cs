@@ -5,8 +5,9 @@ namespace ThermalPlant.OpcUa.Security;
 
 /// <summary>
 /// Password hashes kept in configuration instead of passwords: PBKDF2 with HMAC-SHA256, a random salt per user and
-/// the iteration count, in the self-describing form <c>$pbkdf2-sha256$i=ITERATIONS$SALT$HASH</c> (Base64), so that
-/// the cost can be raised later without invalidating older hashes.
+/// the iteration count, in the self-describing form <c>pbkdf2-sha256:ITERATIONS:SALT:HASH</c> (Base64), so that
+/// the cost can be raised later without invalidating older hashes. No <c>$</c> in it: shells, docker compose and
+/// .env files would take it for a variable.
 /// </summary>
 public static class PasswordHash
 {
@@ -19,7 +20,7 @@ public static class PasswordHash
     /// <summary>Most iterations accepted in a hash, so that a configuration error cannot stall every login.</summary>
     public const int MaxIterations = 10_000_000;
 
-    private const string Prefix = "$pbkdf2-sha256$i=";
+    private const string Prefix = "pbkdf2-sha256:";
     private const int SaltBytes = 16;
     private const int HashBytes = 32;
 
@@ -31,7 +32,7 @@ public static class PasswordHash
         ArgumentOutOfRangeException.ThrowIfGreaterThan(iterations, MaxIterations);
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
         var hash = Rfc2898DeriveBytes.Pbkdf2(System.Text.Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, HashBytes);
-        return string.Create(CultureInfo.InvariantCulture, $"{Prefix}{iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
+        return string.Create(CultureInfo.InvariantCulture, $"{Prefix}{iterations}:{Convert.ToBase64String(salt)}:{Convert.ToBase64String(hash)}");
     }
 
     /// <summary>Whether <paramref name="hash"/> is well formed (checked at start, so a typo fails early).</summary>
@@ -51,7 +52,7 @@ public static class PasswordHash
         salt = [];
         expected = [];
         if (hash is null || !hash.StartsWith(Prefix, StringComparison.Ordinal)) return false;
-        var parts = hash[Prefix.Length..].Split('$');
+        var parts = hash[Prefix.Length..].Split(':');
         if (parts.Length != 3 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out iterations)) return false;
         if (iterations is < MinIterations or > MaxIterations) return false;
         try

@@ -10,7 +10,8 @@ public sealed class PasswordHashTests
     {
         var hash = PasswordHash.Create("s3cret Pässword", PasswordHash.MinIterations);
 
-        Assert.StartsWith("$pbkdf2-sha256$i=10000$", hash, StringComparison.Ordinal);
+        Assert.DoesNotContain('$', hash);
+        Assert.StartsWith("pbkdf2-sha256:10000:", hash, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", hash, StringComparison.Ordinal);
         Assert.True(PasswordHash.IsValid(hash));
         Assert.True(PasswordHash.Verify(System.Text.Encoding.UTF8.GetBytes("s3cret Pässword"), hash));
@@ -28,11 +29,13 @@ public sealed class PasswordHashTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("plaintext")]
-    [InlineData("$pbkdf2-sha256$i=10000$c2FsdHNhbHQ=")]
-    [InlineData("$pbkdf2-sha256$i=10$c2FsdHNhbHQ=$AAAAAAAAAAAAAAAAAAAAAA==")]
-    [InlineData("$pbkdf2-sha256$i=999999999$c2FsdHNhbHQ=$AAAAAAAAAAAAAAAAAAAAAA==")]
-    [InlineData("$pbkdf2-sha256$i=10000$not base64!$AAAAAAAAAAAAAAAAAAAAAA==")]
-    [InlineData("$pbkdf2-sha1$i=10000$c2FsdHNhbHQ=$AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("pbkdf2-sha256:10000:c2FsdHNhbHQ=")]
+    [InlineData("pbkdf2-sha256:10:c2FsdHNhbHQ=:AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("pbkdf2-sha256:999999999:c2FsdHNhbHQ=:AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("pbkdf2-sha256:10000:not base64!:AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("pbkdf2-sha256:10000:c2FsdHNhbHQ=:AAAA")]
+    [InlineData("pbkdf2-sha1:10000:c2FsdHNhbHQ=:AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("$pbkdf2-sha256$i=10000$c2FsdHNhbHQ=$AAAAAAAAAAAAAAAAAAAAAA==")]
     public void A_malformed_hash_is_invalid_and_matches_nothing(string? hash)
     {
         Assert.False(PasswordHash.IsValid(hash));
