@@ -13,20 +13,30 @@ using ThermalPlant.Testing;
 
 namespace ThermalPlant.Interop.Tests;
 
-/// <summary>User name and password logins between node-opcua and us, both ways, over SecurityPolicy None channels.</summary>
+/// <summary>User name, password and X.509 user certificate logins between node-opcua and us, both ways, over SecurityPolicy None channels.</summary>
 public sealed class NodeOpcUaLoginTests
 {
     private static readonly X509Certificate2 ServerCertificate = TestCertificates.Create("thermalplant-interop", "urn:thermalplant:opcserver");
+    private static readonly X509Certificate2 EngineerCertificate = TestCertificates.Create("engineer");
 
     [Fact]
-    public async Task Node_opcua_logs_in_to_our_server_with_a_password_and_its_anonymous_session_may_read_but_not_write()
+    public async Task Node_opcua_logs_in_to_our_server_with_a_password_or_a_user_certificate_and_its_anonymous_session_may_read_but_not_write()
     {
         var script = NodeOpcUa.Script("client-login.mjs");
         if (script is null) return;
         var denied = new List<AccessDenied>();
         await using var server = StartServer(allowAnonymous: true, denied);
-
-        var root = await RunClient(script, server);
+        var directory = Directory.CreateTempSubdirectory("thermalplant-login-").FullName;
+        JsonElement root;
+        try
+        {
+            var (certificate, key) = TestCertificates.WritePem(EngineerCertificate, directory, "engineer");
+            root = await RunClient(script, server, new Dictionary<string, string> { ["THERMALPLANT_TEST_CERT"] = certificate, ["THERMALPLANT_TEST_KEY"] = key });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
 
         Assert.Contains(root.GetProperty("policies").EnumerateArray(), p => p.GetProperty("type").GetString() == "UserName" && p.GetProperty("policy").GetString() == SecurityPolicyUris.Basic256Sha256);
         var anonymous = root.GetProperty("anonymous");
@@ -37,6 +47,9 @@ public sealed class NodeOpcUaLoginTests
         Assert.Equal("ok", user.GetProperty("session").GetString());
         Assert.Equal("Good", user.GetProperty("write").GetString());
         AssertRefused(root.GetProperty("wrongPassword"));
+        var byCertificate = root.GetProperty("certificate");
+        Assert.Equal("ok", byCertificate.GetProperty("session").GetString());
+        Assert.Equal("Good", byCertificate.GetProperty("write").GetString());
         lock (denied)
         {
             Assert.Contains(denied, d => d.Service == "Write" && d.Role == "Anonymous");
@@ -93,10 +106,10 @@ public sealed class NodeOpcUaLoginTests
         Assert.True(error.Contains("BadUserAccessDenied", StringComparison.Ordinal) || error.Contains("BadIdentityTokenRejected", StringComparison.Ordinal), error);
     }
 
-    private static async Task<JsonElement> RunClient(string script, OpcUaServer server)
+    private static async Task<JsonElement> RunClient(string script, OpcUaServer server, Dictionary<string, string>? certificate = null)
     {
         var endpoint = $"opc.tcp://127.0.0.1:{server.Port}/freeopcua/server/";
-        var environment = new Dictionary<string, string> { ["THERMALPLANT_TEST_USER"] = "operator", ["THERMALPLANT_TEST_PASSWORD"] = "op-pass" };
+        var environment = new Dictionary<string, string>(certificate ?? []) { ["THERMALPLANT_TEST_USER"] = "operator", ["THERMALPLANT_TEST_PASSWORD"] = "op-pass" };
         var (exit, output) = await ManagedProcess.RunAsync("node", [script, endpoint, "ns=2;s=Plant.Setpoint"], TimeSpan.FromSeconds(90), Path.GetDirectoryName(script), environment);
         Assert.True(exit == 0, output);
         using var doc = JsonDocument.Parse(output.Split('\n').Last(line => line.StartsWith('{')));
@@ -114,7 +127,11 @@ public sealed class NodeOpcUaLoginTests
             Users = new UserAuthenticationOptions
             {
                 AllowAnonymous = allowAnonymous,
-                Users = [new UserAccount { Name = "operator", Role = "Operator", PasswordHash = PasswordHash.Create("op-pass", PasswordHash.MinIterations) }],
+                Users =
+                [
+                    new UserAccount { Name = "operator", Role = "Operator", PasswordHash = PasswordHash.Create("op-pass", PasswordHash.MinIterations) },
+                    new UserAccount { Name = "engineer", Role = "Engineer", CertificateThumbprint = EngineerCertificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256) },
+                ],
             },
         });
         server.AccessDenied += d => { lock (denied) denied.Add(d); };

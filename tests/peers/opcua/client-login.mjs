@@ -2,8 +2,10 @@
 // Usage: node client-login.mjs ENDPOINT_URL NODE_ID
 // The user name and password come from THERMALPLANT_TEST_USER and THERMALPLANT_TEST_PASSWORD. On one connection with
 // SecurityPolicy None it opens three sessions in turn: anonymous, the user with its password, and the user with a
-// wrong password; in each session that opens it reads NODE_ID and writes 12.5 to it. Prints one JSON document with,
+// wrong password, and, when THERMALPLANT_TEST_CERT and THERMALPLANT_TEST_KEY name PEM files, a fourth with that X.509
+// user certificate; in each session that opens it reads NODE_ID and writes 12.5 to it. Prints one JSON document with,
 // per attempt, "session" ("ok" or the error) and the read and write status names.
+import { readFileSync } from "node:fs";
 import { OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, DataType, UserTokenType } from "node-opcua";
 
 const [endpoint, nodeId] = process.argv.slice(2);
@@ -44,6 +46,14 @@ try {
   out.anonymous = await attempt(undefined);
   out.user = await attempt({ type: UserTokenType.UserName, userName, password });
   out.wrongPassword = await attempt({ type: UserTokenType.UserName, userName, password: `${password}-wrong` });
+  if (process.env.THERMALPLANT_TEST_CERT) {
+    out.certificate = await attempt({
+      type: UserTokenType.Certificate,
+      // The certificate as DER, the private key as PEM text (node-opcua makes its key object from it).
+      certificateData: Buffer.from(readFileSync(process.env.THERMALPLANT_TEST_CERT, "utf8").replace(/-----[^-]+-----|\s/g, ""), "base64"),
+      privateKey: readFileSync(process.env.THERMALPLANT_TEST_KEY, "utf8"),
+    });
+  }
   await client.disconnect();
   console.log(JSON.stringify(out));
 } catch (err) {
