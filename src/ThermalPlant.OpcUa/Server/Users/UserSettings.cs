@@ -32,14 +32,17 @@ public sealed class UserSettings
     {
         ArgumentNullException.ThrowIfNull(errors);
         if (!Enabled) return;
+        var roleErrors = 0;
         foreach (var (role, permissions) in Roles)
         {
             if (!Enum.TryParse<UserPermissions>(permissions, ignoreCase: true, out _) || int.TryParse(permissions, CultureInfo.InvariantCulture, out _))
             {
                 errors.Add($"{prefix}:Roles:{role} must be a comma list of Read, HistoryRead, Subscribe, Write, found '{permissions}'");
+                roleErrors++;
             }
         }
-        if (errors.Count > 0) return;
+        // The roles must parse before the accounts can be checked against them.
+        if (roleErrors > 0) return;
         foreach (var error in ToOptions()!.Validate()) errors.Add($"{prefix}: {error}");
     }
 
