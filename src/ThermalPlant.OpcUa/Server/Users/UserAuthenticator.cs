@@ -31,12 +31,14 @@ internal sealed class UserAuthenticator
     private readonly Dictionary<string, UserAccount> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UserAccount> _byThumbprint = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _time;
+    private readonly UserTokenPolicy[] _policies;
 
     public UserAuthenticator(UserAuthenticationOptions? options, X509Certificate2? serverCertificate, TimeProvider time)
     {
         _options = options;
         _serverCertificate = serverCertificate;
         _time = time;
+        _policies = [new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous }];
         if (options is null) return;
         if (options.Validate() is { Count: > 0 } errors) throw new ArgumentException($"user authentication options: {string.Join("; ", errors)}", nameof(options));
         _algorithms = UserTokenAlgorithms.For(options.UserTokenSecurityPolicyUri);
@@ -49,24 +51,11 @@ internal sealed class UserAuthenticator
         {
             throw new ArgumentException("users need the server's application certificate with its private key, to decrypt passwords and to be signed for", nameof(serverCertificate));
         }
+        _policies = OfferedPolicies(options);
     }
 
-    /// <summary>The token policies offered in every endpoint.</summary>
-    public UserTokenPolicy[] Policies()
-    {
-        if (_options is null) return [new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous }];
-        var policies = new List<UserTokenPolicy>(3);
-        if (_options.AllowAnonymous) policies.Add(new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous });
-        if (_byName.Values.Any(u => u.PasswordHash is not null))
-        {
-            policies.Add(new UserTokenPolicy { PolicyId = UserNamePolicyId, TokenType = UserTokenType.UserName, SecurityPolicyUri = _options.UserTokenSecurityPolicyUri });
-        }
-        if (_byThumbprint.Count > 0)
-        {
-            policies.Add(new UserTokenPolicy { PolicyId = CertificatePolicyId, TokenType = UserTokenType.Certificate, SecurityPolicyUri = _options.UserTokenSecurityPolicyUri });
-        }
-        return [.. policies];
-    }
+    /// <summary>The token policies offered in every endpoint (one shared array; responses only encode it).</summary>
+    public UserTokenPolicy[] Policies() => _policies;
 
     /// <summary>
     /// Authenticates the token of <paramref name="request"/> against the nonce the server last gave the session;
@@ -101,6 +90,21 @@ internal sealed class UserAuthenticator
         {
             throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"the identity token does not decode: {ex.Message}");
         }
+    }
+
+    private UserTokenPolicy[] OfferedPolicies(UserAuthenticationOptions options)
+    {
+        var policies = new List<UserTokenPolicy>(3);
+        if (options.AllowAnonymous) policies.Add(new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous });
+        if (_byName.Values.Any(u => u.PasswordHash is not null))
+        {
+            policies.Add(new UserTokenPolicy { PolicyId = UserNamePolicyId, TokenType = UserTokenType.UserName, SecurityPolicyUri = options.UserTokenSecurityPolicyUri });
+        }
+        if (_byThumbprint.Count > 0)
+        {
+            policies.Add(new UserTokenPolicy { PolicyId = CertificatePolicyId, TokenType = UserTokenType.Certificate, SecurityPolicyUri = options.UserTokenSecurityPolicyUri });
+        }
+        return [.. policies];
     }
 
     private UserIdentity Anonymous(string? policyId)
