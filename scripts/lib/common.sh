@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-RUN_DIR="$REPO_ROOT/.run"
+# Where scripts/up keeps its builds, data, logs and pid files; a test runs a second stack in a temp dir.
+RUN_DIR="${THERMALPLANT_RUN_DIR:-$REPO_ROOT/.run}"
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -44,7 +45,6 @@ ensure_npm_peers() {
   done
 }
 
-# wait_http URL SECONDS: waits until URL answers 2xx.
 # Starts a long-running program in the background with its log in $RUN_DIR/logs/NAME.log and its pid in
 # $RUN_DIR/NAME.pid: start_service NAME DIRECTORY COMMAND... (exec, so the pid is the program's own).
 start_service() {
@@ -54,9 +54,15 @@ start_service() {
   echo $! >"$RUN_DIR/$name.pid"
 }
 
+# port_taken PORT: true when something already listens on 127.0.0.1:PORT.
+port_taken() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# wait_http URL SECONDS: waits until URL answers 2xx.
 wait_http() {
   local url="$1" deadline=$((SECONDS + $2))
-  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+  until curl -fsS --max-time 5 -o /dev/null "$url" 2>/dev/null; do
     [ "$SECONDS" -ge "$deadline" ] && return 1
     sleep 0.5
   done

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Configuration;
@@ -53,21 +52,11 @@ public static class ServiceDefaults
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSerilogRequestLogging(options =>
-        {
-            // Health and metrics are polled every second by probes and Prometheus; they would drown the log.
-            options.GetLevel = (context, _, exception) =>
-                exception is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
-                : IsProbe(context.Request.Path) ? Serilog.Events.LogEventLevel.Verbose
-                : Serilog.Events.LogEventLevel.Information;
-        });
+        app.UseSerilogRequestLogging(options => options.GetLevel = (context, _, exception) => RequestLogLevel.For(context, exception));
         app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready");
         app.MapMetrics("/metrics");
         return app;
     }
-
-    private static bool IsProbe(PathString path) =>
-        path.StartsWithSegments("/health", StringComparison.Ordinal) || path.StartsWithSegments("/metrics", StringComparison.Ordinal);
 }

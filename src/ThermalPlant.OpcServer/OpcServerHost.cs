@@ -72,6 +72,7 @@ public static class OpcServerHost
                 EndpointPath = settings.EndpointPath,
                 ApplicationUri = "urn:thermalplant:opcserver",
                 ApplicationName = "Thermal Plant OPC UA Server",
+                MinPublishingInterval = settings.MinPublishingInterval,
             };
             if (!string.IsNullOrWhiteSpace(settings.HostName)) serverOptions = serverOptions with { HostName = settings.HostName };
             var history = sp.GetRequiredService<HistoryFile>().Store;

@@ -36,6 +36,13 @@ public sealed class OpcServerOptions : IValidatableOptions
     /// </summary>
     public Dictionary<string, TimeSpan> GroupPollIntervals { get; set; } = [];
 
+    /// <summary>
+    /// Shortest publishing interval a subscription may ask for. A change waits up to one publishing interval on top of
+    /// the poll, so an HMI that wants values within the poll interval asks for a short one; the server's cost is one
+    /// timer per subscription.
+    /// </summary>
+    public TimeSpan MinPublishingInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
     /// <summary>How often the catalog is read again to pick up added and removed sensors.</summary>
     public TimeSpan CatalogRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -74,6 +81,7 @@ public sealed class OpcServerOptions : IValidatableOptions
         {
             if (interval < TimeSpan.FromMilliseconds(20)) errors.Add($"{sectionPath}:GroupPollIntervals:{group} must be at least 20 ms");
         }
+        if (MinPublishingInterval < TimeSpan.FromMilliseconds(5) || MinPublishingInterval > TimeSpan.FromSeconds(10)) errors.Add($"{sectionPath}:MinPublishingInterval must be 5 ms to 10 s");
         if (CatalogRefreshInterval < TimeSpan.FromSeconds(1)) errors.Add($"{sectionPath}:CatalogRefreshInterval must be at least 1 s");
         if (HttpAttemptTimeout <= TimeSpan.Zero) errors.Add($"{sectionPath}:HttpAttemptTimeout must be positive");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");

@@ -21,6 +21,7 @@ public static class ScraperHost
         builder.AddServiceDefaults("scraper");
         builder.Services.AddValidatedOptions<ScraperOptions>(builder.Configuration, ScraperOptions.Section);
         builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<ScraperOptions>>().Value.Database.ConnectionString));
+        builder.Services.AddSingleton<LatestValues>();
         builder.Services.AddSingleton<SampleQueue>();
         builder.Services.AddSingleton<RejectedSamples>();
         builder.Services.AddSingleton<StorageState>();
@@ -29,6 +30,7 @@ public static class ScraperHost
         builder.Services.AddSingleton<Supervisor>();
         builder.Services.AddHostedService<StorageService>();
         builder.Services.AddHostedService<SourcesService>();
+        builder.Services.AddHostedService<WideRowService>();
         builder.Services.AddHealthChecks().AddCheck<SourceHealth>("connections");
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();

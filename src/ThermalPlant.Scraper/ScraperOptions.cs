@@ -27,6 +27,9 @@ public sealed class ScraperOptions : IValidatableOptions
     /// <summary>The control links run.</summary>
     public ControlOptions Control { get; set; } = new();
 
+    /// <summary>The optional wide-row table written next to <c>sensor_data</c>.</summary>
+    public WideRowOptions WideRow { get; set; } = new();
+
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -47,6 +50,7 @@ public sealed class ScraperOptions : IValidatableOptions
             Modbus.Devices[i].Validate(key, errors);
             if (!devices.Add(Modbus.Devices[i].Name)) errors.Add($"{key}:Name '{Modbus.Devices[i].Name}' is used by another device");
         }
+        WideRow.Validate($"{sectionPath}:WideRow", errors);
         var links = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Control.Links.Count; i++)
         {

@@ -71,6 +71,43 @@ public sealed class PycomintImportTests
     }
 
     [Fact]
+    public async Task The_wide_row_table_of_sql_yaml_becomes_the_wide_row_sink_with_each_column_sourced()
+    {
+        var directory = Directory.CreateTempSubdirectory("thermalplant-import-").FullName;
+        try
+        {
+            CopyFixture(directory);
+            // One column the bridge filled from somewhere the import cannot know.
+            var sql = Path.Combine(directory, "sql.yaml");
+            await File.WriteAllTextAsync(sql, (await File.ReadAllTextAsync(sql)).Replace("h2_flow]", "h2_flow, operator_note]", StringComparison.Ordinal));
+            var (exit, output, error) = await Run("import-pycomint", directory);
+            Assert.Equal(0, exit);
+
+            using var doc = JsonDocument.Parse(output);
+            var wide = doc.RootElement.GetProperty("WideRow");
+            Assert.Equal("pemel_log", wide.GetProperty("Table").GetString());
+            Assert.Equal("timestamp", wide.GetProperty("TimestampColumn").GetString());
+            Assert.Equal("00:00:10", wide.GetProperty("Interval").GetString());
+            Assert.False(wide.GetProperty("CreateTable").GetBoolean());
+            var columns = wide.GetProperty("Columns").EnumerateArray().ToDictionary(c => c.GetProperty("Name").GetString()!, c => c);
+            Assert.Equal(["h2_flow_request", "reactor_temperature", "ch4_flow", "co2_flow", "status", "power", "current", "h2_flow"], columns.Keys);
+            Assert.Equal("ns=2;s=Methanation.H2FlowRequest", columns["h2_flow_request"].GetProperty("NodeId").GetString());
+            Assert.Equal("ns=2;s=Methanation.CH4Flow", columns["ch4_flow"].GetProperty("NodeId").GetString());
+            Assert.Equal("pemel", columns["power"].GetProperty("Sensor").GetString());
+            Assert.Equal("power", columns["power"].GetProperty("Tag").GetString());
+            Assert.Equal("status", columns["status"].GetProperty("Tag").GetString());
+            Assert.False(columns["power"].TryGetProperty("NodeId", out _));
+            // The device those tags name is the one the import writes.
+            Assert.Equal("pemel", doc.RootElement.GetProperty("Modbus").GetProperty("Devices")[0].GetProperty("Name").GetString());
+            Assert.Contains("'operator_note' matches no OPC UA node", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_missing_file_or_a_broken_table_is_a_clear_error()
     {
         var directory = Directory.CreateTempSubdirectory("thermalplant-import-").FullName;
@@ -92,6 +129,16 @@ public sealed class PycomintImportTests
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static void CopyFixture(string directory)
+    {
+        foreach (var file in Directory.GetFiles(Fixture, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(directory, Path.GetRelativePath(Fixture, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
         }
     }
 

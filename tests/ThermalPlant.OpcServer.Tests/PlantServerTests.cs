@@ -131,7 +131,9 @@ public sealed class PlantServerTests : IAsyncLifetime
     {
         if (_stack is null) return;
         await WaitForAsync(async () => (await _client.ReadValueAsync(Node("Plant.Temperature.Upper"))).Status.IsGood, "a Good temperature");
-        await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 100 });
+        // An HMI that wants values within the poll interval may ask for a short publishing interval (default floor 10 ms).
+        await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 10 });
+        Assert.Equal(10, subscription.RevisedPublishingInterval);
         await subscription.AddAsync([new MonitoredItemRequest(Node("Plant.Temperature.Upper")) { SamplingInterval = 0 }]);
         // A poll that misses its interval on a loaded machine turns the value Bad for a moment, with the same sample's
         // timestamp; the Good samples themselves arrive in order. At a 300 ms poll five of them take 1.5 s on a quiet

@@ -75,6 +75,36 @@ public sealed partial class DeploymentConfigTests
     }
 
     [Fact]
+    public async Task Every_service_Dockerfile_is_built_by_compose_with_a_health_check_restart_policy_and_limits()
+    {
+        var compose = PeerPrograms.Require("docker-compose", "scripts/test installs it (apt-get install docker-compose)", "/usr/bin/docker-compose");
+        if (compose is null) return;
+        var (exit, output) = await ManagedProcess.RunAsync(compose,
+            ["--env-file", await WriteEnvFile(), "-f", RepositoryPaths.Combine("docker-compose.yaml"), "--profile", "fullstack", "config"], Timeout, RepositoryPaths.Root);
+        Assert.True(exit == 0, output);
+        // The resolved file: anchors merged, so each service shows what it really gets.
+        var document = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(output);
+        var services = (Dictionary<object, object>)document["services"];
+        var built = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in services)
+        {
+            var service = (Dictionary<object, object>)value;
+            if (!service.TryGetValue("build", out var build)) continue;
+            var dockerfile = (string)((Dictionary<object, object>)build)["dockerfile"];
+            built[dockerfile] = (string)name;
+            Assert.True(service.ContainsKey("healthcheck"), $"{name} has no health check");
+            Assert.Equal("unless-stopped", service["restart"]);
+            var deploy = (Dictionary<object, object>)service["deploy"];
+            Assert.True(((Dictionary<object, object>)((Dictionary<object, object>)deploy["resources"])["limits"]).ContainsKey("memory"), $"{name} has no memory limit");
+            Assert.Contains("fullstack", ((List<object>)service["profiles"]).Cast<string>());
+        }
+        var dockerfiles = Directory.GetFiles(RepositoryPaths.Combine("src"), "Dockerfile", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(RepositoryPaths.Root, path).Replace('\\', '/')).Order(StringComparer.Ordinal);
+        Assert.Equal(dockerfiles, built.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("electrolyzer", built["src/ThermalPlant.Electrolyzer/Dockerfile"]);
+    }
+
+    [Fact]
     public async Task Prometheus_configuration_and_alert_rules_pass_promtool()
     {
         var promtool = PeerPrograms.Require("promtool", "scripts/test installs it (apt-get install prometheus)", "/usr/bin/promtool");

@@ -12,7 +12,7 @@ namespace ThermalPlant.Benchmarks.Load;
 /// The figure is split at the ServerTimestamp (when the server set the value after a poll): sample to server is
 /// waiting for the next poll plus the trip through the DMZ, server to client is waiting for the next publish plus
 /// the trip to the client. Prints p50/p99/max and p99 over the poll interval (goal &lt;= 1.5).
-/// Usage: <c>opcserver-freshness URL [--seconds 10] [--warmup 1] [--poll-interval 100] [--publishing-interval 50]</c>
+/// Usage: <c>opcserver-freshness URL [--seconds 10] [--warmup 1] [--poll-interval 100] [--publishing-interval 20]</c>
 /// (intervals in ms; the poll interval is the server's setting, given here only to state the ratio).
 /// </summary>
 internal static class OpcServerFreshnessDriver
@@ -28,7 +28,7 @@ internal static class OpcServerFreshnessDriver
         var seconds = DriverArgs.Double(args, "--seconds", 10);
         var warmup = DriverArgs.Double(args, "--warmup", 1);
         var pollMs = DriverArgs.Double(args, "--poll-interval", 100);
-        var publishingMs = DriverArgs.Double(args, "--publishing-interval", 50);
+        var publishingMs = DriverArgs.Double(args, "--publishing-interval", 20);
 
         await using var client = await OpcUaClient.ConnectAsync(url);
         await client.OpenSessionAsync("bench-freshness");

@@ -98,7 +98,7 @@ internal static class OpcUaReadThroughputDriver
     /// <summary>The ReadValueIds of every variable's Value, in the namespace index this server gave the tree; checks one read of them.</summary>
     private static async Task<ReadValueId[]> NodesAsync(OpcUaClient client, int variables)
     {
-        var namespaces = (await client.ReadValueAsync(NodeId.Of(VariableIds.Server_NamespaceArray))).Value?.Value as string[] ?? [];
+        var namespaces = (await client.ReadValueAsync(NodeId.Of(VariableIds.Server_NamespaceArray))).Value.Value as string[] ?? [];
         var ns = Array.IndexOf(namespaces, BenchTree.NamespaceUri);
         if (ns < 0) throw new InvalidOperationException($"{client.EndpointUrl} has no namespace {BenchTree.NamespaceUri}");
         var nodes = new ReadValueId[variables];
@@ -107,7 +107,7 @@ internal static class OpcUaReadThroughputDriver
             nodes[i] = new ReadValueId { NodeId = NodeId.Of(BenchTree.Identifier(i), (ushort)ns), AttributeId = (uint)AttributeId.Value };
         }
         var first = await client.ReadAsync(nodes);
-        if (first.Length != variables || first.Any(v => !v.Status.IsGood || v.Value?.Type != BuiltInType.Double))
+        if (first.Length != variables || first.Any(v => !v.Status.IsGood || v.Value.Type != BuiltInType.Double))
         {
             throw new InvalidOperationException($"{client.EndpointUrl} does not serve {variables} Good Double values under Plant/Bench");
         }

@@ -14,9 +14,10 @@ namespace ThermalPlant.Cli.Import;
 
 /// <summary>
 /// <c>thermalplant import-pycomint DIR</c>: turns the seed bridge's four YAML files (general, modbus, opcua, sql)
-/// into our appsettings sections: the control link, the Modbus device with the PEMEL register map, and the OPC UA
-/// source. Secrets are never written into the JSON: they belong in the environment, and <c>--env-file</c> writes the
-/// OPC UA password in that form (a file readable by its owner only).
+/// into our appsettings sections: the control link, the Modbus device with the PEMEL register map, the OPC UA
+/// source, and the wide-row table (<see cref="PycomintWideRowMapping"/>). Secrets are never written into the JSON:
+/// they belong in the environment, and <c>--env-file</c> writes the OPC UA password in that form (a file readable by
+/// its owner only).
 /// </summary>
 internal static class PycomintImportCommand
 {
@@ -122,16 +123,13 @@ internal static class PycomintImportCommand
             notes.Add("opcua.yaml has a password but no user: the control link opens an anonymous session");
         }
         if (!string.IsNullOrEmpty(sql.Password)) notes.Add("sql.yaml's password is not written out: set Storage__Password (or the connection string) in the environment");
-        if (!string.IsNullOrEmpty(sql.Table))
-        {
-            notes.Add($"sql.yaml's wide-row table '{sql.Table}' ({sql.Columns.Count} columns on {sql.Host}:{sql.Port}/{sql.Database}) is not imported: the values are stored in sensor_data; the optional wide-row sink comes with the scraper");
-        }
-
         var storageInterval = TimeSpan.FromSeconds(general.StorageInterval);
+        var wideRow = PycomintWideRowMapping.Map(sql, opcua, "pemel", storageInterval, notes);
         var document = new ImportedConfiguration(
             new ControlSection([link]),
             new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
-            new OpcUaSection([new OpcUaSourceSection("methanation", opcua.Url, storageInterval, [opcua.Nodes.H2FlowRequest, .. opcua.Nodes.Storage.Values])]));
+            new OpcUaSection([new OpcUaSourceSection("methanation", opcua.Url, storageInterval, [opcua.Nodes.H2FlowRequest, .. opcua.Nodes.Storage.Values])]),
+            wideRow);
         return (document, notes);
     }
 
@@ -194,7 +192,11 @@ internal static class PycomintImportCommand
 internal sealed class ImportException(string message) : Exception(message);
 
 /// <summary>The appsettings document the import writes.</summary>
-internal sealed record ImportedConfiguration(ControlSection Control, ModbusSection Modbus, OpcUaSection OpcUa);
+internal sealed record ImportedConfiguration(
+    ControlSection Control,
+    ModbusSection Modbus,
+    OpcUaSection OpcUa,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WideRowSection? WideRow);
 
 /// <summary>The <c>Control</c> section: its links.</summary>
 internal sealed record ControlSection(IReadOnlyList<ControlLinkOptions> Links);

@@ -96,15 +96,15 @@ internal static class OpcUaCommands
         BuiltInType.Boolean => Variant.From(bool.Parse(text)),
         BuiltInType.Int32 => Variant.From(int.Parse(text, CultureInfo.InvariantCulture)),
         BuiltInType.UInt32 => Variant.From(uint.Parse(text, CultureInfo.InvariantCulture)),
-        BuiltInType.Int16 => new Variant(BuiltInType.Int16, short.Parse(text, CultureInfo.InvariantCulture)),
-        BuiltInType.UInt16 => new Variant(BuiltInType.UInt16, ushort.Parse(text, CultureInfo.InvariantCulture)),
-        BuiltInType.Float => new Variant(BuiltInType.Float, float.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.Int16 => Variant.From(short.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.UInt16 => Variant.From(ushort.Parse(text, CultureInfo.InvariantCulture)),
+        BuiltInType.Float => Variant.From(float.Parse(text, CultureInfo.InvariantCulture)),
         BuiltInType.Double => Variant.From(double.Parse(text, CultureInfo.InvariantCulture)),
         BuiltInType.String => Variant.From(text),
         _ => throw new FormatException($"writing {type} from the command line is not supported"),
     };
 
-    internal static string Format(Variant? value) => value?.Value switch
+    internal static string Format(Variant value) => value.Value switch
     {
         null => "",
         Array array => "[" + string.Join(", ", array.Cast<object?>().Select(e => Convert.ToString(e, CultureInfo.InvariantCulture))) + "]",

@@ -98,21 +98,7 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
     private static SourceReading Interpret(DataValue value)
     {
         if (!value.Status.IsGood) return SourceReading.Bad($"status {value.Status}");
-        double? number = value.Value?.Value switch
-        {
-            double d => d,
-            float f => f,
-            int i => i,
-            uint u => u,
-            short s => s,
-            ushort us => us,
-            long l => l,
-            ulong ul => ul,
-            byte b => b,
-            sbyte sb => sb,
-            _ => null,
-        };
-        if (number is not { } n || !double.IsFinite(n)) return SourceReading.Bad($"value '{value.Value?.Value}' ({value.Value?.Type}) is not a finite number");
+        if (!value.Value.TryGetNumber(out var n) || !double.IsFinite(n)) return SourceReading.Bad($"value '{value.Value.Value}' ({value.Value.Type}) is not a finite number");
         return SourceReading.Good(n, value.SourceTimestamp is { } ts ? new DateTimeOffset(DateTime.SpecifyKind(ts, DateTimeKind.Utc)) : null);
     }
 

@@ -56,7 +56,7 @@ public sealed class MethanationUnit : IAsyncDisposable
             new UaVariable(NodeId.Of("Methanation.H2FlowRequest", ns), new QualifiedName(ns, "H2FlowRequest"), "Requested H2 flow (NL/min)", NodeId.Of(DataTypeIds.Double))
             {
                 AccessLevel = 0x03,
-                WriteHandler = value => value.Value?.Value is double d && double.IsFinite(d) && d >= 0 ? StatusCodes.Good : StatusCodes.BadOutOfRange,
+                WriteHandler = value => value.Value.TryGetDouble(out var d) && double.IsFinite(d) && d >= 0 ? StatusCodes.Good : StatusCodes.BadOutOfRange,
             });
         SetRequest(options.InitialRequest);
     }

@@ -43,23 +43,10 @@ public sealed class FileHistoryStore : IHistoryStore, IAsyncDisposable
     public void Append(NodeId node, DataValue value)
     {
         ArgumentNullException.ThrowIfNull(node);
-        ArgumentNullException.ThrowIfNull(value);
         if (value.SourceTimestamp is not { } time) return;
         _memory.Append(node, value);
-        double? number = value.Value?.Value switch
-        {
-            double d => d,
-            float f => f,
-            int i => i,
-            uint u => u,
-            long l => l,
-            short s => s,
-            ushort us => us,
-            byte b => b,
-            bool flag => flag ? 1 : 0,
-            _ => null,
-        };
-        if (number is null && value.Value is not null) return;
+        var number = Number(value.Value);
+        if (number is null && value.Value.Type != BuiltInType.Null) return;
         lock (_lock)
         {
             WriteRecord(_file, node, time, value.Status.Code, number);
@@ -133,7 +120,7 @@ public sealed class FileHistoryStore : IHistoryStore, IAsyncDisposable
             var status = BinaryPrimitives.ReadUInt32LittleEndian(body[8..]);
             var hasValue = body[12] != 0;
             var value = BinaryPrimitives.ReadDoubleLittleEndian(body[13..]);
-            _memory.Append(node, new DataValue { Value = hasValue ? Variant.From(value) : null, Status = status, SourceTimestamp = time });
+            _memory.Append(node, new DataValue { Value = hasValue ? Variant.From(value) : Variant.Null, Status = status, SourceTimestamp = time });
             _newest[node] = time;
             Loaded++;
         }
@@ -152,7 +139,7 @@ public sealed class FileHistoryStore : IHistoryStore, IAsyncDisposable
                 _memory.ReadRaw(node, newest - _retention, DateTime.MaxValue, 0, int.MaxValue, values);
                 foreach (var value in values)
                 {
-                    WriteRecord(stream, node, value.SourceTimestamp!.Value, value.Status.Code, value.Value?.Value is double d ? d : null);
+                    WriteRecord(stream, node, value.SourceTimestamp!.Value, value.Status.Code, Number(value.Value));
                 }
             }
             stream.Flush(flushToDisk: true);
@@ -162,6 +149,10 @@ public sealed class FileHistoryStore : IHistoryStore, IAsyncDisposable
         _compactedLength = file.Length;
         return file;
     }
+
+    // The numeric scalars the file keeps, as doubles (Boolean as 0 or 1); null for anything else.
+    private static double? Number(Variant value) =>
+        value.TryGetNumber(out var number) ? number : value.TryGetBoolean(out var flag) ? (flag ? 1 : 0) : null;
 
     private static void WriteRecord(Stream stream, NodeId node, DateTime time, uint status, double? value)
     {

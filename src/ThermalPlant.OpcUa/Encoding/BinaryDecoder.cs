@@ -145,7 +145,7 @@ public ref struct BinaryDecoder
         var mask = ReadByte();
         var value = new DataValue
         {
-            Value = (mask & 0x01) != 0 ? ReadVariant() : null,
+            Value = (mask & 0x01) != 0 ? ReadVariant() : Variant.Null,
             Status = (mask & 0x02) != 0 ? ReadStatusCode() : StatusCode.Good,
             SourceTimestamp = (mask & 0x04) != 0 ? ReadDateTime() : null,
             SourcePicoseconds = (mask & 0x10) != 0 ? ReadUInt16() : (ushort)0,
@@ -185,7 +185,7 @@ public ref struct BinaryDecoder
         Variant result;
         if ((encoding & 0x80) == 0)
         {
-            result = type == BuiltInType.Null ? Variant.Null : new Variant(type, ReadScalar(type));
+            result = ReadScalar(type);
         }
         else
         {
@@ -212,107 +212,82 @@ public ref struct BinaryDecoder
         return result;
     }
 
-    private object? ReadScalar(BuiltInType type) => type switch
+    // Fixed-size scalars go into the Variant's inline storage: a decoded number allocates nothing.
+    private Variant ReadScalar(BuiltInType type) => type switch
     {
-        BuiltInType.Boolean => ReadBoolean(),
-        BuiltInType.SByte => ReadSByte(),
-        BuiltInType.Byte => ReadByte(),
-        BuiltInType.Int16 => ReadInt16(),
-        BuiltInType.UInt16 => ReadUInt16(),
-        BuiltInType.Int32 => ReadInt32(),
-        BuiltInType.UInt32 => ReadUInt32(),
-        BuiltInType.Int64 => ReadInt64(),
-        BuiltInType.UInt64 => ReadUInt64(),
-        BuiltInType.Float => ReadFloat(),
-        BuiltInType.Double => ReadDouble(),
-        BuiltInType.String or BuiltInType.XmlElement => ReadString(),
-        BuiltInType.DateTime => ReadDateTime(),
-        BuiltInType.Guid => ReadGuid(),
-        BuiltInType.ByteString => ReadByteString(),
-        BuiltInType.NodeId => ReadNodeId(),
-        BuiltInType.ExpandedNodeId => ReadExpandedNodeId(),
-        BuiltInType.StatusCode => ReadStatusCode(),
-        BuiltInType.QualifiedName => ReadQualifiedName(),
-        BuiltInType.LocalizedText => ReadLocalizedText(),
-        BuiltInType.ExtensionObject => ReadExtensionObject(),
-        BuiltInType.DataValue => ReadDataValue(),
-        BuiltInType.Variant => ReadVariant(),
-        BuiltInType.DiagnosticInfo => ReadDiagnosticInfo(),
-        _ => null,
+        BuiltInType.Boolean => Variant.From(ReadBoolean()),
+        BuiltInType.SByte => Variant.From(ReadSByte()),
+        BuiltInType.Byte => Variant.From(ReadByte()),
+        BuiltInType.Int16 => Variant.From(ReadInt16()),
+        BuiltInType.UInt16 => Variant.From(ReadUInt16()),
+        BuiltInType.Int32 => Variant.From(ReadInt32()),
+        BuiltInType.UInt32 => Variant.From(ReadUInt32()),
+        BuiltInType.Int64 => Variant.From(ReadInt64()),
+        BuiltInType.UInt64 => Variant.From(ReadUInt64()),
+        BuiltInType.Float => Variant.From(ReadFloat()),
+        BuiltInType.Double => Variant.From(ReadDouble()),
+        BuiltInType.String or BuiltInType.XmlElement => new Variant(type, ReadString()),
+        BuiltInType.DateTime => Variant.From(ReadDateTime()),
+        BuiltInType.Guid => new Variant(type, ReadGuid()),
+        BuiltInType.ByteString => new Variant(type, ReadByteString()),
+        BuiltInType.NodeId => new Variant(type, ReadNodeId()),
+        BuiltInType.ExpandedNodeId => new Variant(type, ReadExpandedNodeId()),
+        BuiltInType.StatusCode => Variant.From(ReadStatusCode()),
+        BuiltInType.QualifiedName => new Variant(type, ReadQualifiedName()),
+        BuiltInType.LocalizedText => new Variant(type, ReadLocalizedText()),
+        BuiltInType.ExtensionObject => new Variant(type, ReadExtensionObject()),
+        BuiltInType.DataValue => new Variant(type, ReadDataValue()),
+        BuiltInType.Variant => new Variant(type, ReadVariant()),
+        BuiltInType.DiagnosticInfo => new Variant(type, ReadDiagnosticInfo()),
+        _ => Variant.Null,
     };
 
     private Array ReadArray(BuiltInType type, int length)
     {
         // Every element takes at least one byte: a count beyond the remaining bytes cannot be honest.
         if (length > Remaining) throw Invalid($"array of {length} elements in {Remaining} bytes");
-        switch (type)
+        return type switch
         {
-            case BuiltInType.Double:
-            {
-                var values = new double[CheckFixed(length, 8)];
-                for (var i = 0; i < values.Length; i++) values[i] = ReadDouble();
-                return values;
-            }
-            case BuiltInType.Float:
-            {
-                var values = new float[CheckFixed(length, 4)];
-                for (var i = 0; i < values.Length; i++) values[i] = ReadFloat();
-                return values;
-            }
-            case BuiltInType.Int32:
-            {
-                var values = new int[CheckFixed(length, 4)];
-                for (var i = 0; i < values.Length; i++) values[i] = ReadInt32();
-                return values;
-            }
-            case BuiltInType.UInt32:
-            {
-                var values = new uint[CheckFixed(length, 4)];
-                for (var i = 0; i < values.Length; i++) values[i] = ReadUInt32();
-                return values;
-            }
-            case BuiltInType.Byte:
-                return Take(length).ToArray();
-            case BuiltInType.Boolean:
-            {
-                var values = new bool[length];
-                for (var i = 0; i < values.Length; i++) values[i] = ReadBoolean();
-                return values;
-            }
-            default:
-            {
-                var values = Array.CreateInstance(ElementType(type), length);
-                for (var i = 0; i < length; i++) values.SetValue(ReadScalar(type), i);
-                return values;
-            }
-        }
+            BuiltInType.Boolean => ReadElements(length, static (ref BinaryDecoder d) => d.ReadBoolean()),
+            BuiltInType.SByte => ReadElements(length, static (ref BinaryDecoder d) => d.ReadSByte()),
+            BuiltInType.Byte => Take(length).ToArray(),
+            BuiltInType.Int16 => ReadElements(CheckFixed(length, 2), static (ref BinaryDecoder d) => d.ReadInt16()),
+            BuiltInType.UInt16 => ReadElements(CheckFixed(length, 2), static (ref BinaryDecoder d) => d.ReadUInt16()),
+            BuiltInType.Int32 => ReadElements(CheckFixed(length, 4), static (ref BinaryDecoder d) => d.ReadInt32()),
+            BuiltInType.UInt32 => ReadElements(CheckFixed(length, 4), static (ref BinaryDecoder d) => d.ReadUInt32()),
+            BuiltInType.Int64 => ReadElements(CheckFixed(length, 8), static (ref BinaryDecoder d) => d.ReadInt64()),
+            BuiltInType.UInt64 => ReadElements(CheckFixed(length, 8), static (ref BinaryDecoder d) => d.ReadUInt64()),
+            BuiltInType.Float => ReadElements(CheckFixed(length, 4), static (ref BinaryDecoder d) => d.ReadFloat()),
+            BuiltInType.Double => ReadElements(CheckFixed(length, 8), static (ref BinaryDecoder d) => d.ReadDouble()),
+            BuiltInType.String or BuiltInType.XmlElement => ReadElements(CheckFixed(length, 4), static (ref BinaryDecoder d) => d.ReadString()),
+            BuiltInType.DateTime => ReadElements(CheckFixed(length, 8), static (ref BinaryDecoder d) => d.ReadDateTime()),
+            BuiltInType.Guid => ReadElements(CheckFixed(length, 16), static (ref BinaryDecoder d) => d.ReadGuid()),
+            BuiltInType.ByteString => ReadElements(CheckFixed(length, 4), static (ref BinaryDecoder d) => d.ReadByteString()),
+            BuiltInType.NodeId => ReadElements(CheckFixed(length, 2), static (ref BinaryDecoder d) => d.ReadNodeId()),
+            BuiltInType.ExpandedNodeId => ReadElements(CheckFixed(length, 2), static (ref BinaryDecoder d) => d.ReadExpandedNodeId()),
+            BuiltInType.StatusCode => ReadElements(CheckFixed(length, 4), static (ref BinaryDecoder d) => d.ReadStatusCode()),
+            BuiltInType.QualifiedName => ReadElements(CheckFixed(length, 6), static (ref BinaryDecoder d) => d.ReadQualifiedName()),
+            BuiltInType.LocalizedText => ReadElements(length, static (ref BinaryDecoder d) => d.ReadLocalizedText()),
+            BuiltInType.ExtensionObject => ReadElements(CheckFixed(length, 3), static (ref BinaryDecoder d) => d.ReadExtensionObject()),
+            BuiltInType.DataValue => ReadElements(length, static (ref BinaryDecoder d) => d.ReadDataValue()),
+            BuiltInType.Variant => ReadElements(length, static (ref BinaryDecoder d) => d.ReadVariant()),
+            BuiltInType.DiagnosticInfo => ReadElements(length, static (ref BinaryDecoder d) => d.ReadDiagnosticInfo()),
+            _ => new object?[length],
+        };
+    }
+
+    private delegate T ElementReader<T>(ref BinaryDecoder decoder);
+
+    // A typed array read element by element; the caller has bounded the length.
+    private T[] ReadElements<T>(int length, ElementReader<T> read)
+    {
+        var values = new T[length];
+        for (var i = 0; i < values.Length; i++) values[i] = read(ref this);
+        return values;
     }
 
     private readonly int CheckFixed(int length, int size) =>
         (long)length * size <= Remaining ? length : throw Invalid($"array of {length} x {size} bytes in {Remaining} bytes");
-
-    private static Type ElementType(BuiltInType type) => type switch
-    {
-        BuiltInType.SByte => typeof(sbyte),
-        BuiltInType.Int16 => typeof(short),
-        BuiltInType.UInt16 => typeof(ushort),
-        BuiltInType.Int64 => typeof(long),
-        BuiltInType.UInt64 => typeof(ulong),
-        BuiltInType.String or BuiltInType.XmlElement => typeof(string),
-        BuiltInType.DateTime => typeof(DateTime),
-        BuiltInType.Guid => typeof(Guid),
-        BuiltInType.ByteString => typeof(byte[]),
-        BuiltInType.NodeId => typeof(NodeId),
-        BuiltInType.ExpandedNodeId => typeof(ExpandedNodeId),
-        BuiltInType.StatusCode => typeof(StatusCode),
-        BuiltInType.QualifiedName => typeof(QualifiedName),
-        BuiltInType.LocalizedText => typeof(LocalizedText),
-        BuiltInType.ExtensionObject => typeof(ExtensionObject),
-        BuiltInType.DataValue => typeof(DataValue),
-        BuiltInType.Variant => typeof(Variant),
-        BuiltInType.DiagnosticInfo => typeof(DiagnosticInfo),
-        _ => typeof(object),
-    };
 
     private NodeId ReadNodeIdBody(byte encoding) => encoding switch
     {

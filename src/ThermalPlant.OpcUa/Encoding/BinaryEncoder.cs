@@ -172,12 +172,13 @@ public sealed class BinaryEncoder : IDisposable
     /// <summary>Writes a DataValue, with only the fields present.</summary>
     public void WriteDataValue(DataValue value)
     {
-        ArgumentNullException.ThrowIfNull(value);
-        var mask = (byte)((value.Value is not null ? 0x01 : 0) | (value.Status.Code != 0 ? 0x02 : 0)
+        // A Variant of type Null is the absent value; a typed null (a null String) is present and encodes as null.
+        var hasValue = value.Value.Type != BuiltInType.Null;
+        var mask = (byte)((hasValue ? 0x01 : 0) | (value.Status.Code != 0 ? 0x02 : 0)
             | (value.SourceTimestamp is not null ? 0x04 : 0) | (value.ServerTimestamp is not null ? 0x08 : 0)
             | (value.SourcePicoseconds != 0 ? 0x10 : 0) | (value.ServerPicoseconds != 0 ? 0x20 : 0));
         WriteByte(mask);
-        if (value.Value is not null) WriteVariant(value.Value);
+        if (hasValue) WriteVariant(value.Value);
         if (value.Status.Code != 0) WriteStatusCode(value.Status);
         if (value.SourceTimestamp is { } source) WriteDateTime(source);
         if (value.SourcePicoseconds != 0) WriteUInt16(value.SourcePicoseconds);
@@ -206,30 +207,33 @@ public sealed class BinaryEncoder : IDisposable
     /// <summary>Writes a Variant: scalar, array, or matrix with its dimensions.</summary>
     public void WriteVariant(Variant value)
     {
-        ArgumentNullException.ThrowIfNull(value);
-        if (value.Type == BuiltInType.Null || value.Value is null)
+        if (value.IsNull)
         {
             WriteByte(0);
+            return;
+        }
+        if (value.IsInlineScalar)
+        {
+            WriteByte((byte)value.Type);
+            WriteInline(value);
             return;
         }
         if (!value.IsArray)
         {
             WriteByte((byte)value.Type);
-            WriteScalar(value.Type, value.Value!);
+            WriteScalar(value.Type, value.Value);
             return;
         }
         var array = (Array)value.Value!;
         if (array.Length > _limits.MaxArrayLength) throw new OpcUaException(StatusCodes.BadEncodingLimitsExceeded, $"array of {array.Length} exceeds the limit");
-        WriteByte((byte)((byte)value.Type | 0x80 | (value.Dimensions is not null ? 0x40 : 0)));
+        var dimensions = value.Dimensions;
+        WriteByte((byte)((byte)value.Type | 0x80 | (dimensions is not null ? 0x40 : 0)));
         WriteInt32(array.Length);
-        foreach (var element in array)
+        WriteElements(value.Type, array);
+        if (dimensions is not null)
         {
-            WriteScalar(value.Type, element);
-        }
-        if (value.Dimensions is not null)
-        {
-            WriteInt32(value.Dimensions.Length);
-            foreach (var dimension in value.Dimensions) WriteInt32(dimension);
+            WriteInt32(dimensions.Length);
+            foreach (var dimension in dimensions) WriteInt32(dimension);
         }
     }
 
@@ -238,6 +242,54 @@ public sealed class BinaryEncoder : IDisposable
     {
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
+    }
+
+    // An inline scalar from its stored bits (Variant keeps floats and doubles as their IEEE bits, integers
+    // sign-extended), so nothing is boxed.
+    private void WriteInline(Variant value)
+    {
+        var bits = value.InlineBits;
+        switch (value.Type)
+        {
+            case BuiltInType.Boolean: WriteBoolean(bits != 0); break;
+            case BuiltInType.SByte or BuiltInType.Byte: WriteByte((byte)bits); break;
+            case BuiltInType.Int16 or BuiltInType.UInt16: WriteUInt16((ushort)bits); break;
+            case BuiltInType.Int32 or BuiltInType.UInt32 or BuiltInType.Float or BuiltInType.StatusCode: WriteUInt32((uint)bits); break;
+            case BuiltInType.DateTime: WriteDateTime(value.AsDateTime()); break;
+            default: WriteUInt64(bits); break;
+        }
+    }
+
+    // The common element types are written from their typed arrays; the rest element by element as objects.
+    private void WriteElements(BuiltInType type, Array array)
+    {
+        switch (type, array)
+        {
+            case (BuiltInType.Double, double[] values):
+                foreach (var v in values) WriteDouble(v);
+                break;
+            case (BuiltInType.Float, float[] values):
+                foreach (var v in values) WriteFloat(v);
+                break;
+            case (BuiltInType.Int32, int[] values):
+                foreach (var v in values) WriteInt32(v);
+                break;
+            case (BuiltInType.UInt32, uint[] values):
+                foreach (var v in values) WriteUInt32(v);
+                break;
+            case (BuiltInType.Byte, byte[] values):
+                values.CopyTo(Grow(values.Length));
+                break;
+            case (BuiltInType.Variant, Variant[] values):
+                foreach (var v in values) WriteVariant(v);
+                break;
+            case (BuiltInType.DataValue, DataValue[] values):
+                foreach (var v in values) WriteDataValue(v);
+                break;
+            default:
+                foreach (var element in array) WriteScalar(type, element);
+                break;
+        }
     }
 
     private void WriteScalar(BuiltInType type, object? value)

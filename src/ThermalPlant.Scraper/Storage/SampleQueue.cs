@@ -37,14 +37,16 @@ internal sealed partial class SampleQueue : IDisposable
     private readonly int _capacity;
     private readonly SpillFile _spill;
     private readonly ILogger _logger;
+    private readonly LatestValues _latest;
     private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _generation;
     private bool _spilling;
 
-    public SampleQueue(IOptions<ScraperOptions> options, IHostEnvironment environment, ILogger<SampleQueue> logger)
+    public SampleQueue(IOptions<ScraperOptions> options, IHostEnvironment environment, LatestValues latest, ILogger<SampleQueue> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
+        _latest = latest;
         var storage = options.Value.Storage;
         _capacity = storage.QueueCapacity;
         _logger = logger;
@@ -87,6 +89,8 @@ internal sealed partial class SampleQueue : IDisposable
     {
         ArgumentNullException.ThrowIfNull(samples);
         if (samples.Count == 0) return;
+        // The wide-row sink sees every value the sources produce, whatever happens to the queue after.
+        _latest.Observe(samples);
         TaskCompletionSource added;
         lock (_lock)
         {

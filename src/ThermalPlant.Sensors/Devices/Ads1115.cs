@@ -16,7 +16,8 @@ public sealed class Ads1115 : IVoltmeter, IDisposable
     private const ushort StartSingleShot = 0x8000;
     private const ushort SingleShotMode = 0x0100;
     private const ushort ComparatorDisabled = 0x0003;
-    // A conversion at 8 SPS takes 125 ms; polling every 1 ms that is well within this bound.
+    // Polls at 1 ms after the nominal conversion time: the chip's oscillator is within 10 %, so 8 SPS ends within
+    // 13 ms more; this bound only catches a chip that never finishes.
     private const int MaxPolls = 250;
     // A conversion within 1 % of full scale may be clipped.
     private const int SaturationCode = 32440;
@@ -82,6 +83,25 @@ public sealed class Ads1115 : IVoltmeter, IDisposable
     /// <inheritdoc />
     public void Dispose() => _device.Dispose();
 
+    /// <summary>One sample period at <paramref name="rate"/>, the nominal time a single-shot conversion takes.</summary>
+    public static TimeSpan ConversionTime(Ads1115DataRate rate) => TimeSpan.FromSeconds(1.0 / rate switch
+    {
+        Ads1115DataRate.Sps8 => 8,
+        Ads1115DataRate.Sps16 => 16,
+        Ads1115DataRate.Sps32 => 32,
+        Ads1115DataRate.Sps64 => 64,
+        Ads1115DataRate.Sps128 => 128,
+        Ads1115DataRate.Sps250 => 250,
+        Ads1115DataRate.Sps475 => 475,
+        _ => 860,
+    });
+
+    private ushort ReadConfig(Span<byte> register)
+    {
+        _device.WriteRead([ConfigRegister], register);
+        return BinaryPrimitives.ReadUInt16BigEndian(register);
+    }
+
     private static double Volts(short code, Ads1115Gain gain) => code * FullScale(gain) / 32768.0;
 
     private static Ads1115Gain Wider(Ads1115Gain gain) => gain - 1;
@@ -97,12 +117,13 @@ public sealed class Ads1115 : IVoltmeter, IDisposable
         _device.Write(write);
 
         Span<byte> register = stackalloc byte[2];
-        var done = false;
+        // The conversion cannot be done before one sample period (125 ms at 8 SPS): polling earlier only loads the bus.
+        _sleep(ConversionTime(_settings.DataRate));
+        var done = (ReadConfig(register) & StartSingleShot) != 0;
         for (var poll = 0; poll < MaxPolls && !done; poll++)
         {
             _sleep(TimeSpan.FromMilliseconds(1));
-            _device.WriteRead([ConfigRegister], register);
-            done = (BinaryPrimitives.ReadUInt16BigEndian(register) & StartSingleShot) != 0;
+            done = (ReadConfig(register) & StartSingleShot) != 0;
         }
         if (!done)
         {

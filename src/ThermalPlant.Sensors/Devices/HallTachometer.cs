@@ -9,7 +9,10 @@ public sealed class HallTachometer : ITachometer, IDisposable
     private readonly int _pin;
     private readonly PulseRateMeter _meter;
 
-    /// <summary>Opens the pin as an input (with pull-up if configured) and subscribes to its edges.</summary>
+    /// <summary>
+    /// Opens the pin as an input (with pull-up if configured) and subscribes to its edges; the tachometer owns
+    /// <paramref name="gpio"/> from then on and disposes it.
+    /// </summary>
     public HallTachometer(GpioController gpio, TachometerSettings settings, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(gpio);
@@ -29,6 +32,7 @@ public sealed class HallTachometer : ITachometer, IDisposable
     {
         _gpio.UnregisterCallbackForPinValueChangedEvent(_pin, OnEdge);
         _gpio.ClosePin(_pin);
+        _gpio.Dispose();
     }
 
     private void OnEdge(object sender, PinValueChangedEventArgs args) => _meter.OnPulse();

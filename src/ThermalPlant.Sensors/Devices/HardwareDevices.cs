@@ -7,21 +7,55 @@ namespace ThermalPlant.Sensors.Devices;
 /// <summary>Opens the Raspberry Pi's buses as <see cref="HardwareSettings"/> describes and builds the drivers.</summary>
 internal static class HardwareDevices
 {
-    public static PlantDevices Open(HardwareSettings settings, int sampleRate, TimeProvider time) => new(
-        OpenThermocouple(settings.Upper),
-        OpenThermocouple(settings.Lower),
-        new HallTachometer(new GpioController(), settings.Tachometer, time),
-        new Ads1115(I2cDevice.Create(new I2cConnectionSettings(settings.Voltage.BusId, settings.Voltage.Address)), settings.Voltage),
-        OpenAudio(settings.Audio, sampleRate, time));
+    /// <summary>
+    /// Opens every device; when one cannot be opened (a bus missing, a pin taken) the ones already open are released
+    /// before the error surfaces, so a retry or a switch to the simulation finds the buses free.
+    /// </summary>
+    public static PlantDevices Open(HardwareSettings settings, int sampleRate, TimeProvider time)
+    {
+        var opened = new List<object>();
+        T Track<T>(T device) where T : class
+        {
+            opened.Add(device);
+            return device;
+        }
+        try
+        {
+            var upper = Track(OpenThermocouple(settings.Upper, time));
+            var lower = Track(OpenThermocouple(settings.Lower, time));
+            var tachometer = Track(OpenTachometer(settings.Tachometer, time));
+            var voltmeter = Track(new Ads1115(I2cDevice.Create(new I2cConnectionSettings(settings.Voltage.BusId, settings.Voltage.Address)), settings.Voltage));
+            return new PlantDevices(upper, lower, tachometer, voltmeter, OpenAudio(settings.Audio, sampleRate, time));
+        }
+        catch
+        {
+            foreach (var device in opened) (device as IDisposable)?.Dispose();
+            throw;
+        }
+    }
 
-    private static IThermocouple OpenThermocouple(ThermocoupleSettings settings)
+    private static HallTachometer OpenTachometer(TachometerSettings settings, TimeProvider time)
+    {
+        var gpio = new GpioController();
+        try
+        {
+            return new HallTachometer(gpio, settings, time);
+        }
+        catch
+        {
+            gpio.Dispose();
+            throw;
+        }
+    }
+
+    private static IThermocouple OpenThermocouple(ThermocoupleSettings settings, TimeProvider time)
     {
         var spi = SpiDevice.Create(new SpiConnectionSettings(settings.BusId, settings.ChipSelectLine)
         {
             ClockFrequency = settings.ClockFrequency,
             Mode = SpiMode.Mode0,
         });
-        return settings.Chip == ThermocoupleChip.Max6675 ? new Max6675(spi) : new Max31855(spi);
+        return settings.Chip == ThermocoupleChip.Max6675 ? new Max6675(spi, time) : new Max31855(spi);
     }
 
     private static IAudioSource OpenAudio(AudioCaptureSettings settings, int sampleRate, TimeProvider time) => settings.Source switch

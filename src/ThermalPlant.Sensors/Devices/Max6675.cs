@@ -6,15 +6,30 @@ namespace ThermalPlant.Sensors.Devices;
 /// <summary>
 /// MAX6675 thermocouple converter on SPI (the original build's chip): 16-bit frame, D15 always 0,
 /// D14..D3 temperature (12-bit unsigned, 0.25 degC, 0..1023.75), D2 open thermocouple, D1 always 0.
+/// Reading the chip aborts the conversion in progress, and one takes up to 220 ms: read more often and it never
+/// finishes one, reporting its last result forever. So the bus is read at most once per conversion time and the
+/// reading in between is the last one.
 /// </summary>
-public sealed class Max6675(SpiDevice spi) : IThermocouple, IDisposable
+public sealed class Max6675(SpiDevice spi, TimeProvider time) : IThermocouple, IDisposable
 {
+    /// <summary>The datasheet's maximum conversion time.</summary>
+    public static readonly TimeSpan ConversionTime = TimeSpan.FromMilliseconds(220);
+
+    private ThermocoupleReading? _last;
+    private long _lastReadAt;
+
     /// <inheritdoc />
     public ThermocoupleReading Read()
     {
+        if (_last is { } last && time.GetElapsedTime(_lastReadAt) < ConversionTime) return last;
         Span<byte> frame = stackalloc byte[2];
         spi.Read(frame);
-        return Decode(BinaryPrimitives.ReadUInt16BigEndian(frame));
+        _lastReadAt = time.GetTimestamp();
+        // A frame that does not decode is not repeated as the last good reading.
+        _last = null;
+        var reading = Decode(BinaryPrimitives.ReadUInt16BigEndian(frame));
+        _last = reading;
+        return reading;
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ internal sealed class ChangeCollector : IDisposable
             await Task.Delay(20);
         }
         var got = Snapshot();
-        Assert.Fail($"expected {count} data changes, got {got.Count}: {string.Join(", ", got.Select(c => c.Value.Value?.Value))}");
+        Assert.Fail($"expected {count} data changes, got {got.Count}: {string.Join(", ", got.Select(c => c.Value.Value))}");
         return got;
     }
 

@@ -79,6 +79,19 @@ public sealed class Ads1115Tests
         Assert.Throws<DeviceException>(() => driver.ReadVolts());
     }
 
+    [Theory]
+    [InlineData(Ads1115DataRate.Sps8, 125.0)]
+    [InlineData(Ads1115DataRate.Sps860, 1.163)]
+    public void The_bus_is_polled_only_after_one_sample_period(Ads1115DataRate rate, double milliseconds)
+    {
+        var adc = new FakeAds1115 { InputVolts = 1, BusyPolls = 0 };
+        var sleeps = new List<TimeSpan>();
+        var driver = new Ads1115(adc, new Ads1115Settings { DataRate = rate }, sleeps.Add);
+        driver.ReadVolts();
+        Assert.Equal(milliseconds, sleeps[0].TotalMilliseconds, 0.001);
+        Assert.Single(sleeps);
+    }
+
     [Fact]
     public void A_conversion_that_never_finishes_is_a_device_error()
     {

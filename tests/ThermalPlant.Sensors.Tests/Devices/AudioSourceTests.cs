@@ -101,6 +101,24 @@ public sealed class AudioSourceTests
     }
 
     [Fact]
+    [SupportedOSPlatform("linux")]
+    public async Task Alsa_capture_that_fails_reports_arecords_complaint()
+    {
+        var directory = Directory.CreateTempSubdirectory("thermalplant-arecord-").FullName;
+        var script = Path.Combine(directory, "arecord");
+        await File.WriteAllTextAsync(script, """
+            #!/bin/sh
+            echo "arecord: main:831: audio open error: Device or resource busy" >&2
+            exit 1
+            """);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await using var capture = new AlsaCapture("plughw:1,0", 16000, script);
+        var error = await Assert.ThrowsAsync<DeviceException>(async () => await capture.ReadAsync(new float[3], CancellationToken.None));
+        Assert.Contains("exited with code 1: arecord: main:831: audio open error: Device or resource busy", error.Message, StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
     public async Task Usb_card_is_found_in_proc_asound_cards()
     {
         var cards = Path.GetTempFileName();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using ThermalPlant.Sensors.Devices;
 
 namespace ThermalPlant.Sensors.Tests.Devices;
@@ -49,6 +50,10 @@ public sealed class ThermocoupleDriverTests
     [InlineData(0x00000000u)]
     [InlineData(0xFFFFFFFFu)]
     [InlineData(0x00010000u)]
+    // 25 degC with the reserved D17 set, with the reserved D3 set, and with D0 (open circuit) but no fault flag D16.
+    [InlineData((100u << 18) | (1u << 17))]
+    [InlineData((100u << 18) | (1u << 3))]
+    [InlineData((100u << 18) | 1u)]
     public void Max31855_refuses_frames_no_converter_sends(uint frame) => Assert.Throws<DeviceException>(() => Max31855.Decode(frame));
 
     [Fact]
@@ -64,10 +69,25 @@ public sealed class ThermocoupleDriverTests
     [InlineData((ushort)(1 << 3), 0.25)]
     public void Max6675_decodes_its_12_bit_value(ushort frame, double celsius)
     {
-        var reading = new Max6675(new FakeSpiDevice([(byte)(frame >> 8), (byte)frame])).Read();
+        var reading = new Max6675(new FakeSpiDevice([(byte)(frame >> 8), (byte)frame]), new FakeTimeProvider()).Read();
         Assert.Equal(celsius, reading.Celsius);
         Assert.Null(reading.InternalCelsius);
         Assert.Equal(ThermocoupleFault.None, reading.Fault);
+    }
+
+    [Fact]
+    public void Max6675_is_read_at_most_once_per_conversion_time()
+    {
+        var time = new FakeTimeProvider();
+        // 100 and 104 quarter degrees in D14..D3.
+        var spi = new FakeSpiDevice([0x03, 0x20], [0x03, 0x40]);
+        var chip = new Max6675(spi, time);
+        Assert.Equal(25.0, chip.Read().Celsius);
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        // A bus read now would abort the conversion in progress; the FakeSpiDevice would hand out the second frame.
+        Assert.Equal(25.0, chip.Read().Celsius);
+        time.Advance(Max6675.ConversionTime);
+        Assert.Equal(26.0, chip.Read().Celsius);
     }
 
     [Fact]

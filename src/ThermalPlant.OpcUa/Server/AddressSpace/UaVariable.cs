@@ -7,7 +7,9 @@ namespace ThermalPlant.OpcUa.Server.AddressSpace;
 /// <summary>A Variable node (Part 3, 5.6): its value with status and timestamps, and how it may be accessed.</summary>
 public sealed class UaVariable : UaNode
 {
-    private volatile DataValue _value = new() { Status = StatusCodes.BadWaitingForInitialData };
+    // DataValue is a struct too large to write atomically: each value is published in its own immutable cell, so a
+    // reader never sees half of one value and half of the next.
+    private volatile Cell _value = new(new DataValue { Status = StatusCodes.BadWaitingForInitialData });
     private readonly byte _accessLevel = 0x01;
 
     /// <summary>Creates a variable.</summary>
@@ -49,7 +51,7 @@ public sealed class UaVariable : UaNode
     public Func<DataValue>? ValueSource { get; init; }
 
     /// <summary>The current value; replaced atomically by <see cref="SetValue(DataValue)"/>.</summary>
-    public DataValue Value => ValueSource?.Invoke() ?? _value;
+    public DataValue Value => ValueSource is { } source ? source() : _value.Value;
 
     /// <summary>Raised after the value changed (for subscriptions).</summary>
     public event Action<UaVariable, DataValue>? ValueChanged;
@@ -66,9 +68,13 @@ public sealed class UaVariable : UaNode
     /// </summary>
     public void SetValue(DataValue value, bool historize)
     {
-        ArgumentNullException.ThrowIfNull(value);
-        _value = value;
+        _value = new Cell(value);
         if (historize) History?.Append(NodeId, value);
         ValueChanged?.Invoke(this, value);
+    }
+
+    private sealed class Cell(DataValue value)
+    {
+        public DataValue Value { get; } = value;
     }
 }

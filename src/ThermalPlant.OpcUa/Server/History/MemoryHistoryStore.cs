@@ -24,7 +24,6 @@ public sealed class MemoryHistoryStore(int capacity, TimeSpan retention) : IHist
     /// <inheritdoc />
     public void Append(NodeId node, DataValue value)
     {
-        ArgumentNullException.ThrowIfNull(value);
         if (value.SourceTimestamp is not { } time) return;
         var ring = _rings.GetOrAdd(node, _ => new Ring(capacity));
         lock (ring) ring.Insert(time, value, retention);
@@ -71,11 +70,16 @@ public sealed class MemoryHistoryStore(int capacity, TimeSpan retention) : IHist
         }
     }
 
-    /// <summary>A circular buffer sorted by time; callers lock it.</summary>
+    /// <summary>
+    /// A circular buffer sorted by time; callers lock it. It starts small and doubles up to its capacity, since
+    /// DataValues are stored inline and a full ring per variable up front would cost the whole capacity at once.
+    /// </summary>
     private sealed class Ring(int capacity)
     {
-        private readonly DataValue[] _values = new DataValue[capacity];
-        private readonly DateTime[] _times = new DateTime[capacity];
+        private const int InitialSize = 64;
+
+        private DataValue[] _values = new DataValue[Math.Min(capacity, InitialSize)];
+        private DateTime[] _times = new DateTime[Math.Min(capacity, InitialSize)];
         private int _head;
 
         public int Count { get; private set; }
@@ -92,6 +96,7 @@ public sealed class MemoryHistoryStore(int capacity, TimeSpan retention) : IHist
                 _values[Slot(at)] = value;
                 return;
             }
+            if (Count == _values.Length && Count < capacity) Grow();
             if (Count == _values.Length)
             {
                 // Full: the oldest goes, unless the new value is older than everything kept.
@@ -111,7 +116,7 @@ public sealed class MemoryHistoryStore(int capacity, TimeSpan retention) : IHist
             var oldest = TimeAt(Count - 1) - retention;
             while (Count > 0 && TimeAt(0) < oldest)
             {
-                _values[_head] = null!;
+                _values[_head] = default;
                 _head = (_head + 1) % _values.Length;
                 Count--;
             }
@@ -140,5 +145,20 @@ public sealed class MemoryHistoryStore(int capacity, TimeSpan retention) : IHist
         }
 
         private int Slot(int index) => (_head + index) % _values.Length;
+
+        private void Grow()
+        {
+            var size = (int)Math.Min((long)_values.Length * 2, capacity);
+            var values = new DataValue[size];
+            var times = new DateTime[size];
+            for (var i = 0; i < Count; i++)
+            {
+                values[i] = _values[Slot(i)];
+                times[i] = _times[Slot(i)];
+            }
+            _values = values;
+            _times = times;
+            _head = 0;
+        }
     }
 }

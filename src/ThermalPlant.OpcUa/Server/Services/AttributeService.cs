@@ -45,7 +45,7 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
             return TimestampFilter.Apply(value, timestamps, DateTime.UtcNow);
         }
         if (item.IndexRange is { Length: > 0 }) return Bad(StatusCodes.BadIndexRangeNoData);
-        Variant? result = attribute switch
+        var result = attribute switch
         {
             AttributeId.NodeId => new Variant(BuiltInType.NodeId, node.NodeId),
             AttributeId.NodeClass => Variant.From((int)node.NodeClass),
@@ -55,31 +55,31 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
             AttributeId.WriteMask or AttributeId.UserWriteMask => Variant.From(0u),
             AttributeId.IsAbstract when node.NodeClass is NodeClass.ObjectType or NodeClass.VariableType or NodeClass.ReferenceType or NodeClass.DataType => Variant.From(node.IsAbstract),
             AttributeId.Symmetric when node.NodeClass == NodeClass.ReferenceType => Variant.From(false),
-            AttributeId.EventNotifier when node.NodeClass == NodeClass.Object => new Variant(BuiltInType.Byte, (byte)0),
+            AttributeId.EventNotifier when node.NodeClass == NodeClass.Object => Variant.From((byte)0),
             AttributeId.DataType when variable is not null => new Variant(BuiltInType.NodeId, variable.DataType),
             AttributeId.ValueRank when variable is not null => Variant.From(variable.ValueRank),
-            AttributeId.ArrayDimensions when variable is not null => variable.ArrayDimensions is { } dims ? new Variant(BuiltInType.UInt32, dims) : null,
-            AttributeId.AccessLevel or AttributeId.UserAccessLevel when variable is not null => new Variant(BuiltInType.Byte, variable.AccessLevel),
+            AttributeId.ArrayDimensions when variable is not null => variable.ArrayDimensions is { } dims ? new Variant(BuiltInType.UInt32, dims) : Variant.Null,
+            AttributeId.AccessLevel or AttributeId.UserAccessLevel when variable is not null => Variant.From(variable.AccessLevel),
             AttributeId.MinimumSamplingInterval when variable is not null => Variant.From(variable.MinimumSamplingInterval),
             AttributeId.Historizing when variable is not null => Variant.From(variable.Historizing),
-            _ => null,
+            _ => Variant.Null,
         };
-        return result is null ? Bad(StatusCodes.BadAttributeIdInvalid) : new DataValue { Value = result };
+        return result.Type == BuiltInType.Null ? Bad(StatusCodes.BadAttributeIdInvalid) : new DataValue { Value = result };
     }
 
     /// <summary>A one-dimensional index range "i" or "i:j" (Part 4, 7.27) applied to an array value.</summary>
-    private static (Variant? Value, StatusCode Status) Slice(Variant? value, string range)
+    private static (Variant Value, StatusCode Status) Slice(Variant value, string range)
     {
         var parts = range.Split(':');
-        if (parts.Length > 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)) return (null, StatusCodes.BadIndexRangeInvalid);
+        if (parts.Length > 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)) return (Variant.Null, StatusCodes.BadIndexRangeInvalid);
         var last = first;
-        if (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out last) || last <= first)) return (null, StatusCodes.BadIndexRangeInvalid);
-        if (value?.Value is not Array array || value.Dimensions is not null) return (null, StatusCodes.BadIndexRangeNoData);
-        if (first >= array.Length) return (null, StatusCodes.BadIndexRangeNoData);
+        if (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out last) || last <= first)) return (Variant.Null, StatusCodes.BadIndexRangeInvalid);
+        if (value.Value is not Array array || value.Dimensions is not null) return (Variant.Null, StatusCodes.BadIndexRangeNoData);
+        if (first >= array.Length) return (Variant.Null, StatusCodes.BadIndexRangeNoData);
         last = Math.Min(last, array.Length - 1);
         var slice = Array.CreateInstance(array.GetType().GetElementType()!, last - first + 1);
         Array.Copy(array, first, slice, 0, slice.Length);
-        return (value with { Value = slice }, StatusCode.Good);
+        return (new Variant(value.Type, slice), StatusCode.Good);
     }
 
     private static DataValue Bad(uint status) => new() { Status = status };

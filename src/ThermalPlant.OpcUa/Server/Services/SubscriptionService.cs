@@ -352,7 +352,7 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
         {
             if (!reference.IsForward || reference.ReferenceTypeId != NodeId.Of(ReferenceTypeIds.HasProperty)) continue;
             if (space.Find(reference.TargetId) is UaVariable { BrowseName.Name: "EURange" } property
-                && property.Value.Value?.Value is ExtensionObject body
+                && property.Value.Value.Value is ExtensionObject body
                 && body.Decode() is Generated.Range range)
             {
                 return range;

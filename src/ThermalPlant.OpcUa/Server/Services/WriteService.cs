@@ -46,9 +46,9 @@ internal sealed class WriteService(UaAddressSpace space, int maxNodesPerWrite, T
     }
 
     // The built-in data types' node ids (i=1..25) are the Variant type ids; others accept any type.
-    private static bool Matches(UaVariable variable, Variant? value)
+    private static bool Matches(UaVariable variable, Variant value)
     {
-        if (value is null || value.Type == BuiltInType.Null) return false;
+        if (value.Type == BuiltInType.Null) return false;
         var dataType = variable.DataType;
         if (dataType.NamespaceIndex != 0 || dataType.Numeric is 0 or > 25) return true;
         return (uint)value.Type == dataType.Numeric && value.IsArray == (variable.ValueRank >= 1);

@@ -73,8 +73,7 @@ internal sealed class MonitoredItem
     public bool SampleHeld(DateTimeOffset now)
     {
         if (_held is null || now - _lastSampleTime < SamplingInterval) return false;
-        var held = _held;
-        return Sample(held, now);
+        return Sample(_held.Value, now);
     }
 
     /// <summary>Queues <paramref name="value"/> if it passes the filter; true when queued.</summary>
@@ -167,30 +166,31 @@ internal sealed class MonitoredItem
         return true;
     }
 
-    private bool ValueChanged(Variant? last, Variant? next)
+    private bool ValueChanged(Variant last, Variant next)
     {
-        if (last is null || next is null) return !ReferenceEquals(last, next) && (last is not null || next is not null);
-        if (last.Value is Array a && next.Value is Array b)
+        // Arrays (and ByteStrings, as before) element by element; inline scalars are never boxed to find out.
+        if (!last.IsInlineScalar && !next.IsInlineScalar && last.Value is Array a && next.Value is Array b)
         {
             if (a.Length != b.Length) return true;
             for (var i = 0; i < a.Length; i++)
             {
-                if (ScalarChanged(a.GetValue(i), b.GetValue(i))) return true;
+                if (ElementChanged(a.GetValue(i), b.GetValue(i))) return true;
             }
             return false;
         }
-        return last.Type != next.Type || ScalarChanged(last.Value, next.Value);
+        if (last.Type != next.Type) return true;
+        if (Deadband > 0 && last.TryGetNumber(out var x) && next.TryGetNumber(out var y)) return OutsideDeadband(x, y);
+        return !last.Equals(next);
     }
 
-    private bool ScalarChanged(object? last, object? next)
+    private bool ElementChanged(object? last, object? next)
     {
-        if (Deadband > 0 && Numeric.TryToDouble(last, out var a) && Numeric.TryToDouble(next, out var b))
-        {
-            // Part 8, 6.2: report when |last - next| exceeds the deadband.
-            return Math.Abs(a - b) > Deadband || double.IsNaN(a) != double.IsNaN(b);
-        }
+        if (Deadband > 0 && Numeric.TryToDouble(last, out var a) && Numeric.TryToDouble(next, out var b)) return OutsideDeadband(a, b);
         return !Equals(last, next);
     }
+
+    // Part 8, 6.2: report when |last - next| exceeds the deadband.
+    private bool OutsideDeadband(double last, double next) => Math.Abs(last - next) > Deadband || double.IsNaN(last) != double.IsNaN(next);
 
     private DataValue Stamp(DataValue value, DateTimeOffset now) => TimestampFilter.Apply(value, Timestamps, now.UtcDateTime);
 }

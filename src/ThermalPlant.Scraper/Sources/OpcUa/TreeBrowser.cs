@@ -164,8 +164,8 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
             var values = await client.ReadAsync(reads, TimestampsToReturn.Neither, cancellationToken);
             for (var i = 0; i < chunk.Length; i++)
             {
-                var dataType = values.Length > 2 * i ? values[2 * i].Value?.Value as NodeId : null;
-                var value = values.Length > (2 * i) + 1 ? values[(2 * i) + 1] : null;
+                var dataType = values.Length > 2 * i ? values[2 * i].Value.Value as NodeId : null;
+                DataValue? value = values.Length > (2 * i) + 1 ? values[(2 * i) + 1] : null;
                 if (!IsCollected(dataType, value))
                 {
                     skipped++;
@@ -183,7 +183,7 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
         if (dataType is { NamespaceIndex: 0, IdType: NodeIdType.Numeric } known && NumericTypes.Contains(known.Numeric) && !AbstractTypes.Contains(known.Numeric)) return true;
         // An abstract or unknown type says nothing: the value's own type decides (a Bad value without one is collected
         // only when the type is numeric).
-        if (value?.Value?.Value is null) return dataType is { NamespaceIndex: 0, IdType: NodeIdType.Numeric } t && NumericTypes.Contains(t.Numeric);
-        return ValueConverter.IsStorable(value.Value);
+        if (value is not { } read || read.Value.IsNull) return dataType is { NamespaceIndex: 0, IdType: NodeIdType.Numeric } t && NumericTypes.Contains(t.Numeric);
+        return ValueConverter.IsStorable(read.Value);
     }
 }

@@ -17,11 +17,11 @@ internal static class ValueConverter
     /// Whether <paramref name="value"/> is "no value yet" (a server that just started): not a measurement, and its
     /// timestamp is invented, so it is neither stored nor taken as the point a back-fill starts from.
     /// </summary>
-    public static bool IsNoValueYet(DataValue value) => value.Value?.Value is null && value.Status.Code == ThermalPlant.OpcUa.Generated.StatusCodes.BadWaitingForInitialData;
+    public static bool IsNoValueYet(DataValue value) => value.Value.IsNull && value.Status.Code == ThermalPlant.OpcUa.Generated.StatusCodes.BadWaitingForInitialData;
 
     /// <summary>Whether <paramref name="value"/> can be stored: a number, a boolean, an array of them, or no value.</summary>
-    public static bool IsStorable(Variant? value) =>
-        value?.Value is null || (value.Type != BuiltInType.ByteString && ToDouble(value.Value).HasValue || (value.Value is Array array && array.Rank == 1 && IsNumericElement(array.GetType().GetElementType())));
+    public static bool IsStorable(Variant value) =>
+        value.IsNull || ToDouble(value).HasValue || (value.Value is Array array && array.Rank == 1 && IsNumericElement(array.GetType().GetElementType()));
 
     private static readonly DateTime Earliest = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
@@ -48,18 +48,17 @@ internal static class ValueConverter
     {
         // The overflow bits say something about the transport, not the value; the value's quality is the rest.
         var status = Overflowed(value.Status) ? value.Status.Code & ~OverflowBits : value.Status.Code;
-        var raw = value.Value?.Value;
-        if (raw is null)
+        if (value.Value.IsNull)
         {
             into.Add(new Sample(variable.Tag, timestamp, double.NaN, status));
             return true;
         }
-        if (ToDouble(raw) is { } scalar)
+        if (ToDouble(value.Value) is { } scalar)
         {
             into.Add(new Sample(variable.Tag, timestamp, scalar, status));
             return true;
         }
-        if (value.Value!.Type == BuiltInType.ByteString || raw is not Array array || array.Rank != 1 || !IsNumericElement(array.GetType().GetElementType())) return false;
+        if (value.Value.Type == BuiltInType.ByteString || value.Value.Value is not Array array || array.Rank != 1 || !IsNumericElement(array.GetType().GetElementType())) return false;
         for (var i = 0; i < array.Length; i++)
         {
             into.Add(new Sample(variable.Element(i), timestamp, ToDouble(array.GetValue(i)!) ?? double.NaN, status));
@@ -70,6 +69,10 @@ internal static class ValueConverter
     private static bool IsNumericElement(Type? type) =>
         type == typeof(double) || type == typeof(float) || type == typeof(bool) || type == typeof(int) || type == typeof(uint)
         || type == typeof(short) || type == typeof(ushort) || type == typeof(long) || type == typeof(ulong) || type == typeof(byte) || type == typeof(sbyte);
+
+    // A numeric or Boolean scalar, read without boxing.
+    private static double? ToDouble(Variant value) =>
+        value.TryGetNumber(out var number) ? number : value.TryGetBoolean(out var flag) ? (flag ? 1 : 0) : null;
 
     private static double? ToDouble(object value) => value switch
     {
