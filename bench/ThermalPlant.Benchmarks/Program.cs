@@ -12,6 +12,7 @@ return args.FirstOrDefault() switch
     "opcserver-freshness" => await OpcServerFreshnessDriver.RunAsync(args[1..]),
     "opcserver-idle-cpu" => await OpcServerIdleCpuDriver.RunAsync(args[1..]),
     "ingest" => await IngestDriver.RunAsync(args[1..]),
+    "e2e" => await EndToEndDriver.RunAsync(args[1..]),
     _ => RunBenchmarks(args),
 };
 

@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using ThermalPlant.Cli.Import;
-using ThermalPlant.Control.Links;
+using ThermalPlant.Scraper;
+using ThermalPlant.Scraper.Sources.OpcUa;
 
 namespace ThermalPlant.Cli.Tests;
 
@@ -12,20 +13,29 @@ public sealed class PycomintImportTests
     private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "TestData", "pycomint");
 
     [Fact]
-    public async Task The_four_files_become_a_control_link_a_modbus_device_and_an_opc_ua_source()
+    public async Task The_four_files_become_the_scraper_configuration_its_own_options_bind_and_validate()
     {
         var (exit, output, error) = await Run("import-pycomint", Fixture);
         Assert.Equal(0, exit);
 
-        // The JSON binds back into the options the scraper will use, and with the password from the environment they are valid.
+        // The JSON binds into the scraper's own options as its host binds them, with the connection string and the
+        // OPC UA password from the environment (the import never writes them), and they are valid as a whole.
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(output));
-        var configuration = new ConfigurationBuilder().AddJsonStream(stream).Build();
-        Assert.Null(configuration["Control:Links:0:Source:Password"]);
-        configuration["Control:Links:0:Source:Password"] = "from-the-environment";
-        var link = configuration.GetSection("Control:Links:0").Get<ControlLinkOptions>()!;
+        var configuration = new ConfigurationBuilder()
+            .AddJsonStream(stream)
+            .Build();
+        Assert.Null(configuration["Scraper:Control:Links:0:Source:Password"]);
+        Assert.Null(configuration["Scraper:OpcUa:Endpoints:0:Password"]);
+        configuration["Scraper:Database:ConnectionString"] = "Host=127.0.0.1;Database=thermalplant;Username=thermalplant";
+        configuration["Scraper:Control:Links:0:Source:Password"] = "from-the-environment";
+        configuration["Scraper:OpcUa:Endpoints:0:Password"] = "from-the-environment";
+        var options = configuration.GetSection(ScraperOptions.Section).Get<ScraperOptions>()!;
         var errors = new List<string>();
-        link.Validate("Control:Links:0", errors);
+        options.Validate(ScraperOptions.Section, errors);
         Assert.Empty(errors);
+        Assert.Equal(["Scraper"], configuration.GetChildren().Select(c => c.Key));
+
+        var link = Assert.Single(options.Control.Links);
         Assert.Equal(TimeSpan.FromSeconds(1), link.Period);
         Assert.Equal("opc.tcp://192.168.10.10:4840/", link.Source.EndpointUrl);
         Assert.Equal("ns=2;s=Methanation.H2FlowRequest", link.Source.NodeId);
@@ -37,16 +47,36 @@ public sealed class PycomintImportTests
         Assert.Equal(52, link.Maximum);
         Assert.True(File.Exists(link.CalibrationFile));
 
-        using var doc = JsonDocument.Parse(output);
-        var device = doc.RootElement.GetProperty("Modbus").GetProperty("Devices")[0];
-        Assert.Equal("00:00:10", device.GetProperty("PollInterval").GetString());
-        Assert.Equal(15, device.GetProperty("Map").GetProperty("Registers").GetArrayLength());
-        Assert.Equal(4, doc.RootElement.GetProperty("OpcUa").GetProperty("Sources")[0].GetProperty("Nodes").GetArrayLength());
+        // The bridge's wide table, bound and validated with the rest.
+        Assert.Equal("pemel_log", options.WideRow.Table);
+        Assert.Contains(options.WideRow.Columns, c => c.Name == "h2_flow_request");
 
+        var device = Assert.Single(options.Modbus.Devices);
+        Assert.Equal("pemel", device.Name);
+        Assert.Equal(TimeSpan.FromSeconds(10), device.PollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(2), device.RequestTimeout);
+        Assert.Equal(15, device.EffectiveMap().Registers.Count);
+
+        // The methanation PLC: exactly the bridge's nodes, read at its storage interval, named by its storage keys.
+        var endpoint = Assert.Single(options.OpcUa.Endpoints);
+        Assert.Equal("opc.tcp://192.168.10.10:4840/", endpoint.Url);
+        Assert.Equal(CollectionMode.Poll, endpoint.Mode);
+        Assert.Equal(TimeSpan.FromSeconds(10), endpoint.PollInterval);
+        Assert.Equal(
+            [
+                ("ns=2;s=Methanation.H2FlowRequest", "methanation", "h2_flow_request"),
+                ("ns=2;s=Methanation.ReactorTemperature", "methanation", "reactor_temperature"),
+                ("ns=2;s=Methanation.CH4Flow", "methanation", "ch4_flow"),
+                ("ns=2;s=Methanation.CO2Flow", "methanation", "co2_flow"),
+            ],
+            endpoint.Nodes.Select(n => (n.NodeId, n.SensorName, n.TagName)));
+
+        // The PLC's user: its name in the JSON for both the endpoint and the link, its password nowhere in the output.
         Assert.Equal("bridge", link.Source.UserName);
+        Assert.Equal("bridge", endpoint.UserName);
         Assert.DoesNotContain("not-a-real-password", output, StringComparison.Ordinal);
         Assert.DoesNotContain("not-a-real-password", error, StringComparison.Ordinal);
-        Assert.Contains("Control__Links__0__Source__Password", error, StringComparison.Ordinal);
+        Assert.Contains("Scraper__Control__Links__0__Source__Password", error, StringComparison.Ordinal);
         Assert.Contains("unit 0 and wrote with unit 1", error, StringComparison.Ordinal);
         Assert.Contains("pemel_log", error, StringComparison.Ordinal);
     }
@@ -61,7 +91,7 @@ public sealed class PycomintImportTests
             var (exit, output, _) = await Run("import-pycomint", Fixture, "--env-file", envFile);
             Assert.Equal(0, exit);
             Assert.DoesNotContain("not-a-real-password", output, StringComparison.Ordinal);
-            Assert.Equal(["Control__Links__0__Source__Password=not-a-real-password"], await File.ReadAllLinesAsync(envFile));
+            Assert.Equal(["Scraper__OpcUa__Endpoints__0__Password=not-a-real-password", "Scraper__Control__Links__0__Source__Password=not-a-real-password"], await File.ReadAllLinesAsync(envFile));
             if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(envFile));
         }
         finally
@@ -84,7 +114,7 @@ public sealed class PycomintImportTests
             Assert.Equal(0, exit);
 
             using var doc = JsonDocument.Parse(output);
-            var wide = doc.RootElement.GetProperty("WideRow");
+            var wide = doc.RootElement.GetProperty("Scraper").GetProperty("WideRow");
             Assert.Equal("pemel_log", wide.GetProperty("Table").GetString());
             Assert.Equal("timestamp", wide.GetProperty("TimestampColumn").GetString());
             Assert.Equal("00:00:10", wide.GetProperty("Interval").GetString());
@@ -98,7 +128,7 @@ public sealed class PycomintImportTests
             Assert.Equal("status", columns["status"].GetProperty("Tag").GetString());
             Assert.False(columns["power"].TryGetProperty("NodeId", out _));
             // The device those tags name is the one the import writes.
-            Assert.Equal("pemel", doc.RootElement.GetProperty("Modbus").GetProperty("Devices")[0].GetProperty("Name").GetString());
+            Assert.Equal("pemel", doc.RootElement.GetProperty("Scraper").GetProperty("Modbus").GetProperty("Devices")[0].GetProperty("Name").GetString());
             Assert.Contains("'operator_note' matches no OPC UA node", error, StringComparison.Ordinal);
         }
         finally

@@ -63,6 +63,8 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAs
             "--Scraper:Database:ConnectionString=",
             "--Scraper:OpcUa:Endpoints:0:Url=http://not-opc",
             "--Scraper:OpcUa:Endpoints:0:MaxDepth=0",
+            "--Scraper:OpcUa:Endpoints:0:Nodes:0:NodeId=Methanation.CH4Flow",
+            "--Scraper:OpcUa:Endpoints:0:Nodes:0:SensorName=methanation",
             "--Scraper:Modbus:Devices:0:Name=",
             "--Scraper:Storage:QueueCapacity=0",
         ]);
@@ -71,6 +73,8 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAs
         Assert.Contains("Scraper:Database:ConnectionString must be set", messages, StringComparison.Ordinal);
         Assert.Contains("Scraper:OpcUa:Endpoints:0:Url must be an opc.tcp:// URL", messages, StringComparison.Ordinal);
         Assert.Contains("Scraper:OpcUa:Endpoints:0:MaxDepth must be between", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:OpcUa:Endpoints:0:Nodes:0:NodeId is not a node id", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:OpcUa:Endpoints:0:Nodes:0:TagName must be set", messages, StringComparison.Ordinal);
         Assert.Contains("Scraper:Modbus:Devices:0:Name must name the device", messages, StringComparison.Ordinal);
         Assert.Contains("Scraper:Storage:QueueCapacity must be between", messages, StringComparison.Ordinal);
         await app.DisposeAsync();

@@ -170,6 +170,50 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         Assert.Equal(0, await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values WHERE status <> 0"));
     }
 
+    [Fact]
+    public async Task Listed_nodes_are_collected_under_their_listed_names_without_a_browse()
+    {
+        if (postgres.Server is null) return;
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        // The node ids as the server writes them (its namespace index), once it has produced a value of each.
+        var until = DateTime.UtcNow + Settle;
+        while (!plant.Produced.Keys.Any(k => k.EndsWith("Plant.Burner.Starts", StringComparison.Ordinal)) || !plant.Produced.Keys.Any(k => k.EndsWith("Plant.Temperature.Upper", StringComparison.Ordinal)))
+        {
+            if (DateTime.UtcNow > until) Assert.Fail("the plant produced no values");
+            await Task.Delay(50);
+        }
+        var upper = plant.Produced.Keys.Single(k => k.EndsWith("Plant.Temperature.Upper", StringComparison.Ordinal));
+        var starts = plant.Produced.Keys.Single(k => k.EndsWith("Plant.Burner.Starts", StringComparison.Ordinal));
+        var model = upper.Replace("Plant.Temperature.Upper", "Plant.Burner.Model", StringComparison.Ordinal);
+        var settings = Endpoint(plant.Url);
+        // A root that does not exist: a browse would fail the session, so stored rows show the list was used.
+        settings["OpcUa:Endpoints:0:Root"] = "Objects/NoSuchFolder";
+        string[][] listed = [[upper, "furnace", "top"], [starts, "furnace", "burner_starts"], [model, "furnace", "model"]];
+        for (var i = 0; i < listed.Length; i++)
+        {
+            settings[$"OpcUa:Endpoints:0:Nodes:{i}:NodeId"] = listed[i][0];
+            settings[$"OpcUa:Endpoints:0:Nodes:{i}:SensorName"] = listed[i][1];
+            settings[$"OpcUa:Endpoints:0:Nodes:{i}:TagName"] = listed[i][2];
+        }
+        await using var scraper = await ScraperRun.StartAsync(database, _data, settings);
+        await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows >= 10) == 2, Settle,
+            async () => $"stored: {string.Join(", ", (await Stored.PerNodeAsync(database, plant.Url)).Select(t => $"{t.Key}={t.Value.Rows}"))}");
+        await plant.StopProducingAsync();
+
+        // Exactly the two numeric listed nodes (the string is skipped), named as listed, each produced value once.
+        await Stored.EventuallyAsync(async () =>
+        {
+            var tags = await Stored.PerNodeAsync(database, plant.Url);
+            return tags.Count == 2 && tags.All(t => t.Value.First is { } first && t.Value.Rows == t.Value.Distinct && t.Value.Rows == plant.Produced[t.Key].Count(s => s >= first));
+        }, Settle, async () => $"stored: {string.Join(", ", (await Stored.PerNodeAsync(database, plant.Url)).Select(t => $"{t.Key}={t.Value.Rows}/{plant.Produced.GetValueOrDefault(t.Key)?.Count}"))}");
+        var stored = await Stored.PerNodeAsync(database, plant.Url);
+        Assert.Equal(("furnace", "top"), (stored[upper].Sensor, stored[upper].Tag));
+        Assert.Equal(("furnace", "burner_starts"), (stored[starts].Sensor, stored[starts].Tag));
+        Assert.Equal(1, ScraperMetrics.SkippedVariables.WithLabels(plant.Url).Value);
+    }
+
     private static Dictionary<string, string> Endpoint(string url) => new(StringComparer.Ordinal)
     {
         ["OpcUa:Endpoints:0:Url"] = url,

@@ -53,7 +53,8 @@ internal static class OpcUaServeDriver
         return 0;
     }
 
-    private static UaVariable[] AddTree(UaAddressSpace space, int count)
+    /// <summary>Adds <see cref="BenchTree"/> with <paramref name="count"/> variables to <paramref name="space"/>, keeping their history when <paramref name="historizing"/>.</summary>
+    internal static UaVariable[] AddTree(UaAddressSpace space, int count, bool historizing = false)
     {
         var ns = space.RegisterNamespace(BenchTree.NamespaceUri);
         var plant = NodeId.Of("Plant", ns);
@@ -64,7 +65,7 @@ internal static class OpcUaServeDriver
         for (var i = 0; i < count; i++)
         {
             var name = BenchTree.Name(i);
-            variables[i] = space.AddVariable(bench, new UaVariable(NodeId.Of(BenchTree.Identifier(i), ns), new QualifiedName(ns, name), name, NodeId.Of(DataTypeIds.Double)));
+            variables[i] = space.AddVariable(bench, new UaVariable(NodeId.Of(BenchTree.Identifier(i), ns), new QualifiedName(ns, name), name, NodeId.Of(DataTypeIds.Double)) { Historizing = historizing });
         }
         return variables;
     }

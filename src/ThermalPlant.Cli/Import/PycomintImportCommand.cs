@@ -14,13 +14,17 @@ namespace ThermalPlant.Cli.Import;
 
 /// <summary>
 /// <c>thermalplant import-pycomint DIR</c>: turns the seed bridge's four YAML files (general, modbus, opcua, sql)
-/// into our appsettings sections: the control link, the Modbus device with the PEMEL register map, the OPC UA
-/// source, and the wide-row table (<see cref="PycomintWideRowMapping"/>). Secrets are never written into the JSON:
+/// into the scraper's configuration (<c>Scraper:Control</c>, <c>Scraper:Modbus</c>, <c>Scraper:OpcUa</c>,
+/// <c>Scraper:WideRow</c>): the control link, the Modbus device with the PEMEL register map, the methanation endpoint
+/// collecting exactly the bridge's nodes (a node list, polled at the bridge's storage interval, as the bridge read
+/// them), and the bridge's wide-row table (<see cref="PycomintWideRowMapping"/>). Secrets are never written into the JSON:
 /// they belong in the environment, and <c>--env-file</c> writes the OPC UA password in that form (a file readable by
 /// its owner only).
 /// </summary>
 internal static class PycomintImportCommand
 {
+    private const string MethanationSensor = "methanation";
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -114,34 +118,37 @@ internal static class PycomintImportCommand
             Maximum = modbus.Current.Max,
         };
         var errors = new List<string>();
-        link.Validate("Control:Links:0", errors);
-        foreach (var mapError in map.Validate("Modbus:Devices:0:Map:")) errors.Add(mapError);
+        link.Validate("Scraper:Control:Links:0", errors);
+        foreach (var mapError in map.Validate("Scraper:Modbus:Devices:0:Map:")) errors.Add(mapError);
         if (errors.Count > 0) throw new ImportException("the imported configuration is not valid: " + string.Join("; ", errors));
 
         if (string.IsNullOrEmpty(opcua.User) && !string.IsNullOrEmpty(opcua.Password))
         {
-            notes.Add("opcua.yaml has a password but no user: the control link opens an anonymous session");
+            notes.Add("opcua.yaml has a password but no user: the methanation PLC is read in anonymous sessions");
         }
         if (!string.IsNullOrEmpty(sql.Password)) notes.Add("sql.yaml's password is not written out: set Storage__Password (or the connection string) in the environment");
         var storageInterval = TimeSpan.FromSeconds(general.StorageInterval);
-        var wideRow = PycomintWideRowMapping.Map(sql, opcua, "pemel", storageInterval, notes);
-        var document = new ImportedConfiguration(
-            new ControlSection([link]),
+        // The bridge stored the flow request next to the storage nodes (its wide row has a column for it).
+        var nodes = new List<ImportedNode> { new(opcua.Nodes.H2FlowRequest, MethanationSensor, "h2_flow_request") };
+        foreach (var (name, node) in opcua.Nodes.Storage) nodes.Add(new ImportedNode(node, MethanationSensor, name));
+        var document = new ImportedConfiguration(new ScraperSection(
+            new OpcUaSection([new OpcUaEndpoint(opcua.Url, link.Source.UserName, "Poll", storageInterval, nodes)]),
             new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
-            new OpcUaSection([new OpcUaSourceSection("methanation", opcua.Url, storageInterval, [opcua.Nodes.H2FlowRequest, .. opcua.Nodes.Storage.Values])]),
-            wideRow);
+            new ControlSection([link]),
+            PycomintWideRowMapping.Map(sql, opcua, "pemel", storageInterval, notes)));
         return (document, notes);
     }
 
     // The password goes to the environment file when one is asked for; otherwise a note names the variable to set.
     private static async Task WriteSecretsAsync(ImportedConfiguration document, FileInfo? envFile, List<string> notes, CancellationToken cancellationToken)
     {
-        const string Variable = "Control__Links__0__Source__Password";
-        var source = document.Control.Links[0].Source;
+        const string EndpointVariable = "Scraper__OpcUa__Endpoints__0__Password";
+        const string LinkVariable = "Scraper__Control__Links__0__Source__Password";
+        var source = document.Scraper.Control.Links[0].Source;
         if (source.UserName is null) return;
         if (envFile is null)
         {
-            notes.Add($"the control link logs in to the methanation PLC as '{source.UserName}': set {Variable} in the environment (or use --env-file); the password is not written into the JSON");
+            notes.Add($"the methanation PLC is read as user '{source.UserName}': set {EndpointVariable} and {LinkVariable} in the environment (or use --env-file); the password is not written into the JSON");
             return;
         }
         if (source.Password!.AsSpan().ContainsAny('\n', '\r')) throw new ImportException("opcua.yaml: the password contains a line break, which an environment file cannot hold");
@@ -150,9 +157,10 @@ internal static class PycomintImportCommand
         await using (var stream = new FileStream(envFile.FullName, fileOptions))
         await using (var writer = new StreamWriter(stream))
         {
-            await writer.WriteLineAsync($"{Variable}={source.Password}".AsMemory(), cancellationToken);
+            await writer.WriteLineAsync($"{EndpointVariable}={source.Password}".AsMemory(), cancellationToken);
+            await writer.WriteLineAsync($"{LinkVariable}={source.Password}".AsMemory(), cancellationToken);
         }
-        notes.Add($"the control link logs in to the methanation PLC as '{source.UserName}'; its password is in {envFile.FullName}");
+        notes.Add($"the methanation PLC is read as user '{source.UserName}'; its password is in {envFile.FullName}");
     }
 
     // The published map puts the status word and the process values at fixed addresses; a bridge configured with other
@@ -191,24 +199,35 @@ internal static class PycomintImportCommand
 /// <summary>The import found something it cannot turn into configuration.</summary>
 internal sealed class ImportException(string message) : Exception(message);
 
-/// <summary>The appsettings document the import writes.</summary>
-internal sealed record ImportedConfiguration(
-    ControlSection Control,
-    ModbusSection Modbus,
+/// <summary>The appsettings document the import writes: the scraper's section, in the shape its options bind.</summary>
+internal sealed record ImportedConfiguration(ScraperSection Scraper);
+
+/// <summary>The <c>Scraper</c> section.</summary>
+internal sealed record ScraperSection(
     OpcUaSection OpcUa,
+    ModbusSection Modbus,
+    ControlSection Control,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WideRowSection? WideRow);
 
-/// <summary>The <c>Control</c> section: its links.</summary>
+/// <summary>The <c>Scraper:Control</c> section: its links.</summary>
 internal sealed record ControlSection(IReadOnlyList<ControlLinkOptions> Links);
 
-/// <summary>The <c>Modbus</c> section: its devices.</summary>
+/// <summary>The <c>Scraper:Modbus</c> section: its devices.</summary>
 internal sealed record ModbusSection(IReadOnlyList<ModbusDevice> Devices);
 
 /// <summary>One polled Modbus device.</summary>
 internal sealed record ModbusDevice(string Name, string Host, int Port, byte UnitId, TimeSpan PollInterval, TimeSpan RequestTimeout, int Retries, RegisterMap Map);
 
-/// <summary>The <c>OpcUa</c> section: its sources.</summary>
-internal sealed record OpcUaSection(IReadOnlyList<OpcUaSourceSection> Sources);
+/// <summary>The <c>Scraper:OpcUa</c> section: its endpoints.</summary>
+internal sealed record OpcUaSection(IReadOnlyList<OpcUaEndpoint> Endpoints);
 
-/// <summary>One OPC UA endpoint whose nodes are stored.</summary>
-internal sealed record OpcUaSourceSection(string Name, string EndpointUrl, TimeSpan Interval, IReadOnlyList<string> Nodes);
+/// <summary>One OPC UA endpoint collecting a list of nodes, logging in as <paramref name="UserName"/> when the bridge did.</summary>
+internal sealed record OpcUaEndpoint(
+    string Url,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UserName,
+    string Mode,
+    TimeSpan PollInterval,
+    IReadOnlyList<ImportedNode> Nodes);
+
+/// <summary>A listed node and the names its values are stored under.</summary>
+internal sealed record ImportedNode(string NodeId, string SensorName, string TagName);

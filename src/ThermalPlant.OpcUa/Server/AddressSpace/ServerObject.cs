@@ -44,6 +44,9 @@ internal static class ServerObject
 
         var capabilities = NodeId.Of(ObjectIds.Server_ServerCapabilities);
         space.AddObject(server, capabilities, new QualifiedName(0, "ServerCapabilities"), ReferenceTypeIds.HasComponent, ObjectTypeIds.ServerCapabilitiesType);
+        // Continuation points are counted per session and per service set, so the history limit is the option itself.
+        var historyContinuationPoints = (ushort)Math.Min(options.MaxContinuationPoints, ushort.MaxValue);
+        Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxHistoryContinuationPoints, "MaxHistoryContinuationPoints", DataTypeIds.UInt16, () => Now(new Variant(BuiltInType.UInt16, historyContinuationPoints)));
         var limits = NodeId.Of(ObjectIds.Server_ServerCapabilities_OperationLimits);
         space.AddObject(capabilities, limits, new QualifiedName(0, "OperationLimits"), ReferenceTypeIds.HasComponent, ObjectTypeIds.OperationLimitsType);
         var max = (uint)options.MaxNodesPerOperation;
@@ -51,6 +54,7 @@ internal static class ServerObject
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerWrite, "MaxNodesPerWrite", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerBrowse, "MaxNodesPerBrowse", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRegisterNodes, "MaxNodesPerRegisterNodes", DataTypeIds.UInt32, () => Now(Variant.From(max)));
+        Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerHistoryReadData, "MaxNodesPerHistoryReadData", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerTranslateBrowsePathsToNodeIds, "MaxNodesPerTranslateBrowsePathsToNodeIds", DataTypeIds.UInt32, () => Now(Variant.From(max)));
     }
 

@@ -27,6 +27,12 @@ public sealed class OpcUaEndpointOptions
     /// <summary>The browse path of the root, from the Root folder by browse names, e.g. <c>Objects/Plant</c>.</summary>
     public string Root { get; set; } = "Objects/Plant";
 
+    /// <summary>
+    /// Nodes to collect instead of browsing (a PLC whose tree is not a plant tree, as the seed bridge's users list
+    /// theirs); when set, <see cref="Root"/>, <see cref="Include"/> and the naming rule do not apply.
+    /// </summary>
+    public IList<OpcUaNodeOptions> Nodes { get; set; } = [];
+
     /// <summary>Names (or patterns with <c>*</c>) of the top-level objects under the root to collect; empty collects all.</summary>
     public IList<string> Include { get; set; } = [];
 
@@ -69,8 +75,14 @@ public sealed class OpcUaEndpointOptions
     /// <summary>The oldest a back-fill reaches (older values would fall to retention anyway).</summary>
     public TimeSpan BackfillMaxAge { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Values per HistoryRead request.</summary>
+    /// <summary>Values per node per HistoryRead request.</summary>
     public int HistoryValuesPerCall { get; set; } = 1000;
+
+    /// <summary>
+    /// Nodes per HistoryRead request when many variables are back-filled at once (within the server's own limit); a
+    /// response holds up to this times <see cref="HistoryValuesPerCall"/> values, which must fit the message size.
+    /// </summary>
+    public int HistoryNodesPerCall { get; set; } = 100;
 
     /// <summary>How long the start of a session waits for the database to say what it holds, before collecting without a start-up back-fill.</summary>
     public TimeSpan StoredLookupTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -93,6 +105,12 @@ public sealed class OpcUaEndpointOptions
         if (string.IsNullOrEmpty(UserName) != (Password is null)) errors.Add($"{prefix}:UserName and {prefix}:Password go together (set both for a user login, neither for an anonymous one)");
         if (string.IsNullOrWhiteSpace(Root) || Root.Split('/', StringSplitOptions.RemoveEmptyEntries).Length == 0) errors.Add($"{prefix}:Root must be a browse path such as Objects/Plant");
         if (Include.Any(string.IsNullOrWhiteSpace)) errors.Add($"{prefix}:Include must not contain empty names");
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Nodes.Count; i++)
+        {
+            Nodes[i].Validate($"{prefix}:Nodes:{i}", errors);
+            if (!listed.Add(Nodes[i].NodeId)) errors.Add($"{prefix}:Nodes:{i}:NodeId '{Nodes[i].NodeId}' is listed twice");
+        }
         if (Separator is null) errors.Add($"{prefix}:Separator must be set");
         if (!Enum.IsDefined(Mode)) errors.Add($"{prefix}:Mode must be Subscribe or Poll");
         if (PublishingInterval < TimeSpan.FromMilliseconds(10) || PublishingInterval > TimeSpan.FromHours(1)) errors.Add($"{prefix}:PublishingInterval must be between 10 ms and 1 hour");
@@ -105,6 +123,7 @@ public sealed class OpcUaEndpointOptions
         if (BackfillWindow < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BackfillWindow must be at least 1 s");
         if (BackfillMaxAge < TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:BackfillMaxAge must be at least 1 minute");
         if (HistoryValuesPerCall is < 1 or > 1_000_000) errors.Add($"{prefix}:HistoryValuesPerCall must be between 1 and 1000000");
+        if (HistoryNodesPerCall is < 1 or > 10_000) errors.Add($"{prefix}:HistoryNodesPerCall must be between 1 and 10000");
         if (StoredLookupTimeout < TimeSpan.Zero) errors.Add($"{prefix}:StoredLookupTimeout must not be negative");
         if (RequestTimeout <= TimeSpan.Zero) errors.Add($"{prefix}:RequestTimeout must be positive");
         if (ReconnectMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectMinDelay must be positive");

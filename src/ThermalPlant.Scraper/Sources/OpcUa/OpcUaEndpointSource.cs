@@ -28,8 +28,8 @@ internal sealed partial class OpcUaEndpointSource(
 {
     private readonly ConcurrentDictionary<NodeId, ScrapedVariable> _variables = new();
     private readonly TreeBrowser _browser = new(options);
+    private readonly HistoryBackfill _backfill = new(options, logger);
     private readonly string _name = $"opcua {options.Url}";
-    private int _historyFailuresLogged;
 
     /// <summary>The source's name in logs, health and metrics.</summary>
     public string Name => _name;
@@ -203,18 +203,25 @@ internal sealed partial class OpcUaEndpointSource(
     private async Task ReadChangesAsync(OpcUaClient client, OpcUaSubscription subscription, CancellationToken cancellationToken)
     {
         var pending = new List<Sample>();
+        var burst = new List<Arrival>();
         await using var changes = subscription.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
             var next = changes.MoveNextAsync();
-            // Queue what was gathered whenever the stream has nothing more at hand, so batches form without a timer.
-            if (!next.IsCompleted || pending.Count >= 5000) Flush(pending);
+            // What arrived together is handled together (so gaps revealed at once are back-filled in shared requests),
+            // and queued whenever the stream has nothing more at hand, so batches form without a timer.
+            if (burst.Count > 0 && (!next.IsCompleted || burst.Count >= MaxBurst))
+            {
+                await HandleBurstAsync(client, burst, pending, cancellationToken);
+                burst.Clear();
+                Flush(pending);
+            }
             if (!await next) break;
             var change = changes.Current;
             if (!_variables.TryGetValue(change.Item.Node, out var variable)) continue;
-            var gap = change.GapBefore || ValueConverter.Overflowed(change.Value.Status);
-            await HandleValueAsync(client, variable, change.Value, gap, pending, cancellationToken);
+            burst.Add(new Arrival(variable, change.Value, change.GapBefore || ValueConverter.Overflowed(change.Value.Status)));
         }
+        await HandleBurstAsync(client, burst, pending, cancellationToken);
         Flush(pending);
     }
 
@@ -222,6 +229,7 @@ internal sealed partial class OpcUaEndpointSource(
     {
         using var timer = new PeriodicTimer(options.PollInterval, time);
         var pending = new List<Sample>();
+        var burst = new List<Arrival>();
         var lastBrowse = time.GetTimestamp();
         do
         {
@@ -238,39 +246,85 @@ internal sealed partial class OpcUaEndpointSource(
                     // A value read again unchanged is the same sample; only a new source timestamp is a new value.
                     var stamp = ValueConverter.Timestamp(values[i], time.GetUtcNow().UtcDateTime);
                     if (chunk[i].Seen && chunk[i].LastTimestamp is { } last && stamp <= last) continue;
-                    await HandleValueAsync(client, chunk[i], values[i], false, pending, cancellationToken);
+                    burst.Add(new Arrival(chunk[i], values[i], false));
                 }
+                await HandleBurstAsync(client, burst, pending, cancellationToken);
+                burst.Clear();
             }
             Flush(pending);
         }
         while (await timer.WaitForNextTickAsync(cancellationToken));
     }
 
-    private async Task HandleValueAsync(OpcUaClient client, ScrapedVariable variable, DataValue value, bool gap, List<Sample> pending, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues values that arrived together, in their order. The gaps their first values reveal (first value of a
+    /// session, a possible loss) are back-filled first, for all variables in shared requests; a later value of the
+    /// same burst that reveals another gap is back-filled on its own.
+    /// </summary>
+    private async Task HandleBurstAsync(OpcUaClient client, List<Arrival> burst, List<Sample> pending, CancellationToken cancellationToken)
     {
-        if (ValueConverter.IsNoValueYet(value))
-        {
-            // Keep the gap open: the first real value triggers the back-fill.
-            if (gap) variable.BackfillPending = true;
-            return;
-        }
         var now = time.GetUtcNow().UtcDateTime;
-        var stamp = ValueConverter.Timestamp(value, now);
-        if ((gap || !variable.Seen || variable.BackfillPending) && options.Backfill && !variable.NoHistory)
+        var firsts = new HashSet<ScrapedVariable>();
+        var ranges = new List<BackfillRange>();
+        foreach (var arrival in burst)
         {
-            var from = variable.LastTimestamp ?? variable.StoredTimestamp;
-            if (from is { } start && stamp > start)
+            if (firsts.Add(arrival.Variable) && GapBefore(arrival, now) is { } range) ranges.Add(range);
+        }
+        var filled = new HashSet<ScrapedVariable>();
+        IReadOnlySet<ScrapedVariable> interrupted = new HashSet<ScrapedVariable>();
+        if (ranges.Count > 0)
+        {
+            Flush(pending);
+            interrupted = await _backfill.FillAsync(client, ranges, pending, Flush, cancellationToken);
+            foreach (var range in ranges) filled.Add(range.Variable);
+        }
+        foreach (var arrival in burst)
+        {
+            if (filled.Remove(arrival.Variable))
             {
-                Flush(pending);
-                if (!await BackfillAsync(client, variable, start, stamp, pending, cancellationToken))
-                {
-                    // Not closed yet (the connection went while reading history): this value lies inside the range the
-                    // next attempt reads, so it is not queued now, which keeps the variable's values in time order.
-                    variable.BackfillPending = true;
-                    return;
-                }
+                // Not closed yet (the connection went while reading history): this value lies inside the range the next
+                // attempt reads, so it is not queued now, which keeps the variable's values in time order.
+                if (interrupted.Contains(arrival.Variable)) arrival.Variable.BackfillPending = true;
+                else Accept(arrival.Variable, arrival.Value, ValueConverter.Timestamp(arrival.Value, now), now, pending);
+                continue;
+            }
+            await HandleValueAsync(client, arrival, pending, cancellationToken);
+        }
+    }
+
+    private async Task HandleValueAsync(OpcUaClient client, Arrival arrival, List<Sample> pending, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (GapBefore(arrival, now) is { } range)
+        {
+            Flush(pending);
+            if ((await _backfill.FillAsync(client, [range], pending, Flush, cancellationToken)).Count > 0)
+            {
+                arrival.Variable.BackfillPending = true;
+                return;
             }
         }
+        if (ValueConverter.IsNoValueYet(arrival.Value))
+        {
+            // Keep the gap open: the first real value triggers the back-fill.
+            if (arrival.Gap) arrival.Variable.BackfillPending = true;
+            return;
+        }
+        Accept(arrival.Variable, arrival.Value, ValueConverter.Timestamp(arrival.Value, now), now, pending);
+    }
+
+    /// <summary>The values missing before <paramref name="arrival"/>, when it reveals a gap that history can fill.</summary>
+    private BackfillRange? GapBefore(Arrival arrival, DateTime now)
+    {
+        var variable = arrival.Variable;
+        if (ValueConverter.IsNoValueYet(arrival.Value) || !options.Backfill || variable.NoHistory) return null;
+        if (!(arrival.Gap || !variable.Seen || variable.BackfillPending)) return null;
+        var stamp = ValueConverter.Timestamp(arrival.Value, now);
+        return (variable.LastTimestamp ?? variable.StoredTimestamp) is { } from && stamp > from ? new BackfillRange(variable, from, stamp) : null;
+    }
+
+    private void Accept(ScrapedVariable variable, DataValue value, DateTime stamp, DateTime now, List<Sample> pending)
+    {
         variable.Seen = true;
         variable.BackfillPending = false;
         if (ValueConverter.AddSamples(variable, value, stamp, pending))
@@ -281,61 +335,8 @@ internal sealed partial class OpcUaEndpointSource(
         if (variable.LastTimestamp is not { } previous || stamp > previous) variable.LastTimestamp = stamp;
     }
 
-    /// <summary>
-    /// Queues the history of <paramref name="variable"/> strictly between <paramref name="from"/> and
-    /// <paramref name="to"/>, window by window (bounds are inclusive on the server, so a value on a window's edge is
-    /// taken once); false when it must be tried again.
-    /// </summary>
-    private async Task<bool> BackfillAsync(OpcUaClient client, ScrapedVariable variable, DateTime from, DateTime to, List<Sample> pending, CancellationToken cancellationToken)
-    {
-        var oldest = to - options.BackfillMaxAge;
-        var after = from < oldest ? oldest : from;
-        var count = 0;
-        try
-        {
-            for (var windowStart = after; windowStart < to; windowStart += options.BackfillWindow)
-            {
-                var windowEnd = windowStart + options.BackfillWindow < to ? windowStart + options.BackfillWindow : to;
-                var history = await client.HistoryReadRawAsync(variable.Node, windowStart, windowEnd, (uint)options.HistoryValuesPerCall, false, TimestampsToReturn.Both, cancellationToken);
-                foreach (var value in history)
-                {
-                    var stamp = ValueConverter.Timestamp(value, to);
-                    if (stamp <= after || stamp >= to) continue;
-                    if (ValueConverter.AddSamples(variable, value, stamp, pending)) count++;
-                    after = stamp;
-                }
-                Flush(pending);
-            }
-        }
-        catch (OpcUaException ex) when (IsTransient(ex.Status))
-        {
-            // What was queued stays (stored once even if read again); the next attempt starts after it.
-            if (count > 0) variable.LastTimestamp = after;
-            LogBackfillInterrupted(logger, options.Url, variable.Node.ToString(), ex.Message);
-            CountBackfilled(count);
-            return false;
-        }
-        catch (OpcUaException ex)
-        {
-            // The server answered: it keeps no (readable) history here. Live values go on; the gap stays a gap.
-            variable.NoHistory = true;
-            if (Interlocked.Increment(ref _historyFailuresLogged) <= 10) LogNoHistory(logger, options.Url, variable.Node.ToString(), ex.Status.ToString());
-            CountBackfilled(count);
-            return true;
-        }
-        CountBackfilled(count);
-        if (count > 0) LogBackfilled(logger, options.Url, variable.Tag.SensorName, variable.Tag.TagName, count, from, to);
-        return true;
-    }
-
-    private void CountBackfilled(int count)
-    {
-        if (count > 0) ScraperMetrics.Backfilled.WithLabels(options.Url).Inc(count);
-    }
-
-    private static bool IsTransient(StatusCode status) => status.Code is StatusCodes.BadNotConnected or StatusCodes.BadConnectionClosed
-        or StatusCodes.BadTimeout or StatusCodes.BadRequestTimeout or StatusCodes.BadSecureChannelClosed or StatusCodes.BadSessionClosed
-        or StatusCodes.BadSessionIdInvalid or StatusCodes.BadCommunicationError or StatusCodes.BadServerNotConnected or StatusCodes.BadTooManyOperations;
+    // Values handled together at most; a start-up's first values of every variable are one burst up to this.
+    private const int MaxBurst = 10_000;
 
     private void Flush(List<Sample> pending)
     {
@@ -359,15 +360,6 @@ internal sealed partial class OpcUaEndpointSource(
     [LoggerMessage(EventId = 704, Level = LogLevel.Information, Message = "Reconnected to {Url} (new session: {SessionRecreated})")]
     private static partial void LogReconnected(ILogger logger, string url, bool sessionRecreated);
 
-    [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "Back-filled {Count} values of {Sensor}/{Tag} from {Url}'s history between {From:o} and {To:o}")]
-    private static partial void LogBackfilled(ILogger logger, string url, string sensor, string tag, int count, DateTime from, DateTime to);
-
-    [LoggerMessage(EventId = 706, Level = LogLevel.Warning, Message = "{Url} keeps no readable history of {Node} ({Status}); its gaps cannot be back-filled, live values go on")]
-    private static partial void LogNoHistory(ILogger logger, string url, string node, string status);
-
-    [LoggerMessage(EventId = 707, Level = LogLevel.Warning, Message = "Back-fill of {Node} from {Url} was interrupted ({Problem}); it is tried again with the next value")]
-    private static partial void LogBackfillInterrupted(ILogger logger, string url, string node, string problem);
-
     [LoggerMessage(EventId = 708, Level = LogLevel.Warning, Message = "The database did not say within {TimeoutSeconds} s what it holds for {Url} ({Problem}); collecting without a start-up back-fill")]
     private static partial void LogNoStoredLookup(ILogger logger, string url, double timeoutSeconds, string problem);
 
@@ -379,4 +371,7 @@ internal sealed partial class OpcUaEndpointSource(
 
     [LoggerMessage(EventId = 711, Level = LogLevel.Warning, Message = "Re-browsing {Url} failed: {Problem}; collecting the known variables, trying again at the next interval")]
     private static partial void LogRebrowseFailed(ILogger logger, string url, string problem);
+
+    /// <summary>A value as it arrived, and whether the transport said values may be missing before it.</summary>
+    private sealed record Arrival(ScrapedVariable Variable, DataValue Value, bool Gap);
 }

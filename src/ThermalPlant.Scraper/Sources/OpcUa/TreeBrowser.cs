@@ -20,7 +20,7 @@ internal sealed record FoundVariable(NodeId Node, string SensorName, string TagN
 internal sealed record BrowseOutcome(IReadOnlyList<FoundVariable> Variables, int Skipped, int NodesVisited, bool Truncated);
 
 /// <summary>
-/// Finds the variables under an endpoint's root: the root by its browse path, then breadth first over forward
+/// Finds the variables of an endpoint: the listed nodes when the endpoint lists them, else those under its root: the root by its browse path, then breadth first over forward
 /// hierarchical references (properties aside: they describe a variable, they are not measurements), many nodes per
 /// request. Each node is visited once whatever the number of paths to it (the shortest names it), so cycles end;
 /// depth and node count are bounded. Variables are classified by DataType (or by their value when the type is
@@ -37,12 +37,19 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
 
     private readonly Regex[] _include = [.. options.Include.Select(p => new Regex("^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant))];
 
-    /// <summary>Browses the tree under the root.</summary>
+    /// <summary>Finds the listed nodes, or browses the tree under the root.</summary>
     public async Task<BrowseOutcome> BrowseAsync(OpcUaClient client, CancellationToken cancellationToken)
     {
+        if (options.Nodes.Count > 0)
+        {
+            // Listed nodes are named as listed; one that does not exist or is not numeric counts as skipped.
+            var listed = options.Nodes.Select(n => (NodeId.Parse(n.NodeId), n.SensorName, n.TagName)).ToList();
+            var (found, notCollected) = await ClassifyAsync(client, listed, cancellationToken);
+            return new BrowseOutcome(found, notCollected, listed.Count, false);
+        }
         var root = await ResolveRootAsync(client, cancellationToken);
         var visited = new HashSet<NodeId> { root };
-        var candidates = new List<(NodeId Node, List<string> Path)>();
+        var candidates = new List<(NodeId Node, string Sensor, string Tag)>();
         var level = new List<(NodeId Node, List<string> Path)> { (root, []) };
         var truncated = false;
         for (var depth = 1; depth <= options.MaxDepth && level.Count > 0 && !truncated; depth++)
@@ -68,7 +75,11 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
                             break;
                         }
                         var path = new List<string>(chunk[i].Path) { name };
-                        if (reference.NodeClass == NodeClass.Variable) candidates.Add((node, path));
+                        if (reference.NodeClass == NodeClass.Variable)
+                        {
+                            var (sensor, tag) = Names(path);
+                            candidates.Add((node, sensor, tag));
+                        }
                         next.Add((node, path));
                     }
                 }
@@ -149,14 +160,14 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
         return all;
     }
 
-    private async Task<(List<FoundVariable> Variables, int Skipped)> ClassifyAsync(OpcUaClient client, List<(NodeId Node, List<string> Path)> candidates, CancellationToken cancellationToken)
+    private static async Task<(List<FoundVariable> Variables, int Skipped)> ClassifyAsync(OpcUaClient client, List<(NodeId Node, string Sensor, string Tag)> candidates, CancellationToken cancellationToken)
     {
         var variables = new List<FoundVariable>(candidates.Count);
         var skipped = 0;
         foreach (var chunk in candidates.Chunk(AttributesPerRead / 2))
         {
             var reads = new List<ReadValueId>(chunk.Length * 2);
-            foreach (var (node, _) in chunk)
+            foreach (var (node, _, _) in chunk)
             {
                 reads.Add(new ReadValueId { NodeId = node, AttributeId = (uint)AttributeId.DataType });
                 reads.Add(new ReadValueId { NodeId = node, AttributeId = (uint)AttributeId.Value });
@@ -171,8 +182,7 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
                     skipped++;
                     continue;
                 }
-                var (sensor, tag) = Names(chunk[i].Path);
-                variables.Add(new FoundVariable(chunk[i].Node, sensor, tag));
+                variables.Add(new FoundVariable(chunk[i].Node, chunk[i].Sensor, chunk[i].Tag));
             }
         }
         return (variables, skipped);
