@@ -7,6 +7,7 @@ using ThermalPlant.Hosting;
 using ThermalPlant.OpcServer.Dmz;
 using ThermalPlant.OpcServer.History;
 using ThermalPlant.OpcServer.Plant;
+using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Server;
 
 namespace ThermalPlant.OpcServer;
@@ -58,8 +59,15 @@ public static class OpcServerHost
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<OpcServerOptions>>().Value;
+            var users = settings.Users.ToOptions();
+            var hostName = string.IsNullOrWhiteSpace(settings.HostName) ? Dns.GetHostName() : settings.HostName;
             var serverOptions = new OpcUaServerOptions
             {
+                // PEM files when the operator supplies a certificate (a CA's); else the store's, created there on first start.
+                ApplicationCertificate = string.IsNullOrEmpty(settings.CertificatePath)
+                    ? null
+                    : PemCertificate.LoadOrCreate(settings.CertificatePath, settings.PrivateKeyPath, "Thermal Plant OPC UA Server", "urn:thermalplant:opcserver", hostName),
+                Users = users,
                 Address = IPAddress.Parse(settings.ListenAddress),
                 Port = settings.Port,
                 EndpointPath = settings.EndpointPath,

@@ -1,6 +1,7 @@
 using ThermalPlant.Hosting;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Server.Users;
 
 namespace ThermalPlant.OpcServer;
 
@@ -97,6 +98,15 @@ public sealed class OpcServerOptions : IValidatableOptions
         return endpoints;
     }
 
+    /// <summary>Users and roles; access control is off unless Enabled (the production profile turns it on, without anonymous access).</summary>
+    public UserSettings Users { get; set; } = new();
+
+    /// <summary>PEM file of the server's certificate; with <see cref="PrivateKeyPath"/>, else the certificate store's is used.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>PEM file of the certificate's private key.</summary>
+    public string? PrivateKeyPath { get; set; }
+
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -124,5 +134,7 @@ public sealed class OpcServerOptions : IValidatableOptions
         if (SecurityModes.Any(m => m is not (MessageSecurityMode.Sign or MessageSecurityMode.SignAndEncrypt))) errors.Add($"{sectionPath}:SecurityModes can be Sign and SignAndEncrypt");
         if (!AllowSecurityNone && SecurityPolicies.Count == 0) errors.Add($"{sectionPath}:SecurityPolicies must name a policy when AllowSecurityNone is false");
         if (SecurityPolicies.Count > 0 && string.IsNullOrWhiteSpace(CertificateStorePath)) errors.Add($"{sectionPath}:CertificateStorePath must be set when SecurityPolicies are offered");
+        if (string.IsNullOrEmpty(CertificatePath) != string.IsNullOrEmpty(PrivateKeyPath)) errors.Add($"{sectionPath}:CertificatePath and {sectionPath}:PrivateKeyPath go together");
+        Users.Validate($"{sectionPath}:Users", errors);
     }
 }

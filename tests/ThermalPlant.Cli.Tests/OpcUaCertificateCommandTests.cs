@@ -45,7 +45,7 @@ public sealed class OpcUaCertificateCommandTests : IDisposable
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var root = new RootCommand { OpcUaCommands.Create(output, error) };
+        var root = new RootCommand { OpcUaCommands.Create(output, error: error) };
         var exit = await root.Parse(args).InvokeAsync();
         return (exit, output.ToString(), error.ToString());
     }

@@ -18,13 +18,17 @@ public sealed class PycomintImportTests
         var (exit, output, error) = await Run("import-pycomint", Fixture);
         Assert.Equal(0, exit);
 
-        // The JSON binds into the scraper's own options as its host binds them, with the connection string from the
-        // environment (the import never writes it), and they are valid as a whole.
+        // The JSON binds into the scraper's own options as its host binds them, with the connection string and the
+        // OPC UA password from the environment (the import never writes them), and they are valid as a whole.
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(output));
         var configuration = new ConfigurationBuilder()
             .AddJsonStream(stream)
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Scraper:Database:ConnectionString"] = "Host=127.0.0.1;Database=thermalplant;Username=thermalplant" })
             .Build();
+        Assert.Null(configuration["Scraper:Control:Links:0:Source:Password"]);
+        Assert.Null(configuration["Scraper:OpcUa:Endpoints:0:Password"]);
+        configuration["Scraper:Database:ConnectionString"] = "Host=127.0.0.1;Database=thermalplant;Username=thermalplant";
+        configuration["Scraper:Control:Links:0:Source:Password"] = "from-the-environment";
+        configuration["Scraper:OpcUa:Endpoints:0:Password"] = "from-the-environment";
         var options = configuration.GetSection(ScraperOptions.Section).Get<ScraperOptions>()!;
         var errors = new List<string>();
         options.Validate(ScraperOptions.Section, errors);
@@ -67,9 +71,33 @@ public sealed class PycomintImportTests
             ],
             endpoint.Nodes.Select(n => (n.NodeId, n.SensorName, n.TagName)));
 
+        // The PLC's user: its name in the JSON for both the endpoint and the link, its password nowhere in the output.
+        Assert.Equal("bridge", link.Source.UserName);
+        Assert.Equal("bridge", endpoint.UserName);
         Assert.DoesNotContain("not-a-real-password", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-a-real-password", error, StringComparison.Ordinal);
+        Assert.Contains("Scraper__Control__Links__0__Source__Password", error, StringComparison.Ordinal);
         Assert.Contains("unit 0 and wrote with unit 1", error, StringComparison.Ordinal);
         Assert.Contains("pemel_log", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_opc_ua_password_goes_to_an_environment_file_that_only_its_owner_reads()
+    {
+        var directory = Directory.CreateTempSubdirectory("thermalplant-import-").FullName;
+        try
+        {
+            var envFile = Path.Combine(directory, "pycomint.env");
+            var (exit, output, _) = await Run("import-pycomint", Fixture, "--env-file", envFile);
+            Assert.Equal(0, exit);
+            Assert.DoesNotContain("not-a-real-password", output, StringComparison.Ordinal);
+            Assert.Equal(["Scraper__OpcUa__Endpoints__0__Password=not-a-real-password", "Scraper__Control__Links__0__Source__Password=not-a-real-password"], await File.ReadAllLinesAsync(envFile));
+            if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(envFile));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]

@@ -120,14 +120,14 @@ public sealed class NodeOpcUaServerTests
         }
     }
 
-    internal static async Task<OpcUaClient> ConnectWhenReadyAsync(string url, ManagedProcess server)
+    internal static async Task<OpcUaClient> ConnectWhenReadyAsync(string url, ManagedProcess server, OpcUaClientOptions? options = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             try
             {
-                return await OpcUaClient.ConnectAsync(url);
+                return await OpcUaClient.ConnectAsync(url, options);
             }
             catch (OpcUaException) when (DateTime.UtcNow < deadline && !server.HasExited)
             {

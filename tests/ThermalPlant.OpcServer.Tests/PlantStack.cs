@@ -16,6 +16,7 @@ internal sealed class PlantStack : IAsyncDisposable
     private readonly int _sensorsPort = PeerPrograms.FreePort();
     private readonly int _opcPort = PeerPrograms.FreePort();
     private readonly int _httpPort = PeerPrograms.FreePort();
+    private readonly string[] _opcServerSettings;
     private WebApplication? _sensors;
     private WebApplication? _opcServer;
     private DmzNginx? _dmz;
@@ -28,13 +29,15 @@ internal sealed class PlantStack : IAsyncDisposable
 
     public TimeSpan PollInterval { get; } = TimeSpan.FromMilliseconds(300);
 
+    private PlantStack(string[] opcServerSettings) => _opcServerSettings = opcServerSettings;
+
     /// <summary>The OPC UA server's certificate store, in the stack's temporary folder.</summary>
     public string CertificateStorePath => Path.Combine(_directory, "pki");
 
-    /// <summary>Starts the chain; null when nginx is missing outside CI.</summary>
-    public static async Task<PlantStack?> StartAsync()
+    /// <summary>Starts the chain, the OPC UA server with <paramref name="opcServerSettings"/> added; null when nginx is missing outside CI.</summary>
+    public static async Task<PlantStack?> StartAsync(params string[] opcServerSettings)
     {
-        var stack = new PlantStack();
+        var stack = new PlantStack(opcServerSettings);
         await stack.StartSensorsAsync();
         stack._dmz = await DmzNginx.StartAsync(stack.SensorsAddress);
         if (stack._dmz is null)
@@ -74,6 +77,7 @@ internal sealed class PlantStack : IAsyncDisposable
             "--OpcServer:CatalogRefreshInterval=00:00:01",
             $"--OpcServer:HistoryPath={Path.Combine(_directory, "history.bin")}",
             $"--OpcServer:CertificateStorePath={CertificateStorePath}",
+            .. _opcServerSettings,
         ]);
         await _opcServer.StartAsync();
         await HttpWait.UntilOkAsync(new Uri(OpcServerHttp, "health/ready"), TimeSpan.FromSeconds(30));

@@ -28,8 +28,11 @@ internal sealed class PlantServer : IAsyncDisposable
     private Task? _producer;
     private long _tick;
 
-    private PlantServer(int port)
+    private readonly OpcUaServerOptions _options;
+
+    private PlantServer(int port, OpcUaServerOptions options)
     {
+        _options = options with { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1" };
         Port = port;
         Url = $"opc.tcp://127.0.0.1:{port}/freeopcua/server/";
     }
@@ -64,9 +67,10 @@ internal sealed class PlantServer : IAsyncDisposable
         ("Burner/Starts", "burner", "starts", 0),
     ];
 
-    public static async Task<PlantServer> StartAsync()
+    /// <summary>Starts the server; <paramref name="options"/> adds what a test needs (users), address and port are the plant's.</summary>
+    public static async Task<PlantServer> StartAsync(OpcUaServerOptions? options = null)
     {
-        var plant = new PlantServer(ThermalPlant.Testing.PeerPrograms.FreePort());
+        var plant = new PlantServer(ThermalPlant.Testing.PeerPrograms.FreePort(), options ?? new OpcUaServerOptions());
         plant.Open();
         await Task.CompletedTask;
         return plant;
@@ -111,7 +115,7 @@ internal sealed class PlantServer : IAsyncDisposable
 
     private void Open()
     {
-        var server = new OpcUaServer(new OpcUaServerOptions { Address = IPAddress.Loopback, Port = Port, HostName = "127.0.0.1" }, TimeProvider.System, _history);
+        var server = new OpcUaServer(_options, TimeProvider.System, _history);
         var space = server.AddressSpace;
         var ns = space.RegisterNamespace(Namespace);
         var plant = space.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), NodeId.Of("Plant", ns), new QualifiedName(ns, "Plant")).NodeId;

@@ -17,8 +17,9 @@ namespace ThermalPlant.Cli.Import;
 /// into the scraper's configuration (<c>Scraper:Control</c>, <c>Scraper:Modbus</c>, <c>Scraper:OpcUa</c>,
 /// <c>Scraper:WideRow</c>): the control link, the Modbus device with the PEMEL register map, the methanation endpoint
 /// collecting exactly the bridge's nodes (a node list, polled at the bridge's storage interval, as the bridge read
-/// them), and the bridge's wide-row table (<see cref="PycomintWideRowMapping"/>). Secrets are never written out: they
-/// belong in the environment.
+/// them), and the bridge's wide-row table (<see cref="PycomintWideRowMapping"/>). Secrets are never written into the JSON:
+/// they belong in the environment, and <c>--env-file</c> writes the OPC UA password in that form (a file readable by
+/// its owner only).
 /// </summary>
 internal static class PycomintImportCommand
 {
@@ -35,12 +36,14 @@ internal static class PycomintImportCommand
     {
         var directory = new Argument<DirectoryInfo>("dir") { Description = "Folder holding the bridge's general.yaml, modbus.yaml, opcua.yaml and sql.yaml" };
         var outputFile = new Option<FileInfo?>("--output") { Description = "Write the JSON to this file instead of standard output" };
-        var command = new Command("import-pycomint", "Turn the seed bridge's YAML configuration into ThermalPlant appsettings JSON") { directory, outputFile };
+        var envFile = new Option<FileInfo?>("--env-file") { Description = "Write the secrets (the OPC UA password) to this file as environment variables, for .env or a systemd EnvironmentFile" };
+        var command = new Command("import-pycomint", "Turn the seed bridge's YAML configuration into ThermalPlant appsettings JSON") { directory, outputFile, envFile };
         command.SetAction(async (result, cancel) =>
         {
             try
             {
                 var (document, notes) = await ImportAsync(result.GetValue(directory)!.FullName, cancel);
+                await WriteSecretsAsync(document, result.GetValue(envFile), notes, cancel);
                 foreach (var note in notes) await error.WriteLineAsync($"note: {note}");
                 var text = JsonSerializer.Serialize(document, Json);
                 if (result.GetValue(outputFile) is { } file) await File.WriteAllTextAsync(file.FullName, text + "\n", cancel);
@@ -92,7 +95,13 @@ internal static class PycomintImportCommand
         {
             Name = "pemel",
             Period = TimeSpan.FromSeconds(general.ControlInterval),
-            Source = new OpcUaSourceOptions { EndpointUrl = opcua.Url, NodeId = opcua.Nodes.H2FlowRequest },
+            Source = new OpcUaSourceOptions
+            {
+                EndpointUrl = opcua.Url,
+                NodeId = opcua.Nodes.H2FlowRequest,
+                UserName = string.IsNullOrEmpty(opcua.User) ? null : opcua.User,
+                Password = string.IsNullOrEmpty(opcua.User) ? null : opcua.Password ?? string.Empty,
+            },
             Target = new ModbusTargetOptions
             {
                 Host = modbus.Address,
@@ -113,9 +122,9 @@ internal static class PycomintImportCommand
         foreach (var mapError in map.Validate("Scraper:Modbus:Devices:0:Map:")) errors.Add(mapError);
         if (errors.Count > 0) throw new ImportException("the imported configuration is not valid: " + string.Join("; ", errors));
 
-        if (!string.IsNullOrEmpty(opcua.User) || !string.IsNullOrEmpty(opcua.Password))
+        if (string.IsNullOrEmpty(opcua.User) && !string.IsNullOrEmpty(opcua.Password))
         {
-            notes.Add($"opcua.yaml names user '{opcua.User}' and a password: they are not written out (secrets belong in the environment), and the suite's OPC UA client opens anonymous sessions, so the methanation PLC must allow one for this endpoint");
+            notes.Add("opcua.yaml has a password but no user: the methanation PLC is read in anonymous sessions");
         }
         if (!string.IsNullOrEmpty(sql.Password)) notes.Add("sql.yaml's password is not written out: set Storage__Password (or the connection string) in the environment");
         var storageInterval = TimeSpan.FromSeconds(general.StorageInterval);
@@ -123,11 +132,35 @@ internal static class PycomintImportCommand
         var nodes = new List<ImportedNode> { new(opcua.Nodes.H2FlowRequest, MethanationSensor, "h2_flow_request") };
         foreach (var (name, node) in opcua.Nodes.Storage) nodes.Add(new ImportedNode(node, MethanationSensor, name));
         var document = new ImportedConfiguration(new ScraperSection(
-            new OpcUaSection([new OpcUaEndpoint(opcua.Url, "Poll", storageInterval, nodes)]),
+            new OpcUaSection([new OpcUaEndpoint(opcua.Url, link.Source.UserName, "Poll", storageInterval, nodes)]),
             new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
             new ControlSection([link]),
             PycomintWideRowMapping.Map(sql, opcua, "pemel", storageInterval, notes)));
         return (document, notes);
+    }
+
+    // The password goes to the environment file when one is asked for; otherwise a note names the variable to set.
+    private static async Task WriteSecretsAsync(ImportedConfiguration document, FileInfo? envFile, List<string> notes, CancellationToken cancellationToken)
+    {
+        const string EndpointVariable = "Scraper__OpcUa__Endpoints__0__Password";
+        const string LinkVariable = "Scraper__Control__Links__0__Source__Password";
+        var source = document.Scraper.Control.Links[0].Source;
+        if (source.UserName is null) return;
+        if (envFile is null)
+        {
+            notes.Add($"the methanation PLC is read as user '{source.UserName}': set {EndpointVariable} and {LinkVariable} in the environment (or use --env-file); the password is not written into the JSON");
+            return;
+        }
+        if (source.Password!.AsSpan().ContainsAny('\n', '\r')) throw new ImportException("opcua.yaml: the password contains a line break, which an environment file cannot hold");
+        var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        await using (var stream = new FileStream(envFile.FullName, fileOptions))
+        await using (var writer = new StreamWriter(stream))
+        {
+            await writer.WriteLineAsync($"{EndpointVariable}={source.Password}".AsMemory(), cancellationToken);
+            await writer.WriteLineAsync($"{LinkVariable}={source.Password}".AsMemory(), cancellationToken);
+        }
+        notes.Add($"the methanation PLC is read as user '{source.UserName}'; its password is in {envFile.FullName}");
     }
 
     // The published map puts the status word and the process values at fixed addresses; a bridge configured with other
@@ -188,8 +221,13 @@ internal sealed record ModbusDevice(string Name, string Host, int Port, byte Uni
 /// <summary>The <c>Scraper:OpcUa</c> section: its endpoints.</summary>
 internal sealed record OpcUaSection(IReadOnlyList<OpcUaEndpoint> Endpoints);
 
-/// <summary>One OPC UA endpoint collecting a list of nodes.</summary>
-internal sealed record OpcUaEndpoint(string Url, string Mode, TimeSpan PollInterval, IReadOnlyList<ImportedNode> Nodes);
+/// <summary>One OPC UA endpoint collecting a list of nodes, logging in as <paramref name="UserName"/> when the bridge did.</summary>
+internal sealed record OpcUaEndpoint(
+    string Url,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UserName,
+    string Mode,
+    TimeSpan PollInterval,
+    IReadOnlyList<ImportedNode> Nodes);
 
 /// <summary>A listed node and the names its values are stored under.</summary>
 internal sealed record ImportedNode(string NodeId, string SensorName, string TagName);

@@ -7,17 +7,21 @@ using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.Cli.OpcUa;
 
-/// <summary><c>thermalplant opcua endpoints|browse|read|write|subscribe|history URL ...</c>: a plant engineer's check of a server without UaExpert.</summary>
+/// <summary>
+/// <c>thermalplant opcua endpoints|browse|read|write|subscribe|history URL ...</c>: a plant engineer's check of a server
+/// without UaExpert; <c>opcua hash-password</c> for the users in a server's configuration.
+/// </summary>
 internal static class OpcUaCommands
 {
-    public static Command Create(TextWriter output, TextWriter? error = null)
+    public static Command Create(TextWriter output, TextReader? input = null, Func<string, string?>? environment = null, TextWriter? error = null)
     {
+        var login = new LoginOptions(environment ?? Environment.GetEnvironmentVariable);
         var url = new Argument<string>("url") { Description = "Endpoint URL, e.g. opc.tcp://host:4840/freeopcua/server/" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("opcua", "Talk to an OPC UA server (SecurityPolicy None, anonymous) and manage certificate stores");
+        var command = new Command("opcua", "Talk to an OPC UA server (SecurityPolicy None; anonymous or --user) and manage certificate stores") { login.User };
 
         var endpoints = new Command("endpoints", "List the server's endpoints") { url, json };
-        endpoints.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
+        endpoints.SetAction((result, cancel) => Run(result.GetValue(url)!, () => login.From(result), output, async client =>
         {
             var list = await client.GetEndpointsAsync(cancel);
             Print(output, result.GetValue(json), ["url", "security mode", "security policy", "user tokens"],
@@ -26,7 +30,7 @@ internal static class OpcUaCommands
 
         var browseNode = new Argument<string>("node") { Description = "NodeId to browse (default: Objects, i=85)", DefaultValueFactory = _ => "i=85" };
         var browse = new Command("browse", "List the children of a node") { url, browseNode, json };
-        browse.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
+        browse.SetAction((result, cancel) => Run(result.GetValue(url)!, () => login.From(result), output, async client =>
         {
             var references = await client.BrowseAsync(NodeId.Parse(result.GetValue(browseNode)!), cancellationToken: cancel);
             Print(output, result.GetValue(json), ["browse name", "node id", "class", "type definition"],
@@ -35,7 +39,7 @@ internal static class OpcUaCommands
 
         var readNodes = new Argument<string[]>("nodes") { Description = "NodeIds to read", Arity = ArgumentArity.OneOrMore };
         var read = new Command("read", "Read the values of nodes") { url, readNodes, json };
-        read.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
+        read.SetAction((result, cancel) => Run(result.GetValue(url)!, () => login.From(result), output, async client =>
         {
             var ids = result.GetValue(readNodes)!;
             var values = await client.ReadAsync([.. ids.Select(id => new ReadValueId { NodeId = NodeId.Parse(id), AttributeId = (uint)AttributeId.Value })], TimestampsToReturn.Both, cancel);
@@ -47,7 +51,7 @@ internal static class OpcUaCommands
         var writeValue = new Argument<string>("value") { Description = "The value" };
         var type = new Option<BuiltInType>("--type") { Description = "Data type of the value", DefaultValueFactory = _ => BuiltInType.Double };
         var write = new Command("write", "Write the value of a node") { url, writeNode, writeValue, type };
-        write.SetAction((result, cancel) => Run(result.GetValue(url)!, output, async client =>
+        write.SetAction((result, cancel) => Run(result.GetValue(url)!, () => login.From(result), output, async client =>
         {
             var value = Parse(result.GetValue(type), result.GetValue(writeValue)!);
             var status = await client.WriteValueAsync(NodeId.Parse(result.GetValue(writeNode)!), value, cancel);
@@ -59,17 +63,18 @@ internal static class OpcUaCommands
         command.Subcommands.Add(browse);
         command.Subcommands.Add(read);
         command.Subcommands.Add(write);
-        command.Subcommands.Add(OpcUaMonitorCommands.Subscribe(url, output));
-        command.Subcommands.Add(OpcUaMonitorCommands.History(url, json, output));
+        command.Subcommands.Add(OpcUaMonitorCommands.Subscribe(url, login, output));
+        command.Subcommands.Add(OpcUaMonitorCommands.History(url, json, login, output));
+        command.Subcommands.Add(HashPasswordCommand.Create(input ?? Console.In, output, Console.Error));
         command.Subcommands.Add(OpcUaCertificateCommands.Create(output, error ?? Console.Error));
         return command;
     }
 
-    internal static async Task<int> Run(string url, TextWriter output, Func<OpcUaClient, Task> work, bool session, CancellationToken cancellationToken)
+    internal static async Task<int> Run(string url, Func<UserCredentials> credentials, TextWriter output, Func<OpcUaClient, Task> work, bool session, CancellationToken cancellationToken)
     {
         try
         {
-            await using var client = await OpcUaClient.ConnectAsync(url, cancellationToken: cancellationToken);
+            await using var client = await OpcUaClient.ConnectAsync(url, new OpcUaClientOptions { Credentials = credentials() }, cancellationToken: cancellationToken);
             if (session) await client.OpenSessionAsync("thermalplant-cli", cancellationToken);
             await work(client);
             await client.CloseAsync(cancellationToken);

@@ -77,7 +77,7 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
         OpcUaClient? client = null;
         try
         {
-            var clientOptions = new OpcUaClientOptions { RequestTimeout = _options.ReadTimeout, ApplicationName = "Thermal Plant control link" };
+            var clientOptions = new OpcUaClientOptions { RequestTimeout = _options.ReadTimeout, ApplicationName = "Thermal Plant control link", Credentials = _options.Credentials() };
             client = await OpcUaClient.ConnectAsync(_options.EndpointUrl, clientOptions, _time, cancellationToken);
             await client.OpenSessionAsync("thermalplant-control", cancellationToken);
         }

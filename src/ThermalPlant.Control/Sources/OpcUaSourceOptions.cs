@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using ThermalPlant.OpcUa.Client;
+
 namespace ThermalPlant.Control.Sources;
 
 /// <summary>The OPC UA node a control link reads (bindable from configuration).</summary>
@@ -9,6 +12,13 @@ public sealed class OpcUaSourceOptions
     /// <summary>NodeId of the variable in its text form, e.g. <c>ns=2;s=Methanation.H2FlowRequest</c>.</summary>
     public string NodeId { get; set; } = "";
 
+    /// <summary>The user to log in as (the password encrypted as the server's user token policy requires); anonymous when empty.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>The password of <see cref="UserName"/>; from the environment or secrets, never from a committed file.</summary>
+    [JsonIgnore] // so that configuration written out (import-pycomint) never carries it
+    public string? Password { get; set; }
+
     /// <summary>How long one read (including connecting) may take before the source counts as unreachable.</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -17,6 +27,9 @@ public sealed class OpcUaSourceOptions
 
     /// <summary>The longest wait between connection attempts.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The credentials of the session: the user when one is configured, anonymous otherwise.</summary>
+    public UserCredentials Credentials() => string.IsNullOrEmpty(UserName) ? UserCredentials.Anonymous : UserCredentials.FromUserName(UserName, Password ?? string.Empty);
 
     /// <summary>Adds one message per invalid setting, each starting with the full key under <paramref name="prefix"/>.</summary>
     public void Validate(string prefix, ICollection<string> errors)
@@ -34,6 +47,7 @@ public sealed class OpcUaSourceOptions
         {
             errors.Add($"{prefix}:NodeId '{NodeId}' is not a NodeId (e.g. ns=2;s=Methanation.H2FlowRequest)");
         }
+        if (string.IsNullOrEmpty(UserName) != (Password is null)) errors.Add($"{prefix}:UserName and {prefix}:Password go together (set both for a user login, neither for an anonymous one)");
         if (ReadTimeout <= TimeSpan.Zero || ReadTimeout > TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:ReadTimeout must be between 0 and 1 minute");
         if (ReconnectDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectDelay must be positive");
         if (MaxReconnectDelay < ReconnectDelay) errors.Add($"{prefix}:MaxReconnectDelay must be at least ReconnectDelay");

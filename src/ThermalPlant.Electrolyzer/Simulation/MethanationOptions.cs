@@ -1,5 +1,6 @@
 using System.Net;
 using ThermalPlant.Hosting;
+using ThermalPlant.OpcUa.Server.Users;
 
 namespace ThermalPlant.Electrolyzer.Simulation;
 
@@ -24,6 +25,15 @@ public sealed class MethanationOptions : IValidatableOptions
     /// <summary>The requested hydrogen flow at start, NL/min.</summary>
     public double InitialRequest { get; set; } = 7.5;
 
+    /// <summary>Users of the PLC (a real methanation PLC asks for a user name and password); access control is off unless Enabled.</summary>
+    public UserSettings Users { get; set; } = new();
+
+    /// <summary>PEM file of the server's certificate; with <see cref="PrivateKeyPath"/>, else a self-signed one is made at start when users are on.</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>PEM file of the certificate's private key.</summary>
+    public string? PrivateKeyPath { get; set; }
+
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -33,5 +43,7 @@ public sealed class MethanationOptions : IValidatableOptions
         if (Port is < 0 or > 65535) errors.Add($"{sectionPath}:Port must be between 0 and 65535");
         if (string.IsNullOrWhiteSpace(HostName)) errors.Add($"{sectionPath}:HostName must not be empty");
         if (!double.IsFinite(InitialRequest) || InitialRequest < 0) errors.Add($"{sectionPath}:InitialRequest must be a non-negative number");
+        if (string.IsNullOrEmpty(CertificatePath) != string.IsNullOrEmpty(PrivateKeyPath)) errors.Add($"{sectionPath}:CertificatePath and {sectionPath}:PrivateKeyPath go together");
+        Users.Validate($"{sectionPath}:Users", errors);
     }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
 
@@ -9,7 +11,8 @@ namespace ThermalPlant.Electrolyzer.Simulation;
 
 /// <summary>
 /// A simulated methanation unit's PLC: an OPC UA server publishing the hydrogen flow it requests
-/// (<c>Methanation/H2FlowRequest</c>, NL/min, writable so an operator or a test can change the demand).
+/// (<c>Methanation/H2FlowRequest</c>, NL/min, writable so an operator or a test can change the demand), with the
+/// users and roles of its configuration.
 /// </summary>
 public sealed class MethanationUnit : IAsyncDisposable
 {
@@ -23,6 +26,7 @@ public sealed class MethanationUnit : IAsyncDisposable
     private readonly UaVariable _request;
     private readonly TimeProvider _time;
     private readonly string _hostName;
+    private readonly System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
 
     /// <summary>Creates the server and its nodes; <see cref="Start"/> opens the port.</summary>
     public MethanationUnit(MethanationOptions options, TimeProvider time)
@@ -30,14 +34,20 @@ public sealed class MethanationUnit : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _time = time;
         _hostName = options.HostName;
+        const string ApplicationUri = "urn:thermalplant:methanation:plc";
+        const string ApplicationName = "Simulated methanation unit";
+        var users = options.Users.ToOptions();
+        var certificate = _certificate = users is null && string.IsNullOrEmpty(options.CertificatePath) ? null : PemCertificate.LoadOrCreate(options.CertificatePath, options.PrivateKeyPath, ApplicationName, ApplicationUri, options.HostName);
         _server = new OpcUaServer(new OpcUaServerOptions
         {
             Address = IPAddress.Parse(options.Address),
             Port = options.Port,
             HostName = options.HostName,
             EndpointPath = "/",
-            ApplicationUri = "urn:thermalplant:methanation:plc",
-            ApplicationName = "Simulated methanation unit",
+            ApplicationUri = ApplicationUri,
+            ApplicationName = ApplicationName,
+            ApplicationCertificate = certificate,
+            Users = users,
         }, time);
         var ns = _server.AddressSpace.RegisterNamespace(NamespaceUri);
         _server.AddressSpace.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), NodeId.Of("Methanation", ns), new QualifiedName(ns, "Methanation"));
@@ -49,6 +59,13 @@ public sealed class MethanationUnit : IAsyncDisposable
                 WriteHandler = value => value.Value.TryGetDouble(out var d) && double.IsFinite(d) && d >= 0 ? StatusCodes.Good : StatusCodes.BadOutOfRange,
             });
         SetRequest(options.InitialRequest);
+    }
+
+    /// <summary>Raised when a login or a request is refused, with the reason.</summary>
+    public event Action<AccessDenied>? AccessDenied
+    {
+        add => _server.AccessDenied += value;
+        remove => _server.AccessDenied -= value;
     }
 
     /// <summary>The port listened on.</summary>
@@ -78,5 +95,9 @@ public sealed class MethanationUnit : IAsyncDisposable
     }
 
     /// <summary>Stops the server: clients lose their connection.</summary>
-    public ValueTask DisposeAsync() => _server.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _certificate?.Dispose();
+    }
 }

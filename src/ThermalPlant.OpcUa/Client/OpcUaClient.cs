@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.Security;
@@ -12,7 +11,8 @@ namespace ThermalPlant.OpcUa.Client;
 
 /// <summary>
 /// An OPC UA client over UA TCP. It selects the endpoint with the security policy and mode its options ask for, opens
-/// a secure channel with the server's certificate (validated against its store) and an anonymous session, keeps it alive, and after a lost connection opens a new channel with backoff and re-activates
+/// a secure channel with the server's certificate (validated against its store) and a session for
+/// <see cref="OpcUaClientOptions.Credentials"/> (anonymous, user name and password, or X.509), keeps it alive, and after a lost connection opens a new channel with backoff and re-activates
 /// the session there (or creates a new one when the server no longer has it). Requests run concurrently; a
 /// ServiceFault or a Bad service result is an <see cref="OpcUaException"/> with the server's status code.
 /// </summary>
@@ -44,6 +44,7 @@ public sealed class OpcUaClient : IAsyncDisposable
     private Task? _publishLoop;
     private string? _sessionName;
     private NodeId _authenticationToken = NodeId.Null;
+    private byte[]? _serverCertificate;
     private int? _maxNodesPerHistoryRead;
     private ChannelCredentials? _credentials;
     private byte[] _serverNonce = [];
@@ -113,7 +114,7 @@ public sealed class OpcUaClient : IAsyncDisposable
     public async Task<EndpointDescription[]> GetEndpointsAsync(CancellationToken cancellationToken = default) =>
         (await CallAsync<GetEndpointsResponse>(new GetEndpointsRequest { EndpointUrl = EndpointUrl }, cancellationToken)).Endpoints ?? [];
 
-    /// <summary>Creates and activates an anonymous session, and starts its keep-alive.</summary>
+    /// <summary>Creates and activates a session for the configured credentials, and starts its keep-alive.</summary>
     public async Task OpenSessionAsync(string sessionName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionName);
@@ -407,24 +408,23 @@ public sealed class OpcUaClient : IAsyncDisposable
         }, cancellationToken, NodeId.Null);
         if (_credentials is { } credentials) CheckServerSignature(credentials, created, clientNonce);
         _serverNonce = created.ServerNonce ?? [];
+        _serverCertificate = created.ServerCertificate is { Length: > 0 } certificate ? certificate : Endpoint.ServerCertificate;
         await ActivateSessionAsync(channel, created.AuthenticationToken, created.ServerEndpoints, cancellationToken);
         _authenticationToken = created.AuthenticationToken;
         SessionId = created.SessionId;
     }
 
+    // The token is bound to the nonce of the server's last answer, so each (re-)activation builds it anew.
     private async Task ActivateSessionAsync(ClientChannel channel, NodeId authenticationToken, EndpointDescription[]? serverEndpoints, CancellationToken cancellationToken)
     {
-        // Policy ids may differ per endpoint (node-opcua's do): take the one of the endpoint we are connected to.
-        var policyId = AnonymousPolicyId(Array.FindAll(serverEndpoints ?? [], e => e.SecurityPolicyUri == Endpoint.SecurityPolicyUri && e.SecurityMode == Endpoint.SecurityMode))
-            ?? AnonymousPolicyId(serverEndpoints) ?? AnonymousPolicyId([Endpoint]);
-        using var token = new BinaryEncoder();
-        new AnonymousIdentityToken { PolicyId = policyId }.Encode(token);
+        var (token, signature) = IdentityTokens.Create(_options.Credentials, Endpoint, serverEndpoints, _serverCertificate, _serverNonce);
         var activated = await CallOnAsync<ActivateSessionResponse>(channel, new ActivateSessionRequest
         {
             ClientSignature = ClientSignature(),
-            UserIdentityToken = new ExtensionObject(NodeId.Of(AnonymousIdentityToken.BinaryEncodingId), ExtensionObjectEncoding.Binary, token.Written.ToArray()),
+            UserIdentityToken = token,
+            UserTokenSignature = signature,
         }, cancellationToken, authenticationToken);
-        _serverNonce = activated.ServerNonce ?? [];
+        if (activated.ServerNonce is { Length: > 0 } nonce) _serverNonce = nonce;
     }
 
     /// <summary>On a secured channel we prove our identity by signing the server's certificate and last nonce (Part 4, 5.6.3).</summary>
@@ -447,18 +447,6 @@ public sealed class OpcUaClient : IAsyncDisposable
         var valid = signature?.Signature is { Length: > 0 } bytes
             && credentials.Policy.Verify(key, [.. credentials.ClientCertificate.RawData, .. clientNonce], bytes);
         if (!valid) throw new OpcUaException(StatusCodes.BadApplicationSignatureInvalid, "the server's signature over our certificate and nonce is wrong");
-    }
-
-    private static string? AnonymousPolicyId(EndpointDescription[]? endpoints)
-    {
-        foreach (var endpoint in endpoints ?? [])
-        {
-            foreach (var policy in endpoint.UserIdentityTokens ?? [])
-            {
-                if (policy.TokenType == UserTokenType.Anonymous) return policy.PolicyId;
-            }
-        }
-        return null;
     }
 
     private Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, CancellationToken cancellationToken)

@@ -33,6 +33,9 @@ public sealed record OpcUaClientOptions
     /// <summary>Accept server certificates that are not trusted (still checked for validity). For development only.</summary>
     public bool AutoAcceptUntrustedCertificates { get; init; }
 
+    /// <summary>Who the session acts for; kept for every re-activation after a reconnection.</summary>
+    public UserCredentials Credentials { get; init; } = UserCredentials.Anonymous;
+
     /// <summary>Limits offered in the Hello.</summary>
     public TransportLimits Transport { get; init; } = TransportLimits.Default;
 

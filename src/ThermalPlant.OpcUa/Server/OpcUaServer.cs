@@ -4,11 +4,13 @@ using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server.Services;
 using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Server.Users;
 
 namespace ThermalPlant.OpcUa.Server;
 
 /// <summary>
-/// An OPC UA server over UA TCP (opc.tcp) with the security policies and modes its options offer: discovery, sessions,
+/// An OPC UA server over UA TCP (opc.tcp) with the security policies and modes its options offer, anonymous sessions
+/// and, when users are configured, user name and X.509 user logins with roles (<see cref="OpcUaServerOptions.Users"/>): discovery, sessions,
 /// browse, read, write, subscriptions and history over an in-memory <see cref="UaAddressSpace"/> that the host fills
 /// and updates.
 /// </summary>
@@ -42,20 +44,25 @@ public sealed class OpcUaServer : IAsyncDisposable
         ServerObject.Populate(AddressSpace, options, _time);
         _security = new ServerSecurity(options, _time);
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
-        var discovery = new DiscoveryService(options, _security, () => Port);
+        var users = new UserAuthenticator(options.Users, _security.Certificate, _time);
+        var discovery = new DiscoveryService(options, _security, () => Port, users);
         var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation);
         _subscriptions = new SubscriptionService(AddressSpace, attributes, options, _time);
         _dispatcher = new ServiceDispatcher(
             discovery,
-            new SessionService(_sessions, discovery, options, _security, _subscriptions),
+            new SessionService(_sessions, discovery, options, _security, _subscriptions, users, OnAccessDenied),
             _sessions,
             attributes,
             new WriteService(AddressSpace, options.MaxNodesPerOperation, _time),
             new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints),
             _subscriptions,
             new HistoryService(AddressSpace, AddressSpace.History, options.MaxNodesPerOperation, options.MaxContinuationPoints),
-            _time);
+            _time,
+            OnAccessDenied);
     }
+
+    /// <summary>Raised when a login or a request is refused for want of identity or permission, with the reason, for the host's log.</summary>
+    public event Action<AccessDenied>? AccessDenied;
 
     /// <summary>The nodes served.</summary>
     public UaAddressSpace AddressSpace { get; }
@@ -94,6 +101,8 @@ public sealed class OpcUaServer : IAsyncDisposable
         if (_acceptLoop is not null) await _acceptLoop;
         _stopping.Dispose();
     }
+
+    private void OnAccessDenied(AccessDenied denied) => AccessDenied?.Invoke(denied);
 
     private async Task AcceptAsync(CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.SecureChannel;
 using ThermalPlant.OpcUa.Security;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Transport;
 
 namespace ThermalPlant.OpcUa.Server;
@@ -37,8 +38,10 @@ public sealed record OpcUaServerOptions
     public IReadOnlyList<EndpointSecurity> Security { get; init; } = [EndpointSecurity.None];
 
     /// <summary>
-    /// The application instance certificate with its private key. When null and a certificate is needed, the newest
-    /// valid one in <see cref="CertificateStorePath"/> is used, or a self-signed one is created there on first start.
+    /// The application instance certificate with its private key: sent to clients in endpoints and CreateSession, and
+    /// used to decrypt user passwords and to check user certificate signatures. When null and a certificate is
+    /// needed, the newest valid one in <see cref="CertificateStorePath"/> is used, or a self-signed one is created
+    /// there on first start.
     /// </summary>
     public X509Certificate2? ApplicationCertificate { get; init; }
 
@@ -56,6 +59,12 @@ public sealed record OpcUaServerOptions
 
     /// <summary>Lifetime of a certificate created on first start.</summary>
     public TimeSpan CertificateLifetime { get; init; } = TimeSpan.FromDays(5 * 365);
+
+    /// <summary>
+    /// Who may log in and what each role may do; null turns access control off (anonymous sessions only, allowed
+    /// everything), as an embedded or test server needs. A server with users needs <see cref="ApplicationCertificate"/>.
+    /// </summary>
+    public UserAuthenticationOptions? Users { get; init; }
 
     /// <summary>Limits offered to clients in Acknowledge.</summary>
     public TransportLimits Transport { get; init; } = TransportLimits.Default;

@@ -30,9 +30,11 @@ internal sealed class ServerSecurity
         {
             throw new ArgumentException("secured endpoints need a CertificateStorePath to trust client certificates by", nameof(options));
         }
+        // Users need the certificate's key to decrypt passwords even when only None is offered.
+        var needsCertificate = secured || options.Users is { Users.Count: > 0 };
         Certificate = options.ApplicationCertificate
-            ?? (secured && store is not null ? store.LoadOrCreateApplicationCertificate(options.ApplicationUri, options.ApplicationName, [options.HostName, "localhost"], time, options.CertificateLifetime) : null)
-            ?? (secured ? ApplicationCertificates.Create(options.ApplicationUri, options.ApplicationName, [options.HostName, "localhost"], time, options.CertificateLifetime) : null);
+            ?? (needsCertificate && store is not null ? store.LoadOrCreateApplicationCertificate(options.ApplicationUri, options.ApplicationName, [options.HostName, "localhost"], time, options.CertificateLifetime) : null)
+            ?? (needsCertificate ? ApplicationCertificates.Create(options.ApplicationUri, options.ApplicationName, [options.HostName, "localhost"], time, options.CertificateLifetime) : null);
         if (Certificate is not null)
         {
             if (!Certificate.HasPrivateKey) throw new ArgumentException("the application certificate needs its private key", nameof(options));

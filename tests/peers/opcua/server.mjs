@@ -1,6 +1,8 @@
 // node-opcua as an independent OPC UA server for our client.
-// Usage: node server.mjs PORT
-// Serves opc.tcp://127.0.0.1:PORT/UA/Peer with SecurityPolicy None and anonymous access. Under Objects it has
+// Usage: node server.mjs PORT [USER:PASSWORD]
+// Serves opc.tcp://127.0.0.1:PORT/UA/Peer with SecurityPolicy None and anonymous access; given USER:PASSWORD it
+// refuses anonymous sessions and accepts only that user; it then also offers Basic256Sha256 (SignAndEncrypt), as
+// node-opcua lists a password policy on its None endpoint only for security policies the server has. Under Objects it has
 // a folder "Unit" with a Double "FlowSetpoint" = 16.7, an Int32 "Mode" = 3, a String "Name" = "methanation",
 // a historizing Double "Counter" that counts up every 100 ms, a folder "Many" with 40 Double variables, so that browsing needs continuation points at small limits, and a
 // deep tree "Site" of several hundred nodes: 4 areas (folders, Organizes) of 5 units (objects, HasComponent) of 3
@@ -10,13 +12,16 @@
 import { OPCUAServer, DataType, Variant, StatusCodes, SecurityPolicy, MessageSecurityMode } from "node-opcua";
 
 const port = Number(process.argv[2]);
+const login = process.argv[3];
+const [requiredUser, requiredPassword] = login ? [login.slice(0, login.indexOf(":")), login.slice(login.indexOf(":") + 1)] : [];
 const server = new OPCUAServer({
   port,
   hostname: "127.0.0.1",
   resourcePath: "/UA/Peer",
-  securityPolicies: [SecurityPolicy.None],
-  securityModes: [MessageSecurityMode.None],
-  allowAnonymous: true,
+  securityPolicies: login ? [SecurityPolicy.None, SecurityPolicy.Basic256Sha256] : [SecurityPolicy.None],
+  securityModes: login ? [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt] : [MessageSecurityMode.None],
+  allowAnonymous: !login,
+  userManager: login ? { isValidUser: (userName, password) => userName === requiredUser && password === requiredPassword } : undefined,
   buildInfo: { productName: "thermalplant-peer" },
 });
 await server.initialize();

@@ -1,16 +1,18 @@
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
 
 /// <summary>
 /// GetEndpoints and FindServers (Part 4, 5.4): one endpoint per security policy and mode offered, each with the
-/// server's certificate; its URL keeps the host name the client used, so a client behind NAT or a DNS alias can reconnect.
+/// server's certificate and the user token policies the server accepts (passwords encrypted with the server
+/// certificate's key whatever the channel's policy); its URL keeps the host name the client used, so a client behind
+/// NAT or a DNS alias can reconnect.
 /// </summary>
-internal sealed class DiscoveryService(OpcUaServerOptions options, ServerSecurity security, Func<int> port)
+internal sealed class DiscoveryService(OpcUaServerOptions options, ServerSecurity security, Func<int> port, UserAuthenticator users)
 {
     public const string TransportProfile = "http://opcfoundation.org/UA-Profile/Transport/uatcp-uasc-uabinary";
-    public const string AnonymousPolicyId = "anonymous";
 
     public ApplicationDescription Application(string? requestedUrl) => new()
     {
@@ -49,7 +51,7 @@ internal sealed class DiscoveryService(OpcUaServerOptions options, ServerSecurit
                 ServerCertificate = security.Certificate?.RawData,
                 SecurityMode = offered.Mode,
                 SecurityPolicyUri = offered.PolicyUri,
-                UserIdentityTokens = [new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous }],
+                UserIdentityTokens = users.Policies(),
                 TransportProfileUri = TransportProfile,
                 SecurityLevel = offered.SecurityLevel,
             };

@@ -1,22 +1,30 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.SecureChannel;
 using ThermalPlant.OpcUa.Security.Certificates;
 using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
 
 /// <summary>
-/// CreateSession, ActivateSession and CloseSession (Part 4, 5.6), anonymous identities only for now. On a secured
-/// channel the server proves its identity by signing the client's certificate and nonce, and the client by signing the
-/// server's certificate and last nonce.
+/// CreateSession, ActivateSession and CloseSession (Part 4, 5.6). Every CreateSession and ActivateSession answer
+/// carries a fresh 32-byte server nonce, to which the next identity token must be bound; refused logins are
+/// reported through <paramref name="denied"/> with their reason. On a secured channel the server proves its identity
+/// by signing the client's certificate and nonce, and the client by signing the server's certificate and last nonce.
 /// </summary>
-internal sealed class SessionService(SessionManager sessions, DiscoveryService discovery, OpcUaServerOptions options, ServerSecurity security, SubscriptionService subscriptions)
+internal sealed class SessionService(
+    SessionManager sessions,
+    DiscoveryService discovery,
+    OpcUaServerOptions options,
+    ServerSecurity security,
+    SubscriptionService subscriptions,
+    UserAuthenticator authenticator,
+    Action<AccessDenied> denied)
 {
-    private const int SessionNonceLength = 32;
+    private const int NonceLength = 32;
 
     public CreateSessionResponse Create(CreateSessionRequest request, ServerSecureChannel channel)
     {
@@ -27,7 +35,7 @@ internal sealed class SessionService(SessionManager sessions, DiscoveryService d
         var signature = new SignatureData();
         if (!channel.Policy.IsNone)
         {
-            if (request.ClientNonce is not { Length: >= SessionNonceLength }) throw new OpcUaException(StatusCodes.BadNonceInvalid, $"the client nonce must have at least {SessionNonceLength} bytes");
+            if (request.ClientNonce is not { Length: >= NonceLength }) throw new OpcUaException(StatusCodes.BadNonceInvalid, $"the client nonce must have at least {NonceLength} bytes");
             var client = channel.ClientCertificate!;
             using var named = ApplicationCertificates.FromByteString(request.ClientCertificate);
             if (!named.RawDataMemory.Span.SequenceEqual(client.RawDataMemory.Span))
@@ -43,7 +51,7 @@ internal sealed class SessionService(SessionManager sessions, DiscoveryService d
             };
         }
         var session = sessions.Create(request.SessionName, channel.ChannelId, request.RequestedSessionTimeout);
-        session.ServerNonce = RandomNumberGenerator.GetBytes(SessionNonceLength);
+        session.ServerNonce = RandomNumberGenerator.GetBytes(NonceLength);
         return new CreateSessionResponse
         {
             SessionId = session.SessionId,
@@ -59,26 +67,21 @@ internal sealed class SessionService(SessionManager sessions, DiscoveryService d
 
     public ActivateSessionResponse Activate(ActivateSessionRequest request, ServerSecureChannel channel)
     {
-        var channelId = channel.ChannelId;
         CheckClientSignature(request, channel);
-        var token = request.UserIdentityToken;
-        var anonymous = token.Encoding == ExtensionObjectEncoding.None
-            || (token.TypeId.NamespaceIndex == 0 && token.TypeId.Numeric == AnonymousIdentityToken.BinaryEncodingId);
-        if (!anonymous)
+        var session = sessions.Find(request.RequestHeader.AuthenticationToken);
+        string? claimedUser = null;
+        UserIdentity identity;
+        try
         {
-            throw new OpcUaException(StatusCodes.BadIdentityTokenRejected, "only anonymous users are accepted on this endpoint");
+            identity = authenticator.Authenticate(request, session.ServerNonce, ref claimedUser);
         }
-        if (token.Encoding == ExtensionObjectEncoding.Binary)
+        catch (OpcUaException ex)
         {
-            var decoder = new BinaryDecoder(token.Body.Span);
-            var policy = AnonymousIdentityToken.Decode(ref decoder).PolicyId;
-            if (policy is { Length: > 0 } && policy != DiscoveryService.AnonymousPolicyId)
-            {
-                throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"unknown user token policy '{policy}'");
-            }
+            denied(new AccessDenied("ActivateSession", claimedUser, null, ex.Status, ex.Message));
+            throw;
         }
-        var session = sessions.Activate(request.RequestHeader.AuthenticationToken, channelId);
-        session.ServerNonce = RandomNumberGenerator.GetBytes(SessionNonceLength);
+        sessions.Activate(session, channel.ChannelId, identity);
+        session.ServerNonce = RandomNumberGenerator.GetBytes(NonceLength);
         return new ActivateSessionResponse { ServerNonce = session.ServerNonce, Results = [], DiagnosticInfos = [] };
     }
 

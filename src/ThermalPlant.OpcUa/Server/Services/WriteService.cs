@@ -1,18 +1,21 @@
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
 
 /// <summary>
 /// The Attribute service set's Write (Part 4, 5.10.4): only the Value of a variable with CurrentWrite access, of
-/// the variable's built-in data type; the host's <see cref="UaVariable.WriteHandler"/> has the last word.
+/// the variable's built-in data type, by a session whose role may write (BadUserAccessDenied otherwise, after the
+/// variable's own access level, so a read-only variable says BadNotWritable to everyone); the host's
+/// <see cref="UaVariable.WriteHandler"/> has the last word.
 /// </summary>
 internal sealed class WriteService(UaAddressSpace space, int maxNodesPerWrite, TimeProvider time)
 {
     private const byte CurrentWrite = 0x02;
 
-    public WriteResponse Write(WriteRequest request)
+    public WriteResponse Write(WriteRequest request, UserIdentity identity)
     {
         var nodes = request.NodesToWrite ?? [];
         if (nodes.Length == 0) throw new OpcUaException(StatusCodes.BadNothingToDo, "no nodes to write");
@@ -20,18 +23,19 @@ internal sealed class WriteService(UaAddressSpace space, int maxNodesPerWrite, T
         var results = new StatusCode[nodes.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
-            results[i] = WriteOne(nodes[i]);
+            results[i] = WriteOne(nodes[i], identity);
         }
         return new WriteResponse { Results = results };
     }
 
-    private StatusCode WriteOne(WriteValue item)
+    private StatusCode WriteOne(WriteValue item, UserIdentity identity)
     {
         var node = space.Find(item.NodeId);
         if (node is null) return StatusCodes.BadNodeIdUnknown;
         if ((AttributeId)item.AttributeId != AttributeId.Value) return node is UaVariable || Enum.IsDefined((AttributeId)item.AttributeId) ? StatusCodes.BadNotWritable : StatusCodes.BadAttributeIdInvalid;
         if (node is not UaVariable variable) return StatusCodes.BadAttributeIdInvalid;
         if ((variable.AccessLevel & CurrentWrite) == 0) return StatusCodes.BadNotWritable;
+        if (!identity.May(UserPermissions.Write)) return StatusCodes.BadUserAccessDenied;
         if (item.IndexRange is { Length: > 0 }) return StatusCodes.BadWriteNotSupported;
         if (!Matches(variable, item.Value.Value)) return StatusCodes.BadTypeMismatch;
         var value = item.Value with { ServerTimestamp = time.GetUtcNow().UtcDateTime, SourceTimestamp = item.Value.SourceTimestamp ?? time.GetUtcNow().UtcDateTime };

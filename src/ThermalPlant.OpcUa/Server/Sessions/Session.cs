@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Server.Subscriptions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Sessions;
@@ -36,11 +37,17 @@ public sealed class Session
     /// <summary>Whether ActivateSession succeeded.</summary>
     public bool IsActivated { get; internal set; }
 
+    /// <summary>Who the session acts for; set by ActivateSession.</summary>
+    public UserIdentity Identity { get; internal set; } = UserIdentity.Unrestricted;
+
+    /// <summary>
+    /// The nonce the server last gave the client (CreateSession or ActivateSession): the next identity token is bound
+    /// to it, and on a secured channel the next ActivateSession signs it.
+    /// </summary>
+    internal byte[] ServerNonce { get; set; } = [];
+
     /// <summary>When the session last served a request.</summary>
     public DateTimeOffset LastActivity { get; internal set; }
-
-    /// <summary>The nonce the server last sent (CreateSession or ActivateSession); the next ActivateSession signs it.</summary>
-    internal byte[] ServerNonce { get; set; } = [];
 
     /// <summary>Publish requests waiting for notifications.</summary>
     internal PublishQueue PublishRequests { get; }

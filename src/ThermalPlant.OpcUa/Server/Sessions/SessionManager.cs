@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.Subscriptions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Sessions;
@@ -51,14 +52,14 @@ public sealed class SessionManager(int maxSessions, TimeSpan minTimeout, TimeSpa
         return session;
     }
 
-    /// <summary>Activates (or re-activates on a new channel) the session of <paramref name="token"/>.</summary>
-    public Session Activate(NodeId token, uint channelId)
+    /// <summary>Activates (or re-activates on a new channel) <paramref name="session"/> for <paramref name="identity"/>.</summary>
+    public void Activate(Session session, uint channelId, UserIdentity identity)
     {
-        var session = Find(token);
+        ArgumentNullException.ThrowIfNull(session);
+        session.Identity = identity;
         session.ChannelId = channelId;
         session.IsActivated = true;
         session.LastActivity = time.GetUtcNow();
-        return session;
     }
 
     /// <summary>Closes the session of <paramref name="token"/> and returns it.</summary>

@@ -1,3 +1,4 @@
+using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Security;
 
@@ -18,6 +19,12 @@ public sealed class OpcUaEndpointOptions
 {
     /// <summary>The endpoint URL, e.g. <c>opc.tcp://opcserver:4840/freeopcua/server/</c>; stored as the tags' <c>clientid</c>.</summary>
     public string Url { get; set; } = "";
+
+    /// <summary>The user to log in as (the password encrypted as the server's user token policy requires); anonymous when empty.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>The password of <see cref="UserName"/>; from the environment or secrets, never from a committed file.</summary>
+    public string? Password { get; set; }
 
     /// <summary>The browse path of the root, from the Root folder by browse names, e.g. <c>Objects/Plant</c>.</summary>
     public string Root { get; set; } = "Objects/Plant";
@@ -103,9 +110,13 @@ public sealed class OpcUaEndpointOptions
     /// </summary>
     public string CertificateStorePath { get; set; } = "";
 
+    /// <summary>The credentials of the session: the user when one is configured, anonymous otherwise.</summary>
+    public UserCredentials Credentials() => string.IsNullOrEmpty(UserName) ? UserCredentials.Anonymous : UserCredentials.FromUserName(UserName, Password ?? string.Empty);
+
     internal void Validate(string prefix, ICollection<string> errors)
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp") errors.Add($"{prefix}:Url must be an opc.tcp:// URL, found '{Url}'");
+        if (string.IsNullOrEmpty(UserName) != (Password is null)) errors.Add($"{prefix}:UserName and {prefix}:Password go together (set both for a user login, neither for an anonymous one)");
         if (string.IsNullOrWhiteSpace(Root) || Root.Split('/', StringSplitOptions.RemoveEmptyEntries).Length == 0) errors.Add($"{prefix}:Root must be a browse path such as Objects/Plant");
         if (Include.Any(string.IsNullOrWhiteSpace)) errors.Add($"{prefix}:Include must not contain empty names");
         var listed = new HashSet<string>(StringComparer.Ordinal);

@@ -51,6 +51,7 @@ internal sealed partial class OpcUaEndpointSource(
             SecurityPolicyUri = SecurityPolicies.FromName(options.SecurityPolicy).Uri,
             SecurityMode = options.SecurityMode,
             CertificateStorePath = string.IsNullOrWhiteSpace(options.CertificateStorePath) ? null : options.CertificateStorePath,
+            Credentials = options.Credentials(),
         };
         await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken);
         client.ConnectionLost += ex =>
