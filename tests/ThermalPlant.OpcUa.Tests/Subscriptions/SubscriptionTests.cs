@@ -84,6 +84,26 @@ public sealed class SubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Values_pushed_on_the_sampling_period_are_each_sampled_though_the_period_jitters()
+    {
+        // Publishing at 1 s: a value held because it came a little before its 200 ms were up would be replaced by the
+        // next one long before the cycle samples it.
+        await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 1000, MaxKeepAliveCount = 10 });
+        await subscription.AddAsync([new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 200, QueueSize = 100 }]);
+        using var changes = new ChangeCollector(subscription);
+        await changes.WaitForAsync(1);
+        // A periodic timer keeps its schedule, so a late tick is followed by an early one, as a poll loop's are.
+        using var period = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        for (var i = 1; i <= 15; i++)
+        {
+            await period.WaitForNextTickAsync();
+            Set("Temperature", 100.0 + i);
+        }
+        var values = await changes.WaitForAsync(16);
+        Assert.Equal(Enumerable.Range(1, 15).Select(i => 100.0 + i), values.Skip(1).Select(v => (double)v.Value.Value!.Value!));
+    }
+
+    [Fact]
     public async Task Changes_faster_than_the_sampling_interval_are_sampled_latest_first()
     {
         await using var subscription = await _client.CreateSubscriptionAsync(Fast);

@@ -61,7 +61,7 @@ internal sealed class MonitoredItem
     public void Offer(DataValue value, DateTimeOffset now)
     {
         if (Mode == MonitoringMode.Disabled) return;
-        if (now - _lastSampleTime < SamplingInterval)
+        if (!SampleDue(now))
         {
             _held = value;
             return;
@@ -72,9 +72,16 @@ internal sealed class MonitoredItem
     /// <summary>Samples a held value once its interval has passed; true when one was queued.</summary>
     public bool SampleHeld(DateTimeOffset now)
     {
-        if (_held is null || now - _lastSampleTime < SamplingInterval) return false;
+        if (_held is null || !SampleDue(now)) return false;
         return Sample(_held.Value, now);
     }
+
+    /// <summary>
+    /// Whether the sampling interval has passed, less an eighth of it: values pushed on a period equal to the sampling
+    /// interval (a poll, a PLC cycle) jitter around it, and one that came a little early would otherwise wait for the
+    /// next publishing cycle, or be replaced there by its successor and lost.
+    /// </summary>
+    private bool SampleDue(DateTimeOffset now) => now - _lastSampleTime >= SamplingInterval - (SamplingInterval / 8);
 
     /// <summary>Queues <paramref name="value"/> if it passes the filter; true when queued.</summary>
     public bool Sample(DataValue value, DateTimeOffset now)
