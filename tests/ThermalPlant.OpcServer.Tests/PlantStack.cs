@@ -77,6 +77,11 @@ internal sealed class PlantStack : IAsyncDisposable
             "--OpcServer:CatalogRefreshInterval=00:00:01",
             $"--OpcServer:HistoryPath={Path.Combine(_directory, "history.bin")}",
             $"--OpcServer:CertificateStorePath={CertificateStorePath}",
+            // The policies the service's appsettings.json offers, given here: this folder's appsettings.json is whichever
+            // referenced project's was copied last (the sensors service's, in some build orders).
+            "--OpcServer:SecurityPolicies:0=Basic256Sha256",
+            "--OpcServer:SecurityPolicies:1=Aes128_Sha256_RsaOaep",
+            "--OpcServer:SecurityPolicies:2=Aes256_Sha256_RsaPss",
             .. _opcServerSettings,
         ]);
         await _opcServer.StartAsync();
