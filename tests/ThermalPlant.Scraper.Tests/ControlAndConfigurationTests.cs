@@ -11,18 +11,12 @@ namespace ThermalPlant.Scraper.Tests;
 
 /// <summary>Control links hosted from configuration, configuration errors that name their key, and the spill file on its own.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IDisposable
 {
     private static readonly string CalibrationFile = RepositoryPaths.Combine("src", "ThermalPlant.Electrolyzer", "Calibration", "pemel-calibration.txt");
-    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+    private readonly TempDirectory _data = new("thermalplant-scraper-");
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_data, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public async Task A_configured_control_link_writes_the_calibrated_set_point_to_the_electrolyzer()
@@ -35,7 +29,7 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAs
         modbus.Start();
         await using var methanation = new MethanationUnit(new MethanationOptions { Address = "127.0.0.1", Port = PeerPrograms.FreePort(), HostName = "127.0.0.1", InitialRequest = 7.5 }, TimeProvider.System);
         methanation.Start();
-        await using var scraper = await ScraperRun.StartAsync(database, _data, new Dictionary<string, string>(StringComparer.Ordinal)
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["OpcUa:Endpoints:0:Url"] = methanation.EndpointUrl,
             ["OpcUa:Endpoints:0:Root"] = "Objects",
@@ -85,24 +79,24 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAs
     {
         var tag = new TagKey("opc.tcp://a/", "ns=2;s=X", "x", "y");
         var start = new DateTime(2026, 11, 30, 0, 0, 0, DateTimeKind.Utc);
-        using (var spill = new SpillFile(_data))
+        using (var spill = new SpillFile(_data.Path))
         {
             spill.Append([.. Enumerable.Range(0, 10).Select(i => new Sample(tag, start.AddSeconds(i), i, 0))]);
             var first = new List<Sample>();
             spill.Commit(spill.Read(first, 4), first.Count);
         }
         // A kill in the middle of an append leaves part of a record.
-        using (var file = new FileStream(Path.Combine(_data, "spill.bin"), FileMode.Append))
+        using (var file = new FileStream(Path.Combine(_data.Path, "spill.bin"), FileMode.Append))
         {
             file.Write([(byte)'S', 0, 0, 0]);
         }
-        using var recovered = new SpillFile(_data);
+        using var recovered = new SpillFile(_data.Path);
         Assert.Equal(6, recovered.PendingSamples);
         var rest = new List<Sample>();
         recovered.Commit(recovered.Read(rest, 100), rest.Count);
         Assert.Equal([4.0, 5, 6, 7, 8, 9], rest.Select(s => s.Value));
         Assert.Equal(tag, rest[0].Tag);
-        Assert.False(File.Exists(Path.Combine(_data, "spill.bin")));
+        Assert.False(File.Exists(Path.Combine(_data.Path, "spill.bin")));
     }
 
     [Fact]
@@ -111,7 +105,7 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAs
         if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync();
-        await using var scraper = await ScraperRun.StartAsync(database, _data, new Dictionary<string, string>(StringComparer.Ordinal) { ["OpcUa:Endpoints:0:Url"] = plant.Url });
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal) { ["OpcUa:Endpoints:0:Url"] = plant.Url });
         var rejectedBefore = ScraperMetrics.Rejected.Value;
         var good = new TagKey("test://", "good", "test", "good");
         var bad = new TagKey("test://", "bad", "test", "nul\0inside");
@@ -121,7 +115,7 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IAs
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_data WHERE tagname = 'good'") == 99, TimeSpan.FromSeconds(30),
             () => Task.FromResult("the good samples behind the refused one were not stored"));
         Assert.Equal(rejectedBefore + 1, ScraperMetrics.Rejected.Value);
-        Assert.True(new FileInfo(Path.Combine(_data, "rejected", "spill.bin")).Length > 0);
+        Assert.True(new FileInfo(Path.Combine(_data.Path, "rejected", "spill.bin")).Length > 0);
     }
 
     private static ushort SetPoint(PemelSimulator simulator)

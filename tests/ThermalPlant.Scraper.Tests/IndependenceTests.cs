@@ -8,19 +8,13 @@ namespace ThermalPlant.Scraper.Tests;
 
 /// <summary>A Modbus device and an OPC UA endpoint in one scraper: either going away leaves the other storing.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class IndependenceTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class IndependenceTests(PostgresFixture postgres) : IDisposable
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
     private static readonly string CalibrationFile = RepositoryPaths.Combine("src", "ThermalPlant.Electrolyzer", "Calibration", "pemel-calibration.txt");
-    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+    private readonly TempDirectory _data = new("thermalplant-scraper-");
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_data, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public async Task Modbus_keeps_storing_while_OPC_UA_is_cut_and_the_other_way_round()
@@ -47,7 +41,7 @@ public sealed class IndependenceTests(PostgresFixture postgres) : IAsyncLifetime
             ["Modbus:Devices:0:Pemel"] = "true",
             ["Modbus:Devices:0:PollInterval"] = "00:00:00.200",
         };
-        await using var scraper = await ScraperRun.StartAsync(database, _data, settings);
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, settings);
         const string Modbus = "SELECT count(*) FROM sensor_data WHERE sensorname = 'pemel' AND status = 0";
         const string OpcUa = "SELECT count(*) FROM sensor_data WHERE sensorname = 'temperature'";
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, Modbus) > 0 && await Stored.CountAsync(database, OpcUa) > 0, Settle, () => Task.FromResult("both sources must store before the cuts"));

@@ -8,19 +8,13 @@ namespace ThermalPlant.Scraper.Tests;
 /// Organizes and HasComponent references.
 /// </summary>
 [Collection(PostgresCollection.Name)]
-public sealed class NodeOpcUaTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class NodeOpcUaTests(PostgresFixture postgres) : IDisposable
 {
     private const string Hint = "scripts/test runs npm ci in tests/peers/opcua";
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
-    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+    private readonly TempDirectory _data = new("thermalplant-scraper-");
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_data, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public async Task A_node_opcua_tree_is_scraped_completely_and_its_strings_are_skipped()
@@ -34,7 +28,7 @@ public sealed class NodeOpcUaTests(PostgresFixture postgres) : IAsyncLifetime
 
         // Objects/Site: 4 areas x 5 units x 3 devices x 6 variables, of which one (Tag) is a string.
         var site = await postgres.Server.CreateDatabaseAsync();
-        await using var siteRun = await ScraperRun.StartAsync(site, Path.Combine(_data, "site"), new Dictionary<string, string>(StringComparer.Ordinal)
+        await using var siteRun = await ScraperRun.StartAsync(site, Path.Combine(_data.Path, "site"), new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["OpcUa:Endpoints:0:Url"] = url,
             ["OpcUa:Endpoints:0:Root"] = "Objects/Site",
@@ -50,7 +44,7 @@ public sealed class NodeOpcUaTests(PostgresFixture postgres) : IAsyncLifetime
 
         // Objects with a filter on the top level: Unit (3 numbers and a string) and Many (40 doubles), nothing else.
         var unit = await postgres.Server.CreateDatabaseAsync();
-        await using var unitRun = await ScraperRun.StartAsync(unit, Path.Combine(_data, "unit"), new Dictionary<string, string>(StringComparer.Ordinal)
+        await using var unitRun = await ScraperRun.StartAsync(unit, Path.Combine(_data.Path, "unit"), new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["OpcUa:Endpoints:0:Url"] = url,
             ["OpcUa:Endpoints:0:Root"] = "Objects",

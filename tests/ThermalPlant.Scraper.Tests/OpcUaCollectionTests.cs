@@ -5,18 +5,12 @@ namespace ThermalPlant.Scraper.Tests;
 
 /// <summary>The scraper against our OPC UA server and a real PostgreSQL, with outages cut by relays.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
-    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+    private readonly TempDirectory _data = new("thermalplant-scraper-");
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_data, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public async Task The_whole_tree_is_stored_with_the_naming_rule_and_strings_are_skipped()
@@ -25,7 +19,7 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data, Endpoint(plant.Url));
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Endpoint(plant.Url));
 
         var expectedTags = PlantServer.Numeric.Sum(n => Math.Max(1, n.Elements));
         await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows > 0) == expectedTags, Settle,
@@ -73,7 +67,7 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         plant.StartProducing();
         var settings = Endpoint(plant.Url);
         settings["Storage:QueueCapacity"] = "200";
-        await using var scraper = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        await using var scraper = await ScraperRun.StartAsync(viaRelay, _data.Path, settings);
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 0, Settle, () => Task.FromResult("nothing was stored before the outage"));
 
         relay.Cut(refuseNew: true);
@@ -104,7 +98,7 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         var settings = Endpoint(url);
         // A small server queue overflows during the cut, so the values lost there must come from history.
         settings["OpcUa:Endpoints:0:QueueSize"] = "5";
-        await using var scraper = await ScraperRun.StartAsync(postgres.Server.ConnectionString(new NpgsqlConnectionStringBuilder(database).Database!), _data, settings);
+        await using var scraper = await ScraperRun.StartAsync(postgres.Server.ConnectionString(new NpgsqlConnectionStringBuilder(database).Database!), _data.Path, settings);
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 100, Settle, () => Task.FromResult("nothing was stored before the cut"));
         var backfilledBefore = ScraperMetrics.Backfilled.WithLabels(url).Value;
 
@@ -131,19 +125,19 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         plant.StartProducing();
         var settings = Endpoint(plant.Url);
         settings["Storage:QueueCapacity"] = "200";
-        var first = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        var first = await ScraperRun.StartAsync(viaRelay, _data.Path, settings);
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 100, Settle, () => Task.FromResult("nothing was stored before the outage"));
 
         relay.Cut(refuseNew: true);
         await Stored.EventuallyAsync(() => Task.FromResult(first.Queue.SpillBytes > 0), Settle, () => Task.FromResult("nothing spilled"));
         await Task.Delay(1500);
         await first.CrashAsync();
-        Assert.True(File.Exists(Path.Combine(_data, "spill.bin")), "the crash left no spill file");
+        Assert.True(File.Exists(Path.Combine(_data.Path, "spill.bin")), "the crash left no spill file");
         // The plant goes on while no scraper runs: those values exist only in the server's history.
         await Task.Delay(2000);
         relay.Restore();
 
-        await using var second = await ScraperRun.StartAsync(viaRelay, _data, settings);
+        await using var second = await ScraperRun.StartAsync(viaRelay, _data.Path, settings);
         await Task.Delay(2000);
         await plant.StopProducingAsync();
         await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
@@ -160,7 +154,7 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
         var settings = Endpoint(plant.Url);
         settings["OpcUa:Endpoints:0:Mode"] = "Poll";
         settings["OpcUa:Endpoints:0:PollInterval"] = "00:00:00.100";
-        await using var scraper = await ScraperRun.StartAsync(database, _data, settings);
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, settings);
         var expectedTags = PlantServer.Numeric.Sum(n => Math.Max(1, n.Elements));
         await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows >= 10) == expectedTags, Settle,
             async () => $"stored: {string.Join(", ", (await Stored.PerNodeAsync(database, plant.Url)).Select(t => $"{t.Key}={t.Value.Rows}"))}");
@@ -197,7 +191,7 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IAsyncLifet
             settings[$"OpcUa:Endpoints:0:Nodes:{i}:SensorName"] = listed[i][1];
             settings[$"OpcUa:Endpoints:0:Nodes:{i}:TagName"] = listed[i][2];
         }
-        await using var scraper = await ScraperRun.StartAsync(database, _data, settings);
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, settings);
         await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows >= 10) == 2, Settle,
             async () => $"stored: {string.Join(", ", (await Stored.PerNodeAsync(database, plant.Url)).Select(t => $"{t.Key}={t.Value.Rows}"))}");
         await plant.StopProducingAsync();

@@ -9,18 +9,12 @@ namespace ThermalPlant.Scraper.Tests;
 
 /// <summary>The scraper logs in to an OPC UA server that refuses anonymous sessions, as the production profile runs it.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class UserLoginTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class UserLoginTests(PostgresFixture postgres) : IDisposable
 {
     private static readonly X509Certificate2 ServerCertificate = TestCertificates.Create("plant");
-    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+    private readonly TempDirectory _data = new("thermalplant-scraper-");
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_data, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public async Task With_its_user_name_and_password_the_scraper_subscribes_and_stores_what_an_observer_may_read()
@@ -37,7 +31,7 @@ public sealed class UserLoginTests(PostgresFixture postgres) : IAsyncLifetime
             },
         });
         plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data, new Dictionary<string, string>(StringComparer.Ordinal)
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["OpcUa:Endpoints:0:Url"] = plant.Url,
             ["OpcUa:Endpoints:0:UserName"] = "scraper",

@@ -15,22 +15,16 @@ namespace ThermalPlant.Scraper.Tests;
 
 /// <summary>The optional wide-row sink against real PostgreSQL, fed by the simulated methanation unit (OPC UA) and electrolyzer (Modbus).</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class WideRowTests(PostgresFixture postgres) : IAsyncLifetime
+public sealed class WideRowTests(PostgresFixture postgres) : IDisposable
 {
     // A name that needs quoting (capitals, a space, a double quote): configuration is never SQL.
     private const string Table = "PEMEL \"log\"";
     private const string QuotedTable = "\"PEMEL \"\"log\"\"\"";
     private static readonly string CalibrationFile = RepositoryPaths.Combine("src", "ThermalPlant.Electrolyzer", "Calibration", "pemel-calibration.txt");
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
-    private readonly string _data = Directory.CreateTempSubdirectory("thermalplant-scraper-").FullName;
+    private readonly TempDirectory _data = new("thermalplant-scraper-");
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_data, recursive: true);
-        return Task.CompletedTask;
-    }
+    public void Dispose() => _data.Dispose();
 
     [Fact]
     public async Task Each_cycle_writes_one_wide_row_and_a_Modbus_failure_stores_NULLs_instead_of_dropping_the_row()
@@ -57,7 +51,7 @@ public sealed class WideRowTests(PostgresFixture postgres) : IAsyncLifetime
         var database = await postgres.Server!.CreateDatabaseAsync();
         await using var methanation = new MethanationUnit(new MethanationOptions { Address = "127.0.0.1", Port = PeerPrograms.FreePort(), HostName = "127.0.0.1", InitialRequest = 7.5 }, TimeProvider.System);
         methanation.Start();
-        await using var scraper = await ScraperRun.StartAsync(database, _data, new Dictionary<string, string>(StringComparer.Ordinal)
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["OpcUa:Endpoints:0:Url"] = methanation.EndpointUrl,
             ["OpcUa:Endpoints:0:Root"] = "Objects",
@@ -117,7 +111,7 @@ public sealed class WideRowTests(PostgresFixture postgres) : IAsyncLifetime
         simulator.Update();
         await using var modbus = new ModbusTcpServer(simulator.Store, new ModbusServerOptions { Address = IPAddress.Loopback, Port = PeerPrograms.FreePort() });
         modbus.Start();
-        await using var scraper = await ScraperRun.StartAsync(database, _data, new Dictionary<string, string>(StringComparer.Ordinal)
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Modbus:Devices:0:Name"] = "pemel",
             ["Modbus:Devices:0:Port"] = modbus.Port.ToString(CultureInfo.InvariantCulture),
