@@ -173,6 +173,44 @@ public sealed class SubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_absolute_deadband_on_an_array_reports_when_any_element_moves_past_it()
+    {
+        await using var subscription = await _client.CreateSubscriptionAsync(Fast);
+        await subscription.AddAsync([new MonitoredItemRequest(Node("Bands")) { SamplingInterval = 0, QueueSize = 10, DeadbandType = DeadbandType.Absolute, Deadband = 1.0 }]);
+        using var changes = new ChangeCollector(subscription);
+        await changes.WaitForAsync(1);
+
+        foreach (var bands in new[] { new[] { 1.5, 2.0, 3.0 }, [1.5, 2.0, 4.5], [1.5, 2.0, 4.5, 0.0], [1.5, 2.0, 4.5, 0.9], [1.5, 2.0, 4.5, -1.2] })
+        {
+            SetArray("Bands", bands);
+            await Task.Delay(30);
+        }
+
+        await changes.WaitForAsync(4);
+        await Task.Delay(300);
+        Assert.Equal(["1,2,3", "1.5,2,4.5", "1.5,2,4.5,0", "1.5,2,4.5,-1.2"], changes.Snapshot().Select(v => string.Join(",", (double[])v.Value.Value!.Value!)));
+    }
+
+    [Fact]
+    public async Task An_array_without_deadband_reports_any_element_that_changed()
+    {
+        await using var subscription = await _client.CreateSubscriptionAsync(Fast);
+        await subscription.AddAsync([new MonitoredItemRequest(Node("Bands")) { SamplingInterval = 0, QueueSize = 10 }]);
+        using var changes = new ChangeCollector(subscription);
+        await changes.WaitForAsync(1);
+
+        foreach (var bands in new[] { new[] { 1.0, 2.0, 3.0 }, [1.0, 2.0, 3.0001], [1.0, 2.0, 3.0001] })
+        {
+            SetArray("Bands", bands);
+            await Task.Delay(30);
+        }
+
+        await changes.WaitForAsync(2);
+        await Task.Delay(300);
+        Assert.Equal(["1,2,3", "1,2,3.0001"], changes.Snapshot().Select(v => string.Join(",", (double[])v.Value.Value!.Value!)));
+    }
+
+    [Fact]
     public async Task An_idle_subscription_sends_keep_alives()
     {
         await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 50, MaxKeepAliveCount = 2 });
@@ -418,6 +456,9 @@ public sealed class SubscriptionTests : IAsyncLifetime
     private void Set(string name, double value) =>
         ((UaVariable)_server.AddressSpace.Find(Node(name))!).SetValue(new DataValue { Value = Variant.From(value), SourceTimestamp = DateTime.UtcNow });
 
+    private void SetArray(string name, double[] values) =>
+        ((UaVariable)_server.AddressSpace.Find(Node(name))!).SetValue(new DataValue { Value = new Variant(BuiltInType.Double, values), SourceTimestamp = DateTime.UtcNow });
+
     private static OpcUaServer StartServer(int port)
     {
         var server = new OpcUaServer(new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSubscriptionsPerSession = 3, MinPublishingInterval = TimeSpan.FromMilliseconds(20) });
@@ -430,6 +471,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
         speed.SetValue(new DataValue { Value = Variant.From(1500.0), SourceTimestamp = DateTime.UtcNow });
         server.AddressSpace.AddVariable(speed.NodeId, new UaVariable(NodeId.Of("Plant.Speed.EURange", ns), new QualifiedName(0, "EURange"), "EURange", NodeId.Of(DataTypeIds.Range)), ReferenceTypeIds.HasProperty, VariableTypeIds.PropertyType)
             .SetValue(new DataValue { Value = new Variant(BuiltInType.ExtensionObject, ExtensionObject.From(new Generated.Range { Low = 0, High = 2000 })) });
+        server.AddressSpace.AddVariable(plant, new UaVariable(Node("Bands"), new QualifiedName(ns, "Bands"), "Bands", NodeId.Of(DataTypeIds.Double)))
+            .SetValue(new DataValue { Value = new Variant(BuiltInType.Double, new[] { 1.0, 2.0, 3.0 }), SourceTimestamp = DateTime.UtcNow });
         server.AddressSpace.AddVariable(plant, new UaVariable(Node("Name"), new QualifiedName(ns, "Name"), "Name", NodeId.Of(DataTypeIds.String)))
             .SetValue(new DataValue { Value = Variant.From("furnace"), SourceTimestamp = DateTime.UtcNow });
         server.Start();

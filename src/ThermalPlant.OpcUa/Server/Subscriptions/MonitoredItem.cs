@@ -1,3 +1,4 @@
+using System.Numerics;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Types;
@@ -176,18 +177,50 @@ internal sealed class MonitoredItem
     private bool ValueChanged(Variant last, Variant next)
     {
         // Arrays (and ByteStrings, as before) element by element; inline scalars are never boxed to find out.
-        if (!last.IsInlineScalar && !next.IsInlineScalar && last.Value is Array a && next.Value is Array b)
-        {
-            if (a.Length != b.Length) return true;
-            for (var i = 0; i < a.Length; i++)
-            {
-                if (ElementChanged(a.GetValue(i), b.GetValue(i))) return true;
-            }
-            return false;
-        }
+        if (!last.IsInlineScalar && !next.IsInlineScalar && last.Value is Array a && next.Value is Array b) return ArrayChanged(a, b);
         if (last.Type != next.Type) return true;
         if (Deadband > 0 && last.TryGetNumber(out var x) && next.TryGetNumber(out var y)) return OutsideDeadband(x, y);
         return !last.Equals(next);
+    }
+
+    private bool ArrayChanged(Array a, Array b)
+    {
+        if (a.Length != b.Length) return true;
+        // Numeric arrays typed, so that no element is boxed; other element types (strings, structures) compare as objects.
+        return (a, b) switch
+        {
+            (double[] x, double[] y) => NumbersChanged(x, y),
+            (float[] x, float[] y) => NumbersChanged(x, y),
+            (int[] x, int[] y) => NumbersChanged(x, y),
+            (uint[] x, uint[] y) => NumbersChanged(x, y),
+            (short[] x, short[] y) => NumbersChanged(x, y),
+            (ushort[] x, ushort[] y) => NumbersChanged(x, y),
+            (long[] x, long[] y) => NumbersChanged(x, y),
+            (ulong[] x, ulong[] y) => NumbersChanged(x, y),
+            (byte[] x, byte[] y) => NumbersChanged(x, y),
+            (sbyte[] x, sbyte[] y) => NumbersChanged(x, y),
+            _ => ElementsChanged(a, b),
+        };
+    }
+
+    private bool NumbersChanged<T>(T[] last, T[] next)
+        where T : struct, INumberBase<T>
+    {
+        if (Deadband <= 0) return !last.AsSpan().SequenceEqual(next);
+        for (var i = 0; i < last.Length; i++)
+        {
+            if (OutsideDeadband(double.CreateTruncating(last[i]), double.CreateTruncating(next[i]))) return true;
+        }
+        return false;
+    }
+
+    private bool ElementsChanged(Array a, Array b)
+    {
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (ElementChanged(a.GetValue(i), b.GetValue(i))) return true;
+        }
+        return false;
     }
 
     private bool ElementChanged(object? last, object? next)
