@@ -186,21 +186,21 @@ internal sealed class MonitoredItem
     private bool ArrayChanged(Array a, Array b)
     {
         if (a.Length != b.Length) return true;
-        // Numeric arrays typed, so that no element is boxed; other element types (strings, structures) compare as objects.
-        return (a, b) switch
-        {
-            (double[] x, double[] y) => NumbersChanged(x, y),
-            (float[] x, float[] y) => NumbersChanged(x, y),
-            (int[] x, int[] y) => NumbersChanged(x, y),
-            (uint[] x, uint[] y) => NumbersChanged(x, y),
-            (short[] x, short[] y) => NumbersChanged(x, y),
-            (ushort[] x, ushort[] y) => NumbersChanged(x, y),
-            (long[] x, long[] y) => NumbersChanged(x, y),
-            (ulong[] x, ulong[] y) => NumbersChanged(x, y),
-            (byte[] x, byte[] y) => NumbersChanged(x, y),
-            (sbyte[] x, sbyte[] y) => NumbersChanged(x, y),
-            _ => ElementsChanged(a, b),
-        };
+        // Numeric arrays typed, so that no element is boxed; other element types (strings, structures) compare as
+        // objects. The type is compared exactly: the runtime lets a uint[] pass as an int[], which would flip signs.
+        var type = a.GetType();
+        if (type != b.GetType()) return ElementsChanged(a, b);
+        if (type == typeof(double[])) return NumbersChanged((double[])a, (double[])b);
+        if (type == typeof(float[])) return NumbersChanged((float[])a, (float[])b);
+        if (type == typeof(int[])) return NumbersChanged((int[])a, (int[])b);
+        if (type == typeof(uint[])) return NumbersChanged((uint[])a, (uint[])b);
+        if (type == typeof(short[])) return NumbersChanged((short[])a, (short[])b);
+        if (type == typeof(ushort[])) return NumbersChanged((ushort[])a, (ushort[])b);
+        if (type == typeof(long[])) return NumbersChanged((long[])a, (long[])b);
+        if (type == typeof(ulong[])) return NumbersChanged((ulong[])a, (ulong[])b);
+        if (type == typeof(byte[])) return NumbersChanged((byte[])a, (byte[])b);
+        if (type == typeof(sbyte[])) return NumbersChanged((sbyte[])a, (sbyte[])b);
+        return ElementsChanged(a, b);
     }
 
     private bool NumbersChanged<T>(T[] last, T[] next)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using ThermalPlant.OpcUa.Types;
 using ThermalPlant.Storage.Writing;
 
@@ -58,12 +59,35 @@ internal static class ValueConverter
             into.Add(new Sample(variable.Tag, timestamp, scalar, status));
             return true;
         }
-        if (value.Value.Type == BuiltInType.ByteString || value.Value.Value is not Array array || array.Rank != 1 || !IsNumericElement(array.GetType().GetElementType())) return false;
-        for (var i = 0; i < array.Length; i++)
-        {
-            into.Add(new Sample(variable.Element(i), timestamp, ToDouble(array.GetValue(i)!) ?? double.NaN, status));
-        }
+        if (value.Value.Type == BuiltInType.ByteString) return false;
+        if (value.Value.Value is not Array array) return false;
+        // Typed per element type, so that no element is boxed on the way to its sample. The element type is compared
+        // exactly: the runtime lets a uint[] pass as an int[] (and byte[] as sbyte[]), which would flip signs.
+        var type = array.GetType();
+        if (type == typeof(double[])) AddNumbers(variable, (double[])array, timestamp, status, into);
+        else if (type == typeof(float[])) AddNumbers(variable, (float[])array, timestamp, status, into);
+        else if (type == typeof(int[])) AddNumbers(variable, (int[])array, timestamp, status, into);
+        else if (type == typeof(uint[])) AddNumbers(variable, (uint[])array, timestamp, status, into);
+        else if (type == typeof(short[])) AddNumbers(variable, (short[])array, timestamp, status, into);
+        else if (type == typeof(ushort[])) AddNumbers(variable, (ushort[])array, timestamp, status, into);
+        else if (type == typeof(long[])) AddNumbers(variable, (long[])array, timestamp, status, into);
+        else if (type == typeof(ulong[])) AddNumbers(variable, (ulong[])array, timestamp, status, into);
+        else if (type == typeof(byte[])) AddNumbers(variable, (byte[])array, timestamp, status, into);
+        else if (type == typeof(sbyte[])) AddNumbers(variable, (sbyte[])array, timestamp, status, into);
+        else if (type == typeof(bool[])) AddBooleans(variable, (bool[])array, timestamp, status, into);
+        else return false;
         return true;
+    }
+
+    private static void AddBooleans(ScrapedVariable variable, bool[] values, DateTime timestamp, uint status, List<Sample> into)
+    {
+        for (var i = 0; i < values.Length; i++) into.Add(new Sample(variable.Element(i), timestamp, values[i] ? 1 : 0, status));
+    }
+
+    private static void AddNumbers<T>(ScrapedVariable variable, T[] values, DateTime timestamp, uint status, List<Sample> into)
+        where T : INumberBase<T>
+    {
+        for (var i = 0; i < values.Length; i++) into.Add(new Sample(variable.Element(i), timestamp, double.CreateTruncating(values[i]), status));
     }
 
     private static bool IsNumericElement(Type? type) =>
@@ -73,20 +97,4 @@ internal static class ValueConverter
     // A numeric or Boolean scalar, read without boxing.
     private static double? ToDouble(Variant value) =>
         value.TryGetNumber(out var number) ? number : value.TryGetBoolean(out var flag) ? (flag ? 1 : 0) : null;
-
-    private static double? ToDouble(object value) => value switch
-    {
-        double d => d,
-        float f => f,
-        bool b => b ? 1 : 0,
-        int i => i,
-        uint u => u,
-        short s => s,
-        ushort us => us,
-        long l => l,
-        ulong ul => ul,
-        byte b => b,
-        sbyte sb => sb,
-        _ => null,
-    };
 }
