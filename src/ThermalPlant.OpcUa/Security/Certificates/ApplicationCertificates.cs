@@ -82,11 +82,43 @@ public static class ApplicationCertificates
         return uris;
     }
 
+    /// <summary>
+    /// The host names a certificate of this machine should carry so that clients find the one they connect by
+    /// (Part 4, 6.1.3, Host Name): <paramref name="configured"/>, the machine's name, <c>localhost</c> and the loopback
+    /// addresses.
+    /// </summary>
+    public static IReadOnlyList<string> LocalHostNames(params string[] configured)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        return [.. configured.Append(Dns.GetHostName()).Append("localhost").Append(IPAddress.Loopback.ToString()).Append(IPAddress.IPv6Loopback.ToString())
+            .Where(name => name.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>The DNS names in the certificate's subjectAltName.</summary>
+    public static IReadOnlyList<string> DnsNames(X509Certificate2 certificate) => SubjectAltNames(certificate, names => names.EnumerateDnsNames());
+
+    /// <summary>The IP addresses in the certificate's subjectAltName.</summary>
+    public static IReadOnlyList<IPAddress> IpAddresses(X509Certificate2 certificate) => SubjectAltNames(certificate, names => names.EnumerateIPAddresses());
+
     /// <summary>The SHA-1 thumbprint as OPC UA carries it (the receiver certificate thumbprint of OPN chunks).</summary>
     public static byte[] Thumbprint(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         return certificate.GetCertHash(HashAlgorithmName.SHA1);
+    }
+
+    private static List<T> SubjectAltNames<T>(X509Certificate2 certificate, Func<X509SubjectAlternativeNameExtension, IEnumerable<T>> select)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        try
+        {
+            return [.. certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(select)];
+        }
+        catch (CryptographicException)
+        {
+            // A malformed extension names nothing; the check that needed a name then fails with its own status.
+            return [];
+        }
     }
 
     /// <summary>
