@@ -31,14 +31,7 @@ public static class ApplicationCertificates
         subject.AddOrganizationName("Thermal Plant Monitoring Suite");
         var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddUri(new Uri(applicationUri));
-        foreach (var host in hostNames)
-        {
-            if (IPAddress.TryParse(host, out var address)) names.AddIpAddress(address);
-            else if (host.Length > 0) names.AddDnsName(host);
-        }
-        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(SubjectAltName(applicationUri, hostNames));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         // Part 6, 6.2.2: digitalSignature, nonRepudiation, keyEncipherment, dataEncipherment; keyCertSign as it is self-signed.
         request.CertificateExtensions.Add(new X509KeyUsageExtension(
@@ -54,6 +47,19 @@ public static class ApplicationCertificates
         using var created = request.CreateSelfSigned(now.AddDays(-1), now + lifetime);
         // Re-imported so that the private key is usable on every platform without a persisted key container.
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
+    }
+
+    /// <summary>A subjectAltName with the application URI and each host name as an IP address or a DNS name.</summary>
+    internal static X509Extension SubjectAltName(string applicationUri, IEnumerable<string> hostNames)
+    {
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddUri(new Uri(applicationUri));
+        foreach (var host in hostNames)
+        {
+            if (IPAddress.TryParse(host, out var address)) names.AddIpAddress(address);
+            else if (host.Length > 0) names.AddDnsName(host);
+        }
+        return names.Build();
     }
 
     /// <summary>The URIs in the certificate's subjectAltName (the ApplicationUri is one of them).</summary>
