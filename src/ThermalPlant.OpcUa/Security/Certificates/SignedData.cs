@@ -9,42 +9,26 @@ namespace ThermalPlant.OpcUa.Security.Certificates;
 /// signature can be checked against a chosen issuer's key and its hash judged against a security policy. .NET checks
 /// certificate signatures only inside X509Chain, whose issuer search differs between platforms.
 /// </summary>
-internal sealed class SignedData
+internal sealed class SignedData(byte[] signed, HashAlgorithmName? hash, RSASignaturePadding? rsaPadding, byte[] signature)
 {
     private const string RsaPssOid = "1.2.840.113549.1.1.10";
 
-    private readonly byte[] _signed;
-    private readonly byte[] _signature;
-    private readonly RSASignaturePadding? _rsaPadding;
-
-    private SignedData(byte[] signed, string algorithm, HashAlgorithmName? hash, RSASignaturePadding? rsaPadding, byte[] signature)
-    {
-        _signed = signed;
-        Algorithm = algorithm;
-        Hash = hash;
-        _rsaPadding = rsaPadding;
-        _signature = signature;
-    }
-
-    /// <summary>The signature algorithm's OID.</summary>
-    public string Algorithm { get; }
-
     /// <summary>The hash the signature was made over; null for an algorithm this reader does not know.</summary>
-    public HashAlgorithmName? Hash { get; }
+    public HashAlgorithmName? Hash { get; } = hash;
 
     /// <summary>The to-be-signed bytes (tbsCertificate or tbsCertList).</summary>
-    public ReadOnlyMemory<byte> Signed => _signed;
+    public ReadOnlyMemory<byte> Signed => signed;
 
     /// <summary>Splits a DER SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING }; throws <see cref="AsnContentException"/> when it is not one.</summary>
     public static SignedData Read(ReadOnlyMemory<byte> der)
     {
         var outer = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
-        var signed = outer.ReadEncodedValue().ToArray();
+        var tbs = outer.ReadEncodedValue().ToArray();
         var algorithm = outer.ReadSequence();
         var oid = algorithm.ReadObjectIdentifier();
-        var signature = outer.ReadBitString(out _);
-        var (hash, padding) = oid == RsaPssOid ? (PssHash(algorithm), RSASignaturePadding.Pss) : (HashOf(oid), Padding(oid));
-        return new SignedData(signed, oid, hash, padding, signature);
+        var value = outer.ReadBitString(out _);
+        var (hashName, padding) = oid == RsaPssOid ? (PssHash(algorithm), RSASignaturePadding.Pss) : (HashOf(oid), Padding(oid));
+        return new SignedData(tbs, hashName, padding, value);
     }
 
     /// <summary>The signed data of <paramref name="certificate"/>.</summary>
@@ -53,16 +37,16 @@ internal sealed class SignedData
     /// <summary>Whether the key of <paramref name="issuer"/> made this signature.</summary>
     public bool IsSignedBy(X509Certificate2 issuer)
     {
-        if (Hash is not { } hash) return false;
+        if (Hash is not { } hashName) return false;
         try
         {
-            if (_rsaPadding is { } padding)
+            if (rsaPadding is { } padding)
             {
                 using var rsa = issuer.GetRSAPublicKey();
-                return rsa is not null && rsa.VerifyData(_signed, _signature, hash, padding);
+                return rsa is not null && rsa.VerifyData(signed, signature, hashName, padding);
             }
             using var ecdsa = issuer.GetECDsaPublicKey();
-            return ecdsa is not null && ecdsa.VerifyData(_signed, _signature, hash, DSASignatureFormat.Rfc3279DerSequence);
+            return ecdsa is not null && ecdsa.VerifyData(signed, signature, hashName, DSASignatureFormat.Rfc3279DerSequence);
         }
         catch (CryptographicException)
         {
