@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using ThermalPlant.Cli.OpcUa;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Security.Certificates;
 
 namespace ThermalPlant.Cli.Tests;
@@ -32,7 +34,7 @@ public sealed class OpcUaCertificateCommandTests : IDisposable
         Assert.Equal(0, (await Run("opcua", "certificates", "trust", "--store", _directory, client.Thumbprint[..10])).Exit);
         Assert.Single(Directory.GetFiles(store.TrustedCerts));
         Assert.Empty(Directory.GetFiles(store.RejectedCerts));
-        new CertificateValidator(store, TimeProvider.System).Validate(client);
+        new CertificateValidator(store, TimeProvider.System).Validate(client, SecurityPolicies.FromName("Basic256Sha256"), ApplicationType.Client);
 
         Assert.Equal(0, (await Run("opcua", "certificates", "reject", "--store", _directory, client.Thumbprint)).Exit);
         Assert.Empty(Directory.GetFiles(store.TrustedCerts));

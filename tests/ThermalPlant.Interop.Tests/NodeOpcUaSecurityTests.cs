@@ -88,6 +88,9 @@ public sealed class NodeOpcUaSecurityTests : IDisposable
         await WaitForReady(server);
         store.AddTrusted(X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(nodePki, "own", "certs", "certificate.pem"))));
 
+        // The peer's certificate names 127.0.0.1, localhost and the machine, not 127.0.0.2 (the same loopback).
+        var unnamed = await Assert.ThrowsAsync<OpcUaException>(() => OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.2:{port}/UA/Secure", options with { SecurityPolicyUri = SecurityPolicyUris.Basic256Sha256, SecurityMode = MessageSecurityMode.SignAndEncrypt }));
+        Assert.Equal(StatusCodes.BadCertificateHostNameInvalid, unnamed.Status.Code);
         var url = $"opc.tcp://127.0.0.1:{port}/UA/Secure";
         foreach (var security in Secured)
         {

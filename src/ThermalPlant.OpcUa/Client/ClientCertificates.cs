@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Security.Certificates;
 
@@ -13,7 +12,7 @@ internal static class ClientCertificates
     public static X509Certificate2 Resolve(OpcUaClientOptions options, TimeProvider time)
     {
         if (options.ApplicationCertificate is { } configured) return configured;
-        string[] hosts = [Dns.GetHostName(), "localhost"];
+        var hosts = ApplicationCertificates.LocalHostNames();
         return options.CertificateStorePath is { Length: > 0 } path
             ? new CertificateStore(path).LoadOrCreateApplicationCertificate(options.ApplicationUri, options.ApplicationName, hosts, time, Lifetime)
             : ApplicationCertificates.Create(options.ApplicationUri, options.ApplicationName, hosts, time, Lifetime);

@@ -369,26 +369,18 @@ public sealed class OpcUaClient : IAsyncDisposable
         await discovery.CloseAsync(cancellationToken);
     }
 
-    /// <summary>The endpoint's certificate, trusted by our store (or accepted as the options allow) and naming the server's URI.</summary>
+    /// <summary>
+    /// The endpoint's certificate, validated against our store (or accepted untrusted as the options allow) for the
+    /// endpoint's policy, naming the host we connected to (unless the options turn that off) and the server's URI.
+    /// </summary>
     private X509Certificate2 ServerCertificate(EndpointDescription endpoint)
     {
         var certificate = ApplicationCertificates.FromByteString(endpoint.ServerCertificate);
-        using (var key = certificate.GetRSAPublicKey())
-        {
-            var policy = SecurityPolicies.Find(endpoint.SecurityPolicyUri);
-            if (key is null || key.KeySize < policy.MinAsymmetricKeyBits || key.KeySize > policy.MaxAsymmetricKeyBits)
-            {
-                throw new OpcUaException(StatusCodes.BadCertificatePolicyCheckFailed, $"the server's key does not fit {policy.Uri}");
-            }
-        }
-        if (_options.CertificateStorePath is { Length: > 0 } path)
-        {
-            new CertificateValidator(new CertificateStore(path), _time, _options.AutoAcceptUntrustedCertificates).Validate(certificate);
-        }
-        else if (!_options.AutoAcceptUntrustedCertificates)
-        {
-            throw new OpcUaException(StatusCodes.BadCertificateUntrusted, "no CertificateStorePath to trust the server's certificate by");
-        }
+        var store = _options.CertificateStorePath is { Length: > 0 } path ? new CertificateStore(path) : null;
+        new CertificateValidator(store, _time, _options.AutoAcceptUntrustedCertificates)
+            .Validate(certificate, SecurityPolicies.Find(endpoint.SecurityPolicyUri), ApplicationType.Server);
+        // Part 4, 6.1.3: the host of the URL we used, not the endpoint's own URL, which a server behind NAT may not know.
+        if (_options.CheckServerHostName) CertificateValidator.CheckHostName(certificate, new Uri(EndpointUrl).DnsSafeHost);
         CertificateValidator.CheckApplicationUri(certificate, endpoint.Server.ApplicationUri);
         return certificate;
     }

@@ -30,8 +30,18 @@ public sealed record OpcUaClientOptions
     /// <summary>The certificate store folder (own, trusted, issuers, rejected) server certificates are trusted by.</summary>
     public string? CertificateStorePath { get; init; }
 
-    /// <summary>Accept server certificates that are not trusted (still checked for validity). For development only.</summary>
+    /// <summary>
+    /// Accept server certificates that no trusted certificate vouches for (every other check still applies: a
+    /// complete chain, the policy's key and hash, validity, key usage). For development only.
+    /// </summary>
     public bool AutoAcceptUntrustedCertificates { get; init; }
+
+    /// <summary>
+    /// Whether the server certificate's subjectAltName must name the host of the endpoint URL connected to (a DNS name,
+    /// case-insensitive, or an IP address), else the connection fails with BadCertificateHostNameInvalid. On by default;
+    /// Part 4, 6.1.3 lets a client turn it off, e.g. to reach a server through an address its certificate does not carry.
+    /// </summary>
+    public bool CheckServerHostName { get; init; } = true;
 
     /// <summary>Who the session acts for; kept for every re-activation after a reconnection.</summary>
     public UserCredentials Credentials { get; init; } = UserCredentials.Anonymous;

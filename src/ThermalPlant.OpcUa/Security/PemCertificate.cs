@@ -1,6 +1,6 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ThermalPlant.OpcUa.Security.Certificates;
 
 namespace ThermalPlant.OpcUa.Security;
 
@@ -26,7 +26,7 @@ public static class PemCertificate
 
     /// <summary>
     /// A self-signed RSA 2048 SHA-256 certificate for <paramref name="applicationUri"/> (in subjectAltName, with
-    /// <paramref name="hostName"/>), valid for <paramref name="validFor"/> from now.
+    /// <paramref name="hostName"/> and the other local names clients connect by), valid for <paramref name="validFor"/> from now.
     /// </summary>
     public static X509Certificate2 CreateSelfSigned(string applicationName, string applicationUri, string hostName, TimeSpan validFor, TimeProvider? time = null)
     {
@@ -34,11 +34,7 @@ public static class PemCertificate
         var request = new CertificateRequest(new X500DistinguishedName($"CN={applicationName.Replace(",", " ", StringComparison.Ordinal)}"), rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment, true));
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddUri(new Uri(applicationUri));
-        if (IPAddress.TryParse(hostName, out var address)) names.AddIpAddress(address);
-        else names.AddDnsName(hostName);
-        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(ApplicationCertificates.SubjectAltName(applicationUri, ApplicationCertificates.LocalHostNames(hostName)));
         var now = (time ?? TimeProvider.System).GetUtcNow();
         using var created = request.CreateSelfSigned(now.AddMinutes(-5), now + validFor);
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);

@@ -52,8 +52,9 @@ public sealed record OpcUaServerOptions
     public string? CertificateStorePath { get; init; }
 
     /// <summary>
-    /// Accept client certificates that are not trusted (still checked for validity and revocation). For development
-    /// and benchmarks only: it lets any client with any certificate in.
+    /// Accept client certificates that no trusted certificate vouches for (every other check still applies: a complete
+    /// chain, the policy's key and hash, validity, key usage). For development and benchmarks only: it lets any client
+    /// with a well-formed certificate in.
     /// </summary>
     public bool AutoAcceptUntrustedCertificates { get; init; }
 

@@ -13,8 +13,7 @@ namespace ThermalPlant.OpcUa.Server;
 /// </summary>
 internal sealed class ServerSecurity
 {
-    private readonly CertificateValidator? _validator;
-    private readonly bool _acceptUntrusted;
+    private readonly CertificateValidator _validator;
 
     public ServerSecurity(OpcUaServerOptions options, TimeProvider time)
     {
@@ -32,17 +31,17 @@ internal sealed class ServerSecurity
         }
         // Users need the certificate's key to decrypt passwords even when only None is offered.
         var needsCertificate = secured || options.Users is { Users.Count: > 0 };
+        var hosts = ApplicationCertificates.LocalHostNames(options.HostName);
         Certificate = options.ApplicationCertificate
-            ?? (needsCertificate && store is not null ? store.LoadOrCreateApplicationCertificate(options.ApplicationUri, options.ApplicationName, [options.HostName, "localhost"], time, options.CertificateLifetime) : null)
-            ?? (needsCertificate ? ApplicationCertificates.Create(options.ApplicationUri, options.ApplicationName, [options.HostName, "localhost"], time, options.CertificateLifetime) : null);
+            ?? (needsCertificate && store is not null ? store.LoadOrCreateApplicationCertificate(options.ApplicationUri, options.ApplicationName, hosts, time, options.CertificateLifetime) : null)
+            ?? (needsCertificate ? ApplicationCertificates.Create(options.ApplicationUri, options.ApplicationName, hosts, time, options.CertificateLifetime) : null);
         if (Certificate is not null)
         {
             if (!Certificate.HasPrivateKey) throw new ArgumentException("the application certificate needs its private key", nameof(options));
             using var key = Certificate.GetRSAPrivateKey() ?? throw new ArgumentException("the application certificate needs an RSA key", nameof(options));
             Thumbprint = ApplicationCertificates.Thumbprint(Certificate);
         }
-        _validator = store is null ? null : new CertificateValidator(store, time, options.AutoAcceptUntrustedCertificates);
-        _acceptUntrusted = options.AutoAcceptUntrustedCertificates;
+        _validator = new CertificateValidator(store, time, options.AutoAcceptUntrustedCertificates);
     }
 
     /// <summary>The endpoints offered.</summary>
@@ -78,8 +77,8 @@ internal sealed class ServerSecurity
     }
 
     /// <summary>
-    /// Checks the security header of a secured OpenSecureChannel: addressed to our certificate, from a certificate of a
-    /// key size the policy allows, which is trusted. Returns the client's certificate.
+    /// Checks the security header of a secured OpenSecureChannel: addressed to our certificate, from a client
+    /// certificate the validator accepts for <paramref name="policy"/> (Part 4, 6.1.3). Returns the client's certificate.
     /// </summary>
     public X509Certificate2 AcceptClient(SecurityPolicy policy, byte[]? senderCertificate, byte[]? receiverThumbprint)
     {
@@ -89,15 +88,7 @@ internal sealed class ServerSecurity
             throw new OpcUaException(StatusCodes.BadCertificateInvalid, "the message is not addressed to this server's certificate");
         }
         var certificate = ApplicationCertificates.FromByteString(senderCertificate);
-        using (var key = certificate.GetRSAPublicKey())
-        {
-            if (key is null || key.KeySize < policy.MinAsymmetricKeyBits || key.KeySize > policy.MaxAsymmetricKeyBits)
-            {
-                throw new OpcUaException(StatusCodes.BadCertificatePolicyCheckFailed, $"the client's key does not fit {policy.Uri}");
-            }
-        }
-        if (_validator is not null) _validator.Validate(certificate);
-        else if (!_acceptUntrusted) throw new OpcUaException(StatusCodes.BadCertificateUntrusted, "no certificate store to trust the client by");
+        _validator.Validate(certificate, policy, ApplicationType.Client);
         return certificate;
     }
 }

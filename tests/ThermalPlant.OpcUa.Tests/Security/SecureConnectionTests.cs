@@ -75,6 +75,11 @@ public sealed class SecureConnectionTests : IAsyncLifetime
         var certificate = _server.Certificate!;
         Assert.True(certificate.HasPrivateKey);
         Assert.Contains("urn:thermalplant:opcserver", ApplicationCertificates.Uris(certificate));
+        // The names a client may connect by, so that its host name check passes (Part 4, 6.1.3).
+        Assert.Contains("localhost", ApplicationCertificates.DnsNames(certificate));
+        Assert.Contains(Dns.GetHostName(), ApplicationCertificates.DnsNames(certificate));
+        Assert.Contains(IPAddress.Loopback, ApplicationCertificates.IpAddresses(certificate));
+        Assert.Contains(IPAddress.IPv6Loopback, ApplicationCertificates.IpAddresses(certificate));
         Assert.Single(Directory.GetFiles(_serverStore.OwnCerts));
         Assert.Single(Directory.GetFiles(_serverStore.OwnPrivate));
     }
@@ -152,6 +157,50 @@ public sealed class SecureConnectionTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<OpcUaException>(() => OpcUaClient.ConnectAsync(Url, options));
         Assert.Equal(StatusCodes.BadCertificateUntrusted, refused.Status.Code);
         Assert.Single(Directory.GetFiles(stranger.RejectedCerts));
+    }
+
+    [Fact]
+    public async Task A_server_certificate_without_the_host_connected_to_is_refused_unless_the_check_is_turned_off()
+    {
+        using var elsewhere = ApplicationCertificates.Create("urn:thermalplant:opcserver", "Elsewhere", ["plant-host"], TimeProvider.System, TimeSpan.FromDays(30));
+        await using var server = new OpcUaServer(new OpcUaServerOptions
+        {
+            Address = IPAddress.Loopback,
+            Port = 0,
+            HostName = "127.0.0.1",
+            Security = [new(SecurityPolicyUris.Basic256Sha256, MessageSecurityMode.SignAndEncrypt)],
+            ApplicationCertificate = elsewhere,
+            CertificateStorePath = _serverStore.Path,
+        });
+        server.Start();
+        TrustClient();
+        _clientStore.AddTrusted(elsewhere);
+        var url = $"opc.tcp://127.0.0.1:{server.Port}/freeopcua/server/";
+        var options = ClientOptions(SecurityPolicyUris.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
+
+        var refused = await Assert.ThrowsAsync<OpcUaException>(() => OpcUaClient.ConnectAsync(url, options));
+        Assert.Equal(StatusCodes.BadCertificateHostNameInvalid, refused.Status.Code);
+        await using var client = await OpcUaClient.ConnectAsync(url, options with { CheckServerHostName = false });
+        await client.OpenSessionAsync("host name not checked");
+    }
+
+    [Fact]
+    public async Task The_server_refuses_a_trusted_client_certificate_made_for_servers_only_with_bad_certificate_use_not_allowed()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=Server Only", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddUri(new Uri("urn:thermalplant:client"));
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var created = request.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+        using var serverOnly = X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
+        _serverStore.AddTrusted(serverOnly);
+
+        var options = ClientOptions(SecurityPolicyUris.Basic256Sha256, MessageSecurityMode.SignAndEncrypt) with { ApplicationCertificate = serverOnly };
+        var refused = await Assert.ThrowsAsync<OpcUaException>(() => OpcUaClient.ConnectAsync(Url, options));
+        Assert.Equal(StatusCodes.BadCertificateUseNotAllowed, refused.Status.Code);
     }
 
     [Fact]

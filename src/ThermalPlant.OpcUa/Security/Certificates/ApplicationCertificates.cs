@@ -31,14 +31,7 @@ public static class ApplicationCertificates
         subject.AddOrganizationName("Thermal Plant Monitoring Suite");
         var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddUri(new Uri(applicationUri));
-        foreach (var host in hostNames)
-        {
-            if (IPAddress.TryParse(host, out var address)) names.AddIpAddress(address);
-            else if (host.Length > 0) names.AddDnsName(host);
-        }
-        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(SubjectAltName(applicationUri, hostNames));
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         // Part 6, 6.2.2: digitalSignature, nonRepudiation, keyEncipherment, dataEncipherment; keyCertSign as it is self-signed.
         request.CertificateExtensions.Add(new X509KeyUsageExtension(
@@ -54,6 +47,19 @@ public static class ApplicationCertificates
         using var created = request.CreateSelfSigned(now.AddDays(-1), now + lifetime);
         // Re-imported so that the private key is usable on every platform without a persisted key container.
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
+    }
+
+    /// <summary>A subjectAltName with the application URI and each host name as an IP address or a DNS name.</summary>
+    internal static X509Extension SubjectAltName(string applicationUri, IEnumerable<string> hostNames)
+    {
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddUri(new Uri(applicationUri));
+        foreach (var host in hostNames)
+        {
+            if (IPAddress.TryParse(host, out var address)) names.AddIpAddress(address);
+            else if (host.Length > 0) names.AddDnsName(host);
+        }
+        return names.Build();
     }
 
     /// <summary>The URIs in the certificate's subjectAltName (the ApplicationUri is one of them).</summary>
@@ -82,11 +88,43 @@ public static class ApplicationCertificates
         return uris;
     }
 
+    /// <summary>
+    /// The host names a certificate of this machine should carry so that clients find the one they connect by
+    /// (Part 4, 6.1.3, Host Name): <paramref name="configured"/>, the machine's name, <c>localhost</c> and the loopback
+    /// addresses.
+    /// </summary>
+    public static IReadOnlyList<string> LocalHostNames(params string[] configured)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        return [.. configured.Append(Dns.GetHostName()).Append("localhost").Append(IPAddress.Loopback.ToString()).Append(IPAddress.IPv6Loopback.ToString())
+            .Where(name => name.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>The DNS names in the certificate's subjectAltName.</summary>
+    public static IReadOnlyList<string> DnsNames(X509Certificate2 certificate) => SubjectAltNames(certificate, names => names.EnumerateDnsNames());
+
+    /// <summary>The IP addresses in the certificate's subjectAltName.</summary>
+    public static IReadOnlyList<IPAddress> IpAddresses(X509Certificate2 certificate) => SubjectAltNames(certificate, names => names.EnumerateIPAddresses());
+
     /// <summary>The SHA-1 thumbprint as OPC UA carries it (the receiver certificate thumbprint of OPN chunks).</summary>
     public static byte[] Thumbprint(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         return certificate.GetCertHash(HashAlgorithmName.SHA1);
+    }
+
+    private static List<T> SubjectAltNames<T>(X509Certificate2 certificate, Func<X509SubjectAlternativeNameExtension, IEnumerable<T>> select)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        try
+        {
+            return [.. certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(select)];
+        }
+        catch (CryptographicException)
+        {
+            // A malformed extension names nothing; the check that needed a name then fails with its own status.
+            return [];
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
@@ -5,38 +6,47 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.OpcUa.Security.Certificates;
 
 /// <summary>
-/// Decides whether a peer's application certificate is accepted (Part 4, 6.1.3): validity period, a chain to a
-/// certificate in <c>trusted</c> (the peer itself or a CA, with <c>issuers</c> completing chains), and no revocation by a
-/// CRL of its issuer. Each failure is its own Bad status code; an untrusted certificate is kept in <c>rejected</c>. The
-/// store is read on every check, so a certificate an administrator trusts is accepted without a restart.
+/// Decides whether a peer's application certificate is accepted, in the steps and with the Bad status codes of
+/// Part 4, 6.1.3: the chain to a self-signed certificate through <c>trusted</c> and <c>issuers</c> (ChainIncomplete),
+/// its signatures (Invalid), the security policy's key length and hash (PolicyCheckFailed), a certificate of the chain in
+/// <c>trusted</c> (Untrusted), validity periods (TimeInvalid, IssuerTimeInvalid), key usages (UseNotAllowed,
+/// IssuerUseNotAllowed), and a current CRL of each issuer (RevocationUnknown, Revoked and their Issuer forms). A
+/// certificate refused for want of trust (untrusted or its chain incomplete) is kept in <c>rejected</c> for an
+/// administrator. The store is read on every check, so a certificate an administrator trusts is accepted without a restart.
 /// </summary>
-public sealed class CertificateValidator(CertificateStore store, TimeProvider time, bool acceptUntrusted = false)
+/// <param name="store">The store trusted by; null trusts nothing (only <paramref name="acceptUntrusted"/> then accepts).</param>
+/// <param name="time">The clock validity periods and CRLs are judged by.</param>
+/// <param name="acceptUntrusted">Accept a complete chain that no trusted certificate anchors (every other step still applies).</param>
+public sealed class CertificateValidator(CertificateStore? store, TimeProvider time, bool acceptUntrusted = false)
 {
-    /// <summary>The store checked against.</summary>
-    public CertificateStore Store { get; } = store ?? throw new ArgumentNullException(nameof(store));
+    // Deeper than any real PKI; stops a loop of certificates that name each other.
+    private const int MaxChainLength = 8;
 
-    /// <summary>Accepts <paramref name="certificate"/> or throws <see cref="OpcUaException"/> with the reason's status code.</summary>
-    public void Validate(X509Certificate2 certificate)
+    /// <summary>The store checked against; null when there is none.</summary>
+    public CertificateStore? Store { get; } = store;
+
+    /// <summary>
+    /// Accepts <paramref name="certificate"/> for a channel with <paramref name="policy"/> from a peer acting as
+    /// <paramref name="role"/>, or throws <see cref="OpcUaException"/> with the first failed step's status code.
+    /// </summary>
+    public void Validate(X509Certificate2 certificate, SecurityPolicy policy, ApplicationType role)
     {
         ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(policy);
         var now = time.GetUtcNow().UtcDateTime;
-        if (!ValidAt(certificate, now))
-        {
-            throw new OpcUaException(StatusCodes.BadCertificateTimeInvalid, $"certificate {certificate.Subject} is valid {certificate.NotBefore:u} to {certificate.NotAfter:u}");
-        }
-
-        var trusted = CertificateStore.Load(Store.TrustedCerts);
-        var issuers = CertificateStore.Load(Store.IssuersCerts);
+        var trusted = Store is null ? [] : CertificateStore.Load(Store.TrustedCerts);
+        var issuers = Store is null ? [] : CertificateStore.Load(Store.IssuersCerts);
         try
         {
-            var chain = Chain(certificate, trusted, issuers, now);
-            if (chain is null)
-            {
-                if (acceptUntrusted) return;
-                Store.AddRejected(certificate);
-                throw new OpcUaException(StatusCodes.BadCertificateUntrusted, $"certificate {certificate.Subject} [{certificate.Thumbprint}] is not trusted; it was copied to rejected/certs");
-            }
-            CheckIssuers(chain, now);
+            var chain = Chain(certificate, trusted, issuers);
+            CertificatePolicyCheck.Check(chain, policy);
+            var anchored = chain.Exists(c => Contains(trusted, c));
+            if (!anchored && !acceptUntrusted) throw Rejected(certificate, StatusCodes.BadCertificateUntrusted, "is not trusted");
+            CheckValidity(chain, now);
+            CertificateUsage.CheckApplicationInstance(certificate, role);
+            foreach (var issuer in chain.Skip(1)) CertificateUsage.CheckIssuer(issuer);
+            // An untrusted chain accepted by choice has no CA whose CRLs mean anything.
+            if (anchored) CheckRevocation(chain, now);
         }
         finally
         {
@@ -58,49 +68,93 @@ public sealed class CertificateValidator(CertificateStore store, TimeProvider ti
         }
     }
 
-    /// <summary>The chain from the certificate to a trusted one, leaf first; null when there is none.</summary>
-    private static List<X509Certificate2>? Chain(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> trusted, IReadOnlyList<X509Certificate2> issuers, DateTime now)
+    /// <summary>
+    /// Checks that <paramref name="certificate"/> names <paramref name="host"/> (the host of the endpoint URL a client
+    /// connected to) in its subjectAltName: a DNS name, case-insensitive, or an IP address; BadCertificateHostNameInvalid
+    /// otherwise (Part 4, 6.1.3, Host Name).
+    /// </summary>
+    public static void CheckHostName(X509Certificate2 certificate, string host)
     {
-        if (Contains(trusted, certificate)) return [certificate];
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = now;
-        // Time is checked here with the right codes; the chain only answers "does it lead to a trusted CA".
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid;
-        foreach (var anchor in trusted) chain.ChainPolicy.CustomTrustStore.Add(anchor);
-        foreach (var issuer in issuers) chain.ChainPolicy.ExtraStore.Add(issuer);
-        if (!chain.Build(certificate)) return null;
-        var elements = new List<X509Certificate2>(chain.ChainElements.Count);
-        var anchored = false;
-        foreach (var element in chain.ChainElements)
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        var dnsNames = ApplicationCertificates.DnsNames(certificate);
+        var addresses = ApplicationCertificates.IpAddresses(certificate);
+        var found = IPAddress.TryParse(host, out var address)
+            ? addresses.Contains(address)
+            : dnsNames.Contains(host.TrimEnd('.'), StringComparer.OrdinalIgnoreCase);
+        if (!found)
         {
-            elements.Add(element.Certificate);
-            anchored |= Contains(trusted, element.Certificate);
+            var named = string.Join(", ", dnsNames.Concat(addresses.Select(a => a.ToString())));
+            throw new OpcUaException(StatusCodes.BadCertificateHostNameInvalid, $"certificate {certificate.Subject} does not name the host {host} (it names {named})");
         }
-        return anchored ? elements : null;
     }
 
-    /// <summary>Every certificate the leaf's trust rests on must be valid now and not revoked by its issuer's CRL.</summary>
-    private void CheckIssuers(List<X509Certificate2> chain, DateTime now)
+    /// <summary>
+    /// The chain from the certificate up to a self-signed one, leaf first, each issuer found in <c>trusted</c> or
+    /// <c>issuers</c> by name and checked by its signature (Part 4, 6.1.3, Build Certificate Chain and Signature).
+    /// A certificate in <c>trusted</c> itself needs no chain.
+    /// </summary>
+    private List<X509Certificate2> Chain(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> trusted, IReadOnlyList<X509Certificate2> issuers)
     {
-        var crls = new List<RevocationList>();
-        crls.AddRange(CertificateStore.LoadCrls(Store.TrustedCrl));
-        crls.AddRange(CertificateStore.LoadCrls(Store.IssuersCrl));
+        var chain = new List<X509Certificate2> { certificate };
+        if (Contains(trusted, certificate)) return chain;
+        var current = certificate;
+        while (!IsSelfIssued(current))
+        {
+            var issuer = Issuer(current, trusted) ?? Issuer(current, issuers);
+            if (issuer is null || chain.Count == MaxChainLength || chain.Exists(c => Same(c, issuer)))
+            {
+                throw Rejected(certificate, StatusCodes.BadCertificateChainIncomplete, $"has no issuer {current.Issuer} in trusted or issuers");
+            }
+            chain.Add(issuer);
+            current = issuer;
+        }
+        if (!SignedData.Of(current).IsSignedBy(current))
+        {
+            throw new OpcUaException(StatusCodes.BadCertificateInvalid, $"the self-signature of {current.Subject} does not verify");
+        }
+        return chain;
+    }
+
+    /// <summary>The certificate among <paramref name="candidates"/> whose key signed <paramref name="certificate"/>.</summary>
+    private static X509Certificate2? Issuer(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> candidates)
+    {
+        var signed = SignedData.Of(certificate);
+        foreach (var candidate in candidates)
+        {
+            if (candidate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData) && signed.IsSignedBy(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>Every certificate of the chain must be valid now (Part 4, 6.1.3, Validity Period).</summary>
+    private static void CheckValidity(List<X509Certificate2> chain, DateTime now)
+    {
         for (var i = 0; i < chain.Count; i++)
         {
             var certificate = chain[i];
-            if (i > 0 && !ValidAt(certificate, now))
-            {
-                throw new OpcUaException(StatusCodes.BadCertificateIssuerTimeInvalid, $"issuer {certificate.Subject} is not valid now");
-            }
-            var selfSigned = certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
+            if (certificate.NotBefore.ToUniversalTime() <= now && now <= certificate.NotAfter.ToUniversalTime()) continue;
+            throw new OpcUaException(i == 0 ? StatusCodes.BadCertificateTimeInvalid : StatusCodes.BadCertificateIssuerTimeInvalid, $"certificate {certificate.Subject} is valid {certificate.NotBefore:u} to {certificate.NotAfter:u}");
+        }
+    }
+
+    /// <summary>
+    /// No certificate of the chain may be revoked by a CRL of its issuer, and each one a CA issued needs such a CRL that
+    /// is current and signed by that CA (Part 4, 6.1.3, Find Revocation List and Revocation Check).
+    /// </summary>
+    private void CheckRevocation(List<X509Certificate2> chain, DateTime now)
+    {
+        var crls = Store is null ? [] : CertificateStore.LoadCrls(Store.TrustedCrl).Concat(CertificateStore.LoadCrls(Store.IssuersCrl)).ToList();
+        for (var i = 0; i < chain.Count; i++)
+        {
+            var certificate = chain[i];
+            var selfSigned = IsSelfIssued(certificate);
             var issuer = selfSigned ? certificate : i + 1 < chain.Count ? chain[i + 1] : null;
             if (issuer is null) continue;
             var checkedByCrl = false;
             foreach (var crl in crls)
             {
-                if (!crl.IsSignedBy(issuer)) continue;
+                if (!crl.IsCurrentAt(now) || !crl.IsSignedBy(issuer)) continue;
                 checkedByCrl = true;
                 if (crl.Revokes(certificate))
                 {
@@ -110,20 +164,24 @@ public sealed class CertificateValidator(CertificateStore store, TimeProvider ti
             // A CA-issued certificate needs its CA's CRL to be known good; a self-signed one has no one to revoke it.
             if (!selfSigned && !checkedByCrl)
             {
-                throw new OpcUaException(i == 0 ? StatusCodes.BadCertificateRevocationUnknown : StatusCodes.BadCertificateIssuerRevocationUnknown, $"no CRL of {issuer.Subject} in the store");
+                throw new OpcUaException(i == 0 ? StatusCodes.BadCertificateRevocationUnknown : StatusCodes.BadCertificateIssuerRevocationUnknown, $"no current CRL of {issuer.Subject} in the store");
             }
         }
     }
 
-    private static bool ValidAt(X509Certificate2 certificate, DateTime now) =>
-        certificate.NotBefore.ToUniversalTime() <= now && now <= certificate.NotAfter.ToUniversalTime();
-
-    private static bool Contains(IReadOnlyList<X509Certificate2> certificates, X509Certificate2 certificate)
+    /// <summary>Keeps the certificate in <c>rejected</c> (when there is a store) and returns the error to throw.</summary>
+    private OpcUaException Rejected(X509Certificate2 certificate, uint status, string why)
     {
-        foreach (var candidate in certificates)
-        {
-            if (candidate.RawDataMemory.Span.SequenceEqual(certificate.RawDataMemory.Span)) return true;
-        }
-        return false;
+        Store?.AddRejected(certificate);
+        var kept = Store is null ? "" : "; it was copied to rejected/certs";
+        return new OpcUaException(status, $"certificate {certificate.Subject} [{certificate.Thumbprint}] {why}{kept}");
     }
+
+    private static bool IsSelfIssued(X509Certificate2 certificate) =>
+        certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
+
+    private static bool Contains(IReadOnlyList<X509Certificate2> certificates, X509Certificate2 certificate) =>
+        certificates.Any(candidate => Same(candidate, certificate));
+
+    private static bool Same(X509Certificate2 a, X509Certificate2 b) => a.RawDataMemory.Span.SequenceEqual(b.RawDataMemory.Span);
 }

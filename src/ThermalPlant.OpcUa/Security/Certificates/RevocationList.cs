@@ -5,27 +5,27 @@ using System.Security.Cryptography.X509Certificates;
 namespace ThermalPlant.OpcUa.Security.Certificates;
 
 /// <summary>
-/// An X.509 CRL (RFC 5280, 5.1) as far as validation needs it: the issuer, the serial numbers revoked, and whether
-/// its signature was made by a given issuer certificate. .NET builds CRLs but does not read their entries.
+/// An X.509 CRL (RFC 5280, 5.1) as far as validation needs it: the issuer, the serial numbers revoked, until when it
+/// is current, and whether its signature was made by a given issuer certificate. .NET builds CRLs but does not read them.
 /// </summary>
 public sealed class RevocationList
 {
-    private readonly byte[] _signed;
-    private readonly byte[] _signature;
-    private readonly HashAlgorithmName _hash;
+    private readonly SignedData _signed;
     private readonly HashSet<string> _revoked;
 
-    private RevocationList(X500DistinguishedName issuer, HashSet<string> revoked, byte[] signed, HashAlgorithmName hash, byte[] signature)
+    private RevocationList(X500DistinguishedName issuer, DateTime? nextUpdate, HashSet<string> revoked, SignedData signed)
     {
         Issuer = issuer;
+        NextUpdate = nextUpdate;
         _revoked = revoked;
         _signed = signed;
-        _hash = hash;
-        _signature = signature;
     }
 
     /// <summary>The CA that issued the list.</summary>
     public X500DistinguishedName Issuer { get; }
+
+    /// <summary>When the CA promises the next list (UTC); null when the list does not say.</summary>
+    public DateTime? NextUpdate { get; }
 
     /// <summary>Parses a DER (or PEM) CRL; null when the bytes are not one this reader understands.</summary>
     public static RevocationList? TryParse(byte[] encoded)
@@ -33,17 +33,13 @@ public sealed class RevocationList
         ArgumentNullException.ThrowIfNull(encoded);
         try
         {
-            var list = new AsnReader(Der(encoded), AsnEncodingRules.DER).ReadSequence();
-            var tbsBytes = list.ReadEncodedValue().ToArray();
-            var algorithm = list.ReadSequence().ReadObjectIdentifier();
-            var signature = list.ReadBitString(out _);
-
-            var tbs = new AsnReader(tbsBytes, AsnEncodingRules.DER).ReadSequence();
+            var signed = SignedData.Read(Der(encoded));
+            var tbs = new AsnReader(signed.Signed, AsnEncodingRules.DER).ReadSequence();
             if (tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Integer)) tbs.ReadInteger();
             tbs.ReadEncodedValue();
             var issuer = new X500DistinguishedName(tbs.ReadEncodedValue().Span);
-            tbs.ReadEncodedValue();
-            if (tbs.HasData && IsTime(tbs.PeekTag())) tbs.ReadEncodedValue();
+            ReadTime(tbs);
+            var nextUpdate = tbs.HasData && IsTime(tbs.PeekTag()) ? ReadTime(tbs) : (DateTime?)null;
             var revoked = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             if (tbs.HasData && tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
             {
@@ -54,7 +50,7 @@ public sealed class RevocationList
                     revoked.Add(Convert.ToHexString(entry.ReadIntegerBytes().Span));
                 }
             }
-            return Hash(algorithm) is { } hash ? new RevocationList(issuer, revoked, tbsBytes, hash, signature) : null;
+            return signed.Hash is null ? null : new RevocationList(issuer, nextUpdate, revoked, signed);
         }
         catch (Exception ex) when (ex is AsnContentException or CryptographicException or FormatException or ArgumentException)
         {
@@ -66,10 +62,14 @@ public sealed class RevocationList
     public bool IsSignedBy(X509Certificate2 issuer)
     {
         ArgumentNullException.ThrowIfNull(issuer);
-        using var key = issuer.GetRSAPublicKey();
-        return key is not null && string.Equals(issuer.SubjectName.Name, Issuer.Name, StringComparison.Ordinal)
-            && key.VerifyData(_signed, _signature, _hash, RSASignaturePadding.Pkcs1);
+        return string.Equals(issuer.SubjectName.Name, Issuer.Name, StringComparison.Ordinal) && _signed.IsSignedBy(issuer);
     }
+
+    /// <summary>
+    /// Whether the list still speaks for its CA at <paramref name="now"/>: past its nextUpdate a newer list may
+    /// revoke what this one does not (RFC 5280, 5.1.2.5), so it tells nothing about a certificate being good.
+    /// </summary>
+    public bool IsCurrentAt(DateTime now) => NextUpdate is not { } next || now <= next;
 
     /// <summary>Whether the list revokes <paramref name="certificate"/> (by serial number).</summary>
     public bool Revokes(X509Certificate2 certificate)
@@ -88,12 +88,6 @@ public sealed class RevocationList
     private static bool IsTime(Asn1Tag tag) =>
         tag.HasSameClassAndValue(new Asn1Tag(UniversalTagNumber.UtcTime)) || tag.HasSameClassAndValue(new Asn1Tag(UniversalTagNumber.GeneralizedTime));
 
-    private static HashAlgorithmName? Hash(string oid) => oid switch
-    {
-        "1.2.840.113549.1.1.11" => HashAlgorithmName.SHA256,
-        "1.2.840.113549.1.1.12" => HashAlgorithmName.SHA384,
-        "1.2.840.113549.1.1.13" => HashAlgorithmName.SHA512,
-        "1.2.840.113549.1.1.5" => HashAlgorithmName.SHA1,
-        _ => null,
-    };
+    private static DateTime ReadTime(AsnReader reader) =>
+        (reader.PeekTag().HasSameClassAndValue(new Asn1Tag(UniversalTagNumber.UtcTime)) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime()).UtcDateTime;
 }
