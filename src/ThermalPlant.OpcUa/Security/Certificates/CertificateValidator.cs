@@ -34,7 +34,7 @@ public sealed class CertificateValidator(CertificateStore store, TimeProvider ti
             {
                 if (acceptUntrusted) return;
                 Store.AddRejected(certificate);
-                throw new OpcUaException(StatusCodes.BadCertificateUntrusted, $"certificate {certificate.Subject} [{certificate.Thumbprint}] is not trusted; it was copied to rejected/certs");
+                throw new UntrustedCertificateException(certificate, Store);
             }
             CheckIssuers(chain, now);
         }
