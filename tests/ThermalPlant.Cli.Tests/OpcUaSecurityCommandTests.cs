@@ -9,6 +9,7 @@ using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
+using ThermalPlant.Testing;
 
 namespace ThermalPlant.Cli.Tests;
 
@@ -63,15 +64,15 @@ public sealed class OpcUaSecurityCommandTests : IAsyncLifetime
 
         var untrustedServer = await Run(["opcua", "read", Url, "ns=2;s=Setpoint", .. secured]);
         Assert.Equal(3, untrustedServer.Exit);
-        var serverThumbprint = SingleThumbprint(new CertificateStore(CliStore).RejectedCerts);
+        var serverThumbprint = TestCertificates.SingleThumbprint(new CertificateStore(CliStore).RejectedCerts);
         Assert.Contains("the server's certificate", untrustedServer.Error, StringComparison.Ordinal);
         Assert.Contains($"thermalplant opcua certificates trust --store {CliStore} {serverThumbprint}", untrustedServer.Error, StringComparison.Ordinal);
         Assert.Equal(0, (await Run("opcua", "certificates", "trust", "--store", CliStore, serverThumbprint)).Exit);
 
         var untrustedClient = await Run(["opcua", "read", Url, "ns=2;s=Setpoint", .. secured]);
         Assert.Equal(3, untrustedClient.Exit);
-        var clientThumbprint = SingleThumbprint(new CertificateStore(ServerStore).RejectedCerts);
-        Assert.Equal(clientThumbprint, SingleThumbprint(new CertificateStore(CliStore).OwnCerts));
+        var clientThumbprint = TestCertificates.SingleThumbprint(new CertificateStore(ServerStore).RejectedCerts);
+        Assert.Equal(clientThumbprint, TestCertificates.SingleThumbprint(new CertificateStore(CliStore).OwnCerts));
         Assert.Contains("the server does not trust this command line's certificate", untrustedClient.Error, StringComparison.Ordinal);
         Assert.Contains(new CertificateStore(CliStore).OwnCerts, untrustedClient.Error, StringComparison.Ordinal);
         Assert.Contains($"thermalplant opcua certificates trust --store SERVER_STORE {clientThumbprint}", untrustedClient.Error, StringComparison.Ordinal);
@@ -109,18 +110,6 @@ public sealed class OpcUaSecurityCommandTests : IAsyncLifetime
         Assert.Contains(message, error, StringComparison.Ordinal);
     }
 
-    private static string SingleThumbprint(string folder)
-    {
-        var certificates = CertificateStore.Load(folder);
-        try
-        {
-            return Assert.Single(certificates).Thumbprint;
-        }
-        finally
-        {
-            foreach (var certificate in certificates) certificate.Dispose();
-        }
-    }
 
     private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
     {

@@ -2,9 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.OpcUa.Generated;
-using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Security.Certificates;
-using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Control.Tests;
@@ -24,23 +22,12 @@ public sealed class OpcUaSourceSecurityTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _methanation = new MethanationUnit(new MethanationOptions
-        {
-            Address = "127.0.0.1",
-            Port = PeerPrograms.FreePort(),
-            HostName = "127.0.0.1",
-            InitialRequest = 16.7,
-            AllowSecurityNone = false,
-            SecurityPolicies = ["Basic256Sha256"],
-            SecurityModes = [MessageSecurityMode.SignAndEncrypt],
-            CertificateStorePath = PlcStore.Path,
-            Users = new UserSettings
-            {
-                Enabled = true,
-                AllowAnonymous = false,
-                Accounts = { ["bridge"] = new AccountSettings { Role = "Observer", PasswordHash = PasswordHash.Create("plc-pass", PasswordHash.MinIterations) } },
-            },
-        }, TimeProvider.System);
+        var options = MethanationPlc.Options();
+        options.AllowSecurityNone = false;
+        options.SecurityPolicies = ["Basic256Sha256"];
+        options.SecurityModes = [MessageSecurityMode.SignAndEncrypt];
+        options.CertificateStorePath = PlcStore.Path;
+        _methanation = new MethanationUnit(options, TimeProvider.System);
         _methanation.Start();
         return Task.CompletedTask;
     }
@@ -59,10 +46,10 @@ public sealed class OpcUaSourceSecurityTests : IAsyncLifetime
         // The link refuses the PLC's certificate first, then the PLC refuses the link's; each lands in its peer's rejected/certs.
         var untrustedPlc = await ReadUntilAsync(source, r => r.Problem?.Contains("BadCertificateUntrusted", StringComparison.Ordinal) == true);
         Assert.Equal(SourceQuality.Unreachable, untrustedPlc.Quality);
-        Assert.NotNull(CertificateStore.Move(LinkStore.RejectedCerts, LinkStore.TrustedCerts, SingleThumbprint(LinkStore.RejectedCerts)));
+        Assert.NotNull(CertificateStore.Move(LinkStore.RejectedCerts, LinkStore.TrustedCerts, TestCertificates.SingleThumbprint(LinkStore.RejectedCerts)));
 
         await ReadUntilAsync(source, _ => Directory.GetFiles(PlcStore.RejectedCerts).Length == 1);
-        Assert.NotNull(CertificateStore.Move(PlcStore.RejectedCerts, PlcStore.TrustedCerts, SingleThumbprint(PlcStore.RejectedCerts)));
+        Assert.NotNull(CertificateStore.Move(PlcStore.RejectedCerts, PlcStore.TrustedCerts, TestCertificates.SingleThumbprint(PlcStore.RejectedCerts)));
 
         var reading = await ReadUntilAsync(source, r => r.Quality == SourceQuality.Good);
         Assert.Equal(16.7, reading.Value);
@@ -89,8 +76,8 @@ public sealed class OpcUaSourceSecurityTests : IAsyncLifetime
     {
         EndpointUrl = _methanation.EndpointUrl,
         NodeId = MethanationUnit.RequestNodeId,
-        UserName = "bridge",
-        Password = "plc-pass",
+        UserName = MethanationPlc.UserName,
+        Password = MethanationPlc.Password,
         SecurityPolicy = "Basic256Sha256",
         SecurityMode = MessageSecurityMode.SignAndEncrypt,
         CertificateStorePath = LinkStore.Path,
@@ -109,19 +96,6 @@ public sealed class OpcUaSourceSecurityTests : IAsyncLifetime
             if (done(reading)) return reading;
             Assert.True(DateTime.UtcNow < deadline, $"the condition did not hold within 20 s; last reading: {reading.Quality} {reading.Problem}");
             await Task.Delay(20);
-        }
-    }
-
-    private static string SingleThumbprint(string folder)
-    {
-        var certificates = CertificateStore.Load(folder);
-        try
-        {
-            return Assert.Single(certificates).Thumbprint;
-        }
-        finally
-        {
-            foreach (var certificate in certificates) certificate.Dispose();
         }
     }
 }
