@@ -111,6 +111,23 @@ public sealed class OpcUaSecurityCommandTests : IAsyncLifetime
     }
 
 
+    [Theory]
+    [InlineData("endpoints")]
+    [InlineData("browse")]
+    [InlineData("read", "ns=2;s=Setpoint")]
+    [InlineData("write", "ns=2;s=Setpoint", "1")]
+    [InlineData("subscribe", "ns=2;s=Setpoint", "--count", "1")]
+    [InlineData("history", "ns=2;s=Setpoint", "--from", "2026-11-30T06:00:00Z")]
+    public async Task Every_command_that_connects_takes_the_security_options(string command, params string[] rest)
+    {
+        var (exit, _, error) = await Run(["opcua", command, Url, .. rest, "--security-policy", "Basic256Sha256", "--security-mode", "Sign", "--store", CliStore]);
+
+        // Sign is not offered (only SignAndEncrypt), so the options reached the endpoint selection.
+        Assert.Equal(1, exit);
+        Assert.Contains("BadSecurityPolicyRejected", error, StringComparison.Ordinal);
+        Assert.Contains("#Basic256Sha256 and Sign over", error, StringComparison.Ordinal);
+    }
+
     private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
     {
         using var output = new StringWriter();

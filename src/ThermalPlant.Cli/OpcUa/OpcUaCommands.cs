@@ -19,10 +19,7 @@ internal static class OpcUaCommands
         var connection = new OpcUaConnection(login, security, output, error ?? Console.Error);
         var url = new Argument<string>("url") { Description = "Endpoint URL, e.g. opc.tcp://host:4840/freeopcua/server/" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("opcua", "Talk to an OPC UA server (any security policy and mode; anonymous or --user) and manage certificate stores")
-        {
-            login.User, security.Policy, security.Mode, security.Store,
-        };
+        var command = new Command("opcua", "Talk to an OPC UA server (any security policy and mode; anonymous or --user) and manage certificate stores") { login.User };
 
         var endpoints = new Command("endpoints", "List the server's endpoints") { url, json };
         endpoints.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
@@ -63,12 +60,12 @@ internal static class OpcUaCommands
             if (status.IsBad) throw new OpcUaException(status, "the server refused the write");
         }, session: true, cancel));
 
-        command.Subcommands.Add(endpoints);
-        command.Subcommands.Add(browse);
-        command.Subcommands.Add(read);
-        command.Subcommands.Add(write);
-        command.Subcommands.Add(OpcUaMonitorCommands.Subscribe(url, connection));
-        command.Subcommands.Add(OpcUaMonitorCommands.History(url, json, connection));
+        command.Subcommands.Add(security.AddTo(endpoints));
+        command.Subcommands.Add(security.AddTo(browse));
+        command.Subcommands.Add(security.AddTo(read));
+        command.Subcommands.Add(security.AddTo(write));
+        command.Subcommands.Add(security.AddTo(OpcUaMonitorCommands.Subscribe(url, connection)));
+        command.Subcommands.Add(security.AddTo(OpcUaMonitorCommands.History(url, json, connection)));
         command.Subcommands.Add(HashPasswordCommand.Create(input ?? Console.In, output, Console.Error));
         command.Subcommands.Add(OpcUaCertificateCommands.Create(output, error ?? Console.Error));
         return command;

@@ -7,7 +7,7 @@ namespace ThermalPlant.Cli.OpcUa;
 
 /// <summary>
 /// <c>--security-policy NAME</c>, <c>--security-mode MODE</c> and <c>--store DIR</c> on every <c>opcua</c> command that
-/// connects: the endpoint to select and the command line's own certificate store, in which its certificate is created
+/// connects (<see cref="AddTo"/>): the endpoint to select and the command line's own certificate store, in which its certificate is created
 /// on first use and the servers it trusts are kept.
 /// </summary>
 internal sealed class SecurityOptions
@@ -21,23 +21,34 @@ internal sealed class SecurityOptions
     {
         Description = $"Security policy of the endpoint: {string.Join(", ", SecurityPolicies.Names)}",
         DefaultValueFactory = _ => "None",
-        Recursive = true,
     };
 
     /// <summary>The mode; without it, SignAndEncrypt for a policy other than None.</summary>
     public Option<MessageSecurityMode?> Mode { get; } = new("--security-mode")
     {
         Description = "Sign, SignAndEncrypt or None (default: SignAndEncrypt with a policy other than None, else None)",
-        Recursive = true,
+        HelpName = "Sign|SignAndEncrypt|None",
     };
 
     /// <summary>The command line's certificate store.</summary>
     public Option<string> Store { get; } = new("--store")
     {
-        Description = $"The command line's certificate store (own, trusted, rejected), created on first use (default {DefaultStore})",
+        Description = "The command line's certificate store (own, trusted, rejected), created on first use",
         DefaultValueFactory = _ => DefaultStore,
-        Recursive = true,
     };
+
+    /// <summary>
+    /// Adds the options to <paramref name="command"/>, one that connects. They are not recursive on <c>opcua</c>:
+    /// <c>opcua certificates</c> has a <c>--store</c> of its own, the store it manages.
+    /// </summary>
+    public Command AddTo(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Options.Add(Policy);
+        command.Options.Add(Mode);
+        command.Options.Add(Store);
+        return command;
+    }
 
     /// <summary>
     /// The client options the command line asks for, logging in with <paramref name="credentials"/>; a policy this
