@@ -42,6 +42,7 @@ public sealed class MethanationUnit : IAsyncDisposable
             ApplicationUri = "urn:thermalplant:methanation:plc",
             ApplicationName = "Simulated methanation unit",
         });
+        // A certificate loaded from PEM files is ours to dispose; the server does not own its options.
         _certificate = serverOptions.ApplicationCertificate;
         _server = new OpcUaServer(serverOptions, time);
         var ns = _server.AddressSpace.RegisterNamespace(NamespaceUri);
