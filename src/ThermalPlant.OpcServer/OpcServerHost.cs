@@ -7,7 +7,6 @@ using ThermalPlant.Hosting;
 using ThermalPlant.OpcServer.Dmz;
 using ThermalPlant.OpcServer.History;
 using ThermalPlant.OpcServer.Plant;
-using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Server;
 
 namespace ThermalPlant.OpcServer;
@@ -59,25 +58,15 @@ public static class OpcServerHost
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<OpcServerOptions>>().Value;
-            var users = settings.Users.ToOptions();
-            var hostName = string.IsNullOrWhiteSpace(settings.HostName) ? Dns.GetHostName() : settings.HostName;
-            var serverOptions = new OpcUaServerOptions
+            var serverOptions = settings.ApplySecurity(new OpcUaServerOptions
             {
-                // PEM files when the operator supplies a certificate (a CA's); else the store's, created there on first start.
-                ApplicationCertificate = string.IsNullOrEmpty(settings.CertificatePath)
-                    ? null
-                    : PemCertificate.LoadOrCreate(settings.CertificatePath, settings.PrivateKeyPath, "Thermal Plant OPC UA Server", "urn:thermalplant:opcserver", hostName),
-                Users = users,
                 Address = IPAddress.Parse(settings.ListenAddress),
                 Port = settings.Port,
                 EndpointPath = settings.EndpointPath,
                 ApplicationUri = "urn:thermalplant:opcserver",
                 ApplicationName = "Thermal Plant OPC UA Server",
                 MinPublishingInterval = settings.MinPublishingInterval,
-                Security = settings.Endpoints(),
-                CertificateStorePath = string.IsNullOrWhiteSpace(settings.CertificateStorePath) ? null : settings.CertificateStorePath,
-                AutoAcceptUntrustedCertificates = settings.AutoAcceptUntrustedCertificates,
-            };
+            });
             if (!string.IsNullOrWhiteSpace(settings.HostName)) serverOptions = serverOptions with { HostName = settings.HostName };
             var history = sp.GetRequiredService<HistoryFile>().Store;
             return history is null

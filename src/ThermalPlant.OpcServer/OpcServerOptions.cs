@@ -1,12 +1,10 @@
 using ThermalPlant.Hosting;
-using ThermalPlant.OpcUa.Generated;
-using ThermalPlant.OpcUa.Security;
-using ThermalPlant.OpcUa.Server.Users;
+using ThermalPlant.OpcUa.Server;
 
 namespace ThermalPlant.OpcServer;
 
-/// <summary>The OPC UA server service's settings (section <c>OpcServer</c>).</summary>
-public sealed class OpcServerOptions : IValidatableOptions
+/// <summary>The OPC UA server service's settings (section <c>OpcServer</c>); the security keys are those of every server host.</summary>
+public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IValidatableOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "OpcServer";
@@ -60,53 +58,6 @@ public sealed class OpcServerOptions : IValidatableOptions
     /// <summary>File the history is kept in across restarts; empty keeps it in memory only.</summary>
     public string HistoryPath { get; set; } = "data/opcserver-history.bin";
 
-    /// <summary>
-    /// Whether an endpoint with SecurityPolicy None is offered (development); production turns it off. Discovery over
-    /// None works either way.
-    /// </summary>
-    public bool AllowSecurityNone { get; set; } = true;
-
-    /// <summary>
-    /// Security policies offered besides None, by name: <c>Basic256Sha256</c>, <c>Aes128_Sha256_RsaOaep</c>,
-    /// <c>Aes256_Sha256_RsaPss</c>; each in every one of <see cref="SecurityModes"/>.
-    /// </summary>
-    public List<string> SecurityPolicies { get; set; } = [];
-
-    /// <summary>Modes the secured policies are offered in: <c>Sign</c>, <c>SignAndEncrypt</c>; none listed means both.</summary>
-    public List<MessageSecurityMode> SecurityModes { get; set; } = [];
-
-    /// <summary>
-    /// The certificate store (own, trusted, issuers, rejected): the server's certificate is created there on first start,
-    /// and client certificates are trusted by moving them from rejected to trusted (<c>thermalplant opcua certificates trust</c>).
-    /// </summary>
-    public string CertificateStorePath { get; set; } = "data/pki";
-
-    /// <summary>Accept untrusted client certificates; for development only.</summary>
-    public bool AutoAcceptUntrustedCertificates { get; set; }
-
-    /// <summary>The endpoints to offer, from <see cref="AllowSecurityNone"/>, <see cref="SecurityPolicies"/> and <see cref="SecurityModes"/>.</summary>
-    public IReadOnlyList<EndpointSecurity> Endpoints()
-    {
-        var endpoints = new List<EndpointSecurity>();
-        if (AllowSecurityNone) endpoints.Add(EndpointSecurity.None);
-        MessageSecurityMode[] modes = SecurityModes.Count == 0 ? [MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt] : [.. SecurityModes.Distinct()];
-        foreach (var name in SecurityPolicies.Distinct(StringComparer.Ordinal))
-        {
-            var policy = OpcUa.Security.SecurityPolicies.FromName(name);
-            foreach (var mode in modes) endpoints.Add(new EndpointSecurity(policy.Uri, mode));
-        }
-        return endpoints;
-    }
-
-    /// <summary>Users and roles; access control is off unless Enabled (the production profile turns it on, without anonymous access).</summary>
-    public UserSettings Users { get; set; } = new();
-
-    /// <summary>PEM file of the server's certificate; with <see cref="PrivateKeyPath"/>, else the certificate store's is used.</summary>
-    public string? CertificatePath { get; set; }
-
-    /// <summary>PEM file of the certificate's private key.</summary>
-    public string? PrivateKeyPath { get; set; }
-
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -126,15 +77,6 @@ public sealed class OpcServerOptions : IValidatableOptions
         if (HttpAttemptTimeout <= TimeSpan.Zero) errors.Add($"{sectionPath}:HttpAttemptTimeout must be positive");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");
-        foreach (var name in SecurityPolicies)
-        {
-            var known = OpcUa.Security.SecurityPolicies.All.Any(p => !p.IsNone && (p.Uri == name || p.Uri.EndsWith("#" + name, StringComparison.Ordinal)));
-            if (!known) errors.Add($"{sectionPath}:SecurityPolicies has '{name}'; offered can be Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss");
-        }
-        if (SecurityModes.Any(m => m is not (MessageSecurityMode.Sign or MessageSecurityMode.SignAndEncrypt))) errors.Add($"{sectionPath}:SecurityModes can be Sign and SignAndEncrypt");
-        if (!AllowSecurityNone && SecurityPolicies.Count == 0) errors.Add($"{sectionPath}:SecurityPolicies must name a policy when AllowSecurityNone is false");
-        if (SecurityPolicies.Count > 0 && string.IsNullOrWhiteSpace(CertificateStorePath)) errors.Add($"{sectionPath}:CertificateStorePath must be set when SecurityPolicies are offered");
-        if (string.IsNullOrEmpty(CertificatePath) != string.IsNullOrEmpty(PrivateKeyPath)) errors.Add($"{sectionPath}:CertificatePath and {sectionPath}:PrivateKeyPath go together");
-        Users.Validate($"{sectionPath}:Users", errors);
+        ValidateSecurity(sectionPath, errors);
     }
 }

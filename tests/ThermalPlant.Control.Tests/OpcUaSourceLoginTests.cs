@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Electrolyzer.Simulation;
-using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Server.Users;
-using ThermalPlant.Testing;
 
 namespace ThermalPlant.Control.Tests;
 
@@ -15,19 +13,7 @@ public sealed class OpcUaSourceLoginTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _methanation = new MethanationUnit(new MethanationOptions
-        {
-            Address = "127.0.0.1",
-            Port = PeerPrograms.FreePort(),
-            HostName = "127.0.0.1",
-            InitialRequest = 16.7,
-            Users = new UserSettings
-            {
-                Enabled = true,
-                AllowAnonymous = false,
-                Accounts = { ["bridge"] = new AccountSettings { Role = "Observer", PasswordHash = PasswordHash.Create("plc-pass", PasswordHash.MinIterations) } },
-            },
-        }, TimeProvider.System);
+        _methanation = new MethanationUnit(MethanationPlc.Options(), TimeProvider.System);
         _methanation.AccessDenied += denied => { lock (_denied) _denied.Add(denied); };
         _methanation.Start();
         return Task.CompletedTask;

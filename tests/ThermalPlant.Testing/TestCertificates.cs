@@ -23,6 +23,15 @@ public static class TestCertificates
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
     }
 
+    /// <summary>The thumbprint of the one certificate file in <paramref name="folder"/> (a store's rejected/certs after a refusal); fails unless there is exactly one.</summary>
+    public static string SingleThumbprint(string folder)
+    {
+        var files = Directory.GetFiles(folder);
+        if (files.Length != 1) throw new InvalidOperationException($"{folder} holds {files.Length} certificates, not one");
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(files[0]);
+        return certificate.Thumbprint;
+    }
+
     /// <summary>Writes the certificate in PEM (certificate and private key) to <paramref name="directory"/> and returns both paths.</summary>
     public static (string Certificate, string Key) WritePem(X509Certificate2 certificate, string directory, string name)
     {

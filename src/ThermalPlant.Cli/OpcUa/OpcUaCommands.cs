@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 
@@ -16,12 +15,14 @@ internal static class OpcUaCommands
     public static Command Create(TextWriter output, TextReader? input = null, Func<string, string?>? environment = null, TextWriter? error = null)
     {
         var login = new LoginOptions(environment ?? Environment.GetEnvironmentVariable);
+        var security = new SecurityOptions();
+        var connection = new OpcUaConnection(login, security, output, error ?? Console.Error);
         var url = new Argument<string>("url") { Description = "Endpoint URL, e.g. opc.tcp://host:4840/freeopcua/server/" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("opcua", "Talk to an OPC UA server (SecurityPolicy None; anonymous or --user) and manage certificate stores") { login.User };
+        var command = new Command("opcua", "Talk to an OPC UA server (any security policy and mode; anonymous or --user) and manage certificate stores") { login.User };
 
         var endpoints = new Command("endpoints", "List the server's endpoints") { url, json };
-        endpoints.SetAction((result, cancel) => Run(result.GetValue(url)!, () => login.From(result), output, async client =>
+        endpoints.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
         {
             var list = await client.GetEndpointsAsync(cancel);
             Print(output, result.GetValue(json), ["url", "security mode", "security policy", "user tokens"],
@@ -30,7 +31,7 @@ internal static class OpcUaCommands
 
         var browseNode = new Argument<string>("node") { Description = "NodeId to browse (default: Objects, i=85)", DefaultValueFactory = _ => "i=85" };
         var browse = new Command("browse", "List the children of a node") { url, browseNode, json };
-        browse.SetAction((result, cancel) => Run(result.GetValue(url)!, () => login.From(result), output, async client =>
+        browse.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
         {
             var references = await client.BrowseAsync(NodeId.Parse(result.GetValue(browseNode)!), cancellationToken: cancel);
             Print(output, result.GetValue(json), ["browse name", "node id", "class", "type definition"],
@@ -39,7 +40,7 @@ internal static class OpcUaCommands
 
         var readNodes = new Argument<string[]>("nodes") { Description = "NodeIds to read", Arity = ArgumentArity.OneOrMore };
         var read = new Command("read", "Read the values of nodes") { url, readNodes, json };
-        read.SetAction((result, cancel) => Run(result.GetValue(url)!, () => login.From(result), output, async client =>
+        read.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
         {
             var ids = result.GetValue(readNodes)!;
             var values = await client.ReadAsync([.. ids.Select(id => new ReadValueId { NodeId = NodeId.Parse(id), AttributeId = (uint)AttributeId.Value })], TimestampsToReturn.Both, cancel);
@@ -51,7 +52,7 @@ internal static class OpcUaCommands
         var writeValue = new Argument<string>("value") { Description = "The value" };
         var type = new Option<BuiltInType>("--type") { Description = "Data type of the value", DefaultValueFactory = _ => BuiltInType.Double };
         var write = new Command("write", "Write the value of a node") { url, writeNode, writeValue, type };
-        write.SetAction((result, cancel) => Run(result.GetValue(url)!, () => login.From(result), output, async client =>
+        write.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
         {
             var value = Parse(result.GetValue(type), result.GetValue(writeValue)!);
             var status = await client.WriteValueAsync(NodeId.Parse(result.GetValue(writeNode)!), value, cancel);
@@ -59,37 +60,15 @@ internal static class OpcUaCommands
             if (status.IsBad) throw new OpcUaException(status, "the server refused the write");
         }, session: true, cancel));
 
-        command.Subcommands.Add(endpoints);
-        command.Subcommands.Add(browse);
-        command.Subcommands.Add(read);
-        command.Subcommands.Add(write);
-        command.Subcommands.Add(OpcUaMonitorCommands.Subscribe(url, login, output));
-        command.Subcommands.Add(OpcUaMonitorCommands.History(url, json, login, output));
+        command.Subcommands.Add(security.AddTo(endpoints));
+        command.Subcommands.Add(security.AddTo(browse));
+        command.Subcommands.Add(security.AddTo(read));
+        command.Subcommands.Add(security.AddTo(write));
+        command.Subcommands.Add(security.AddTo(OpcUaMonitorCommands.Subscribe(url, connection)));
+        command.Subcommands.Add(security.AddTo(OpcUaMonitorCommands.History(url, json, connection)));
         command.Subcommands.Add(HashPasswordCommand.Create(input ?? Console.In, output, Console.Error));
         command.Subcommands.Add(OpcUaCertificateCommands.Create(output, error ?? Console.Error));
         return command;
-    }
-
-    internal static async Task<int> Run(string url, Func<UserCredentials> credentials, TextWriter output, Func<OpcUaClient, Task> work, bool session, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var client = await OpcUaClient.ConnectAsync(url, new OpcUaClientOptions { Credentials = credentials() }, cancellationToken: cancellationToken);
-            if (session) await client.OpenSessionAsync("thermalplant-cli", cancellationToken);
-            await work(client);
-            await client.CloseAsync(cancellationToken);
-            return 0;
-        }
-        catch (OpcUaException ex)
-        {
-            await Console.Error.WriteLineAsync($"error: {ex.Status}: {ex.Message}");
-            return 1;
-        }
-        catch (FormatException ex)
-        {
-            await Console.Error.WriteLineAsync($"error: {ex.Message}");
-            return 2;
-        }
     }
 
     private static Variant Parse(BuiltInType type, string text) => type switch

@@ -10,7 +10,7 @@ namespace ThermalPlant.Cli.OpcUa;
 /// <summary><c>thermalplant opcua subscribe URL NODE...</c> and <c>opcua history URL NODE --from --to</c>.</summary>
 internal static class OpcUaMonitorCommands
 {
-    public static Command Subscribe(Argument<string> url, LoginOptions login, TextWriter output)
+    public static Command Subscribe(Argument<string> url, OpcUaConnection connection)
     {
         var nodes = new Argument<string[]>("nodes") { Description = "NodeIds to monitor", Arity = ArgumentArity.OneOrMore };
         var interval = new Option<double>("--interval") { Description = "Publishing interval in ms", DefaultValueFactory = _ => 1000 };
@@ -20,7 +20,7 @@ internal static class OpcUaMonitorCommands
         var seconds = new Option<double>("--seconds") { Description = "Stop after this many seconds (0: until interrupted)" };
         var jsonLines = new Option<bool>("--json") { Description = "Print one JSON object per change" };
         var command = new Command("subscribe", "Print data changes of nodes as they arrive") { url, nodes, interval, sampling, deadband, count, seconds, jsonLines };
-        command.SetAction((result, cancel) => OpcUaCommands.Run(result.GetValue(url)!, () => login.From(result), output, async client =>
+        command.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
         {
             var ids = result.GetValue(nodes)!;
             var band = result.GetValue(deadband);
@@ -40,7 +40,7 @@ internal static class OpcUaMonitorCommands
             {
                 await foreach (var change in subscription.ReadAllAsync(stop.Token))
                 {
-                    await output.WriteLineAsync(Line(change, result.GetValue(jsonLines)));
+                    await connection.Output.WriteLineAsync(Line(change, result.GetValue(jsonLines)));
                     if (limit > 0 && ++seen >= limit) break;
                 }
             }
@@ -52,17 +52,17 @@ internal static class OpcUaMonitorCommands
         return command;
     }
 
-    public static Command History(Argument<string> url, Option<bool> json, LoginOptions login, TextWriter output)
+    public static Command History(Argument<string> url, Option<bool> json, OpcUaConnection connection)
     {
         var node = new Argument<string>("node") { Description = "NodeId whose history to read" };
         var from = new Option<DateTime>("--from") { Description = "Start (UTC, ISO 8601)", Required = true, CustomParser = r => ParseTime(r.Tokens[0].Value) };
         var to = new Option<DateTime>("--to") { Description = "End (UTC, ISO 8601; default now)", CustomParser = r => ParseTime(r.Tokens[0].Value), DefaultValueFactory = _ => DateTime.UtcNow };
         var bounds = new Option<bool>("--bounds") { Description = "Also return the values around the range" };
         var command = new Command("history", "Read the raw history of a node") { url, node, from, to, bounds, json };
-        command.SetAction((result, cancel) => OpcUaCommands.Run(result.GetValue(url)!, () => login.From(result), output, async client =>
+        command.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
         {
             var values = await client.HistoryReadRawAsync(NodeId.Parse(result.GetValue(node)!), result.GetValue(from), result.GetValue(to), returnBounds: result.GetValue(bounds), cancellationToken: cancel);
-            OpcUaCommands.Print(output, result.GetValue(json), ["source timestamp", "value", "status"],
+            OpcUaCommands.Print(connection.Output, result.GetValue(json), ["source timestamp", "value", "status"],
                 values.Select(v => new[] { v.SourceTimestamp?.ToString("O", CultureInfo.InvariantCulture) ?? "", OpcUaCommands.Format(v.Value), v.Status.ToString() }));
         }, session: true, cancel));
         return command;

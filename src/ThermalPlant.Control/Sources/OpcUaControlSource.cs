@@ -77,7 +77,7 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
         OpcUaClient? client = null;
         try
         {
-            var clientOptions = new OpcUaClientOptions { RequestTimeout = _options.ReadTimeout, ApplicationName = "Thermal Plant control link", Credentials = _options.Credentials() };
+            var clientOptions = _options.Security().ApplyTo(new OpcUaClientOptions { RequestTimeout = _options.ReadTimeout, ApplicationName = "Thermal Plant control link", ApplicationUri = "urn:thermalplant:control" });
             client = await OpcUaClient.ConnectAsync(_options.EndpointUrl, clientOptions, _time, cancellationToken);
             await client.OpenSessionAsync("thermalplant-control", cancellationToken);
         }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ThermalPlant.OpcUa.Client;
+using ThermalPlant.OpcUa.Generated;
 
 namespace ThermalPlant.Control.Sources;
 
@@ -19,6 +20,18 @@ public sealed class OpcUaSourceOptions
     [JsonIgnore] // so that configuration written out (import-pycomint) never carries it
     public string? Password { get; set; }
 
+    /// <summary>The security policy of the endpoint to use: <c>None</c>, <c>Basic256Sha256</c>, <c>Aes128_Sha256_RsaOaep</c>, <c>Aes256_Sha256_RsaPss</c>.</summary>
+    public string SecurityPolicy { get; set; } = "None";
+
+    /// <summary>The message security mode: <c>None</c> with policy None, <c>Sign</c> or <c>SignAndEncrypt</c> otherwise.</summary>
+    public MessageSecurityMode SecurityMode { get; set; } = MessageSecurityMode.None;
+
+    /// <summary>
+    /// The control link's certificate store (own, trusted, rejected) for a secured endpoint: its certificate is created
+    /// there, and the server's certificate must be in trusted/certs.
+    /// </summary>
+    public string CertificateStorePath { get; set; } = "";
+
     /// <summary>How long one read (including connecting) may take before the source counts as unreachable.</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -28,8 +41,8 @@ public sealed class OpcUaSourceOptions
     /// <summary>The longest wait between connection attempts.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The credentials of the session: the user when one is configured, anonymous otherwise.</summary>
-    public UserCredentials Credentials() => string.IsNullOrEmpty(UserName) ? UserCredentials.Anonymous : UserCredentials.FromUserName(UserName, Password ?? string.Empty);
+    /// <summary>Policy, mode, store and user as the OPC UA client validates and applies them.</summary>
+    public ClientSecuritySettings Security() => new(SecurityPolicy, SecurityMode, CertificateStorePath, UserName, Password);
 
     /// <summary>Adds one message per invalid setting, each starting with the full key under <paramref name="prefix"/>.</summary>
     public void Validate(string prefix, ICollection<string> errors)
@@ -47,7 +60,7 @@ public sealed class OpcUaSourceOptions
         {
             errors.Add($"{prefix}:NodeId '{NodeId}' is not a NodeId (e.g. ns=2;s=Methanation.H2FlowRequest)");
         }
-        if (string.IsNullOrEmpty(UserName) != (Password is null)) errors.Add($"{prefix}:UserName and {prefix}:Password go together (set both for a user login, neither for an anonymous one)");
+        Security().Validate(prefix, errors);
         if (ReadTimeout <= TimeSpan.Zero || ReadTimeout > TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:ReadTimeout must be between 0 and 1 minute");
         if (ReconnectDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectDelay must be positive");
         if (MaxReconnectDelay < ReconnectDelay) errors.Add($"{prefix}:MaxReconnectDelay must be at least ReconnectDelay");

@@ -1,11 +1,15 @@
 using System.Net;
 using ThermalPlant.Hosting;
-using ThermalPlant.OpcUa.Server.Users;
+using ThermalPlant.OpcUa.Server;
 
 namespace ThermalPlant.Electrolyzer.Simulation;
 
-/// <summary>The simulated methanation unit's OPC UA server (section <c>Methanation</c>).</summary>
-public sealed class MethanationOptions : IValidatableOptions
+/// <summary>
+/// The simulated methanation unit's OPC UA server (section <c>Methanation</c>), with the security keys of the OPC UA
+/// server service (users, policies, modes, certificate store). The defaults offer None only and keep no store, as the
+/// local stack expects; a user login then gets a certificate made at start.
+/// </summary>
+public sealed class MethanationOptions() : ServerSecuritySettings(""), IValidatableOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Methanation";
@@ -25,15 +29,6 @@ public sealed class MethanationOptions : IValidatableOptions
     /// <summary>The requested hydrogen flow at start, NL/min.</summary>
     public double InitialRequest { get; set; } = 7.5;
 
-    /// <summary>Users of the PLC (a real methanation PLC asks for a user name and password); access control is off unless Enabled.</summary>
-    public UserSettings Users { get; set; } = new();
-
-    /// <summary>PEM file of the server's certificate; with <see cref="PrivateKeyPath"/>, else a self-signed one is made at start when users are on.</summary>
-    public string? CertificatePath { get; set; }
-
-    /// <summary>PEM file of the certificate's private key.</summary>
-    public string? PrivateKeyPath { get; set; }
-
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -43,7 +38,6 @@ public sealed class MethanationOptions : IValidatableOptions
         if (Port is < 0 or > 65535) errors.Add($"{sectionPath}:Port must be between 0 and 65535");
         if (string.IsNullOrWhiteSpace(HostName)) errors.Add($"{sectionPath}:HostName must not be empty");
         if (!double.IsFinite(InitialRequest) || InitialRequest < 0) errors.Add($"{sectionPath}:InitialRequest must be a non-negative number");
-        if (string.IsNullOrEmpty(CertificatePath) != string.IsNullOrEmpty(PrivateKeyPath)) errors.Add($"{sectionPath}:CertificatePath and {sectionPath}:PrivateKeyPath go together");
-        Users.Validate($"{sectionPath}:Users", errors);
+        ValidateSecurity(sectionPath, errors);
     }
 }

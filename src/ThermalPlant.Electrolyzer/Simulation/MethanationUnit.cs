@@ -1,6 +1,5 @@
 using System.Net;
 using ThermalPlant.OpcUa.Generated;
-using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Users;
@@ -34,21 +33,18 @@ public sealed class MethanationUnit : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _time = time;
         _hostName = options.HostName;
-        const string ApplicationUri = "urn:thermalplant:methanation:plc";
-        const string ApplicationName = "Simulated methanation unit";
-        var users = options.Users.ToOptions();
-        var certificate = _certificate = users is null && string.IsNullOrEmpty(options.CertificatePath) ? null : PemCertificate.LoadOrCreate(options.CertificatePath, options.PrivateKeyPath, ApplicationName, ApplicationUri, options.HostName);
-        _server = new OpcUaServer(new OpcUaServerOptions
+        var serverOptions = options.ApplySecurity(new OpcUaServerOptions
         {
             Address = IPAddress.Parse(options.Address),
             Port = options.Port,
             HostName = options.HostName,
             EndpointPath = "/",
-            ApplicationUri = ApplicationUri,
-            ApplicationName = ApplicationName,
-            ApplicationCertificate = certificate,
-            Users = users,
-        }, time);
+            ApplicationUri = "urn:thermalplant:methanation:plc",
+            ApplicationName = "Simulated methanation unit",
+        });
+        // A certificate loaded from PEM files is ours to dispose; the server does not own its options.
+        _certificate = serverOptions.ApplicationCertificate;
+        _server = new OpcUaServer(serverOptions, time);
         var ns = _server.AddressSpace.RegisterNamespace(NamespaceUri);
         _server.AddressSpace.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), NodeId.Of("Methanation", ns), new QualifiedName(ns, "Methanation"));
         _request = _server.AddressSpace.AddVariable(

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 
@@ -12,6 +13,9 @@ public static class SecurityPolicies
     /// <summary>Every policy, None first, then from the weakest to the strongest.</summary>
     public static IReadOnlyList<SecurityPolicy> All { get; } =
         [None, RsaAesSecurityPolicy.Aes128Sha256RsaOaep, RsaAesSecurityPolicy.Basic256Sha256, RsaAesSecurityPolicy.Aes256Sha256RsaPss];
+
+    /// <summary>The short names of <see cref="All"/> (<c>None</c>, <c>Basic256Sha256</c>, ...), for help texts and messages.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(p => p.Uri[(p.Uri.IndexOf('#', StringComparison.Ordinal) + 1)..])];
 
     /// <summary>The policy with <paramref name="uri"/>; BadSecurityPolicyRejected when this stack does not implement it.</summary>
     public static SecurityPolicy Find(string? uri)
@@ -30,7 +34,18 @@ public static class SecurityPolicies
     public static SecurityPolicy FromName(string nameOrUri)
     {
         ArgumentNullException.ThrowIfNull(nameOrUri);
-        return Find(nameOrUri.Contains('#', StringComparison.Ordinal) ? nameOrUri : "http://opcfoundation.org/UA/SecurityPolicy#" + nameOrUri);
+        return TryFromName(nameOrUri, out var policy) ? policy : Find(nameOrUri);
+    }
+
+    /// <summary>
+    /// Finds the policy named as <see cref="FromName"/> accepts it; false when the name is empty or this stack does not
+    /// implement the policy, so that configuration validation can say so without catching.
+    /// </summary>
+    public static bool TryFromName(string? nameOrUri, [NotNullWhen(true)] out SecurityPolicy? policy)
+    {
+        var uri = nameOrUri is null || nameOrUri.Contains('#', StringComparison.Ordinal) ? nameOrUri : "http://opcfoundation.org/UA/SecurityPolicy#" + nameOrUri;
+        policy = All.FirstOrDefault(p => string.Equals(p.Uri, uri, StringComparison.Ordinal));
+        return policy is not null;
     }
 
     /// <summary>A relative strength used for SecurityLevel: None 0, then higher for stronger algorithms.</summary>

@@ -3,7 +3,7 @@ using ThermalPlant.OpcUa.Generated;
 namespace ThermalPlant.OpcUa.Types;
 
 /// <summary>A protocol violation or refused service, carrying the status code that goes on the wire.</summary>
-public sealed class OpcUaException : Exception
+public class OpcUaException : Exception
 {
     /// <summary>Creates the exception for <paramref name="status"/> with a message saying what was wrong.</summary>
     public OpcUaException(StatusCode status, string message)

@@ -154,9 +154,10 @@ public sealed class SecureConnectionTests : IAsyncLifetime
         TrustClient();
         var stranger = new CertificateStore(Path.Combine(_directory, "stranger"));
         var options = ClientOptions(SecurityPolicyUris.Basic256Sha256, MessageSecurityMode.Sign) with { CertificateStorePath = stranger.Path };
-        var refused = await Assert.ThrowsAsync<OpcUaException>(() => OpcUaClient.ConnectAsync(Url, options));
+        var refused = await Assert.ThrowsAsync<UntrustedCertificateException>(() => OpcUaClient.ConnectAsync(Url, options));
         Assert.Equal(StatusCodes.BadCertificateUntrusted, refused.Status.Code);
-        Assert.Single(Directory.GetFiles(stranger.RejectedCerts));
+        Assert.Equal(stranger.Path, refused.StorePath);
+        Assert.Equal(X509CertificateLoaderThumbprint(Assert.Single(Directory.GetFiles(stranger.RejectedCerts))), refused.Thumbprint);
     }
 
     [Fact]

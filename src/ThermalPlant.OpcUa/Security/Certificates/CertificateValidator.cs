@@ -41,7 +41,7 @@ public sealed class CertificateValidator(CertificateStore? store, TimeProvider t
             var chain = Chain(certificate, trusted, issuers);
             CertificatePolicyCheck.Check(chain, policy);
             var anchored = chain.Exists(c => Contains(trusted, c));
-            if (!anchored && !acceptUntrusted) throw Rejected(certificate, StatusCodes.BadCertificateUntrusted, "is not trusted");
+            if (!anchored && !acceptUntrusted) throw Untrusted(certificate);
             CheckValidity(chain, now);
             CertificateUsage.CheckApplicationInstance(certificate, role);
             foreach (var issuer in chain.Skip(1)) CertificateUsage.CheckIssuer(issuer);
@@ -167,6 +167,17 @@ public sealed class CertificateValidator(CertificateStore? store, TimeProvider t
                 throw new OpcUaException(i == 0 ? StatusCodes.BadCertificateRevocationUnknown : StatusCodes.BadCertificateIssuerRevocationUnknown, $"no current CRL of {issuer.Subject} in the store");
             }
         }
+    }
+
+    /// <summary>
+    /// BadCertificateUntrusted; with a store, the certificate is kept in <c>rejected</c> and the error names it and the
+    /// store, so that a caller can say how to trust it.
+    /// </summary>
+    private OpcUaException Untrusted(X509Certificate2 certificate)
+    {
+        if (Store is null) return Rejected(certificate, StatusCodes.BadCertificateUntrusted, "is not trusted (there is no certificate store to trust it in)");
+        Store.AddRejected(certificate);
+        return new UntrustedCertificateException(certificate, Store);
     }
 
     /// <summary>Keeps the certificate in <c>rejected</c> (when there is a store) and returns the error to throw.</summary>

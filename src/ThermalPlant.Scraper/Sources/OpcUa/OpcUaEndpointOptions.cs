@@ -1,6 +1,5 @@
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
-using ThermalPlant.OpcUa.Security;
 
 namespace ThermalPlant.Scraper.Sources.OpcUa;
 
@@ -110,13 +109,12 @@ public sealed class OpcUaEndpointOptions
     /// </summary>
     public string CertificateStorePath { get; set; } = "";
 
-    /// <summary>The credentials of the session: the user when one is configured, anonymous otherwise.</summary>
-    public UserCredentials Credentials() => string.IsNullOrEmpty(UserName) ? UserCredentials.Anonymous : UserCredentials.FromUserName(UserName, Password ?? string.Empty);
+    /// <summary>Policy, mode, store and user as the OPC UA client validates and applies them.</summary>
+    public ClientSecuritySettings Security() => new(SecurityPolicy, SecurityMode, CertificateStorePath, UserName, Password);
 
     internal void Validate(string prefix, ICollection<string> errors)
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme != "opc.tcp") errors.Add($"{prefix}:Url must be an opc.tcp:// URL, found '{Url}'");
-        if (string.IsNullOrEmpty(UserName) != (Password is null)) errors.Add($"{prefix}:UserName and {prefix}:Password go together (set both for a user login, neither for an anonymous one)");
         if (string.IsNullOrWhiteSpace(Root) || Root.Split('/', StringSplitOptions.RemoveEmptyEntries).Length == 0) errors.Add($"{prefix}:Root must be a browse path such as Objects/Plant");
         if (Include.Any(string.IsNullOrWhiteSpace)) errors.Add($"{prefix}:Include must not contain empty names");
         var listed = new HashSet<string>(StringComparer.Ordinal);
@@ -142,9 +140,6 @@ public sealed class OpcUaEndpointOptions
         if (RequestTimeout <= TimeSpan.Zero) errors.Add($"{prefix}:RequestTimeout must be positive");
         if (ReconnectMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectMinDelay must be positive");
         if (ReconnectMaxDelay < ReconnectMinDelay) errors.Add($"{prefix}:ReconnectMaxDelay must be at least ReconnectMinDelay");
-        var policy = SecurityPolicies.All.FirstOrDefault(p => p.Uri == SecurityPolicy || p.Uri.EndsWith("#" + SecurityPolicy, StringComparison.Ordinal));
-        if (policy is null) errors.Add($"{prefix}:SecurityPolicy must be None, Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss");
-        else if (!new EndpointSecurity(policy.Uri, SecurityMode).IsConsistent) errors.Add($"{prefix}:SecurityMode {SecurityMode} does not go with SecurityPolicy {SecurityPolicy}");
-        if (policy is { IsNone: false } && string.IsNullOrWhiteSpace(CertificateStorePath)) errors.Add($"{prefix}:CertificateStorePath must be set for a secured endpoint");
+        Security().Validate(prefix, errors);
     }
 }

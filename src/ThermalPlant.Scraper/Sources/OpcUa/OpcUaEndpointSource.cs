@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Client;
-using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
@@ -41,18 +40,14 @@ internal sealed partial class OpcUaEndpointSource(
     /// <summary>One session: runs until the connection is given up or <paramref name="cancellationToken"/> fires.</summary>
     public async Task RunSessionAsync(CancellationToken cancellationToken)
     {
-        var clientOptions = new OpcUaClientOptions
+        var clientOptions = options.Security().ApplyTo(new OpcUaClientOptions
         {
             ApplicationName = "Thermal Plant scraper",
             ApplicationUri = "urn:thermalplant:scraper",
             RequestTimeout = options.RequestTimeout,
             ReconnectMinDelay = options.ReconnectMinDelay,
             ReconnectMaxDelay = options.ReconnectMaxDelay,
-            SecurityPolicyUri = SecurityPolicies.FromName(options.SecurityPolicy).Uri,
-            SecurityMode = options.SecurityMode,
-            CertificateStorePath = string.IsNullOrWhiteSpace(options.CertificateStorePath) ? null : options.CertificateStorePath,
-            Credentials = options.Credentials(),
-        };
+        });
         await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken);
         client.ConnectionLost += ex =>
         {
