@@ -41,8 +41,14 @@ public sealed class OpcUaSourceOptions
     /// <summary>The longest wait between connection attempts.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether the server's certificate must name the host of the endpoint URL (BadCertificateHostNameInvalid otherwise).
+    /// Turn off only for a server whose certificate cannot carry the name it is reached by, such as a PLC's fixed one.
+    /// </summary>
+    public bool CheckServerHostName { get; set; } = true;
+
     /// <summary>Policy, mode, store and user as the OPC UA client validates and applies them.</summary>
-    public ClientSecuritySettings Security() => new(SecurityPolicy, SecurityMode, CertificateStorePath, UserName, Password);
+    public ClientSecuritySettings Security() => new(SecurityPolicy, SecurityMode, CertificateStorePath, UserName, Password, CheckServerHostName);
 
     /// <summary>Adds one message per invalid setting, each starting with the full key under <paramref name="prefix"/>.</summary>
     public void Validate(string prefix, ICollection<string> errors)

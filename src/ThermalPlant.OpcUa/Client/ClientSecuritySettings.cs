@@ -13,7 +13,8 @@ namespace ThermalPlant.OpcUa.Client;
 /// <param name="CertificateStorePath">The client's certificate store (own, trusted, rejected); needed with any policy but None.</param>
 /// <param name="UserName">The user to log in as; anonymous when empty.</param>
 /// <param name="Password">The password of <paramref name="UserName"/>; null exactly when there is no user.</param>
-public sealed record ClientSecuritySettings(string SecurityPolicy, MessageSecurityMode SecurityMode, string? CertificateStorePath, string? UserName = null, string? Password = null)
+/// <param name="CheckServerHostName">Whether the server's certificate must name the host connected to (see <see cref="OpcUaClientOptions.CheckServerHostName"/>).</param>
+public sealed record ClientSecuritySettings(string SecurityPolicy, MessageSecurityMode SecurityMode, string? CertificateStorePath, string? UserName = null, string? Password = null, bool CheckServerHostName = true)
 {
     /// <summary>Adds one message per invalid setting, each starting with its key under <paramref name="prefix"/>.</summary>
     public void Validate(string prefix, ICollection<string> errors)
@@ -42,6 +43,7 @@ public sealed record ClientSecuritySettings(string SecurityPolicy, MessageSecuri
             SecurityMode = SecurityMode,
             CertificateStorePath = string.IsNullOrWhiteSpace(CertificateStorePath) ? null : CertificateStorePath,
             Credentials = Credentials(),
+            CheckServerHostName = CheckServerHostName,
         };
     }
 
