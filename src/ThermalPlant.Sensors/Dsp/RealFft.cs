@@ -10,10 +10,14 @@ namespace ThermalPlant.Sensors.Dsp;
 /// Power spectrum of a real frame of length N (a power of two) through one complex FFT of length N/2:
 /// even samples go to the real part, odd to the imaginary part, and the two half spectra are separated
 /// afterwards. Radix-2 decimation in time over split real/imaginary arrays, twiddles precomputed per stage
-/// and contiguous so the butterflies run on 256-bit vectors, two stages per pass over memory. Not thread-safe: one instance per analysis loop.
+/// and contiguous so the butterflies run on 512-bit vectors, two stages per pass over memory, the early passes
+/// tile by tile in L1. Not thread-safe: one instance per analysis loop.
 /// </summary>
 internal sealed class RealFft
 {
+    // 1024 points of real and imaginary parts are 16 KiB: a tile and its twiddles fit in L1 with room to spare.
+    private const int Tile = 1024;
+
     private readonly int _n;
     private readonly bool _vectorLoad;
     private readonly int _half;
@@ -96,7 +100,9 @@ internal sealed class RealFft
 
     /// <summary>
     /// X[k] = E[k] + W^k O[k] for 0 &lt; k &lt; N/2, with E and O recovered from Z[k] and conj(Z[N/2-k]);
-    /// four bins per step, the mirrored bins loaded as a vector and reversed.
+    /// eight bins per step, the mirrored bins loaded as a vector and reversed. 2E and 2O are formed, and the
+    /// factor 1/4 applied to |2X|^2 at the end: scaling by a power of two is exact, so this saves four
+    /// multiplications per step without changing a bit.
     /// </summary>
     private void Split(double[] re, double[] im, Span<double> power)
     {
@@ -106,36 +112,35 @@ internal sealed class RealFft
         ref var cosBase = ref MemoryMarshal.GetArrayDataReference(_splitCos);
         ref var sinBase = ref MemoryMarshal.GetArrayDataReference(_splitSin);
         ref var powerBase = ref MemoryMarshal.GetReference(power);
-        var half = Vector256.Create(0.5);
+        var reverse = Vector512.Create(7L, 6, 5, 4, 3, 2, 1, 0);
+        var quarter = Vector512.Create(0.25);
         var k = 1;
-        for (; k + 4 <= m; k += 4)
+        for (; k + 8 <= m; k += 8)
         {
-            var zr = Vector256.LoadUnsafe(ref reBase, (nuint)k);
-            var zi = Vector256.LoadUnsafe(ref imBase, (nuint)k);
-            // Bins m-k-3 .. m-k, reversed so lane j holds bin m-(k+j).
-            var cr = Vector256.Shuffle(Vector256.LoadUnsafe(ref reBase, (nuint)(m - k - 3)), Vector256.Create(3L, 2, 1, 0));
-            var ci = -Vector256.Shuffle(Vector256.LoadUnsafe(ref imBase, (nuint)(m - k - 3)), Vector256.Create(3L, 2, 1, 0));
-            var er = half * (zr + cr);
-            var ei = half * (zi + ci);
-            var or = half * (zi - ci);
-            var oi = half * (cr - zr);
-            var wr = Vector256.LoadUnsafe(ref cosBase, (nuint)k);
-            var wi = Vector256.LoadUnsafe(ref sinBase, (nuint)k);
-            var xr = er + ((wr * or) - (wi * oi));
-            var xi = ei + ((wr * oi) + (wi * or));
-            ((xr * xr) + (xi * xi)).StoreUnsafe(ref powerBase, (nuint)k);
+            var zr = Vector512.LoadUnsafe(ref reBase, (nuint)k);
+            var zi = Vector512.LoadUnsafe(ref imBase, (nuint)k);
+            // Bins m-k-7 .. m-k, reversed so lane j holds bin m-(k+j): conj(Z[m-k]) = cr - i mi.
+            var cr = Vector512.Shuffle(Vector512.LoadUnsafe(ref reBase, (nuint)(m - k - 7)), reverse);
+            var mi = Vector512.Shuffle(Vector512.LoadUnsafe(ref imBase, (nuint)(m - k - 7)), reverse);
+            var or = zi + mi;
+            var oi = cr - zr;
+            var wr = Vector512.LoadUnsafe(ref cosBase, (nuint)k);
+            var wi = Vector512.LoadUnsafe(ref sinBase, (nuint)k);
+            var xr = (zr + cr) + ((wr * or) - (wi * oi));
+            var xi = (zi - mi) + ((wr * oi) + (wi * or));
+            (quarter * ((xr * xr) + (xi * xi))).StoreUnsafe(ref powerBase, (nuint)k);
         }
         for (; k < m; k++)
         {
             var zr = re[k];
             var zi = im[k];
             var cr = re[m - k];
-            var ci = -im[m - k];
-            var or = 0.5 * (zi - ci);
-            var oi = 0.5 * (cr - zr);
-            var xr = (0.5 * (zr + cr)) + ((_splitCos[k] * or) - (_splitSin[k] * oi));
-            var xi = (0.5 * (zi + ci)) + ((_splitCos[k] * oi) + (_splitSin[k] * or));
-            power[k] = (xr * xr) + (xi * xi);
+            var mi = im[m - k];
+            var or = zi + mi;
+            var oi = cr - zr;
+            var xr = (zr + cr) + ((_splitCos[k] * or) - (_splitSin[k] * oi));
+            var xi = (zi - mi) + ((_splitCos[k] * oi) + (_splitSin[k] * or));
+            power[k] = 0.25 * ((xr * xr) + (xi * xi));
         }
     }
 
@@ -238,24 +243,37 @@ internal sealed class RealFft
         ref var cosBase = ref MemoryMarshal.GetArrayDataReference(_stageCos);
         ref var sinBase = ref MemoryMarshal.GetArrayDataReference(_stageSin);
 
-        // Then two radix-2 stages per pass (spans h and 2h), over vectors of j: half the passes over memory.
+        // Two radix-2 stages per pass (spans h and 2h), over vectors of j: half the passes over memory. Span 4
+        // has four butterflies per block, so its vectors take two blocks at once. Spans up to Tile/4 stay within
+        // tiles of Tile points, so those passes run tile by tile while it is in L1 rather than over the whole array.
+        var tile = Math.Min(n, Tile);
         var h = 4;
+        for (var start = 0; start < n; start += tile)
+        {
+            ref var tileRe = ref Unsafe.Add(ref reBase, start);
+            ref var tileIm = ref Unsafe.Add(ref imBase, start);
+            Radix4Pass<TwoBlocks>(ref tileRe, ref tileIm, ref cosBase, ref sinBase, tile, 4);
+            for (h = 16; 4 * h <= tile; h *= 4)
+            {
+                Radix4Pass<OneBlock>(ref tileRe, ref tileIm, ref cosBase, ref sinBase, tile, h);
+            }
+        }
         for (; 4 * h <= n; h *= 4)
         {
-            Radix4Pass(ref reBase, ref imBase, ref cosBase, ref sinBase, n, h);
+            Radix4Pass<OneBlock>(ref reBase, ref imBase, ref cosBase, ref sinBase, n, h);
         }
 
-        // An odd number of stages leaves one radix-2 stage of span h.
+        // An odd number of stages leaves one radix-2 stage of span h (16 or more).
         if (h < n)
         {
-            for (var j = 0; j < h; j += 4)
+            for (var j = 0; j < h; j += 8)
             {
                 var a = (nuint)j;
                 var b = a + (nuint)h;
-                var wr = Vector256.LoadUnsafe(ref cosBase, (nuint)(h - 1 + j));
-                var wi = Vector256.LoadUnsafe(ref sinBase, (nuint)(h - 1 + j));
-                var br = Vector256.LoadUnsafe(ref reBase, b); var bi = Vector256.LoadUnsafe(ref imBase, b);
-                var ar = Vector256.LoadUnsafe(ref reBase, a); var ai = Vector256.LoadUnsafe(ref imBase, a);
+                var wr = Vector512.LoadUnsafe(ref cosBase, (nuint)(h - 1 + j));
+                var wi = Vector512.LoadUnsafe(ref sinBase, (nuint)(h - 1 + j));
+                var br = Vector512.LoadUnsafe(ref reBase, b); var bi = Vector512.LoadUnsafe(ref imBase, b);
+                var ar = Vector512.LoadUnsafe(ref reBase, a); var ai = Vector512.LoadUnsafe(ref imBase, a);
                 var tr = (br * wr) - (bi * wi);
                 var ti = (br * wi) + (bi * wr);
                 (ar + tr).StoreUnsafe(ref reBase, a); (ai + ti).StoreUnsafe(ref imBase, a);
@@ -264,25 +282,32 @@ internal sealed class RealFft
         }
     }
 
-    private static void Radix4Pass(ref double reBase, ref double imBase, ref double cosBase, ref double sinBase, int n, int h)
+    /// <summary>
+    /// Stages of span h and 2h over blocks of 4h points, eight butterflies (values of j) per 512-bit vector;
+    /// <typeparamref name="TLanes"/> says how a vector's lanes map to points.
+    /// </summary>
+    private static void Radix4Pass<TLanes>(ref double reBase, ref double imBase, ref double cosBase, ref double sinBase, int n, int h)
+        where TLanes : struct, ILanes
     {
-        for (var block = 0; block < n; block += 4 * h)
+        // A 16-point transform has a single block of span 4: both halves of a two-block vector then take it.
+        var second = (nuint)Math.Min(4 * h, n - (4 * h));
+        for (var block = 0; block < n; block += 4 * h * TLanes.BlocksPerVector)
         {
-            for (var j = 0; j < h; j += 4)
+            for (var j = 0; j < h; j += 8)
             {
                 var i0 = (nuint)(block + j);
                 var i1 = i0 + (nuint)h;
                 var i2 = i1 + (nuint)h;
                 var i3 = i2 + (nuint)h;
-                var t1r = Vector256.LoadUnsafe(ref cosBase, (nuint)(h - 1 + j));
-                var t1i = Vector256.LoadUnsafe(ref sinBase, (nuint)(h - 1 + j));
-                var t2r = Vector256.LoadUnsafe(ref cosBase, (nuint)((2 * h) - 1 + j));
-                var t2i = Vector256.LoadUnsafe(ref sinBase, (nuint)((2 * h) - 1 + j));
+                var t1r = TLanes.Twiddles(ref cosBase, (nuint)(h - 1 + j));
+                var t1i = TLanes.Twiddles(ref sinBase, (nuint)(h - 1 + j));
+                var t2r = TLanes.Twiddles(ref cosBase, (nuint)((2 * h) - 1 + j));
+                var t2i = TLanes.Twiddles(ref sinBase, (nuint)((2 * h) - 1 + j));
 
-                var x0r = Vector256.LoadUnsafe(ref reBase, i0); var x0i = Vector256.LoadUnsafe(ref imBase, i0);
-                var x1r = Vector256.LoadUnsafe(ref reBase, i1); var x1i = Vector256.LoadUnsafe(ref imBase, i1);
-                var x2r = Vector256.LoadUnsafe(ref reBase, i2); var x2i = Vector256.LoadUnsafe(ref imBase, i2);
-                var x3r = Vector256.LoadUnsafe(ref reBase, i3); var x3i = Vector256.LoadUnsafe(ref imBase, i3);
+                var x0r = TLanes.Load(ref reBase, i0, second); var x0i = TLanes.Load(ref imBase, i0, second);
+                var x1r = TLanes.Load(ref reBase, i1, second); var x1i = TLanes.Load(ref imBase, i1, second);
+                var x2r = TLanes.Load(ref reBase, i2, second); var x2i = TLanes.Load(ref imBase, i2, second);
+                var x3r = TLanes.Load(ref reBase, i3, second); var x3i = TLanes.Load(ref imBase, i3, second);
 
                 // Span h: (x0, x1) and (x2, x3) with twiddle t1.
                 var p1r = (x1r * t1r) - (x1i * t1i); var p1i = (x1r * t1i) + (x1i * t1r);
@@ -295,11 +320,66 @@ internal sealed class RealFft
                 // Span 2h: (u0, u2) with t2, (u1, u3) with t2 * (-i).
                 var q2r = (u2r * t2r) - (u2i * t2i); var q2i = (u2r * t2i) + (u2i * t2r);
                 var q3r = (u3r * t2r) - (u3i * t2i); var q3i = (u3r * t2i) + (u3i * t2r);
-                (u0r + q2r).StoreUnsafe(ref reBase, i0); (u0i + q2i).StoreUnsafe(ref imBase, i0);
-                (u0r - q2r).StoreUnsafe(ref reBase, i2); (u0i - q2i).StoreUnsafe(ref imBase, i2);
-                (u1r + q3i).StoreUnsafe(ref reBase, i1); (u1i - q3r).StoreUnsafe(ref imBase, i1);
-                (u1r - q3i).StoreUnsafe(ref reBase, i3); (u1i + q3r).StoreUnsafe(ref imBase, i3);
+                TLanes.Store(u0r + q2r, ref reBase, i0, second); TLanes.Store(u0i + q2i, ref imBase, i0, second);
+                TLanes.Store(u0r - q2r, ref reBase, i2, second); TLanes.Store(u0i - q2i, ref imBase, i2, second);
+                TLanes.Store(u1r + q3i, ref reBase, i1, second); TLanes.Store(u1i - q3r, ref imBase, i1, second);
+                TLanes.Store(u1r - q3i, ref reBase, i3, second); TLanes.Store(u1i + q3r, ref imBase, i3, second);
             }
+        }
+    }
+
+    /// <summary>How the eight lanes of a pass's vectors map to points: type parameters, so each pass compiles to its own loads.</summary>
+    private interface ILanes
+    {
+        /// <summary>Blocks of 4h points one vector spans.</summary>
+        static abstract int BlocksPerVector { get; }
+
+        /// <summary>The points of lanes 0..7 from point <paramref name="index"/>; a second block starts <paramref name="second"/> points on.</summary>
+        static abstract Vector512<double> Load(ref double data, nuint index, nuint second);
+
+        /// <summary>Writes lanes 0..7 back where <see cref="Load"/> took them.</summary>
+        static abstract void Store(Vector512<double> value, ref double data, nuint index, nuint second);
+
+        /// <summary>The twiddles of lanes 0..7 from table entry <paramref name="index"/>.</summary>
+        static abstract Vector512<double> Twiddles(ref double table, nuint index);
+    }
+
+    /// <summary>Eight consecutive points of one block (spans of 8 or more).</summary>
+    private readonly struct OneBlock : ILanes
+    {
+        public static int BlocksPerVector => 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<double> Load(ref double data, nuint index, nuint second) => Vector512.LoadUnsafe(ref data, index);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<double> value, ref double data, nuint index, nuint second) => value.StoreUnsafe(ref data, index);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<double> Twiddles(ref double table, nuint index) => Vector512.LoadUnsafe(ref table, index);
+    }
+
+    /// <summary>Four consecutive points in each of two blocks (span 4), with the same four twiddles.</summary>
+    private readonly struct TwoBlocks : ILanes
+    {
+        public static int BlocksPerVector => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<double> Load(ref double data, nuint index, nuint second) =>
+            Vector512.Create(Vector256.LoadUnsafe(ref data, index), Vector256.LoadUnsafe(ref data, index + second));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Store(Vector512<double> value, ref double data, nuint index, nuint second)
+        {
+            value.GetLower().StoreUnsafe(ref data, index);
+            value.GetUpper().StoreUnsafe(ref data, index + second);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<double> Twiddles(ref double table, nuint index)
+        {
+            var four = Vector256.LoadUnsafe(ref table, index);
+            return Vector512.Create(four, four);
         }
     }
 
