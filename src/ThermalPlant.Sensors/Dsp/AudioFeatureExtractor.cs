@@ -17,7 +17,6 @@ public sealed class AudioFeatureExtractor
 
     private readonly AudioFeatureOptions _options;
     private readonly RealFft _fft;
-    private readonly double[] _window;
     private readonly MelFilterBank _spectrumBank;
     private readonly MelFilterBank _mfccBank;
     private readonly DctII _dct;
@@ -38,13 +37,13 @@ public sealed class AudioFeatureExtractor
 
         _options = options;
         MfccCount = mfccCount;
-        _fft = new RealFft(options.FftSize);
-        _window = new double[options.FftSize];
-        for (var i = 0; i < _window.Length; i++)
+        var window = new double[options.FftSize];
+        for (var i = 0; i < window.Length; i++)
         {
             // Periodic Hann (torch.hann_window default): the window of length N+1 without its last point.
-            _window[i] = 0.5 - (0.5 * Math.Cos(2 * Math.PI * i / options.FftSize));
+            window[i] = 0.5 - (0.5 * Math.Cos(2 * Math.PI * i / options.FftSize));
         }
+        _fft = new RealFft(options.FftSize, window);
         var bins = (options.FftSize / 2) + 1;
         _spectrumBank = new MelFilterBank(bins, options.SpectrumMinFrequency, options.SpectrumMax, options.SpectrumBands, options.SampleRate);
         _mfccBank = new MelFilterBank(bins, options.MfccMinFrequency, options.MfccMax, options.MfccMelBands, options.SampleRate);
@@ -80,7 +79,7 @@ public sealed class AudioFeatureExtractor
         var mfccBands = _options.MfccMelBands;
         for (var t = 0; t < frames; t++)
         {
-            _fft.PowerSpectrum(_padded.AsSpan(t * _options.HopLength, nfft), _window, _power);
+            _fft.PowerSpectrum(_padded.AsSpan(t * _options.HopLength, nfft), _power);
             _spectrumBank.Apply(_power, _spectrumDb.AsSpan(t * spectrumBands, spectrumBands));
             _mfccBank.Apply(_power, _mfccDb.AsSpan(t * mfccBands, mfccBands));
         }

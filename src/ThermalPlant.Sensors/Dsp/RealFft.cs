@@ -26,16 +26,22 @@ internal sealed class RealFft
     private readonly double[] _stageSin;
     private readonly double[] _splitCos;
     private readonly double[] _splitSin;
+    private readonly double[] _window;
+    private readonly double[] _streamedWindow;
     private readonly double[] _re;
     private readonly double[] _im;
 
     /// <param name="n">Frame length, a power of two >= 32.</param>
+    /// <param name="window">The N weights every frame is multiplied by.</param>
     /// <param name="vectorLoad">Use the AVX2 load pass where the CPU has it; tests turn it off to cover the portable pass.</param>
-    public RealFft(int n, bool vectorLoad = true)
+    public RealFft(int n, ReadOnlySpan<double> window, bool vectorLoad = true)
     {
         // The vector passes work on four doubles at a time, so the half-length FFT needs at least 16 points.
         if (n < 32 || !BitOperations.IsPow2(n)) throw new ArgumentOutOfRangeException(nameof(n), n, "FFT length must be a power of two >= 32.");
+        if (window.Length != n) throw new ArgumentException("The window needs N values.", nameof(window));
         _n = n;
+        _window = window.ToArray();
+        _streamedWindow = InLoadOrder(_window);
         _vectorLoad = vectorLoad && Avx2.IsSupported;
         _half = n / 2;
         _re = new double[_half];
@@ -72,23 +78,23 @@ internal sealed class RealFft
     public int Length => _n;
 
     /// <summary>
-    /// Writes |X[k]|^2 for k = 0..N/2 of <paramref name="frame"/> multiplied by <paramref name="window"/>.
+    /// Writes |X[k]|^2 for k = 0..N/2 of <paramref name="frame"/> multiplied by the window.
     /// </summary>
-    public void PowerSpectrum(ReadOnlySpan<double> frame, ReadOnlySpan<double> window, Span<double> power)
+    public void PowerSpectrum(ReadOnlySpan<double> frame, Span<double> power)
     {
-        if (frame.Length < _n || window.Length < _n || power.Length < _half + 1)
+        if (frame.Length < _n || power.Length < _half + 1)
         {
-            throw new ArgumentException("frame and window need N values, power N/2+1.");
+            throw new ArgumentException("frame needs N values, power N/2+1.");
         }
         var re = _re;
         var im = _im;
         if (_vectorLoad)
         {
-            LoadFirstStagesVectorized(frame, window, re, im);
+            LoadFirstStagesVectorized(frame, re, im);
         }
         else
         {
-            LoadFirstStages(frame, window, re, im);
+            LoadFirstStages(frame, re, im);
         }
         Transform(re, im);
 
@@ -149,12 +155,12 @@ internal sealed class RealFft
     /// first two stages (spans 1 and 2, twiddles 1 and -i) on the way: output group 4g holds the inputs
     /// rev(4g) + {0, M/2, M/4, 3M/4}, so one pass does what a permutation and a stage pass did.
     /// </summary>
-    private void LoadFirstStages(ReadOnlySpan<double> frame, ReadOnlySpan<double> window, double[] re, double[] im)
+    private void LoadFirstStages(ReadOnlySpan<double> frame, double[] re, double[] im)
     {
         var m = _half;
         var quarter = m / 4;
         ref var f = ref MemoryMarshal.GetReference(frame);
-        ref var w = ref MemoryMarshal.GetReference(window);
+        ref var w = ref MemoryMarshal.GetArrayDataReference(_window);
         ref var reversed = ref MemoryMarshal.GetArrayDataReference(_bitReversed);
         ref var reBase = ref MemoryMarshal.GetArrayDataReference(re);
         ref var imBase = ref MemoryMarshal.GetArrayDataReference(im);
@@ -186,20 +192,21 @@ internal sealed class RealFft
     /// every input is one contiguous load (windowed, then split into even and odd samples); their output
     /// groups rev(b)..rev(b+3) are scattered, so the 4x4 block is transposed and stored row by row.
     /// </summary>
-    private void LoadFirstStagesVectorized(ReadOnlySpan<double> frame, ReadOnlySpan<double> window, double[] re, double[] im)
+    private void LoadFirstStagesVectorized(ReadOnlySpan<double> frame, double[] re, double[] im)
     {
         var quarter = _half / 4;
         ref var f = ref MemoryMarshal.GetReference(frame);
-        ref var w = ref MemoryMarshal.GetReference(window);
+        ref var w = ref MemoryMarshal.GetArrayDataReference(_streamedWindow);
         ref var reversed = ref MemoryMarshal.GetArrayDataReference(_bitReversed);
         ref var reBase = ref MemoryMarshal.GetArrayDataReference(re);
         ref var imBase = ref MemoryMarshal.GetArrayDataReference(im);
         for (var b = 0; b < quarter; b += 4)
         {
-            var (x0r, x0i) = LoadComplex(ref f, ref w, b);
-            var (x1r, x1i) = LoadComplex(ref f, ref w, b + (2 * quarter));
-            var (x2r, x2i) = LoadComplex(ref f, ref w, b + quarter);
-            var (x3r, x3i) = LoadComplex(ref f, ref w, b + (3 * quarter));
+            ref var weights = ref Unsafe.Add(ref w, 8 * b);
+            var (x0r, x0i) = LoadComplex(ref f, b, ref weights);
+            var (x1r, x1i) = LoadComplex(ref f, b + (2 * quarter), ref Unsafe.Add(ref weights, 8));
+            var (x2r, x2i) = LoadComplex(ref f, b + quarter, ref Unsafe.Add(ref weights, 16));
+            var (x3r, x3i) = LoadComplex(ref f, b + (3 * quarter), ref Unsafe.Add(ref weights, 24));
             var u0r = x0r + x1r; var u0i = x0i + x1i;
             var u1r = x0r - x1r; var u1i = x0i - x1i;
             var u2r = x2r + x3r; var u2i = x2i + x3i;
@@ -213,11 +220,35 @@ internal sealed class RealFft
         }
     }
 
-    /// <summary>Windowed complex samples z[i..i+3] = x[2i..] + i x[2i+1..]: two loads, split into real and imaginary lanes.</summary>
-    private static (Vector256<double> Re, Vector256<double> Im) LoadComplex(ref double frame, ref double window, int i)
+    /// <summary>
+    /// The window in the order <see cref="LoadFirstStagesVectorized"/> reads it: for each step, the eight weights of
+    /// each of its four inputs. The frame's four inputs are 16 KiB apart and so share L1 sets; read in place, the
+    /// window's four would share them too and evict each other, read in this order they are one stream.
+    /// </summary>
+    private static double[] InLoadOrder(double[] window)
     {
-        var a = Vector256.LoadUnsafe(ref frame, (nuint)(2 * i)) * Vector256.LoadUnsafe(ref window, (nuint)(2 * i));
-        var b = Vector256.LoadUnsafe(ref frame, (nuint)((2 * i) + 4)) * Vector256.LoadUnsafe(ref window, (nuint)((2 * i) + 4));
+        var quarter = window.Length / 8;
+        var ordered = new double[window.Length];
+        var next = 0;
+        for (var b = 0; b < quarter; b += 4)
+        {
+            foreach (var input in (ReadOnlySpan<int>)[b, b + (2 * quarter), b + quarter, b + (3 * quarter)])
+            {
+                window.AsSpan(2 * input, 8).CopyTo(ordered.AsSpan(next));
+                next += 8;
+            }
+        }
+        return ordered;
+    }
+
+    /// <summary>
+    /// Windowed complex samples z[i..i+3] = x[2i..] + i x[2i+1..], with the eight weights at <paramref name="weights"/>:
+    /// two loads, split into real and imaginary lanes.
+    /// </summary>
+    private static (Vector256<double> Re, Vector256<double> Im) LoadComplex(ref double frame, int i, ref double weights)
+    {
+        var a = Vector256.LoadUnsafe(ref frame, (nuint)(2 * i)) * Vector256.LoadUnsafe(ref weights);
+        var b = Vector256.LoadUnsafe(ref frame, (nuint)((2 * i) + 4)) * Vector256.LoadUnsafe(ref weights, 4);
         // a = (s0 s1 s2 s3), b = (s4 s5 s6 s7): evens (s0 s2 s4 s6), odds (s1 s3 s5 s7).
         return (Avx2.Permute4x64(Avx.UnpackLow(a, b), 0b11_01_10_00), Avx2.Permute4x64(Avx.UnpackHigh(a, b), 0b11_01_10_00));
     }

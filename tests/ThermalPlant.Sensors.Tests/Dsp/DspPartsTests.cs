@@ -19,7 +19,7 @@ public sealed class DspPartsTests
         var frame = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
         var window = Enumerable.Range(0, n).Select(i => 0.5 + (0.5 * Math.Sin(i))).ToArray();
         var power = new double[(n / 2) + 1];
-        new RealFft(n, vectorLoad).PowerSpectrum(frame, window, power);
+        new RealFft(n, window, vectorLoad).PowerSpectrum(frame, power);
         for (var k = 0; k <= n / 2; k++)
         {
             var sum = Complex.Zero;
