@@ -20,7 +20,8 @@ public sealed class AudioFeatureExtractor
     private readonly MelFilterBank _spectrumBank;
     private readonly MelFilterBank _mfccBank;
     private readonly DctII _dct;
-    private readonly double[] _power;
+    private readonly double[] _powerArray;
+    private readonly int _powerStart;
     private readonly double[] _meanMfccDb;
     private double[] _padded = [];
     private double[] _spectrumDb = [];
@@ -48,7 +49,8 @@ public sealed class AudioFeatureExtractor
         _spectrumBank = new MelFilterBank(bins, options.SpectrumMinFrequency, options.SpectrumMax, options.SpectrumBands, options.SampleRate);
         _mfccBank = new MelFilterBank(bins, options.MfccMinFrequency, options.MfccMax, options.MfccMelBands, options.SampleRate);
         _dct = new DctII(mfccCount, options.MfccMelBands);
-        _power = new double[bins];
+        // Aligned, as the mel filters' spans start on whole cache lines of it.
+        (_powerArray, _powerStart) = CacheAligned.Allocate(bins);
         _meanMfccDb = new double[options.MfccMelBands];
     }
 
@@ -75,13 +77,14 @@ public sealed class AudioFeatureExtractor
         EnsureBuffers(samples.Length, frames);
         Pad(samples);
 
+        var power = _powerArray.AsSpan(_powerStart, (nfft / 2) + 1);
         var spectrumBands = SpectrumBands;
         var mfccBands = _options.MfccMelBands;
         for (var t = 0; t < frames; t++)
         {
-            _fft.PowerSpectrum(_padded.AsSpan(t * _options.HopLength, nfft), _power);
-            _spectrumBank.Apply(_power, _spectrumDb.AsSpan(t * spectrumBands, spectrumBands));
-            _mfccBank.Apply(_power, _mfccDb.AsSpan(t * mfccBands, mfccBands));
+            _fft.PowerSpectrum(_padded.AsSpan(t * _options.HopLength, nfft), power);
+            _spectrumBank.Apply(power, _spectrumDb.AsSpan(t * spectrumBands, spectrumBands));
+            _mfccBank.Apply(power, _mfccDb.AsSpan(t * mfccBands, mfccBands));
         }
 
         ToDecibelsAveraged(_spectrumDb.AsSpan(0, frames * spectrumBands), frames, spectrumDb[..spectrumBands]);

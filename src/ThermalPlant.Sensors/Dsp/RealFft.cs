@@ -420,14 +420,8 @@ internal sealed class RealFft
     /// </summary>
     private static (double[] Work, int ReStart, int ImStart) AllocateWork(int half)
     {
-        const int LineDoubles = 8;
-        const int Skew = 4 * LineDoubles;
-        // Pinned, so the alignment found now holds for the array's life.
-        var work = GC.AllocateArray<double>((2 * half) + Skew + LineDoubles, pinned: true);
-        var handle = GCHandle.Alloc(work, GCHandleType.Pinned);
-        var address = handle.AddrOfPinnedObject();
-        handle.Free();
-        var reStart = (int)((64 - (address % 64)) % 64 / sizeof(double));
+        const int Skew = 4 * CacheAligned.LineDoubles;
+        var (work, reStart) = CacheAligned.Allocate((2 * half) + Skew);
         return (work, reStart, reStart + half + Skew);
     }
 
