@@ -37,7 +37,7 @@ internal sealed class RealFft
     /// <param name="vectorLoad">Use the AVX2 load pass where the CPU has it; tests turn it off to cover the portable pass.</param>
     public RealFft(int n, ReadOnlySpan<double> window, bool vectorLoad = true)
     {
-        // The vector passes work on four doubles at a time, so the half-length FFT needs at least 16 points.
+        // The vector passes take blocks of 16 points of the half-length FFT (eight lanes over two blocks of span 4).
         if (n < 32 || !BitOperations.IsPow2(n)) throw new ArgumentOutOfRangeException(nameof(n), n, "FFT length must be a power of two >= 32.");
         if (window.Length != n) throw new ArgumentException("The window needs N values.", nameof(window));
         _n = n;
