@@ -17,11 +17,11 @@ public sealed class AudioFeatureExtractor
 
     private readonly AudioFeatureOptions _options;
     private readonly RealFft _fft;
-    private readonly double[] _window;
     private readonly MelFilterBank _spectrumBank;
     private readonly MelFilterBank _mfccBank;
     private readonly DctII _dct;
-    private readonly double[] _power;
+    private readonly double[] _powerArray;
+    private readonly int _powerStart;
     private readonly double[] _meanMfccDb;
     private double[] _padded = [];
     private double[] _spectrumDb = [];
@@ -38,18 +38,19 @@ public sealed class AudioFeatureExtractor
 
         _options = options;
         MfccCount = mfccCount;
-        _fft = new RealFft(options.FftSize);
-        _window = new double[options.FftSize];
-        for (var i = 0; i < _window.Length; i++)
+        var window = new double[options.FftSize];
+        for (var i = 0; i < window.Length; i++)
         {
             // Periodic Hann (torch.hann_window default): the window of length N+1 without its last point.
-            _window[i] = 0.5 - (0.5 * Math.Cos(2 * Math.PI * i / options.FftSize));
+            window[i] = 0.5 - (0.5 * Math.Cos(2 * Math.PI * i / options.FftSize));
         }
+        _fft = new RealFft(options.FftSize, window);
         var bins = (options.FftSize / 2) + 1;
         _spectrumBank = new MelFilterBank(bins, options.SpectrumMinFrequency, options.SpectrumMax, options.SpectrumBands, options.SampleRate);
         _mfccBank = new MelFilterBank(bins, options.MfccMinFrequency, options.MfccMax, options.MfccMelBands, options.SampleRate);
         _dct = new DctII(mfccCount, options.MfccMelBands);
-        _power = new double[bins];
+        // Aligned, as the mel filters' spans start on whole cache lines of it.
+        (_powerArray, _powerStart) = CacheAligned.Allocate(bins);
         _meanMfccDb = new double[options.MfccMelBands];
     }
 
@@ -76,13 +77,14 @@ public sealed class AudioFeatureExtractor
         EnsureBuffers(samples.Length, frames);
         Pad(samples);
 
+        var power = _powerArray.AsSpan(_powerStart, (nfft / 2) + 1);
         var spectrumBands = SpectrumBands;
         var mfccBands = _options.MfccMelBands;
         for (var t = 0; t < frames; t++)
         {
-            _fft.PowerSpectrum(_padded.AsSpan(t * _options.HopLength, nfft), _window, _power);
-            _spectrumBank.Apply(_power, _spectrumDb.AsSpan(t * spectrumBands, spectrumBands));
-            _mfccBank.Apply(_power, _mfccDb.AsSpan(t * mfccBands, mfccBands));
+            _fft.PowerSpectrum(_padded.AsSpan(t * _options.HopLength, nfft), power);
+            _spectrumBank.Apply(power, _spectrumDb.AsSpan(t * spectrumBands, spectrumBands));
+            _mfccBank.Apply(power, _mfccDb.AsSpan(t * mfccBands, mfccBands));
         }
 
         ToDecibelsAveraged(_spectrumDb.AsSpan(0, frames * spectrumBands), frames, spectrumDb[..spectrumBands]);

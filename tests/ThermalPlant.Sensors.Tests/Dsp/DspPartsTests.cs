@@ -19,7 +19,7 @@ public sealed class DspPartsTests
         var frame = Enumerable.Range(0, n).Select(_ => random.NextDouble() - 0.5).ToArray();
         var window = Enumerable.Range(0, n).Select(i => 0.5 + (0.5 * Math.Sin(i))).ToArray();
         var power = new double[(n / 2) + 1];
-        new RealFft(n, vectorLoad).PowerSpectrum(frame, window, power);
+        new RealFft(n, window, vectorLoad).PowerSpectrum(frame, power);
         for (var k = 0; k <= n / 2; k++)
         {
             var sum = Complex.Zero;
@@ -49,6 +49,54 @@ public sealed class DspPartsTests
         }
         // Every filter reaches close to 1 at some bin (bins are 5.4 Hz apart; the narrowest filter is ~60 Hz wide).
         Assert.All(response, peak => Assert.InRange(peak, 0.8, 1.0));
+    }
+
+    [Theory]
+    [InlineData(0.0, 50)]
+    [InlineData(1.0, 128)]
+    public void Mel_bank_matches_the_dense_filter_matrix(double minHz, int bands)
+    {
+        const int bins = 4097, sampleRate = 44100;
+        var bank = new MelFilterBank(bins, minHz, 22050, bands, sampleRate);
+        var random = new Random(bands);
+        var power = Enumerable.Range(0, bins).Select(_ => random.NextDouble()).ToArray();
+        var actual = new double[bands];
+        bank.Apply(power, actual);
+
+        // torchaudio's melscale_fbanks written out densely: every filter weighs every bin.
+        var minMel = 2595.0 * Math.Log10(1.0 + (minHz / 700.0));
+        var maxMel = 2595.0 * Math.Log10(1.0 + (22050 / 700.0));
+        var edges = Enumerable.Range(0, bands + 2).Select(i => 700.0 * (Math.Pow(10.0, (minMel + ((maxMel - minMel) * i / (bands + 1))) / 2595.0) - 1.0)).ToArray();
+        for (var m = 0; m < bands; m++)
+        {
+            double expected = 0;
+            for (var k = 0; k < bins; k++)
+            {
+                var hz = 22050.0 * k / (bins - 1);
+                var weight = Math.Max(0.0, Math.Min((hz - edges[m]) / (edges[m + 1] - edges[m]), (edges[m + 2] - hz) / (edges[m + 2] - edges[m + 1])));
+                expected += weight * power[k];
+            }
+            Assert.True(Math.Abs(expected - actual[m]) <= 1e-12 * expected, $"band {m}: {expected} vs {actual[m]}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4097)]
+    [InlineData(53248)]
+    public void Cache_aligned_arrays_start_on_a_64_byte_boundary(int length)
+    {
+        var (array, start) = CacheAligned.Allocate(length);
+        Assert.True(array.Length - start >= length);
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(array, System.Runtime.InteropServices.GCHandleType.Pinned);
+        try
+        {
+            Assert.Equal(0, (handle.AddrOfPinnedObject() + (start * sizeof(double))) % 64);
+        }
+        finally
+        {
+            handle.Free();
+        }
     }
 
     [Fact]
