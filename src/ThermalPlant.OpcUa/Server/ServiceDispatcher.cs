@@ -28,7 +28,8 @@ internal sealed class ServiceDispatcher(
     SubscriptionService subscriptions,
     HistoryService history,
     TimeProvider time,
-    Action<AccessDenied> denied)
+    Action<AccessDenied> denied,
+    CancellationToken stopping)
 {
     /// <summary>
     /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish).
@@ -47,12 +48,18 @@ internal sealed class ServiceDispatcher(
                 subscriptions.Publish(publish, Session(publish, channelId), requestId, responder);
                 return null;
             }
+            if (request is ActivateSessionRequest activate)
+            {
+                // A password check costs about 0.3 s of CPU and may wait for a slot: it runs on the thread pool and
+                // answers later, so the connection's read loop goes on (and a fleet of logins cannot stall it).
+                _ = Task.Run(() => ActivateAsync(activate, channel, requestId, responder), CancellationToken.None);
+                return null;
+            }
             IServiceResponse response = request switch
             {
                 GetEndpointsRequest r => discovery.GetEndpoints(r),
                 FindServersRequest r => discovery.FindServers(r),
                 CreateSessionRequest r => sessionService.Create(r, channel),
-                ActivateSessionRequest r => sessionService.Activate(r, channel),
                 CloseSessionRequest r => sessionService.Close(r),
                 ReadRequest r => Read(r, channelId),
                 BrowseRequest r => views.Browse(WithSession(r, channelId, out var session), session),
@@ -83,6 +90,26 @@ internal sealed class ServiceDispatcher(
         {
             return Fault(request.RequestHeader, ex.Status);
         }
+    }
+
+    private async Task ActivateAsync(ActivateSessionRequest request, ServerSecureChannel channel, uint requestId, IResponder responder)
+    {
+        IServiceResponse response;
+        try
+        {
+            response = await sessionService.ActivateAsync(request, channel, stopping).ConfigureAwait(false);
+            response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
+        }
+        catch (OpcUaException ex)
+        {
+            response = Fault(request.RequestHeader, ex.Status);
+        }
+        catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The server stops: the connection closes without an answer.
+            return;
+        }
+        if (responder.IsOpen) responder.Respond(requestId, response);
     }
 
     private Session Session(IServiceRequest request, uint channelId) => sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
