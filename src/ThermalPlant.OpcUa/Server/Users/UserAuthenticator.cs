@@ -13,6 +13,8 @@ namespace ThermalPlant.OpcUa.Server.Users;
 /// refuses it: a malformed or unknown token BadIdentityTokenInvalid, a token this server does not accept
 /// BadIdentityTokenRejected, a wrong password BadUserAccessDenied, a wrong user certificate signature
 /// BadUserSignatureInvalid. With no options there is no access control: anonymous sessions may do everything.
+/// Password checks run a bounded number at a time (<see cref="PasswordCheckGate"/>), and a user name with too many
+/// wrong passwords is refused for a while without one (<see cref="FailedLoginLockout"/>).
 /// </summary>
 internal sealed class UserAuthenticator : IDisposable
 {
