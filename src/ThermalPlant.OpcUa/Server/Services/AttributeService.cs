@@ -39,7 +39,7 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
         if (attribute == AttributeId.Value)
         {
             if (variable is null) return Bad(StatusCodes.BadAttributeIdInvalid);
-            if (UserAccess.Check(variable.AccessLevel, identity, UserAccess.CurrentRead, StatusCodes.BadNotReadable) is not 0 and var refused) return Bad(refused);
+            if (UserAccess.Check(variable.AccessLevel, identity, UserAccess.CurrentRead, StatusCodes.BadNotReadable) is { IsBad: true } refused) return Bad(refused.Code);
             var value = variable.Value;
             if (item.IndexRange is { Length: > 0 } range)
             {

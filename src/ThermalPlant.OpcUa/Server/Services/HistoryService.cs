@@ -49,7 +49,7 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
     private HistoryReadResult ReadOne(HistoryReadValueId item, ReadRawModifiedDetails details, TimestampsToReturn timestamps, Session session)
     {
         if (space.Find(item.NodeId) is not UaVariable variable) return Result(space.Find(item.NodeId) is null ? StatusCodes.BadNodeIdUnknown : StatusCodes.BadHistoryOperationUnsupported, null, null);
-        if (UserAccess.Check(variable.AccessLevel, session.Identity, UserAccess.HistoryRead, StatusCodes.BadHistoryOperationUnsupported) is not 0 and var refused) return Result(refused, null, null);
+        if (UserAccess.Check(variable.AccessLevel, session.Identity, UserAccess.HistoryRead, StatusCodes.BadHistoryOperationUnsupported) is { IsBad: true } refused) return Result(refused, null, null);
         if (item.IndexRange is { Length: > 0 }) return Result(StatusCodes.BadIndexRangeInvalid, null, null);
 
         var position = 0;

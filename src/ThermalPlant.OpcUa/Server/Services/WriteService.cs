@@ -32,7 +32,7 @@ internal sealed class WriteService(UaAddressSpace space, int maxNodesPerWrite, T
         if (node is null) return StatusCodes.BadNodeIdUnknown;
         if ((AttributeId)item.AttributeId != AttributeId.Value) return node is UaVariable || Enum.IsDefined((AttributeId)item.AttributeId) ? StatusCodes.BadNotWritable : StatusCodes.BadAttributeIdInvalid;
         if (node is not UaVariable variable) return StatusCodes.BadAttributeIdInvalid;
-        if (UserAccess.Check(variable.AccessLevel, identity, UserAccess.CurrentWrite, StatusCodes.BadNotWritable) is not 0 and var refused) return refused;
+        if (UserAccess.Check(variable.AccessLevel, identity, UserAccess.CurrentWrite, StatusCodes.BadNotWritable) is { IsBad: true } refused) return refused;
         if (item.IndexRange is { Length: > 0 }) return StatusCodes.BadWriteNotSupported;
         if (!Matches(variable, item.Value.Value)) return StatusCodes.BadTypeMismatch;
         var value = item.Value with { ServerTimestamp = time.GetUtcNow().UtcDateTime, SourceTimestamp = item.Value.SourceTimestamp ?? time.GetUtcNow().UtcDateTime };

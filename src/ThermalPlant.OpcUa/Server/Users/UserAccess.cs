@@ -1,3 +1,6 @@
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
+
 namespace ThermalPlant.OpcUa.Server.Users;
 
 /// <summary>
@@ -43,9 +46,9 @@ public static class UserAccess
     /// <paramref name="notPermitted"/> when the variable itself lacks it (so every role gets the same answer), and
     /// BadUserAccessDenied when only the role lacks it.
     /// </summary>
-    public static uint Check(byte accessLevel, UserIdentity identity, byte bit, uint notPermitted)
+    public static StatusCode Check(byte accessLevel, UserIdentity identity, byte bit, uint notPermitted)
     {
         if ((accessLevel & bit) == 0) return notPermitted;
-        return (Level(accessLevel, identity) & bit) == 0 ? Generated.StatusCodes.BadUserAccessDenied : 0;
+        return (Level(accessLevel, identity) & bit) == 0 ? StatusCodes.BadUserAccessDenied : StatusCode.Good;
     }
 }
