@@ -73,7 +73,7 @@ internal sealed class ServiceDispatcher(
                 ModifySubscriptionRequest r => subscriptions.Modify(r, Session(r, channelId)),
                 SetPublishingModeRequest r => subscriptions.SetPublishingMode(r, Session(r, channelId)),
                 DeleteSubscriptionsRequest r => subscriptions.Delete(r, Session(r, channelId)),
-                TransferSubscriptionsRequest r => subscriptions.Transfer(r, Session(r, channelId, UserPermissions.Subscribe)),
+                TransferSubscriptionsRequest r => Transfer(r, channelId),
                 RepublishRequest r => subscriptions.Republish(r, Session(r, channelId)),
                 CreateMonitoredItemsRequest r => CreateItems(r, channelId),
                 ModifyMonitoredItemsRequest r => subscriptions.ModifyItems(r, Session(r, channelId)),
@@ -154,6 +154,19 @@ internal sealed class ServiceDispatcher(
         var session = Session(request, channelId, UserPermissions.Subscribe);
         var response = subscriptions.CreateItems(request, session);
         ReportRefused("CreateMonitoredItems", session.Identity, UserPermissions.Read, request.ItemsToCreate!, n => n.ItemToMonitor.NodeId, response.Results!, r => r.StatusCode);
+        return response;
+    }
+
+    private TransferSubscriptionsResponse Transfer(TransferSubscriptionsRequest request, uint channelId)
+    {
+        var session = Session(request, channelId, UserPermissions.Subscribe);
+        var identity = session.Identity;
+        var response = subscriptions.Transfer(request, session);
+        var refused = request.SubscriptionIds!.Where((_, i) => response.Results![i].StatusCode.Code == StatusCodes.BadUserAccessDenied).ToArray();
+        if (refused.Length > 0)
+        {
+            denied(new AccessDenied("TransferSubscriptions", identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, $"subscriptions {string.Join(", ", refused)} belong to another user"));
+        }
         return response;
     }
 

@@ -77,6 +77,9 @@ internal sealed class RawSessionClient : IAsyncDisposable
         return response is WriteResponse written ? written.Results![0].Code : Assert.IsType<ServiceFault>(response).ResponseHeader.ServiceResult.Code;
     }
 
+    /// <summary>Sends <paramref name="request"/> in <paramref name="session"/>: the response or the ServiceFault.</summary>
+    public Task<IEncodeable> SendAsync(IServiceRequest request, RawSession session) => SendAsync(request, session.AuthenticationToken);
+
     public async ValueTask DisposeAsync() => await _channel.DisposeAsync();
 
     private SignatureData ClientSignature(byte[] nonce)

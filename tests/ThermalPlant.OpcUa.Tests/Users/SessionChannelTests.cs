@@ -129,6 +129,24 @@ public sealed class SessionChannelTests : IAsyncLifetime
         Assert.Equal(new IdentityChanged("raw", "operator", "Operator", "observer", "Observer"), Assert.Single(_changed));
     }
 
+    [Fact]
+    public async Task A_subscription_moves_only_to_a_session_of_the_same_user()
+    {
+        var (first, owner) = await ActivatedSession(ClientA, Operator);
+        var created = Assert.IsType<CreateSubscriptionResponse>(await first.SendAsync(new CreateSubscriptionRequest { RequestedPublishingInterval = 1000, PublishingEnabled = true }, owner));
+        var (second, observer) = await ActivatedSession(ClientA, Observer);
+        var (third, sameUser) = await ActivatedSession(ClientB, Operator);
+        var transfer = new TransferSubscriptionsRequest { SubscriptionIds = [created.SubscriptionId] };
+
+        var refused = Assert.IsType<TransferSubscriptionsResponse>(await second.SendAsync(transfer, observer));
+        var moved = Assert.IsType<TransferSubscriptionsResponse>(await third.SendAsync(transfer, sameUser));
+
+        Assert.Equal(StatusCodes.BadUserAccessDenied, refused.Results![0].StatusCode.Code);
+        Assert.Equal(StatusCode.Good, moved.Results![0].StatusCode);
+        var denial = Assert.Single(_denied);
+        Assert.Equal(("TransferSubscriptions", "observer", "Observer", StatusCodes.BadUserAccessDenied), (denial.Service, denial.UserName, denial.Role, denial.Status.Code));
+    }
+
     private async Task<RawSessionClient> Open(X509Certificate2? certificate)
     {
         var client = await RawSessionClient.OpenAsync($"opc.tcp://127.0.0.1:{_server.Port}/", ServerCertificate, certificate);

@@ -83,7 +83,7 @@ internal sealed class SessionService(
             var moves = ChannelPinning.CheckActivation(session, channel.ChannelId, ChannelPinning.Thumbprint(channel.ClientCertificate));
             CheckClientSignature(request, channel, session);
             identity = await authenticator.AuthenticateAsync(request, session.ServerNonce, claimedUser, cancellationToken).ConfigureAwait(false);
-            if (moves && !SameUser(previous!, identity))
+            if (moves && !previous!.IsSameUser(identity))
             {
                 throw new OpcUaException(StatusCodes.BadIdentityChangeNotSupported, "a session moving to a new secure channel must keep its user; change the user on the new channel afterwards");
             }
@@ -103,10 +103,6 @@ internal sealed class SessionService(
         session.ServerNonce = RandomNumberGenerator.GetBytes(NonceLength);
         return new ActivateSessionResponse { ServerNonce = session.ServerNonce, Results = [], DiagnosticInfos = [] };
     }
-
-    // Part 4, 5.6.3: on a new channel "the same ClientUserId as the token currently associated with the Session".
-    private static bool SameUser(UserIdentity previous, UserIdentity next) =>
-        previous.TokenType == next.TokenType && string.Equals(previous.UserName, next.UserName, StringComparison.Ordinal);
 
     /// <summary>On a secured channel the client signs our certificate and last nonce with its key (Part 4, 5.6.3).</summary>
     private void CheckClientSignature(ActivateSessionRequest request, ServerSecureChannel channel, Session session)

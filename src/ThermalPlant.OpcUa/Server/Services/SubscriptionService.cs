@@ -105,6 +105,12 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
             lock (subscription.Gate)
             {
                 previous = subscription.Session;
+                // Part 4, 5.13.7: a subscription moves only to a session acting for the same user.
+                if (!previous.Identity.IsSameUser(session.Identity))
+                {
+                    results[i] = new TransferResult { StatusCode = StatusCodes.BadUserAccessDenied, AvailableSequenceNumbers = [] };
+                    continue;
+                }
                 subscription.Session = session;
                 if (request.SendInitialValues) subscription.QueueCurrentValues(item => Current(item, session.Identity));
             }
