@@ -18,7 +18,8 @@ internal sealed partial class OpcUaServerService(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason);
+        server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason, denied.NodeList);
+        server.IdentityChanged += changed => LogIdentityChanged(changed.SessionName, changed.PreviousUserName, changed.PreviousRole, changed.UserName, changed.Role);
         server.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(Collect);
         var settings = options.Value;
@@ -69,8 +70,11 @@ internal sealed partial class OpcUaServerService(
     [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA server listening on {Address}:{Port}{Path} ({Loaded} history values read back)")]
     private partial void LogListening(string address, int port, string path, int loaded);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA {Service} refused for user {UserName} (role {Role}): {Status}, {Reason}")]
-    private partial void LogAccessDenied(string service, string? userName, string? role, string status, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA {Service} refused for user {UserName} (role {Role}): {Status}, {Reason} [{Nodes}]")]
+    private partial void LogAccessDenied(string service, string? userName, string? role, string status, string reason, string nodes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA session {SessionName} now acts for user {UserName} (role {Role}), before {PreviousUserName} (role {PreviousRole})")]
+    private partial void LogIdentityChanged(string? sessionName, string? previousUserName, string previousRole, string? userName, string role);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the history file failed ({Reason}); values stay in memory and writing is tried again")]
     private partial void LogFlushFailed(string reason);

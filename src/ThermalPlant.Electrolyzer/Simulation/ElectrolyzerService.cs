@@ -38,7 +38,7 @@ internal sealed partial class ElectrolyzerService(
         await using var methanation = methanationOptions.Value.Enabled ? new MethanationUnit(methanationOptions.Value, time) : null;
         if (methanation is not null)
         {
-            methanation.AccessDenied += denied => LogAccessDenied(logger, denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason);
+            methanation.AccessDenied += denied => LogAccessDenied(logger, denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason, denied.NodeList);
             methanation.Start();
             Methanation = methanation;
             LogMethanationListening(logger, methanation.EndpointUrl, MethanationUnit.RequestNodeId);
@@ -78,8 +78,8 @@ internal sealed partial class ElectrolyzerService(
     [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "H2 cooling temperature reached (status bit 10): {Reached} at {Temperature:F1} degC")]
     private static partial void LogCooling(ILogger logger, bool reached, double temperature);
 
-    [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Methanation unit refused {Service} for user {UserName} (role {Role}): {Status}, {Reason}")]
-    private static partial void LogAccessDenied(ILogger logger, string service, string? userName, string? role, string status, string reason);
+    [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Methanation unit refused {Service} for user {UserName} (role {Role}): {Status}, {Reason} [{Nodes}]")]
+    private static partial void LogAccessDenied(ILogger logger, string service, string? userName, string? role, string status, string reason, string nodes);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Simulated plant stopping; Modbus and OPC UA ports close")]
     private static partial void LogStopping(ILogger logger);

@@ -25,6 +25,7 @@ public sealed class OpcUaServer : IAsyncDisposable
     private readonly SessionManager _sessions;
     private readonly SubscriptionService _subscriptions;
     private readonly ServerSecurity _security;
+    private readonly UserAuthenticator _users;
     private Task? _acceptLoop;
     private int _nextChannelId;
     private int _disposed;
@@ -44,13 +45,13 @@ public sealed class OpcUaServer : IAsyncDisposable
         ServerObject.Populate(AddressSpace, options, _time);
         _security = new ServerSecurity(options, _time);
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
-        var users = new UserAuthenticator(options.Users, _security.Certificate, _time);
-        var discovery = new DiscoveryService(options, _security, () => Port, users);
+        _users = new UserAuthenticator(options.Users, _security.Certificate, _time);
+        var discovery = new DiscoveryService(options, _security, () => Port, _users);
         var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation);
         _subscriptions = new SubscriptionService(AddressSpace, attributes, options, _time);
         _dispatcher = new ServiceDispatcher(
             discovery,
-            new SessionService(_sessions, discovery, options, _security, _subscriptions, users, OnAccessDenied),
+            new SessionService(_sessions, discovery, options, _security, _subscriptions, _users, OnAccessDenied, OnIdentityChanged),
             _sessions,
             attributes,
             new WriteService(AddressSpace, options.MaxNodesPerOperation, _time),
@@ -58,11 +59,18 @@ public sealed class OpcUaServer : IAsyncDisposable
             _subscriptions,
             new HistoryService(AddressSpace, AddressSpace.History, options.MaxNodesPerOperation, options.MaxContinuationPoints),
             _time,
-            OnAccessDenied);
+            OnAccessDenied,
+            _stopping.Token);
     }
 
     /// <summary>Raised when a login or a request is refused for want of identity or permission, with the reason, for the host's log.</summary>
     public event Action<AccessDenied>? AccessDenied;
+
+    /// <summary>Raised when a session is re-activated for another user or role, for the host's log.</summary>
+    public event Action<IdentityChanged>? IdentityChanged;
+
+    /// <summary>The bound on concurrent password checks, for tests to see it held.</summary>
+    internal PasswordCheckGate PasswordChecks => _users.PasswordChecks;
 
     /// <summary>The nodes served.</summary>
     public UaAddressSpace AddressSpace { get; }
@@ -100,9 +108,12 @@ public sealed class OpcUaServer : IAsyncDisposable
         _listener.Stop();
         if (_acceptLoop is not null) await _acceptLoop;
         _stopping.Dispose();
+        _users.Dispose();
     }
 
     private void OnAccessDenied(AccessDenied denied) => AccessDenied?.Invoke(denied);
+
+    private void OnIdentityChanged(IdentityChanged changed) => IdentityChanged?.Invoke(changed);
 
     private async Task AcceptAsync(CancellationToken cancellationToken)
     {

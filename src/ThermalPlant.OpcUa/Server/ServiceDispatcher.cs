@@ -13,9 +13,10 @@ namespace ThermalPlant.OpcUa.Server;
 /// <summary>
 /// Routes each request to its service by type; services never call each other. A refused request becomes a
 /// ServiceFault carrying the status code, a failed operation a status in its result (Part 4, 7.34). Services
-/// that need a permission (Read, HistoryRead, Subscribe) are refused here with BadUserAccessDenied when the
-/// session's role lacks it; writes are refused per operation. Every refusal is reported through
-/// <paramref name="denied"/>.
+/// without operations that need a permission (CreateSubscription, TransferSubscriptions, and CreateMonitoredItems
+/// as a whole) are refused here with BadUserAccessDenied when the session's role lacks Subscribe; Read, Write,
+/// HistoryRead and each monitored item are refused per operation by the user's UserAccessLevel. Every refusal is
+/// reported once per request through <paramref name="denied"/>, with the nodes refused.
 /// </summary>
 internal sealed class ServiceDispatcher(
     DiscoveryService discovery,
@@ -27,7 +28,8 @@ internal sealed class ServiceDispatcher(
     SubscriptionService subscriptions,
     HistoryService history,
     TimeProvider time,
-    Action<AccessDenied> denied)
+    Action<AccessDenied> denied,
+    CancellationToken stopping)
 {
     /// <summary>
     /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish).
@@ -46,14 +48,20 @@ internal sealed class ServiceDispatcher(
                 subscriptions.Publish(publish, Session(publish, channelId), requestId, responder);
                 return null;
             }
+            if (request is ActivateSessionRequest activate)
+            {
+                // A password check costs about 0.3 s of CPU and may wait for a slot: it runs on the thread pool and
+                // answers later, so the connection's read loop goes on (and a fleet of logins cannot stall it).
+                _ = Task.Run(() => ActivateAsync(activate, channel, requestId, responder), CancellationToken.None);
+                return null;
+            }
             IServiceResponse response = request switch
             {
                 GetEndpointsRequest r => discovery.GetEndpoints(r),
                 FindServersRequest r => discovery.FindServers(r),
                 CreateSessionRequest r => sessionService.Create(r, channel),
-                ActivateSessionRequest r => sessionService.Activate(r, channel),
                 CloseSessionRequest r => sessionService.Close(r),
-                ReadRequest r => attributes.Read(Permitted(r, channelId, UserPermissions.Read)),
+                ReadRequest r => Read(r, channelId),
                 BrowseRequest r => views.Browse(WithSession(r, channelId, out var session), session),
                 BrowseNextRequest r => views.BrowseNext(WithSession(r, channelId, out var session), session),
                 WriteRequest r => Write(r, channelId),
@@ -65,14 +73,14 @@ internal sealed class ServiceDispatcher(
                 ModifySubscriptionRequest r => subscriptions.Modify(r, Session(r, channelId)),
                 SetPublishingModeRequest r => subscriptions.SetPublishingMode(r, Session(r, channelId)),
                 DeleteSubscriptionsRequest r => subscriptions.Delete(r, Session(r, channelId)),
-                TransferSubscriptionsRequest r => subscriptions.Transfer(r, Session(r, channelId, UserPermissions.Subscribe)),
+                TransferSubscriptionsRequest r => Transfer(r, channelId),
                 RepublishRequest r => subscriptions.Republish(r, Session(r, channelId)),
-                CreateMonitoredItemsRequest r => subscriptions.CreateItems(r, Session(r, channelId, UserPermissions.Subscribe)),
+                CreateMonitoredItemsRequest r => CreateItems(r, channelId),
                 ModifyMonitoredItemsRequest r => subscriptions.ModifyItems(r, Session(r, channelId)),
                 DeleteMonitoredItemsRequest r => subscriptions.DeleteItems(r, Session(r, channelId)),
                 SetMonitoringModeRequest r => subscriptions.SetMonitoringMode(r, Session(r, channelId)),
                 SetTriggeringRequest r => subscriptions.SetTriggering(r, Session(r, channelId)),
-                HistoryReadRequest r => history.Read(r, Session(r, channelId, UserPermissions.HistoryRead)),
+                HistoryReadRequest r => HistoryRead(r, channelId),
                 _ => throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not served"),
             };
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
@@ -82,6 +90,26 @@ internal sealed class ServiceDispatcher(
         {
             return Fault(request.RequestHeader, ex.Status);
         }
+    }
+
+    private async Task ActivateAsync(ActivateSessionRequest request, ServerSecureChannel channel, uint requestId, IResponder responder)
+    {
+        IServiceResponse response;
+        try
+        {
+            response = await sessionService.ActivateAsync(request, channel, stopping).ConfigureAwait(false);
+            response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
+        }
+        catch (OpcUaException ex)
+        {
+            response = Fault(request.RequestHeader, ex.Status);
+        }
+        catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // The server stops: the connection closes without an answer.
+            return;
+        }
+        if (responder.IsOpen) responder.Respond(requestId, response);
     }
 
     private Session Session(IServiceRequest request, uint channelId) => sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
@@ -97,27 +125,65 @@ internal sealed class ServiceDispatcher(
         throw new OpcUaException(StatusCodes.BadUserAccessDenied, $"{service} needs the {permission} permission");
     }
 
-    private T Permitted<T>(T request, uint channelId, UserPermissions permission)
-        where T : IServiceRequest
+    private ReadResponse Read(ReadRequest request, uint channelId)
     {
-        Session(request, channelId, permission);
-        return request;
+        var identity = Session(request, channelId).Identity;
+        var response = attributes.Read(request, identity);
+        ReportRefused("Read", identity, UserPermissions.Read, request.NodesToRead!, n => n.NodeId, response.Results!, r => r.Status);
+        return response;
     }
 
     private WriteResponse Write(WriteRequest request, uint channelId)
     {
         var identity = Session(request, channelId).Identity;
         var response = writes.Write(request, identity);
-        var refused = 0;
-        foreach (var result in response.Results ?? [])
+        ReportRefused("Write", identity, UserPermissions.Write, request.NodesToWrite!, n => n.NodeId, response.Results!, r => r);
+        return response;
+    }
+
+    private HistoryReadResponse HistoryRead(HistoryReadRequest request, uint channelId)
+    {
+        var session = Session(request, channelId);
+        var response = history.Read(request, session);
+        ReportRefused("HistoryRead", session.Identity, UserPermissions.HistoryRead, request.NodesToRead!, n => n.NodeId, response.Results!, r => r.StatusCode);
+        return response;
+    }
+
+    private CreateMonitoredItemsResponse CreateItems(CreateMonitoredItemsRequest request, uint channelId)
+    {
+        var session = Session(request, channelId, UserPermissions.Subscribe);
+        var response = subscriptions.CreateItems(request, session);
+        ReportRefused("CreateMonitoredItems", session.Identity, UserPermissions.Read, request.ItemsToCreate!, n => n.ItemToMonitor.NodeId, response.Results!, r => r.StatusCode);
+        return response;
+    }
+
+    private TransferSubscriptionsResponse Transfer(TransferSubscriptionsRequest request, uint channelId)
+    {
+        var session = Session(request, channelId, UserPermissions.Subscribe);
+        var identity = session.Identity;
+        var response = subscriptions.Transfer(request, session);
+        var refused = request.SubscriptionIds!.Where((_, i) => response.Results![i].StatusCode.Code == StatusCodes.BadUserAccessDenied).ToArray();
+        if (refused.Length > 0)
         {
-            if (result.Code == StatusCodes.BadUserAccessDenied) refused++;
-        }
-        if (refused > 0)
-        {
-            denied(new AccessDenied("Write", identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, $"role '{identity.Role}' lacks the Write permission; {refused} of {response.Results!.Length} writes refused"));
+            denied(new AccessDenied("TransferSubscriptions", identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, $"subscriptions {string.Join(", ", refused)} belong to another user"));
         }
         return response;
+    }
+
+    /// <summary>
+    /// Reports once per request the operations refused with BadUserAccessDenied (Part 4, 7.34: an operation's
+    /// failure is its result's status, the service succeeds), with the nodes they named.
+    /// </summary>
+    private void ReportRefused<TItem, TResult>(string service, UserIdentity identity, UserPermissions permission, TItem[] items, Func<TItem, NodeId> node, TResult[] results, Func<TResult, StatusCode> status)
+    {
+        var refused = new List<NodeId>();
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (status(results[i]).Code == StatusCodes.BadUserAccessDenied) refused.Add(node(items[i]));
+        }
+        if (refused.Count == 0) return;
+        var reason = $"role '{identity.Role}' lacks the {permission} permission; {refused.Count} of {results.Length} operations refused";
+        denied(new AccessDenied(service, identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, reason, refused));
     }
 
     private T WithSession<T>(T request, uint channelId, out Session session)

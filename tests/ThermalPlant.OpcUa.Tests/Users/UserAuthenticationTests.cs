@@ -102,6 +102,30 @@ public sealed class UserAuthenticationTests : IAsyncLifetime
         Assert.Equal(["Write", "CreateSubscription", "HistoryRead"], _denied.Select(d => d.Service));
         Assert.All(_denied, d => Assert.Equal(("Anonymous", (string?)null), (d.Role, d.UserName)));
         Assert.Contains("Write permission", _denied.First().Reason, StringComparison.Ordinal);
+        Assert.Equal([[_setpoint], null, [_temperature]], _denied.Select(d => d.Nodes));
+    }
+
+    [Theory]
+    [InlineData(null, 0x01, 0x01)]
+    [InlineData("observer", 0x01, 0x05)]
+    [InlineData("operator", 0x03, 0x05)]
+    public async Task UserAccessLevel_is_the_AccessLevel_less_what_the_role_may_not_do(string? user, byte setpoint, byte temperature)
+    {
+        var credentials = user switch
+        {
+            null => UserCredentials.Anonymous,
+            "observer" => UserCredentials.FromUserName("observer", "obs-pass"),
+            _ => UserCredentials.FromUserName("operator", "op-pass"),
+        };
+        await using var client = await Connect(credentials);
+
+        var read = await client.ReadAsync(
+        [
+            Attribute(_setpoint, AttributeId.AccessLevel), Attribute(_setpoint, AttributeId.UserAccessLevel),
+            Attribute(_temperature, AttributeId.AccessLevel), Attribute(_temperature, AttributeId.UserAccessLevel),
+        ]);
+
+        Assert.Equal([0x03, setpoint, 0x05, temperature], read.Select(v => (byte)v.Value.Value!));
     }
 
     [Fact]
@@ -194,6 +218,8 @@ public sealed class UserAuthenticationTests : IAsyncLifetime
         Assert.Throws<ArgumentException>(() => new OpcUaServer(new OpcUaServerOptions { Port = 0, ApplicationCertificate = ServerCertificate, Users = Users() with { Users = [new UserAccount { Name = "x", Role = "Admin", PasswordHash = OperatorHash }] } }));
         Assert.Throws<ArgumentException>(() => new OpcUaServer(new OpcUaServerOptions { Port = 0, ApplicationCertificate = ServerCertificate, Users = Users() with { Users = [new UserAccount { Name = "x", Role = "Operator", PasswordHash = "secret" }] } }));
     }
+
+    private static ReadValueId Attribute(NodeId node, AttributeId attribute) => new() { NodeId = node, AttributeId = (uint)attribute };
 
     private static UserAuthenticationOptions Users() => new()
     {

@@ -47,6 +47,20 @@ public sealed class UserSettingsTests
     }
 
     [Fact]
+    public void Password_check_and_lockout_settings_become_options_and_bad_ones_are_reported()
+    {
+        var settings = new UserSettings { Enabled = true, MaxConcurrentPasswordChecks = 3, LockoutThreshold = 4, LockoutWindow = TimeSpan.FromMinutes(2), LockoutDuration = TimeSpan.FromMinutes(10) };
+        var options = settings.ToOptions()!;
+
+        Assert.Equal((3, 4, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(10)), (options.MaxConcurrentPasswordChecks, options.LockoutThreshold, options.LockoutWindow, options.LockoutDuration));
+        Assert.Equal(new UserAuthenticationOptions().MaxConcurrentPasswordChecks, new UserSettings { Enabled = true }.ToOptions()!.MaxConcurrentPasswordChecks);
+
+        var errors = new List<string>();
+        new UserSettings { Enabled = true, MaxConcurrentPasswordChecks = 0, LockoutDuration = TimeSpan.Zero }.Validate("OpcServer:Users", errors);
+        Assert.Equal(["OpcServer:Users: MaxConcurrentPasswordChecks must be at least 1", "OpcServer:Users: LockoutWindow and LockoutDuration must be positive when LockoutThreshold is set"], errors);
+    }
+
+    [Fact]
     public void Bad_permissions_unknown_roles_malformed_hashes_and_unknown_policies_are_reported_with_their_keys()
     {
         var settings = new UserSettings

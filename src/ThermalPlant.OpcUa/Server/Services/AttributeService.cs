@@ -1,14 +1,19 @@
 using System.Globalization;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
 
-/// <summary>The Attribute service set's Read (Part 4, 5.10.2): each operation's failure is a status in its result.</summary>
+/// <summary>
+/// The Attribute service set's Read (Part 4, 5.10.2): each operation's failure is a status in its result. The
+/// Value of a variable needs CurrentRead in the session user's UserAccessLevel (BadUserAccessDenied otherwise), and
+/// UserAccessLevel is the AccessLevel reduced by the user's role (<see cref="UserAccess"/>).
+/// </summary>
 internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead)
 {
-    public ReadResponse Read(ReadRequest request)
+    public ReadResponse Read(ReadRequest request, UserIdentity identity)
     {
         var nodes = request.NodesToRead ?? [];
         if (nodes.Length == 0) throw new OpcUaException(StatusCodes.BadNothingToDo, "no nodes to read");
@@ -18,13 +23,13 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
         var results = new DataValue[nodes.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
-            results[i] = ReadOne(nodes[i], request.TimestampsToReturn);
+            results[i] = ReadOne(nodes[i], request.TimestampsToReturn, identity);
         }
         return new ReadResponse { Results = results };
     }
 
-    /// <summary>Reads one attribute; failures are the status of the result.</summary>
-    public DataValue ReadOne(ReadValueId item, TimestampsToReturn timestamps)
+    /// <summary>Reads one attribute for <paramref name="identity"/>; failures are the status of the result.</summary>
+    public DataValue ReadOne(ReadValueId item, TimestampsToReturn timestamps, UserIdentity identity)
     {
         var node = space.Find(item.NodeId);
         if (node is null) return Bad(StatusCodes.BadNodeIdUnknown);
@@ -34,7 +39,7 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
         if (attribute == AttributeId.Value)
         {
             if (variable is null) return Bad(StatusCodes.BadAttributeIdInvalid);
-            if ((variable.AccessLevel & 0x01) == 0) return Bad(StatusCodes.BadNotReadable);
+            if (UserAccess.Check(variable.AccessLevel, identity, UserAccess.CurrentRead, StatusCodes.BadNotReadable) is { IsBad: true } refused) return Bad(refused.Code);
             var value = variable.Value;
             if (item.IndexRange is { Length: > 0 } range)
             {
@@ -59,7 +64,8 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
             AttributeId.DataType when variable is not null => new Variant(BuiltInType.NodeId, variable.DataType),
             AttributeId.ValueRank when variable is not null => Variant.From(variable.ValueRank),
             AttributeId.ArrayDimensions when variable is not null => variable.ArrayDimensions is { } dims ? new Variant(BuiltInType.UInt32, dims) : Variant.Null,
-            AttributeId.AccessLevel or AttributeId.UserAccessLevel when variable is not null => Variant.From(variable.AccessLevel),
+            AttributeId.AccessLevel when variable is not null => Variant.From(variable.AccessLevel),
+            AttributeId.UserAccessLevel when variable is not null => Variant.From(UserAccess.Level(variable.AccessLevel, identity)),
             AttributeId.MinimumSamplingInterval when variable is not null => Variant.From(variable.MinimumSamplingInterval),
             AttributeId.Historizing when variable is not null => Variant.From(variable.Historizing),
             _ => Variant.Null,

@@ -3,6 +3,7 @@ using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
@@ -14,8 +15,6 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// </summary>
 internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, int maxNodesPerRead, int maxContinuationPoints)
 {
-    private const byte HistoryReadAccess = 0x04;
-
     public HistoryReadResponse Read(HistoryReadRequest request, Session session)
     {
         var nodes = request.NodesToRead ?? [];
@@ -50,7 +49,7 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
     private HistoryReadResult ReadOne(HistoryReadValueId item, ReadRawModifiedDetails details, TimestampsToReturn timestamps, Session session)
     {
         if (space.Find(item.NodeId) is not UaVariable variable) return Result(space.Find(item.NodeId) is null ? StatusCodes.BadNodeIdUnknown : StatusCodes.BadHistoryOperationUnsupported, null, null);
-        if ((variable.AccessLevel & HistoryReadAccess) == 0) return Result(StatusCodes.BadHistoryOperationUnsupported, null, null);
+        if (UserAccess.Check(variable.AccessLevel, session.Identity, UserAccess.HistoryRead, StatusCodes.BadHistoryOperationUnsupported) is { IsBad: true } refused) return Result(refused, null, null);
         if (item.IndexRange is { Length: > 0 }) return Result(StatusCodes.BadIndexRangeInvalid, null, null);
 
         var position = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Generated;
@@ -22,7 +23,8 @@ internal sealed class SessionService(
     ServerSecurity security,
     SubscriptionService subscriptions,
     UserAuthenticator authenticator,
-    Action<AccessDenied> denied)
+    Action<AccessDenied> denied,
+    Action<IdentityChanged> identityChanged)
 {
     private const int NonceLength = 32;
 
@@ -50,7 +52,7 @@ internal sealed class SessionService(
                 Signature = channel.Policy.Sign(key, [.. request.ClientCertificate!, .. request.ClientNonce]),
             };
         }
-        var session = sessions.Create(request.SessionName, channel.ChannelId, request.RequestedSessionTimeout);
+        var session = sessions.Create(request.SessionName, channel.ChannelId, ChannelPinning.Thumbprint(channel.ClientCertificate), request.RequestedSessionTimeout);
         session.ServerNonce = RandomNumberGenerator.GetBytes(NonceLength);
         return new CreateSessionResponse
         {
@@ -65,31 +67,47 @@ internal sealed class SessionService(
         };
     }
 
-    public ActivateSessionResponse Activate(ActivateSessionRequest request, ServerSecureChannel channel)
+    /// <summary>
+    /// Activates the session for the request's identity token: on its own channel, or on a new channel of the same
+    /// client after a reconnect, then only for the same user (Part 4, 5.6.3). Every refusal is reported; a change of
+    /// user on the same channel passes the authenticator like a first login and is reported too.
+    /// </summary>
+    public async Task<ActivateSessionResponse> ActivateAsync(ActivateSessionRequest request, ServerSecureChannel channel, CancellationToken cancellationToken)
     {
-        CheckClientSignature(request, channel);
         var session = sessions.Find(request.RequestHeader.AuthenticationToken);
-        string? claimedUser = null;
+        var previous = session.IsActivated ? session.Identity : null;
+        var claimedUser = new StrongBox<string?>();
         UserIdentity identity;
         try
         {
-            identity = authenticator.Authenticate(request, session.ServerNonce, ref claimedUser);
+            var moves = ChannelPinning.CheckActivation(session, channel.ChannelId, ChannelPinning.Thumbprint(channel.ClientCertificate));
+            CheckClientSignature(request, channel, session);
+            identity = await authenticator.AuthenticateAsync(request, session.ServerNonce, claimedUser, cancellationToken).ConfigureAwait(false);
+            if (moves && !previous!.IsSameUser(identity))
+            {
+                throw new OpcUaException(StatusCodes.BadIdentityChangeNotSupported, "a session moving to a new secure channel must keep its user; change the user on the new channel afterwards");
+            }
         }
         catch (OpcUaException ex)
         {
-            denied(new AccessDenied("ActivateSession", claimedUser, null, ex.Status, ex.Message));
+            // The role is the session's only while the refused login claims the session's user.
+            var user = claimedUser.Value ?? previous?.UserName;
+            denied(new AccessDenied("ActivateSession", user, user == previous?.UserName ? previous?.Role : null, ex.Status, ex.Message));
             throw;
         }
         sessions.Activate(session, channel.ChannelId, identity);
+        if (previous is not null && previous != identity)
+        {
+            identityChanged(new IdentityChanged(session.Name, previous.UserName, previous.Role, identity.UserName, identity.Role));
+        }
         session.ServerNonce = RandomNumberGenerator.GetBytes(NonceLength);
         return new ActivateSessionResponse { ServerNonce = session.ServerNonce, Results = [], DiagnosticInfos = [] };
     }
 
     /// <summary>On a secured channel the client signs our certificate and last nonce with its key (Part 4, 5.6.3).</summary>
-    private void CheckClientSignature(ActivateSessionRequest request, ServerSecureChannel channel)
+    private void CheckClientSignature(ActivateSessionRequest request, ServerSecureChannel channel, Session session)
     {
         if (channel.Policy.IsNone) return;
-        var session = sessions.Find(request.RequestHeader.AuthenticationToken);
         var signature = request.ClientSignature;
         using var key = channel.ClientCertificate!.GetRSAPublicKey()!;
         // The algorithm URI is not compared: stacks name RSA-PSS differently, and the signature check decides anyway.

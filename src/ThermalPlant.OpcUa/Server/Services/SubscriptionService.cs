@@ -3,6 +3,7 @@ using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Types;
 
@@ -104,8 +105,14 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
             lock (subscription.Gate)
             {
                 previous = subscription.Session;
+                // Part 4, 5.13.7: a subscription moves only to a session acting for the same user.
+                if (!previous.Identity.IsSameUser(session.Identity))
+                {
+                    results[i] = new TransferResult { StatusCode = StatusCodes.BadUserAccessDenied, AvailableSequenceNumbers = [] };
+                    continue;
+                }
                 subscription.Session = session;
-                if (request.SendInitialValues) subscription.QueueCurrentValues(Current);
+                if (request.SendInitialValues) subscription.QueueCurrentValues(item => Current(item, session.Identity));
             }
             if (!ReferenceEquals(previous, session)) subscription.SendStatusChange(previous, StatusCodes.GoodSubscriptionTransferred);
             results[i] = new TransferResult { StatusCode = StatusCode.Good, AvailableSequenceNumbers = subscription.AvailableSequenceNumbers() };
@@ -153,7 +160,7 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
         {
             for (var i = 0; i < items.Length; i++)
             {
-                results[i] = CreateItem(subscription, items[i], request.TimestampsToReturn);
+                results[i] = CreateItem(subscription, items[i], request.TimestampsToReturn, session.Identity);
             }
         }
         return new CreateMonitoredItemsResponse { Results = results, DiagnosticInfos = [] };
@@ -217,7 +224,7 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
                 var wasDisabled = item.Mode == MonitoringMode.Disabled;
                 item.Mode = request.MonitoringMode;
                 if (item.Mode == MonitoringMode.Disabled) item.ClearQueue();
-                else if (wasDisabled) item.QueueCurrent(Current(item), time.GetUtcNow());
+                else if (wasDisabled) item.QueueCurrent(Current(item, session.Identity), time.GetUtcNow());
                 subscription.MarkActive(item);
             }
         }
@@ -255,7 +262,7 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
         foreach (var subscription in Owned(session)) Remove(subscription);
     }
 
-    private MonitoredItemCreateResult CreateItem(Subscription subscription, MonitoredItemCreateRequest request, TimestampsToReturn timestamps)
+    private MonitoredItemCreateResult CreateItem(Subscription subscription, MonitoredItemCreateRequest request, TimestampsToReturn timestamps, UserIdentity identity)
     {
         static MonitoredItemCreateResult Failed(uint status) => new() { StatusCode = status, FilterResult = ExtensionObject.Null };
         if (subscription.ItemCount >= options.MaxMonitoredItemsPerSubscription) return Failed(StatusCodes.BadTooManyMonitoredItems);
@@ -265,8 +272,8 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
         if (request.MonitoringMode is < MonitoringMode.Disabled or > MonitoringMode.Reporting) return Failed(StatusCodes.BadMonitoringModeInvalid);
         var attribute = (AttributeId)target.AttributeId;
         if (attribute == AttributeId.EventNotifier) return Failed(StatusCodes.BadMonitoredItemFilterUnsupported);
-        var initial = attributes.ReadOne(target, TimestampsToReturn.Both);
-        if (initial.Status.Code is StatusCodes.BadAttributeIdInvalid or StatusCodes.BadNotReadable or StatusCodes.BadIndexRangeInvalid or StatusCodes.BadDataEncodingUnsupported) return Failed(initial.Status.Code);
+        var initial = attributes.ReadOne(target, TimestampsToReturn.Both, identity);
+        if (initial.Status.Code is StatusCodes.BadAttributeIdInvalid or StatusCodes.BadNotReadable or StatusCodes.BadUserAccessDenied or StatusCodes.BadIndexRangeInvalid or StatusCodes.BadDataEncodingUnsupported) return Failed(initial.Status.Code);
         if (attribute == AttributeId.Value && target.IndexRange is { Length: > 0 }) return Failed(StatusCodes.BadIndexRangeInvalid);
         var item = new MonitoredItem((uint)Interlocked.Increment(ref _nextItemId), node, target, timestamps) { Mode = request.MonitoringMode };
         var status = Apply(item, request.RequestedParameters, subscription.PublishingInterval);
@@ -380,7 +387,7 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
         return (interval, lifetime, keepAlive);
     }
 
-    private DataValue Current(MonitoredItem item) => attributes.ReadOne(item.ItemToMonitor, TimestampsToReturn.Both);
+    private DataValue Current(MonitoredItem item, UserIdentity identity) => attributes.ReadOne(item.ItemToMonitor, TimestampsToReturn.Both, identity);
 
     private void Expire(Subscription subscription)
     {

@@ -13,8 +13,6 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// </summary>
 internal sealed class WriteService(UaAddressSpace space, int maxNodesPerWrite, TimeProvider time)
 {
-    private const byte CurrentWrite = 0x02;
-
     public WriteResponse Write(WriteRequest request, UserIdentity identity)
     {
         var nodes = request.NodesToWrite ?? [];
@@ -34,8 +32,7 @@ internal sealed class WriteService(UaAddressSpace space, int maxNodesPerWrite, T
         if (node is null) return StatusCodes.BadNodeIdUnknown;
         if ((AttributeId)item.AttributeId != AttributeId.Value) return node is UaVariable || Enum.IsDefined((AttributeId)item.AttributeId) ? StatusCodes.BadNotWritable : StatusCodes.BadAttributeIdInvalid;
         if (node is not UaVariable variable) return StatusCodes.BadAttributeIdInvalid;
-        if ((variable.AccessLevel & CurrentWrite) == 0) return StatusCodes.BadNotWritable;
-        if (!identity.May(UserPermissions.Write)) return StatusCodes.BadUserAccessDenied;
+        if (UserAccess.Check(variable.AccessLevel, identity, UserAccess.CurrentWrite, StatusCodes.BadNotWritable) is { IsBad: true } refused) return refused;
         if (item.IndexRange is { Length: > 0 }) return StatusCodes.BadWriteNotSupported;
         if (!Matches(variable, item.Value.Value)) return StatusCodes.BadTypeMismatch;
         var value = item.Value with { ServerTimestamp = time.GetUtcNow().UtcDateTime, SourceTimestamp = item.Value.SourceTimestamp ?? time.GetUtcNow().UtcDateTime };

@@ -8,8 +8,9 @@ namespace ThermalPlant.OpcUa.Server.Sessions;
 /// <summary>A client session (Part 4, 5.6): bound to the secure channel that created or last activated it.</summary>
 public sealed class Session
 {
-    internal Session(NodeId sessionId, NodeId authenticationToken, string? name, uint channelId, TimeSpan timeout, DateTimeOffset now, PublishQueue publishRequests)
+    internal Session(NodeId sessionId, NodeId authenticationToken, string? name, uint channelId, string? clientThumbprint, TimeSpan timeout, DateTimeOffset now, PublishQueue publishRequests)
     {
+        ClientThumbprint = clientThumbprint;
         PublishRequests = publishRequests;
         SessionId = sessionId;
         AuthenticationToken = authenticationToken;
@@ -30,6 +31,12 @@ public sealed class Session
 
     /// <summary>The secure channel the session is bound to.</summary>
     public uint ChannelId { get; internal set; }
+
+    /// <summary>
+    /// The SHA-256 thumbprint of the client certificate of the channel that created the session; null when that
+    /// channel had SecurityPolicy None. A later channel must present the same (Part 4, 5.6.3).
+    /// </summary>
+    public string? ClientThumbprint { get; }
 
     /// <summary>The revised timeout.</summary>
     public TimeSpan Timeout { get; }

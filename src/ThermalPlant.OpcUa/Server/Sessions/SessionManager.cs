@@ -18,13 +18,16 @@ public sealed class SessionManager(int maxSessions, TimeSpan minTimeout, TimeSpa
     /// <summary>Sessions open now.</summary>
     public int Count => _byToken.Count;
 
-    /// <summary>Creates a session bound to <paramref name="channelId"/> with the requested timeout revised into range.</summary>
-    public Session Create(string? name, uint channelId, double requestedTimeoutMs)
+    /// <summary>
+    /// Creates a session bound to <paramref name="channelId"/>, whose client certificate has the thumbprint
+    /// <paramref name="clientThumbprint"/> (null on SecurityPolicy None), with the requested timeout revised into range.
+    /// </summary>
+    public Session Create(string? name, uint channelId, string? clientThumbprint, double requestedTimeoutMs)
     {
         Purge();
         if (_byToken.Count >= maxSessions) throw new OpcUaException(StatusCodes.BadTooManySessions, $"the server serves at most {maxSessions} sessions");
         var timeout = TimeSpan.FromMilliseconds(Math.Clamp(double.IsFinite(requestedTimeoutMs) ? requestedTimeoutMs : 0, minTimeout.TotalMilliseconds, maxTimeout.TotalMilliseconds));
-        var session = new Session(NodeId.Of(Guid.NewGuid(), 1), NodeId.Of(RandomNumberGenerator.GetBytes(32), 0), name, channelId, timeout, time.GetUtcNow(), new PublishQueue(maxPublishRequests, time));
+        var session = new Session(NodeId.Of(Guid.NewGuid(), 1), NodeId.Of(RandomNumberGenerator.GetBytes(32), 0), name, channelId, clientThumbprint, timeout, time.GetUtcNow(), new PublishQueue(maxPublishRequests, time));
         _byToken[session.AuthenticationToken] = session;
         return session;
     }

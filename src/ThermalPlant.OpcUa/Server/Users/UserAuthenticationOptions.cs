@@ -29,6 +29,24 @@ public sealed record UserAuthenticationOptions
     /// </summary>
     public string UserTokenSecurityPolicyUri { get; init; } = SecurityPolicyUris.Basic256Sha256;
 
+    /// <summary>
+    /// How many password checks (PBKDF2, about 0.3 s of CPU each) run at once; by default half the cores, so a burst
+    /// of password logins leaves the other half to the sessions being served.
+    /// </summary>
+    public int MaxConcurrentPasswordChecks { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>How many password logins wait for a check beyond those running; the next is refused with BadServerTooBusy.</summary>
+    public int MaxQueuedPasswordChecks { get; init; } = 16;
+
+    /// <summary>Wrong passwords for one user name within <see cref="LockoutWindow"/> that lock it; 0 turns the lockout off.</summary>
+    public int LockoutThreshold { get; init; } = 5;
+
+    /// <summary>The window in which <see cref="LockoutThreshold"/> wrong passwords lock a user name.</summary>
+    public TimeSpan LockoutWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a locked user name is refused, without checking its password.</summary>
+    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Anonymous (browse, read), Observer (+ history, subscriptions), Operator (+ write), Engineer (all).</summary>
     public static IReadOnlyDictionary<string, UserPermissions> DefaultRoles { get; } = new Dictionary<string, UserPermissions>(StringComparer.OrdinalIgnoreCase)
     {
@@ -47,6 +65,10 @@ public sealed record UserAuthenticationOptions
         var errors = new List<string>();
         if (!UserTokenAlgorithms.IsSupported(UserTokenSecurityPolicyUri)) errors.Add($"UserTokenSecurityPolicyUri '{UserTokenSecurityPolicyUri}' is not one of Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss");
         if (AllowAnonymous && !Roles.ContainsKey(AnonymousRole)) errors.Add($"the anonymous role '{AnonymousRole}' is not among the roles");
+        if (MaxConcurrentPasswordChecks < 1) errors.Add("MaxConcurrentPasswordChecks must be at least 1");
+        if (MaxQueuedPasswordChecks < 0) errors.Add("MaxQueuedPasswordChecks must not be negative");
+        if (LockoutThreshold < 0) errors.Add("LockoutThreshold must not be negative");
+        if (LockoutThreshold > 0 && (LockoutWindow <= TimeSpan.Zero || LockoutDuration <= TimeSpan.Zero)) errors.Add("LockoutWindow and LockoutDuration must be positive when LockoutThreshold is set");
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var user in Users)
         {

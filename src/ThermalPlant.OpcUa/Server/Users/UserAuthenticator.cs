@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Encoding;
@@ -12,8 +13,10 @@ namespace ThermalPlant.OpcUa.Server.Users;
 /// refuses it: a malformed or unknown token BadIdentityTokenInvalid, a token this server does not accept
 /// BadIdentityTokenRejected, a wrong password BadUserAccessDenied, a wrong user certificate signature
 /// BadUserSignatureInvalid. With no options there is no access control: anonymous sessions may do everything.
+/// Password checks run a bounded number at a time (<see cref="PasswordCheckGate"/>), and a user name with too many
+/// wrong passwords is refused for a while without one (<see cref="FailedLoginLockout"/>).
 /// </summary>
-internal sealed class UserAuthenticator
+internal sealed class UserAuthenticator : IDisposable
 {
     public const string AnonymousPolicyId = "anonymous";
     public const string UserNamePolicyId = "username";
@@ -32,6 +35,8 @@ internal sealed class UserAuthenticator
     private readonly Dictionary<string, UserAccount> _byThumbprint = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _time;
     private readonly UserTokenPolicy[] _policies;
+    private readonly PasswordCheckGate _passwordChecks;
+    private readonly FailedLoginLockout _lockout;
 
     public UserAuthenticator(UserAuthenticationOptions? options, X509Certificate2? serverCertificate, TimeProvider time)
     {
@@ -39,8 +44,11 @@ internal sealed class UserAuthenticator
         _serverCertificate = serverCertificate;
         _time = time;
         _policies = [new UserTokenPolicy { PolicyId = AnonymousPolicyId, TokenType = UserTokenType.Anonymous }];
+        if (options?.Validate() is { Count: > 0 } errors) throw new ArgumentException($"user authentication options: {string.Join("; ", errors)}", nameof(options));
+        var limits = options ?? new UserAuthenticationOptions();
+        _passwordChecks = new PasswordCheckGate(limits.MaxConcurrentPasswordChecks, limits.MaxQueuedPasswordChecks);
+        _lockout = new FailedLoginLockout(limits.LockoutThreshold, limits.LockoutWindow, limits.LockoutDuration, time);
         if (options is null) return;
-        if (options.Validate() is { Count: > 0 } errors) throw new ArgumentException($"user authentication options: {string.Join("; ", errors)}", nameof(options));
         _algorithms = UserTokenAlgorithms.For(options.UserTokenSecurityPolicyUri);
         foreach (var user in options.Users)
         {
@@ -57,14 +65,36 @@ internal sealed class UserAuthenticator
     /// <summary>The token policies offered in every endpoint (one shared array; responses only encode it).</summary>
     public UserTokenPolicy[] Policies() => _policies;
 
+    /// <summary>The bound on concurrent password checks, exposed so tests can see it held.</summary>
+    public PasswordCheckGate PasswordChecks => _passwordChecks;
+
     /// <summary>
     /// Authenticates the token of <paramref name="request"/> against the nonce the server last gave the session;
-    /// <paramref name="claimedUser"/> is the user name the token claims, for the log when it is refused.
+    /// <paramref name="claimedUser"/> receives the user name the token claims, for the log when it is refused.
     /// </summary>
-    public UserIdentity Authenticate(ActivateSessionRequest request, byte[] serverNonce, ref string? claimedUser)
+    public async Task<UserIdentity> AuthenticateAsync(ActivateSessionRequest request, byte[] serverNonce, StrongBox<string?> claimedUser, CancellationToken cancellationToken)
     {
-        var token = request.UserIdentityToken;
-        if (token.Encoding == ExtensionObjectEncoding.None) return Anonymous(null);
+        switch (Decode(request.UserIdentityToken))
+        {
+            case null:
+                return Anonymous(null);
+            case AnonymousIdentityToken anonymous:
+                return Anonymous(anonymous.PolicyId);
+            case UserNameIdentityToken userName:
+                claimedUser.Value = userName.UserName;
+                return await UserNameAsync(userName, serverNonce, cancellationToken).ConfigureAwait(false);
+            case var certificate:
+                return Certificate((X509IdentityToken)certificate, request.UserTokenSignature, serverNonce, claimedUser);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _passwordChecks.Dispose();
+
+    /// <summary>The identity token decoded; null for none (anonymous).</summary>
+    private static object? Decode(ExtensionObject token)
+    {
+        if (token.Encoding == ExtensionObjectEncoding.None) return null;
         if (token.Encoding != ExtensionObjectEncoding.Binary || token.TypeId.NamespaceIndex != 0 || token.TypeId.IdType != NodeIdType.Numeric)
         {
             throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"identity token {token.TypeId} in encoding {token.Encoding} is not understood");
@@ -72,19 +102,13 @@ internal sealed class UserAuthenticator
         try
         {
             var decoder = new BinaryDecoder(token.Body.Span);
-            switch (token.TypeId.Numeric)
+            return token.TypeId.Numeric switch
             {
-                case AnonymousIdentityToken.BinaryEncodingId:
-                    return Anonymous(AnonymousIdentityToken.Decode(ref decoder).PolicyId);
-                case UserNameIdentityToken.BinaryEncodingId:
-                    var userName = UserNameIdentityToken.Decode(ref decoder);
-                    claimedUser = userName.UserName;
-                    return UserName(userName, serverNonce);
-                case X509IdentityToken.BinaryEncodingId:
-                    return Certificate(X509IdentityToken.Decode(ref decoder), request.UserTokenSignature, serverNonce, ref claimedUser);
-                default:
-                    throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"identity token type {token.TypeId} is not supported");
-            }
+                AnonymousIdentityToken.BinaryEncodingId => AnonymousIdentityToken.Decode(ref decoder),
+                UserNameIdentityToken.BinaryEncodingId => UserNameIdentityToken.Decode(ref decoder),
+                X509IdentityToken.BinaryEncodingId => X509IdentityToken.Decode(ref decoder),
+                _ => throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"identity token type {token.TypeId} is not supported"),
+            };
         }
         catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadDecodingError or StatusCodes.BadEncodingLimitsExceeded)
         {
@@ -115,7 +139,7 @@ internal sealed class UserAuthenticator
         return new UserIdentity(UserTokenType.Anonymous, null, _options.AnonymousRole, _options.Roles[_options.AnonymousRole]);
     }
 
-    private UserIdentity UserName(UserNameIdentityToken token, byte[] serverNonce)
+    private async Task<UserIdentity> UserNameAsync(UserNameIdentityToken token, byte[] serverNonce, CancellationToken cancellationToken)
     {
         var (options, algorithms, certificate) = Configured(token.PolicyId, UserNamePolicyId, "user name");
         if (string.IsNullOrEmpty(token.UserName)) throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, "the user name is empty");
@@ -124,12 +148,23 @@ internal sealed class UserAuthenticator
             // A password in clear (or encrypted otherwise than the policy says) is refused, even on an encrypted channel.
             throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"the password must be encrypted with {algorithms.EncryptionAlgorithmUri}, not '{token.EncryptionAlgorithm}'");
         }
+        if (_lockout.LockedUntil(token.UserName) is { } until)
+        {
+            // The same code as a wrong password, so a lockout does not reveal that the name exists.
+            throw new OpcUaException(StatusCodes.BadUserAccessDenied, $"too many wrong passwords; locked until {until:O}");
+        }
         var password = LegacySecret.Decrypt(token.Password ?? [], serverNonce, certificate, algorithms);
         try
         {
             var known = _byName.TryGetValue(token.UserName, out var user) && user.PasswordHash is not null;
-            var matches = PasswordHash.Verify(password, known ? user!.PasswordHash : DecoyHash.Value);
-            if (!known || !matches) throw new OpcUaException(StatusCodes.BadUserAccessDenied, known ? "wrong password" : "unknown user name");
+            var hash = known ? user!.PasswordHash : DecoyHash.Value;
+            var matches = await _passwordChecks.RunAsync(() => PasswordHash.Verify(password, hash), cancellationToken).ConfigureAwait(false);
+            if (!known || !matches)
+            {
+                _lockout.Failed(token.UserName);
+                throw new OpcUaException(StatusCodes.BadUserAccessDenied, known ? "wrong password" : "unknown user name");
+            }
+            _lockout.Succeeded(token.UserName);
             return new UserIdentity(UserTokenType.UserName, user!.Name, user.Role, options.Roles[user.Role]);
         }
         finally
@@ -138,7 +173,7 @@ internal sealed class UserAuthenticator
         }
     }
 
-    private UserIdentity Certificate(X509IdentityToken token, SignatureData? signature, byte[] serverNonce, ref string? claimedUser)
+    private UserIdentity Certificate(X509IdentityToken token, SignatureData? signature, byte[] serverNonce, StrongBox<string?> claimedUser)
     {
         var (options, algorithms, serverCertificate) = Configured(token.PolicyId, CertificatePolicyId, "certificate");
         if (token.CertificateData is not { Length: > 0 and <= MaxCertificateLength } data)
@@ -156,7 +191,7 @@ internal sealed class UserAuthenticator
         }
         using (certificate)
         {
-            claimedUser = certificate.Subject;
+            claimedUser.Value = certificate.Subject;
             var now = _time.GetUtcNow();
             if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
             {
@@ -166,7 +201,7 @@ internal sealed class UserAuthenticator
             {
                 throw new OpcUaException(StatusCodes.BadIdentityTokenRejected, "the user certificate belongs to no configured user");
             }
-            claimedUser = user.Name;
+            claimedUser.Value = user.Name;
             if (!UserTokenSignature.Verify(signature, serverCertificate.RawData, serverNonce, certificate, algorithms))
             {
                 throw new OpcUaException(StatusCodes.BadUserSignatureInvalid, "the user token signature does not verify over the server certificate and nonce");

@@ -24,6 +24,18 @@ public sealed class UserSettings
     /// <summary>Roles added to (or replacing) the built-in ones: name to a comma list of Read, HistoryRead, Subscribe, Write (or All, None).</summary>
     public Dictionary<string, string> Roles { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>How many password checks run at once; null for the default (<see cref="UserAuthenticationOptions.MaxConcurrentPasswordChecks"/>).</summary>
+    public int? MaxConcurrentPasswordChecks { get; set; }
+
+    /// <summary>Wrong passwords within <see cref="LockoutWindow"/> that lock a user name; 0 turns the lockout off.</summary>
+    public int LockoutThreshold { get; set; } = 5;
+
+    /// <summary>The window of <see cref="LockoutThreshold"/>.</summary>
+    public TimeSpan LockoutWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a locked user name is refused.</summary>
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The accounts, by user name.</summary>
     public Dictionary<string, AccountSettings> Accounts { get; set; } = new(StringComparer.Ordinal);
 
@@ -66,8 +78,13 @@ public sealed class UserSettings
                 CertificateThumbprint = string.IsNullOrEmpty(account.CertificateThumbprint) ? null : account.CertificateThumbprint,
             });
         }
+        var defaults = new UserAuthenticationOptions();
         return new UserAuthenticationOptions
         {
+            MaxConcurrentPasswordChecks = MaxConcurrentPasswordChecks ?? defaults.MaxConcurrentPasswordChecks,
+            LockoutThreshold = LockoutThreshold,
+            LockoutWindow = LockoutWindow,
+            LockoutDuration = LockoutDuration,
             AllowAnonymous = AllowAnonymous,
             AnonymousRole = AnonymousRole,
             Roles = roles,
