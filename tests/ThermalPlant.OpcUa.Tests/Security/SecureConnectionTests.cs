@@ -112,17 +112,19 @@ public sealed class SecureConnectionTests : IAsyncLifetime
             Security = [new(SecurityPolicyUris.Aes256Sha256RsaPss, MessageSecurityMode.SignAndEncrypt)],
             ApplicationCertificate = _server.Certificate,
             CertificateStorePath = _serverStore.Path,
-            SecureChannel = new SecureChannelOptions { MinTokenLifetime = TimeSpan.FromSeconds(1) },
+            SecureChannel = new SecureChannelOptions { MinTokenLifetime = TimeSpan.FromSeconds(2) },
         });
         server.Start();
         TrustClient();
-        var options = ClientOptions(SecurityPolicyUris.Aes256Sha256RsaPss, MessageSecurityMode.SignAndEncrypt) with { TokenLifetime = TimeSpan.FromSeconds(1) };
+        // 2 s tokens: a renewal starts 1.5 s into one and has until 2.5 s (the server's grace of a quarter), enough for an
+        // asymmetric handshake on a loaded machine; with 1 s tokens a slow one missed the window.
+        var options = ClientOptions(SecurityPolicyUris.Aes256Sha256RsaPss, MessageSecurityMode.SignAndEncrypt) with { TokenLifetime = TimeSpan.FromSeconds(2) };
         await using var client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{server.Port}/freeopcua/server/", options);
         await client.OpenSessionAsync("renewing");
         var lost = 0;
         client.ConnectionLost += _ => Interlocked.Increment(ref lost);
-        // Several lifetimes pass (a token lives 1 s plus a quarter): without renewals the server would refuse the token.
-        var until = DateTime.UtcNow.AddSeconds(5);
+        // Several lifetimes pass (a token lives 2 s plus a quarter): without renewals the server would refuse the token.
+        var until = DateTime.UtcNow.AddSeconds(7);
         var reads = 0;
         while (DateTime.UtcNow < until)
         {
