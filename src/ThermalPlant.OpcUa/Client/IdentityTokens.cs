@@ -20,9 +20,9 @@ internal static class IdentityTokens
     {
         if (credentials.Certificate is { } certificate)
         {
-            var (policy, algorithms) = Protected(Policy(UserTokenType.Certificate, endpoint, serverEndpoints), endpoint, "a certificate login");
+            var (policy, tokenPolicy) = Protected(Policy(UserTokenType.Certificate, endpoint, serverEndpoints), endpoint, "a certificate login");
             var token = new X509IdentityToken { PolicyId = policy.PolicyId, CertificateData = certificate.RawData };
-            var signature = UserTokenSignature.Sign(Required(serverCertificate, "certificate"), serverNonce ?? [], certificate, algorithms);
+            var signature = UserTokenSignature.Sign(Required(serverCertificate, "certificate"), serverNonce ?? [], certificate, tokenPolicy);
             return (ExtensionObject.From(token), signature);
         }
         if (credentials.UserName is { } userName)
@@ -40,9 +40,9 @@ internal static class IdentityTokens
                     }
                     return (ExtensionObject.From(new UserNameIdentityToken { PolicyId = policy.PolicyId, UserName = userName, Password = password }), new SignatureData());
                 }
-                var (_, algorithms) = Protected(policy, endpoint, "a password");
-                var encrypted = LegacySecret.Encrypt(password, serverNonce ?? [], LeafCertificate(Required(serverCertificate, "user name")), algorithms);
-                var token = new UserNameIdentityToken { PolicyId = policy.PolicyId, UserName = userName, Password = encrypted, EncryptionAlgorithm = algorithms.EncryptionAlgorithmUri };
+                var (_, tokenPolicy) = Protected(policy, endpoint, "a password");
+                var encrypted = LegacySecret.Encrypt(password, serverNonce ?? [], LeafCertificate(Required(serverCertificate, "user name")), tokenPolicy);
+                var token = new UserNameIdentityToken { PolicyId = policy.PolicyId, UserName = userName, Password = encrypted, EncryptionAlgorithm = tokenPolicy.AsymmetricEncryptionAlgorithm };
                 return (ExtensionObject.From(token), new SignatureData());
             }
             finally
@@ -79,17 +79,17 @@ internal static class IdentityTokens
     private static bool Usable(UserTokenPolicy policy, EndpointDescription endpoint)
     {
         var uri = EffectivePolicy(policy, endpoint);
-        return UserTokenAlgorithms.IsSupported(uri) || (uri == SecurityPolicyUris.None && endpoint.SecurityMode == MessageSecurityMode.SignAndEncrypt);
+        return SecurityPolicies.CanProtectUserTokens(uri) || (uri == SecurityPolicyUris.None && endpoint.SecurityMode == MessageSecurityMode.SignAndEncrypt);
     }
 
     private static string EffectivePolicy(UserTokenPolicy policy, EndpointDescription endpoint) =>
         policy.SecurityPolicyUri is { Length: > 0 } own ? own : endpoint.SecurityPolicyUri ?? SecurityPolicyUris.None;
 
-    private static (UserTokenPolicy Policy, UserTokenAlgorithms Algorithms) Protected(UserTokenPolicy policy, EndpointDescription endpoint, string what)
+    private static (UserTokenPolicy Policy, SecurityPolicy TokenPolicy) Protected(UserTokenPolicy policy, EndpointDescription endpoint, string what)
     {
         var uri = EffectivePolicy(policy, endpoint);
         if (uri == SecurityPolicyUris.None) throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"{what} needs a user token security policy; the server names none");
-        return (policy, UserTokenAlgorithms.For(uri));
+        return (policy, SecurityPolicies.ForUserTokens(uri));
     }
 
     private static byte[] Required(byte[]? serverCertificate, string what) =>

@@ -9,7 +9,8 @@ namespace ThermalPlant.OpcUa.Security;
 
 /// <summary>
 /// The legacy encrypted token secret of Part 4, 7.41.2.2 (7.36.2.2 in older editions): a UInt32 length, the secret
-/// and the server's last nonce, RSA-encrypted block by block with the server certificate's public key. The nonce
+/// and the server's last nonce, RSA-encrypted block by block with the server certificate's public key and the padding of the
+/// user token policy's security policy. The nonce
 /// binds the secret to one activation, so a captured token cannot be replayed.
 /// </summary>
 public static class LegacySecret
@@ -18,10 +19,10 @@ public static class LegacySecret
     public const int MaxSecretLength = 4096;
 
     /// <summary>Encrypts <paramref name="secret"/> with <paramref name="serverNonce"/> for the server of <paramref name="serverCertificate"/>.</summary>
-    public static byte[] Encrypt(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> serverNonce, X509Certificate2 serverCertificate, UserTokenAlgorithms algorithms)
+    public static byte[] Encrypt(ReadOnlySpan<byte> secret, ReadOnlySpan<byte> serverNonce, X509Certificate2 serverCertificate, SecurityPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(serverCertificate);
-        ArgumentNullException.ThrowIfNull(algorithms);
+        RequireAsymmetric(policy);
         if (secret.Length > MaxSecretLength) throw new ArgumentException($"a secret is at most {MaxSecretLength} bytes", nameof(secret));
         using var rsa = serverCertificate.GetRSAPublicKey() ?? throw new OpcUaException(StatusCodes.BadCertificateInvalid, "the server certificate has no RSA key");
         var plain = new byte[4 + secret.Length + serverNonce.Length];
@@ -31,14 +32,14 @@ public static class LegacySecret
             secret.CopyTo(plain.AsSpan(4));
             serverNonce.CopyTo(plain.AsSpan(4 + secret.Length));
             var keyBytes = rsa.KeySize / 8;
-            var blockPlain = BlockPlainLength(keyBytes, algorithms);
+            var blockPlain = policy.PlainTextBlockSize(rsa);
             var blocks = (plain.Length + blockPlain - 1) / blockPlain;
             var cipher = new byte[blocks * keyBytes];
             for (var i = 0; i < blocks; i++)
             {
                 var start = i * blockPlain;
                 var chunk = plain.AsSpan(start, Math.Min(blockPlain, plain.Length - start));
-                if (!rsa.TryEncrypt(chunk, cipher.AsSpan(i * keyBytes, keyBytes), algorithms.Encryption, out var written) || written != keyBytes)
+                if (policy.Encrypt(rsa, chunk, cipher.AsSpan(i * keyBytes, keyBytes)) != keyBytes)
                 {
                     throw new CryptographicException("RSA encryption produced an unexpected length");
                 }
@@ -56,13 +57,14 @@ public static class LegacySecret
     /// The caller owns the returned secret and should clear it. A malformed secret is BadIdentityTokenInvalid, a
     /// wrong nonce BadIdentityTokenRejected.
     /// </summary>
-    public static byte[] Decrypt(ReadOnlySpan<byte> encrypted, ReadOnlySpan<byte> expectedNonce, X509Certificate2 serverCertificate, UserTokenAlgorithms algorithms)
+    public static byte[] Decrypt(ReadOnlySpan<byte> encrypted, ReadOnlySpan<byte> expectedNonce, X509Certificate2 serverCertificate, SecurityPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(serverCertificate);
-        ArgumentNullException.ThrowIfNull(algorithms);
+        RequireAsymmetric(policy);
         using var rsa = serverCertificate.GetRSAPrivateKey() ?? throw new OpcUaException(StatusCodes.BadConfigurationError, "the server certificate has no RSA private key");
         var keyBytes = rsa.KeySize / 8;
-        var maxBlocks = (4 + MaxSecretLength + expectedNonce.Length + BlockPlainLength(keyBytes, algorithms) - 1) / BlockPlainLength(keyBytes, algorithms);
+        var blockPlain = policy.PlainTextBlockSize(rsa);
+        var maxBlocks = (4 + MaxSecretLength + expectedNonce.Length + blockPlain - 1) / blockPlain;
         if (encrypted.Length == 0 || encrypted.Length % keyBytes != 0 || encrypted.Length / keyBytes > maxBlocks)
         {
             throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"an encrypted secret of {encrypted.Length} bytes does not fit {keyBytes}-byte RSA blocks");
@@ -73,7 +75,7 @@ public static class LegacySecret
         {
             for (var offset = 0; offset < encrypted.Length; offset += keyBytes)
             {
-                if (!rsa.TryDecrypt(encrypted.Slice(offset, keyBytes), plain.AsSpan(length), algorithms.Encryption, out var written))
+                if (!policy.TryDecrypt(rsa, encrypted.Slice(offset, keyBytes), plain.AsSpan(length), out var written))
                 {
                     throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, "the encrypted secret does not decrypt");
                 }
@@ -108,6 +110,10 @@ public static class LegacySecret
         return plain.Slice(4, secretLength).ToArray();
     }
 
-    // RSA-OAEP fits k - 2 hLen - 2 plaintext bytes in a block of k bytes (RFC 8017, 7.1.1).
-    private static int BlockPlainLength(int keyBytes, UserTokenAlgorithms algorithms) => keyBytes - (2 * algorithms.OaepHashLength) - 2;
+    // Secrets are RSA-encrypted with the policy's padding: policy None has no such algorithm.
+    private static void RequireAsymmetric(SecurityPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (policy.IsNone) throw new ArgumentException("a secret cannot be encrypted under security policy None", nameof(policy));
+    }
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Generated;
 
@@ -12,24 +11,25 @@ namespace ThermalPlant.OpcUa.Security;
 public static class UserTokenSignature
 {
     /// <summary>Signs <paramref name="serverCertificate"/> + <paramref name="serverNonce"/> with the user certificate's private key.</summary>
-    public static SignatureData Sign(ReadOnlySpan<byte> serverCertificate, ReadOnlySpan<byte> serverNonce, X509Certificate2 userCertificate, UserTokenAlgorithms algorithms)
+    public static SignatureData Sign(ReadOnlySpan<byte> serverCertificate, ReadOnlySpan<byte> serverNonce, X509Certificate2 userCertificate, SecurityPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(userCertificate);
-        ArgumentNullException.ThrowIfNull(algorithms);
+        ArgumentNullException.ThrowIfNull(policy);
         using var rsa = userCertificate.GetRSAPrivateKey() ?? throw new ArgumentException("the user certificate has no RSA private key", nameof(userCertificate));
         var data = Concatenate(serverCertificate, serverNonce);
-        return new SignatureData { Algorithm = algorithms.SignatureAlgorithmUri, Signature = rsa.SignData(data, HashAlgorithmName.SHA256, algorithms.Signature) };
+        if (policy.IsNone) throw new ArgumentException("a user token cannot be signed under security policy None", nameof(policy));
+        return new SignatureData { Algorithm = policy.AsymmetricSignatureAlgorithm, Signature = policy.Sign(rsa, data) };
     }
 
     /// <summary>Whether <paramref name="signature"/> is the user certificate's signature of the server's certificate and nonce.</summary>
-    public static bool Verify(SignatureData? signature, ReadOnlySpan<byte> serverCertificate, ReadOnlySpan<byte> serverNonce, X509Certificate2 userCertificate, UserTokenAlgorithms algorithms)
+    public static bool Verify(SignatureData? signature, ReadOnlySpan<byte> serverCertificate, ReadOnlySpan<byte> serverNonce, X509Certificate2 userCertificate, SecurityPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(userCertificate);
-        ArgumentNullException.ThrowIfNull(algorithms);
-        if (signature?.Signature is not { Length: > 0 } bytes || signature.Algorithm != algorithms.SignatureAlgorithmUri) return false;
+        ArgumentNullException.ThrowIfNull(policy);
+        if (policy.IsNone || signature?.Signature is not { Length: > 0 } bytes || signature.Algorithm != policy.AsymmetricSignatureAlgorithm) return false;
         using var rsa = userCertificate.GetRSAPublicKey();
         if (rsa is null || bytes.Length != rsa.KeySize / 8) return false;
-        return rsa.VerifyData(Concatenate(serverCertificate, serverNonce), bytes, HashAlgorithmName.SHA256, algorithms.Signature);
+        return policy.Verify(rsa, Concatenate(serverCertificate, serverNonce), bytes);
     }
 
     private static byte[] Concatenate(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)

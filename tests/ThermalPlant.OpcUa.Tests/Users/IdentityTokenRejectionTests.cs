@@ -18,7 +18,7 @@ public sealed class IdentityTokenRejectionTests : IAsyncLifetime
 {
     private static readonly X509Certificate2 ServerCertificate = TestCertificates.Create("server");
     private static readonly X509Certificate2 UserCertificate = TestCertificates.Create("user");
-    private static readonly UserTokenAlgorithms Basic256Sha256 = UserTokenAlgorithms.For(SecurityPolicyUris.Basic256Sha256);
+    private static readonly SecurityPolicy Basic256Sha256 = SecurityPolicies.ForUserTokens(SecurityPolicyUris.Basic256Sha256);
 
     private OpcUaServer _server = null!;
     private ClientChannel _channel = null!;
@@ -106,7 +106,7 @@ public sealed class IdentityTokenRejectionTests : IAsyncLifetime
         PolicyId = policyId,
         UserName = user,
         Password = LegacySecret.Encrypt(System.Text.Encoding.UTF8.GetBytes(password), nonce, ServerCertificate, Basic256Sha256),
-        EncryptionAlgorithm = Basic256Sha256.EncryptionAlgorithmUri,
+        EncryptionAlgorithm = Basic256Sha256.AsymmetricEncryptionAlgorithm,
     };
 
     private async Task<CreateSessionResponse> CreateSession()

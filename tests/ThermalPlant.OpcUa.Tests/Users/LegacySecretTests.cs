@@ -19,7 +19,7 @@ public sealed class LegacySecretTests
     [InlineData(SecurityPolicyUris.Aes256Sha256RsaPss, 400)]
     public void A_secret_decrypts_with_the_nonce_it_was_encrypted_with(string policy, int length)
     {
-        var algorithms = UserTokenAlgorithms.For(policy);
+        var algorithms = SecurityPolicies.ForUserTokens(policy);
         var secret = RandomNumberGenerator.GetBytes(length);
         var nonce = RandomNumberGenerator.GetBytes(32);
 
@@ -34,7 +34,7 @@ public sealed class LegacySecretTests
     [Fact]
     public void Another_nonce_is_rejected()
     {
-        var algorithms = UserTokenAlgorithms.For(SecurityPolicyUris.Basic256Sha256);
+        var algorithms = SecurityPolicies.ForUserTokens(SecurityPolicyUris.Basic256Sha256);
         var encrypted = LegacySecret.Encrypt("password"u8, RandomNumberGenerator.GetBytes(32), Server, algorithms);
 
         var error = Assert.Throws<OpcUaException>(() => LegacySecret.Decrypt(encrypted, RandomNumberGenerator.GetBytes(32), Server, algorithms));
@@ -45,8 +45,8 @@ public sealed class LegacySecretTests
     public void A_secret_encrypted_with_another_padding_or_key_or_cut_short_is_invalid()
     {
         var nonce = RandomNumberGenerator.GetBytes(32);
-        var sha1 = UserTokenAlgorithms.For(SecurityPolicyUris.Basic256Sha256);
-        var sha256 = UserTokenAlgorithms.For(SecurityPolicyUris.Aes256Sha256RsaPss);
+        var sha1 = SecurityPolicies.ForUserTokens(SecurityPolicyUris.Basic256Sha256);
+        var sha256 = SecurityPolicies.ForUserTokens(SecurityPolicyUris.Aes256Sha256RsaPss);
         var encrypted = LegacySecret.Encrypt("password"u8, nonce, Server, sha1);
 
         Assert.Equal(StatusCodes.BadIdentityTokenInvalid, Assert.Throws<OpcUaException>(() => LegacySecret.Decrypt(encrypted, nonce, Server, sha256)).Status.Code);
@@ -60,6 +60,6 @@ public sealed class LegacySecretTests
     [Fact]
     public void The_none_policy_protects_no_user_token()
     {
-        Assert.Equal(StatusCodes.BadSecurityPolicyRejected, Assert.Throws<OpcUaException>(() => UserTokenAlgorithms.For(SecurityPolicyUris.None)).Status.Code);
+        Assert.Equal(StatusCodes.BadSecurityPolicyRejected, Assert.Throws<OpcUaException>(() => SecurityPolicies.ForUserTokens(SecurityPolicyUris.None)).Status.Code);
     }
 }

@@ -63,7 +63,7 @@ public sealed record UserAuthenticationOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (!UserTokenAlgorithms.IsSupported(UserTokenSecurityPolicyUri)) errors.Add($"UserTokenSecurityPolicyUri '{UserTokenSecurityPolicyUri}' is not one of Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss");
+        if (!SecurityPolicies.CanProtectUserTokens(UserTokenSecurityPolicyUri)) errors.Add($"UserTokenSecurityPolicyUri '{UserTokenSecurityPolicyUri}' is not one of Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss");
         if (AllowAnonymous && !Roles.ContainsKey(AnonymousRole)) errors.Add($"the anonymous role '{AnonymousRole}' is not among the roles");
         if (MaxConcurrentPasswordChecks < 1) errors.Add("MaxConcurrentPasswordChecks must be at least 1");
         if (MaxQueuedPasswordChecks < 0) errors.Add("MaxQueuedPasswordChecks must not be negative");

@@ -30,7 +30,7 @@ internal sealed class UserAuthenticator : IDisposable
 
     private readonly UserAuthenticationOptions? _options;
     private readonly X509Certificate2? _serverCertificate;
-    private readonly UserTokenAlgorithms? _algorithms;
+    private readonly SecurityPolicy? _tokenPolicy;
     private readonly Dictionary<string, UserAccount> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UserAccount> _byThumbprint = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _time;
@@ -49,7 +49,7 @@ internal sealed class UserAuthenticator : IDisposable
         _passwordChecks = new PasswordCheckGate(limits.MaxConcurrentPasswordChecks, limits.MaxQueuedPasswordChecks);
         _lockout = new FailedLoginLockout(limits.LockoutThreshold, limits.LockoutWindow, limits.LockoutDuration, time);
         if (options is null) return;
-        _algorithms = UserTokenAlgorithms.For(options.UserTokenSecurityPolicyUri);
+        _tokenPolicy = SecurityPolicies.ForUserTokens(options.UserTokenSecurityPolicyUri);
         foreach (var user in options.Users)
         {
             _byName[user.Name] = user;
@@ -141,19 +141,19 @@ internal sealed class UserAuthenticator : IDisposable
 
     private async Task<UserIdentity> UserNameAsync(UserNameIdentityToken token, byte[] serverNonce, CancellationToken cancellationToken)
     {
-        var (options, algorithms, certificate) = Configured(token.PolicyId, UserNamePolicyId, "user name");
+        var (options, tokenPolicy, certificate) = Configured(token.PolicyId, UserNamePolicyId, "user name");
         if (string.IsNullOrEmpty(token.UserName)) throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, "the user name is empty");
-        if (token.EncryptionAlgorithm != algorithms.EncryptionAlgorithmUri)
+        if (token.EncryptionAlgorithm != tokenPolicy.AsymmetricEncryptionAlgorithm)
         {
             // A password in clear (or encrypted otherwise than the policy says) is refused, even on an encrypted channel.
-            throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"the password must be encrypted with {algorithms.EncryptionAlgorithmUri}, not '{token.EncryptionAlgorithm}'");
+            throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"the password must be encrypted with {tokenPolicy.AsymmetricEncryptionAlgorithm}, not '{token.EncryptionAlgorithm}'");
         }
         if (_lockout.LockedUntil(token.UserName) is { } until)
         {
             // The same code as a wrong password, so a lockout does not reveal that the name exists.
             throw new OpcUaException(StatusCodes.BadUserAccessDenied, $"too many wrong passwords; locked until {until:O}");
         }
-        var password = LegacySecret.Decrypt(token.Password ?? [], serverNonce, certificate, algorithms);
+        var password = LegacySecret.Decrypt(token.Password ?? [], serverNonce, certificate, tokenPolicy);
         try
         {
             var known = _byName.TryGetValue(token.UserName, out var user) && user.PasswordHash is not null;
@@ -175,7 +175,7 @@ internal sealed class UserAuthenticator : IDisposable
 
     private UserIdentity Certificate(X509IdentityToken token, SignatureData? signature, byte[] serverNonce, StrongBox<string?> claimedUser)
     {
-        var (options, algorithms, serverCertificate) = Configured(token.PolicyId, CertificatePolicyId, "certificate");
+        var (options, tokenPolicy, serverCertificate) = Configured(token.PolicyId, CertificatePolicyId, "certificate");
         if (token.CertificateData is not { Length: > 0 and <= MaxCertificateLength } data)
         {
             throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"the user certificate must be 1 to {MaxCertificateLength} bytes");
@@ -202,7 +202,7 @@ internal sealed class UserAuthenticator : IDisposable
                 throw new OpcUaException(StatusCodes.BadIdentityTokenRejected, "the user certificate belongs to no configured user");
             }
             claimedUser.Value = user.Name;
-            if (!UserTokenSignature.Verify(signature, serverCertificate.RawData, serverNonce, certificate, algorithms))
+            if (!UserTokenSignature.Verify(signature, serverCertificate.RawData, serverNonce, certificate, tokenPolicy))
             {
                 throw new OpcUaException(StatusCodes.BadUserSignatureInvalid, "the user token signature does not verify over the server certificate and nonce");
             }
@@ -210,13 +210,13 @@ internal sealed class UserAuthenticator : IDisposable
         }
     }
 
-    private (UserAuthenticationOptions Options, UserTokenAlgorithms Algorithms, X509Certificate2 Certificate) Configured(string? policyId, string expected, string kind)
+    private (UserAuthenticationOptions Options, SecurityPolicy TokenPolicy, X509Certificate2 Certificate) Configured(string? policyId, string expected, string kind)
     {
-        if (_options is null || _algorithms is null || _serverCertificate is null)
+        if (_options is null || _tokenPolicy is null || _serverCertificate is null)
         {
             throw new OpcUaException(StatusCodes.BadIdentityTokenRejected, $"this server accepts no {kind} logins");
         }
         if (policyId != expected) throw new OpcUaException(StatusCodes.BadIdentityTokenInvalid, $"unknown {kind} token policy '{policyId}'");
-        return (_options, _algorithms, _serverCertificate);
+        return (_options, _tokenPolicy, _serverCertificate);
     }
 }
