@@ -2,16 +2,19 @@
 // `ThermalPlant.Benchmarks opcua-serve`, so that one client can read both the same way.
 // Usage: node bench-server.mjs PORT [VARIABLES=1000] [UPDATE_MS=1000] [PKI_DIR]
 // Serves opc.tcp://127.0.0.1:PORT/UA/Bench (SecurityPolicy None, anonymous, and with PKI_DIR also Basic256Sha256
-// SignAndEncrypt, its PKI there, accepting any client certificate): Objects/Plant/Bench/Var_0000 ...
+// SignAndEncrypt, its PKI there, accepting any client certificate, its own made by own-certificate.mjs with the host
+// names a client may connect by): Objects/Plant/Bench/Var_0000 ...
 // as Double variables with string NodeIds "Plant.Bench.Var_0000" ... in namespace urn:thermalplant:bench.
 // Every UPDATE_MS each value gets a new value and source timestamp, as a live plant's would.
 // Prints "ready" once listening; stops on SIGTERM.
 import { OPCUAServer, OPCUACertificateManager, DataType, Variant, StatusCodes, SecurityPolicy, MessageSecurityMode } from "node-opcua";
+import { createOwnCertificate } from "./own-certificate.mjs";
 
 const port = Number(process.argv[2]);
 const count = Number(process.argv[3] ?? 1000);
 const updateMs = Number(process.argv[4] ?? 1000);
 const pki = process.argv[5];
+const applicationUri = "urn:thermalplant:bench:node-server";
 
 const security = pki
   ? {
@@ -20,7 +23,10 @@ const security = pki
       securityModes: [MessageSecurityMode.None, MessageSecurityMode.SignAndEncrypt],
     }
   : { securityPolicies: [SecurityPolicy.None], securityModes: [MessageSecurityMode.None] };
-if (pki) await security.serverCertificateManager.initialize();
+if (pki) {
+  await security.serverCertificateManager.initialize();
+  await createOwnCertificate(security.serverCertificateManager, pki, applicationUri, "thermalplant-bench-anchor");
+}
 const server = new OPCUAServer({
   port,
   hostname: "127.0.0.1",
@@ -29,6 +35,7 @@ const server = new OPCUAServer({
   allowAnonymous: true,
   // Several client sessions read at once; the default limit is lower than a benchmark client asks for.
   serverCapabilities: { maxSessions: 64, operationLimits: { maxNodesPerRead: 10000 } },
+  serverInfo: { applicationUri },
   buildInfo: { productName: "thermalplant-bench-anchor" },
 });
 await server.initialize();

@@ -3,27 +3,17 @@
 // Serves opc.tcp://127.0.0.1:PORT/UA/Secure with Basic256Sha256, Aes128_Sha256_RsaOaep and Aes256_Sha256_RsaPss in
 // Sign and SignAndEncrypt (None only for discovery), anonymous sessions, and a Double "Unit.FlowSetpoint" = 16.7.
 // Its PKI lives in PKI_DIR: it trusts only the client certificates in PKI_DIR/trusted/certs, and its own certificate is
-// PKI_DIR/own/certs/certificate.pem, made here with the host names a client may connect by: node-opcua's own would name
-// only the machine, and our client checks that the certificate names the host of its URL (127.0.0.1).
+// PKI_DIR/own/certs/certificate.pem, made with the host names a client may connect by (own-certificate.mjs).
 // Prints "ready" once listening; stops when killed.
-import os from "node:os";
-import path from "node:path";
 import { OPCUAServer, OPCUACertificateManager, DataType, Variant, SecurityPolicy, MessageSecurityMode } from "node-opcua";
+import { createOwnCertificate } from "./own-certificate.mjs";
 
 const port = Number(process.argv[2]);
 const pki = process.argv[3];
 const serverCertificateManager = new OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: false });
 await serverCertificateManager.initialize();
 const applicationUri = "urn:thermalplant:interop:node-server";
-await serverCertificateManager.createSelfSignedCertificate({
-  applicationUri,
-  dns: [os.hostname(), "localhost"],
-  ip: ["127.0.0.1"],
-  subject: "/CN=thermalplant-secure-peer",
-  outputFile: path.join(pki, "own", "certs", "certificate.pem"),
-  startDate: new Date(),
-  validity: 30,
-});
+await createOwnCertificate(serverCertificateManager, pki, applicationUri, "thermalplant-secure-peer");
 const server = new OPCUAServer({
   port,
   hostname: "127.0.0.1",

@@ -17,6 +17,7 @@ internal sealed class MonitoredItem
     private readonly Queue<DataValue> _queue = new();
     private DataValue? _lastSampled;
     private DataValue? _held;
+    private DateTimeOffset _heldSince;
     private DateTimeOffset _lastSampleTime = DateTimeOffset.MinValue;
 
     public MonitoredItem(uint id, UaNode node, ReadValueId itemToMonitor, TimestampsToReturn timestamps)
@@ -65,6 +66,7 @@ internal sealed class MonitoredItem
         if (!SampleDue(now))
         {
             _held = value;
+            _heldSince = now;
             return;
         }
         Sample(value, now);
@@ -74,7 +76,14 @@ internal sealed class MonitoredItem
     public bool SampleHeld(DateTimeOffset now)
     {
         if (_held is null || !SampleDue(now)) return false;
-        return Sample(_held.Value, now);
+        var arrived = _heldSince;
+        var due = _lastSampleTime + DueAfter;
+        var queued = Sample(_held.Value, now);
+        // The sample counts from when its value arrived, though no earlier than it fell due, not from this later cycle:
+        // counting from the cycle would shift the item's sampling slots behind values pushed on the sampling period,
+        // and every later value would then be held too, each for the same lag, for as long as the pushes stay regular.
+        _lastSampleTime = arrived > due ? arrived : due;
+        return queued;
     }
 
     /// <summary>
@@ -82,7 +91,9 @@ internal sealed class MonitoredItem
     /// interval (a poll, a PLC cycle) jitter around it, and one that came a little early would otherwise wait for the
     /// next publishing cycle, or be replaced there by its successor and lost.
     /// </summary>
-    private bool SampleDue(DateTimeOffset now) => now - _lastSampleTime >= SamplingInterval - (SamplingInterval / 8);
+    private bool SampleDue(DateTimeOffset now) => now - _lastSampleTime >= DueAfter;
+
+    private TimeSpan DueAfter => SamplingInterval - (SamplingInterval / 8);
 
     /// <summary>Queues <paramref name="value"/> if it passes the filter; true when queued.</summary>
     public bool Sample(DataValue value, DateTimeOffset now)
