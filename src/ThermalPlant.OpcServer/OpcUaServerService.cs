@@ -19,7 +19,7 @@ internal sealed partial class OpcUaServerService(
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason, denied.NodeList);
-        server.IdentityChanged += changed => LogIdentityChanged(changed.SessionName, changed.PreviousUserName, changed.PreviousRole, changed.UserName, changed.Role);
+        server.IdentityChanged += changed => LogIdentityChanged(changed.SessionName, changed.PreviousUserName, changed.PreviousRole, changed.UserName, changed.Role, changed.SubscriptionsDeleted);
         server.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(Collect);
         var settings = options.Value;
@@ -73,8 +73,8 @@ internal sealed partial class OpcUaServerService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA {Service} refused for user {UserName} (role {Role}): {Status}, {Reason} [{Nodes}]")]
     private partial void LogAccessDenied(string service, string? userName, string? role, string status, string reason, string nodes);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA session {SessionName} now acts for user {UserName} (role {Role}), before {PreviousUserName} (role {PreviousRole})")]
-    private partial void LogIdentityChanged(string? sessionName, string? previousUserName, string previousRole, string? userName, string role);
+    [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA session {SessionName} now acts for user {UserName} (role {Role}), before {PreviousUserName} (role {PreviousRole}); {SubscriptionsDeleted} subscriptions deleted that the new role may not have")]
+    private partial void LogIdentityChanged(string? sessionName, string? previousUserName, string previousRole, string? userName, string role, int subscriptionsDeleted);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the history file failed ({Reason}); values stay in memory and writing is tried again")]
     private partial void LogFlushFailed(string reason);

@@ -130,6 +130,20 @@ public sealed class SessionChannelTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_session_re_activated_for_a_role_that_may_not_subscribe_loses_its_subscriptions_and_one_that_may_keeps_them()
+    {
+        var (client, session) = await ActivatedSession(ClientA, Operator);
+        Assert.IsType<CreateSubscriptionResponse>(await client.SendAsync(new CreateSubscriptionRequest { RequestedPublishingInterval = 1000, PublishingEnabled = true }, session));
+
+        Assert.Equal(0u, await client.ActivateAsync(session, Observer));
+        Assert.Equal(1, _server.SubscriptionCount);
+
+        Assert.Equal(0u, await client.ActivateAsync(session, UserCredentials.Anonymous));
+        Assert.Equal(0, _server.SubscriptionCount);
+        Assert.Equal([0, 1], _changed.Select(c => c.SubscriptionsDeleted));
+    }
+
+    [Fact]
     public async Task A_subscription_moves_only_to_a_session_of_the_same_user()
     {
         var (first, owner) = await ActivatedSession(ClientA, Operator);

@@ -98,7 +98,8 @@ internal sealed class SessionService(
         sessions.Activate(session, channel.ChannelId, identity);
         if (previous is not null && previous != identity)
         {
-            identityChanged(new IdentityChanged(session.Name, previous.UserName, previous.Role, identity.UserName, identity.Role));
+            var deleted = subscriptions.OnIdentityChanged(session, identity);
+            identityChanged(new IdentityChanged(session.Name, previous.UserName, previous.Role, identity.UserName, identity.Role, deleted));
         }
         session.ServerNonce = RandomNumberGenerator.GetBytes(NonceLength);
         return new ActivateSessionResponse { ServerNonce = session.ServerNonce, Results = [], DiagnosticInfos = [] };

@@ -255,6 +255,21 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
     }
 
     /// <summary>A closing session takes its subscriptions with it when the client asks so.</summary>
+    /// <summary>
+    /// The session now acts for <paramref name="identity"/>: when that role may not read or subscribe, the session's
+    /// subscriptions are deleted (and its parked Publish requests answered BadNoSubscription), so that a session demoted
+    /// by re-activation stops receiving values it could no longer ask for; returns how many were deleted.
+    /// </summary>
+    public int OnIdentityChanged(Session session, UserIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        if (identity.May(UserPermissions.Read | UserPermissions.Subscribe)) return 0;
+        var owned = Owned(session);
+        foreach (var subscription in owned) Remove(subscription);
+        if (owned.Count > 0) session.PublishRequests.FaultAll(StatusCodes.BadNoSubscription);
+        return owned.Count;
+    }
+
     public void OnSessionClosed(Session session, bool deleteSubscriptions)
     {
         session.PublishRequests.FaultAll(StatusCodes.BadSessionClosed);

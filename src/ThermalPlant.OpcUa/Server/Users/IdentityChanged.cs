@@ -9,4 +9,5 @@ namespace ThermalPlant.OpcUa.Server.Users;
 /// <param name="PreviousRole">The role before.</param>
 /// <param name="UserName">The user now; null for anonymous.</param>
 /// <param name="Role">The role now.</param>
-public sealed record IdentityChanged(string? SessionName, string? PreviousUserName, string PreviousRole, string? UserName, string Role);
+/// <param name="SubscriptionsDeleted">The session's subscriptions deleted because the new role may not read or subscribe.</param>
+public sealed record IdentityChanged(string? SessionName, string? PreviousUserName, string PreviousRole, string? UserName, string Role, int SubscriptionsDeleted = 0);
