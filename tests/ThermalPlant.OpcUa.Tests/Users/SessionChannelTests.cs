@@ -24,6 +24,10 @@ public sealed class SessionChannelTests : IAsyncLifetime
     private static readonly UserCredentials Operator = UserCredentials.FromUserName("operator", "op-pass");
     private static readonly UserCredentials Observer = UserCredentials.FromUserName("observer", "obs-pass");
 
+    // A hash slow to check (about 0.1 s), so that a second activation arrives while the first is still being checked.
+    private static readonly UserCredentials Slow = UserCredentials.FromUserName("slow", "slow-pass");
+    private static readonly string SlowHash = PasswordHash.Create("slow-pass", 300_000);
+
     private readonly ConcurrentQueue<AccessDenied> _denied = new();
     private readonly ConcurrentQueue<IdentityChanged> _changed = new();
     private readonly List<RawSessionClient> _clients = [];
@@ -46,6 +50,7 @@ public sealed class SessionChannelTests : IAsyncLifetime
                 [
                     new UserAccount { Name = "operator", Role = "Operator", PasswordHash = PasswordHash.Create("op-pass", PasswordHash.MinIterations) },
                     new UserAccount { Name = "observer", Role = "Observer", PasswordHash = PasswordHash.Create("obs-pass", PasswordHash.MinIterations) },
+                    new UserAccount { Name = "slow", Role = "Observer", PasswordHash = SlowHash },
                 ],
             },
         });
@@ -141,6 +146,24 @@ public sealed class SessionChannelTests : IAsyncLifetime
         Assert.Equal(0u, await client.ActivateAsync(session, UserCredentials.Anonymous));
         Assert.Equal(0, _server.SubscriptionCount);
         Assert.Equal([0, 1], _changed.Select(c => c.SubscriptionsDeleted));
+    }
+
+    [Fact]
+    public async Task Of_two_activations_signed_for_the_same_nonce_exactly_one_succeeds_and_a_refused_one_leaves_the_nonce_usable()
+    {
+        var (client, session) = await ActivatedSession(ClientA, Operator);
+        var replay = new RawSession(session.AuthenticationToken, session.Endpoints, session.Nonce);
+
+        // Both requests are built from the same nonce before either is answered, as a replayed request would be.
+        var results = await Task.WhenAll(client.ActivateAsync(session, Slow), client.ActivateAsync(replay, Slow));
+
+        Assert.Single(results, r => r == 0);
+        Assert.Single(results, r => r != 0);
+
+        // A refusal gives the nonce back: the client may try again with it.
+        var fresh = new RawSession(session.AuthenticationToken, session.Endpoints, results[0] == 0 ? session.Nonce : replay.Nonce);
+        Assert.Equal(StatusCodes.BadUserAccessDenied, await client.ActivateAsync(fresh, UserCredentials.FromUserName("operator", "wrong")));
+        Assert.Equal(0u, await client.ActivateAsync(fresh, Operator));
     }
 
     [Fact]

@@ -77,12 +77,14 @@ internal sealed class SessionService(
         var session = sessions.Find(request.RequestHeader.AuthenticationToken);
         var previous = session.IsActivated ? session.Identity : null;
         var claimedUser = new StrongBox<string?>();
+        var placeholder = RandomNumberGenerator.GetBytes(NonceLength);
+        var nonce = session.ClaimNonce(placeholder);
         UserIdentity identity;
         try
         {
             var moves = ChannelPinning.CheckActivation(session, channel.ChannelId, ChannelPinning.Thumbprint(channel.ClientCertificate));
-            CheckClientSignature(request, channel, session);
-            identity = await authenticator.AuthenticateAsync(request, session.ServerNonce, claimedUser, cancellationToken).ConfigureAwait(false);
+            CheckClientSignature(request, channel, nonce);
+            identity = await authenticator.AuthenticateAsync(request, nonce, claimedUser, cancellationToken).ConfigureAwait(false);
             if (moves && !previous!.IsSameUser(identity))
             {
                 throw new OpcUaException(StatusCodes.BadIdentityChangeNotSupported, "a session moving to a new secure channel must keep its user; change the user on the new channel afterwards");
@@ -90,6 +92,7 @@ internal sealed class SessionService(
         }
         catch (OpcUaException ex)
         {
+            session.ReturnNonce(nonce, placeholder);
             // The role is the session's only while the refused login claims the session's user.
             var user = claimedUser.Value ?? previous?.UserName;
             denied(new AccessDenied("ActivateSession", user, user == previous?.UserName ? previous?.Role : null, ex.Status, ex.Message));
@@ -106,14 +109,14 @@ internal sealed class SessionService(
     }
 
     /// <summary>On a secured channel the client signs our certificate and last nonce with its key (Part 4, 5.6.3).</summary>
-    private void CheckClientSignature(ActivateSessionRequest request, ServerSecureChannel channel, Session session)
+    private void CheckClientSignature(ActivateSessionRequest request, ServerSecureChannel channel, byte[] nonce)
     {
         if (channel.Policy.IsNone) return;
         var signature = request.ClientSignature;
         using var key = channel.ClientCertificate!.GetRSAPublicKey()!;
         // The algorithm URI is not compared: stacks name RSA-PSS differently, and the signature check decides anyway.
         var valid = signature?.Signature is { Length: > 0 } bytes
-            && channel.Policy.Verify(key, [.. security.Certificate!.RawData, .. session.ServerNonce], bytes);
+            && channel.Policy.Verify(key, [.. security.Certificate!.RawData, .. nonce], bytes);
         if (!valid) throw new OpcUaException(StatusCodes.BadApplicationSignatureInvalid, "the client's signature over the server certificate and nonce is wrong");
     }
 

@@ -8,6 +8,8 @@ namespace ThermalPlant.OpcUa.Server.Sessions;
 /// <summary>A client session (Part 4, 5.6): bound to the secure channel that created or last activated it.</summary>
 public sealed class Session
 {
+    private byte[] _serverNonce = [];
+
     internal Session(NodeId sessionId, NodeId authenticationToken, string? name, uint channelId, string? clientThumbprint, TimeSpan timeout, DateTimeOffset now, PublishQueue publishRequests)
     {
         ClientThumbprint = clientThumbprint;
@@ -51,7 +53,20 @@ public sealed class Session
     /// The nonce the server last gave the client (CreateSession or ActivateSession): the next identity token is bound
     /// to it, and on a secured channel the next ActivateSession signs it.
     /// </summary>
-    internal byte[] ServerNonce { get; set; } = [];
+    internal byte[] ServerNonce
+    {
+        get => Volatile.Read(ref _serverNonce);
+        set => Volatile.Write(ref _serverNonce, value);
+    }
+
+    /// <summary>
+    /// Takes the current nonce for one activation and leaves <paramref name="placeholder"/> in its place, so that two
+    /// activations racing on the session (a replayed request among them) are never both checked against one nonce.
+    /// </summary>
+    internal byte[] ClaimNonce(byte[] placeholder) => Interlocked.Exchange(ref _serverNonce, placeholder);
+
+    /// <summary>Gives a failed activation's nonce back, so the client may try again, unless another activation replaced it since.</summary>
+    internal void ReturnNonce(byte[] claimed, byte[] placeholder) => Interlocked.CompareExchange(ref _serverNonce, claimed, placeholder);
 
     /// <summary>When the session last served a request.</summary>
     public DateTimeOffset LastActivity { get; internal set; }
