@@ -53,23 +53,19 @@ public static class SecurityPolicies
     /// secret's RSA padding, the user certificate's signature); None and unknown policies have none, so they are
     /// BadSecurityPolicyRejected.
     /// </summary>
-    public static SecurityPolicy ForUserTokens(string? uri)
+    public static SecurityPolicy ForUserTokens(string? uri) =>
+        UserTokenPolicy(uri) ?? throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"user tokens cannot be protected with security policy '{uri}'");
+
+    /// <summary>Whether <see cref="ForUserTokens"/> finds a policy for <paramref name="uri"/>.</summary>
+    public static bool CanProtectUserTokens(string? uri) => UserTokenPolicy(uri) is not null;
+
+    private static SecurityPolicy? UserTokenPolicy(string? uri)
     {
         foreach (var policy in All)
         {
             if (!policy.IsNone && string.Equals(policy.Uri, uri, StringComparison.Ordinal)) return policy;
         }
-        throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"user tokens cannot be protected with security policy '{uri}'");
-    }
-
-    /// <summary>Whether <see cref="ForUserTokens"/> finds a policy for <paramref name="uri"/>.</summary>
-    public static bool CanProtectUserTokens(string? uri)
-    {
-        foreach (var policy in All)
-        {
-            if (!policy.IsNone && string.Equals(policy.Uri, uri, StringComparison.Ordinal)) return true;
-        }
-        return false;
+        return null;
     }
 
     /// <summary>A relative strength used for SecurityLevel: None 0, then higher for stronger algorithms.</summary>
