@@ -67,3 +67,40 @@ wait_http() {
     sleep 0.5
   done
 }
+
+# The released TimescaleDB source the tests build (Debian does not package it); see ../shared/vendor/README.md.
+TIMESCALEDB_TARBALL="${THERMALPLANT_TIMESCALEDB_TARBALL:-$REPO_ROOT/../shared/vendor/timescaledb-2.28.3.tar.gz}"
+
+# timescaledb_installed: true when PostgreSQL 15's library dir holds the TimescaleDB extension.
+timescaledb_installed() {
+  local libdir
+  libdir="$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir 2>/dev/null || echo /usr/lib/postgresql/15/lib)"
+  [ -f "$libdir/timescaledb.so" ]
+}
+
+# ensure_timescaledb: builds and installs TimescaleDB from the vendored tarball when it is not installed and the
+# tarball is there (about 2.5 minutes once). The headers must be the running server's own version (an extension
+# built against other headers does not load), so postgresql-server-dev-15 is pinned to the installed server's
+# version and the server itself is never upgraded. Returns 1, saying what to install, when neither is available.
+ensure_timescaledb() {
+  timescaledb_installed && return 0
+  if [ ! -f "$TIMESCALEDB_TARBALL" ]; then
+    log "TimescaleDB is not installed and $TIMESCALEDB_TARBALL is missing: install TimescaleDB for PostgreSQL 15 (or put its source tarball there)"
+    return 1
+  fi
+  local server_version
+  server_version="$(dpkg-query -W -f='${Version}' postgresql-15)"
+  ensure_apt "postgresql-server-dev-15=$server_version" cmake gcc make libssl-dev libkrb5-dev
+  local build; build="$(mktemp -d /tmp/thermalplant-timescaledb-XXXXXX)"
+  log "building TimescaleDB from $(basename "$TIMESCALEDB_TARBALL") against PostgreSQL $server_version (log: $build/build.log)"
+  tar -xzf "$TIMESCALEDB_TARBALL" -C "$build" --strip-components=1
+  if ! (cd "$build" && ./bootstrap -DREGRESS_CHECKS=OFF -DWARNINGS_AS_ERRORS=OFF -DTAP_CHECKS=OFF \
+          -DPG_CONFIG=/usr/lib/postgresql/15/bin/pg_config && cd build && make -j"$(nproc)" && as_root make install) \
+          >"$build/build.log" 2>&1; then
+    tail -n 30 "$build/build.log" >&2
+    log "building TimescaleDB failed; the full log is $build/build.log"
+    return 1
+  fi
+  rm -rf "$build"
+  timescaledb_installed
+}

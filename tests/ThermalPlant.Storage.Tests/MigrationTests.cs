@@ -27,7 +27,7 @@ public sealed class MigrationTests(PostgresFixture postgres)
     {
         await using var db = await postgres.CreateDatabaseAsync();
         if (db is null) return;
-        var migrator = new SchemaMigrator(db);
+        var migrator = new SchemaMigrator(db, new SchemaMigratorOptions { Path = StoragePathPreference.Plain });
 
         var before = await migrator.GetStatusAsync(None);
         Assert.Null(before.Path);
@@ -68,7 +68,7 @@ public sealed class MigrationTests(PostgresFixture postgres)
         var sources = Enumerable.Range(0, 4).Select(_ => NpgsqlDataSource.Create(db.ConnectionString)).ToList();
         try
         {
-            var results = await Task.WhenAll(sources.Select(s => new SchemaMigrator(s).MigrateAsync(None)));
+            var results = await Task.WhenAll(sources.Select(s => new SchemaMigrator(s, new SchemaMigratorOptions { Path = StoragePathPreference.Plain }).MigrateAsync(None)));
             var total = MigrationCatalog.For(StoragePath.Plain).Count;
             Assert.Equal(total, results.Sum(r => r.AppliedNow.Count));
             Assert.Single(results, r => r.AppliedNow.Count == total);

@@ -4,11 +4,14 @@ using ThermalPlant.Testing;
 
 namespace ThermalPlant.Storage.Tests;
 
-/// <summary>One PostgreSQL cluster for every storage test; each test gets its own database.</summary>
+/// <summary>One PostgreSQL cluster for every storage test (TimescaleDB preloaded where installed); each test gets its own database.</summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
     /// <summary>Null when PostgreSQL is not installed outside CI; the tests then return early.</summary>
     public PostgresServer? Server { get; private set; }
+
+    /// <summary>Both schema paths, for theories that must hold on each.</summary>
+    public static TheoryData<StoragePath> Paths => new(StoragePath.Plain, StoragePath.TimescaleDb);
 
     public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
 
@@ -25,12 +28,26 @@ public sealed class PostgresFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh database migrated on the plain path, or null when there is no server.</summary>
-    public async Task<NpgsqlDataSource?> CreateMigratedDatabaseAsync()
+    public Task<NpgsqlDataSource?> CreateMigratedDatabaseAsync() => CreateMigratedDatabaseAsync(StoragePath.Plain);
+
+    /// <summary>
+    /// A fresh database migrated on <paramref name="path"/>, or null when there is no server. The TimescaleDB path
+    /// fails the test, naming what to install, where the server cannot load the extension: it never passes silently.
+    /// </summary>
+    public async Task<NpgsqlDataSource?> CreateMigratedDatabaseAsync(StoragePath path)
     {
         var dataSource = await CreateDatabaseAsync();
         if (dataSource is null) return null;
-        var result = await new SchemaMigrator(dataSource, new SchemaMigratorOptions { Path = StoragePathPreference.Plain }).MigrateAsync(CancellationToken.None);
-        Assert.Equal(StoragePath.Plain, result.Path);
+        if (path == StoragePath.TimescaleDb)
+        {
+            var status = await new SchemaMigrator(dataSource).GetStatusAsync(CancellationToken.None);
+            Assert.True(status.TimescaleDb.Usable,
+                $"TimescaleDB is not usable here (available={status.TimescaleDb.Available}, preloaded={status.TimescaleDb.Preloaded}): " +
+                "scripts/test builds it from ../shared/vendor/timescaledb-*.tar.gz, or install TimescaleDB for PostgreSQL 15.");
+        }
+        var preference = path == StoragePath.TimescaleDb ? StoragePathPreference.TimescaleDb : StoragePathPreference.Plain;
+        var result = await new SchemaMigrator(dataSource, new SchemaMigratorOptions { Path = preference }).MigrateAsync(CancellationToken.None);
+        Assert.Equal(path, result.Path);
         return dataSource;
     }
 }

@@ -10,12 +10,13 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    [Fact]
-    public async Task Stores_every_value_exactly_once_even_when_a_batch_is_written_again()
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task Stores_every_value_exactly_once_even_when_a_batch_is_written_again(StoragePath path)
     {
-        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
         if (db is null) return;
-        var writer = new SampleWriter(db, StoragePath.Plain);
+        var writer = new SampleWriter(db, path);
         var end = DateTime.UtcNow;
         var batch = Samples.Series(end, 1000, TimeSpan.FromMilliseconds(100), Samples.Upper, Samples.Lower, Samples.Rpm);
 
@@ -36,13 +37,14 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
         Assert.Equal(3, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM tags"));
     }
 
-    [Fact]
-    public async Task Concurrent_writers_of_the_same_batch_store_it_once()
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task Concurrent_writers_of_the_same_batch_store_it_once(StoragePath path)
     {
-        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
         if (db is null) return;
         var batch = Samples.Series(DateTime.UtcNow, 2000, TimeSpan.FromMilliseconds(10), Samples.Upper, Samples.Rpm);
-        var writers = Enumerable.Range(0, 4).Select(_ => new SampleWriter(db, StoragePath.Plain)).ToList();
+        var writers = Enumerable.Range(0, 4).Select(_ => new SampleWriter(db, path)).ToList();
 
         var results = await Task.WhenAll(writers.Select(w => w.WriteAsync(batch, None)));
 
@@ -52,12 +54,13 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
         Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM tags"));
     }
 
-    [Fact]
-    public async Task Keeps_the_status_code_and_stores_a_missing_value_as_null()
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task Keeps_the_status_code_and_stores_a_missing_value_as_null(StoragePath path)
     {
-        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
         if (db is null) return;
-        var writer = new SampleWriter(db, StoragePath.Plain);
+        var writer = new SampleWriter(db, path);
         var now = DateTime.UtcNow;
         const uint badSensorFailure = 0x808B0000;
         const uint uncertainLastUsable = 0x40900000;
@@ -77,12 +80,13 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
         Assert.All(rows, r => Assert.Equal(Samples.Endpoint, r.ClientId));
     }
 
-    [Fact]
-    public async Task A_cancelled_write_stores_nothing()
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task A_cancelled_write_stores_nothing(StoragePath path)
     {
-        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
         if (db is null) return;
-        var writer = new SampleWriter(db, StoragePath.Plain);
+        var writer = new SampleWriter(db, path);
         var batch = Samples.Series(DateTime.UtcNow, 5000, TimeSpan.FromMilliseconds(10), Samples.Upper, Samples.Rpm);
         await writer.WriteAsync(batch.AsMemory(0, 2), None);
 
@@ -92,19 +96,21 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
         Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM sensor_values"));
     }
 
-    [Fact]
-    public async Task Refuses_timestamps_that_are_not_UTC()
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task Refuses_timestamps_that_are_not_UTC(StoragePath path)
     {
-        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
         if (db is null) return;
-        var writer = new SampleWriter(db, StoragePath.Plain);
+        var writer = new SampleWriter(db, path);
         await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteAsync(new[] { new Sample(Samples.Rpm, DateTime.Now, 1500, 0) }, None));
     }
 
-    [Fact]
-    public async Task Tag_ids_are_stable_across_resolvers_and_names_follow_the_latest_resolution()
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task Tag_ids_are_stable_across_resolvers_and_names_follow_the_latest_resolution(StoragePath path)
     {
-        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
         if (db is null) return;
         var first = new TagResolver(db);
         var id = await first.ResolveAsync(Samples.Rpm, None);
@@ -116,12 +122,13 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
         Assert.Equal("main_shaft", await connection.ExecuteScalarAsync<string>("SELECT tagname FROM tags WHERE id = @id", new { id }));
     }
 
-    [Fact]
-    public async Task The_seed_dashboard_queries_run_unchanged_and_return_rows()
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task The_seed_dashboard_queries_run_unchanged_and_return_rows(StoragePath path)
     {
-        await using var db = await postgres.CreateMigratedDatabaseAsync();
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
         if (db is null) return;
-        var writer = new SampleWriter(db, StoragePath.Plain);
+        var writer = new SampleWriter(db, path);
         // Two hours at 1 Hz up to now: the queries look back from the database's now().
         await writer.WriteAsync(Samples.Series(DateTime.UtcNow, 7200, TimeSpan.FromSeconds(1), Samples.Upper, Samples.Rpm), None);
 
