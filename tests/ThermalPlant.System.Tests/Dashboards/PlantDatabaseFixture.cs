@@ -7,7 +7,8 @@ using ThermalPlant.Testing;
 namespace ThermalPlant.System.Tests.Dashboards;
 
 /// <summary>
-/// A real PostgreSQL 15 with the suite's schema (plain path, as CI has no TimescaleDB) and 40 minutes of a plant
+/// A real PostgreSQL 15 with the suite's schema on the plain path (and the same data in a second database on the
+/// TimescaleDB path, which fails where TimescaleDB is not installed) and 40 minutes of a plant
 /// up to now, written by the scraper's <see cref="SampleWriter"/> and rolled up by <see cref="RollupMaintainer"/>:
 /// every scalar tag, spectrum bands and MFCCs at 1 s, the lower thermocouple open (Bad, no value) for the last
 /// 90 s and the shaft speed Uncertain for 30 s twenty minutes ago. Null <see cref="DataSource"/> when PostgreSQL
@@ -35,21 +36,61 @@ public sealed class PlantDatabaseFixture : IAsyncLifetime
         DataSource = NpgsqlDataSource.Create(await _server.CreateDatabaseAsync());
         var migration = await new SchemaMigrator(DataSource, new SchemaMigratorOptions { Path = StoragePathPreference.Plain }).MigrateAsync(CancellationToken.None);
 
+        TimescaleDataSource = NpgsqlDataSource.Create(await _server.CreateDatabaseAsync());
+        var timescale = await new SchemaMigrator(TimescaleDataSource, new SchemaMigratorOptions { Path = StoragePathPreference.TimescaleDb }).MigrateAsync(CancellationToken.None);
+
         var now = DateTime.UtcNow;
         End = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
         var writer = new SampleWriter(DataSource, migration.Path);
+        var timescaleWriter = new SampleWriter(TimescaleDataSource, timescale.Path);
         foreach (var batch in Samples(End).Chunk(5000))
         {
             await writer.WriteAsync(batch, CancellationToken.None);
+            await timescaleWriter.WriteAsync(batch, CancellationToken.None);
         }
-        // As the scraper's maintainer does on its schedule; the rollups then cover what their refresh windows allow
-        // (the last 10 minutes at 5 s, the last hour at 1 min), as on a running stack.
-        await new RollupMaintainer(DataSource, migration.Path).RefreshAllAsync(CancellationToken.None);
+        // As the scraper's maintainer and TimescaleDB's refresh policies do on their schedules, both at one instant so
+        // their windows match: the last 10 minutes at 5 s, the last hour at 1 min, as on a running stack.
+        var refreshedAt = DateTimeOffset.UtcNow;
+        await new RollupMaintainer(DataSource, migration.Path, new FixedTime(refreshedAt)).RefreshAllAsync(CancellationToken.None);
+        await RefreshLikeThePoliciesAsync(TimescaleDataSource, refreshedAt);
+    }
+
+    /// <summary>The same plant in a database on the TimescaleDB path (hypertable, continuous aggregates).</summary>
+    public NpgsqlDataSource? TimescaleDataSource { get; private set; }
+
+    /// <summary>Refreshes each continuous aggregate over the window its policy would at <paramref name="at"/>.</summary>
+    private static async Task RefreshLikeThePoliciesAsync(NpgsqlDataSource dataSource, DateTimeOffset at)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        var policies = new List<(string View, TimeSpan Start, TimeSpan End)>();
+        await using (var read = new NpgsqlCommand("""
+            SELECT hypertable_name::text, (config->>'start_offset')::interval, (config->>'end_offset')::interval
+            FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'
+            """, connection))
+        await using (var reader = await read.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync()) policies.Add((reader.GetString(0), reader.GetTimeSpan(1), reader.GetTimeSpan(2)));
+        }
+        Assert.Equal(3, policies.Count);
+        foreach (var (view, start, end) in policies)
+        {
+            // A refresh cannot run inside a transaction block, so each is its own statement.
+            await using var refresh = new NpgsqlCommand($"CALL refresh_continuous_aggregate('{view}', @from, @to)", connection);
+            refresh.Parameters.AddWithValue("from", at - start);
+            refresh.Parameters.AddWithValue("to", at - end);
+            await refresh.ExecuteNonQueryAsync();
+        }
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     public async Task DisposeAsync()
     {
         if (DataSource is not null) await DataSource.DisposeAsync();
+        if (TimescaleDataSource is not null) await TimescaleDataSource.DisposeAsync();
         if (_server is not null) await _server.DisposeAsync();
     }
 
