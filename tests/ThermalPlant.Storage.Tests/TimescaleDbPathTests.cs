@@ -59,6 +59,21 @@ public sealed class TimescaleDbPathTests(PostgresFixture postgres)
 
     [Theory]
     [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task Asking_a_migrated_database_for_the_other_path_is_refused_with_how_to_move(StoragePath path)
+    {
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
+        if (db is null) return;
+        var other = path == StoragePath.Plain ? StoragePathPreference.TimescaleDb : StoragePathPreference.Plain;
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => new SchemaMigrator(db, new SchemaMigratorOptions { Path = other }).MigrateAsync(None));
+
+        Assert.Contains("docs/operations.md", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(path, (await new SchemaMigrator(db).MigrateAsync(None)).Path);
+    }
+
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
     public async Task Aggregates_equal_a_group_by_over_the_raw_rows_once_their_refresh_ran(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);

@@ -29,7 +29,7 @@ internal static class DatabaseCommands
 
         var path = new Option<StoragePathPreference>("--path")
         {
-            Description = "Path for a database that has none yet (a recorded path is never changed)",
+            Description = "Path for a database that has none yet; a recorded path is never changed (asking for the other one is refused, saying how to move)",
             DefaultValueFactory = _ => StoragePathPreference.Auto,
         };
         var migrate = new Command("migrate", "Apply the pending migrations (under the same advisory lock the scraper takes)") { connection, path, json };

@@ -6,7 +6,7 @@ namespace ThermalPlant.Storage.Schema;
 /// <summary>Options of <see cref="SchemaMigrator"/>.</summary>
 public sealed class SchemaMigratorOptions
 {
-    /// <summary>The path for a database that has none recorded yet; a recorded path is never changed.</summary>
+    /// <summary>The path for a database that has none recorded yet; a recorded path is never changed, and asking for the other one explicitly is refused.</summary>
     public StoragePathPreference Path { get; init; } = StoragePathPreference.Auto;
 }
 
@@ -52,7 +52,7 @@ public sealed class SchemaMigrator
             await connection.ExecuteAsync(new CommandDefinition(CreateHistory, cancellationToken: cancellationToken));
             var applied = await ReadAppliedAsync(connection, cancellationToken);
             var (path, reason) = applied.Count > 0
-                ? (applied[^1].Path, "recorded")
+                ? (RecordedOrRefuse(applied[^1].Path), "recorded")
                 : Choose(await ReadAvailabilityAsync(connection, cancellationToken));
             var migrations = MigrationCatalog.For(path);
             Verify(applied, migrations);
@@ -122,6 +122,25 @@ public sealed class SchemaMigrator
                     $"Migration {done.Version} ({done.Name}) was changed after it was applied; add a new migration instead of editing an applied one.");
             }
         }
+    }
+
+    /// <summary>
+    /// A database keeps the path it was first migrated on: an explicit request for the other one is refused with how
+    /// to move, rather than silently kept (the narrow table cannot become a hypertable in place, being partitioned).
+    /// </summary>
+    private StoragePath RecordedOrRefuse(StoragePath recorded)
+    {
+        var wanted = _options.Path switch
+        {
+            StoragePathPreference.Plain => StoragePath.Plain,
+            StoragePathPreference.TimescaleDb => StoragePath.TimescaleDb,
+            _ => recorded,
+        };
+        if (wanted == recorded) return recorded;
+        throw new InvalidOperationException(
+            $"The database was migrated on the {PathName(recorded)} path and stays on it; {PathName(wanted)} was asked for. " +
+            "To move, migrate a new database on that path and copy tags and sensor_values into it, as docs/operations.md " +
+            "(\"Moving a database to TimescaleDB\") shows; or ask for Auto or the recorded path.");
     }
 
     private (StoragePath Path, string Reason) Choose(TimescaleDbAvailability availability) =>
