@@ -16,8 +16,10 @@ namespace ThermalPlant.Benchmarks.Load;
 /// each so that neither inherits the other's dirty pages. A first unmeasured pass of the writer (20 batches) warms
 /// the JIT and the server. Prints rows/s of both and their ratio (goal >= 0.8).
 /// With <c>--replay</c> the writer then writes every batch a second time, which measures the idempotent path.
-/// <c>--write-buffer BYTES</c> sets the writer's Npgsql write buffer (default 8 KB).
-/// Usage: <c>ingest [--rows 3000000] [--tags 1000] [--batch N] [--rounds 1] [--replay] [--write-buffer BYTES]</c>.
+/// <c>--write-buffer BYTES</c> sets the writer's Npgsql write buffer (default 8 KB). <c>--path TimescaleDb</c> runs the
+/// same into the hypertable of a cluster that preloads TimescaleDB, then compresses every chunk and prints the storage
+/// per million rows before and after (goal: at least 10 x smaller); <c>--path Plain</c> (the default) the plain table.
+/// Usage: <c>ingest [--rows 3000000] [--tags 1000] [--batch N] [--rounds 1] [--replay] [--write-buffer BYTES] [--path Plain|TimescaleDb]</c>.
 /// </summary>
 internal static class IngestDriver
 {
@@ -33,9 +35,10 @@ internal static class IngestDriver
         var batch = DriverArgs.Int(args, "--batch", SampleWriter.RecommendedBatchSize);
         var rounds = DriverArgs.Int(args, "--rounds", 1);
         var replay = args.Contains("--replay");
-        if (rows < tagCount || tagCount < 1 || batch < 1 || rounds < 1)
+        var pathName = DriverArgs.Value(args, "--path") ?? "Plain";
+        if (rows < tagCount || tagCount < 1 || batch < 1 || rounds < 1 || !Enum.TryParse<StoragePathPreference>(pathName, out var preference) || preference == StoragePathPreference.Auto)
         {
-            await Console.Error.WriteLineAsync("usage: ingest [--rows N >= tags] [--tags N] [--batch N] [--rounds N] [--replay] [--write-buffer BYTES]");
+            await Console.Error.WriteLineAsync("usage: ingest [--rows N >= tags] [--tags N] [--batch N] [--rounds N] [--replay] [--write-buffer BYTES] [--path Plain|TimescaleDb]");
             return 2;
         }
         using var cancel = new CancellationTokenSource();
@@ -47,12 +50,12 @@ internal static class IngestDriver
         var cancellationToken = cancel.Token;
         var time = TimeProvider.System;
 
-        await using var cluster = await PostgresCluster.StartAsync(cancellationToken);
+        await using var cluster = await PostgresCluster.StartAsync(cancellationToken, timescaleDb: preference == StoragePathPreference.TimescaleDb);
         await cluster.CreateDatabaseAsync(Database, cancellationToken);
         var connection = new NpgsqlConnectionStringBuilder(cluster.ConnectionString(Database));
         if (DriverArgs.Value(args, "--write-buffer") is not null) connection.WriteBufferSize = DriverArgs.Int(args, "--write-buffer", 0);
         await using var dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
-        var path = (await new SchemaMigrator(dataSource).MigrateAsync(cancellationToken)).Path;
+        var path = (await new SchemaMigrator(dataSource, new SchemaMigratorOptions { Path = preference }).MigrateAsync(cancellationToken)).Path;
 
         // The tags exist before either side starts: a scraper resolves them once, and psql's rows carry their ids.
         var tags = Enumerable.Range(0, tagCount)
@@ -136,6 +139,8 @@ internal static class IngestDriver
             }
         }
 
+        if (path == StoragePath.TimescaleDb) await ReportCompressionAsync(dataSource, rows, cancellationToken);
+
         var anchor = Median(results.Select(r => r.AnchorRowsPerSecond));
         var ours = Median(results.Select(r => r.OursRowsPerSecond));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -189,6 +194,32 @@ internal static class IngestDriver
         command.Parameters.Add(new NpgsqlParameter<DateOnly> { NpgsqlDbType = NpgsqlDbType.Date, TypedValue = DateOnly.FromDateTime(first) });
         command.Parameters.Add(new NpgsqlParameter<DateOnly> { NpgsqlDbType = NpgsqlDbType.Date, TypedValue = DateOnly.FromDateTime(last) });
         await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    /// <summary>Compresses every chunk of what the writer stored (as the compression policy would after a day) and prints the storage before and after.</summary>
+    private static async Task ReportCompressionAsync(NpgsqlDataSource dataSource, int rows, CancellationToken cancellationToken)
+    {
+        await using (var vacuum = dataSource.CreateCommand("VACUUM ANALYZE sensor_values"))
+        {
+            await vacuum.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var before = await ScalarAsync<long>(dataSource, "SELECT hypertable_size('sensor_values')", cancellationToken);
+        var fingerprint = await FingerprintAsync(dataSource, cancellationToken);
+        var chunks = await ScalarAsync<long>(dataSource, "SELECT count(compress_chunk(c)) FROM show_chunks('sensor_values') c", cancellationToken);
+        var after = await ScalarAsync<long>(dataSource, "SELECT hypertable_size('sensor_values')", cancellationToken);
+        if (await FingerprintAsync(dataSource, cancellationToken) != fingerprint)
+        {
+            throw new InvalidOperationException("The compressed chunks do not read back the rows stored.");
+        }
+        var perMillion = 1e6 / rows / (1024.0 * 1024.0);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ingest: storage per million rows {before * perMillion:F1} MB uncompressed, {after * perMillion:F1} MB after compressing {chunks} chunks (segment by tag): {before / (double)after:F1} x smaller (goal >= 10), reads back the same rows"));
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource dataSource, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private static async Task ResetAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)

@@ -41,7 +41,8 @@ internal sealed class PostgresCluster : IAsyncDisposable
 
     private string LogPath => Path.Combine(Root, "postgres.log");
 
-    public static async Task<PostgresCluster> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Starts a cluster; with <paramref name="timescaleDb"/> it preloads TimescaleDB (installed, or this fails saying so).</summary>
+    public static async Task<PostgresCluster> StartAsync(CancellationToken cancellationToken, bool timescaleDb = false)
     {
         var binaries = new[] { "/usr/lib/postgresql/15/bin", "/usr/local/bin" }.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
             ?? throw new InvalidOperationException("PostgreSQL 15 is not installed (initdb not found); apt-get install postgresql-15.");
@@ -54,6 +55,13 @@ internal sealed class PostgresCluster : IAsyncDisposable
             await cluster.RunAsUserCheckedAsync("initdb",
                 ["-D", cluster.DataDir, "-U", ServiceUser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-instructions"], cancellationToken);
             var options = string.Create(CultureInfo.InvariantCulture, $"-c listen_addresses=127.0.0.1 -p {cluster.Port} -k {root}");
+            if (timescaleDb)
+            {
+                var library = Path.Combine(Path.GetDirectoryName(binaries)!, "lib", "timescaledb.so");
+                if (!File.Exists(library)) throw new InvalidOperationException($"TimescaleDB is not installed ({library}); scripts/test builds it from ../shared/vendor.");
+                // Its jobs stay off: the benchmark compresses chunks itself, and nothing else may take the cores.
+                options += " -c shared_preload_libraries=timescaledb -c timescaledb.max_background_workers=0 -c timescaledb.telemetry_level=off";
+            }
             await cluster.RunAsUserCheckedAsync("pg_ctl", ["-D", cluster.DataDir, "-l", cluster.LogPath, "-w", "-t", "60", "-o", options, "start"], cancellationToken);
             return cluster;
         }
