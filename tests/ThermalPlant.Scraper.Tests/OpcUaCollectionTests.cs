@@ -12,14 +12,16 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
 
     public void Dispose() => _data.Dispose();
 
-    [Fact]
-    public async Task The_whole_tree_is_stored_with_the_naming_rule_and_strings_are_skipped()
+    [Theory]
+    [InlineData("Plain")]
+    [InlineData("TimescaleDb")]
+    public async Task The_whole_tree_is_stored_with_the_naming_rule_and_strings_are_skipped(string path)
     {
         if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Endpoint(plant.Url));
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Endpoint(plant.Url), path);
 
         var expectedTags = PlantServer.Numeric.Sum(n => Math.Max(1, n.Elements));
         await Stored.EventuallyAsync(async () => (await Stored.PerNodeAsync(database, plant.Url)).Count(t => t.Value.Rows > 0) == expectedTags, Settle,
@@ -56,8 +58,10 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
         Assert.True(seedQuery > 0);
     }
 
-    [Fact]
-    public async Task A_database_outage_under_load_spills_to_disk_and_every_value_is_stored_once()
+    [Theory]
+    [InlineData("Plain")]
+    [InlineData("TimescaleDb")]
+    public async Task A_database_outage_under_load_spills_to_disk_and_every_value_is_stored_once(string path)
     {
         if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
@@ -67,7 +71,7 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
         plant.StartProducing();
         var settings = Endpoint(plant.Url);
         settings["Storage:QueueCapacity"] = "200";
-        await using var scraper = await ScraperRun.StartAsync(viaRelay, _data.Path, settings);
+        await using var scraper = await ScraperRun.StartAsync(viaRelay, _data.Path, settings, path);
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 0, Settle, () => Task.FromResult("nothing was stored before the outage"));
 
         relay.Cut(refuseNew: true);

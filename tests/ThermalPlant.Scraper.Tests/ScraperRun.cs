@@ -21,13 +21,14 @@ internal sealed class ScraperRun : IAsyncDisposable
     /// <summary>The side HTTP port's address (/metrics, /health).</summary>
     public Uri BaseAddress => new(_app.Urls.First());
 
-    public static async Task<ScraperRun> StartAsync(string connectionString, string dataDirectory, IDictionary<string, string> settings)
+    /// <summary>Starts a scraper writing to <paramref name="connectionString"/> on the schema <paramref name="path"/> (Plain or TimescaleDb).</summary>
+    public static async Task<ScraperRun> StartAsync(string connectionString, string dataDirectory, IDictionary<string, string> settings, string path = "Plain")
     {
         var args = new List<string>
         {
             "--urls=http://127.0.0.1:0",
             $"--Scraper:Database:ConnectionString={connectionString}",
-            "--Scraper:Database:Path=Plain",
+            $"--Scraper:Database:Path={path}",
             "--Scraper:Database:RetryMinDelay=00:00:00.200",
             "--Scraper:Database:RetryMaxDelay=00:00:01",
             "--Scraper:Database:WriteTimeout=00:00:05",
