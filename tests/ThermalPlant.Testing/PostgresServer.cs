@@ -45,8 +45,8 @@ public sealed class PostgresServer : IAsyncDisposable
     private string LogPath => Path.Combine(Root, "postgres.log");
 
     /// <summary>
-    /// Starts a cluster, or returns null when PostgreSQL is not installed and we are not under CI
-    /// (under CI a missing PostgreSQL fails the test here).
+    /// Starts a cluster; a missing PostgreSQL fails the test here, naming what to install. (The result is nullable
+    /// only for callers written when a missing peer returned early outside CI.)
     /// </summary>
     public static async Task<PostgresServer?> StartAsync(CancellationToken cancellationToken = default)
     {
