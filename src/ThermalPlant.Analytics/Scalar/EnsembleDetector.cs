@@ -116,6 +116,9 @@ public sealed class EnsembleDetector : ScalarDetector
             }
             else
             {
+                // A statistic that keeps growing after its alarm (a fast mean still catching up) raises the bar with it:
+                // only a jump to twice the strongest surprise of this episode is a new anomaly.
+                m.AlarmSurprise = Math.Max(m.AlarmSurprise, surprise);
                 score *= SuppressedScale;
                 if (--m.SuppressLeft == 0) Rebaseline(ref m, zShift, zVariance, seasonal);
             }
