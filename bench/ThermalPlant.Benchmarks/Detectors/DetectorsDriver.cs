@@ -9,11 +9,15 @@ namespace ThermalPlant.Benchmarks.Detectors;
 /// synthetic corpus for the default ensemble, each of its parts and the windowed Gaussian anchor, with the ratio to
 /// the anchor; detection per kind of change; CPU per sample and state per tag; and a soak of many tags over 24 h of
 /// virtual time at 1 Hz with the managed heap sampled every virtual hour.
-/// Usage: <c>detectors [--seed 14] [--replicates 3] [--soak-tags 1000] [--soak-hours 24] [--cost-seconds 5]</c>.
+/// Usage: <c>detectors [--seed 14] [--replicates 3] [--soak-tags 1000] [--soak-hours 24] [--cost-seconds 5] [--detector NAME]
+/// [--dump DIR] [--suppress N] [--learning N] [--slow N] [--fast N]</c>.
 /// </summary>
 internal static class DetectorsDriver
 {
     private static readonly string[] Names = ["gaussian", "default", "level", "shift", "variance", "stuck", "seasonal"];
+
+    // The corpus scores use the defaults unless --suppress, --learning, --slow or --fast say otherwise (to measure sensitivity).
+    private static ScalarDetectorOptions Options { get; set; } = new();
 
     public static int Run(string[] args)
     {
@@ -24,6 +28,14 @@ internal static class DetectorsDriver
         var costSeconds = Arg(args, "--cost-seconds", 5);
         var only = ArgText(args, "--detector");
         var dump = ArgText(args, "--dump");
+        Options = new ScalarDetectorOptions
+        {
+            SuppressSamples = (int)Arg(args, "--suppress", Options.SuppressSamples),
+            LearningSamples = (int)Arg(args, "--learning", Options.LearningSamples),
+            SlowWindow = (int)Arg(args, "--slow", Options.SlowWindow),
+            FastWindow = (int)Arg(args, "--fast", Options.FastWindow),
+        };
+        if (Options != new ScalarDetectorOptions()) Print($"settings: {Options}");
 
         var corpus = SyntheticCorpus.Generate(seed, replicates);
         var samples = corpus.Sum(s => s.Values.Length);
@@ -74,7 +86,7 @@ internal static class DetectorsDriver
 
     private static double[] ScoreSeries(string name, LabelledSeries series)
     {
-        var detector = ScalarDetectors.Create(name);
+        var detector = ScalarDetectors.Create(name, Options);
         var scores = new double[series.Values.Length];
         for (var i = 0; i < scores.Length; i++) scores[i] = detector.Update(series.Timestamps[i], series.Values[i]).Score;
         return scores;

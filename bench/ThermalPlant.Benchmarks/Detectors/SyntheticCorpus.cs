@@ -5,13 +5,13 @@ internal sealed record LabelledSeries(string Name, string Background, string Cha
 
 /// <summary>
 /// Our own labelled corpus, generated from a seed (never a public benchmark's data): every background a plant or a
-/// server metric shows (white noise, autocorrelated noise, a daily pattern, a daily and weekly pattern, small counts,
-/// irregular sampling with gaps) crossed with every kind of change the detectors are asked to catch, plus normal
+/// server metric shows (white noise, autocorrelated noise, a wandering level, noise with frequent large normal
+/// excursions, a daily pattern, a daily and weekly pattern, small counts, irregular sampling with gaps) crossed with every kind of change the detectors are asked to catch, plus normal
 /// series with no change. Scales and levels are drawn at random, so nothing can be tuned to one series' units.
 /// </summary>
 internal static class SyntheticCorpus
 {
-    public static readonly string[] Backgrounds = ["noise", "autoregressive", "daily", "daily-weekly", "counts", "irregular"];
+    public static readonly string[] Backgrounds = ["noise", "autoregressive", "random-walk", "heavy-tailed", "daily", "daily-weekly", "counts", "irregular"];
 
     public static readonly string[] Changes = ["none", "spike", "level-shift", "variance-up", "variance-down", "drift", "stuck", "daily-pattern", "weekly-pattern"];
 
@@ -156,6 +156,12 @@ internal static class SyntheticCorpus
             }
             else
             {
+                if (background == "random-walk")
+                {
+                    ar += 0.05 * Gaussian(rng);
+                    noise += ar;
+                }
+                if (background == "heavy-tailed" && rng.NextDouble() < 0.02) noise *= 4;
                 if (background == "autoregressive")
                 {
                     ar = (0.95 * ar) + (Math.Sqrt(1 - (0.95 * 0.95)) * Gaussian(rng) * noiseScale[i]);

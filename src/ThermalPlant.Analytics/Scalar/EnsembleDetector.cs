@@ -142,8 +142,11 @@ public sealed class EnsembleDetector : ScalarDetector
         {
             m.SuspiciousRun = 0;
             Learn(ref m, value, sigma, d2, equal, seasonal);
-            if (m.N > options.LearningSamples / 2) Calibrate(ref m, zLevel, zShift, zVariance, seasonal);
         }
+        // Calibration learns from suspicious samples too (not from an alarm's damping): a series whose normal has
+        // heavy tails must teach the level part so; the parts that build up over many samples learn only from
+        // normal-looking ones.
+        if (m.N > options.LearningSamples / 2 && m.SuppressLeft == 0) Calibrate(ref m, zLevel, zShift, zVariance, seasonal, all: !suspicious);
         return new AnomalyScore(score, state);
     }
 
@@ -222,11 +225,12 @@ public sealed class EnsembleDetector : ScalarDetector
         m.LevelN = Math.Min(m.LevelN, 2 * Options.FastWindow);
     }
 
-    private void Calibrate(ref Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal)
+    private void Calibrate(ref Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal, bool all)
     {
         m.CalN++;
         var alpha = 1.0 / Math.Min(m.CalN, Options.CalibrationWindow);
         m.CalLevel += alpha * (Fourth(zLevel) - m.CalLevel);
+        if (!all) return;
         m.CalShift += alpha * (Fourth(zShift) - m.CalShift);
         if (!double.IsNaN(zVariance)) m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
         if (seasonal.Active)
