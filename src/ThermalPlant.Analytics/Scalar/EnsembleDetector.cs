@@ -153,7 +153,7 @@ public sealed class EnsembleDetector : ScalarDetector
     private double Surprise(in Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal)
     {
         var surprise = 0.0;
-        if ((_parts & ScalarComponents.Level) != 0) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel)));
+        if ((_parts & ScalarComponents.Level) != 0) surprise = Math.Max(surprise, TailAdjusted(in m, Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel))));
         if ((_parts & ScalarComponents.Shift) != 0) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zShift / Scale(m.CalShift)));
         if ((_parts & ScalarComponents.Variance) != 0 && !double.IsNaN(zVariance)) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
         // The seasonal part becomes active days after the start: it scores once its own calibration has seen enough.
@@ -230,6 +230,10 @@ public sealed class EnsembleDetector : ScalarDetector
         m.CalN++;
         var alpha = 1.0 / Math.Min(m.CalN, Options.CalibrationWindow);
         m.CalLevel += alpha * (Fourth(zLevel) - m.CalLevel);
+        var levelSurprise = Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel));
+        var rateAlpha = 1.0 / Options.CalibrationWindow;
+        m.LevelRate3 += rateAlpha * ((levelSurprise >= 3 ? 1 : 0) - m.LevelRate3);
+        m.LevelRate5 += rateAlpha * ((levelSurprise >= 5 ? 1 : 0) - m.LevelRate5);
         if (!all) return;
         m.CalShift += alpha * (Fourth(zShift) - m.CalShift);
         if (!double.IsNaN(zVariance)) m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
@@ -240,6 +244,18 @@ public sealed class EnsembleDetector : ScalarDetector
             m.CalSeasonal += seasonalAlpha * (Fourth(seasonal.Level) - m.CalSeasonal);
             m.CalSeasonalShift += seasonalAlpha * (Fourth(seasonal.Shift) - m.CalSeasonalShift);
         }
+    }
+
+    // The level part's tail, measured: the rates of surprises of 3 and 5 or more on this series (priors: the
+    // Gaussian's 1e-3 and 1e-5) give the tail's slope, and a surprise is re-read on that slope. A series whose normal
+    // has frequent large excursions (a heavier tail than the fourth moment captures) is so scored less sensitively;
+    // never more than Gaussian theory says.
+    private static double TailAdjusted(in Model m, double surprise)
+    {
+        var atThree = -Math.Log10(Math.Max(m.LevelRate3, 1e-12));
+        if (surprise <= 3) return Math.Min(surprise, surprise * atThree / 3);
+        var slope = Math.Clamp(Math.Log10(Math.Max(m.LevelRate5, 1e-12) / Math.Max(m.LevelRate3, 1e-12)) / 2, -1, -0.1);
+        return Math.Min(surprise, atThree - ((surprise - 3) * slope));
     }
 
     private static double Fourth(double z)
@@ -356,6 +372,8 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(m.CalSeasonalShift);
         writer.Write(m.CalN);
         writer.Write(m.CalSeasonalN);
+        writer.Write(m.LevelRate3);
+        writer.Write(m.LevelRate5);
         writer.Write(m.StuckAccepted);
         writer.Write(m.SuppressLeft);
         writer.Write(m.AlarmSurprise);
@@ -405,6 +423,8 @@ public sealed class EnsembleDetector : ScalarDetector
         m.CalSeasonalShift = NonNegative(reader.ReadDouble());
         m.CalN = NonNegative(reader.ReadInt64());
         m.CalSeasonalN = NonNegative(reader.ReadInt64());
+        m.LevelRate3 = NonNegative(reader.ReadDouble());
+        m.LevelRate5 = NonNegative(reader.ReadDouble());
         m.StuckAccepted = reader.ReadBoolean();
         m.SuppressLeft = (int)NonNegative(reader.ReadInt32());
         m.AlarmSurprise = NonNegative(reader.ReadDouble());
@@ -455,6 +475,7 @@ public sealed class EnsembleDetector : ScalarDetector
         public long IntervalN;
         public double CalLevel, CalShift, CalVariance, CalSeasonal, CalSeasonalShift;
         public long CalN, CalSeasonalN;
+        public double LevelRate3, LevelRate5;
         public bool StuckAccepted;
         public int SuppressLeft;
         public double AlarmSurprise;
@@ -464,6 +485,7 @@ public sealed class EnsembleDetector : ScalarDetector
         public static Model Initial()
         {
             var m = default(Model);
+            (m.LevelRate3, m.LevelRate5) = (1e-3, 1e-5);
             m.Seasonal.DayBin = -1;
             m.Seasonal.WeekBin = -1;
             return m;
