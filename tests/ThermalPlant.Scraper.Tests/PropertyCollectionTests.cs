@@ -72,7 +72,7 @@ public sealed class PropertyCollectionTests(PostgresFixture postgres) : IDisposa
             async () => $"stored tags: {string.Join(", ", (await Stored.PerNodeAsync(database, server.Url)).Values.Select(t => $"{t.Sensor}/{t.Tag} {t.Rows}"))}");
         Assert.Equal(4500, await Stored.CountAsync(database, "SELECT value::bigint FROM sensor_data WHERE sensorname = 'motor1' AND tagname = 'ratedpower'"));
         Assert.Equal(1, await Stored.CountAsync(database, "SELECT value::bigint FROM sensor_data WHERE sensorname = 'motor1' AND tagname = 'enabled'"));
-        Assert.Equal(0, await Stored.CountAsync(database, "SELECT count(*) FROM sensor_data WHERE tagname LIKE '%valueprecision%' OR tagname LIKE '%serialnumber%'"));
+        Assert.Equal(0, await Stored.CountAsync(database, "SELECT count(*) FROM sensor_data WHERE tagname LIKE '%valueprecision%' OR tagname LIKE '%mintimeinterval%' OR tagname LIKE '%serialnumber%'"));
         Assert.Equal(2, ScraperMetrics.SkippedVariables.WithLabels(server.Url).Value);
     }
 
@@ -106,8 +106,10 @@ public sealed class PropertyCollectionTests(PostgresFixture postgres) : IDisposa
             var motor = space.AddObject(motors, NodeId.Of("Motor1", ns), new QualifiedName(ns, "Motor1"), ReferenceTypeIds.Organizes, ObjectTypeIds.BaseObjectType).NodeId;
             var speed = Add(space, motor, ns, "Motor1.Speed", "Speed", DataTypeIds.Double, Variant.From(1480.0), ReferenceTypeIds.HasComponent).NodeId;
             Add(space, speed, ns, "Motor1.Speed.MaxSpeed", "MaxSpeed", DataTypeIds.Double, Variant.From(3000.0), ReferenceTypeIds.HasProperty);
-            // Part 8's metadata property, numeric yet never a measurement.
-            Add(space, speed, ns, "Motor1.Speed.ValuePrecision", "ValuePrecision", DataTypeIds.Double, Variant.From(0.1), ReferenceTypeIds.HasProperty, standardName: true);
+            // Part 8's metadata property, numeric yet never a measurement, though this server names it in its own namespace.
+            Add(space, speed, ns, "Motor1.Speed.ValuePrecision", "ValuePrecision", DataTypeIds.Double, Variant.From(0.1), ReferenceTypeIds.HasProperty);
+            // A property the specification defines (BrowseName in namespace 0), here Part 11's, as a historizing variable has.
+            Add(space, speed, ns, "Motor1.Speed.MinTimeInterval", "MinTimeInterval", DataTypeIds.Double, Variant.From(100.0), ReferenceTypeIds.HasProperty, standardName: true);
             Add(space, motor, ns, "Motor1.RatedPower", "RatedPower", DataTypeIds.Double, Variant.From(4500.0), ReferenceTypeIds.HasProperty);
             Add(space, motor, ns, "Motor1.Enabled", "Enabled", DataTypeIds.Boolean, Variant.From(true), ReferenceTypeIds.HasProperty);
             Add(space, motor, ns, "Motor1.SerialNumber", "SerialNumber", DataTypeIds.String, Variant.From("M-0042"), ReferenceTypeIds.HasProperty);

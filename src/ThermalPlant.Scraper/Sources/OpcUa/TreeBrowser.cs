@@ -47,9 +47,13 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
     private static readonly HashSet<uint> AbstractTypes = [24, 26, 27, 28];
 
     // The properties the specification defines to describe a node (Part 8 Data Access, Part 3 and 5 base and
-    // namespace metadata): never measurements, so never collected, whatever their type.
+    // namespace metadata, Part 11 history configuration): never measurements, so never collected, whatever their
+    // type, and matched by name in any namespace, for servers that give them their own namespace index.
     private static readonly HashSet<string> MetadataProperties = new(StringComparer.Ordinal)
     {
+        "Stepped", "MaxTimeInterval", "MinTimeInterval", "ExceptionDeviation", "ExceptionDeviationFormat", "StartOfArchive",
+        "StartOfOnlineArchive", "ServerTimestampSupported", "TreatUncertainAsBad", "PercentDataBad", "PercentDataGood",
+        "UseSlopedExtrapolation",
         "EURange", "EngineeringUnits", "InstrumentRange", "ValuePrecision", "Definition", "EnumStrings", "EnumValues",
         "TrueState", "FalseState", "ValueAsText", "AxisScaleType", "AxisDefinition", "XAxisDefinition", "YAxisDefinition",
         "ZAxisDefinition", "EnumDictionaryEntries", "ValueAsDictionaryEntries", "OptionSetValues", "NodeVersion", "ViewVersion",
@@ -96,7 +100,7 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
                     {
                         if (!reference.IsForward) continue;
                         var property = reference.ReferenceTypeId == NodeId.Of(ReferenceTypeIds.HasProperty);
-                        if (property && (!options.CollectProperties || reference.NodeClass != NodeClass.Variable || MetadataProperties.Contains(reference.BrowseName.Name ?? ""))) continue;
+                        if (property && (!options.CollectProperties || reference.NodeClass != NodeClass.Variable || IsMetadata(reference.BrowseName))) continue;
                         if (reference.NodeId.ServerIndex != 0 || reference.NodeId.NamespaceUri is not null) continue;
                         if (reference.NodeClass is not (NodeClass.Object or NodeClass.Variable)) continue;
                         var name = reference.BrowseName.Name ?? "";
@@ -223,6 +227,12 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
         }
         return (variables, skipped);
     }
+
+    /// <summary>
+    /// Whether a property is one the specification defines: every standard property's BrowseName is in namespace 0
+    /// (a vendor's properties are in its own namespace), and the known metadata names count in any namespace.
+    /// </summary>
+    private static bool IsMetadata(QualifiedName browseName) => browseName.NamespaceIndex == 0 || MetadataProperties.Contains(browseName.Name ?? "");
 
     /// <summary>The name a skipped variable is counted under: its DataType, or its value's type when that is abstract.</summary>
     private static string TypeName(NodeId? dataType, DataValue? value)
