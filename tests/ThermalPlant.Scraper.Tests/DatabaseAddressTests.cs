@@ -72,7 +72,8 @@ public sealed class DatabaseAddressTests(PostgresFixture postgres) : IDisposable
             }
         }
 
-        await using var scraper = await ScraperRun.StartAsync(connectionString, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal));
+        // Auto takes the recorded path (a migrator asked for the other one explicitly would refuse to start).
+        await using var scraper = await ScraperRun.StartAsync(connectionString, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal) { ["Database:Path"] = "Auto" });
         var health = scraper.Services.GetRequiredService<SourceHealth>();
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while ((await health.CheckHealthAsync(new HealthCheckContext())).Status == HealthStatus.Unhealthy)
