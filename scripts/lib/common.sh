@@ -13,10 +13,16 @@ as_root() {
 }
 
 # ensure_apt PACKAGE... : installs the Debian packages that are missing (apt-get update once first).
+# Installed is the status's last two words ("ok installed"), whatever the selection before them: a package an
+# administrator holds ("hold ok installed") is installed, and apt-get install would refuse to touch it.
 ensure_apt() {
-  local missing=()
+  local missing=() status
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" || status=""
+    case "$status" in
+      *" ok installed") ;;
+      *) missing+=("$pkg") ;;
+    esac
   done
   [ "${#missing[@]}" -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"

@@ -3,6 +3,7 @@ using Npgsql;
 using ThermalPlant.Hosting;
 using ThermalPlant.Scraper.Storage;
 using ThermalPlant.Scraper.Supervision;
+using ThermalPlant.Storage;
 
 namespace ThermalPlant.Scraper;
 
@@ -20,7 +21,7 @@ public static class ScraperHost
         builder.Host.UseWindowsService(options => options.ServiceName = "ThermalPlant Scraper");
         builder.AddServiceDefaults("scraper");
         builder.Services.AddValidatedOptions<ScraperOptions>(builder.Configuration, ScraperOptions.Section);
-        builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<ScraperOptions>>().Value.Database.ConnectionString));
+        builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(DatabaseUrl.ToConnectionString(sp.GetRequiredService<IOptions<ScraperOptions>>().Value.Database.ConnectionString)));
         builder.Services.AddSingleton<LatestValues>();
         builder.Services.AddSingleton<SampleQueue>();
         builder.Services.AddSingleton<RejectedSamples>();

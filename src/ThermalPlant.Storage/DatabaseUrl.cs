@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Globalization;
 using Npgsql;
 
 namespace ThermalPlant.Storage;
@@ -9,7 +11,7 @@ namespace ThermalPlant.Storage;
 /// </summary>
 public static class DatabaseUrl
 {
-    /// <summary>The environment variable the scraper and the CLI read when no connection is given.</summary>
+    /// <summary>The environment variable the CLI reads when no connection is given (<c>scripts/up</c> hands it to the scraper).</summary>
     public const string EnvironmentVariable = "THERMALPLANT_DB_URL";
 
     // libpq's URL parameters that Npgsql names differently; any other parameter is passed on as an Npgsql keyword.
@@ -22,27 +24,39 @@ public static class DatabaseUrl
     };
 
     /// <summary>Turns a URL or a connection string into an Npgsql connection string.</summary>
+    /// <remarks>
+    /// Every host and the CLI parse the address here, so both forms work everywhere. Error messages name the part or
+    /// keyword at fault but never quote a value or carry Npgsql's exception (whose message may quote one), so a
+    /// password cannot reach a log or a terminal through them.
+    /// </remarks>
     /// <exception cref="FormatException">The URL or a keyword is not valid.</exception>
     public static string ToConnectionString(string value)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(value);
         var text = value.Trim();
+        var builder = new NpgsqlConnectionStringBuilder();
         if (!text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) && !text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
         {
+            var pairs = new DbConnectionStringBuilder();
             try
             {
-                return new NpgsqlConnectionStringBuilder(text).ConnectionString;
+                pairs.ConnectionString = text;
             }
-            catch (ArgumentException e)
+            catch (ArgumentException)
             {
-                throw new FormatException($"Not a valid connection string: {e.Message}", e);
+                throw new FormatException("Not a valid connection string; expected Keyword=value pairs separated by ';' (Host=...;Database=...) or a postgres:// URL.");
             }
+            foreach (string key in pairs.Keys)
+            {
+                Set(builder, key, Convert.ToString(pairs[key], CultureInfo.InvariantCulture) ?? string.Empty, "connection string's keyword");
+            }
+            return builder.ConnectionString;
         }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
         {
-            throw new FormatException("Not a valid database URL; expected postgres://user:password@host:port/database.");
+            throw new FormatException("Not a valid database URL; expected postgres://user:password@host:port/database, with reserved characters in the user and password percent-encoded.");
         }
-        var builder = new NpgsqlConnectionStringBuilder { Host = uri.IdnHost };
+        builder.Host = uri.IdnHost;
         if (!uri.IsDefaultPort && uri.Port > 0) builder.Port = uri.Port;
         if (uri.UserInfo.Length > 0)
         {
@@ -57,15 +71,20 @@ public static class DatabaseUrl
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
             var key = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
             var parameter = Uri.UnescapeDataString(equals < 0 ? string.Empty : pair[(equals + 1)..]);
-            try
-            {
-                builder[QueryAliases.GetValueOrDefault(key, key)] = parameter;
-            }
-            catch (ArgumentException e)
-            {
-                throw new FormatException($"The database URL's parameter '{key}' is not understood: {e.Message}", e);
-            }
+            Set(builder, QueryAliases.GetValueOrDefault(key, key), parameter, "database URL's parameter");
         }
         return builder.ConnectionString;
+    }
+
+    private static void Set(NpgsqlConnectionStringBuilder builder, string key, string value, string what)
+    {
+        try
+        {
+            builder[key] = value;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            throw new FormatException($"The {what} '{key}' is not one Npgsql knows, or its value is not valid for it.");
+        }
     }
 }

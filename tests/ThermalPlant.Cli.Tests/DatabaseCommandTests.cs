@@ -77,7 +77,7 @@ public sealed class DatabaseCommandTests(CliPostgresFixture postgres) : IClassFi
         var url = $"postgres://postgres@127.0.0.1:{postgres.Server.Port}/{database}";
         string? Environment(string name) => name == "THERMALPLANT_DB_URL" ? url : null;
 
-        Assert.Equal(0, (await Run(Environment, "db", "migrate")).Exit);
+        Assert.Equal(0, (await Run(Environment, "db", "migrate", "--path", "Plain")).Exit);
         var (exit, output, _) = await Run(Environment, "db", "status", "--json");
 
         Assert.Equal(0, exit);

@@ -59,4 +59,47 @@ public sealed class ElectrolyzerHostTests
         Assert.Contains("Electrolyzer:ModbusPort", error.Message, StringComparison.Ordinal);
         await app.DisposeAsync();
     }
+
+    [Fact]
+    public async Task Modbus_connection_limits_come_from_configuration_and_refusals_are_counted()
+    {
+        var http = PeerPrograms.FreePort();
+        var modbusPort = PeerPrograms.FreePort();
+        var app = ElectrolyzerHost.Create([
+            $"--urls=http://127.0.0.1:{http}", "--Methanation:Enabled=false",
+            "--Electrolyzer:ModbusAddress=127.0.0.1", $"--Electrolyzer:ModbusPort={modbusPort}", "--Electrolyzer:ModbusMaxConnectionsPerAddress=1",
+        ]);
+        await app.StartAsync();
+        try
+        {
+            await HttpWait.UntilOkAsync(new Uri($"http://127.0.0.1:{http}/health/ready"), TimeSpan.FromSeconds(10));
+            await using var first = new ModbusTcpClient(new ModbusClientOptions { Port = modbusPort });
+            await first.ReadHoldingRegistersAsync(0, PemelRegisterMap.CurrentSetPointAddress, 1);
+            await using var second = new ModbusTcpClient(new ModbusClientOptions { Port = modbusPort });
+
+            await Assert.ThrowsAsync<ThermalPlant.Modbus.ModbusProtocolException>(() => second.ReadHoldingRegistersAsync(0, PemelRegisterMap.CurrentSetPointAddress, 1));
+
+            await first.ReadHoldingRegistersAsync(0, PemelRegisterMap.CurrentSetPointAddress, 1);
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
+            Assert.Contains("thermalplant_electrolyzer_modbus_connections_dropped_total{reason=\"PerAddressLimit\"}",
+                await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("--Electrolyzer:ModbusMaxConnectionsPerAddress=17", "Electrolyzer:ModbusMaxConnectionsPerAddress")]
+    [InlineData("--Electrolyzer:ModbusIdleTimeout=00:00:00", "Electrolyzer:ModbusIdleTimeout")]
+    [InlineData("--Electrolyzer:ModbusMaxConnections=0", "Electrolyzer:ModbusMaxConnections")]
+    public async Task Invalid_modbus_connection_limits_stop_the_start_naming_the_key(string setting, string key)
+    {
+        var app = ElectrolyzerHost.Create(["--urls=http://127.0.0.1:0", setting, "--Methanation:Enabled=false"]);
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains(error.Failures, f => f.StartsWith(key, StringComparison.Ordinal));
+        await app.DisposeAsync();
+    }
 }

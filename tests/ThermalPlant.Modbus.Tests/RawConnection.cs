@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.Sockets;
 
 namespace ThermalPlant.Modbus.Tests;
@@ -16,12 +17,16 @@ internal sealed class RawConnection : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
-    public static async Task<RawConnection> OpenAsync(int port)
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/>, from <paramref name="from"/> (another loopback address) when given.</summary>
+    public static async Task<RawConnection> OpenAsync(int port, IPAddress? from = null)
     {
-        var tcp = new TcpClient();
-        await tcp.ConnectAsync("127.0.0.1", port);
+        var tcp = from is null ? new TcpClient() : new TcpClient(new IPEndPoint(from, 0));
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
         return new RawConnection(tcp);
     }
+
+    /// <summary>This end's address and port, as the server sees the peer.</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_tcp.Client.LocalEndPoint!;
 
     public Task SendAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
 

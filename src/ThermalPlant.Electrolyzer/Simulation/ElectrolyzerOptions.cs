@@ -1,6 +1,7 @@
 using System.Net;
 using ThermalPlant.Control.Calibration;
 using ThermalPlant.Hosting;
+using ThermalPlant.Modbus.Server;
 
 namespace ThermalPlant.Electrolyzer.Simulation;
 
@@ -18,6 +19,15 @@ public sealed class ElectrolyzerOptions : IValidatableOptions
 
     /// <summary>The unit id answered; null answers every unit.</summary>
     public byte? UnitId { get; set; }
+
+    /// <summary>Modbus connections served at once; when full, the one idle longest makes room for a newcomer.</summary>
+    public int ModbusMaxConnections { get; set; } = 16;
+
+    /// <summary>Modbus connections one peer address may hold; a further one is closed on accept.</summary>
+    public int ModbusMaxConnectionsPerAddress { get; set; } = 4;
+
+    /// <summary>A Modbus connection that completes no request for this long is closed.</summary>
+    public TimeSpan ModbusIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Added to every register address of the PEMEL map.</summary>
     public int BaseAddress { get; set; }
@@ -60,7 +70,10 @@ public sealed class ElectrolyzerOptions : IValidatableOptions
     {
         ArgumentNullException.ThrowIfNull(errors);
         if (!IPAddress.TryParse(ModbusAddress, out _)) errors.Add($"{sectionPath}:ModbusAddress must be an IP address, found '{ModbusAddress}'");
-        if (ModbusPort is < 0 or > 65535) errors.Add($"{sectionPath}:ModbusPort must be between 0 and 65535");
+        foreach (var error in ModbusServer(IPAddress.Any).Validate())
+        {
+            errors.Add($"{sectionPath}:Modbus{error}");
+        }
         if (BaseAddress + 0x8006 < 0 || BaseAddress + 0x8065 + 14 > 65536) errors.Add($"{sectionPath}:BaseAddress moves the PEMEL map outside 0..65535");
         if (string.IsNullOrWhiteSpace(CalibrationFile)) errors.Add($"{sectionPath}:CalibrationFile must name the calibration table");
         if (MinCurrent < 0 || MaxCurrent < MinCurrent || MaxCurrent > 1000) errors.Add($"{sectionPath}:MinCurrent and MaxCurrent need 0 <= MinCurrent <= MaxCurrent <= 1000");
@@ -70,6 +83,17 @@ public sealed class ElectrolyzerOptions : IValidatableOptions
         if (Hysteresis < 0) errors.Add($"{sectionPath}:Hysteresis must not be negative");
         if (HeatPerAmpere < 0) errors.Add($"{sectionPath}:HeatPerAmpere must not be negative");
     }
+
+    /// <summary>The Modbus server's options from these settings, listening on <paramref name="address"/>.</summary>
+    public ModbusServerOptions ModbusServer(IPAddress address) => new()
+    {
+        Address = address,
+        Port = ModbusPort,
+        UnitId = UnitId,
+        MaxConnections = ModbusMaxConnections,
+        MaxConnectionsPerAddress = ModbusMaxConnectionsPerAddress,
+        IdleTimeout = ModbusIdleTimeout,
+    };
 
     /// <summary>The calibration file's full path.</summary>
     public string CalibrationPath => Path.IsPathRooted(CalibrationFile) ? CalibrationFile : Path.Combine(AppContext.BaseDirectory, CalibrationFile);

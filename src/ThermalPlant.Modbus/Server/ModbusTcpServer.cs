@@ -8,33 +8,53 @@ namespace ThermalPlant.Modbus.Server;
 /// <summary>
 /// A small Modbus TCP server over a <see cref="ModbusDataStore"/>, for simulated devices and tests. A
 /// malformed MBAP header closes that connection; a bad request gets an exception response; nothing a peer
-/// sends allocates beyond one 260-byte frame per connection.
+/// sends allocates beyond one 260-byte frame per connection. Connections are bounded in total and per peer
+/// address, a connection idle for <see cref="ModbusServerOptions.IdleTimeout"/> is closed, and when the server is
+/// full the connection idle longest makes room for a newcomer, so held sockets cannot lock a polling client out.
 /// </summary>
 public sealed class ModbusTcpServer : IAsyncDisposable
 {
     private readonly ModbusServerOptions _options;
+    private readonly TimeProvider _time;
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _connections;
+    private readonly Lock _lock = new();
+    private readonly List<Connection> _open = [];
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
     private Task? _acceptLoop;
 
     /// <summary>Creates the server for <paramref name="store"/>; <see cref="Start"/> opens the port.</summary>
-    public ModbusTcpServer(ModbusDataStore store, ModbusServerOptions options)
+    /// <param name="store">The tables served.</param>
+    /// <param name="options">Address, port, unit and connection limits.</param>
+    /// <param name="timeProvider">Clock of the idle timeout and of "idle longest" (the system clock by default).</param>
+    public ModbusTcpServer(ModbusDataStore store, ModbusServerOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors), nameof(options));
         Store = store;
         _options = options;
-        _connections = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+        _time = timeProvider ?? TimeProvider.System;
         _listener = new TcpListener(options.Address, options.Port);
     }
+
+    /// <summary>Raised (on the server's own task) for each connection the server refuses or closes of its own accord.</summary>
+    public event Action<ModbusConnectionDropped>? ConnectionDropped;
 
     /// <summary>The tables this server serves.</summary>
     public ModbusDataStore Store { get; }
 
     /// <summary>The port listened on (the chosen one when the options asked for 0).</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>Connections open now.</summary>
+    public int OpenConnections
+    {
+        get
+        {
+            lock (_lock) return _open.Count;
+        }
+    }
 
     /// <summary>Opens the port and starts accepting connections.</summary>
     public void Start()
@@ -69,13 +89,10 @@ public sealed class ModbusTcpServer : IAsyncDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 var socket = await _listener.AcceptSocketAsync(cancellationToken);
-                if (!_connections.Wait(0, CancellationToken.None))
-                {
-                    socket.Dispose();
-                    continue;
-                }
+                var connection = Admit(socket);
+                if (connection is null) continue;
                 clients.RemoveAll(t => t.IsCompleted);
-                clients.Add(ServeAsync(socket, cancellationToken));
+                clients.Add(ServeAsync(connection, cancellationToken));
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
@@ -84,39 +101,118 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         await Task.WhenAll(clients);
     }
 
-    private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
+    /// <summary>Registers the accepted socket, giving up the connection idle longest when full; null when refused.</summary>
+    private Connection? Admit(Socket socket)
+    {
+        var peer = socket.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
+        // An IPv4 peer on a dual-stack socket counts under its IPv4 address.
+        var address = peer.Address.IsIPv4MappedToIPv6 ? peer.Address.MapToIPv4() : peer.Address;
+        Connection? victim = null;
+        ModbusDropReason? refusal = null;
+        Connection? admitted = null;
+        lock (_lock)
+        {
+            var held = _perAddress.GetValueOrDefault(address);
+            if (held >= _options.MaxConnectionsPerAddress)
+            {
+                refusal = ModbusDropReason.PerAddressLimit;
+            }
+            else
+            {
+                if (_open.Count >= _options.MaxConnections)
+                {
+                    victim = IdleLongestUnlocked();
+                    if (victim is null) refusal = ModbusDropReason.ServerFull;
+                    else RemoveUnlocked(victim);
+                }
+                if (refusal is null)
+                {
+                    admitted = new Connection(socket, peer, address, _time);
+                    _open.Add(admitted);
+                    _perAddress[address] = held + 1;
+                }
+            }
+        }
+        if (refusal is { } reason)
+        {
+            socket.Dispose();
+            ConnectionDropped?.Invoke(new ModbusConnectionDropped(peer, reason));
+            return null;
+        }
+        if (victim is not null)
+        {
+            victim.Evicted = true;
+            victim.Close();
+            ConnectionDropped?.Invoke(new ModbusConnectionDropped(victim.Peer, ModbusDropReason.Evicted));
+        }
+        return admitted;
+    }
+
+    private Connection? IdleLongestUnlocked()
+    {
+        Connection? oldest = null;
+        foreach (var connection in _open)
+        {
+            if (connection.Busy) continue;
+            if (oldest is null || connection.LastActivity < oldest.LastActivity) oldest = connection;
+        }
+        return oldest;
+    }
+
+    /// <summary>Takes the connection out of the counts once; false when it was already (given up for a newcomer).</summary>
+    private bool RemoveUnlocked(Connection connection)
+    {
+        if (!_open.Remove(connection)) return false;
+        var left = _perAddress[connection.Address] - 1;
+        if (left == 0) _perAddress.Remove(connection.Address); else _perAddress[connection.Address] = left;
+        return true;
+    }
+
+    private async Task ServeAsync(Connection connection, CancellationToken cancellationToken)
     {
         var frame = ArrayPool<byte>.Shared.Rent(2 * (ModbusLimits.MbapLength + ModbusLimits.MaxPduLength));
+        using var stopping = cancellationToken.Register(connection.Close);
         try
         {
-            using var stream = new NetworkStream(socket, ownsSocket: true);
+            using var stream = new NetworkStream(connection.Socket, ownsSocket: true);
             var request = frame.AsMemory(0, ModbusLimits.MbapLength + ModbusLimits.MaxPduLength);
             var response = frame.AsMemory(ModbusLimits.MbapLength + ModbusLimits.MaxPduLength);
+            var token = connection.Deadline.Token;
             while (!cancellationToken.IsCancellationRequested)
             {
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                idle.CancelAfter(_options.IdleTimeout);
-                if (!await ReadFullyAsync(stream, request[..ModbusLimits.MbapLength], idle.Token)) return;
+                // One deadline over the whole request and its response: a trickled frame or an unread answer is idle time.
+                connection.Deadline.CancelAfter(_options.IdleTimeout);
+                if (!await ReadFullyAsync(stream, request[..ModbusLimits.MbapLength], token)) return;
                 var header = Mbap.Read(request.Span);
-                await stream.ReadExactlyAsync(request.Slice(ModbusLimits.MbapLength, header.Length - 1), idle.Token);
+                await stream.ReadExactlyAsync(request.Slice(ModbusLimits.MbapLength, header.Length - 1), token);
+                connection.Busy = true;
+                connection.LastActivity = _time.GetTimestamp();
                 if (_options.UnitId is { } unit && header.Unit != unit)
                 {
                     // Not addressed to this device: a gateway would answer 0x0B; a device stays silent.
+                    connection.Busy = false;
                     continue;
                 }
                 var length = RequestHandler.Handle(request.Span.Slice(ModbusLimits.MbapLength, header.Length - 1), response.Span[ModbusLimits.MbapLength..], Store);
                 Mbap.Write(response.Span, header.TransactionId, header.Unit, length);
-                await stream.WriteAsync(response[..(ModbusLimits.MbapLength + length)], cancellationToken);
+                await stream.WriteAsync(response[..(ModbusLimits.MbapLength + length)], token);
+                connection.Busy = false;
             }
         }
-        catch (Exception ex) when (ex is ModbusProtocolException or IOException or SocketException or OperationCanceledException or EndOfStreamException)
+        catch (Exception ex) when (ex is ModbusProtocolException or IOException or SocketException or OperationCanceledException or EndOfStreamException or ObjectDisposedException)
         {
-            // A malformed frame, a vanished peer, an idle timeout or shutdown: this connection ends, the server goes on.
+            // A malformed frame, a vanished peer, an idle timeout, eviction or shutdown: this connection ends, the server goes on.
+            if (connection.Deadline.IsCancellationRequested && !connection.Evicted && !cancellationToken.IsCancellationRequested)
+            {
+                ConnectionDropped?.Invoke(new ModbusConnectionDropped(connection.Peer, ModbusDropReason.IdleTimeout));
+            }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(frame);
-            _connections.Release();
+            lock (_lock) RemoveUnlocked(connection);
+            connection.Close();
+            connection.Deadline.Dispose();
         }
     }
 
@@ -127,5 +223,45 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         if (read == 0) return false;
         if (read < buffer.Length) await stream.ReadExactlyAsync(buffer[read..], cancellationToken);
         return true;
+    }
+
+    /// <summary>One accepted socket and what the admission policy needs to know of it.</summary>
+    private sealed class Connection(Socket socket, IPEndPoint peer, IPAddress address, TimeProvider time)
+    {
+        private long _lastActivity = time.GetTimestamp();
+        private volatile bool _busy;
+        private volatile bool _evicted;
+
+        public Socket Socket { get; } = socket;
+
+        public IPEndPoint Peer { get; } = peer;
+
+        public IPAddress Address { get; } = address;
+
+        /// <summary>Cancelled by the idle timeout; the socket is closed for eviction and shutdown.</summary>
+        public CancellationTokenSource Deadline { get; } = new(Timeout.InfiniteTimeSpan, time);
+
+        /// <summary>When the last whole request arrived (or the connection was accepted), in <see cref="TimeProvider"/> ticks.</summary>
+        public long LastActivity
+        {
+            get => Interlocked.Read(ref _lastActivity);
+            set => Interlocked.Exchange(ref _lastActivity, value);
+        }
+
+        /// <summary>True between a whole request and the end of its response: never given up then.</summary>
+        public bool Busy
+        {
+            get => _busy;
+            set => _busy = value;
+        }
+
+        public bool Evicted
+        {
+            get => _evicted;
+            set => _evicted = value;
+        }
+
+        /// <summary>Closes the socket, which ends any read or write pending on it; safe to call more than once.</summary>
+        public void Close() => Socket.Dispose();
     }
 }

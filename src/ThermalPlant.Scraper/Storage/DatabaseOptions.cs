@@ -1,4 +1,4 @@
-using Npgsql;
+using ThermalPlant.Storage;
 using ThermalPlant.Storage.Schema;
 
 namespace ThermalPlant.Scraper.Storage;
@@ -6,7 +6,10 @@ namespace ThermalPlant.Scraper.Storage;
 /// <summary>The database samples are written to (section <c>Scraper:Database</c>).</summary>
 public sealed class DatabaseOptions
 {
-    /// <summary>Npgsql connection string; from the environment (<c>Scraper__Database__ConnectionString</c>) in production.</summary>
+    /// <summary>
+    /// Npgsql connection string or <c>postgres://user:password@host:port/db?sslmode=...</c> URL (read by
+    /// <see cref="DatabaseUrl"/>, as the CLI reads it); from the environment (<c>Scraper__Database__ConnectionString</c>) in production.
+    /// </summary>
     public string ConnectionString { get; set; } = "";
 
     /// <summary>Which schema path a database without one gets (Auto picks TimescaleDB when it can be created).</summary>
@@ -40,11 +43,11 @@ public sealed class DatabaseOptions
         {
             try
             {
-                _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+                _ = DatabaseUrl.ToConnectionString(ConnectionString);
             }
-            catch (ArgumentException ex)
+            catch (FormatException ex)
             {
-                errors.Add($"{prefix}:ConnectionString is not a valid connection string: {ex.Message}");
+                errors.Add($"{prefix}:ConnectionString is not a valid connection string or postgres:// URL: {ex.Message}");
             }
         }
         if (!Enum.IsDefined(Path)) errors.Add($"{prefix}:Path must be Auto, Plain or TimescaleDb");

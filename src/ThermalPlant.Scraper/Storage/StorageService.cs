@@ -42,11 +42,7 @@ internal sealed partial class StorageService(
         var path = await MigrateAsync(stoppingToken);
         if (path is null) return;
         var writer = new SampleWriter(dataSource, path.Value, timeProvider: time);
-        var partitions = new PartitionMaintainer(dataSource, path.Value, new PartitionMaintainerOptions { Retention = _database.Retention, Interval = _database.PartitionInterval }, time);
-        var rollups = new RollupMaintainer(dataSource, path.Value, time);
-        var maintenance = Task.WhenAll(
-            supervisor.RunAsync("database partitions", partitions.RunAsync, _database.RetryMinDelay, _database.RetryMaxDelay, stoppingToken),
-            supervisor.RunAsync("database rollups", ct => rollups.RunAsync(_database.RollupInterval, ct), _database.RetryMinDelay, _database.RetryMaxDelay, stoppingToken));
+        var maintenance = StartMaintenance(path.Value, stoppingToken);
         try
         {
             await WriteLoopAsync(writer, stoppingToken);
@@ -55,6 +51,25 @@ internal sealed partial class StorageService(
         {
         }
         await maintenance;
+    }
+
+    /// <summary>
+    /// On the plain path, the partition and rollup maintainers under supervision. On the TimescaleDB path the
+    /// database's own policies keep chunks, retention and continuous aggregates, so neither is started: a maintainer
+    /// with nothing to do would return at once, which the supervisor would count as a failure and retry for ever.
+    /// </summary>
+    private Task StartMaintenance(StoragePath path, CancellationToken stoppingToken)
+    {
+        if (path != StoragePath.Plain)
+        {
+            LogMaintenanceByDatabase(logger, path.ToString());
+            return Task.CompletedTask;
+        }
+        var partitions = new PartitionMaintainer(dataSource, path, new PartitionMaintainerOptions { Retention = _database.Retention, Interval = _database.PartitionInterval }, time);
+        var rollups = new RollupMaintainer(dataSource, path, time);
+        return Task.WhenAll(
+            supervisor.RunAsync("database partitions", partitions.RunAsync, _database.RetryMinDelay, _database.RetryMaxDelay, stoppingToken),
+            supervisor.RunAsync("database rollups", ct => rollups.RunAsync(_database.RollupInterval, ct), _database.RetryMinDelay, _database.RetryMaxDelay, stoppingToken));
     }
 
     private async Task<StoragePath?> MigrateAsync(CancellationToken cancellationToken)
@@ -170,6 +185,9 @@ internal sealed partial class StorageService(
 
     [LoggerMessage(EventId = 613, Level = LogLevel.Information, Message = "The database takes writes again after: {Problem}. {Depth} samples wait and are written in order")]
     private static partial void LogWritingAgain(ILogger logger, string problem, long depth);
+
+    [LoggerMessage(EventId = 615, Level = LogLevel.Information, Message = "On the {Path} path the database's own policies keep partitions, retention and rollups; the scraper's maintainers are not started")]
+    private static partial void LogMaintenanceByDatabase(ILogger logger, string path);
 
     [LoggerMessage(EventId = 614, Level = LogLevel.Information, Message = "A replayed batch of {Samples} samples was partly stored before; {Inserted} rows were new, nothing is stored twice")]
     private static partial void LogReplayed(ILogger logger, int samples, long inserted);

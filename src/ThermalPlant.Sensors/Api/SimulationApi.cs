@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using ThermalPlant.Sensors.Settings;
 using ThermalPlant.Sensors.Simulation;
 
 namespace ThermalPlant.Sensors.Api;
@@ -8,15 +10,29 @@ internal static class SimulationApi
     public static IEndpointRouteBuilder MapSimulationApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/simulation/faults").WithTags("Simulation");
+        // Counting and injecting under one lock, so concurrent POSTs cannot pass the cap together.
+        var injecting = new Lock();
         group.MapGet("", (PlantModel plant) => TypedResults.Ok(plant.Faults()));
-        group.MapPost("", (FaultSpec spec, PlantModel plant) =>
+        group.MapPost("", (FaultSpec spec, PlantModel plant, IOptions<SensorsOptions> options, ILoggerFactory loggers) =>
         {
             var errors = spec.Validate().ToArray();
             if (errors.Length > 0)
             {
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["fault"] = errors }, title: "Invalid fault");
             }
-            var fault = plant.Inject(spec);
+            var max = options.Value.MaxActiveFaults;
+            ActiveFault fault;
+            lock (injecting)
+            {
+                if (plant.Faults().Count >= max)
+                {
+                    loggers.CreateLogger(typeof(SimulationApi)).LogWarning(
+                        "Fault injection refused: {MaxActiveFaults} faults are active already (Sensors:MaxActiveFaults)", max);
+                    return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many active faults",
+                        detail: $"{max} faults are active, the most Sensors:MaxActiveFaults allows; clear one (DELETE /simulation/faults/{{id}}) first.");
+                }
+                fault = plant.Inject(spec);
+            }
             return TypedResults.Created($"/simulation/faults/{fault.Id}", fault);
         });
         group.MapDelete("/{id:int}", (int id, PlantModel plant) => plant.Clear(id)

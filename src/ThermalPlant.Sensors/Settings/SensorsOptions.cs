@@ -36,6 +36,12 @@ public sealed class SensorsOptions : IValidatableOptions
     public SimulationOptions Simulation { get; set; } = new();
 
     /// <summary>
+    /// Most faults active at once in the simulated plant; <c>POST /simulation/faults</c> beyond it answers 409.
+    /// Every active fault is evaluated on every sample, so the cap bounds the work an injection can add.
+    /// </summary>
+    public int MaxActiveFaults { get; set; } = 32;
+
+    /// <summary>
     /// When true, <c>/rpm</c> and <c>/voltage</c> answer the original build's bare JSON number unless
     /// <c>?format=reading</c> is asked; when false (the default) they answer a reading unless <c>?format=legacy</c> is asked.
     /// </summary>
@@ -51,7 +57,9 @@ public sealed class SensorsOptions : IValidatableOptions
         Audio.Validate($"{sectionPath}:Audio:", errors);
         AudioFeatures.Validate($"{sectionPath}:AudioFeatures:", errors);
         if (Audio.MfccCount > AudioFeatures.MfccMelBands) errors.Add($"{sectionPath}:Audio:MfccCount must not exceed {sectionPath}:AudioFeatures:MfccMelBands");
+        if (MaxActiveFaults is < 1 or > 1024) errors.Add($"{sectionPath}:MaxActiveFaults must be between 1 and 1024");
         Simulation.Validate($"{sectionPath}:Simulation:", errors);
+        if (Simulation.Faults.Count > MaxActiveFaults) errors.Add($"{sectionPath}:Simulation:Faults holds {Simulation.Faults.Count} faults, more than {sectionPath}:MaxActiveFaults ({MaxActiveFaults})");
         if (Mode == SensorsMode.Hardware) Hardware.Validate($"{sectionPath}:Hardware:", errors);
     }
 }

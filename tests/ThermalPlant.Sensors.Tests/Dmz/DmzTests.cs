@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using ThermalPlant.Sensors.Tests.Support;
 using ThermalPlant.Testing;
@@ -91,6 +93,41 @@ public sealed class DmzTests : IAsyncLifetime
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
+    // Sent as raw request lines: HttpClient would normalize dot segments and backslashes before they reach nginx.
+    [Theory]
+    [InlineData("/rpm/settings%2f..%2f..%2frpm")]
+    [InlineData("/rpm/settings%2F..%2F..%2Frpm")]
+    [InlineData("/rpm%2fsettings")]
+    [InlineData("/temperature/upper/%2e%2e/%2E%2E/rpm")]
+    [InlineData("/rpm%2E")]
+    [InlineData("/rpm%5csettings")]
+    [InlineData("/rpm\\settings")]
+    [InlineData("/readings%252f")]
+    [InlineData("/temperature/upper/../../rpm")]
+    [InlineData("/rpm/settings/../../rpm")]
+    [InlineData("/rpm/./")]
+    [InlineData("/./rpm")]
+    [InlineData("/rpm/..")]
+    [InlineData("/rpm/.?format=legacy")]
+    public async Task Encoded_slashes_dots_backslashes_and_dot_segments_are_refused_with_400(string rawPath)
+    {
+        Assert.NotNull(_dmz);
+        var (status, contentType) = await RawGetAsync(_dmz.Address, rawPath);
+        Assert.Equal(400, status);
+        Assert.Equal("application/problem+json", contentType);
+    }
+
+    [Theory]
+    [InlineData("/readings?note=a%2Fb")]
+    [InlineData("/rpm?format=legacy&x=..%2f..")]
+    [InlineData("/temperature/upper")]
+    public async Task Encoded_characters_in_the_query_and_plain_paths_still_pass(string rawPath)
+    {
+        Assert.NotNull(_dmz);
+        var (status, _) = await RawGetAsync(_dmz.Address, rawPath);
+        Assert.Equal(200, status);
+    }
+
     [Theory]
     [InlineData("POST", "/simulation/faults")]
     [InlineData("PUT", "/rpm/settings")]
@@ -146,5 +183,22 @@ public sealed class DmzTests : IAsyncLifetime
         var response = await _dmz.Client.GetAsync("/readings");
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         _sensors = await SensorsServer.StartAsync();
+    }
+
+    /// <summary>Sends "GET <paramref name="rawPath"/>" exactly as given and returns the status and content type.</summary>
+    private static async Task<(int Status, string? ContentType)> RawGetAsync(Uri address, string rawPath)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(address.Host, address.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {rawPath} HTTP/1.1\r\nHost: {address.Authority}\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var response = await reader.ReadToEndAsync(timeout.Token);
+        var lines = response.Split("\r\n");
+        var status = int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var contentType = lines.TakeWhile(line => line.Length > 0)
+            .FirstOrDefault(line => line.StartsWith("Content-Type:", StringComparison.OrdinalIgnoreCase))?["Content-Type:".Length..].Trim();
+        return (status, contentType);
     }
 }

@@ -67,6 +67,12 @@ public sealed class OpcUaEndpointOptions
     /// <summary>The most nodes one browse visits (guards against very wide trees).</summary>
     public int MaxNodes { get; set; } = 200_000;
 
+    /// <summary>
+    /// Whether numeric and boolean properties (HasProperty, e.g. a motor's <c>RatedPower</c>) are collected like
+    /// variables; the standard metadata properties (EURange, EngineeringUnits, ValuePrecision, ...) never are.
+    /// </summary>
+    public bool CollectProperties { get; set; } = true;
+
     /// <summary>Whether gaps (lost connections, restarts of the server or the scraper) are filled from the server's history.</summary>
     public bool Backfill { get; set; } = true;
 

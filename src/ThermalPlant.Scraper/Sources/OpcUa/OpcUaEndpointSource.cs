@@ -120,7 +120,7 @@ internal sealed partial class OpcUaEndpointSource(
         foreach (var gone in _variables.Keys.Where(k => !current.Contains(k)).ToList()) _variables.TryRemove(gone, out _);
         ScraperMetrics.Variables.WithLabels(options.Url).Set(_variables.Count);
         ScraperMetrics.SkippedVariables.WithLabels(options.Url).Set(outcome.Skipped);
-        LogBrowsed(logger, options.Url, outcome.NodesVisited, outcome.Variables.Count, outcome.Skipped);
+        LogBrowsed(logger, options.Url, outcome.NodesVisited, outcome.Variables.Count, outcome.Skipped, outcome.SkippedText);
         if (outcome.Truncated) LogTruncated(logger, options.Url, options.MaxNodes);
         return [.. outcome.Variables.Select(v => _variables[v.Node])];
     }
@@ -347,8 +347,8 @@ internal sealed partial class OpcUaEndpointSource(
     [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "Collecting {Url} from {Root}: {Count} variables, mode {Mode}")]
     private static partial void LogCollecting(ILogger logger, string url, string root, int count, CollectionMode mode);
 
-    [LoggerMessage(EventId = 701, Level = LogLevel.Information, Message = "Browsed {Url}: {Nodes} nodes, {Variables} numeric or boolean variables collected, {Skipped} of other types skipped")]
-    private static partial void LogBrowsed(ILogger logger, string url, int nodes, int variables, int skipped);
+    [LoggerMessage(EventId = 701, Level = LogLevel.Information, Message = "Browsed {Url}: {Nodes} nodes, {Variables} numeric or boolean variables and properties collected, {Skipped} of other types skipped ({SkippedByType})")]
+    private static partial void LogBrowsed(ILogger logger, string url, int nodes, int variables, int skipped, string skippedByType);
 
     [LoggerMessage(EventId = 702, Level = LogLevel.Warning, Message = "Browsing {Url} stopped at {MaxNodes} nodes (MaxNodes); nodes beyond are not collected")]
     private static partial void LogTruncated(ILogger logger, string url, int maxNodes);

@@ -13,16 +13,27 @@ namespace ThermalPlant.Scraper.Sources.OpcUa;
 internal sealed record FoundVariable(NodeId Node, string SensorName, string TagName);
 
 /// <summary>What one browse found.</summary>
-/// <param name="Variables">Numeric and boolean variables, to collect.</param>
-/// <param name="Skipped">Variables of other types (strings, structures), not collected.</param>
+/// <param name="Variables">Numeric and boolean variables (and properties), to collect.</param>
+/// <param name="SkippedByType">Variables of other types (strings, structures), not collected, counted per data type name.</param>
 /// <param name="NodesVisited">Nodes visited.</param>
 /// <param name="Truncated">The browse stopped at MaxNodes, so some nodes were not visited.</param>
-internal sealed record BrowseOutcome(IReadOnlyList<FoundVariable> Variables, int Skipped, int NodesVisited, bool Truncated);
+internal sealed record BrowseOutcome(IReadOnlyList<FoundVariable> Variables, IReadOnlyDictionary<string, int> SkippedByType, int NodesVisited, bool Truncated)
+{
+    /// <summary>Variables of other types, not collected.</summary>
+    public int Skipped => SkippedByType.Values.Sum();
+
+    /// <summary>The skipped counts as "String 3, LocalizedText 1", most first; "none" when nothing was skipped.</summary>
+    public string SkippedText => SkippedByType.Count == 0
+        ? "none"
+        : string.Join(", ", SkippedByType.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value}"));
+}
 
 /// <summary>
 /// Finds the variables of an endpoint: the listed nodes when the endpoint lists them, else those under its root: the root by its browse path, then breadth first over forward
-/// hierarchical references (properties aside: they describe a variable, they are not measurements), many nodes per
-/// request. Each node is visited once whatever the number of paths to it (the shortest names it), so cycles end;
+/// hierarchical references, many nodes per request. Properties (HasProperty) are collected as variables too when
+/// <see cref="OpcUaEndpointOptions.CollectProperties"/> is on (a foreign server's <c>Motor1/RatedPower</c>), except the
+/// standard metadata properties, which describe a variable rather than measure anything; properties are not browsed
+/// further. Each node is visited once whatever the number of paths to it (the shortest names it), so cycles end;
 /// depth and node count are bounded. Variables are classified by DataType (or by their value when the type is
 /// abstract, e.g. BaseDataType).
 /// </summary>
@@ -34,6 +45,31 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
     // Boolean through Double, Number, Integer, UInteger, and Duration (a Double).
     private static readonly HashSet<uint> NumericTypes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 26, 27, 28, 290];
     private static readonly HashSet<uint> AbstractTypes = [24, 26, 27, 28];
+
+    // The properties the specification defines to describe a node (Part 8 Data Access, Part 3 and 5 base and
+    // namespace metadata, Part 11 history configuration): never measurements, so never collected, whatever their
+    // type, and matched by name in any namespace, for servers that give them their own namespace index.
+    private static readonly HashSet<string> MetadataProperties = new(StringComparer.Ordinal)
+    {
+        "Stepped", "MaxTimeInterval", "MinTimeInterval", "ExceptionDeviation", "ExceptionDeviationFormat", "StartOfArchive",
+        "StartOfOnlineArchive", "ServerTimestampSupported", "TreatUncertainAsBad", "PercentDataBad", "PercentDataGood",
+        "UseSlopedExtrapolation",
+        "EURange", "EngineeringUnits", "InstrumentRange", "ValuePrecision", "Definition", "EnumStrings", "EnumValues",
+        "TrueState", "FalseState", "ValueAsText", "AxisScaleType", "AxisDefinition", "XAxisDefinition", "YAxisDefinition",
+        "ZAxisDefinition", "EnumDictionaryEntries", "ValueAsDictionaryEntries", "OptionSetValues", "NodeVersion", "ViewVersion",
+        "Icon", "LocalTime", "AllowNulls", "MaxStringLength", "MaxCharacters", "MaxByteStringLength", "MaxArrayLength",
+        "InputArguments", "OutputArguments", "DataTypeVersion", "DictionaryFragment", "NamingRule", "NamespaceUri",
+        "NamespaceVersion", "NamespacePublicationDate", "IsNamespaceSubset", "StaticNodeIdTypes", "StaticNumericNodeIdRange",
+        "StaticStringNodeIdPattern", "DefaultRolePermissions", "DefaultUserRolePermissions", "DefaultAccessRestrictions",
+    };
+
+    // Names of the built-in types (Part 6), for the log of what was skipped.
+    private static readonly string[] BuiltInTypeNames =
+    [
+        "", "Boolean", "SByte", "Byte", "Int16", "UInt16", "Int32", "UInt32", "Int64", "UInt64", "Float", "Double", "String",
+        "DateTime", "Guid", "ByteString", "XmlElement", "NodeId", "ExpandedNodeId", "StatusCode", "QualifiedName",
+        "LocalizedText", "Structure", "DataValue", "BaseDataType", "DiagnosticInfo",
+    ];
 
     private readonly Regex[] _include = [.. options.Include.Select(p => new Regex("^" + Regex.Escape(p).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant))];
 
@@ -62,7 +98,9 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
                 {
                     foreach (var reference in references[i])
                     {
-                        if (!reference.IsForward || reference.ReferenceTypeId == NodeId.Of(ReferenceTypeIds.HasProperty)) continue;
+                        if (!reference.IsForward) continue;
+                        var property = reference.ReferenceTypeId == NodeId.Of(ReferenceTypeIds.HasProperty);
+                        if (property && (!options.CollectProperties || reference.NodeClass != NodeClass.Variable || IsMetadata(reference.BrowseName))) continue;
                         if (reference.NodeId.ServerIndex != 0 || reference.NodeId.NamespaceUri is not null) continue;
                         if (reference.NodeClass is not (NodeClass.Object or NodeClass.Variable)) continue;
                         var name = reference.BrowseName.Name ?? "";
@@ -80,7 +118,8 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
                             var (sensor, tag) = Names(path);
                             candidates.Add((node, sensor, tag));
                         }
-                        next.Add((node, path));
+                        // A property describes its parent; what it has of its own is not browsed.
+                        if (!property) next.Add((node, path));
                     }
                 }
             }
@@ -160,10 +199,10 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
         return all;
     }
 
-    private static async Task<(List<FoundVariable> Variables, int Skipped)> ClassifyAsync(OpcUaClient client, List<(NodeId Node, string Sensor, string Tag)> candidates, CancellationToken cancellationToken)
+    private static async Task<(List<FoundVariable> Variables, Dictionary<string, int> SkippedByType)> ClassifyAsync(OpcUaClient client, List<(NodeId Node, string Sensor, string Tag)> candidates, CancellationToken cancellationToken)
     {
         var variables = new List<FoundVariable>(candidates.Count);
-        var skipped = 0;
+        var skipped = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var chunk in candidates.Chunk(AttributesPerRead / 2))
         {
             var reads = new List<ReadValueId>(chunk.Length * 2);
@@ -179,13 +218,33 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
                 DataValue? value = values.Length > (2 * i) + 1 ? values[(2 * i) + 1] : null;
                 if (!IsCollected(dataType, value))
                 {
-                    skipped++;
+                    var type = TypeName(dataType, value);
+                    skipped[type] = skipped.GetValueOrDefault(type) + 1;
                     continue;
                 }
                 variables.Add(new FoundVariable(chunk[i].Node, chunk[i].Sensor, chunk[i].Tag));
             }
         }
         return (variables, skipped);
+    }
+
+    /// <summary>
+    /// Whether a property is one the specification defines: every standard property's BrowseName is in namespace 0
+    /// (a vendor's properties are in its own namespace), and the known metadata names count in any namespace.
+    /// </summary>
+    private static bool IsMetadata(QualifiedName browseName) => browseName.NamespaceIndex == 0 || MetadataProperties.Contains(browseName.Name ?? "");
+
+    /// <summary>The name a skipped variable is counted under: its DataType, or its value's type when that is abstract.</summary>
+    private static string TypeName(NodeId? dataType, DataValue? value)
+    {
+        if (dataType is null) return "unreadable";
+        if (dataType is { NamespaceIndex: 0, IdType: NodeIdType.Numeric } builtIn && builtIn.Numeric < (uint)BuiltInTypeNames.Length)
+        {
+            // An abstract type (BaseDataType) says less than the value read.
+            if (AbstractTypes.Contains(builtIn.Numeric) && value is { } read && !read.Value.IsNull) return read.Value.Type.ToString();
+            return BuiltInTypeNames[builtIn.Numeric];
+        }
+        return dataType.ToString();
     }
 
     private static bool IsCollected(NodeId? dataType, DataValue? value)
