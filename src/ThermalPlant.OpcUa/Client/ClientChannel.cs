@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.SecureChannel;
 using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Security.Certificates;
@@ -70,30 +71,49 @@ internal sealed class ClientChannel : IAsyncDisposable
     /// <summary>Raised once when the connection ends for any reason other than <see cref="DisposeAsync"/>.</summary>
     public event Action<ClientChannel, Exception>? Lost;
 
-    /// <summary>
-    /// Connects: Hello and Acknowledge, then OpenSecureChannel secured with <paramref name="credentials"/>, or with
-    /// SecurityPolicy None when they are null.
-    /// </summary>
+    /// <summary>Connects as <see cref="OpenAsync(string, OpcUaClientOptions, ChannelCredentials?, TimeProvider, HandshakeDeadline)"/>, within the options' HandshakeTimeout.</summary>
     public static async Task<ClientChannel> OpenAsync(string endpointUrl, OpcUaClientOptions options, ChannelCredentials? credentials, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var deadline = new HandshakeDeadline(endpointUrl, options.HandshakeTimeout, time, cancellationToken);
+        return await OpenAsync(endpointUrl, options, credentials, time, deadline);
+    }
+
+    /// <summary>
+    /// Connects: TCP, Hello and Acknowledge, then OpenSecureChannel secured with <paramref name="credentials"/>, or with
+    /// SecurityPolicy None when they are null; every step within <paramref name="deadline"/>, which names the step it
+    /// cut short. A server that refuses the channel (an ERR or a ServiceFault) is a <see cref="ChannelRefusedException"/>.
+    /// </summary>
+    public static async Task<ClientChannel> OpenAsync(string endpointUrl, OpcUaClientOptions options, ChannelCredentials? credentials, TimeProvider time, HandshakeDeadline deadline)
     {
         var url = new Uri(endpointUrl);
         if (url.Scheme != "opc.tcp") throw new OpcUaException(StatusCodes.BadTcpEndpointUrlInvalid, $"{endpointUrl} is not an opc.tcp URL");
         var tcp = new TcpClient { NoDelay = true };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.RequestTimeout);
-            await tcp.ConnectAsync(url.Host, url.IsDefaultPort || url.Port < 0 ? 4840 : url.Port, timeout.Token);
+            await deadline.RunAsync("TCP connect", async token =>
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                timeout.CancelAfter(options.RequestTimeout);
+                try
+                {
+                    await tcp.ConnectAsync(url.Host, url.IsDefaultPort || url.Port < 0 ? 4840 : url.Port, timeout.Token);
+                }
+                catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !token.IsCancellationRequested))
+                {
+                    throw new OpcUaException(StatusCodes.BadCommunicationError, $"cannot connect to {endpointUrl}: {ex.Message}");
+                }
+            });
         }
-        catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch
         {
             tcp.Dispose();
-            throw new OpcUaException(StatusCodes.BadCommunicationError, $"cannot connect to {endpointUrl}: {ex.Message}");
+            throw;
         }
         var channel = new ClientChannel(endpointUrl, options, credentials, time, tcp);
         try
         {
-            await channel.HandshakeAsync(cancellationToken);
+            await deadline.RunAsync("Hello/Acknowledge", channel.HelloAsync);
+            await deadline.RunAsync("OpenSecureChannel", token => channel.OpenChannelAsync(SecurityTokenRequestType.Issue, token));
             return channel;
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
@@ -153,7 +173,7 @@ internal sealed class ClientChannel : IAsyncDisposable
         _sendLock.Dispose();
     }
 
-    private async Task HandshakeAsync(CancellationToken cancellationToken)
+    private async Task HelloAsync(CancellationToken cancellationToken)
     {
         using (var hello = new BinaryEncoder())
         {
@@ -174,7 +194,6 @@ internal sealed class ClientChannel : IAsyncDisposable
         _writer = new ChunkWriter(new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = ack.Limits.MaxMessageSize, MaxChunkCount = ack.Limits.MaxChunkCount }, StatusCodes.BadRequestTooLarge);
         _assembler = new ChunkAssembler(new TransportLimits { ReceiveBufferSize = Math.Max(ack.Limits.SendBufferSize, _options.Transport.ReceiveBufferSize), MaxMessageSize = _options.Transport.MaxMessageSize, MaxChunkCount = _options.Transport.MaxChunkCount });
         _receiveLoop = ReceiveAsync(_closing.Token);
-        await OpenChannelAsync(SecurityTokenRequestType.Issue, cancellationToken);
     }
 
     private async Task OpenChannelAsync(SecurityTokenRequestType type, CancellationToken cancellationToken)
@@ -188,7 +207,13 @@ internal sealed class ClientChannel : IAsyncDisposable
             ClientNonce = clientNonce,
             RequestedLifetime = (uint)_options.TokenLifetime.TotalMilliseconds,
         };
-        var response = (OpenSecureChannelResponse)await SendAsync(MessageType.OpenSecureChannel, request, cancellationToken);
+        var response = await SendAsync(MessageType.OpenSecureChannel, request, cancellationToken) switch
+        {
+            OpenSecureChannelResponse { ResponseHeader.ServiceResult.IsBad: false } opened => opened,
+            // node-opcua answers a client certificate it does not trust with a ServiceFault (BadSecurityChecksFailed).
+            IServiceResponse { ResponseHeader.ServiceResult.IsBad: true } fault => throw new ChannelRefusedException(fault.ResponseHeader.ServiceResult, $"the server refused the secure channel ({fault.GetType().Name})"),
+            var other => throw new OpcUaException(StatusCodes.BadUnknownResponse, $"expected OpenSecureChannelResponse, got {other.GetType().Name}"),
+        };
         var serverNonce = response.ServerNonce ?? [];
         if (!_policy.IsNone && serverNonce.Length != _policy.NonceLength)
         {
@@ -363,10 +388,12 @@ internal sealed class ClientChannel : IAsyncDisposable
 
     private uint NextRequestId() => (uint)Interlocked.Increment(ref _requestId);
 
-    private static OpcUaException Refused(ReadOnlySpan<byte> body)
+    private OpcUaException Refused(ReadOnlySpan<byte> body)
     {
         var error = ErrorMessage.Decode(body);
-        return new OpcUaException(error.Status, error.Reason ?? "the server closed the connection");
+        var reason = error.Reason ?? "the server closed the connection";
+        // An ERR before the first token answers our Hello or OpenSecureChannel: the server refused the channel.
+        return _current is null ? new ChannelRefusedException(error.Status, reason) : new OpcUaException(error.Status, reason);
     }
 
     /// <summary>A security token with the keys we send with and the keys the server sends with.</summary>
