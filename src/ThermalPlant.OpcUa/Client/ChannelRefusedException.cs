@@ -3,7 +3,7 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.OpcUa.Client;
 
 /// <summary>
-/// The server refused to open the secure channel: an ERR or a ServiceFault in answer to Hello or OpenSecureChannel.
+/// The server refused to open the secure channel: an ERR or a ServiceFault in answer to OpenSecureChannel.
 /// Its status says why; BadSecurityChecksFailed and BadCertificateUntrusted are how servers say they do not trust the
 /// client's certificate.
 /// </summary>

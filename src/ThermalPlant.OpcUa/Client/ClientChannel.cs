@@ -81,7 +81,8 @@ internal sealed class ClientChannel : IAsyncDisposable
     /// <summary>
     /// Connects: TCP, Hello and Acknowledge, then OpenSecureChannel secured with <paramref name="credentials"/>, or with
     /// SecurityPolicy None when they are null; every step within <paramref name="deadline"/>, which names the step it
-    /// cut short. A server that refuses the channel (an ERR or a ServiceFault) is a <see cref="ChannelRefusedException"/>.
+    /// cut short. A server that refuses the secure channel (an ERR or a ServiceFault in answer to OpenSecureChannel) is a
+    /// <see cref="ChannelRefusedException"/>.
     /// </summary>
     public static async Task<ClientChannel> OpenAsync(string endpointUrl, OpcUaClientOptions options, ChannelCredentials? credentials, TimeProvider time, HandshakeDeadline deadline)
     {
@@ -187,7 +188,7 @@ internal sealed class ClientChannel : IAsyncDisposable
         {
             if (h.Size > TransportLimits.MinBufferSize) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, $"Acknowledge of {h.Size} bytes");
         }, cancellationToken);
-        if (header.Type == MessageType.Error) throw Refused(body.AsSpan(MessageHeader.Length));
+        if (header.Type == MessageType.Error) throw Refused(body.AsSpan(MessageHeader.Length), opening: false);
         if (header.Type != MessageType.Acknowledge) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"expected Acknowledge, got {header.Type}");
         var ack = AcknowledgeMessage.Decode(body.AsSpan(MessageHeader.Length));
         // We send chunks no larger than the server receives, and receive what the server sends.
@@ -313,7 +314,7 @@ internal sealed class ClientChannel : IAsyncDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 var (header, chunk) = await ReadChunkAsync(_assembler.CheckHeader, cancellationToken);
-                if (header.Type == MessageType.Error) throw Refused(chunk.AsSpan(MessageHeader.Length));
+                if (header.Type == MessageType.Error) throw Refused(chunk.AsSpan(MessageHeader.Length), opening: _current is null);
                 var plain = Unprotect(header.Type, chunk);
                 var decoder = new BinaryDecoder(plain);
                 var sequence = SequenceHeader.Read(ref decoder);
@@ -388,12 +389,12 @@ internal sealed class ClientChannel : IAsyncDisposable
 
     private uint NextRequestId() => (uint)Interlocked.Increment(ref _requestId);
 
-    private OpcUaException Refused(ReadOnlySpan<byte> body)
+    /// <summary>The server's ERR; when <paramref name="opening"/> (before the first token) it answers our OpenSecureChannel.</summary>
+    private static OpcUaException Refused(ReadOnlySpan<byte> body, bool opening)
     {
         var error = ErrorMessage.Decode(body);
         var reason = error.Reason ?? "the server closed the connection";
-        // An ERR before the first token answers our Hello or OpenSecureChannel: the server refused the channel.
-        return _current is null ? new ChannelRefusedException(error.Status, reason) : new OpcUaException(error.Status, reason);
+        return opening ? new ChannelRefusedException(error.Status, reason) : new OpcUaException(error.Status, reason);
     }
 
     /// <summary>A security token with the keys we send with and the keys the server sends with.</summary>
