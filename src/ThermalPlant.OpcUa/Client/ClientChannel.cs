@@ -392,9 +392,33 @@ internal sealed class ClientChannel : IAsyncDisposable
     /// <summary>The server's ERR; when <paramref name="opening"/> (before the first token) it answers our OpenSecureChannel.</summary>
     private static OpcUaException Refused(ReadOnlySpan<byte> body, bool opening)
     {
+        // node-opcua refuses an OpenSecureChannel (e.g. our certificate is not trusted) with an ERR chunk laid out as an
+        // unsecured OPN chunk carrying a ServiceFault, not as Part 6's error message, whose first field is a Bad status.
+        if (opening && body.Length >= 4 && (BinaryPrimitives.ReadUInt32LittleEndian(body) & 0x80000000) == 0 && FaultIn(body) is { } fault)
+        {
+            return new ChannelRefusedException(fault.ResponseHeader.ServiceResult, "the server refused the secure channel (a ServiceFault in an ERR chunk)");
+        }
         var error = ErrorMessage.Decode(body);
         var reason = error.Reason ?? "the server closed the connection";
         return opening ? new ChannelRefusedException(error.Status, reason) : new OpcUaException(error.Status, reason);
+    }
+
+    /// <summary>The Bad ServiceFault in an ERR chunk framed as an unsecured OPN chunk; null when it is not one.</summary>
+    private static IServiceResponse? FaultIn(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var decoder = new BinaryDecoder(body);
+            decoder.ReadUInt32();
+            AsymmetricSecurityHeader.Read(ref decoder);
+            decoder.ReadUInt32();
+            decoder.ReadUInt32();
+            return MessageBody.Read(body[decoder.Position..]) is IServiceResponse { ResponseHeader.ServiceResult.IsBad: true } fault ? fault : null;
+        }
+        catch (OpcUaException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A security token with the keys we send with and the keys the server sends with.</summary>

@@ -62,6 +62,14 @@ public sealed class HandshakeTests
     }
 
     [Fact]
+    public async Task A_service_fault_in_an_ERR_chunk_as_node_opcua_sends_it_is_a_refusal_with_its_status()
+    {
+        await using var peer = new RawPeer(RawPeer.Behaviour.FaultInErrorChunk);
+        var error = await Assert.ThrowsAsync<ChannelRefusedException>(() => OpcUaClient.ConnectAsync(peer.Url, Options));
+        Assert.Equal(StatusCodes.BadSecurityChecksFailed, error.Status.Code);
+    }
+
+    [Fact]
     public async Task A_session_that_is_never_activated_fails_naming_ActivateSession()
     {
         await using var peer = new RawPeer(RawPeer.Behaviour.NoActivation);
@@ -141,6 +149,7 @@ public sealed class HandshakeTests
             Silent,
             AcknowledgeThenSilent,
             FaultOpenSecureChannel,
+            FaultInErrorChunk,
             NoActivation,
         }
 
@@ -196,10 +205,13 @@ public sealed class HandshakeTests
                 var writer = new ChunkWriter(TransportLimits.Default, StatusCodes.BadResponseTooLarge);
                 var open = await ReadFrameAsync(stream);
                 var requestId = RequestId(open, asymmetric: true);
-                if (_behaviour == Behaviour.FaultOpenSecureChannel)
+                if (_behaviour is Behaviour.FaultOpenSecureChannel or Behaviour.FaultInErrorChunk)
                 {
                     var fault = new ServiceFault { ResponseHeader = new ResponseHeader { ServiceResult = StatusCodes.BadSecurityChecksFailed } };
-                    await stream.WriteAsync(Frame(writer, MessageType.OpenSecureChannel, 0, requestId, fault), _stop.Token);
+                    var frame = Frame(writer, MessageType.OpenSecureChannel, 5, requestId, fault);
+                    // node-opcua's way: the same unsecured OPN chunk, with message type ERR.
+                    if (_behaviour == Behaviour.FaultInErrorChunk) new MessageHeader(MessageType.Error, ChunkType.Final, (uint)frame.Length).Write(frame);
+                    await stream.WriteAsync(frame, _stop.Token);
                     return;
                 }
                 var opened = new OpenSecureChannelResponse
