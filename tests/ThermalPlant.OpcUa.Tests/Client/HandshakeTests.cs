@@ -121,7 +121,7 @@ public sealed class HandshakeTests
             var fault = Assert.IsType<ServiceFault>(await channel.SendRequestAsync(create, CancellationToken.None));
             Assert.Equal(StatusCodes.BadSecurityPolicyRejected, fault.ResponseHeader.ServiceResult.Code);
             var read = new ReadRequest { NodesToRead = [new ReadValueId { NodeId = NodeId.Of(VariableIds.Server_ServerStatus_State), AttributeId = (uint)AttributeId.Value }], RequestHeader = new RequestHeader { TimeoutHint = 10_000 } };
-            Assert.True(Assert.IsType<ServiceFault>(await channel.SendRequestAsync(read, CancellationToken.None)).ResponseHeader.ServiceResult.IsBad);
+            Assert.Equal(StatusCodes.BadSessionIdInvalid, Assert.IsType<ServiceFault>(await channel.SendRequestAsync(read, CancellationToken.None)).ResponseHeader.ServiceResult.Code);
         }
         finally
         {
