@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -45,9 +48,11 @@ public static class ServiceDefaults
 
     /// <summary>
     /// Maps <c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c>, logs every request, and turns
-    /// unhandled errors and bare status codes (404, 405) into problem details.
+    /// unhandled errors and bare status codes (404, 405) into problem details. With <paramref name="detailedReadiness"/>
+    /// a <c>/health/ready</c> that is not Healthy says why under its status, one line per problem with its data (for a
+    /// port that is not served through the DMZ: the details may name internal hosts).
     /// </summary>
-    public static WebApplication MapServiceDefaults(this WebApplication app)
+    public static WebApplication MapServiceDefaults(this WebApplication app, bool detailedReadiness = false)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
@@ -55,8 +60,21 @@ public static class ServiceDefaults
         app.UseSerilogRequestLogging(options => options.GetLevel = (context, _, exception) => RequestLogLevel.For(context, exception));
         app.UseHttpMetrics(options => options.ReduceStatusCodeCardinality());
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
-        app.MapHealthChecks("/health/ready");
+        app.MapHealthChecks("/health/ready", detailedReadiness ? new HealthCheckOptions { ResponseWriter = WriteDetailsAsync } : new HealthCheckOptions());
         app.MapMetrics("/metrics");
         return app;
+    }
+
+    private static Task WriteDetailsAsync(HttpContext context, HealthReport report)
+    {
+        var text = new StringBuilder(report.Status.ToString());
+        foreach (var (name, entry) in report.Entries)
+        {
+            if (entry.Status == HealthStatus.Healthy) continue;
+            text.Append(CultureInfo.InvariantCulture, $"\n{name}: {entry.Status}: {entry.Description}");
+            foreach (var (key, value) in entry.Data) text.Append(CultureInfo.InvariantCulture, $"\n  {key}: {value}");
+        }
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text.ToString(), context.RequestAborted);
     }
 }

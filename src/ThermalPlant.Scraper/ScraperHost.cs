@@ -35,7 +35,7 @@ public static class ScraperHost
         builder.Services.AddHealthChecks().AddCheck<SourceHealth>("connections");
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();
-        app.MapServiceDefaults();
+        app.MapServiceDefaults(detailedReadiness: true);
         return app;
     }
 }

@@ -50,4 +50,29 @@ internal static class ScraperMetrics
 
     public static readonly Counter SourceFailures = Metrics.CreateCounter(
         "thermalplant_scraper_source_failures_total", "Failures of a source's connection loop (each followed by a backoff)", "source");
+
+    public static readonly Gauge SourceState = Metrics.CreateGauge(
+        "thermalplant_scraper_source_state", "1 for the state a source's connection is in (connecting, connected, backoff), 0 for the others", "source", "state");
+
+    private static readonly string[] States = [SourceStates.Connecting, SourceStates.Connected, SourceStates.Backoff];
+
+    /// <summary>Shows <paramref name="source"/> in <paramref name="state"/> (one of <see cref="SourceStates"/>), and sets its connected gauge to match.</summary>
+    public static void SetState(string source, string state)
+    {
+        foreach (var each in States) SourceState.WithLabels(source, each).Set(each == state ? 1 : 0);
+        Connected.WithLabels(source).Set(state == SourceStates.Connected ? 1 : 0);
+    }
+}
+
+/// <summary>The values of the <c>state</c> label of <c>thermalplant_scraper_source_state</c>.</summary>
+internal static class SourceStates
+{
+    /// <summary>Establishing the connection (or re-establishing a lost one).</summary>
+    public const string Connecting = "connecting";
+
+    /// <summary>The connection works.</summary>
+    public const string Connected = "connected";
+
+    /// <summary>Waiting after a failure before the next attempt.</summary>
+    public const string Backoff = "backoff";
 }

@@ -112,7 +112,6 @@ public sealed class OpcUaSecurityCommandTests : IAsyncLifetime
 
 
     [Theory]
-    [InlineData("endpoints")]
     [InlineData("browse")]
     [InlineData("read", "ns=2;s=Setpoint")]
     [InlineData("write", "ns=2;s=Setpoint", "1")]
@@ -126,6 +125,18 @@ public sealed class OpcUaSecurityCommandTests : IAsyncLifetime
         Assert.Equal(1, exit);
         Assert.Contains("BadSecurityPolicyRejected", error, StringComparison.Ordinal);
         Assert.Contains("#Basic256Sha256 and Sign over", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Endpoints_lists_a_server_that_offers_no_None_endpoint_over_a_discovery_channel()
+    {
+        var (exit, output, error) = await Run("opcua", "endpoints", Url, "--json");
+
+        Assert.True(exit == 0, error);
+        var endpoint = Assert.Single(JsonSerializer.Deserialize<Dictionary<string, string>[]>(output)!);
+        Assert.Equal("SignAndEncrypt", endpoint["security mode"]);
+        Assert.Equal(SecurityPolicyUris.Basic256Sha256, endpoint["security policy"]);
+        Assert.Equal("UserName", endpoint["user tokens"]);
     }
 
     private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)

@@ -68,9 +68,12 @@ internal sealed class PlantServer : IAsyncDisposable
     ];
 
     /// <summary>Starts the server; <paramref name="options"/> adds what a test needs (users), address and port are the plant's.</summary>
-    public static async Task<PlantServer> StartAsync(OpcUaServerOptions? options = null)
+    public static Task<PlantServer> StartAsync(OpcUaServerOptions? options = null) => StartAsync(ThermalPlant.Testing.PeerPrograms.FreePort(), options);
+
+    /// <summary>Starts the server on <paramref name="port"/> (where a test had something else listening before).</summary>
+    public static async Task<PlantServer> StartAsync(int port, OpcUaServerOptions? options = null)
     {
-        var plant = new PlantServer(ThermalPlant.Testing.PeerPrograms.FreePort(), options ?? new OpcUaServerOptions());
+        var plant = new PlantServer(port, options ?? new OpcUaServerOptions());
         plant.Open();
         await Task.CompletedTask;
         return plant;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 
@@ -22,12 +23,13 @@ internal static class OpcUaCommands
         var command = new Command("opcua", "Talk to an OPC UA server (any security policy and mode; anonymous or --user) and manage certificate stores") { login.User };
 
         var endpoints = new Command("endpoints", "List the server's endpoints") { url, json };
-        endpoints.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
+        // Discovery goes over a None channel whatever the server offers, so a server without a None endpoint answers too.
+        endpoints.SetAction((result, cancel) => connection.RunDiscoveryAsync(result, async options =>
         {
-            var list = await client.GetEndpointsAsync(cancel);
+            var list = await OpcUaClient.GetEndpointsAsync(result.GetValue(url)!, options, cancellationToken: cancel);
             Print(output, result.GetValue(json), ["url", "security mode", "security policy", "user tokens"],
                 list.Select(e => new[] { e.EndpointUrl ?? "", e.SecurityMode.ToString(), e.SecurityPolicyUri ?? "", string.Join(",", (e.UserIdentityTokens ?? []).Select(t => t.TokenType)) }));
-        }, session: false, cancel));
+        }));
 
         var browseNode = new Argument<string>("node") { Description = "NodeId to browse (default: Objects, i=85)", DefaultValueFactory = _ => "i=85" };
         var browse = new Command("browse", "List the children of a node") { url, browseNode, json };

@@ -5,9 +5,11 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.Control.Sources;
 
 /// <summary>
-/// Reads one OPC UA variable as a control link's set point. It connects on the first read, lets the client
-/// re-establish a lost connection, and when connecting fails waits with a doubling delay so that an absent server
-/// costs one refused connection per delay rather than one per control cycle.
+/// Reads one OPC UA variable as a control link's set point. It connects on the first read (channel and session within
+/// <see cref="OpcUaSourceOptions.ReadTimeout"/>, so a server that accepts and never answers fails naming the step),
+/// lets the client re-establish a lost connection, and when connecting fails waits with a doubling delay so that an
+/// absent server costs one refused connection per delay rather than one per control cycle. Each change of the
+/// connection's state is raised through <see cref="StateChanged"/>.
 /// </summary>
 public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposable
 {
@@ -39,6 +41,12 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
     /// <inheritdoc />
     public string Description => $"{_options.EndpointUrl} {_options.NodeId}";
 
+    /// <summary>The connection's state now.</summary>
+    public SourceConnectionState State { get; private set; } = SourceConnectionState.Connecting;
+
+    /// <summary>Raised when <see cref="State"/> changes, with the error that caused it (null when connected).</summary>
+    public event Action<SourceConnectionState, string?>? StateChanged;
+
     /// <inheritdoc />
     public async Task<SourceReading> ReadAsync(CancellationToken cancellationToken)
     {
@@ -46,7 +54,8 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            var client = await ConnectedAsync(linked.Token);
+            // Connecting has its own deadline (HandshakeTimeout = ReadTimeout), whose error names the step that stalled.
+            var client = await ConnectedAsync(cancellationToken);
             if (client is null) return SourceReading.Unreachable($"not connected to {_options.EndpointUrl}; next attempt at {_nextAttempt:HH:mm:ss}");
             // While the client re-establishes a lost connection a read would only wait; the cycle goes on without it.
             if (!client.IsConnected) return SourceReading.Unreachable($"the connection to {_options.EndpointUrl} was lost; reconnecting");
@@ -77,9 +86,16 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
         OpcUaClient? client = null;
         try
         {
-            var clientOptions = _options.Security().ApplyTo(new OpcUaClientOptions { RequestTimeout = _options.ReadTimeout, ApplicationName = "Thermal Plant control link", ApplicationUri = "urn:thermalplant:control" });
-            client = await OpcUaClient.ConnectAsync(_options.EndpointUrl, clientOptions, _time, cancellationToken);
-            await client.OpenSessionAsync("thermalplant-control", cancellationToken);
+            var clientOptions = _options.Security().ApplyTo(new OpcUaClientOptions
+            {
+                RequestTimeout = _options.ReadTimeout,
+                HandshakeTimeout = _options.ReadTimeout,
+                ApplicationName = "Thermal Plant control link",
+                ApplicationUri = "urn:thermalplant:control",
+            });
+            SetState(SourceConnectionState.Connecting, null);
+            // The handshake deadline bounds connecting, so its error names the step that did not answer.
+            client = await OpcUaClient.ConnectAsync(_options.EndpointUrl, clientOptions, _time, cancellationToken, "thermalplant-control");
         }
         catch (Exception ex) when (ex is OpcUaException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
@@ -87,12 +103,22 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
             _nextAttempt = _time.GetUtcNow() + _reconnectDelay;
             LogConnectFailed(_logger, _options.EndpointUrl, ex.Message, _reconnectDelay.TotalSeconds);
             _reconnectDelay = TimeSpan.FromTicks(Math.Min(_reconnectDelay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+            SetState(SourceConnectionState.Backoff, ex.Message);
             throw;
         }
         _reconnectDelay = _options.ReconnectDelay;
         LogConnected(_logger, _options.EndpointUrl, _options.NodeId);
+        client.ConnectionLost += ex => SetState(SourceConnectionState.Connecting, ex.Message);
+        client.Reconnected += _ => SetState(SourceConnectionState.Connected, null);
         _client = client;
+        SetState(SourceConnectionState.Connected, null);
         return client;
+    }
+
+    private void SetState(SourceConnectionState state, string? problem)
+    {
+        State = state;
+        StateChanged?.Invoke(state, problem);
     }
 
     private static SourceReading Interpret(DataValue value)

@@ -32,7 +32,10 @@ public sealed class OpcUaSourceOptions
     /// </summary>
     public string CertificateStorePath { get; set; } = "";
 
-    /// <summary>How long one read (including connecting) may take before the source counts as unreachable.</summary>
+    /// <summary>
+    /// How long one read may take before the source counts as unreachable; connecting (channel and session) has the
+    /// same deadline of its own, so a server that accepts and never answers fails naming the step that stalled.
+    /// </summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The first wait before connecting again after a failed connection; it doubles up to <see cref="MaxReconnectDelay"/>.</summary>

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.SecureChannel;
 using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Security.Certificates;
@@ -70,30 +71,50 @@ internal sealed class ClientChannel : IAsyncDisposable
     /// <summary>Raised once when the connection ends for any reason other than <see cref="DisposeAsync"/>.</summary>
     public event Action<ClientChannel, Exception>? Lost;
 
-    /// <summary>
-    /// Connects: Hello and Acknowledge, then OpenSecureChannel secured with <paramref name="credentials"/>, or with
-    /// SecurityPolicy None when they are null.
-    /// </summary>
+    /// <summary>Connects as <see cref="OpenAsync(string, OpcUaClientOptions, ChannelCredentials?, TimeProvider, HandshakeDeadline)"/>, within the options' HandshakeTimeout.</summary>
     public static async Task<ClientChannel> OpenAsync(string endpointUrl, OpcUaClientOptions options, ChannelCredentials? credentials, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var deadline = new HandshakeDeadline(endpointUrl, options.HandshakeTimeout, time, cancellationToken);
+        return await OpenAsync(endpointUrl, options, credentials, time, deadline);
+    }
+
+    /// <summary>
+    /// Connects: TCP, Hello and Acknowledge, then OpenSecureChannel secured with <paramref name="credentials"/>, or with
+    /// SecurityPolicy None when they are null; every step within <paramref name="deadline"/>, which names the step it
+    /// cut short. A server that refuses the secure channel (an ERR or a ServiceFault in answer to OpenSecureChannel) is a
+    /// <see cref="ChannelRefusedException"/>.
+    /// </summary>
+    public static async Task<ClientChannel> OpenAsync(string endpointUrl, OpcUaClientOptions options, ChannelCredentials? credentials, TimeProvider time, HandshakeDeadline deadline)
     {
         var url = new Uri(endpointUrl);
         if (url.Scheme != "opc.tcp") throw new OpcUaException(StatusCodes.BadTcpEndpointUrlInvalid, $"{endpointUrl} is not an opc.tcp URL");
         var tcp = new TcpClient { NoDelay = true };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.RequestTimeout);
-            await tcp.ConnectAsync(url.Host, url.IsDefaultPort || url.Port < 0 ? 4840 : url.Port, timeout.Token);
+            await deadline.RunAsync("TCP connect", async token =>
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                timeout.CancelAfter(options.RequestTimeout);
+                try
+                {
+                    await tcp.ConnectAsync(url.Host, url.IsDefaultPort || url.Port < 0 ? 4840 : url.Port, timeout.Token);
+                }
+                catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !token.IsCancellationRequested))
+                {
+                    throw new OpcUaException(StatusCodes.BadCommunicationError, $"cannot connect to {endpointUrl}: {ex.Message}");
+                }
+            });
         }
-        catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch
         {
             tcp.Dispose();
-            throw new OpcUaException(StatusCodes.BadCommunicationError, $"cannot connect to {endpointUrl}: {ex.Message}");
+            throw;
         }
         var channel = new ClientChannel(endpointUrl, options, credentials, time, tcp);
         try
         {
-            await channel.HandshakeAsync(cancellationToken);
+            await deadline.RunAsync("Hello/Acknowledge", channel.HelloAsync);
+            await deadline.RunAsync("OpenSecureChannel", token => channel.OpenChannelAsync(SecurityTokenRequestType.Issue, token));
             return channel;
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
@@ -153,7 +174,7 @@ internal sealed class ClientChannel : IAsyncDisposable
         _sendLock.Dispose();
     }
 
-    private async Task HandshakeAsync(CancellationToken cancellationToken)
+    private async Task HelloAsync(CancellationToken cancellationToken)
     {
         using (var hello = new BinaryEncoder())
         {
@@ -167,14 +188,13 @@ internal sealed class ClientChannel : IAsyncDisposable
         {
             if (h.Size > TransportLimits.MinBufferSize) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, $"Acknowledge of {h.Size} bytes");
         }, cancellationToken);
-        if (header.Type == MessageType.Error) throw Refused(body.AsSpan(MessageHeader.Length));
+        if (header.Type == MessageType.Error) throw Refused(body.AsSpan(MessageHeader.Length), opening: false);
         if (header.Type != MessageType.Acknowledge) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"expected Acknowledge, got {header.Type}");
         var ack = AcknowledgeMessage.Decode(body.AsSpan(MessageHeader.Length));
         // We send chunks no larger than the server receives, and receive what the server sends.
         _writer = new ChunkWriter(new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = ack.Limits.MaxMessageSize, MaxChunkCount = ack.Limits.MaxChunkCount }, StatusCodes.BadRequestTooLarge);
         _assembler = new ChunkAssembler(new TransportLimits { ReceiveBufferSize = Math.Max(ack.Limits.SendBufferSize, _options.Transport.ReceiveBufferSize), MaxMessageSize = _options.Transport.MaxMessageSize, MaxChunkCount = _options.Transport.MaxChunkCount });
         _receiveLoop = ReceiveAsync(_closing.Token);
-        await OpenChannelAsync(SecurityTokenRequestType.Issue, cancellationToken);
     }
 
     private async Task OpenChannelAsync(SecurityTokenRequestType type, CancellationToken cancellationToken)
@@ -188,7 +208,13 @@ internal sealed class ClientChannel : IAsyncDisposable
             ClientNonce = clientNonce,
             RequestedLifetime = (uint)_options.TokenLifetime.TotalMilliseconds,
         };
-        var response = (OpenSecureChannelResponse)await SendAsync(MessageType.OpenSecureChannel, request, cancellationToken);
+        var response = await SendAsync(MessageType.OpenSecureChannel, request, cancellationToken) switch
+        {
+            OpenSecureChannelResponse { ResponseHeader.ServiceResult.IsBad: false } opened => opened,
+            // node-opcua answers a client certificate it does not trust with a ServiceFault (BadSecurityChecksFailed).
+            IServiceResponse { ResponseHeader.ServiceResult.IsBad: true } fault => throw new ChannelRefusedException(fault.ResponseHeader.ServiceResult, $"the server refused the secure channel ({fault.GetType().Name})"),
+            var other => throw new OpcUaException(StatusCodes.BadUnknownResponse, $"expected OpenSecureChannelResponse, got {other.GetType().Name}"),
+        };
         var serverNonce = response.ServerNonce ?? [];
         if (!_policy.IsNone && serverNonce.Length != _policy.NonceLength)
         {
@@ -288,7 +314,7 @@ internal sealed class ClientChannel : IAsyncDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 var (header, chunk) = await ReadChunkAsync(_assembler.CheckHeader, cancellationToken);
-                if (header.Type == MessageType.Error) throw Refused(chunk.AsSpan(MessageHeader.Length));
+                if (header.Type == MessageType.Error) throw Refused(chunk.AsSpan(MessageHeader.Length), opening: _current is null);
                 var plain = Unprotect(header.Type, chunk);
                 var decoder = new BinaryDecoder(plain);
                 var sequence = SequenceHeader.Read(ref decoder);
@@ -363,10 +389,36 @@ internal sealed class ClientChannel : IAsyncDisposable
 
     private uint NextRequestId() => (uint)Interlocked.Increment(ref _requestId);
 
-    private static OpcUaException Refused(ReadOnlySpan<byte> body)
+    /// <summary>The server's ERR; when <paramref name="opening"/> (before the first token) it answers our OpenSecureChannel.</summary>
+    private static OpcUaException Refused(ReadOnlySpan<byte> body, bool opening)
     {
+        // node-opcua refuses an OpenSecureChannel (e.g. our certificate is not trusted) with an ERR chunk laid out as an
+        // unsecured OPN chunk carrying a ServiceFault, not as Part 6's error message, whose first field is a Bad status.
+        if (opening && body.Length >= 4 && (BinaryPrimitives.ReadUInt32LittleEndian(body) & 0x80000000) == 0 && FaultIn(body) is { } fault)
+        {
+            return new ChannelRefusedException(fault.ResponseHeader.ServiceResult, "the server refused the secure channel (a ServiceFault in an ERR chunk)");
+        }
         var error = ErrorMessage.Decode(body);
-        return new OpcUaException(error.Status, error.Reason ?? "the server closed the connection");
+        var reason = error.Reason ?? "the server closed the connection";
+        return opening ? new ChannelRefusedException(error.Status, reason) : new OpcUaException(error.Status, reason);
+    }
+
+    /// <summary>The Bad ServiceFault in an ERR chunk framed as an unsecured OPN chunk; null when it is not one.</summary>
+    private static IServiceResponse? FaultIn(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var decoder = new BinaryDecoder(body);
+            decoder.ReadUInt32();
+            AsymmetricSecurityHeader.Read(ref decoder);
+            decoder.ReadUInt32();
+            decoder.ReadUInt32();
+            return MessageBody.Read(body[decoder.Position..]) is IServiceResponse { ResponseHeader.ServiceResult.IsBad: true } fault ? fault : null;
+        }
+        catch (OpcUaException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A security token with the keys we send with and the keys the server sends with.</summary>

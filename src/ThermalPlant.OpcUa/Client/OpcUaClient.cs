@@ -90,17 +90,23 @@ public sealed class OpcUaClient : IAsyncDisposable
     /// Connects to <paramref name="endpointUrl"/>: Hello and Acknowledge, OpenSecureChannel with policy None, then
     /// GetEndpoints to select an endpoint with the options' policy and mode over UA TCP (BadSecurityPolicyRejected when
     /// there is none). A secured endpoint's certificate is validated, and a secure channel replaces the discovery one.
+    /// With <paramref name="sessionName"/>, a session is created and activated too. Every step runs within one
+    /// <see cref="OpcUaClientOptions.HandshakeTimeout"/>; a step it cuts short is a BadTimeout naming the step.
     /// </summary>
-    public static async Task<OpcUaClient> ConnectAsync(string endpointUrl, OpcUaClientOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    public static async Task<OpcUaClient> ConnectAsync(string endpointUrl, OpcUaClientOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default, string? sessionName = null)
     {
         options ??= new OpcUaClientOptions();
+        options.Validate();
         time ??= TimeProvider.System;
-        var channel = await ClientChannel.OpenAsync(endpointUrl, options, null, time, cancellationToken);
+        using var deadline = new HandshakeDeadline(endpointUrl, options.HandshakeTimeout, time, cancellationToken);
+        var channel = await ClientChannel.OpenAsync(endpointUrl, options, null, time, deadline);
         var client = new OpcUaClient(endpointUrl, options, time, channel);
         try
         {
-            client.Endpoint = SelectEndpoint(endpointUrl, await client.GetEndpointsAsync(cancellationToken), options);
-            if (client.Endpoint.SecurityMode != MessageSecurityMode.None) await client.SecureAsync(cancellationToken);
+            var endpoints = await deadline.RunAsync("GetEndpoints", client.GetEndpointsAsync);
+            client.Endpoint = SelectEndpoint(endpointUrl, endpoints, options);
+            if (client.Endpoint.SecurityMode != MessageSecurityMode.None) await client.SecureAsync(deadline);
+            if (sessionName is not null) await client.OpenSessionAsync(sessionName, deadline);
             return client;
         }
         catch
@@ -110,34 +116,61 @@ public sealed class OpcUaClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The endpoints of the server at <paramref name="endpointUrl"/>, asked over a channel with SecurityPolicy None,
+    /// which every server accepts for discovery whether or not it offers a None endpoint (Part 4, 5.4.4; Part 6, 6.7.1);
+    /// nothing is selected, so this works for any security the server offers. Within the options' HandshakeTimeout.
+    /// </summary>
+    public static async Task<EndpointDescription[]> GetEndpointsAsync(string endpointUrl, OpcUaClientOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        await using var client = await DiscoverAsync(endpointUrl, options, time, cancellationToken);
+        return await client.DiscoveryStepAsync("GetEndpoints", client.GetEndpointsAsync, cancellationToken);
+    }
+
+    /// <summary>The servers the server at <paramref name="endpointUrl"/> knows (itself at least), over a None channel as <see cref="GetEndpointsAsync(string, OpcUaClientOptions?, TimeProvider?, CancellationToken)"/>.</summary>
+    public static async Task<ApplicationDescription[]> FindServersAsync(string endpointUrl, OpcUaClientOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default)
+    {
+        await using var client = await DiscoverAsync(endpointUrl, options, time, cancellationToken);
+        return await client.DiscoveryStepAsync("FindServers", async token =>
+            (await client.CallAsync<FindServersResponse>(new FindServersRequest { EndpointUrl = endpointUrl }, token)).Servers ?? [], cancellationToken);
+    }
+
     /// <summary>The server's endpoints.</summary>
     public async Task<EndpointDescription[]> GetEndpointsAsync(CancellationToken cancellationToken = default) =>
         (await CallAsync<GetEndpointsResponse>(new GetEndpointsRequest { EndpointUrl = EndpointUrl }, cancellationToken)).Endpoints ?? [];
 
-    /// <summary>Creates and activates a session for the configured credentials, and starts its keep-alive.</summary>
+    /// <summary>
+    /// Creates and activates a session for the configured credentials, and starts its keep-alive; CreateSession and
+    /// ActivateSession run within one <see cref="OpcUaClientOptions.HandshakeTimeout"/>.
+    /// </summary>
     public async Task OpenSessionAsync(string sessionName, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sessionName);
-        await CreateSessionAsync(await CurrentChannelAsync(cancellationToken), sessionName, cancellationToken);
-        _sessionName = sessionName;
-        if (_options.KeepAliveInterval > TimeSpan.Zero && _keepAliveLoop is null) _keepAliveLoop = KeepAliveAsync(_disposed.Token);
+        using var deadline = new HandshakeDeadline(EndpointUrl, _options.HandshakeTimeout, _time, cancellationToken);
+        await OpenSessionAsync(sessionName, deadline);
     }
 
     /// <summary>Reads attributes; each result carries its own status.</summary>
-    public async Task<DataValue[]> ReadAsync(IReadOnlyList<ReadValueId> nodes, TimestampsToReturn timestamps = TimestampsToReturn.Both, CancellationToken cancellationToken = default) =>
-        (await CallAsync<ReadResponse>(new ReadRequest { NodesToRead = [.. nodes], TimestampsToReturn = timestamps }, cancellationToken)).Results ?? [];
+    public async Task<DataValue[]> ReadAsync(IReadOnlyList<ReadValueId> nodes, TimestampsToReturn timestamps = TimestampsToReturn.Both, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        return Matched((await CallAsync<ReadResponse>(new ReadRequest { NodesToRead = [.. nodes], TimestampsToReturn = timestamps }, cancellationToken)).Results, nodes.Count, "Read");
+    }
 
     /// <summary>Reads the Value attribute of one node.</summary>
     public async Task<DataValue> ReadValueAsync(NodeId node, CancellationToken cancellationToken = default) =>
-        (await ReadAsync([new ReadValueId { NodeId = node, AttributeId = (uint)AttributeId.Value }], TimestampsToReturn.Both, cancellationToken))[0];
+        (await ReadAsync([new ReadValueId { NodeId = node, AttributeId = (uint)AttributeId.Value }], TimestampsToReturn.Both, cancellationToken))[0]; // ReadAsync checked the count
 
     /// <summary>Writes values; each result is the status of its write.</summary>
-    public async Task<StatusCode[]> WriteAsync(IReadOnlyList<WriteValue> nodes, CancellationToken cancellationToken = default) =>
-        (await CallAsync<WriteResponse>(new WriteRequest { NodesToWrite = [.. nodes] }, cancellationToken)).Results ?? [];
+    public async Task<StatusCode[]> WriteAsync(IReadOnlyList<WriteValue> nodes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        return Matched((await CallAsync<WriteResponse>(new WriteRequest { NodesToWrite = [.. nodes] }, cancellationToken)).Results, nodes.Count, "Write");
+    }
 
     /// <summary>Writes the Value attribute of one node; returns the server's status for it.</summary>
     public async Task<StatusCode> WriteValueAsync(NodeId node, Variant value, CancellationToken cancellationToken = default) =>
-        (await WriteAsync([new WriteValue { NodeId = node, AttributeId = (uint)AttributeId.Value, Value = new DataValue { Value = value } }], cancellationToken))[0];
+        (await WriteAsync([new WriteValue { NodeId = node, AttributeId = (uint)AttributeId.Value, Value = new DataValue { Value = value } }], cancellationToken))[0]; // WriteAsync checked the count
 
     /// <summary>The node reached from <paramref name="start"/> by hierarchical references through <paramref name="browseNames"/>.</summary>
     public async Task<NodeId> TranslateAsync(NodeId start, IReadOnlyList<QualifiedName> browseNames, CancellationToken cancellationToken = default)
@@ -149,9 +182,10 @@ public sealed class OpcUaClient : IAsyncDisposable
             elements[i] = new RelativePathElement { ReferenceTypeId = NodeId.Of(ReferenceTypeIds.HierarchicalReferences), IncludeSubtypes = true, TargetName = browseNames[i] };
         }
         var path = new BrowsePath { StartingNode = start, RelativePath = new RelativePath { Elements = elements } };
-        var result = (await CallAsync<TranslateBrowsePathsToNodeIdsResponse>(new TranslateBrowsePathsToNodeIdsRequest { BrowsePaths = [path] }, cancellationToken)).Results![0];
+        var result = Matched((await CallAsync<TranslateBrowsePathsToNodeIdsResponse>(new TranslateBrowsePathsToNodeIdsRequest { BrowsePaths = [path] }, cancellationToken)).Results, 1, "TranslateBrowsePathsToNodeIds")[0];
         if (result.StatusCode.IsBad) throw new OpcUaException(result.StatusCode, $"no node at {string.Join('/', browseNames)}");
-        return result.Targets![0].TargetId.NodeId;
+        if (result.Targets is not { Length: > 0 } targets) throw new OpcUaException(StatusCodes.BadUnknownResponse, $"TranslateBrowsePathsToNodeIds answered Good for {string.Join('/', browseNames)} without a target");
+        return targets[0].TargetId.NodeId;
     }
 
     /// <summary>Every reference of <paramref name="node"/> matching the filter, following continuation points.</summary>
@@ -162,14 +196,14 @@ public sealed class OpcUaClient : IAsyncDisposable
             RequestedMaxReferencesPerNode = maxReferencesPerCall,
             NodesToBrowse = [new BrowseDescription { NodeId = node, BrowseDirection = direction, ReferenceTypeId = referenceType ?? NodeId.Of(ReferenceTypeIds.HierarchicalReferences), IncludeSubtypes = true, ResultMask = 63 }],
         }, cancellationToken);
-        var result = response.Results![0];
+        var result = Matched(response.Results, 1, "Browse")[0];
         var references = new List<ReferenceDescription>(result.References ?? []);
         while (true)
         {
             if (result.StatusCode.IsBad) throw new OpcUaException(result.StatusCode, $"Browse of {node} failed");
             if (result.ContinuationPoint is not { Length: > 0 } point) return [.. references];
             var next = await CallAsync<BrowseNextResponse>(new BrowseNextRequest { ContinuationPoints = [point] }, cancellationToken);
-            result = next.Results![0];
+            result = Matched(next.Results, 1, "BrowseNext")[0];
             references.AddRange(result.References ?? []);
         }
     }
@@ -342,6 +376,35 @@ public sealed class OpcUaClient : IAsyncDisposable
         _ = _ready.Task.Exception;
     }
 
+    private async Task OpenSessionAsync(string sessionName, HandshakeDeadline deadline)
+    {
+        var channel = await CurrentChannelAsync(deadline.Token);
+        await CreateSessionAsync(channel, sessionName, deadline);
+        _sessionName = sessionName;
+        if (_options.KeepAliveInterval > TimeSpan.Zero && _keepAliveLoop is null) _keepAliveLoop = KeepAliveAsync(_disposed.Token);
+    }
+
+    /// <summary>A client on a None channel that selects no endpoint, for the discovery services only.</summary>
+    private static async Task<OpcUaClient> DiscoverAsync(string endpointUrl, OpcUaClientOptions? options, TimeProvider? time, CancellationToken cancellationToken)
+    {
+        options ??= new OpcUaClientOptions();
+        options.Validate();
+        time ??= TimeProvider.System;
+        // A discovery client never reconnects: one question, one answer.
+        options = options with { Reconnect = false, KeepAliveInterval = TimeSpan.Zero };
+        using var deadline = new HandshakeDeadline(endpointUrl, options.HandshakeTimeout, time, cancellationToken);
+        var channel = await ClientChannel.OpenAsync(endpointUrl, options, null, time, deadline);
+        return new OpcUaClient(endpointUrl, options, time, channel);
+    }
+
+    private async Task<T> DiscoveryStepAsync<T>(string step, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        using var deadline = new HandshakeDeadline(EndpointUrl, _options.HandshakeTimeout, _time, cancellationToken);
+        var result = await deadline.RunAsync(step, call);
+        await _channel.CloseAsync(deadline.Token);
+        return result;
+    }
+
     private static EndpointDescription SelectEndpoint(string endpointUrl, EndpointDescription[] endpoints, OpcUaClientOptions options)
     {
         EndpointDescription? chosen = null;
@@ -356,17 +419,17 @@ public sealed class OpcUaClient : IAsyncDisposable
     }
 
     /// <summary>Validates the selected endpoint's certificate, then replaces the discovery channel by a secured one.</summary>
-    private async Task SecureAsync(CancellationToken cancellationToken)
+    private async Task SecureAsync(HandshakeDeadline deadline)
     {
         var policy = SecurityPolicies.Find(Endpoint.SecurityPolicyUri);
         var serverCertificate = ServerCertificate(Endpoint);
         _credentials = new ChannelCredentials(policy, Endpoint.SecurityMode, ClientCertificates.Resolve(_options, _time), serverCertificate);
-        var secured = await ClientChannel.OpenAsync(EndpointUrl, _options, _credentials, _time, cancellationToken);
+        var secured = await ClientChannel.OpenAsync(EndpointUrl, _options, _credentials, _time, deadline);
         var discovery = _channel;
         discovery.Lost -= OnChannelLost;
         secured.Lost += OnChannelLost;
         _channel = secured;
-        await discovery.CloseAsync(cancellationToken);
+        await discovery.CloseAsync(deadline.Token);
     }
 
     /// <summary>
@@ -385,10 +448,10 @@ public sealed class OpcUaClient : IAsyncDisposable
         return certificate;
     }
 
-    private async Task CreateSessionAsync(ClientChannel channel, string sessionName, CancellationToken cancellationToken)
+    private async Task CreateSessionAsync(ClientChannel channel, string sessionName, HandshakeDeadline deadline)
     {
         var clientNonce = RandomNumberGenerator.GetBytes(32);
-        var created = await CallOnAsync<CreateSessionResponse>(channel, new CreateSessionRequest
+        var created = await deadline.RunAsync("CreateSession", token => CallOnAsync<CreateSessionResponse>(channel, new CreateSessionRequest
         {
             ClientDescription = new ApplicationDescription { ApplicationUri = _options.ApplicationUri, ApplicationName = new LocalizedText(null, _options.ApplicationName), ApplicationType = ApplicationType.Client },
             EndpointUrl = EndpointUrl,
@@ -397,11 +460,11 @@ public sealed class OpcUaClient : IAsyncDisposable
             ClientCertificate = _credentials?.ClientCertificate.RawData,
             RequestedSessionTimeout = _options.SessionTimeout.TotalMilliseconds,
             MaxResponseMessageSize = _options.Transport.MaxMessageSize,
-        }, cancellationToken, NodeId.Null);
+        }, token, NodeId.Null));
         if (_credentials is { } credentials) CheckServerSignature(credentials, created, clientNonce);
         _serverNonce = created.ServerNonce ?? [];
         _serverCertificate = created.ServerCertificate is { Length: > 0 } certificate ? certificate : Endpoint.ServerCertificate;
-        await ActivateSessionAsync(channel, created.AuthenticationToken, created.ServerEndpoints, cancellationToken);
+        await deadline.RunAsync("ActivateSession", token => ActivateSessionAsync(channel, created.AuthenticationToken, created.ServerEndpoints, token));
         _authenticationToken = created.AuthenticationToken;
         SessionId = created.SessionId;
     }
@@ -512,8 +575,13 @@ public sealed class OpcUaClient : IAsyncDisposable
             ClientChannel? channel = null;
             try
             {
-                channel = await ClientChannel.OpenAsync(EndpointUrl, _options, _credentials, _time, cancellationToken);
-                var recreated = _sessionName is not null && await RestoreSessionAsync(channel, _sessionName, cancellationToken);
+                bool recreated;
+                // Each attempt gets the handshake deadline, so a server that accepts and stays silent cannot stall the loop.
+                using (var deadline = new HandshakeDeadline(EndpointUrl, _options.HandshakeTimeout, _time, cancellationToken))
+                {
+                    channel = await ClientChannel.OpenAsync(EndpointUrl, _options, _credentials, _time, deadline);
+                    recreated = _sessionName is not null && await RestoreSessionAsync(channel, _sessionName, deadline);
+                }
                 if (recreated) await RestoreSubscriptionsAsync(channel, cancellationToken);
                 channel.Lost += OnChannelLost;
                 lock (_stateLock)
@@ -549,16 +617,16 @@ public sealed class OpcUaClient : IAsyncDisposable
     }
 
     /// <summary>Re-activates the session on the new channel; returns true when it had to be created anew.</summary>
-    private async Task<bool> RestoreSessionAsync(ClientChannel channel, string sessionName, CancellationToken cancellationToken)
+    private async Task<bool> RestoreSessionAsync(ClientChannel channel, string sessionName, HandshakeDeadline deadline)
     {
         try
         {
-            await ActivateSessionAsync(channel, _authenticationToken, [Endpoint], cancellationToken);
+            await deadline.RunAsync("ActivateSession", token => ActivateSessionAsync(channel, _authenticationToken, [Endpoint], token));
             return false;
         }
         catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadSessionIdInvalid or StatusCodes.BadSessionClosed or StatusCodes.BadSessionNotActivated)
         {
-            await CreateSessionAsync(channel, sessionName, cancellationToken);
+            await CreateSessionAsync(channel, sessionName, deadline);
             return true;
         }
     }
@@ -859,6 +927,10 @@ public sealed class OpcUaClient : IAsyncDisposable
         _maxNodesPerHistoryRead = limit;
         return limit;
     }
+
+    /// <summary>The results of a request for <paramref name="count"/> operations; BadUnknownResponse when the server answered another number.</summary>
+    private static T[] Matched<T>(T[]? results, int count, string service) =>
+        results is { } all && all.Length == count ? all : throw new OpcUaException(StatusCodes.BadUnknownResponse, $"{service} of {count} operations answered {results?.Length ?? 0} results");
 
     /// <summary>The smaller of two limits where 0 means none.</summary>
     private static int Smallest(int a, int b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);

@@ -52,6 +52,13 @@ public sealed record OpcUaClientOptions
     /// <summary>How long a request may wait for its response.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// One deadline over establishing a connection: TCP connect, Hello/Acknowledge, OpenSecureChannel, GetEndpoints,
+    /// CreateSession and ActivateSession (each reconnection attempt gets it anew). A server that accepts the connection
+    /// and never answers fails the attempt with BadTimeout naming the step, instead of holding it until the peer closes.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Lifetime asked for the secure channel's tokens; renewed at 75 %.</summary>
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -75,4 +82,14 @@ public sealed record OpcUaClientOptions
 
     /// <summary>The longest wait between reconnection attempts.</summary>
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming every timing option that is out of its range.</summary>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (HandshakeTimeout <= TimeSpan.Zero || HandshakeTimeout > TimeSpan.FromMinutes(10)) errors.Add($"HandshakeTimeout must be more than 0 and at most 10 minutes, found {HandshakeTimeout}");
+        if (RequestTimeout <= TimeSpan.Zero) errors.Add($"RequestTimeout must be positive, found {RequestTimeout}");
+        if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay) errors.Add($"ReconnectMinDelay must be positive and at most ReconnectMaxDelay, found {ReconnectMinDelay} and {ReconnectMaxDelay}");
+        if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors));
+    }
 }

@@ -140,7 +140,7 @@ public sealed class SecureConnectionTests : IAsyncLifetime
     public async Task An_untrusted_client_is_refused_and_kept_in_rejected_until_an_administrator_trusts_it()
     {
         var options = ClientOptions(SecurityPolicyUris.Basic256Sha256, MessageSecurityMode.SignAndEncrypt);
-        var refused = await Assert.ThrowsAsync<OpcUaException>(() => OpcUaClient.ConnectAsync(Url, options));
+        var refused = await Assert.ThrowsAsync<ChannelRefusedException>(() => OpcUaClient.ConnectAsync(Url, options));
         Assert.Equal(StatusCodes.BadCertificateUntrusted, refused.Status.Code);
         var rejected = Assert.Single(Directory.GetFiles(_serverStore.RejectedCerts));
 
@@ -202,7 +202,7 @@ public sealed class SecureConnectionTests : IAsyncLifetime
         _serverStore.AddTrusted(serverOnly);
 
         var options = ClientOptions(SecurityPolicyUris.Basic256Sha256, MessageSecurityMode.SignAndEncrypt) with { ApplicationCertificate = serverOnly };
-        var refused = await Assert.ThrowsAsync<OpcUaException>(() => OpcUaClient.ConnectAsync(Url, options));
+        var refused = await Assert.ThrowsAsync<ChannelRefusedException>(() => OpcUaClient.ConnectAsync(Url, options));
         Assert.Equal(StatusCodes.BadCertificateUseNotAllowed, refused.Status.Code);
     }
 

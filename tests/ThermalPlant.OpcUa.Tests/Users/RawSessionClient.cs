@@ -37,9 +37,9 @@ internal sealed class RawSessionClient : IAsyncDisposable
         _serverCertificate = serverCertificate;
     }
 
-    public static async Task<RawSessionClient> OpenAsync(string url, X509Certificate2 serverCertificate, X509Certificate2? certificate)
+    public static async Task<RawSessionClient> OpenAsync(string url, X509Certificate2 serverCertificate, X509Certificate2? certificate, MessageSecurityMode mode = MessageSecurityMode.SignAndEncrypt)
     {
-        var credentials = certificate is null ? null : new ChannelCredentials(Policy, MessageSecurityMode.SignAndEncrypt, certificate, serverCertificate);
+        var credentials = certificate is null ? null : new ChannelCredentials(Policy, mode, certificate, serverCertificate);
         var channel = await ClientChannel.OpenAsync(url, new OpcUaClientOptions(), credentials, TimeProvider.System, CancellationToken.None);
         return new RawSessionClient(channel, certificate, serverCertificate);
     }

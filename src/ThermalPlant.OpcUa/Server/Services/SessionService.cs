@@ -82,6 +82,12 @@ internal sealed class SessionService(
         UserIdentity identity;
         try
         {
+            // A channel with a policy and mode no endpoint offers serves discovery only (as CreateSession refuses it): a
+            // session moved there would run with less security than any endpoint allows.
+            if (!security.Offers(channel.Policy, channel.Mode))
+            {
+                throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"no endpoint offers {channel.Policy.Uri} with {channel.Mode}; this channel is for discovery only");
+            }
             var moves = ChannelPinning.CheckActivation(session, channel.ChannelId, ChannelPinning.Thumbprint(channel.ClientCertificate));
             CheckClientSignature(request, channel, nonce);
             identity = await authenticator.AuthenticateAsync(request, nonce, claimedUser, cancellationToken).ConfigureAwait(false);

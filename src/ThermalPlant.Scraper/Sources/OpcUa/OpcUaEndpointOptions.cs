@@ -97,6 +97,12 @@ public sealed class OpcUaEndpointOptions
     /// <summary>How long one request may wait for its response.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// One deadline over connecting: TCP, Hello/Acknowledge, OpenSecureChannel, GetEndpoints, CreateSession and
+    /// ActivateSession. A server that accepts and never answers fails the attempt (naming the step) when it passes.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The first wait before connecting again; it doubles up to <see cref="ReconnectMaxDelay"/>.</summary>
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -150,6 +156,7 @@ public sealed class OpcUaEndpointOptions
         if (HistoryNodesPerCall is < 1 or > 10_000) errors.Add($"{prefix}:HistoryNodesPerCall must be between 1 and 10000");
         if (StoredLookupTimeout < TimeSpan.Zero) errors.Add($"{prefix}:StoredLookupTimeout must not be negative");
         if (RequestTimeout <= TimeSpan.Zero) errors.Add($"{prefix}:RequestTimeout must be positive");
+        if (HandshakeTimeout <= TimeSpan.Zero || HandshakeTimeout > TimeSpan.FromMinutes(10)) errors.Add($"{prefix}:HandshakeTimeout must be more than 0 and at most 10 minutes");
         if (ReconnectMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectMinDelay must be positive");
         if (ReconnectMaxDelay < ReconnectMinDelay) errors.Add($"{prefix}:ReconnectMaxDelay must be at least ReconnectMinDelay");
         Security().Validate(prefix, errors);

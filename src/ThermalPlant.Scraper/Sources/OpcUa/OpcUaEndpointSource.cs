@@ -30,6 +30,7 @@ internal sealed partial class OpcUaEndpointSource(
     private readonly TreeBrowser _browser = new(options);
     private readonly HistoryBackfill _backfill = new(options, logger);
     private readonly string _name = $"opcua {options.Url}";
+    private int _attempted;
 
     /// <summary>The source's name in logs, health and metrics.</summary>
     public string Name => _name;
@@ -37,33 +38,56 @@ internal sealed partial class OpcUaEndpointSource(
     /// <summary>Variables collected now.</summary>
     public int VariableCount => _variables.Count;
 
-    /// <summary>One session: runs until the connection is given up or <paramref name="cancellationToken"/> fires.</summary>
+    /// <summary>
+    /// One session: runs until the connection is given up or <paramref name="cancellationToken"/> fires. Its state
+    /// (connecting, connected, backoff once it failed and the supervisor waits) is shown in /metrics and /health/ready.
+    /// </summary>
     public async Task RunSessionAsync(CancellationToken cancellationToken)
+    {
+        // Until the first connection works the endpoint is down, so /health/ready names it from the start; later
+        // attempts keep the last error there.
+        if (Interlocked.Exchange(ref _attempted, 1) == 0) health.Report(_name, false, SourceStates.Connecting);
+        ScraperMetrics.SetState(_name, SourceStates.Connecting);
+        try
+        {
+            await CollectAsync(cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            ScraperMetrics.SetState(_name, SourceStates.Backoff);
+            throw;
+        }
+    }
+
+    private async Task CollectAsync(CancellationToken cancellationToken)
     {
         var clientOptions = options.Security().ApplyTo(new OpcUaClientOptions
         {
             ApplicationName = "Thermal Plant scraper",
             ApplicationUri = "urn:thermalplant:scraper",
             RequestTimeout = options.RequestTimeout,
+            HandshakeTimeout = options.HandshakeTimeout,
             ReconnectMinDelay = options.ReconnectMinDelay,
             ReconnectMaxDelay = options.ReconnectMaxDelay,
         });
-        await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken);
+        // Channel, endpoint and session within one HandshakeTimeout: a server that accepts and never answers fails
+        // this attempt naming the step, and the supervisor retries with backoff.
+        await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken, "thermalplant-scraper");
         client.ConnectionLost += ex =>
         {
             health.Report(_name, false, ex.Message);
-            ScraperMetrics.Connected.WithLabels(_name).Set(0);
+            ScraperMetrics.SetState(_name, SourceStates.Connecting);
             LogConnectionLost(logger, options.Url, ex.Message);
         };
         client.Reconnected += recreated =>
         {
             health.Report(_name, true);
-            ScraperMetrics.Connected.WithLabels(_name).Set(1);
+            ScraperMetrics.SetState(_name, SourceStates.Connected);
             LogReconnected(logger, options.Url, recreated);
         };
-        await client.OpenSessionAsync("thermalplant-scraper", cancellationToken);
         health.Report(_name, true);
-        ScraperMetrics.Connected.WithLabels(_name).Set(1);
+        ScraperMetrics.SetState(_name, SourceStates.Connected);
+        LogConnected(logger, options.Url, client.Endpoint.SecurityPolicyUri, client.Endpoint.SecurityMode);
 
         var lastStored = await LookupStoredAsync(cancellationToken);
         var found = await BrowseAsync(client, cancellationToken);
@@ -352,6 +376,9 @@ internal sealed partial class OpcUaEndpointSource(
 
     [LoggerMessage(EventId = 702, Level = LogLevel.Warning, Message = "Browsing {Url} stopped at {MaxNodes} nodes (MaxNodes); nodes beyond are not collected")]
     private static partial void LogTruncated(ILogger logger, string url, int maxNodes);
+
+    [LoggerMessage(EventId = 719, Level = LogLevel.Information, Message = "Connected to {Url} ({Policy}, {Mode}) with a session")]
+    private static partial void LogConnected(ILogger logger, string url, string? policy, MessageSecurityMode mode);
 
     [LoggerMessage(EventId = 703, Level = LogLevel.Warning, Message = "Lost the connection to {Url}: {Problem}. The client reconnects with backoff and restores the subscription; the gap is back-filled from history")]
     private static partial void LogConnectionLost(ILogger logger, string url, string problem);
