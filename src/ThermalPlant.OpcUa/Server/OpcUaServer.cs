@@ -41,6 +41,7 @@ public sealed class OpcUaServer : IAsyncDisposable
     public OpcUaServer(OpcUaServerOptions options, TimeProvider? time = null, IHistoryStore? history = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        CheckLimits(options);
         _options = options;
         _time = time ?? TimeProvider.System;
         _listener = new TcpListener(options.Address, options.Port);
@@ -59,9 +60,10 @@ public sealed class OpcUaServer : IAsyncDisposable
             _sessions,
             attributes,
             new WriteService(AddressSpace, options.MaxNodesPerOperation, _time),
-            new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints),
+            new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints, options.MaxReferencesPerNode),
             _subscriptions,
             new HistoryService(AddressSpace, AddressSpace.History, options),
+            options,
             _time,
             OnAccessDenied,
             failed => ServiceFailed?.Invoke(failed),
@@ -133,6 +135,28 @@ public sealed class OpcUaServer : IAsyncDisposable
         if (_acceptLoop is not null) await _acceptLoop;
         _stopping.Dispose();
         _users.Dispose();
+    }
+
+    private static void CheckLimits(OpcUaServerOptions options)
+    {
+        (string Name, long Value)[] limits =
+        [
+            (nameof(options.MaxConnections), options.MaxConnections), (nameof(options.MaxConnectionsPerAddress), options.MaxConnectionsPerAddress),
+            (nameof(options.MaxSessions), options.MaxSessions), (nameof(options.MaxNodesPerOperation), options.MaxNodesPerOperation),
+            (nameof(options.MaxMonitoredItemsPerCall), options.MaxMonitoredItemsPerCall), (nameof(options.MaxReferencesPerNode), options.MaxReferencesPerNode),
+            (nameof(options.MaxContinuationPoints), options.MaxContinuationPoints), (nameof(options.MaxHistoryValuesPerNode), options.MaxHistoryValuesPerNode),
+            (nameof(options.MaxHistoryValuesPerResponse), options.MaxHistoryValuesPerResponse), (nameof(options.MaxSubscriptions), options.MaxSubscriptions),
+            (nameof(options.MaxSubscriptionsPerSession), options.MaxSubscriptionsPerSession), (nameof(options.MaxMonitoredItems), options.MaxMonitoredItems),
+            (nameof(options.MaxMonitoredItemsPerSubscription), options.MaxMonitoredItemsPerSubscription), (nameof(options.MaxQueueSize), options.MaxQueueSize),
+        ];
+        foreach (var (name, value) in limits)
+        {
+            if (value < 1) throw new ArgumentException($"{name} must be at least 1", nameof(options));
+        }
+        if (options.HandshakeStepTimeout <= TimeSpan.Zero || options.SessionActivationTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("HandshakeStepTimeout and SessionActivationTimeout must be positive", nameof(options));
+        }
     }
 
     private void OnAccessDenied(AccessDenied denied) => AccessDenied?.Invoke(denied);

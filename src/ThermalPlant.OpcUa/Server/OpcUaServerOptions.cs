@@ -92,8 +92,23 @@ public sealed record OpcUaServerOptions
     /// <summary>Longest session timeout granted.</summary>
     public TimeSpan MaxSessionTimeout { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Most nodes in one Read or Browse.</summary>
+    /// <summary>
+    /// Most operations in one Read, Write, Browse, BrowseNext, TranslateBrowsePathsToNodeIds, RegisterNodes or
+    /// HistoryRead; more answer BadTooManyOperations. Shown as the OperationLimits MaxNodesPer* variables.
+    /// </summary>
     public int MaxNodesPerOperation { get; init; } = 10_000;
+
+    /// <summary>Most items in one CreateMonitoredItems, ModifyMonitoredItems, DeleteMonitoredItems, SetMonitoringMode or SetTriggering; more answer BadTooManyOperations.</summary>
+    public int MaxMonitoredItemsPerCall { get; init; } = 10_000;
+
+    /// <summary>References of one node returned at once when the client asks for all (0) or more; the rest follow through BrowseNext.</summary>
+    public int MaxReferencesPerNode { get; init; } = 1_000;
+
+    /// <summary>Subscriptions of all sessions together; more are refused with BadTooManySubscriptions.</summary>
+    public int MaxSubscriptions { get; init; } = 1_000;
+
+    /// <summary>Monitored items of all subscriptions together; a CreateMonitoredItems that would pass it is refused with BadTooManyMonitoredItems.</summary>
+    public int MaxMonitoredItems { get; init; } = 200_000;
 
     /// <summary>
     /// Continuation points kept per session, for Browse and for HistoryRead each. A Browse beyond it answers

@@ -29,6 +29,7 @@ internal sealed class ServiceDispatcher(
     ViewService views,
     SubscriptionService subscriptions,
     HistoryService history,
+    OpcUaServerOptions options,
     TimeProvider time,
     Action<AccessDenied> denied,
     Action<ServiceFailed> failed,
@@ -48,6 +49,7 @@ internal sealed class ServiceDispatcher(
         }
         try
         {
+            RequestLimits.Check(request, options);
             if (request is PublishRequest publish)
             {
                 subscriptions.Publish(publish, Session(publish, channelId), requestId, responder);
@@ -75,7 +77,7 @@ internal sealed class ServiceDispatcher(
                 // Registering lets a client name nodes cheaply; ours are all cheap, so the ids come back unchanged.
                 RegisterNodesRequest r => new RegisterNodesResponse { RegisteredNodeIds = WithSession(r, channelId, out _).NodesToRegister ?? [] },
                 UnregisterNodesRequest r => Unregistered(WithSession(r, channelId, out _)),
-                CreateSubscriptionRequest r => subscriptions.Create(r, Session(r, channelId, UserPermissions.Subscribe)),
+                CreateSubscriptionRequest r => subscriptions.Create(WithRoomForSubscription(r), Session(r, channelId, UserPermissions.Subscribe)),
                 ModifySubscriptionRequest r => subscriptions.Modify(r, Session(r, channelId)),
                 SetPublishingModeRequest r => subscriptions.SetPublishingMode(r, Session(r, channelId)),
                 DeleteSubscriptionsRequest r => subscriptions.Delete(r, Session(r, channelId)),
@@ -175,9 +177,17 @@ internal sealed class ServiceDispatcher(
         return response;
     }
 
+    /// <summary>The request when the server has room for one more subscription (all sessions together); BadTooManySubscriptions otherwise.</summary>
+    private CreateSubscriptionRequest WithRoomForSubscription(CreateSubscriptionRequest request) =>
+        subscriptions.SubscriptionCount < options.MaxSubscriptions ? request : throw new OpcUaException(StatusCodes.BadTooManySubscriptions, $"the server serves at most {options.MaxSubscriptions} subscriptions");
+
     private CreateMonitoredItemsResponse CreateItems(CreateMonitoredItemsRequest request, uint channelId)
     {
         var session = Session(request, channelId, UserPermissions.Subscribe);
+        if ((long)subscriptions.MonitoredItemCount + (request.ItemsToCreate?.Length ?? 0) > options.MaxMonitoredItems)
+        {
+            throw new OpcUaException(StatusCodes.BadTooManyMonitoredItems, $"the server serves at most {options.MaxMonitoredItems} monitored items");
+        }
         var response = subscriptions.CreateItems(request, session);
         ReportRefused("CreateMonitoredItems", session.Identity, UserPermissions.Read, request.ItemsToCreate!, n => n.ItemToMonitor.NodeId, response.Results!, r => r.StatusCode);
         return response;
