@@ -181,7 +181,7 @@ public sealed class ConnectionLimitTests
         while (into.Length > 0)
         {
             var read = await socket.ReceiveAsync(into, cancellationToken);
-            if (read == 0) throw new EndOfStreamException("the server closed the connection without a frame");
+            if (read == 0) throw new EndOfStreamException($"the server closed the connection without a frame {socket.LocalEndPoint}");
             into = into[read..];
         }
     }
