@@ -58,7 +58,7 @@ public static class OpcServerHost
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<OpcServerOptions>>().Value;
-            var serverOptions = settings.ApplySecurity(new OpcUaServerOptions
+            var serverOptions = settings.ApplySecurity(settings.Limits.Apply(new OpcUaServerOptions
             {
                 Address = IPAddress.Parse(settings.ListenAddress),
                 Port = settings.Port,
@@ -66,7 +66,7 @@ public static class OpcServerHost
                 ApplicationUri = "urn:thermalplant:opcserver",
                 ApplicationName = "Thermal Plant OPC UA Server",
                 MinPublishingInterval = settings.MinPublishingInterval,
-            });
+            }));
             if (!string.IsNullOrWhiteSpace(settings.HostName)) serverOptions = serverOptions with { HostName = settings.HostName };
             var history = sp.GetRequiredService<HistoryFile>().Store;
             return history is null

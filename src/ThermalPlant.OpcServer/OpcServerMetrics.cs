@@ -24,6 +24,8 @@ internal static class OpcServerMetrics
 
     public static readonly Gauge Connections = Metrics.CreateGauge("thermalplant_opcserver_connections", "OPC UA connections open");
 
+    public static readonly Counter ConnectionsRefused = Metrics.CreateCounter("thermalplant_opcserver_connections_refused_total", "OPC UA connections refused or closed by the connection limits, by reason (address_limit, server_full, given_up_for_room, handshake_timeout)", "reason");
+
     public static readonly Gauge Subscriptions = Metrics.CreateGauge("thermalplant_opcserver_subscriptions", "OPC UA subscriptions alive");
 
     public static readonly Gauge MonitoredItems = Metrics.CreateGauge("thermalplant_opcserver_monitored_items", "OPC UA monitored items");

@@ -58,6 +58,9 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
     /// <summary>File the history is kept in across restarts; empty keeps it in memory only.</summary>
     public string HistoryPath { get; set; } = "data/opcserver-history.bin";
 
+    /// <summary>The OPC UA server's resource limits (connections, handshake deadlines, operations per request, history pages); docs/opcua-limits.md lists them.</summary>
+    public ServerLimitsSettings Limits { get; set; } = new();
+
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -77,6 +80,7 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
         if (HttpAttemptTimeout <= TimeSpan.Zero) errors.Add($"{sectionPath}:HttpAttemptTimeout must be positive");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");
+        Limits.Validate($"{sectionPath}:Limits", errors);
         ValidateSecurity(sectionPath, errors);
     }
 }

@@ -20,6 +20,9 @@ internal sealed partial class OpcUaServerService(
     {
         server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason, denied.NodeList);
         server.IdentityChanged += changed => LogIdentityChanged(changed.SessionName, changed.PreviousUserName, changed.PreviousRole, changed.UserName, changed.Role, changed.SubscriptionsDeleted);
+        server.ConnectionRefused += refused => LogConnectionRefused(refused.Peer?.ToString(), Label(refused.Kind), refused.Status.ToString(), refused.Reason);
+        server.CertificateRejected += rejected => LogCertificateRejected(rejected.Subject, rejected.Thumbprint, rejected.Status.ToString(), rejected.RejectedFile ?? "(not copied)", rejected.Reason);
+        server.ServiceFailed += failed => LogServiceFailed(failed.Exception, failed.Service);
         server.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(Collect);
         var settings = options.Value;
@@ -61,11 +64,29 @@ internal sealed partial class OpcUaServerService(
     {
         OpcServerMetrics.Sessions.Set(server.SessionCount);
         OpcServerMetrics.Connections.Set(server.ConnectionCount);
+        foreach (var kind in Enum.GetValues<ConnectionRefusal>()) OpcServerMetrics.ConnectionsRefused.WithLabels(Label(kind)).IncTo(server.Refusals(kind));
         OpcServerMetrics.Subscriptions.Set(server.SubscriptionCount);
         OpcServerMetrics.MonitoredItems.Set(server.MonitoredItemCount);
         OpcServerMetrics.Variables.Set(nodes.VariableCount);
         OpcServerMetrics.VariablesBad.Set(nodes.BadCount);
     }
+
+    private static string Label(ConnectionRefusal kind) => kind switch
+    {
+        ConnectionRefusal.AddressLimit => "address_limit",
+        ConnectionRefusal.ServerFull => "server_full",
+        ConnectionRefusal.GivenUpForRoom => "given_up_for_room",
+        _ => "handshake_timeout",
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA connection from {Peer} refused or closed ({Limit}): {Status}, {Reason}")]
+    private partial void LogConnectionRefused(string? peer, string limit, string status, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA client certificate {Subject} [{Thumbprint}] refused: {Status}; copied to {RejectedFile} ({Reason}); `thermalplant opcua certificates trust` with the thumbprint lets it in")]
+    private partial void LogCertificateRejected(string subject, string thumbprint, string status, string rejectedFile, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "OPC UA {Service} failed unexpectedly; the request was answered BadInternalError and the connection stays")]
+    private partial void LogServiceFailed(Exception exception, string service);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA server listening on {Address}:{Port}{Path} ({Loaded} history values read back)")]
     private partial void LogListening(string address, int port, string path, int loaded);

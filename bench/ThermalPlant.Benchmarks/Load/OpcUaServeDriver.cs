@@ -5,6 +5,7 @@ using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.Benchmarks.Load;
@@ -14,8 +15,11 @@ namespace ThermalPlant.Benchmarks.Load;
 /// serves <see cref="BenchTree"/> on opc.tcp://127.0.0.1:PORT/freeopcua/server/ and gives every variable a new
 /// value every <c>--update-ms</c>, as a host polling a live plant would. With <c>--pki DIR</c> it also offers
 /// Basic256Sha256 SignAndEncrypt, its certificate in the store DIR, accepting any client certificate (a benchmark has
-/// no administrator to trust one). Prints "ready PORT" once listening and stops on SIGTERM or Ctrl+C.
-/// Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000] [--pki DIR]</c>.
+/// no administrator to trust one). With <c>--history N</c> every variable keeps its last N values in memory, filled at
+/// start with N values one second apart up to now, so HistoryRead has something to answer (the attack probe).
+/// Prints "ready PORT" once listening and stops on SIGTERM or Ctrl+C. Only options every version of the server has are
+/// set, so the probe can run this driver against an older server library.
+/// Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000] [--pki DIR] [--history 0]</c>.
 /// </summary>
 internal static class OpcUaServeDriver
 {
@@ -24,6 +28,7 @@ internal static class OpcUaServeDriver
         var count = DriverArgs.Int(args, "--variables", 1000);
         var port = DriverArgs.Int(args, "--port", 0);
         var update = TimeSpan.FromMilliseconds(DriverArgs.Int(args, "--update-ms", 1000));
+        var history = DriverArgs.Int(args, "--history", 0);
 
         // The client opens several sessions, each on its own connection.
         var pki = DriverArgs.Value(args, "--pki");
@@ -37,9 +42,11 @@ internal static class OpcUaServeDriver
                 AutoAcceptUntrustedCertificates = true,
             };
         }
-        await using var server = new OpcUaServer(options);
-        var variables = AddTree(server.AddressSpace, count);
+        await using var server = history > 0 ? new OpcUaServer(options, history: new MemoryHistoryStore(history, TimeSpan.FromDays(1))) : new OpcUaServer(options);
+        var variables = AddTree(server.AddressSpace, count, historizing: history > 0);
         var tick = 0L;
+        var start = DateTime.UtcNow.AddSeconds(-history);
+        for (; tick < history; tick++) SetAll(variables, tick, start.AddSeconds(tick));
         SetAll(variables, tick);
         server.Start();
 
@@ -84,9 +91,9 @@ internal static class OpcUaServeDriver
         return variables;
     }
 
-    private static void SetAll(UaVariable[] variables, long tick)
+    private static void SetAll(UaVariable[] variables, long tick, DateTime? at = null)
     {
-        var now = DateTime.UtcNow;
+        var now = at ?? DateTime.UtcNow;
         for (var i = 0; i < variables.Length; i++)
         {
             variables[i].SetValue(new DataValue { Value = Variant.From(BenchTree.Value(i, tick)), SourceTimestamp = now, ServerTimestamp = now });

@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server.Services;
 using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Server.Users;
+using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server;
 
@@ -20,7 +22,9 @@ public sealed class OpcUaServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly SemaphoreSlim _connections;
+    private readonly ConnectionTable _connections;
+    private readonly long[] _refusals = new long[Enum.GetValues<ConnectionRefusal>().Length];
+    private ITimer? _deadlines;
     private readonly ServiceDispatcher _dispatcher;
     private readonly SessionManager _sessions;
     private readonly SubscriptionService _subscriptions;
@@ -37,13 +41,14 @@ public sealed class OpcUaServer : IAsyncDisposable
     public OpcUaServer(OpcUaServerOptions options, TimeProvider? time = null, IHistoryStore? history = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        CheckLimits(options);
         _options = options;
         _time = time ?? TimeProvider.System;
         _listener = new TcpListener(options.Address, options.Port);
-        _connections = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+        _connections = new ConnectionTable(options.MaxConnections, options.MaxConnectionsPerAddress);
         AddressSpace = new UaAddressSpace(options.ApplicationUri, history);
         ServerObject.Populate(AddressSpace, options, _time);
-        _security = new ServerSecurity(options, _time);
+        _security = new ServerSecurity(options, _time, rejected => CertificateRejected?.Invoke(rejected));
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
         _users = new UserAuthenticator(options.Users, _security.Certificate, _time);
         var discovery = new DiscoveryService(options, _security, () => Port, _users);
@@ -55,11 +60,13 @@ public sealed class OpcUaServer : IAsyncDisposable
             _sessions,
             attributes,
             new WriteService(AddressSpace, options.MaxNodesPerOperation, _time),
-            new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints),
+            new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints, options.MaxReferencesPerNode),
             _subscriptions,
-            new HistoryService(AddressSpace, AddressSpace.History, options.MaxNodesPerOperation, options.MaxContinuationPoints),
+            new HistoryService(AddressSpace, AddressSpace.History, options),
+            options,
             _time,
             OnAccessDenied,
+            failed => ServiceFailed?.Invoke(failed),
             _stopping.Token);
     }
 
@@ -68,6 +75,18 @@ public sealed class OpcUaServer : IAsyncDisposable
 
     /// <summary>Raised when a session is re-activated for another user or role, for the host's log.</summary>
     public event Action<IdentityChanged>? IdentityChanged;
+
+    /// <summary>
+    /// Raised once per connection refused or closed by the connection limits (per address, total, handshake
+    /// deadlines), for the host's log; <see cref="Refusals"/> counts them.
+    /// </summary>
+    public event Action<ConnectionRefused>? ConnectionRefused;
+
+    /// <summary>Raised once per client certificate refused on a secure channel (subject, thumbprint, rejected-store file), for the host's log.</summary>
+    public event Action<CertificateRejected>? CertificateRejected;
+
+    /// <summary>Raised when a request failed with an unexpected exception (answered BadInternalError), for the host's log.</summary>
+    public event Action<ServiceFailed>? ServiceFailed;
 
     /// <summary>The bound on concurrent password checks, for tests to see it held.</summary>
     internal PasswordCheckGate PasswordChecks => _users.PasswordChecks;
@@ -91,12 +110,18 @@ public sealed class OpcUaServer : IAsyncDisposable
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate => _security.Certificate;
 
     /// <summary>Connections open now.</summary>
-    public int ConnectionCount => _options.MaxConnections - _connections.CurrentCount;
+    public int ConnectionCount => _connections.Count;
+
+    /// <summary>Connections refused or closed so far for <paramref name="kind"/>, for the host's metrics.</summary>
+    public long Refusals(ConnectionRefusal kind) => Interlocked.Read(ref _refusals[(int)kind]);
 
     /// <summary>Opens the port and starts serving.</summary>
     public void Start()
     {
         _listener.Start();
+        // A quarter of the shorter deadline between checks: a late step is closed at most that much after its deadline.
+        var period = TimeSpan.FromTicks(Math.Clamp(Math.Min(_options.HandshakeStepTimeout.Ticks, _options.SessionActivationTimeout.Ticks) / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
+        _deadlines = _time.CreateTimer(_ => CloseOverdue(), null, period, period);
         _acceptLoop = AcceptAsync(_stopping.Token);
     }
 
@@ -104,11 +129,34 @@ public sealed class OpcUaServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_deadlines is not null) await _deadlines.DisposeAsync();
         await _stopping.CancelAsync();
         _listener.Stop();
         if (_acceptLoop is not null) await _acceptLoop;
         _stopping.Dispose();
         _users.Dispose();
+    }
+
+    private static void CheckLimits(OpcUaServerOptions options)
+    {
+        (string Name, long Value)[] limits =
+        [
+            (nameof(options.MaxConnections), options.MaxConnections), (nameof(options.MaxConnectionsPerAddress), options.MaxConnectionsPerAddress),
+            (nameof(options.MaxSessions), options.MaxSessions), (nameof(options.MaxNodesPerOperation), options.MaxNodesPerOperation),
+            (nameof(options.MaxMonitoredItemsPerCall), options.MaxMonitoredItemsPerCall), (nameof(options.MaxReferencesPerNode), options.MaxReferencesPerNode),
+            (nameof(options.MaxContinuationPoints), options.MaxContinuationPoints), (nameof(options.MaxHistoryValuesPerNode), options.MaxHistoryValuesPerNode),
+            (nameof(options.MaxHistoryValuesPerResponse), options.MaxHistoryValuesPerResponse), (nameof(options.MaxSubscriptions), options.MaxSubscriptions),
+            (nameof(options.MaxSubscriptionsPerSession), options.MaxSubscriptionsPerSession), (nameof(options.MaxMonitoredItems), options.MaxMonitoredItems),
+            (nameof(options.MaxMonitoredItemsPerSubscription), options.MaxMonitoredItemsPerSubscription), (nameof(options.MaxQueueSize), options.MaxQueueSize),
+        ];
+        foreach (var (name, value) in limits)
+        {
+            if (value < 1) throw new ArgumentException($"{name} must be at least 1", nameof(options));
+        }
+        if (options.HandshakeStepTimeout <= TimeSpan.Zero || options.SessionActivationTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("HandshakeStepTimeout and SessionActivationTimeout must be positive", nameof(options));
+        }
     }
 
     private void OnAccessDenied(AccessDenied denied) => AccessDenied?.Invoke(denied);
@@ -124,13 +172,23 @@ public sealed class OpcUaServer : IAsyncDisposable
             {
                 var socket = await _listener.AcceptSocketAsync(cancellationToken);
                 socket.NoDelay = true;
-                if (!_connections.Wait(0, CancellationToken.None))
+                clients.RemoveAll(t => t.IsCompleted);
+                var connection = new UaTcpConnection(socket, _options, _security, _dispatcher, () => (uint)Interlocked.Increment(ref _nextChannelId), _time);
+                var refused = _connections.Admit(connection, out var givenUp);
+                if (givenUp is not null && givenUp.GiveUp(StatusCodes.BadTcpServerTooBusy, "the server is full; the oldest connection without an activated session is closed for a new one"))
                 {
-                    socket.Dispose();
+                    Refuse(ConnectionRefusal.GivenUpForRoom, givenUp.Peer, StatusCodes.BadTcpServerTooBusy, $"closed for a newcomer: all {_options.MaxConnections} connections were taken and this was the oldest without an activated session");
+                }
+                if (refused is { } kind)
+                {
+                    var reason = kind == ConnectionRefusal.AddressLimit
+                        ? $"the address already holds {_options.MaxConnectionsPerAddress} connections"
+                        : $"all {_options.MaxConnections} connections have activated sessions";
+                    Refuse(kind, connection.Peer, StatusCodes.BadTcpServerTooBusy, reason);
+                    clients.Add(UaTcpConnection.RefuseAsync(socket, StatusCodes.BadTcpServerTooBusy, reason, _time, cancellationToken));
                     continue;
                 }
-                clients.RemoveAll(t => t.IsCompleted);
-                clients.Add(ServeAsync(socket, cancellationToken));
+                clients.Add(ServeAsync(connection, cancellationToken));
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
@@ -139,17 +197,37 @@ public sealed class OpcUaServer : IAsyncDisposable
         await Task.WhenAll(clients);
     }
 
-    private async Task ServeAsync(Socket socket, CancellationToken cancellationToken)
+    private async Task ServeAsync(UaTcpConnection connection, CancellationToken cancellationToken)
     {
         try
         {
             await Task.Yield();
-            var connection = new UaTcpConnection(socket, _options, _security, _dispatcher, () => (uint)Interlocked.Increment(ref _nextChannelId), _time);
             await connection.RunAsync(cancellationToken);
         }
         finally
         {
-            _connections.Release();
+            _connections.Remove(connection);
         }
+    }
+
+    /// <summary>Closes the connections whose next handshake step is late (the deadline timer's tick).</summary>
+    private void CloseOverdue()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var connection in _connections.NotActivated())
+        {
+            if (connection.Overdue(now) is { } reason && connection.GiveUp(StatusCodes.BadTimeout, reason))
+            {
+                // The slot is free at once; the connection only says why and drains the peer's last bytes.
+                _connections.Remove(connection);
+                Refuse(ConnectionRefusal.HandshakeTimeout, connection.Peer, StatusCodes.BadTimeout, reason);
+            }
+        }
+    }
+
+    private void Refuse(ConnectionRefusal kind, EndPoint? peer, StatusCode status, string reason)
+    {
+        Interlocked.Increment(ref _refusals[(int)kind]);
+        ConnectionRefused?.Invoke(new ConnectionRefused(kind, peer, status, reason));
     }
 }

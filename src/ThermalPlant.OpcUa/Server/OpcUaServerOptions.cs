@@ -73,8 +73,15 @@ public sealed record OpcUaServerOptions
     /// <summary>Token lifetimes of secure channels.</summary>
     public SecureChannelOptions SecureChannel { get; init; } = SecureChannelOptions.Default;
 
-    /// <summary>Connections served at once; more are refused with BadTcpServerTooBusy.</summary>
+    /// <summary>
+    /// Connections served at once. A newcomer beyond it takes the place of the oldest connection that has not activated
+    /// a session (which is sent BadTcpServerTooBusy); when every connection has an activated session, the newcomer is
+    /// refused with BadTcpServerTooBusy.
+    /// </summary>
     public int MaxConnections { get; init; } = 100;
+
+    /// <summary>Connections one peer address may hold at once; more from it are refused with BadTcpServerTooBusy.</summary>
+    public int MaxConnectionsPerAddress { get; init; } = 20;
 
     /// <summary>Sessions at once; more are refused with BadTooManySessions.</summary>
     public int MaxSessions { get; init; } = 100;
@@ -85,11 +92,41 @@ public sealed record OpcUaServerOptions
     /// <summary>Longest session timeout granted.</summary>
     public TimeSpan MaxSessionTimeout { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Most nodes in one Read or Browse.</summary>
+    /// <summary>
+    /// Most operations in one Read, Write, Browse, BrowseNext, TranslateBrowsePathsToNodeIds, RegisterNodes or
+    /// HistoryRead; more answer BadTooManyOperations. Shown as the OperationLimits MaxNodesPer* variables.
+    /// </summary>
     public int MaxNodesPerOperation { get; init; } = 10_000;
 
-    /// <summary>Browse continuation points kept per session.</summary>
+    /// <summary>Most items in one CreateMonitoredItems, ModifyMonitoredItems, DeleteMonitoredItems, SetMonitoringMode or SetTriggering; more answer BadTooManyOperations.</summary>
+    public int MaxMonitoredItemsPerCall { get; init; } = 10_000;
+
+    /// <summary>References of one node returned at once when the client asks for all (0) or more; the rest follow through BrowseNext.</summary>
+    public int MaxReferencesPerNode { get; init; } = 1_000;
+
+    /// <summary>Subscriptions of all sessions together; more are refused with BadTooManySubscriptions.</summary>
+    public int MaxSubscriptions { get; init; } = 1_000;
+
+    /// <summary>Monitored items of all subscriptions together; a CreateMonitoredItems that would pass it is refused with BadTooManyMonitoredItems.</summary>
+    public int MaxMonitoredItems { get; init; } = 200_000;
+
+    /// <summary>
+    /// Continuation points kept per session, for Browse and for HistoryRead each. A Browse beyond it answers
+    /// BadNoContinuationPoints; a HistoryRead releases the oldest history point of an earlier request to make room.
+    /// </summary>
     public int MaxContinuationPoints { get; init; } = 10;
+
+    /// <summary>
+    /// Most values of one node in one HistoryRead response, also when the client asks for all (NumValuesPerNode 0); the
+    /// rest follows through a continuation point.
+    /// </summary>
+    public int MaxHistoryValuesPerNode { get; init; } = 1_000;
+
+    /// <summary>
+    /// Most values in one HistoryRead response over all its nodes (each response is also kept within the message size
+    /// the client accepts); nodes past it get a continuation point to come back with.
+    /// </summary>
+    public int MaxHistoryValuesPerResponse { get; init; } = 100_000;
 
     /// <summary>Subscriptions one session may have; more are refused with BadTooManySubscriptions.</summary>
     public int MaxSubscriptionsPerSession { get; init; } = 100;
@@ -115,6 +152,15 @@ public sealed record OpcUaServerOptions
     /// <summary>Most notifications in one Publish response; the rest follow with MoreNotifications.</summary>
     public int MaxNotificationsPerPublish { get; init; } = 10_000;
 
-    /// <summary>Time for the Hello after connecting; slow or silent peers are dropped.</summary>
-    public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// Time for each step of the handshake to arrive after the one before (Hello after connecting, OpenSecureChannel
+    /// after Acknowledge, CreateSession, ActivateSession); a connection whose next step is late is closed with BadTimeout.
+    /// </summary>
+    public TimeSpan HandshakeStepTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Time from connecting to an activated session; a connection without one by then is closed with BadTimeout (one
+    /// used only for discovery reconnects). The time the server itself takes to check an ActivateSession is not counted.
+    /// </summary>
+    public TimeSpan SessionActivationTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -13,10 +13,17 @@ namespace ThermalPlant.OpcUa.Server;
 /// </summary>
 internal sealed class ServerSecurity
 {
-    private readonly CertificateValidator _validator;
+    /// <summary>Thumbprints remembered as reported; beyond it the memory starts again (a certificate may be reported twice).</summary>
+    private const int MaxReported = 10_000;
 
-    public ServerSecurity(OpcUaServerOptions options, TimeProvider time)
+    private readonly CertificateValidator _validator;
+    private readonly CertificateStore? _store;
+    private readonly Action<CertificateRejected>? _rejected;
+    private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
+
+    public ServerSecurity(OpcUaServerOptions options, TimeProvider time, Action<CertificateRejected>? rejected = null)
     {
+        _rejected = rejected;
         Endpoints = [.. options.Security];
         if (Endpoints.Count == 0) throw new ArgumentException("at least one endpoint security is needed", nameof(options));
         foreach (var endpoint in Endpoints)
@@ -25,6 +32,7 @@ internal sealed class ServerSecurity
         }
         var secured = Endpoints.Exists(e => !e.Policy.IsNone);
         var store = options.CertificateStorePath is { Length: > 0 } path ? new CertificateStore(path) : null;
+        _store = store;
         if (secured && store is null && !options.AutoAcceptUntrustedCertificates)
         {
             throw new ArgumentException("secured endpoints need a CertificateStorePath to trust client certificates by", nameof(options));
@@ -88,7 +96,29 @@ internal sealed class ServerSecurity
             throw new OpcUaException(StatusCodes.BadCertificateInvalid, "the message is not addressed to this server's certificate");
         }
         var certificate = ApplicationCertificates.FromByteString(senderCertificate);
-        _validator.Validate(certificate, policy, ApplicationType.Client);
+        try
+        {
+            _validator.Validate(certificate, policy, ApplicationType.Client);
+        }
+        catch (OpcUaException ex)
+        {
+            ReportRejected(certificate, ex);
+            throw;
+        }
         return certificate;
+    }
+
+    /// <summary>Reports a refused certificate the first time it is seen; a client retrying every second is one line.</summary>
+    private void ReportRejected(X509Certificate2 certificate, OpcUaException refusal)
+    {
+        if (_rejected is null) return;
+        var thumbprint = certificate.Thumbprint;
+        lock (_reported)
+        {
+            if (_reported.Count >= MaxReported) _reported.Clear();
+            if (!_reported.Add(thumbprint)) return;
+        }
+        var file = _store is null ? null : System.IO.Path.Combine(_store.RejectedCerts, CertificateStore.FileName(certificate));
+        _rejected(new CertificateRejected(certificate.Subject, thumbprint, refusal.Status, refusal.Message, file is not null && File.Exists(file) ? file : null));
     }
 }

@@ -16,7 +16,9 @@ namespace ThermalPlant.OpcUa.Server;
 /// without operations that need a permission (CreateSubscription, TransferSubscriptions, and CreateMonitoredItems
 /// as a whole) are refused here with BadUserAccessDenied when the session's role lacks Subscribe; Read, Write,
 /// HistoryRead and each monitored item are refused per operation by the user's UserAccessLevel. Every refusal is
-/// reported once per request through <paramref name="denied"/>, with the nodes refused.
+/// reported once per request through <paramref name="denied"/>, with the nodes refused. Any other exception is a fault
+/// of the server's: that request is answered with BadInternalError, the connection stays, and <paramref name="failed"/>
+/// reports it with the service's name.
 /// </summary>
 internal sealed class ServiceDispatcher(
     DiscoveryService discovery,
@@ -27,14 +29,18 @@ internal sealed class ServiceDispatcher(
     ViewService views,
     SubscriptionService subscriptions,
     HistoryService history,
+    OpcUaServerOptions options,
     TimeProvider time,
     Action<AccessDenied> denied,
+    Action<ServiceFailed> failed,
     CancellationToken stopping)
 {
     /// <summary>
-    /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish).
+    /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish). A response
+    /// that grows with the data (HistoryRead) is built to fit <paramref name="maxResponseBytes"/>, the message size the
+    /// client accepts.
     /// </summary>
-    public IServiceResponse? Dispatch(IEncodeable message, ServerSecureChannel channel, uint requestId, IResponder responder)
+    public IServiceResponse? Dispatch(IEncodeable message, ServerSecureChannel channel, uint requestId, IResponder responder, long maxResponseBytes)
     {
         var channelId = channel.ChannelId;
         if (message is not IServiceRequest request)
@@ -43,6 +49,7 @@ internal sealed class ServiceDispatcher(
         }
         try
         {
+            RequestLimits.Check(request, options);
             if (request is PublishRequest publish)
             {
                 subscriptions.Publish(publish, Session(publish, channelId), requestId, responder);
@@ -51,7 +58,8 @@ internal sealed class ServiceDispatcher(
             if (request is ActivateSessionRequest activate)
             {
                 // A password check costs about 0.3 s of CPU and may wait for a slot: it runs on the thread pool and
-                // answers later, so the connection's read loop goes on (and a fleet of logins cannot stall it).
+                // answers later, so the connection's read loop goes on (and a fleet of logins cannot stall it). Nothing
+                // awaits the task: ActivateAsync catches every exception itself and reports the unexpected ones.
                 _ = Task.Run(() => ActivateAsync(activate, channel, requestId, responder), CancellationToken.None);
                 return null;
             }
@@ -69,7 +77,7 @@ internal sealed class ServiceDispatcher(
                 // Registering lets a client name nodes cheaply; ours are all cheap, so the ids come back unchanged.
                 RegisterNodesRequest r => new RegisterNodesResponse { RegisteredNodeIds = WithSession(r, channelId, out _).NodesToRegister ?? [] },
                 UnregisterNodesRequest r => Unregistered(WithSession(r, channelId, out _)),
-                CreateSubscriptionRequest r => subscriptions.Create(r, Session(r, channelId, UserPermissions.Subscribe)),
+                CreateSubscriptionRequest r => subscriptions.Create(WithRoomForSubscription(r), Session(r, channelId, UserPermissions.Subscribe)),
                 ModifySubscriptionRequest r => subscriptions.Modify(r, Session(r, channelId)),
                 SetPublishingModeRequest r => subscriptions.SetPublishingMode(r, Session(r, channelId)),
                 DeleteSubscriptionsRequest r => subscriptions.Delete(r, Session(r, channelId)),
@@ -80,7 +88,7 @@ internal sealed class ServiceDispatcher(
                 DeleteMonitoredItemsRequest r => subscriptions.DeleteItems(r, Session(r, channelId)),
                 SetMonitoringModeRequest r => subscriptions.SetMonitoringMode(r, Session(r, channelId)),
                 SetTriggeringRequest r => subscriptions.SetTriggering(r, Session(r, channelId)),
-                HistoryReadRequest r => HistoryRead(r, channelId),
+                HistoryReadRequest r => HistoryRead(r, channelId, maxResponseBytes),
                 _ => throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not served"),
             };
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
@@ -89,6 +97,11 @@ internal sealed class ServiceDispatcher(
         catch (OpcUaException ex)
         {
             return Fault(request.RequestHeader, ex.Status);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            failed(new ServiceFailed(ServiceName(request), ex));
+            return Fault(request.RequestHeader, StatusCodes.BadInternalError);
         }
     }
 
@@ -109,8 +122,23 @@ internal sealed class ServiceDispatcher(
             // The server stops: the connection closes without an answer.
             return;
         }
-        if (responder.IsOpen) responder.Respond(requestId, response);
+        catch (Exception ex)
+        {
+            failed(new ServiceFailed("ActivateSession", ex));
+            response = Fault(request.RequestHeader, StatusCodes.BadInternalError);
+        }
+        try
+        {
+            if (responder.IsOpen) responder.Respond(requestId, response);
+        }
+        catch (Exception ex)
+        {
+            // Nothing awaits this task: a failure to answer is reported here or it would go unseen.
+            failed(new ServiceFailed("ActivateSession", ex));
+        }
     }
+
+    private static string ServiceName(IServiceRequest request) => request.GetType().Name.Replace("Request", string.Empty, StringComparison.Ordinal);
 
     private Session Session(IServiceRequest request, uint channelId) => sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
 
@@ -141,17 +169,25 @@ internal sealed class ServiceDispatcher(
         return response;
     }
 
-    private HistoryReadResponse HistoryRead(HistoryReadRequest request, uint channelId)
+    private HistoryReadResponse HistoryRead(HistoryReadRequest request, uint channelId, long maxResponseBytes)
     {
         var session = Session(request, channelId);
-        var response = history.Read(request, session);
+        var response = history.Read(request, session, maxResponseBytes);
         ReportRefused("HistoryRead", session.Identity, UserPermissions.HistoryRead, request.NodesToRead!, n => n.NodeId, response.Results!, r => r.StatusCode);
         return response;
     }
 
+    /// <summary>The request when the server has room for one more subscription (all sessions together); BadTooManySubscriptions otherwise.</summary>
+    private CreateSubscriptionRequest WithRoomForSubscription(CreateSubscriptionRequest request) =>
+        subscriptions.SubscriptionCount < options.MaxSubscriptions ? request : throw new OpcUaException(StatusCodes.BadTooManySubscriptions, $"the server serves at most {options.MaxSubscriptions} subscriptions");
+
     private CreateMonitoredItemsResponse CreateItems(CreateMonitoredItemsRequest request, uint channelId)
     {
         var session = Session(request, channelId, UserPermissions.Subscribe);
+        if ((long)subscriptions.MonitoredItemCount + (request.ItemsToCreate?.Length ?? 0) > options.MaxMonitoredItems)
+        {
+            throw new OpcUaException(StatusCodes.BadTooManyMonitoredItems, $"the server serves at most {options.MaxMonitoredItems} monitored items");
+        }
         var response = subscriptions.CreateItems(request, session);
         ReportRefused("CreateMonitoredItems", session.Identity, UserPermissions.Read, request.ItemsToCreate!, n => n.ItemToMonitor.NodeId, response.Results!, r => r.StatusCode);
         return response;

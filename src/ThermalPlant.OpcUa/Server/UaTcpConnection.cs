@@ -16,12 +16,20 @@ namespace ThermalPlant.OpcUa.Server;
 /// <summary>
 /// One client connection: Hello and Acknowledge, then OpenSecureChannel, service messages and
 /// CloseSecureChannel, each chunk checked against the negotiated limits before its body is read. A protocol
-/// violation is answered with an Error message and the connection is closed; the server goes on.
+/// violation is answered with an Error message and the connection is closed; the server goes on. Until a session is
+/// activated on it, the connection notes each handshake step so that the server can close it when the next step is late
+/// (<see cref="Overdue"/>), and the server may give it up for a newcomer (<see cref="GiveUp"/>).
 /// </summary>
 internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options, ServerSecurity security, ServiceDispatcher dispatcher, Func<uint> nextChannelId, TimeProvider time) : IResponder
 {
+    /// <summary>How long an Error message may take to go out, and how long the peer's unread bytes are drained after it.</summary>
+    private static readonly TimeSpan ErrorGrace = TimeSpan.FromSeconds(1);
+
     /// <summary>Frames a peer has not read yet before the connection is given up as stuck.</summary>
     private const int MaxQueuedFrames = 10_000;
+
+    /// <summary>Bytes read and dropped after an Error message before the socket is closed anyway.</summary>
+    private const int MaxDrainedBytes = 64 * 1024;
 
     // Chunks are numbered when framed: framing and queueing happen together under this lock and one loop writes the
     // queue in order, because responses to Publish come from subscription timers while the read loop answers others.
@@ -33,21 +41,101 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     private int _queued;
     private uint _lastTokenId;
 
+    // The handshake's progress, read by the server's deadline sweep on another thread.
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly long _acceptedTicks = time.GetUtcNow().UtcTicks;
+    private long _lastStepTicks = time.GetUtcNow().UtcTicks;
+    private volatile string _expected = "Hello";
+    private volatile bool _activated;
+    private int _activating;
+    private ErrorMessage? _givenUp;
+    private long _maxResponseBytes = TransportLimits.Default.MaxMessageSize;
+
+    /// <summary>The peer's address, as the per-address limit counts it.</summary>
+    public System.Net.IPAddress? PeerAddress { get; } = ConnectionTable.AddressOf(socket.RemoteEndPoint);
+
+    /// <summary>The peer's address and port, for logs.</summary>
+    public System.Net.EndPoint? Peer { get; } = socket.RemoteEndPoint;
+
+    /// <summary>Whether a session was activated on this connection; such a connection is never given up.</summary>
+    public bool IsActivated => _activated;
+
     /// <inheritdoc />
     public bool IsOpen => _open;
 
     /// <inheritdoc />
-    public void Respond(uint requestId, IServiceResponse response) => EnqueueResponse(response, requestId, _lastTokenId);
+    public void Respond(uint requestId, IServiceResponse response)
+    {
+        // Answers that come later are Publish responses and ActivateSession's, which ends the handshake when it succeeded.
+        if (!_activated && Interlocked.Exchange(ref _activating, 0) == 1)
+        {
+            if (response is ActivateSessionResponse { ResponseHeader.ServiceResult.IsGood: true }) _activated = true;
+            else Step("ActivateSession");
+        }
+        EnqueueResponse(response, requestId, _lastTokenId);
+    }
+
+    /// <summary>
+    /// Why the connection is past its handshake deadlines at <paramref name="now"/>: the next step not begun within
+    /// <see cref="OpcUaServerOptions.HandshakeStepTimeout"/> of the last, or no session activated within
+    /// <see cref="OpcUaServerOptions.SessionActivationTimeout"/> of connecting; null when it is not (or while the server
+    /// itself is checking an ActivateSession).
+    /// </summary>
+    public string? Overdue(DateTimeOffset now)
+    {
+        if (_activated || Volatile.Read(ref _activating) != 0) return null;
+        if (now.UtcTicks - _acceptedTicks > options.SessionActivationTimeout.Ticks)
+        {
+            return $"no session activated within {options.SessionActivationTimeout.TotalSeconds:0.###} s of connecting";
+        }
+        if (now.UtcTicks - Volatile.Read(ref _lastStepTicks) > options.HandshakeStepTimeout.Ticks)
+        {
+            return $"no {_expected} within {options.HandshakeStepTimeout.TotalSeconds:0.###} s";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Ends the connection with an Error message of <paramref name="status"/>; false when it was given up already.
+    /// </summary>
+    public bool GiveUp(StatusCode status, string reason)
+    {
+        if (Interlocked.CompareExchange(ref _givenUp, new ErrorMessage(status, reason), null) is not null) return false;
+        try
+        {
+            _lifetime.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection ended on its own meanwhile.
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Refuses a connection the server takes no more of: an Error message with <paramref name="status"/>, then the
+    /// socket is closed (Part 6, 7.1.5: the server may answer a connection it will not serve with an Error).
+    /// </summary>
+    public static async Task RefuseAsync(Socket socket, StatusCode status, string reason, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        await TrySendErrorAsync(stream, socket, status, reason, time, cancellationToken);
+    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(options.Transport.ReceiveBufferSize, TransportLimits.MinBufferSize));
         using var writing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+        var serverStopping = cancellationToken;
+        cancellationToken = running.Token;
         Task? writeLoop = null;
         try
         {
             var (assembler, writer) = await HelloAsync(stream, buffer, cancellationToken);
+            Step("OpenSecureChannel");
             _writer = writer;
             _open = true;
             writeLoop = WriteAsync(stream, writing.Token);
@@ -62,6 +150,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                     {
                         case MessageType.OpenSecureChannel:
                             lock (_frameLock) Enqueue(Open(chunk.Span, writer));
+                            if (!_activated) Step("CreateSession");
                             break;
                         case MessageType.Message:
                             if (Message(chunk.Span, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) EnqueueResponse(response, requestId, tokenId);
@@ -78,7 +167,13 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         catch (OpcUaException ex)
         {
             await StopWritingAsync(writeLoop, writing);
-            await TrySendErrorAsync(stream, ex.Status, ex.Message);
+            await TrySendErrorAsync(stream, socket, ex.Status, ex.Message, time, serverStopping);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or EndOfStreamException && Volatile.Read(ref _givenUp) is { } givenUp && !serverStopping.IsCancellationRequested)
+        {
+            // The server gave the connection up (a handshake deadline, or room for a newcomer): the peer is told why.
+            await StopWritingAsync(writeLoop, writing);
+            await TrySendErrorAsync(stream, socket, givenUp.Status, givenUp.Reason ?? string.Empty, time, serverStopping);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or EndOfStreamException)
         {
@@ -88,7 +183,15 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         {
             await StopWritingAsync(writeLoop, writing);
             ArrayPool<byte>.Shared.Return(buffer);
+            _lifetime.Dispose();
         }
+    }
+
+    /// <summary>Notes that a handshake step arrived; the next, <paramref name="expected"/>, has its own deadline from now.</summary>
+    private void Step(string expected)
+    {
+        _expected = expected;
+        Volatile.Write(ref _lastStepTicks, time.GetUtcNow().UtcTicks);
     }
 
     /// <summary>Lets queued responses go out (briefly), then stops the write loop.</summary>
@@ -144,13 +247,12 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
 
     private async Task<(ChunkAssembler Assembler, ChunkWriter Writer)> HelloAsync(NetworkStream stream, byte[] buffer, CancellationToken cancellationToken)
     {
-        using var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        helloTimeout.CancelAfter(options.HelloTimeout);
+        // The Hello's deadline is the server's sweep (HandshakeStepTimeout), as for every later step.
         var header = await ReadChunkAsync(stream, buffer, h =>
         {
             if (h.Type != MessageType.Hello) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"expected Hello, got {h.Type}");
             if (h.Size > TransportLimits.MinBufferSize) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, "Hello larger than 8192 bytes");
-        }, helloTimeout.Token) ?? throw new EndOfStreamException();
+        }, cancellationToken) ?? throw new EndOfStreamException();
         var hello = HelloMessage.Decode(buffer.AsSpan(MessageHeader.Length, (int)header.Size - MessageHeader.Length));
         var ack = TransportNegotiation.Accept(hello, options.Transport);
         using var body = new BinaryEncoder();
@@ -159,6 +261,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
 
         var receive = new TransportLimits { ReceiveBufferSize = ack.Limits.ReceiveBufferSize, MaxMessageSize = options.Transport.MaxMessageSize, MaxChunkCount = options.Transport.MaxChunkCount };
         var peer = new TransportLimits { ReceiveBufferSize = ack.Limits.SendBufferSize, MaxMessageSize = hello.Limits.MaxMessageSize, MaxChunkCount = hello.Limits.MaxChunkCount };
+        _maxResponseBytes = MaxResponseBytes(peer, options.Transport);
         return (new ChunkAssembler(receive), new ChunkWriter(peer, StatusCodes.BadResponseTooLarge));
     }
 
@@ -210,7 +313,13 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         IEncodeable? response;
         try
         {
-            response = dispatcher.Dispatch(MessageBody.Read(message.Span), _channel!, sequence.RequestId, this);
+            var request = MessageBody.Read(message.Span);
+            if (!_activated)
+            {
+                if (request is ActivateSessionRequest) Volatile.Write(ref _activating, 1);
+                else Step(request is CreateSessionRequest ? "ActivateSession" : _expected);
+            }
+            response = dispatcher.Dispatch(request, _channel!, sequence.RequestId, this, _maxResponseBytes);
         }
         catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadDecodingError or StatusCodes.BadEncodingLimitsExceeded or StatusCodes.BadServiceUnsupported)
         {
@@ -261,6 +370,20 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         return plain;
     }
 
+    /// <summary>
+    /// The largest response body worth building: what the client accepts (its MaxMessageSize, and its MaxChunkCount
+    /// chunks less their headers and security), and never more than the server itself accepts; 0 means no limit.
+    /// </summary>
+    private static long MaxResponseBytes(TransportLimits peer, TransportLimits own)
+    {
+        // Per chunk: message, security and sequence headers, padding and a signature of the largest key.
+        const int ChunkOverhead = 1024;
+        var limit = own.MaxMessageSize == 0 ? long.MaxValue : own.MaxMessageSize;
+        if (peer.MaxMessageSize != 0) limit = Math.Min(limit, peer.MaxMessageSize);
+        if (peer.MaxChunkCount != 0) limit = Math.Min(limit, (long)peer.MaxChunkCount * Math.Max(0, (long)peer.ReceiveBufferSize - ChunkOverhead));
+        return limit == long.MaxValue ? TransportLimits.Default.MaxMessageSize : limit;
+    }
+
     /// <summary>Reads one chunk into <paramref name="buffer"/>; null when the peer closed cleanly between chunks.</summary>
     private static async Task<MessageHeader?> ReadChunkAsync(NetworkStream stream, byte[] buffer, Action<MessageHeader> check, CancellationToken cancellationToken)
     {
@@ -285,18 +408,32 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     private static async Task SendAsync(NetworkStream stream, byte[] frame, CancellationToken cancellationToken) =>
         await stream.WriteAsync(frame, cancellationToken);
 
-    private static async Task TrySendErrorAsync(NetworkStream stream, StatusCode status, string reason)
+    /// <summary>
+    /// Sends an Error message, then half-closes and drains what the peer had sent (briefly): closing with unread bytes
+    /// would reset the connection, and a reset can discard the Error before the peer reads it.
+    /// </summary>
+    private static async Task TrySendErrorAsync(NetworkStream stream, Socket socket, StatusCode status, string reason, TimeProvider time, CancellationToken cancellationToken)
     {
+        var drain = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
             using var body = new BinaryEncoder();
             new ErrorMessage(status, reason).Encode(body);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await stream.WriteAsync(Frame(MessageType.Error, body.Written), timeout.Token);
+            using var timeout = new CancellationTokenSource(ErrorGrace, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+            await stream.WriteAsync(Frame(MessageType.Error, body.Written), linked.Token);
+            socket.Shutdown(SocketShutdown.Send);
+            var drained = 0;
+            int read;
+            while (drained < MaxDrainedBytes && (read = await stream.ReadAsync(drain, linked.Token)) > 0) drained += read;
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // The peer is gone already; the connection closes either way.
+            // The peer is gone already or says nothing more; the connection closes either way.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(drain);
         }
     }
 }

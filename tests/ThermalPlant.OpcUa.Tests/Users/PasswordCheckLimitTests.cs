@@ -122,6 +122,9 @@ public sealed class PasswordCheckLimitTests : IAsyncLifetime
         Assert.Equal(checks, server.PasswordChecks.Completed);
 
         _time.Advance(TimeSpan.FromMinutes(5));
+        // Five minutes without an activated session close the connection (SessionActivationTimeout): the user reconnects.
+        await _client!.DisposeAsync();
+        _client = await RawSessionClient.OpenAsync($"opc.tcp://127.0.0.1:{server.Port}/", ServerCertificate, null);
         Assert.Equal(0u, await Login("operator", "op-pass"));
     }
 

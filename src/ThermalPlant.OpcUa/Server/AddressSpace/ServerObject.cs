@@ -56,6 +56,30 @@ internal static class ServerObject
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRegisterNodes, "MaxNodesPerRegisterNodes", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerHistoryReadData, "MaxNodesPerHistoryReadData", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerTranslateBrowsePathsToNodeIds, "MaxNodesPerTranslateBrowsePathsToNodeIds", DataTypeIds.UInt32, () => Now(Variant.From(max)));
+        // The service checks the smaller of the two per-call limits (RequestLimits, SubscriptionService).
+        var itemsPerCall = (uint)Math.Min(options.MaxMonitoredItemsPerCall, options.MaxNodesPerOperation);
+        Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall, "MaxMonitoredItemsPerCall", DataTypeIds.UInt32, () => Now(Variant.From(itemsPerCall)));
+
+        // The capabilities by which a client can size its requests and subscriptions (Part 5, 6.3.2; 1.05 adds the
+        // session and subscription counts). The array and string lengths are those the decoder accepts in a request.
+        var browseContinuationPoints = (ushort)Math.Min(options.MaxContinuationPoints, ushort.MaxValue);
+        Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxBrowseContinuationPoints, "MaxBrowseContinuationPoints", DataTypeIds.UInt16, () => Now(new Variant(BuiltInType.UInt16, browseContinuationPoints)));
+        var decoding = EncodingLimits.Default;
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxArrayLength, "MaxArrayLength", decoding.MaxArrayLength, Now);
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxStringLength, "MaxStringLength", decoding.MaxStringLength, Now);
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxByteStringLength, "MaxByteStringLength", decoding.MaxByteStringLength, Now);
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxSessions, "MaxSessions", options.MaxSessions, Now);
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxSubscriptions, "MaxSubscriptions", options.MaxSubscriptions, Now);
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxMonitoredItems, "MaxMonitoredItems", options.MaxMonitoredItems, Now);
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxSubscriptionsPerSession, "MaxSubscriptionsPerSession", options.MaxSubscriptionsPerSession, Now);
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxMonitoredItemsPerSubscription, "MaxMonitoredItemsPerSubscription", options.MaxMonitoredItemsPerSubscription, Now);
+        UInt32Property(space, capabilities, VariableIds.Server_ServerCapabilities_MaxMonitoredItemsQueueSize, "MaxMonitoredItemsQueueSize", options.MaxQueueSize, Now);
+    }
+
+    private static void UInt32Property(UaAddressSpace space, NodeId parent, uint id, string name, long value, Func<Variant, DataValue> now)
+    {
+        var limit = (uint)Math.Clamp(value, 0, uint.MaxValue);
+        Property(space, parent, id, name, DataTypeIds.UInt32, () => now(Variant.From(limit)));
     }
 
     private static void Component(UaAddressSpace space, NodeId parent, uint id, string name, uint dataType, Func<DataValue> source) =>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.History;
@@ -12,14 +13,28 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// HistoryRead of raw values (Part 4, 5.10.3; Part 11, 6.5.3): start and end inclusive, reversed when the start is
 /// after the end or missing, NumValuesPerNode with continuation points kept in the session, bounding values on request.
 /// Modified values, processed and at-time reads are not kept and answer BadHistoryOperationUnsupported.
+/// A response is bounded whatever the client asks (0 values per node included): at most
+/// <see cref="OpcUaServerOptions.MaxHistoryValuesPerNode"/> values per node, <see cref="OpcUaServerOptions.MaxHistoryValuesPerResponse"/>
+/// in all, and an encoded size, counted value by value while it is built, within the message size the client accepts;
+/// the rest is behind a continuation point. A session holds at most <see cref="OpcUaServerOptions.MaxContinuationPoints"/>
+/// history points: the oldest from an earlier request is released to make room (Part 4, 7.9, as the OPC Foundation
+/// stack does), and when all were given in this request the node answers BadNoContinuationPoints.
 /// </summary>
-internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, int maxNodesPerRead, int maxContinuationPoints)
+internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, OpcUaServerOptions options)
 {
-    public HistoryReadResponse Read(HistoryReadRequest request, Session session)
+    /// <summary>What a response needs besides its values: its headers, and per node a result, a status and a point.</summary>
+    private const int ResponseOverhead = 1024;
+    private const int NodeOverhead = 64;
+
+    private long _requests;
+    private long _points;
+
+    /// <summary>Serves one HistoryRead whose encoded response must stay within <paramref name="maxResponseBytes"/>.</summary>
+    public HistoryReadResponse Read(HistoryReadRequest request, Session session, long maxResponseBytes)
     {
         var nodes = request.NodesToRead ?? [];
         if (nodes.Length == 0) throw new OpcUaException(StatusCodes.BadNothingToDo, "no nodes to read");
-        if (nodes.Length > maxNodesPerRead) throw new OpcUaException(StatusCodes.BadTooManyOperations, $"at most {maxNodesPerRead} nodes per HistoryRead");
+        if (nodes.Length > options.MaxNodesPerOperation) throw new OpcUaException(StatusCodes.BadTooManyOperations, $"at most {options.MaxNodesPerOperation} nodes per HistoryRead");
         if (request.TimestampsToReturn is < TimestampsToReturn.Source or >= TimestampsToReturn.Neither) throw new OpcUaException(StatusCodes.BadTimestampsToReturnInvalid, "history needs source or server timestamps");
         if (request.HistoryReadDetails.Decode() is not ReadRawModifiedDetails details) throw new OpcUaException(StatusCodes.BadHistoryOperationUnsupported, "only raw history is kept");
         if (details.IsReadModified) throw new OpcUaException(StatusCodes.BadHistoryOperationUnsupported, "modified values are not kept");
@@ -31,11 +46,13 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         }
 
         var results = new HistoryReadResult[nodes.Length];
+        var budget = new Budget(maxResponseBytes - ResponseOverhead - ((long)nodes.Length * NodeOverhead), options.MaxHistoryValuesPerResponse);
+        var requestNumber = Interlocked.Increment(ref _requests);
         for (var i = 0; i < nodes.Length; i++)
         {
             results[i] = request.ReleaseContinuationPoints
                 ? Release(nodes[i], session)
-                : ReadOne(nodes[i], details, request.TimestampsToReturn, session);
+                : ReadOne(nodes[i], details, request.TimestampsToReturn, session, budget, requestNumber);
         }
         return new HistoryReadResponse { Results = results, DiagnosticInfos = [] };
     }
@@ -46,7 +63,7 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         return Result(StatusCode.Good, null, null);
     }
 
-    private HistoryReadResult ReadOne(HistoryReadValueId item, ReadRawModifiedDetails details, TimestampsToReturn timestamps, Session session)
+    private HistoryReadResult ReadOne(HistoryReadValueId item, ReadRawModifiedDetails details, TimestampsToReturn timestamps, Session session, Budget budget, long requestNumber)
     {
         if (space.Find(item.NodeId) is not UaVariable variable) return Result(space.Find(item.NodeId) is null ? StatusCodes.BadNodeIdUnknown : StatusCodes.BadHistoryOperationUnsupported, null, null);
         if (UserAccess.Check(variable.AccessLevel, session.Identity, UserAccess.HistoryRead, StatusCodes.BadHistoryOperationUnsupported) is { IsBad: true } refused) return Result(refused, null, null);
@@ -73,7 +90,9 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         var values = new List<DataValue>();
         if (details.ReturnBounds && position == 0 && Bound(item.NodeId, reverse ? to : from, before: !reverse) is { } firstBound) values.Add(firstBound);
         var boundsBefore = values.Count;
-        var limit = details.NumValuesPerNode == 0 ? int.MaxValue : (int)Math.Min(details.NumValuesPerNode, int.MaxValue);
+        // The server's own bound holds even when the client asks for everything (0), and so does what the response has left.
+        var limit = (int)Math.Min(details.NumValuesPerNode == 0 ? uint.MaxValue : details.NumValuesPerNode, (uint)options.MaxHistoryValuesPerNode);
+        limit = Math.Min(limit, budget.ValuesLeft);
         bool more;
         if (!reverse)
         {
@@ -89,19 +108,72 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
             for (var i = first; i >= 0 && taken < limit; i--, taken++) values.Add(all[i]);
             more = first - taken >= 0;
         }
+
+        // The response's size, counted as values are taken: the first that does not fit ends this node's page (bounds
+        // are small and always go).
+        var kept = boundsBefore;
+        for (var i = 0; i < values.Count; i++)
+        {
+            values[i] = TimestampFilter.Apply(values[i], timestamps, serverNow: null);
+            var isBound = i < boundsBefore;
+            if (!budget.Take(EncodedSize(values[i]), isBound) && !isBound) break;
+            if (!isBound) kept++;
+        }
+        if (kept < values.Count)
+        {
+            values.RemoveRange(kept, values.Count - kept);
+            more = true;
+        }
         var read = values.Count - boundsBefore;
-        if (!more && details.ReturnBounds && Bound(item.NodeId, reverse ? from : to, before: reverse) is { } lastBound) values.Add(lastBound);
+        if (!more && details.ReturnBounds && Bound(item.NodeId, reverse ? from : to, before: reverse) is { } lastBound)
+        {
+            lastBound = TimestampFilter.Apply(lastBound, timestamps, serverNow: null);
+            budget.Take(EncodedSize(lastBound), isBound: true);
+            values.Add(lastBound);
+        }
 
         byte[]? next = null;
         if (more)
         {
-            if (session.HistoryContinuationPoints.Count >= maxContinuationPoints) return Result(StatusCodes.BadNoContinuationPoints, null, null);
+            if (!MakeRoom(session, requestNumber)) return Result(StatusCodes.BadNoContinuationPoints, null, null);
             next = RandomNumberGenerator.GetBytes(16);
-            session.HistoryContinuationPoints[Convert.ToHexString(next)] = new Continuation(item.NodeId, position + read);
+            session.HistoryContinuationPoints[Convert.ToHexString(next)] = new Continuation(item.NodeId, position + read, requestNumber, Interlocked.Increment(ref _points));
         }
-        for (var i = 0; i < values.Count; i++) values[i] = TimestampFilter.Apply(values[i], timestamps, serverNow: null);
         var status = values.Count == 0 ? new StatusCode(StatusCodes.GoodNoData) : StatusCode.Good;
         return Result(status, next, [.. values]);
+    }
+
+    /// <summary>
+    /// Room for one more history continuation point in <paramref name="session"/>: when all are held, the oldest one
+    /// given by an earlier request is released (Part 4, 7.9: a server frees points of prior requests when it needs
+    /// them); false when every point held was given by this request.
+    /// </summary>
+    private bool MakeRoom(Session session, long requestNumber)
+    {
+        var points = session.HistoryContinuationPoints;
+        while (points.Count >= options.MaxContinuationPoints)
+        {
+            string? oldest = null;
+            var oldestNumber = long.MaxValue;
+            foreach (var (key, value) in points)
+            {
+                if (value is Continuation c && c.Request < requestNumber && c.Number < oldestNumber)
+                {
+                    oldest = key;
+                    oldestNumber = c.Number;
+                }
+            }
+            if (oldest is null) return false;
+            points.TryRemove(oldest, out _);
+        }
+        return true;
+    }
+
+    private static int EncodedSize(DataValue value)
+    {
+        using var encoder = new BinaryEncoder(64);
+        encoder.WriteDataValue(value);
+        return encoder.Length;
     }
 
     /// <summary>
@@ -124,5 +196,36 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         HistoryData = values is null ? ExtensionObject.Null : ExtensionObject.From(new HistoryData { DataValues = values }),
     };
 
-    private sealed record Continuation(NodeId Node, int Position);
+    /// <summary>Where a node's read goes on, which request gave the point, and the point's number in the order given.</summary>
+    private sealed record Continuation(NodeId Node, int Position, long Request, long Number);
+
+    /// <summary>
+    /// What one response has left: bytes of its encoded values and a count of values. The first value of a response
+    /// is always taken, so that a read goes forward even when one value is larger than the budget.
+    /// </summary>
+    private sealed class Budget(long bytes, int values)
+    {
+        private bool _empty = true;
+
+        public int ValuesLeft => values;
+
+        /// <summary>
+        /// Counts a value of <paramref name="size"/> bytes if it fits. A bound's bytes are counted when they fit, but it
+        /// neither takes a value's place nor counts as the response's first value (a page of bounds alone is no progress).
+        /// </summary>
+        public bool Take(int size, bool isBound = false)
+        {
+            if (isBound)
+            {
+                if (size > bytes) return false;
+                bytes -= size;
+                return true;
+            }
+            if (!_empty && (size > bytes || values == 0)) return false;
+            _empty = false;
+            bytes -= size;
+            values = Math.Max(0, values - 1);
+            return true;
+        }
+    }
 }

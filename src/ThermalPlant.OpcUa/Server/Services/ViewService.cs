@@ -8,9 +8,10 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// <summary>
 /// The View service set's Browse and BrowseNext (Part 4, 5.8): references filtered by direction, reference type
 /// (with subtypes), node class mask and result mask; more than RequestedMaxReferencesPerNode leave a
-/// continuation point in the session, at most <c>maxContinuationPoints</c> at a time.
+/// continuation point in the session, at most <c>maxContinuationPoints</c> at a time (then BadNoContinuationPoints, as
+/// open62541 answers). A client asking for all references (0) gets at most <c>maxReferencesPerNode</c> per node at once.
 /// </summary>
-internal sealed class ViewService(UaAddressSpace space, int maxNodesPerBrowse, int maxContinuationPoints)
+internal sealed class ViewService(UaAddressSpace space, int maxNodesPerBrowse, int maxContinuationPoints, int maxReferencesPerNode)
 {
     public BrowseResponse Browse(BrowseRequest request, Session session)
     {
@@ -21,7 +22,8 @@ internal sealed class ViewService(UaAddressSpace space, int maxNodesPerBrowse, i
         var results = new BrowseResult[nodes.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
-            results[i] = BrowseOne(nodes[i], request.RequestedMaxReferencesPerNode, session);
+            var perNode = request.RequestedMaxReferencesPerNode == 0 ? (uint)maxReferencesPerNode : Math.Min(request.RequestedMaxReferencesPerNode, (uint)maxReferencesPerNode);
+            results[i] = BrowseOne(nodes[i], perNode, session);
         }
         return new BrowseResponse { Results = results };
     }
