@@ -86,7 +86,12 @@ public sealed class ConnectionLimitTests
     public async Task A_full_server_gives_up_the_oldest_connection_without_a_session_and_never_an_activated_one()
     {
         var refusals = new List<ConnectionRefused>();
-        var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = 0, HostName = "127.0.0.1", MaxConnections = 3, MaxConnectionsPerAddress = 10 };
+        // Deadlines far away: on a loaded machine a silent connection must be given up for room, never for its deadline.
+        var options = new OpcUaServerOptions
+        {
+            Address = IPAddress.Loopback, Port = 0, HostName = "127.0.0.1", MaxConnections = 3, MaxConnectionsPerAddress = 10,
+            HandshakeStepTimeout = TimeSpan.FromMinutes(5), SessionActivationTimeout = TimeSpan.FromMinutes(5),
+        };
         await using var server = Start(options, refusals);
         await using var first = await OpcUaClient.ConnectAsync(Url(server));
         await first.OpenSessionAsync("first");
