@@ -1,0 +1,27 @@
+using Prometheus;
+using ThermalPlant.Analytics.Service.Server;
+
+namespace ThermalPlant.Analytics.Service.Engine;
+
+/// <summary>One analysed tag: its detector, its served variables and what was last said about it. Used under the engine's lock only.</summary>
+internal sealed class AnalyzedTag(string path, string endpoint, IScalarDetector detector, TagNodes nodes, Gauge.Child? scoreSeries)
+{
+    /// <summary>The tag path ('/'-separated), the key of its state in the state file.</summary>
+    public string Path { get; } = path;
+
+    /// <summary>The endpoint URL it comes from (a metrics label).</summary>
+    public string Endpoint { get; } = endpoint;
+
+    public IScalarDetector Detector { get; set; } = detector;
+
+    public TagNodes Nodes { get; } = nodes;
+
+    /// <summary>The per-tag score series, when per-tag metrics are on.</summary>
+    public Gauge.Child? ScoreSeries { get; } = scoreSeries;
+
+    /// <summary>The latest score; the state a new tag starts in is learning.</summary>
+    public AnomalyScore Last { get; set; } = new(0, AnomalyState.Learning);
+
+    /// <summary>Whether a score was served since the tag was added (the first one always sets the State variable).</summary>
+    public bool Scored { get; set; }
+}
