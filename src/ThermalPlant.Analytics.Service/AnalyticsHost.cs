@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Options;
+using ThermalPlant.Analytics.Scalar;
 using ThermalPlant.Analytics.Service.Engine;
 using ThermalPlant.Analytics.Service.Server;
 using ThermalPlant.Analytics.Service.Sources;
@@ -29,7 +30,7 @@ public static class AnalyticsHost
                 Address = IPAddress.Parse(settings.ListenAddress),
                 Port = settings.Port,
                 EndpointPath = settings.EndpointPath,
-                ApplicationUri = "urn:thermalplant:analytics",
+                ApplicationUri = AnalyticsOptions.ApplicationUri,
                 ApplicationName = "Thermal Plant Analytics",
                 MinPublishingInterval = settings.MinPublishingInterval,
             });
@@ -40,6 +41,11 @@ public static class AnalyticsHost
         {
             var server = sp.GetRequiredService<OpcUaServer>();
             return new AnalyticsNodes(server.AddressSpace, server.AddressSpace.RegisterNamespace(sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value.NamespaceUri));
+        });
+        services.AddSingleton<Func<IScalarDetector>>(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;
+            return () => ScalarDetectors.Create(settings.DetectorName, settings.Detector);
         });
         services.AddSingleton<AnalyticsEngine>();
         services.AddSingleton<EndpointHealth>();

@@ -1,3 +1,6 @@
+using ThermalPlant.Analytics.Diagnosis;
+using ThermalPlant.Analytics.Scalar;
+using ThermalPlant.Analytics.Service.Engine;
 using ThermalPlant.Analytics.Service.Sources;
 using ThermalPlant.Hosting;
 using ThermalPlant.OpcUa.Server;
@@ -10,8 +13,23 @@ public sealed class AnalyticsOptions() : ServerSecuritySettings("data/pki"), IVa
     /// <summary>The configuration section.</summary>
     public const string Section = "Analytics";
 
+    /// <summary>The results endpoint's application URI (namespace 1); the results are in <see cref="NamespaceUri"/>, namespace 2.</summary>
+    public const string ApplicationUri = "urn:thermalplant:analytics:server";
+
     /// <summary>The endpoints whose numeric variables are analysed (the plant's OPC UA server in appsettings.json).</summary>
     public IList<AnalyticsEndpointOptions> Sources { get; set; } = [];
+
+    /// <summary>The scalar detector every tag gets, by name (<c>default</c>, the ensemble; see <see cref="ScalarDetectors.All"/>).</summary>
+    public string DetectorName { get; set; } = ScalarDetectors.DefaultName;
+
+    /// <summary>The scalar detector's settings (learning samples, windows, alarm threshold); the defaults need no tuning per tag.</summary>
+    public ScalarDetectorOptions Detector { get; set; } = new();
+
+    /// <summary>What the diagnosers know of the machine (spectrum layout, bearing fault orders, thresholds, learning times).</summary>
+    public PlantDiagnosisOptions Diagnosis { get; set; } = new();
+
+    /// <summary>Which tags are the plant's signals for the diagnosers.</summary>
+    public PlantSignalOptions Plant { get; set; } = new();
 
     /// <summary>OPC UA TCP port of the results endpoint.</summary>
     public int Port { get; set; } = 4842;
@@ -61,10 +79,25 @@ public sealed class AnalyticsOptions() : ServerSecuritySettings("data/pki"), IVa
             Sources[i].Validate(key, errors);
             if (!urls.Add($"{Sources[i].Url} {Sources[i].Root}")) errors.Add($"{key}: {Sources[i].Url} with Root {Sources[i].Root} is configured twice");
         }
+        if (!ScalarDetectors.All.Any(d => string.Equals(d.Name, DetectorName, StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add($"{sectionPath}:DetectorName must be one of {string.Join(", ", ScalarDetectors.All.Select(d => d.Name))}, found '{DetectorName}'");
+        }
+        try
+        {
+            Detector.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            // The runtime's message names the setting and its range on its first line.
+            errors.Add($"{sectionPath}:Detector:{ex.ParamName} is out of range: {ex.Message.Split('\n')[0].Trim()}");
+        }
+        Diagnosis.Validate($"{sectionPath}:Diagnosis:", errors);
+        Plant.Validate($"{sectionPath}:Plant", errors);
         if (Port is < 0 or > 65535) errors.Add($"{sectionPath}:Port must be 0-65535");
         if (!System.Net.IPAddress.TryParse(ListenAddress, out _)) errors.Add($"{sectionPath}:ListenAddress must be an IP address");
         if (EndpointPath is null || !EndpointPath.StartsWith('/')) errors.Add($"{sectionPath}:EndpointPath must start with '/'");
-        if (string.IsNullOrWhiteSpace(NamespaceUri)) errors.Add($"{sectionPath}:NamespaceUri must be set");
+        if (string.IsNullOrWhiteSpace(NamespaceUri) || NamespaceUri == ApplicationUri) errors.Add($"{sectionPath}:NamespaceUri must be set, and differ from the server's application URI {ApplicationUri}");
         if (MinPublishingInterval < TimeSpan.FromMilliseconds(5) || MinPublishingInterval > TimeSpan.FromSeconds(10)) errors.Add($"{sectionPath}:MinPublishingInterval must be 5 ms to 10 s");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");

@@ -29,8 +29,8 @@ internal sealed partial class AnalyticsService(
             try
             {
                 var saved = StateFile.Load(_settings.StatePath);
-                engine.Restore(saved);
-                LogRestored(_settings.StatePath, saved.Detectors.Count, saved.Diagnosers.Count);
+                var diagnosers = engine.Restore(saved);
+                LogRestored(_settings.StatePath, saved.Detectors.Count, diagnosers);
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
             {
@@ -80,7 +80,7 @@ internal sealed partial class AnalyticsService(
         if (string.IsNullOrEmpty(_settings.StatePath)) return;
         try
         {
-            var bytes = StateFile.Save(_settings.StatePath, new SavedState(engine.DetectorStates(), new Dictionary<string, byte[]>()));
+            var bytes = StateFile.Save(_settings.StatePath, new SavedState(engine.DetectorStates(), engine.DiagnoserStates()));
             AnalyticsMetrics.StateSaves.WithLabels("ok").Inc();
             AnalyticsMetrics.StateBytes.Set(bytes);
         }
@@ -94,7 +94,7 @@ internal sealed partial class AnalyticsService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Analytics OPC UA endpoint listening on {Address}:{Port}{Path}; analysing {Endpoints} endpoint(s)")]
     private partial void LogListening(string address, int port, string path, int endpoints);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "State read back from {Path}: {Detectors} detectors and {Diagnosers} diagnosers go on from where they were")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "State read back from {Path}: {Detectors} detectors (each taken up when its tag is subscribed) and {Diagnosers} diagnosers go on from where they were")]
     private partial void LogRestored(string path, int detectors, int diagnosers);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "State file {Path} cannot be read ({Reason}); every tag learns again, and the next save replaces the file")]

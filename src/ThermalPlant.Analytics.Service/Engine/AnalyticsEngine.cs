@@ -13,13 +13,17 @@ namespace ThermalPlant.Analytics.Service.Engine;
 internal readonly record struct TagValue(AnalyzedTag Tag, DataValue Value);
 
 /// <summary>
-/// Scores every analysed tag's values with its own detector, serves the scores and the diagnoses, and keeps their
-/// state for the state file. Values of all endpoints pass through one lock, so detectors and diagnosers are never
-/// called from two threads at once and the time spent in them is CPU time.
+/// Scores every analysed tag's values with its own detector, gives the plant's signals to the plant diagnoser, serves
+/// the scores and the diagnoses, and keeps their state for the state file. Values of all endpoints pass through one
+/// lock, so detectors and the diagnoser are never called from two threads at once and the time spent in them is CPU time.
 /// </summary>
 internal sealed partial class AnalyticsEngine
 {
+    /// <summary>The name of the plant diagnoser's state in the state file.</summary>
+    public const string PlantDiagnoserName = "plant";
+
     private static readonly TimeSpan EvidenceMetricRefresh = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan EvidenceRefresh = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
     private readonly AnalyticsNodes _nodes;
@@ -31,6 +35,8 @@ internal sealed partial class AnalyticsEngine
     private readonly Dictionary<string, byte[]> _pendingDetectorState = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServedDiagnosis> _diagnoses = new(StringComparer.Ordinal);
     private readonly int[] _stateCounts = new int[3];
+    private readonly PlantDiagnoser? _diagnoser;
+    private long _lastEvidenceRefresh;
 
     public AnalyticsEngine(AnalyticsNodes nodes, Func<IScalarDetector> newDetector, IOptions<AnalyticsOptions> options, TimeProvider time, ILogger<AnalyticsEngine> logger)
     {
@@ -40,6 +46,14 @@ internal sealed partial class AnalyticsEngine
         _options = options.Value;
         _time = time;
         _logger = logger;
+        if (!_options.Plant.Enabled) return;
+        _diagnoser = new PlantDiagnoser(_options.Diagnosis);
+        _diagnoser.Changed += diagnosis => ApplyDiagnosisLocked(diagnosis, _diagnoser.Clock);
+        // Every component is served from the start, healthy until a diagnoser says otherwise.
+        lock (_lock)
+        {
+            foreach (var diagnosis in _diagnoser.Diagnoses) ApplyDiagnosisLocked(diagnosis, _time.GetUtcNow().UtcDateTime);
+        }
     }
 
     /// <summary>
@@ -67,13 +81,27 @@ internal sealed partial class AnalyticsEngine
         }
     }
 
-    /// <summary>Takes the saved detector states; each is given to its tag's detector when the tag is first seen.</summary>
-    public void Restore(SavedState state)
+    /// <summary>
+    /// Takes the saved states: the plant diagnoser's at once, each detector's when its tag is first seen. Returns the
+    /// number of diagnosers restored.
+    /// </summary>
+    public int Restore(SavedState state)
     {
         ArgumentNullException.ThrowIfNull(state);
         lock (_lock)
         {
             foreach (var (path, block) in state.Detectors) _pendingDetectorState[path] = block;
+            if (_diagnoser is null || !state.Diagnosers.TryGetValue(PlantDiagnoserName, out var saved)) return 0;
+            try
+            {
+                _diagnoser.ReadState(new MemoryStream(saved, writable: false));
+                return 1;
+            }
+            catch (InvalidDataException ex)
+            {
+                LogStateUnusable(PlantDiagnoserName, ex.Message);
+                return 0;
+            }
         }
     }
 
@@ -101,15 +129,16 @@ internal sealed partial class AnalyticsEngine
                     detector = _newDetector();
                 }
             }
+            var (signal, band) = _diagnoser is null ? (PlantSignal.None, 0) : _options.Plant.Classify(variable.Path);
             var tag = new AnalyzedTag(variable.Path, endpoint, detector, _nodes.AddTag(variable.Path, variable.Path),
-                _options.PerTagScoreMetrics ? AnalyticsMetrics.AnomalyScore.WithLabels(variable.Path) : null);
+                _options.PerTagScoreMetrics ? AnalyticsMetrics.AnomalyScore.WithLabels(variable.Path) : null, signal, band);
             _tags[variable.Path] = tag;
             _stateCounts[(int)AnomalyState.Learning]++;
             return tag;
         }
     }
 
-    /// <summary>Scores values that arrived together, in their order, and serves the scores.</summary>
+    /// <summary>Scores values that arrived together, in their order, serves the scores, and gives the plant's signals to the diagnoser.</summary>
     public void Score(IReadOnlyList<TagValue> values)
     {
         ArgumentNullException.ThrowIfNull(values);
@@ -118,8 +147,10 @@ internal sealed partial class AnalyticsEngine
         lock (_lock)
         {
             var started = Stopwatch.GetTimestamp();
+            long diagnosing = 0;
             foreach (var (tag, value) in values)
             {
+                if (tag.Signal != PlantSignal.None) diagnosing += Diagnose(tag, value, now);
                 if (value.Status.IsBad)
                 {
                     AnalyticsMetrics.SamplesSkipped.WithLabels(tag.Endpoint, "bad_status").Inc();
@@ -145,8 +176,47 @@ internal sealed partial class AnalyticsEngine
                 tag.ScoreSeries?.Set(score.Score);
                 AnalyticsMetrics.SamplesScored.WithLabels(tag.Endpoint).Inc();
             }
-            AnalyticsMetrics.CostSeconds.WithLabels("detectors").Inc(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            AnalyticsMetrics.CostSeconds.WithLabels("detectors").Inc(Stopwatch.GetElapsedTime(started).TotalSeconds - (diagnosing / (double)Stopwatch.Frequency));
+            AnalyticsMetrics.CostSeconds.WithLabels("diagnosers").Inc(diagnosing / (double)Stopwatch.Frequency);
+            RefreshEvidence();
         }
+    }
+
+    /// <summary>Gives one of the plant's signals to the diagnoser (Bad values too: a Bad thermocouple is a finding); returns the ticks it took.</summary>
+    private long Diagnose(AnalyzedTag tag, DataValue value, DateTime now)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var source = value.SourceTimestamp ?? value.ServerTimestamp ?? now;
+        var number = value.Value.TryGetNumber(out var n) && !value.Value.IsArray ? n : double.NaN;
+        var status = value.Status.Code;
+        switch (tag.Signal)
+        {
+            case PlantSignal.UpperTemperature:
+                _diagnoser!.OnUpperTemperature(source, number, status);
+                break;
+            case PlantSignal.LowerTemperature:
+                _diagnoser!.OnLowerTemperature(source, number, status);
+                break;
+            case PlantSignal.ShaftSpeed:
+                _diagnoser!.OnShaftSpeed(source, number, status);
+                break;
+            case PlantSignal.SupplyVoltage:
+                _diagnoser!.OnSupplyVoltage(source, number, status);
+                break;
+            case PlantSignal.SpectrumBand:
+                _diagnoser!.OnSpectrumBand(source, tag.Band, number, status);
+                break;
+        }
+        return Stopwatch.GetTimestamp() - started;
+    }
+
+    // A change of state reaches the served variables at once (the diagnoser's Changed event); evidence and trends,
+    // which move with every spectrum, are taken over once a second.
+    private void RefreshEvidence()
+    {
+        if (_diagnoser is null || _time.GetElapsedTime(_lastEvidenceRefresh) < EvidenceRefresh) return;
+        _lastEvidenceRefresh = _time.GetTimestamp();
+        foreach (var diagnosis in _diagnoser.Diagnoses) ApplyDiagnosisLocked(diagnosis, _diagnoser.Clock);
     }
 
     /// <summary>The endpoint of <paramref name="tags"/> cannot be read: their served values turn BadCommunicationError.</summary>
@@ -161,35 +231,34 @@ internal sealed partial class AnalyticsEngine
     }
 
     /// <summary>
-    /// Serves <paramref name="diagnosis"/> for its component. A change of state (fault type or severity) goes through
-    /// <see cref="OnDiagnosisChanged"/>; a change of evidence or trend alone only updates the served figures.
+    /// Serves <paramref name="diagnosis"/> for its component (under the lock). A change of state (fault type or
+    /// severity) goes through <see cref="OnDiagnosisChanged"/>; a change of evidence or trend alone only updates the
+    /// served figures.
     /// </summary>
-    public void ApplyDiagnosis(DiagnosisRecord diagnosis, DateTime sourceUtc)
+    private void ApplyDiagnosisLocked(DiagnosisRecord diagnosis, DateTime sourceUtc)
     {
         ArgumentNullException.ThrowIfNull(diagnosis);
         var now = _time.GetUtcNow().UtcDateTime;
-        lock (_lock)
+        if (sourceUtc == default) sourceUtc = now;
+        if (!_diagnoses.TryGetValue(diagnosis.Component, out var served))
         {
-            if (!_diagnoses.TryGetValue(diagnosis.Component, out var served))
-            {
-                served = new ServedDiagnosis(_nodes.AddComponent(diagnosis.Component), diagnosis);
-                _diagnoses[diagnosis.Component] = served;
-                if (diagnosis.Severity != FaultSeverity.None) OnDiagnosisChanged(served, null, diagnosis, sourceUtc, now);
-                else AnalyticsNodes.SetDiagnosis(served.Nodes, diagnosis, sourceUtc, now);
-                return;
-            }
-            var previous = served.Current;
-            served.Current = diagnosis;
-            if (previous.Severity != diagnosis.Severity || (diagnosis.Severity != FaultSeverity.None && previous.FaultType != diagnosis.FaultType))
-            {
-                OnDiagnosisChanged(served, previous, diagnosis, sourceUtc, now);
-                return;
-            }
-            if (previous.Evidence == diagnosis.Evidence && previous.TimeToAlarm == diagnosis.TimeToAlarm && previous.TimeToAlarmUncertainty == diagnosis.TimeToAlarmUncertainty) return;
-            AnalyticsNodes.SetDiagnosis(served.Nodes, diagnosis, sourceUtc, now);
-            SetTrendMetric(diagnosis);
-            if (diagnosis.Severity != FaultSeverity.None && now - served.EvidenceMetricSet >= EvidenceMetricRefresh) SetEvidenceMetric(served, diagnosis, now);
+            served = new ServedDiagnosis(_nodes.AddComponent(diagnosis.Component), diagnosis);
+            _diagnoses[diagnosis.Component] = served;
+            if (diagnosis.Severity != FaultSeverity.None) OnDiagnosisChanged(served, null, diagnosis, sourceUtc, now);
+            else AnalyticsNodes.SetDiagnosis(served.Nodes, diagnosis, sourceUtc, now);
+            return;
         }
+        var previous = served.Current;
+        served.Current = diagnosis;
+        if (previous.Severity != diagnosis.Severity || previous.FaultType != diagnosis.FaultType)
+        {
+            OnDiagnosisChanged(served, previous, diagnosis, sourceUtc, now);
+            return;
+        }
+        if (previous.Evidence == diagnosis.Evidence && previous.TimeToAlarm == diagnosis.TimeToAlarm && previous.TimeToAlarmUncertainty == diagnosis.TimeToAlarmUncertainty) return;
+        AnalyticsNodes.SetDiagnosis(served.Nodes, diagnosis, sourceUtc, now);
+        SetTrendMetric(diagnosis);
+        if (diagnosis.Severity != FaultSeverity.None && now - served.EvidenceMetricSet >= EvidenceMetricRefresh) SetEvidenceMetric(served, diagnosis, now);
     }
 
     /// <summary>Every detector's state (and the saved states of tags not seen since the start), for the state file.</summary>
@@ -211,6 +280,20 @@ internal sealed partial class AnalyticsEngine
         }
     }
 
+    /// <summary>The plant diagnoser's state, for the state file; empty when the plant is not diagnosed.</summary>
+    public Dictionary<string, byte[]> DiagnoserStates()
+    {
+        var states = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        if (_diagnoser is null) return states;
+        lock (_lock)
+        {
+            using var buffer = new MemoryStream();
+            _diagnoser.WriteState(buffer);
+            states[PlantDiagnoserName] = buffer.ToArray();
+        }
+        return states;
+    }
+
     /// <summary>Sets the gauges that summarise all tags (called before each scrape of /metrics).</summary>
     public void Collect()
     {
@@ -222,6 +305,7 @@ internal sealed partial class AnalyticsEngine
             var max = 0.0;
             foreach (var tag in _tags.Values) max = Math.Max(max, tag.Last.Score);
             AnalyticsMetrics.MaxAnomalyScore.Set(max);
+            if (_diagnoser is not null) AnalyticsMetrics.BearingRiseDb.Set(_diagnoser.BearingRiseDb);
         }
     }
 
@@ -241,7 +325,7 @@ internal sealed partial class AnalyticsEngine
         served.EvidenceLabels = null;
         if (current.Severity == FaultSeverity.None)
         {
-            LogCleared(current.Component, previous?.FaultType ?? "", current.Evidence);
+            if (previous is not null) LogCleared(current.Component, previous.FaultType, current.Evidence);
         }
         else
         {

@@ -4,7 +4,7 @@ using ThermalPlant.Analytics.Service.Server;
 namespace ThermalPlant.Analytics.Service.Engine;
 
 /// <summary>One analysed tag: its detector, its served variables and what was last said about it. Used under the engine's lock only.</summary>
-internal sealed class AnalyzedTag(string path, string endpoint, IScalarDetector detector, TagNodes nodes, Gauge.Child? scoreSeries)
+internal sealed class AnalyzedTag(string path, string endpoint, IScalarDetector detector, TagNodes nodes, Gauge.Child? scoreSeries, PlantSignal signal, int band)
 {
     /// <summary>The tag path ('/'-separated), the key of its state in the state file.</summary>
     public string Path { get; } = path;
@@ -18,6 +18,12 @@ internal sealed class AnalyzedTag(string path, string endpoint, IScalarDetector 
 
     /// <summary>The per-tag score series, when per-tag metrics are on.</summary>
     public Gauge.Child? ScoreSeries { get; } = scoreSeries;
+
+    /// <summary>What the tag is to the plant's diagnosers.</summary>
+    public PlantSignal Signal { get; } = signal;
+
+    /// <summary>The spectrum band's index, for <see cref="PlantSignal.SpectrumBand"/>.</summary>
+    public int Band { get; } = band;
 
     /// <summary>The latest score; the state a new tag starts in is learning.</summary>
     public AnomalyScore Last { get; set; } = new(0, AnomalyState.Learning);

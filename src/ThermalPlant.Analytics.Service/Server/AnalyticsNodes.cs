@@ -76,7 +76,7 @@ internal sealed class AnalyticsNodes
             return new DiagnosisNodes(Existing("FaultType"), Existing("Severity"), Existing("Evidence"), Existing("TimeToAlarm"), Existing("TimeToAlarmUncertainty"), Existing("Since"));
         }
         return new DiagnosisNodes(
-            Variable(owner.Node, id + ".FaultType", "FaultType", DataTypeIds.String, $"Fault diagnosed on {component} (bearing_wear, stuck, drift, ...); empty when healthy", false),
+            Variable(owner.Node, id + ".FaultType", "FaultType", DataTypeIds.String, $"Fault diagnosed on {component} (bearing_wear, stuck, drift, ...); none when healthy", false),
             Variable(owner.Node, id + ".Severity", "Severity", DataTypeIds.Int32, $"Severity of the diagnosis of {component}: 0 none, 1 advisory, 2 warning, 3 critical", true),
             Variable(owner.Node, id + ".Evidence", "Evidence", DataTypeIds.String, $"The figures the diagnosis of {component} rests on", false),
             Variable(owner.Node, id + ".TimeToAlarm", "TimeToAlarm", DataTypeIds.Double, $"Estimated seconds until the fault of {component} reaches its alarm level; BadNoData when no trend gives one", true),
@@ -110,7 +110,7 @@ internal sealed class AnalyticsNodes
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(diagnosis);
         var healthy = diagnosis.Severity == FaultSeverity.None;
-        Set(nodes.FaultType, Variant.From(healthy ? "" : diagnosis.FaultType));
+        Set(nodes.FaultType, Variant.From(diagnosis.FaultType));
         Set(nodes.Severity, Variant.From((int)diagnosis.Severity));
         Set(nodes.Since, healthy ? Variant.Null : Variant.From(diagnosis.SinceUtc), healthy ? StatusCodes.BadNoData : StatusCode.Good);
         if (!evidenceAndTrend) return;
