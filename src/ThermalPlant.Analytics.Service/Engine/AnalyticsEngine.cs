@@ -146,8 +146,8 @@ internal sealed partial class AnalyticsEngine
         var now = _time.GetUtcNow().UtcDateTime;
         lock (_lock)
         {
-            var started = Stopwatch.GetTimestamp();
-            long diagnosing = 0;
+            // Only the detectors' and the diagnoser's own calls are timed: serving the results is the server's cost.
+            long detecting = 0, diagnosing = 0, scored = 0;
             foreach (var (tag, value) in values)
             {
                 if (tag.Signal != PlantSignal.None) diagnosing += Diagnose(tag, value, now);
@@ -162,22 +162,25 @@ internal sealed partial class AnalyticsEngine
                     continue;
                 }
                 var source = value.SourceTimestamp ?? value.ServerTimestamp ?? now;
+                var started = Stopwatch.GetTimestamp();
                 var score = tag.Detector.Update(source, number);
+                detecting += Stopwatch.GetTimestamp() - started;
                 var stateChanged = !tag.Scored || score.State != tag.Last.State;
                 if (score.State != tag.Last.State)
                 {
                     _stateCounts[(int)tag.Last.State]--;
                     _stateCounts[(int)score.State]++;
-                    if (score.State == AnomalyState.Anomalous) AnalyticsMetrics.Detections.WithLabels(tag.Endpoint).Inc();
+                    if (score.State == AnomalyState.Anomalous) tag.DetectionSeries.Inc();
                 }
                 tag.Last = score;
                 tag.Scored = true;
                 AnalyticsNodes.SetScore(tag.Nodes, score, stateChanged, source, now);
                 tag.ScoreSeries?.Set(score.Score);
-                AnalyticsMetrics.SamplesScored.WithLabels(tag.Endpoint).Inc();
+                tag.ScoredSeries.Inc();
+                scored++;
             }
-            AnalyticsMetrics.CostSeconds.WithLabels("detectors").Inc(Stopwatch.GetElapsedTime(started).TotalSeconds - (diagnosing / (double)Stopwatch.Frequency));
-            AnalyticsMetrics.CostSeconds.WithLabels("diagnosers").Inc(diagnosing / (double)Stopwatch.Frequency);
+            if (scored > 0) AnalyticsMetrics.CostSeconds.WithLabels("detectors").Inc(detecting / (double)Stopwatch.Frequency);
+            if (diagnosing > 0) AnalyticsMetrics.CostSeconds.WithLabels("diagnosers").Inc(diagnosing / (double)Stopwatch.Frequency);
             RefreshEvidence();
         }
     }

@@ -19,6 +19,12 @@ internal sealed class AnalyzedTag(string path, string endpoint, IScalarDetector 
     /// <summary>The per-tag score series, when per-tag metrics are on.</summary>
     public Gauge.Child? ScoreSeries { get; } = scoreSeries;
 
+    /// <summary>The endpoint's count of samples scored (looked up once, not per sample).</summary>
+    public Counter.Child ScoredSeries { get; } = AnalyticsMetrics.SamplesScored.WithLabels(endpoint);
+
+    /// <summary>The endpoint's count of detections.</summary>
+    public Counter.Child DetectionSeries { get; } = AnalyticsMetrics.Detections.WithLabels(endpoint);
+
     /// <summary>What the tag is to the plant's diagnosers.</summary>
     public PlantSignal Signal { get; } = signal;
 
