@@ -18,6 +18,7 @@ public sealed class EnsembleDetector : ScalarDetector
     private const double ReAlarmFactor = 2;
     private const double CalibrationClip = 12;
     private const double ShiftedAfterAlarm = 3;
+    private const double SuspicionLevel = 0.6;
     private const int MinSeasonalVisits = 3;
     private const int SeasonalMemoryVisits = 7;
     private const int DayBins = 24;
@@ -63,8 +64,8 @@ public sealed class EnsembleDetector : ScalarDetector
         var options = Options;
         m.N++;
         var gap = TrackInterval(ref m, elapsedSeconds);
-        var suppressing = m.SuppressLeft > 0;
 
+        // 1. Every statistic of this sample against the state before it; only the fast means move here.
         if (m.LevelN == 0)
         {
             m.Mean = value;
@@ -80,66 +81,101 @@ public sealed class EnsembleDetector : ScalarDetector
         var zShift = (m.FastMean - m.Mean) / (sigma * _shiftStandardError);
 
         var zVariance = double.NaN;
+        var d2 = double.NaN;
+        var equal = false;
         if (m.HasPrev && !gap)
         {
             var diff = value - m.Prev;
-            var equal = Math.Abs(diff) <= 1e-12 * Math.Max(Math.Abs(value), Math.Abs(m.Prev));
+            equal = Math.Abs(diff) <= 1e-12 * Math.Max(Math.Abs(value), Math.Abs(m.Prev));
             m.DiffN++;
-            var d2 = diff * diff;
-            var alpha = Math.Max(_fastAlpha, 1.0 / m.DiffN);
-            m.DiffFast += alpha * (d2 - m.DiffFast);
+            d2 = diff * diff;
+            m.DiffFast += Math.Max(_fastAlpha, 1.0 / m.DiffN) * (d2 - m.DiffFast);
             if (m.DiffN > options.FastWindow)
             {
                 var floor = (1e-12 * m.DiffSlow) + 1e-300;
                 zVariance = Math.Log((m.DiffFast + floor) / (m.DiffSlow + floor)) / _varianceLogStandardError;
             }
-            var slowAlpha = 1.0 / Math.Min(m.DiffN, options.SlowWindow);
-            if (!suppressing || m.DiffN <= options.FastWindow) m.DiffSlow += slowAlpha * (d2 - m.DiffSlow);
-            m.RepeatRate += slowAlpha * ((equal ? 1 : 0) - m.RepeatRate);
             m.Run = equal ? m.Run + 1 : 0;
+            if (!equal) m.StuckAccepted = false;
         }
         m.Prev = value;
         m.HasPrev = true;
 
-        var zSeasonal = ScoreSeasonal(ref m, timestampUtc, value, suppressing);
+        var seasonal = ScoreSeasonal(ref m, timestampUtc, value);
 
-        if (!suppressing) UpdateLevel(ref m, value, sigma);
-
-        if (m.N <= options.LearningSamples)
-        {
-            if (m.N > options.LearningSamples / 2) Calibrate(ref m, zLevel, zShift, zVariance, zSeasonal);
-            return new AnomalyScore(0, AnomalyState.Learning);
-        }
-
-        var surprise = 0.0;
-        if ((_parts & ScalarComponents.Level) != 0) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel)));
-        if ((_parts & ScalarComponents.Shift) != 0) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zShift / Scale(m.CalShift)));
-        if ((_parts & ScalarComponents.Variance) != 0 && !double.IsNaN(zVariance)) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
-        if ((_parts & ScalarComponents.Seasonal) != 0 && !double.IsNaN(zSeasonal)) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zSeasonal / Scale(m.CalSeasonal)));
-        if ((_parts & ScalarComponents.Stuck) != 0) surprise = Math.Max(surprise, StuckSurprise(in m));
-        surprise = Math.Max(0, surprise - _partCorrection);
+        // 2. The score.
+        var learning = m.N <= options.LearningSamples;
+        var surprise = learning ? 0 : Surprise(in m, zLevel, zShift, zVariance, seasonal);
         var score = Math.Min(1, surprise / SurpriseScale);
-
-        if (suppressing)
+        var state = learning ? AnomalyState.Learning : AnomalyState.Normal;
+        if (m.SuppressLeft > 0)
         {
             if (surprise >= ReAlarmFactor * m.AlarmSurprise)
             {
-                m.SuppressLeft = options.SuppressSamples;
-                m.AlarmSurprise = surprise;
-                return new AnomalyScore(score, AnomalyState.Anomalous);
+                (m.SuppressLeft, m.AlarmSurprise, state) = (options.SuppressSamples, surprise, AnomalyState.Anomalous);
             }
-            if (--m.SuppressLeft == 0 && Math.Abs(zShift) / Scale(m.CalShift) >= ShiftedAfterAlarm) Rebaseline(ref m);
-            score *= SuppressedScale;
-            return new AnomalyScore(score, score >= options.AlarmThreshold ? AnomalyState.Anomalous : AnomalyState.Normal);
+            else
+            {
+                // A statistic that keeps growing after its alarm (a fast mean still catching up) raises the bar with it:
+                // only a jump to twice the strongest surprise of this episode is a new anomaly.
+                m.AlarmSurprise = Math.Max(m.AlarmSurprise, surprise);
+                score *= SuppressedScale;
+                if (--m.SuppressLeft == 0) Rebaseline(ref m, zShift, zVariance, seasonal);
+            }
         }
-        if (score >= options.AlarmThreshold)
+        else if (score >= options.AlarmThreshold)
         {
-            m.SuppressLeft = options.SuppressSamples;
-            m.AlarmSurprise = surprise;
-            return new AnomalyScore(score, AnomalyState.Anomalous);
+            (m.SuppressLeft, m.AlarmSurprise, state) = (options.SuppressSamples, surprise, AnomalyState.Anomalous);
         }
-        Calibrate(ref m, zLevel, zShift, zVariance, zSeasonal);
-        return new AnomalyScore(score, AnomalyState.Normal);
+        if (score >= options.AlarmThreshold) state = AnomalyState.Anomalous;
+
+        // 3. The slow statistics learn only from samples that look normal, so an anomaly that builds up (a drift, a
+        // slow shift) does not teach them that it is normal before it alarms. A suspicion that lasts as long as an
+        // alarm's damping is taken as the new normal, so they cannot stay frozen.
+        var suspicious = !learning && (m.SuppressLeft > 0 || score >= SuspicionLevel * options.AlarmThreshold);
+        if (suspicious && m.SuppressLeft == 0 && ++m.SuspiciousRun >= Math.Max(1, options.SuppressSamples))
+        {
+            Rebaseline(ref m, zShift, zVariance, seasonal);
+            suspicious = false;
+        }
+        if (!suspicious)
+        {
+            m.SuspiciousRun = 0;
+            Learn(ref m, value, sigma, d2, equal, seasonal);
+        }
+        // Calibration learns from suspicious samples too (not from an alarm's damping): a series whose normal has
+        // heavy tails must teach the level part so; the parts that build up over many samples learn only from
+        // normal-looking ones.
+        if (m.N > options.LearningSamples / 2 && m.SuppressLeft == 0) Calibrate(ref m, zLevel, zShift, zVariance, seasonal, all: !suspicious);
+        return new AnomalyScore(score, state);
+    }
+
+    private double Surprise(in Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal)
+    {
+        var surprise = 0.0;
+        if ((_parts & ScalarComponents.Level) != 0) surprise = Math.Max(surprise, TailAdjusted(in m, Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel))));
+        if ((_parts & ScalarComponents.Shift) != 0) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zShift / Scale(m.CalShift)));
+        if ((_parts & ScalarComponents.Variance) != 0 && !double.IsNaN(zVariance)) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
+        // The seasonal part becomes active days after the start: it scores once its own calibration has seen enough.
+        if ((_parts & ScalarComponents.Seasonal) != 0 && seasonal.Active && m.CalSeasonalN >= Options.LearningSamples)
+        {
+            surprise = Math.Max(surprise, Tail.TwoSidedSurprise(seasonal.Level / Scale(m.CalSeasonal)));
+            surprise = Math.Max(surprise, Tail.TwoSidedSurprise(seasonal.Shift / Scale(m.CalSeasonalShift)));
+        }
+        if ((_parts & ScalarComponents.Stuck) != 0) surprise = Math.Max(surprise, StuckSurprise(in m));
+        return Math.Max(0, surprise - _partCorrection);
+    }
+
+    private void Learn(ref Model m, double value, double sigma, double d2, bool equal, SeasonalScore seasonal)
+    {
+        UpdateLevel(ref m, value, sigma);
+        if (!double.IsNaN(d2))
+        {
+            var slowAlpha = 1.0 / Math.Min(m.DiffN, Options.SlowWindow);
+            m.DiffSlow += slowAlpha * (d2 - m.DiffSlow);
+            m.RepeatRate += slowAlpha * ((equal ? 1 : 0) - m.RepeatRate);
+        }
+        LearnSeasonal(ref m, value, seasonal);
     }
 
     private bool TrackInterval(ref Model m, double elapsedSeconds)
@@ -164,21 +200,62 @@ public sealed class EnsembleDetector : ScalarDetector
         m.Var = (1 - alpha) * (m.Var + (alpha * residual * residual));
     }
 
-    private void Rebaseline(ref Model m)
+    // At the end of an alarm's damping, what is still changed becomes the new normal at once instead of firing again
+    // until the slow statistics have crept to it: a shifted level (in the raw series, or under its daily pattern),
+    // a changed variance, a run of stuck values (until it breaks).
+    private void Rebaseline(ref Model m, double zShift, double zVariance, SeasonalScore seasonal)
     {
-        m.Mean = m.FastMean;
-        m.Var = Math.Max(m.FastVar, 0.25 * m.Var);
+        if (!double.IsNaN(zVariance) && Math.Abs(zVariance) / Scale(m.CalVariance) >= ShiftedAfterAlarm) m.DiffSlow = m.DiffFast;
+        if (m.Run > 0) m.StuckAccepted = true;
+        ref var s = ref m.Seasonal;
+        if (seasonal.Active)
+        {
+            if (Math.Abs(seasonal.Shift) / Scale(m.CalSeasonalShift) < ShiftedAfterAlarm) return;
+            var shift = s.WeekResVar <= s.DayResVar && s.WeekResN > 0 ? s.WeekResFast : s.DayResFast;
+            m.Mean += shift;
+            m.FastMean = m.Mean;
+        }
+        else
+        {
+            if (Math.Abs(zShift) / Scale(m.CalShift) < ShiftedAfterAlarm) return;
+            m.Mean = m.FastMean;
+            m.Var = Math.Max(m.FastVar, 0.25 * m.Var);
+        }
+        (s.DayResFast, s.WeekResFast) = (0, 0);
         m.LevelN = Math.Min(m.LevelN, 2 * Options.FastWindow);
     }
 
-    private void Calibrate(ref Model m, double zLevel, double zShift, double zVariance, double zSeasonal)
+    private void Calibrate(ref Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal, bool all)
     {
         m.CalN++;
         var alpha = 1.0 / Math.Min(m.CalN, Options.CalibrationWindow);
         m.CalLevel += alpha * (Fourth(zLevel) - m.CalLevel);
+        var levelSurprise = Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel));
+        var rateAlpha = 1.0 / Options.CalibrationWindow;
+        m.LevelRate3 += rateAlpha * ((levelSurprise >= 3 ? 1 : 0) - m.LevelRate3);
+        m.LevelRate5 += rateAlpha * ((levelSurprise >= 5 ? 1 : 0) - m.LevelRate5);
+        if (!all) return;
         m.CalShift += alpha * (Fourth(zShift) - m.CalShift);
         if (!double.IsNaN(zVariance)) m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
-        if (!double.IsNaN(zSeasonal)) m.CalSeasonal += alpha * (Fourth(zSeasonal) - m.CalSeasonal);
+        if (seasonal.Active)
+        {
+            m.CalSeasonalN++;
+            var seasonalAlpha = 1.0 / Math.Min(m.CalSeasonalN, Options.CalibrationWindow);
+            m.CalSeasonal += seasonalAlpha * (Fourth(seasonal.Level) - m.CalSeasonal);
+            m.CalSeasonalShift += seasonalAlpha * (Fourth(seasonal.Shift) - m.CalSeasonalShift);
+        }
+    }
+
+    // The level part's tail, measured: the rates of surprises of 3 and 5 or more on this series (priors: the
+    // Gaussian's 1e-3 and 1e-5) give the tail's slope, and a surprise is re-read on that slope. A series whose normal
+    // has frequent large excursions (a heavier tail than the fourth moment captures) is so scored less sensitively;
+    // never more than Gaussian theory says.
+    private static double TailAdjusted(in Model m, double surprise)
+    {
+        var atThree = -Math.Log10(Math.Max(m.LevelRate3, 1e-12));
+        if (surprise <= 3) return Math.Min(surprise, surprise * atThree / 3);
+        var slope = Math.Clamp(Math.Log10(Math.Max(m.LevelRate5, 1e-12) / Math.Max(m.LevelRate3, 1e-12)) / 2, -1, -0.1);
+        return Math.Min(surprise, atThree - ((surprise - 3) * slope));
     }
 
     private static double Fourth(double z)
@@ -195,12 +272,15 @@ public sealed class EnsembleDetector : ScalarDetector
     private double StuckSurprise(in Model m)
     {
         // Only where the signal normally moves: a series that mostly repeats (or is constant) is never "stuck".
-        if (m.Run < 2 || m.RepeatRate >= 0.5) return 0;
+        if (m.Run < 2 || m.RepeatRate >= 0.5 || m.StuckAccepted) return 0;
         var p = Math.Max(m.RepeatRate, 0.5 / Math.Min(m.DiffN, Options.SlowWindow));
         return Math.Max(0, (m.Run * -Math.Log10(p)) - Math.Log10(Options.FastWindow));
     }
 
-    private double ScoreSeasonal(ref Model m, DateTime timestampUtc, double value, bool suppressing)
+    // The hour-of-day and hour-of-week profiles hold each hour's mean as an offset from the slow level, so a level
+    // shift that became the new normal moves the profile with it. The residual against the profile is scored twice:
+    // as a sample (a pattern that changed) and as its fast mean (a shift or drift hidden under the pattern).
+    private SeasonalScore ScoreSeasonal(ref Model m, DateTime timestampUtc, double value)
     {
         var dayBin = timestampUtc.Hour;
         var weekBin = DayBins + ((int)timestampUtc.DayOfWeek * 24) + timestampUtc.Hour;
@@ -215,38 +295,47 @@ public sealed class EnsembleDetector : ScalarDetector
             Fold(ref s, s.WeekBin, s.WeekSum, s.WeekCount);
             (s.WeekBin, s.WeekSum, s.WeekCount) = (weekBin, 0, 0);
         }
-        if (!suppressing)
-        {
-            s.DaySum += value;
-            s.DayCount++;
-            s.WeekSum += value;
-            s.WeekCount++;
-        }
 
-        var z = double.NaN;
-        var slow = Options.SlowWindow;
-        double? dayResidual = s.Visits[dayBin] >= MinSeasonalVisits ? value - s.Means[dayBin] : null;
-        double? weekResidual = s.Visits[weekBin] >= MinSeasonalVisits ? value - s.Means[weekBin] : null;
-        // A profile scores only once it explains at least half of the series' variance: a pattern is there.
+        var dayActive = s.Visits[dayBin] >= MinSeasonalVisits;
+        var weekActive = s.Visits[weekBin] >= MinSeasonalVisits;
+        var dayResidual = value - m.Mean - s.Means[dayBin];
+        var weekResidual = value - m.Mean - s.Means[weekBin];
+        if (dayActive) s.DayResFast += _fastAlpha * (dayResidual - s.DayResFast);
+        if (weekActive) s.WeekResFast += _fastAlpha * (weekResidual - s.WeekResFast);
         var fast = Options.FastWindow;
-        if (weekResidual is { } w && s.WeekResN >= fast && s.WeekResVar < 0.5 * m.Var && s.WeekResVar <= s.DayResVar)
-            z = w / (Math.Sqrt(s.WeekResVar) + 1e-300);
-        else if (dayResidual is { } d && s.DayResN >= fast && s.DayResVar < 0.5 * m.Var)
-            z = d / (Math.Sqrt(s.DayResVar) + 1e-300);
-        if (!suppressing)
+        // A profile scores only once it explains at least half of the series' variance: a pattern is there.
+        if (weekActive && s.WeekResN >= fast && s.WeekResVar < 0.5 * m.Var && s.WeekResVar <= s.DayResVar)
         {
-            if (dayResidual is { } dr)
-            {
-                s.DayResN++;
-                s.DayResVar += (dr * dr - s.DayResVar) / Math.Min(s.DayResN, slow);
-            }
-            if (weekResidual is { } wr)
-            {
-                s.WeekResN++;
-                s.WeekResVar += (wr * wr - s.WeekResVar) / Math.Min(s.WeekResN, slow);
-            }
+            var sigma = Math.Sqrt(s.WeekResVar) + 1e-300;
+            return new SeasonalScore(true, weekResidual / sigma, s.WeekResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual);
         }
-        return z;
+        if (dayActive && s.DayResN >= fast && s.DayResVar < 0.5 * m.Var)
+        {
+            var sigma = Math.Sqrt(s.DayResVar) + 1e-300;
+            return new SeasonalScore(true, dayResidual / sigma, s.DayResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual);
+        }
+        return new SeasonalScore(false, 0, 0, dayActive, weekActive, dayResidual, weekResidual);
+    }
+
+    private void LearnSeasonal(ref Model m, double value, SeasonalScore seasonal)
+    {
+        ref var s = ref m.Seasonal;
+        var offset = value - m.Mean;
+        s.DaySum += offset;
+        s.DayCount++;
+        s.WeekSum += offset;
+        s.WeekCount++;
+        var slow = Options.SlowWindow;
+        if (seasonal.DayActive)
+        {
+            s.DayResN++;
+            s.DayResVar += ((seasonal.DayResidual * seasonal.DayResidual) - s.DayResVar) / Math.Min(s.DayResN, slow);
+        }
+        if (seasonal.WeekActive)
+        {
+            s.WeekResN++;
+            s.WeekResVar += ((seasonal.WeekResidual * seasonal.WeekResidual) - s.WeekResVar) / Math.Min(s.WeekResN, slow);
+        }
     }
 
     private static void Fold(ref Seasonal s, int bin, double sum, int count)
@@ -280,9 +369,15 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(m.CalShift);
         writer.Write(m.CalVariance);
         writer.Write(m.CalSeasonal);
+        writer.Write(m.CalSeasonalShift);
         writer.Write(m.CalN);
+        writer.Write(m.CalSeasonalN);
+        writer.Write(m.LevelRate3);
+        writer.Write(m.LevelRate5);
+        writer.Write(m.StuckAccepted);
         writer.Write(m.SuppressLeft);
         writer.Write(m.AlarmSurprise);
+        writer.Write(m.SuspiciousRun);
         ref readonly var s = ref m.Seasonal;
         writer.Write(s.DayBin);
         writer.Write(s.WeekBin);
@@ -292,6 +387,8 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(s.WeekCount);
         writer.Write(s.DayResVar);
         writer.Write(s.WeekResVar);
+        writer.Write(s.DayResFast);
+        writer.Write(s.WeekResFast);
         writer.Write(s.DayResN);
         writer.Write(s.WeekResN);
         for (var i = 0; i < SeasonalBins; i++)
@@ -323,9 +420,15 @@ public sealed class EnsembleDetector : ScalarDetector
         m.CalShift = NonNegative(reader.ReadDouble());
         m.CalVariance = NonNegative(reader.ReadDouble());
         m.CalSeasonal = NonNegative(reader.ReadDouble());
+        m.CalSeasonalShift = NonNegative(reader.ReadDouble());
         m.CalN = NonNegative(reader.ReadInt64());
+        m.CalSeasonalN = NonNegative(reader.ReadInt64());
+        m.LevelRate3 = NonNegative(reader.ReadDouble());
+        m.LevelRate5 = NonNegative(reader.ReadDouble());
+        m.StuckAccepted = reader.ReadBoolean();
         m.SuppressLeft = (int)NonNegative(reader.ReadInt32());
         m.AlarmSurprise = NonNegative(reader.ReadDouble());
+        m.SuspiciousRun = (int)NonNegative(reader.ReadInt32());
         ref var s = ref m.Seasonal;
         s.DayBin = Bin(reader.ReadInt32(), 0, DayBins);
         s.WeekBin = Bin(reader.ReadInt32(), DayBins, SeasonalBins);
@@ -335,6 +438,8 @@ public sealed class EnsembleDetector : ScalarDetector
         s.WeekCount = (int)NonNegative(reader.ReadInt32());
         s.DayResVar = NonNegative(reader.ReadDouble());
         s.WeekResVar = NonNegative(reader.ReadDouble());
+        s.DayResFast = Finite(reader.ReadDouble());
+        s.WeekResFast = Finite(reader.ReadDouble());
         s.DayResN = NonNegative(reader.ReadInt64());
         s.WeekResN = NonNegative(reader.ReadInt64());
         for (var i = 0; i < SeasonalBins; i++)
@@ -368,20 +473,27 @@ public sealed class EnsembleDetector : ScalarDetector
         public int Run;
         public double LogInterval;
         public long IntervalN;
-        public double CalLevel, CalShift, CalVariance, CalSeasonal;
-        public long CalN;
+        public double CalLevel, CalShift, CalVariance, CalSeasonal, CalSeasonalShift;
+        public long CalN, CalSeasonalN;
+        public double LevelRate3, LevelRate5;
+        public bool StuckAccepted;
         public int SuppressLeft;
         public double AlarmSurprise;
+        public int SuspiciousRun;
         public Seasonal Seasonal;
 
         public static Model Initial()
         {
             var m = default(Model);
+            (m.LevelRate3, m.LevelRate5) = (1e-3, 1e-5);
             m.Seasonal.DayBin = -1;
             m.Seasonal.WeekBin = -1;
             return m;
         }
     }
+
+    /// <summary>The seasonal part's view of one sample: its scores when a profile is active, and the residuals it learns from.</summary>
+    private readonly record struct SeasonalScore(bool Active, double Level, double Shift, bool DayActive, bool WeekActive, double DayResidual, double WeekResidual);
 
     private struct Seasonal
     {
@@ -389,6 +501,7 @@ public sealed class EnsembleDetector : ScalarDetector
         public double DaySum, WeekSum;
         public int DayCount, WeekCount;
         public double DayResVar, WeekResVar;
+        public double DayResFast, WeekResFast;
         public long DayResN, WeekResN;
         public SeasonalMeans Means;
         public SeasonalVisits Visits;
