@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ThermalPlant.Cli.Analytics;
 using ThermalPlant.Cli.Import;
 using ThermalPlant.Cli.Modbus;
 using ThermalPlant.Cli.Database;
@@ -9,4 +10,5 @@ root.Subcommands.Add(OpcUaCommands.Create(Console.Out, Console.In));
 root.Subcommands.Add(ModbusCommands.Create(Console.Out, Console.Error));
 root.Subcommands.Add(PycomintImportCommand.Create(Console.Out, Console.Error));
 root.Subcommands.Add(DatabaseCommands.Create(Console.Out, Console.Error, Environment.GetEnvironmentVariable));
+root.Subcommands.Add(new Command("analytics", "Anomaly detection and plant diagnosis") { EvaluateCommand.Create(Console.Out, Console.Error) });
 return await root.Parse(args).InvokeAsync();
