@@ -24,11 +24,14 @@ internal sealed class FurnaceModel
     private bool _running;
     private DateTime _settledAt;
     private DateTime _learnedAt;
-    private RunningStats _residual, _powerUpper, _powerLower;
+    private RunningStats _residual, _powerUpper, _powerLower, _slowPower;
+    private double _slowUpper = double.NaN, _slowLower = double.NaN;
+    // The learned levels, followed slowly while healthy (ambient); the learned noise stays as learned.
+    private double _offset, _levelUpper, _levelLower;
     private bool _learned;
     private Persistence _over;
     private Persistence _under;
-    private double _lastResidual, _lastDevUpper, _lastDevLower;
+    private double _lastResidual;
     private Finding? _raised;
     private double _interval = 1;
 
@@ -82,29 +85,35 @@ internal sealed class FurnaceModel
         _rpm = rpm;
         if (now < _settledAt) return;
 
-        // Implied (lag-filtered) burner power from each zone.
+        // Implied (lag-filtered) burner power from each zone, and its slow average for naming the drifting one.
         var pu = (_fu - (_options.UpperPerRpm * _r)) / _options.UpperPerKw;
         var pl = (_fl - (_options.LowerPerRpm * _r)) / _options.LowerPerKw;
+        var slow = 1 - Math.Exp(-dt / _options.IsolationSeconds);
+        _slowUpper = double.IsNaN(_slowUpper) ? pu : _slowUpper + (slow * (pu - _slowUpper));
+        _slowLower = double.IsNaN(_slowLower) ? pl : _slowLower + (slow * (pl - _slowLower));
         if (!_learned)
         {
             _residual.Add(pu - pl, double.MaxValue);
             _powerUpper.Add(pu, double.MaxValue);
             _powerLower.Add(pl, double.MaxValue);
+            _slowPower.Add(_slowUpper, double.MaxValue);
             if (_learnedAt == default) _learnedAt = now.AddSeconds(_options.LearnSeconds);
-            if (now >= _learnedAt) _learned = true;
+            if (now >= _learnedAt)
+            {
+                _learned = true;
+                _offset = _residual.Mean;
+                _levelUpper = _powerUpper.Mean;
+                _levelLower = _powerLower.Mean;
+            }
             return;
         }
-        Judge(now, pu, pl);
+        Judge(now, dt, pu, pl);
     }
 
-    private void Judge(DateTime now, double pu, double pl)
+    private void Judge(DateTime now, double dt, double pu, double pl)
     {
-        var residual = pu - pl - _residual.Mean;
-        var devUpper = pu - _powerUpper.Mean;
-        var devLower = pl - _powerLower.Mean;
+        var residual = pu - pl - _offset;
         _lastResidual = residual;
-        _lastDevUpper = devUpper;
-        _lastDevLower = devLower;
         var threshold = Threshold;
         if (_raised is null)
         {
@@ -115,11 +124,14 @@ internal sealed class FurnaceModel
             }
             else
             {
-                // Healthy: follow slow change (ambient) of the offsets.
-                var cap = _options.AdaptHours * 3600 / _interval;
-                _residual.Add(pu - pl, Math.Max(_residual.Count, cap));
-                _powerUpper.Add(pu, Math.Max(_powerUpper.Count, cap));
-                _powerLower.Add(pl, Math.Max(_powerLower.Count, cap));
+                if (Math.Abs(residual) < threshold / 2)
+                {
+                    // Healthy: follow slow change (ambient) of the levels, never a drift's rise.
+                    var adapt = 1 - Math.Exp(-dt / (_options.AdaptHours * 3600));
+                    _offset += adapt * (pu - pl - _offset);
+                    _levelUpper += adapt * (pu - _levelUpper);
+                    _levelLower += adapt * (pl - _levelLower);
+                }
                 return;
             }
         }
@@ -133,10 +145,13 @@ internal sealed class FurnaceModel
 
         if (_raised == _pair)
         {
-            // The healthy sensor is the one whose implied power stays nearer its learned level.
-            var margin = _options.IsolationSigmas * Math.Max(_powerUpper.StdDev, 1e-6);
-            if (Math.Abs(devUpper) - Math.Abs(devLower) > margin) _raised = _upperDrift;
-            else if (Math.Abs(devLower) - Math.Abs(devUpper) > margin) _raised = _lowerDrift;
+            // The healthy sensor is the one whose slowly averaged implied power stays nearer its learned level: the
+            // burner's own swings average out of both, a drift does not.
+            var margin = _options.IsolationSigmas * Math.Max(_slowPower.StdDev, 1e-6);
+            var slowUpper = Math.Abs(_slowUpper - _levelUpper);
+            var slowLower = Math.Abs(_slowLower - _levelLower);
+            if (slowUpper - slowLower > margin) _raised = _upperDrift;
+            else if (slowLower - slowUpper > margin) _raised = _lowerDrift;
             if (_raised != _pair) _pair.Clear(PlantFaultTypes.Drift);
         }
         var offset = _raised == _upperDrift ? _options.UpperPerKw * residual
@@ -158,6 +173,7 @@ internal sealed class FurnaceModel
         _upper = _fu = upper;
         _lower = _fl = lower;
         _rpm = _r1 = _r = rpm;
+        _slowUpper = _slowLower = double.NaN;
         _settledAt = now.AddSeconds(_options.SettleSeconds);
         _over.Reset();
         _under.Reset();
@@ -176,7 +192,7 @@ internal sealed class FurnaceModel
     private string Evidence(bool? upper)
     {
         var text = string.Create(CultureInfo.InvariantCulture,
-            $"the zones' implied burner powers disagree by {_lastResidual:+0.00;-0.00} kW against a learned noise of {_residual.StdDev:0.000} kW (threshold {Threshold:0.00} kW); upper implies {_lastDevUpper:+0.00;-0.00} kW, lower {_lastDevLower:+0.00;-0.00} kW from their learned levels (burner varies {_powerUpper.StdDev:0.00} kW)");
+            $"the zones' implied burner powers disagree by {_lastResidual:+0.00;-0.00} kW against a learned noise of {_residual.StdDev:0.000} kW (threshold {Threshold:0.00} kW); averaged, upper implies {_slowUpper - _levelUpper:+0.00;-0.00} kW and lower {_slowLower - _levelLower:+0.00;-0.00} kW from their learned levels (learned spread {_slowPower.StdDev:0.00} kW)");
         return upper switch
         {
             true => text + string.Create(CultureInfo.InvariantCulture, $"; the upper thermocouple is offset by about {_options.UpperPerKw * _lastResidual:+0.0;-0.0} degC"),
@@ -188,17 +204,26 @@ internal sealed class FurnaceModel
     public void Write(BinaryWriter writer)
     {
         writer.Write(_learned);
+        writer.Write(_offset);
+        writer.Write(_levelUpper);
+        writer.Write(_levelLower);
         _residual.Write(writer);
         _powerUpper.Write(writer);
         _powerLower.Write(writer);
+        _slowPower.Write(writer);
     }
 
     public void Read(BinaryReader reader)
     {
         _learned = reader.ReadBoolean();
+        _offset = reader.ReadDouble();
+        _levelUpper = reader.ReadDouble();
+        _levelLower = reader.ReadDouble();
+        if (!double.IsFinite(_offset) || !double.IsFinite(_levelUpper) || !double.IsFinite(_levelLower)) throw new InvalidDataException("Corrupt furnace model in the diagnosis state.");
         _residual = RunningStats.Read(reader);
         _powerUpper = RunningStats.Read(reader);
         _powerLower = RunningStats.Read(reader);
+        _slowPower = RunningStats.Read(reader);
         _learnedAt = default;
         Stop();
     }

@@ -78,8 +78,14 @@ internal sealed class SpeedDiagnoser
 
     private void CountCrossing(DateTime now, double y)
     {
-        // Hysteresis of a quarter of the threshold keeps noise around zero from counting.
-        var band = Threshold / 4;
+        // Crossings count only while the swing is large, with a hysteresis of half its RMS: the noise of a calm
+        // shaft, or the noise left as a step's swing decays, never counts.
+        if (Rms < Threshold)
+        {
+            _sign = 0;
+            return;
+        }
+        var band = Rms / 2;
         var sign = y > band ? 1 : y < -band ? -1 : 0;
         if (sign == 0) return;
         if (_sign != 0 && sign != _sign)

@@ -48,10 +48,14 @@ public sealed class ThermocoupleDiagnosisOptions
     public double PersistSeconds { get; set; } = 60;
 
     /// <summary>
-    /// The drifting sensor is named once its implied burner power departs from the other's by this many learned
-    /// standard deviations of the burner power; until then the pair (<see cref="PlantComponents.Thermocouples"/>) is named.
+    /// The drifting sensor is named once its slowly averaged implied burner power has left its learned level by this
+    /// many learned standard deviations of that average more than the other's has; until then the pair
+    /// (<see cref="PlantComponents.Thermocouples"/>) is named.
     /// </summary>
     public double IsolationSigmas { get; set; } = 2.5;
+
+    /// <summary>Time constant of the average of the implied burner powers used to name the drifting sensor, seconds.</summary>
+    public double IsolationSeconds { get; set; } = 900;
 
     /// <summary>An implied offset this large (degC) makes a drift critical.</summary>
     public double CriticalDriftCelsius { get; set; } = 25;
@@ -71,6 +75,7 @@ public sealed class ThermocoupleDiagnosisOptions
         if (!(MinResidualKw is > 0 and <= 1000)) errors.Add($"{prefix}MinResidualKw must be between 0 and 1000");
         if (!(ResidualSigmas is >= 1 and <= 100)) errors.Add($"{prefix}ResidualSigmas must be between 1 and 100");
         if (!(PersistSeconds is >= 0 and <= 86400)) errors.Add($"{prefix}PersistSeconds must be between 0 and 86400");
+        if (!(IsolationSeconds is >= 10 and <= 86400)) errors.Add($"{prefix}IsolationSeconds must be between 10 and 86400");
         if (!(IsolationSigmas is >= 0.5 and <= 20)) errors.Add($"{prefix}IsolationSigmas must be between 0.5 and 20");
         if (!(CriticalDriftCelsius is > 0 and <= 1000)) errors.Add($"{prefix}CriticalDriftCelsius must be between 0 and 1000");
         if (!(AdaptHours is >= 0.5 and <= 24 * 365)) errors.Add($"{prefix}AdaptHours must be between 0.5 and 8760");

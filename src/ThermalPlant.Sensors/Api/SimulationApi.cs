@@ -1,4 +1,4 @@
-using ThermalPlant.Sensors.Simulation;
+using ThermalPlant.Simulation;
 
 namespace ThermalPlant.Sensors.Api;
 

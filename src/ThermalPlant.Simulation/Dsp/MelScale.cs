@@ -1,4 +1,4 @@
-namespace ThermalPlant.Sensors.Dsp;
+namespace ThermalPlant.Simulation.Dsp;
 
 /// <summary>The HTK mel scale, as torchaudio's <c>mel_scale="htk"</c>.</summary>
 internal static class MelScale

@@ -1,4 +1,4 @@
-namespace ThermalPlant.Sensors.Dsp;
+namespace ThermalPlant.Simulation.Dsp;
 
 /// <summary>Sound level of a chunk relative to digital full scale.</summary>
 public static class SoundLevel

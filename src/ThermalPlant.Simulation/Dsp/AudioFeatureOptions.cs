@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace ThermalPlant.Sensors.Dsp;
+namespace ThermalPlant.Simulation.Dsp;
 
 /// <summary>
 /// Parameters of the audio analysis. The defaults follow the original build, so features its users recorded
@@ -42,12 +42,16 @@ public sealed class AudioFeatureOptions
     /// <summary>Seconds between analyses of the latest chunk.</summary>
     public double UpdateIntervalSeconds { get; set; } = 0.1;
 
-    internal double SpectrumMax => SpectrumMaxFrequency ?? SampleRate / 2;
+    /// <summary>The spectrum's highest frequency in force, Hz.</summary>
+    public double SpectrumMax => SpectrumMaxFrequency ?? SampleRate / 2;
 
-    internal double MfccMax => MfccMaxFrequency ?? SampleRate / 2;
+    /// <summary>The MFCCs' highest frequency in force, Hz.</summary>
+    public double MfccMax => MfccMaxFrequency ?? SampleRate / 2;
 
-    internal void Validate(string prefix, ICollection<string> errors)
+    /// <summary>Adds a message per invalid setting to <paramref name="errors"/>, each starting with <paramref name="prefix"/>.</summary>
+    public void Validate(string prefix, ICollection<string> errors)
     {
+        ArgumentNullException.ThrowIfNull(errors);
         if (SampleRate is < 8000 or > 192000) errors.Add($"{prefix}SampleRate must be between 8000 and 192000");
         if (FftSize is < 64 or > 65536 || !BitOperations.IsPow2(FftSize)) errors.Add($"{prefix}FftSize must be a power of two between 64 and 65536");
         if (HopLength < 1 || HopLength > FftSize) errors.Add($"{prefix}HopLength must be between 1 and FftSize");

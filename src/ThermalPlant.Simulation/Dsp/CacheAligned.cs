@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ThermalPlant.Sensors.Dsp;
+namespace ThermalPlant.Simulation.Dsp;
 
 /// <summary>
 /// Pinned double arrays with a start index on a 64-byte boundary, so that 512-bit accesses at multiples of

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace ThermalPlant.Sensors.Dsp;
+namespace ThermalPlant.Simulation.Dsp;
 
 /// <summary>
 /// Mel spectrum and MFCCs of a chunk of audio, averaged over its frames, defined as torchaudio's

@@ -1,4 +1,4 @@
-namespace ThermalPlant.Sensors.Simulation;
+namespace ThermalPlant.Simulation;
 
 /// <summary>Parameters of the simulated plant: a burner heating a furnace whose shaft drives a fan.</summary>
 public sealed class SimulationOptions
@@ -27,8 +27,10 @@ public sealed class SimulationOptions
     /// <summary>Faults present from the start (same shape as <c>POST /simulation/faults</c>).</summary>
     public List<FaultSpec> Faults { get; set; } = [];
 
-    internal void Validate(string prefix, ICollection<string> errors)
+    /// <summary>Adds a message per invalid setting to <paramref name="errors"/>, each starting with <paramref name="prefix"/>.</summary>
+    public void Validate(string prefix, ICollection<string> errors)
     {
+        ArgumentNullException.ThrowIfNull(errors);
         if (!(AmbientCelsius is >= -50 and <= 60)) errors.Add($"{prefix}AmbientCelsius must be between -50 and 60");
         if (!(BurnerPowerKw is >= 0 and <= 200)) errors.Add($"{prefix}BurnerPowerKw must be between 0 and 200");
         if (!(NominalRpm is > 0 and <= 20000)) errors.Add($"{prefix}NominalRpm must be between 0 and 20000");

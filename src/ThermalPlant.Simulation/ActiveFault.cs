@@ -1,4 +1,4 @@
-namespace ThermalPlant.Sensors.Simulation;
+namespace ThermalPlant.Simulation;
 
 /// <summary>A fault in force since <see cref="Since"/>.</summary>
 /// <param name="Id">Id to clear it with.</param>

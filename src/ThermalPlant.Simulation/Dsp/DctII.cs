@@ -1,4 +1,4 @@
-namespace ThermalPlant.Sensors.Dsp;
+namespace ThermalPlant.Simulation.Dsp;
 
 /// <summary>The orthonormal DCT-II from <paramref name="inputs"/> values to the first <paramref name="outputs"/> coefficients (torchaudio's <c>create_dct(norm="ortho")</c>).</summary>
 internal sealed class DctII(int outputs, int inputs)
