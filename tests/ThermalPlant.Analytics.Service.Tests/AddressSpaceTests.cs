@@ -93,5 +93,16 @@ public sealed class AddressSpaceTests
         Assert.Equal(0, (await client.ReadValueAsync(NodeId.Parse("ns=2;s=Analytics.Diagnoses.Temperature.Upper.Severity"))).Value.Value);
     }
 
+    [Fact]
+    public async Task A_tag_path_belongs_to_the_first_endpoint_that_has_it()
+    {
+        await using var test = TestEngine.Create();
+        var first = test.Tag("Plant/RPM/MainShaft");
+        var variable = new Sources.FoundVariable(NodeId.Parse("ns=3;s=Other.Speed"), "Plant/RPM/MainShaft");
+        Assert.Same(first, test.Engine.Register(TestEngine.Endpoint, variable));
+        Assert.Null(test.Engine.Register("opc.tcp://127.0.0.1:4841/", variable));
+        Assert.Equal(1, test.Engine.TagCount);
+    }
+
     private static QualifiedName[] Path(params string[] names) => [.. names.Select(n => new QualifiedName(2, n))];
 }

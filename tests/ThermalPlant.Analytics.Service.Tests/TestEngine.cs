@@ -49,7 +49,10 @@ internal sealed class TestEngine : IAsyncDisposable
         return new TestEngine(server, engine, ns);
     }
 
-    public AnalyzedTag Tag(string path) => Engine.Register("opc.tcp://127.0.0.1:4840/freeopcua/server/", new FoundVariable(NodeId.Of(path.Replace('/', '.'), 2), path));
+    public const string Endpoint = "opc.tcp://127.0.0.1:4840/freeopcua/server/";
+
+    public AnalyzedTag Tag(string path) => Engine.Register(Endpoint, new FoundVariable(NodeId.Of(path.Replace('/', '.'), 2), path))
+        ?? throw new InvalidOperationException($"{path} is taken by another endpoint");
 
     /// <summary>Scores one value per tag at <paramref name="time"/>.</summary>
     public void Score(DateTime time, params (AnalyzedTag Tag, double Value)[] values) =>

@@ -107,14 +107,20 @@ internal sealed partial class AnalyticsEngine
 
     /// <summary>
     /// The tag of <paramref name="variable"/> from <paramref name="endpoint"/>: the one known by its path, or a new one
-    /// (with its served variables, and its detector's saved state when there is one).
+    /// (with its served variables, and its detector's saved state when there is one). Null when another endpoint's
+    /// variable has the same path: that one keeps it (give one of the sources a <c>Prefix</c>).
     /// </summary>
-    public AnalyzedTag Register(string endpoint, FoundVariable variable)
+    public AnalyzedTag? Register(string endpoint, FoundVariable variable)
     {
         ArgumentNullException.ThrowIfNull(variable);
         lock (_lock)
         {
-            if (_tags.TryGetValue(variable.Path, out var known)) return known;
+            if (_tags.TryGetValue(variable.Path, out var known))
+            {
+                if (known.Endpoint == endpoint) return known;
+                LogPathTaken(variable.Path, endpoint, known.Endpoint);
+                return null;
+            }
             var detector = _newDetector();
             if (_pendingDetectorState.Remove(variable.Path, out var block))
             {
@@ -376,6 +382,9 @@ internal sealed partial class AnalyticsEngine
 
         public DateTime EvidenceMetricSet { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tag path {Path} of {Endpoint} is already analysed from {Other}; this variable is not analysed (give one of the sources a Prefix)")]
+    private partial void LogPathTaken(string path, string endpoint, string other);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Saved detector state of {Tag} cannot be used ({Reason}); the tag learns again from its next values")]
     private partial void LogStateUnusable(string tag, string reason);

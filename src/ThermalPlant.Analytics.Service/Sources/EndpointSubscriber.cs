@@ -118,12 +118,14 @@ internal sealed partial class EndpointSubscriber(
         foreach (var variable in found)
         {
             current.Add(variable.Node);
-            if (!monitored.ContainsKey(variable.Node)) added.Add(variable);
+            if (monitored.ContainsKey(variable.Node)) continue;
+            if (engine.Register(options.Url, variable) is not { } tag) continue;
+            _tags[variable.Node] = tag;
+            added.Add(variable);
         }
         var refused = 0;
         foreach (var chunk in added.Chunk(1000))
         {
-            foreach (var variable in chunk) _tags[variable.Node] = engine.Register(options.Url, variable);
             var nodes = await subscription.AddAsync([.. chunk.Select(v => new MonitoredItemRequest(v.Node) { SamplingInterval = 0, QueueSize = (uint)options.QueueSize, DiscardOldest = true })], cancellationToken);
             foreach (var node in nodes)
             {
