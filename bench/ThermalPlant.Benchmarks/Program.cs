@@ -1,5 +1,6 @@
 using System.Reflection;
 using BenchmarkDotNet.Running;
+using ThermalPlant.Benchmarks.Detectors;
 using ThermalPlant.Benchmarks.Load;
 
 // Load drivers by name; anything else goes to BenchmarkDotNet (e.g. `--filter *AudioFeatures*`).
@@ -13,6 +14,7 @@ return args.FirstOrDefault() switch
     "opcserver-idle-cpu" => await OpcServerIdleCpuDriver.RunAsync(args[1..]),
     "ingest" => await IngestDriver.RunAsync(args[1..]),
     "e2e" => await EndToEndDriver.RunAsync(args[1..]),
+    "detectors" => DetectorsDriver.Run(args[1..]),
     _ => RunBenchmarks(args),
 };
 

@@ -10,5 +10,5 @@ root.Subcommands.Add(OpcUaCommands.Create(Console.Out, Console.In));
 root.Subcommands.Add(ModbusCommands.Create(Console.Out, Console.Error));
 root.Subcommands.Add(PycomintImportCommand.Create(Console.Out, Console.Error));
 root.Subcommands.Add(DatabaseCommands.Create(Console.Out, Console.Error, Environment.GetEnvironmentVariable));
-root.Subcommands.Add(new Command("analytics", "Anomaly detection and plant diagnosis") { EvaluateCommand.Create(Console.Out, Console.Error) });
+root.Subcommands.Add(AnalyticsCommands.Create(Console.Out, Console.Error));
 return await root.Parse(args).InvokeAsync();

@@ -49,7 +49,7 @@ public sealed class AnalyticsEvaluateCommandTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var root = new RootCommand { new Command("analytics") { EvaluateCommand.Create(output, error) } };
+        var root = new RootCommand { AnalyticsCommands.Create(output, error) };
         var exit = await root.Parse(args).InvokeAsync();
         return (exit, output.ToString(), error.ToString());
     }

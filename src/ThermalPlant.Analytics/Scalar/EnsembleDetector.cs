@@ -1,0 +1,521 @@
+using System.Runtime.CompilerServices;
+
+namespace ThermalPlant.Analytics.Scalar;
+
+/// <summary>
+/// The default scalar detector: an ensemble of cheap causal statistics over one tag (see <see cref="ScalarComponents"/>),
+/// each calibrated against its own recent distribution on this series, combined as the strongest surprise
+/// (-log10 of a tail probability, corrected for the number of parts) and mapped to a score in [0, 1]
+/// (surprise / 10: 0.5 is a one-in-100,000 event). After an alarm its repeats are damped for a while so that one
+/// anomaly gives one early detection, and the slow statistics do not learn from the anomaly; a level that stays
+/// shifted becomes the new normal when the damping ends. O(1) work and no allocation per sample; about 1.6 KB of state.
+/// </summary>
+public sealed class EnsembleDetector : ScalarDetector
+{
+    internal const byte StateKind = 1;
+    private const double SurpriseScale = 10;
+    private const double SuppressedScale = 0.25;
+    private const double ReAlarmFactor = 2;
+    private const double CalibrationClip = 12;
+    private const double ShiftedAfterAlarm = 3;
+    private const double SuspicionLevel = 0.6;
+    private const int MinSeasonalVisits = 3;
+    private const int SeasonalMemoryVisits = 7;
+    private const int DayBins = 24;
+    private const int SeasonalBins = DayBins + (7 * 24);
+
+    private readonly ScalarComponents _parts;
+    private readonly double _fastAlpha;
+    private readonly double _shiftStandardError;
+    private readonly double _varianceLogStandardError;
+    private readonly double _logGapFactor;
+    private readonly double _partCorrection;
+    private Model _m;
+
+    /// <summary>Makes a detector with the default settings and every part.</summary>
+    public EnsembleDetector()
+        : this(new ScalarDetectorOptions())
+    {
+    }
+
+    /// <summary>Makes a detector with the given settings; <see cref="ScalarDetectorOptions.Components"/> chooses the parts.</summary>
+    public EnsembleDetector(ScalarDetectorOptions options)
+        : base(StateKind, options)
+    {
+        _parts = options.Components;
+        _fastAlpha = 1.0 / options.FastWindow;
+        // Standard deviation of an exponentially weighted mean of unit-variance white noise.
+        _shiftStandardError = Math.Sqrt(_fastAlpha / (2 - _fastAlpha));
+        // log of a mean of chi-square(1) variables: relative spread sqrt(2) times the above.
+        _varianceLogStandardError = Math.Sqrt(2) * _shiftStandardError;
+        _logGapFactor = Math.Log(options.GapFactor);
+        var count = 0;
+        for (var p = (int)_parts; p != 0; p &= p - 1) count++;
+        _partCorrection = count > 1 ? Math.Log10(count) : 0;
+        _m = Model.Initial();
+    }
+
+    /// <inheritdoc />
+    public override bool IsLearning => _m.N < Options.LearningSamples;
+
+    private protected override AnomalyScore Score(DateTime timestampUtc, double elapsedSeconds, double value)
+    {
+        ref var m = ref _m;
+        var options = Options;
+        m.N++;
+        var gap = TrackInterval(ref m, elapsedSeconds);
+
+        // 1. Every statistic of this sample against the state before it; only the fast means move here.
+        if (m.LevelN == 0)
+        {
+            m.Mean = value;
+            m.FastMean = value;
+        }
+        var sigma = Math.Sqrt(m.Var) + (1e-9 * Math.Abs(m.Mean)) + 1e-12;
+        var zLevel = (value - m.Mean) / sigma;
+
+        var fastAlpha = Math.Max(_fastAlpha, 1.0 / m.N);
+        var fastResidual = value - m.FastMean;
+        m.FastMean += fastAlpha * fastResidual;
+        m.FastVar = (1 - fastAlpha) * (m.FastVar + (fastAlpha * fastResidual * fastResidual));
+        var zShift = (m.FastMean - m.Mean) / (sigma * _shiftStandardError);
+
+        var zVariance = double.NaN;
+        var d2 = double.NaN;
+        var equal = false;
+        if (m.HasPrev && !gap)
+        {
+            var diff = value - m.Prev;
+            equal = Math.Abs(diff) <= 1e-12 * Math.Max(Math.Abs(value), Math.Abs(m.Prev));
+            m.DiffN++;
+            d2 = diff * diff;
+            m.DiffFast += Math.Max(_fastAlpha, 1.0 / m.DiffN) * (d2 - m.DiffFast);
+            if (m.DiffN > options.FastWindow)
+            {
+                var floor = (1e-12 * m.DiffSlow) + 1e-300;
+                zVariance = Math.Log((m.DiffFast + floor) / (m.DiffSlow + floor)) / _varianceLogStandardError;
+            }
+            m.Run = equal ? m.Run + 1 : 0;
+            if (!equal) m.StuckAccepted = false;
+        }
+        m.Prev = value;
+        m.HasPrev = true;
+
+        var seasonal = ScoreSeasonal(ref m, timestampUtc, value);
+
+        // 2. The score.
+        var learning = m.N <= options.LearningSamples;
+        var surprise = learning ? 0 : Surprise(in m, zLevel, zShift, zVariance, seasonal);
+        var score = Math.Min(1, surprise / SurpriseScale);
+        var state = learning ? AnomalyState.Learning : AnomalyState.Normal;
+        if (m.SuppressLeft > 0)
+        {
+            if (surprise >= ReAlarmFactor * m.AlarmSurprise)
+            {
+                (m.SuppressLeft, m.AlarmSurprise, state) = (options.SuppressSamples, surprise, AnomalyState.Anomalous);
+            }
+            else
+            {
+                // A statistic that keeps growing after its alarm (a fast mean still catching up) raises the bar with it:
+                // only a jump to twice the strongest surprise of this episode is a new anomaly.
+                m.AlarmSurprise = Math.Max(m.AlarmSurprise, surprise);
+                score *= SuppressedScale;
+                if (--m.SuppressLeft == 0) Rebaseline(ref m, zShift, zVariance, seasonal);
+            }
+        }
+        else if (score >= options.AlarmThreshold)
+        {
+            (m.SuppressLeft, m.AlarmSurprise, state) = (options.SuppressSamples, surprise, AnomalyState.Anomalous);
+        }
+        if (score >= options.AlarmThreshold) state = AnomalyState.Anomalous;
+
+        // 3. The slow statistics learn only from samples that look normal, so an anomaly that builds up (a drift, a
+        // slow shift) does not teach them that it is normal before it alarms. A suspicion that lasts as long as an
+        // alarm's damping is taken as the new normal, so they cannot stay frozen.
+        var suspicious = !learning && (m.SuppressLeft > 0 || score >= SuspicionLevel * options.AlarmThreshold);
+        if (suspicious && m.SuppressLeft == 0 && ++m.SuspiciousRun >= Math.Max(1, options.SuppressSamples))
+        {
+            Rebaseline(ref m, zShift, zVariance, seasonal);
+            suspicious = false;
+        }
+        if (!suspicious)
+        {
+            m.SuspiciousRun = 0;
+            Learn(ref m, value, sigma, d2, equal, seasonal);
+        }
+        // Calibration learns from suspicious samples too (not from an alarm's damping): a series whose normal has
+        // heavy tails must teach the level part so; the parts that build up over many samples learn only from
+        // normal-looking ones.
+        if (m.N > options.LearningSamples / 2 && m.SuppressLeft == 0) Calibrate(ref m, zLevel, zShift, zVariance, seasonal, all: !suspicious);
+        return new AnomalyScore(score, state);
+    }
+
+    private double Surprise(in Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal)
+    {
+        var surprise = 0.0;
+        if ((_parts & ScalarComponents.Level) != 0) surprise = Math.Max(surprise, TailAdjusted(in m, Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel))));
+        if ((_parts & ScalarComponents.Shift) != 0) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zShift / Scale(m.CalShift)));
+        if ((_parts & ScalarComponents.Variance) != 0 && !double.IsNaN(zVariance)) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
+        // The seasonal part becomes active days after the start: it scores once its own calibration has seen enough.
+        if ((_parts & ScalarComponents.Seasonal) != 0 && seasonal.Active && m.CalSeasonalN >= Options.LearningSamples)
+        {
+            surprise = Math.Max(surprise, Tail.TwoSidedSurprise(seasonal.Level / Scale(m.CalSeasonal)));
+            surprise = Math.Max(surprise, Tail.TwoSidedSurprise(seasonal.Shift / Scale(m.CalSeasonalShift)));
+        }
+        if ((_parts & ScalarComponents.Stuck) != 0) surprise = Math.Max(surprise, StuckSurprise(in m));
+        return Math.Max(0, surprise - _partCorrection);
+    }
+
+    private void Learn(ref Model m, double value, double sigma, double d2, bool equal, SeasonalScore seasonal)
+    {
+        UpdateLevel(ref m, value, sigma);
+        if (!double.IsNaN(d2))
+        {
+            var slowAlpha = 1.0 / Math.Min(m.DiffN, Options.SlowWindow);
+            m.DiffSlow += slowAlpha * (d2 - m.DiffSlow);
+            m.RepeatRate += slowAlpha * ((equal ? 1 : 0) - m.RepeatRate);
+        }
+        LearnSeasonal(ref m, value, seasonal);
+    }
+
+    private bool TrackInterval(ref Model m, double elapsedSeconds)
+    {
+        if (double.IsNaN(elapsedSeconds)) return false;
+        var logInterval = Math.Log(elapsedSeconds);
+        var gap = m.IntervalN > 0 && logInterval > m.LogInterval + _logGapFactor;
+        // Learned even across gaps, so that a lasting change of sampling rate stops counting as gaps within FastWindow samples.
+        m.IntervalN++;
+        m.LogInterval += (logInterval - m.LogInterval) / Math.Min(m.IntervalN, Options.FastWindow);
+        return gap;
+    }
+
+    private void UpdateLevel(ref Model m, double value, double sigma)
+    {
+        m.LevelN++;
+        var alpha = 1.0 / Math.Min(m.LevelN, Options.SlowWindow);
+        var residual = value - m.Mean;
+        // Huber-clipped so that a lone spike moves neither the mean nor the spread much.
+        if (m.LevelN > 16) residual = Math.Clamp(residual, -4 * sigma, 4 * sigma);
+        m.Mean += alpha * residual;
+        m.Var = (1 - alpha) * (m.Var + (alpha * residual * residual));
+    }
+
+    // At the end of an alarm's damping, what is still changed becomes the new normal at once instead of firing again
+    // until the slow statistics have crept to it: a shifted level (in the raw series, or under its daily pattern),
+    // a changed variance, a run of stuck values (until it breaks).
+    private void Rebaseline(ref Model m, double zShift, double zVariance, SeasonalScore seasonal)
+    {
+        if (!double.IsNaN(zVariance) && Math.Abs(zVariance) / Scale(m.CalVariance) >= ShiftedAfterAlarm) m.DiffSlow = m.DiffFast;
+        if (m.Run > 0) m.StuckAccepted = true;
+        ref var s = ref m.Seasonal;
+        if (seasonal.Active)
+        {
+            if (Math.Abs(seasonal.Shift) / Scale(m.CalSeasonalShift) < ShiftedAfterAlarm) return;
+            var shift = s.WeekResVar <= s.DayResVar && s.WeekResN > 0 ? s.WeekResFast : s.DayResFast;
+            m.Mean += shift;
+            m.FastMean = m.Mean;
+        }
+        else
+        {
+            if (Math.Abs(zShift) / Scale(m.CalShift) < ShiftedAfterAlarm) return;
+            m.Mean = m.FastMean;
+            m.Var = Math.Max(m.FastVar, 0.25 * m.Var);
+        }
+        (s.DayResFast, s.WeekResFast) = (0, 0);
+        m.LevelN = Math.Min(m.LevelN, 2 * Options.FastWindow);
+    }
+
+    private void Calibrate(ref Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal, bool all)
+    {
+        m.CalN++;
+        var alpha = 1.0 / Math.Min(m.CalN, Options.CalibrationWindow);
+        m.CalLevel += alpha * (Fourth(zLevel) - m.CalLevel);
+        var levelSurprise = Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel));
+        var rateAlpha = 1.0 / Options.CalibrationWindow;
+        m.LevelRate3 += rateAlpha * ((levelSurprise >= 3 ? 1 : 0) - m.LevelRate3);
+        m.LevelRate5 += rateAlpha * ((levelSurprise >= 5 ? 1 : 0) - m.LevelRate5);
+        if (!all) return;
+        m.CalShift += alpha * (Fourth(zShift) - m.CalShift);
+        if (!double.IsNaN(zVariance)) m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
+        if (seasonal.Active)
+        {
+            m.CalSeasonalN++;
+            var seasonalAlpha = 1.0 / Math.Min(m.CalSeasonalN, Options.CalibrationWindow);
+            m.CalSeasonal += seasonalAlpha * (Fourth(seasonal.Level) - m.CalSeasonal);
+            m.CalSeasonalShift += seasonalAlpha * (Fourth(seasonal.Shift) - m.CalSeasonalShift);
+        }
+    }
+
+    // The level part's tail, measured: the rates of surprises of 3 and 5 or more on this series (priors: the
+    // Gaussian's 1e-3 and 1e-5) give the tail's slope, and a surprise is re-read on that slope. A series whose normal
+    // has frequent large excursions (a heavier tail than the fourth moment captures) is so scored less sensitively;
+    // never more than Gaussian theory says.
+    private static double TailAdjusted(in Model m, double surprise)
+    {
+        var atThree = -Math.Log10(Math.Max(m.LevelRate3, 1e-12));
+        if (surprise <= 3) return Math.Min(surprise, surprise * atThree / 3);
+        var slope = Math.Clamp(Math.Log10(Math.Max(m.LevelRate5, 1e-12) / Math.Max(m.LevelRate3, 1e-12)) / 2, -1, -0.1);
+        return Math.Min(surprise, atThree - ((surprise - 3) * slope));
+    }
+
+    private static double Fourth(double z)
+    {
+        var c = Math.Min(Math.Abs(z), CalibrationClip);
+        var c2 = c * c;
+        return c2 * c2;
+    }
+
+    // A statistic whose fourth moment is above the normal's 3 has heavier tails than assumed: it is scaled down by
+    // the ratio, never up, so a series is never scored more sensitively than Gaussian theory says.
+    private static double Scale(double fourthMoment) => fourthMoment > 3 ? Math.Sqrt(Math.Sqrt(fourthMoment / 3)) : 1;
+
+    private double StuckSurprise(in Model m)
+    {
+        // Only where the signal normally moves: a series that mostly repeats (or is constant) is never "stuck".
+        if (m.Run < 2 || m.RepeatRate >= 0.5 || m.StuckAccepted) return 0;
+        var p = Math.Max(m.RepeatRate, 0.5 / Math.Min(m.DiffN, Options.SlowWindow));
+        return Math.Max(0, (m.Run * -Math.Log10(p)) - Math.Log10(Options.FastWindow));
+    }
+
+    // The hour-of-day and hour-of-week profiles hold each hour's mean as an offset from the slow level, so a level
+    // shift that became the new normal moves the profile with it. The residual against the profile is scored twice:
+    // as a sample (a pattern that changed) and as its fast mean (a shift or drift hidden under the pattern).
+    private SeasonalScore ScoreSeasonal(ref Model m, DateTime timestampUtc, double value)
+    {
+        var dayBin = timestampUtc.Hour;
+        var weekBin = DayBins + ((int)timestampUtc.DayOfWeek * 24) + timestampUtc.Hour;
+        ref var s = ref m.Seasonal;
+        if (dayBin != s.DayBin)
+        {
+            Fold(ref s, s.DayBin, s.DaySum, s.DayCount);
+            (s.DayBin, s.DaySum, s.DayCount) = (dayBin, 0, 0);
+        }
+        if (weekBin != s.WeekBin)
+        {
+            Fold(ref s, s.WeekBin, s.WeekSum, s.WeekCount);
+            (s.WeekBin, s.WeekSum, s.WeekCount) = (weekBin, 0, 0);
+        }
+
+        var dayActive = s.Visits[dayBin] >= MinSeasonalVisits;
+        var weekActive = s.Visits[weekBin] >= MinSeasonalVisits;
+        var dayResidual = value - m.Mean - s.Means[dayBin];
+        var weekResidual = value - m.Mean - s.Means[weekBin];
+        if (dayActive) s.DayResFast += _fastAlpha * (dayResidual - s.DayResFast);
+        if (weekActive) s.WeekResFast += _fastAlpha * (weekResidual - s.WeekResFast);
+        var fast = Options.FastWindow;
+        // A profile scores only once it explains at least half of the series' variance: a pattern is there.
+        if (weekActive && s.WeekResN >= fast && s.WeekResVar < 0.5 * m.Var && s.WeekResVar <= s.DayResVar)
+        {
+            var sigma = Math.Sqrt(s.WeekResVar) + 1e-300;
+            return new SeasonalScore(true, weekResidual / sigma, s.WeekResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual);
+        }
+        if (dayActive && s.DayResN >= fast && s.DayResVar < 0.5 * m.Var)
+        {
+            var sigma = Math.Sqrt(s.DayResVar) + 1e-300;
+            return new SeasonalScore(true, dayResidual / sigma, s.DayResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual);
+        }
+        return new SeasonalScore(false, 0, 0, dayActive, weekActive, dayResidual, weekResidual);
+    }
+
+    private void LearnSeasonal(ref Model m, double value, SeasonalScore seasonal)
+    {
+        ref var s = ref m.Seasonal;
+        var offset = value - m.Mean;
+        s.DaySum += offset;
+        s.DayCount++;
+        s.WeekSum += offset;
+        s.WeekCount++;
+        var slow = Options.SlowWindow;
+        if (seasonal.DayActive)
+        {
+            s.DayResN++;
+            s.DayResVar += ((seasonal.DayResidual * seasonal.DayResidual) - s.DayResVar) / Math.Min(s.DayResN, slow);
+        }
+        if (seasonal.WeekActive)
+        {
+            s.WeekResN++;
+            s.WeekResVar += ((seasonal.WeekResidual * seasonal.WeekResidual) - s.WeekResVar) / Math.Min(s.WeekResN, slow);
+        }
+    }
+
+    private static void Fold(ref Seasonal s, int bin, double sum, int count)
+    {
+        if (bin < 0 || count == 0) return;
+        var visits = s.Visits[bin];
+        if (visits < ushort.MaxValue) s.Visits[bin] = ++visits;
+        var mean = sum / count;
+        s.Means[bin] = (float)(s.Means[bin] + ((mean - s.Means[bin]) / Math.Min((int)visits, SeasonalMemoryVisits)));
+    }
+
+    private protected override void WriteModel(BinaryWriter writer)
+    {
+        ref readonly var m = ref _m;
+        writer.Write(m.N);
+        writer.Write(m.Mean);
+        writer.Write(m.Var);
+        writer.Write(m.LevelN);
+        writer.Write(m.FastMean);
+        writer.Write(m.FastVar);
+        writer.Write(m.Prev);
+        writer.Write(m.HasPrev);
+        writer.Write(m.DiffFast);
+        writer.Write(m.DiffSlow);
+        writer.Write(m.DiffN);
+        writer.Write(m.RepeatRate);
+        writer.Write(m.Run);
+        writer.Write(m.LogInterval);
+        writer.Write(m.IntervalN);
+        writer.Write(m.CalLevel);
+        writer.Write(m.CalShift);
+        writer.Write(m.CalVariance);
+        writer.Write(m.CalSeasonal);
+        writer.Write(m.CalSeasonalShift);
+        writer.Write(m.CalN);
+        writer.Write(m.CalSeasonalN);
+        writer.Write(m.LevelRate3);
+        writer.Write(m.LevelRate5);
+        writer.Write(m.StuckAccepted);
+        writer.Write(m.SuppressLeft);
+        writer.Write(m.AlarmSurprise);
+        writer.Write(m.SuspiciousRun);
+        ref readonly var s = ref m.Seasonal;
+        writer.Write(s.DayBin);
+        writer.Write(s.WeekBin);
+        writer.Write(s.DaySum);
+        writer.Write(s.WeekSum);
+        writer.Write(s.DayCount);
+        writer.Write(s.WeekCount);
+        writer.Write(s.DayResVar);
+        writer.Write(s.WeekResVar);
+        writer.Write(s.DayResFast);
+        writer.Write(s.WeekResFast);
+        writer.Write(s.DayResN);
+        writer.Write(s.WeekResN);
+        for (var i = 0; i < SeasonalBins; i++)
+        {
+            writer.Write(s.Means[i]);
+            writer.Write(s.Visits[i]);
+        }
+    }
+
+    private protected override void ReadModel(BinaryReader reader)
+    {
+        var m = Model.Initial();
+        m.N = NonNegative(reader.ReadInt64());
+        m.Mean = Finite(reader.ReadDouble());
+        m.Var = NonNegative(reader.ReadDouble());
+        m.LevelN = NonNegative(reader.ReadInt64());
+        m.FastMean = Finite(reader.ReadDouble());
+        m.FastVar = NonNegative(reader.ReadDouble());
+        m.Prev = Finite(reader.ReadDouble());
+        m.HasPrev = reader.ReadBoolean();
+        m.DiffFast = NonNegative(reader.ReadDouble());
+        m.DiffSlow = NonNegative(reader.ReadDouble());
+        m.DiffN = NonNegative(reader.ReadInt64());
+        m.RepeatRate = NonNegative(reader.ReadDouble());
+        m.Run = (int)NonNegative(reader.ReadInt32());
+        m.LogInterval = Finite(reader.ReadDouble());
+        m.IntervalN = NonNegative(reader.ReadInt64());
+        m.CalLevel = NonNegative(reader.ReadDouble());
+        m.CalShift = NonNegative(reader.ReadDouble());
+        m.CalVariance = NonNegative(reader.ReadDouble());
+        m.CalSeasonal = NonNegative(reader.ReadDouble());
+        m.CalSeasonalShift = NonNegative(reader.ReadDouble());
+        m.CalN = NonNegative(reader.ReadInt64());
+        m.CalSeasonalN = NonNegative(reader.ReadInt64());
+        m.LevelRate3 = NonNegative(reader.ReadDouble());
+        m.LevelRate5 = NonNegative(reader.ReadDouble());
+        m.StuckAccepted = reader.ReadBoolean();
+        m.SuppressLeft = (int)NonNegative(reader.ReadInt32());
+        m.AlarmSurprise = NonNegative(reader.ReadDouble());
+        m.SuspiciousRun = (int)NonNegative(reader.ReadInt32());
+        ref var s = ref m.Seasonal;
+        s.DayBin = Bin(reader.ReadInt32(), 0, DayBins);
+        s.WeekBin = Bin(reader.ReadInt32(), DayBins, SeasonalBins);
+        s.DaySum = Finite(reader.ReadDouble());
+        s.WeekSum = Finite(reader.ReadDouble());
+        s.DayCount = (int)NonNegative(reader.ReadInt32());
+        s.WeekCount = (int)NonNegative(reader.ReadInt32());
+        s.DayResVar = NonNegative(reader.ReadDouble());
+        s.WeekResVar = NonNegative(reader.ReadDouble());
+        s.DayResFast = Finite(reader.ReadDouble());
+        s.WeekResFast = Finite(reader.ReadDouble());
+        s.DayResN = NonNegative(reader.ReadInt64());
+        s.WeekResN = NonNegative(reader.ReadInt64());
+        for (var i = 0; i < SeasonalBins; i++)
+        {
+            s.Means[i] = (float)Finite(reader.ReadSingle());
+            s.Visits[i] = reader.ReadUInt16();
+        }
+        if (m.SuppressLeft > Options.SuppressSamples || m.RepeatRate > 1) throw new InvalidDataException("scalar detector state out of range");
+        _m = m;
+    }
+
+    private static double Finite(double value) => double.IsFinite(value) ? value : throw new InvalidDataException("non-finite value in scalar detector state");
+
+    private static double NonNegative(double value) => double.IsFinite(value) && value >= 0 ? value : throw new InvalidDataException("negative or non-finite value in scalar detector state");
+
+    private static long NonNegative(long value) => value >= 0 ? value : throw new InvalidDataException("negative count in scalar detector state");
+
+    private static int Bin(int value, int from, int to) => value == -1 || (value >= from && value < to) ? value : throw new InvalidDataException("seasonal bin out of range in scalar detector state");
+
+    private struct Model
+    {
+        public long N;
+        public double Mean, Var;
+        public long LevelN;
+        public double FastMean, FastVar;
+        public double Prev;
+        public bool HasPrev;
+        public double DiffFast, DiffSlow;
+        public long DiffN;
+        public double RepeatRate;
+        public int Run;
+        public double LogInterval;
+        public long IntervalN;
+        public double CalLevel, CalShift, CalVariance, CalSeasonal, CalSeasonalShift;
+        public long CalN, CalSeasonalN;
+        public double LevelRate3, LevelRate5;
+        public bool StuckAccepted;
+        public int SuppressLeft;
+        public double AlarmSurprise;
+        public int SuspiciousRun;
+        public Seasonal Seasonal;
+
+        public static Model Initial()
+        {
+            var m = default(Model);
+            (m.LevelRate3, m.LevelRate5) = (1e-3, 1e-5);
+            m.Seasonal.DayBin = -1;
+            m.Seasonal.WeekBin = -1;
+            return m;
+        }
+    }
+
+    /// <summary>The seasonal part's view of one sample: its scores when a profile is active, and the residuals it learns from.</summary>
+    private readonly record struct SeasonalScore(bool Active, double Level, double Shift, bool DayActive, bool WeekActive, double DayResidual, double WeekResidual);
+
+    private struct Seasonal
+    {
+        public int DayBin, WeekBin;
+        public double DaySum, WeekSum;
+        public int DayCount, WeekCount;
+        public double DayResVar, WeekResVar;
+        public double DayResFast, WeekResFast;
+        public long DayResN, WeekResN;
+        public SeasonalMeans Means;
+        public SeasonalVisits Visits;
+    }
+
+    [InlineArray(SeasonalBins)]
+    private struct SeasonalMeans
+    {
+        private float _element;
+    }
+
+    [InlineArray(SeasonalBins)]
+    private struct SeasonalVisits
+    {
+        private ushort _element;
+    }
+}
