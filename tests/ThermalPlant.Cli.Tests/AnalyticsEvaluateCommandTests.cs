@@ -30,7 +30,7 @@ public sealed class AnalyticsEvaluateCommandTests
         var (_, again, _) = await Run(Short);
         using var second = JsonDocument.Parse(again);
         // Everything but the measured costs is a function of the seed.
-        foreach (var property in new[] { "faults", "false_alarms", "normal_hours", "false_alarms_by_diagnosis", "misses" })
+        foreach (var property in new[] { "faults", "false_alarms", "normal_hours", "false_alarms_by_diagnosis", "scalar_false_alarms", "scalar_false_alarms_by_tag", "misses" })
         {
             Assert.Equal(first.RootElement.GetProperty(property).GetRawText(), second.RootElement.GetProperty(property).GetRawText());
         }
