@@ -4,9 +4,11 @@ using ThermalPlant.Simulation;
 
 namespace ThermalPlant.Cli.Analytics;
 
-/// <summary>Hands the virtual plant's data changes to the diagnoser with the status codes the OPC server gives them, timing the diagnoser.</summary>
-internal sealed class DiagnoserFeed(PlantDiagnoser diagnoser) : IPlantSignals
+/// <summary>Hands the virtual plant's data changes to the diagnoser with the status codes the OPC server gives them, and the good ones to the scalar detectors; times the diagnoser.</summary>
+internal sealed class DiagnoserFeed(PlantDiagnoser diagnoser, ScalarWatch scalars) : IPlantSignals
 {
+    private static readonly string[] BandTags = [.. Enumerable.Range(0, 1024).Select(i => $"Audio/Spectrum/Band_{i}")];
+
     private readonly Dictionary<string, string> _faultType = [];
     private long _scalarTicks, _audioTicks;
     private Action? _after;
@@ -40,6 +42,7 @@ internal sealed class DiagnoserFeed(PlantDiagnoser diagnoser) : IPlantSignals
         diagnoser.OnUpperTemperature(timestampUtc, celsius, Status(good));
         _scalarTicks += Stopwatch.GetTimestamp() - start;
         ScalarSamples++;
+        if (good) scalars.Update("Temperature/Upper", timestampUtc, celsius);
         RunAfter();
     }
 
@@ -49,6 +52,7 @@ internal sealed class DiagnoserFeed(PlantDiagnoser diagnoser) : IPlantSignals
         diagnoser.OnLowerTemperature(timestampUtc, celsius, Status(good));
         _scalarTicks += Stopwatch.GetTimestamp() - start;
         ScalarSamples++;
+        if (good) scalars.Update("Temperature/Lower", timestampUtc, celsius);
         RunAfter();
     }
 
@@ -58,6 +62,7 @@ internal sealed class DiagnoserFeed(PlantDiagnoser diagnoser) : IPlantSignals
         diagnoser.OnShaftSpeed(timestampUtc, rpm, Status(good));
         _scalarTicks += Stopwatch.GetTimestamp() - start;
         ScalarSamples++;
+        if (good) scalars.Update("RPM/MainShaft", timestampUtc, rpm);
         RunAfter();
     }
 
@@ -67,6 +72,7 @@ internal sealed class DiagnoserFeed(PlantDiagnoser diagnoser) : IPlantSignals
         diagnoser.OnSupplyVoltage(timestampUtc, volts, Status(good));
         _scalarTicks += Stopwatch.GetTimestamp() - start;
         ScalarSamples++;
+        if (good) scalars.Update("Voltage/MainSupply", timestampUtc, volts);
         RunAfter();
     }
 
@@ -79,6 +85,7 @@ internal sealed class DiagnoserFeed(PlantDiagnoser diagnoser) : IPlantSignals
             diagnoser.OnSpectrumBand(timestampUtc, band, bandsDb[band], SignalStatus.Good);
         }
         _audioTicks += Stopwatch.GetTimestamp() - start;
+        for (var band = 0; band < bandsDb.Length; band++) scalars.Update(BandTags[band], timestampUtc, bandsDb[band]);
         RunAfter();
     }
 

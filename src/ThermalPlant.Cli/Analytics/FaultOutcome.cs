@@ -19,6 +19,9 @@ internal sealed class FaultOutcome(int seed, FaultSpec spec, DateTime injectedAt
 
     public DateTime? FirstAt { get; private set; }
 
+    /// <summary>When a scalar detector first turned anomalous on any tag in the fault's window.</summary>
+    public DateTime? ScalarFirstAt { get; set; }
+
     /// <summary>When the expected component and fault type were first diagnosed.</summary>
     public DateTime? CorrectAt { get; private set; }
 

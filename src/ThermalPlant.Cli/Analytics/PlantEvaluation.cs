@@ -25,6 +25,9 @@ internal sealed class PlantEvaluation
     {
         var faults = new List<FaultOutcome>();
         var falseAlarms = new List<FalseAlarm>();
+        var scalarFalseAlarms = new List<FalseAlarm>();
+        long detectorSamples = 0;
+        double detectorSeconds = 0, stateBytes = 0;
         double normalHours = 0;
         long spectra = 0;
         double scalarSeconds = 0, audioSeconds = 0;
@@ -36,6 +39,10 @@ internal sealed class PlantEvaluation
             var result = RunOne(seed, progress);
             faults.AddRange(result.Faults);
             falseAlarms.AddRange(result.FalseAlarms);
+            scalarFalseAlarms.AddRange(result.ScalarFalseAlarms);
+            detectorSamples += result.ScalarDetectorSamples;
+            detectorSeconds += result.ScalarDetectorSeconds;
+            stateBytes = Math.Max(stateBytes, result.ScalarStateBytesPerTag);
             normalHours += result.NormalHours;
             spectra += result.Spectra;
             scalarSeconds += result.ScalarSeconds;
@@ -43,14 +50,16 @@ internal sealed class PlantEvaluation
             samples += result.Samples;
             memory.AddRange(result.MemoryBytes);
         }
-        return EvaluationReport.From(_settings, faults, falseAlarms, normalHours, new CostFigures(spectra, samples, audioSeconds, scalarSeconds), memory);
+        return EvaluationReport.From(_settings, faults, falseAlarms, scalarFalseAlarms, normalHours,
+            new CostFigures(spectra, samples, audioSeconds, scalarSeconds, detectorSamples, detectorSeconds, stateBytes), memory);
     }
 
     private RunResult RunOne(int seed, Action<string>? progress)
     {
         var plant = new VirtualPlant(new SimulationOptions { Seed = seed }, new VirtualPlantOptions { SpectrumSeconds = _settings.SpectrumSeconds }, Start);
         var diagnoser = new PlantDiagnoser(new PlantDiagnosisOptions());
-        var feed = new DiagnoserFeed(diagnoser);
+        var scalars = new ScalarWatch();
+        var feed = new DiagnoserFeed(diagnoser, scalars);
         var schedule = new Random(unchecked((seed * 7919) + 13));
         var end = plant.Now.AddHours(_settings.Hours);
         var result = new RunResult();
@@ -70,6 +79,13 @@ internal sealed class PlantEvaluation
             {
                 result.FalseAlarms.Add(new FalseAlarm(seed, at, d.Component, d.FaultType, d.Evidence));
             }
+        };
+
+        scalars.Alarm += tag =>
+        {
+            var at = plant.Now;
+            if (current is not null && at <= current.ClearedAt + DetectionAllowance && at >= current.InjectedAt) current.ScalarFirstAt ??= at;
+            else if (current is null && at >= feed.NormalSince) result.ScalarFalseAlarms.Add(new FalseAlarm(seed, at, tag, "anomalous", ""));
         };
 
         // Warm-up: every diagnoser learns the healthy plant first.
@@ -98,6 +114,9 @@ internal sealed class PlantEvaluation
             progress?.Invoke($"seed {seed}: {plant.Now - Start.UtcDateTime:d\\.hh\\:mm} {result.Faults.Count} faults, {result.FalseAlarms.Count} false alarms");
         }
         result.Spectra = plant.Spectra;
+        result.ScalarDetectorSamples = scalars.Samples;
+        result.ScalarDetectorSeconds = scalars.Elapsed.TotalSeconds;
+        result.ScalarStateBytesPerTag = scalars.Tags > 0 ? (double)scalars.StateBytes() / scalars.Tags : 0;
         result.Samples = feed.ScalarSamples;
         result.ScalarSeconds = feed.ScalarElapsed.TotalSeconds;
         result.AudioSeconds = feed.AudioElapsed.TotalSeconds;
@@ -140,6 +159,10 @@ internal sealed class PlantEvaluation
     {
         public List<FaultOutcome> Faults { get; } = [];
         public List<FalseAlarm> FalseAlarms { get; } = [];
+        public List<FalseAlarm> ScalarFalseAlarms { get; } = [];
+        public long ScalarDetectorSamples { get; set; }
+        public double ScalarDetectorSeconds { get; set; }
+        public double ScalarStateBytesPerTag { get; set; }
         public List<long> MemoryBytes { get; } = [];
         public double NormalHours { get; set; }
         public long Spectra { get; set; }
