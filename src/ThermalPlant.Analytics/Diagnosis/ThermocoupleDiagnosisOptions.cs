@@ -52,7 +52,7 @@ public sealed class ThermocoupleDiagnosisOptions
     /// many learned standard deviations of that average more than the other's has; until then the pair
     /// (<see cref="PlantComponents.Thermocouples"/>) is named.
     /// </summary>
-    public double IsolationSigmas { get; set; } = 2.5;
+    public double IsolationSigmas { get; set; } = 2;
 
     /// <summary>Time constant of the average of the implied burner powers used to name the drifting sensor, seconds.</summary>
     public double IsolationSeconds { get; set; } = 900;

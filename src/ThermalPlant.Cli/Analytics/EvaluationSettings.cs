@@ -18,5 +18,5 @@ internal sealed record EvaluationSettings(
     IReadOnlyList<FaultType> Types,
     double SpectrumSeconds,
     double WarmupHours = 3,
-    double GraceMinutes = 30,
+    double GraceMinutes = 20,
     bool TrackMemory = false);

@@ -14,6 +14,9 @@ internal sealed class PlantEvaluation
     /// <summary>Time after a fault is cleared in which a diagnosis still counts for it.</summary>
     private static readonly TimeSpan DetectionAllowance = TimeSpan.FromMinutes(2);
 
+    /// <summary>A fault diagnosed right is cleared this long after, if its drawn time has not run out first.</summary>
+    private static readonly TimeSpan RepairAfterDiagnosis = TimeSpan.FromMinutes(15);
+
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly EvaluationSettings _settings;
@@ -93,7 +96,7 @@ internal sealed class PlantEvaluation
         feed.NormalSince = plant.Now;
         while (plant.Now < end)
         {
-            var gap = 60 * (20 + (40 * schedule.NextDouble()));
+            var gap = 60 * (30 + (60 * schedule.NextDouble()));
             Advance(plant, feed, gap, end, result, normal: true);
             if (plant.Now >= end) break;
             if (types.Count == 0)
@@ -103,7 +106,12 @@ internal sealed class PlantEvaluation
             var (spec, seconds) = FaultFigures.Draw(types.Dequeue(), schedule, diagnoser.Options.Bearing.FaultOrders);
             var active = plant.Model.Inject(spec);
             current = new FaultOutcome(seed, spec, plant.Now, plant.Now.AddSeconds(seconds));
-            Advance(plant, feed, seconds, end, result, normal: false);
+            // The fault stays its drawn time, or is repaired a while after it was diagnosed right, as a plant would.
+            var repairAt = current.InjectedAt.AddSeconds(seconds);
+            while (repairAt - plant.Now >= TimeSpan.FromSeconds(1) && plant.Now < end && !(current.CorrectAt + RepairAfterDiagnosis <= plant.Now))
+            {
+                Advance(plant, feed, Math.Min(60, (repairAt - plant.Now).TotalSeconds), end, result, normal: false);
+            }
             plant.Model.Clear(active.Id);
             current.ClearedAt = plant.Now;
             result.Faults.Add(current);
