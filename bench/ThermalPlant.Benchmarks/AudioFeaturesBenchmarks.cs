@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using ThermalPlant.Sensors.Dsp;
+using ThermalPlant.Simulation.Dsp;
 
 namespace ThermalPlant.Benchmarks;
 

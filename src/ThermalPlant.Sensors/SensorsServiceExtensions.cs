@@ -6,6 +6,7 @@ using ThermalPlant.Sensors.Readings;
 using ThermalPlant.Sensors.Sampling;
 using ThermalPlant.Sensors.Settings;
 using ThermalPlant.Sensors.Simulation;
+using ThermalPlant.Simulation;
 
 namespace ThermalPlant.Sensors;
 

@@ -16,6 +16,8 @@ public sealed partial class DeploymentConfigTests
         ["OPCUA_SCRAPER_PASSWORD"] = "test-only",
         ["OPCUA_SCRAPER_PASSWORD_HASH"] = "pbkdf2-sha256:10000:dGVzdC1vbmx5LXNhbHQ=:dGVzdC1vbmx5LWhhc2gtMzItYnl0ZXMtbG9uZyE=",
         ["OPCUA_OPERATOR_PASSWORD_HASH"] = "pbkdf2-sha256:10000:dGVzdC1vbmx5LXNhbHQ=:dGVzdC1vbmx5LWhhc2gtMzItYnl0ZXMtbG9uZyE=",
+        ["OPCUA_ANALYTICS_PASSWORD"] = "test-only",
+        ["OPCUA_ANALYTICS_PASSWORD_HASH"] = "pbkdf2-sha256:10000:dGVzdC1vbmx5LXNhbHQ=:dGVzdC1vbmx5LWhhc2gtMzItYnl0ZXMtbG9uZyE=",
     };
 
     [Theory]

@@ -8,14 +8,14 @@ namespace ThermalPlant.System.Tests;
 
 /// <summary>
 /// <c>scripts/up</c> for real, into a temp dir on free loopback ports: every service it starts, the simulated
-/// Power-to-Gas units among them, is a target Debian's Prometheus reports up; <c>scripts/down</c> stops it all.
+/// Power-to-Gas units and the analytics service among them, is a target Debian's Prometheus reports up; <c>scripts/down</c> stops it all.
 /// </summary>
 public sealed class LocalStackTests
 {
     // Publishing four services on a loaded 2-core machine takes minutes; the wait is on the script, not a guess.
     private static readonly TimeSpan UpTimeout = TimeSpan.FromMinutes(20);
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
-    private static readonly string[] Jobs = ["electrolyzer", "opcserver", "prometheus", "scraper", "sensors"];
+    private static readonly string[] Jobs = ["analytics", "electrolyzer", "opcserver", "prometheus", "scraper", "sensors"];
 
     [Fact]
     [UnsupportedOSPlatform("windows")]
@@ -32,7 +32,7 @@ public sealed class LocalStackTests
         var ports = new[]
         {
             "SENSORS_PORT", "DMZ_PORT", "OPCUA_PORT", "OPCSERVER_HTTP_PORT", "SCRAPER_HTTP_PORT", "PG_PORT",
-            "ELECTROLYZER_HTTP_PORT", "ELECTROLYZER_MODBUS_PORT", "METHANATION_PORT", "PROMETHEUS_PORT",
+            "ELECTROLYZER_HTTP_PORT", "ELECTROLYZER_MODBUS_PORT", "METHANATION_PORT", "PROMETHEUS_PORT", "ANALYTICS_OPCUA_PORT", "ANALYTICS_HTTP_PORT",
         }.ToDictionary(name => name, _ => PeerPrograms.FreePort(), StringComparer.Ordinal);
         var environment = ports.ToDictionary(p => p.Key, p => p.Value.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
         environment["THERMALPLANT_RUN_DIR"] = runDir;
@@ -52,6 +52,8 @@ public sealed class LocalStackTests
             // The scraper reads the electrolyzer over Modbus and the methanation unit over OPC UA into sensor_data.
             await WaitForStoredAsync(ports["PG_PORT"], "pemel", runDir);
             await WaitForStoredAsync(ports["PG_PORT"], "methanation", runDir);
+            // And the analytics service's scores, served on its own endpoint, as sensor 'analytics'.
+            await WaitForStoredAsync(ports["PG_PORT"], "analytics", runDir);
 
             var again = await RunScriptAsync("up", runDir, environment, UpTimeout);
             Assert.True(again.ExitCode == 0 && again.Output.Contains("already running", StringComparison.Ordinal), $"scripts/up again: {again.Output}");

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using ThermalPlant.Sensors.Dsp;
+using ThermalPlant.Simulation.Dsp;
 
 namespace ThermalPlant.Benchmarks.Load;
 

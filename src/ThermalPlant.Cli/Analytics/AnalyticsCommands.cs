@@ -11,6 +11,7 @@ internal static class AnalyticsCommands
     {
         var command = new Command("analytics", "Anomaly detection and diagnosis, offline");
         command.Subcommands.Add(ScoreCommand.Create(output, error));
+        command.Subcommands.Add(EvaluateCommand.Create(output, error));
         return command;
     }
 }

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using ThermalPlant.Sensors.Readings;
 using ThermalPlant.Sensors.Sampling;
 using ThermalPlant.Sensors.Settings;
-using ThermalPlant.Sensors.Simulation;
+using ThermalPlant.Simulation;
 
 namespace ThermalPlant.Sensors.Api;
 

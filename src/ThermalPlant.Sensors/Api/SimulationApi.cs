@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using ThermalPlant.Sensors.Settings;
-using ThermalPlant.Sensors.Simulation;
+using ThermalPlant.Simulation;
 
 namespace ThermalPlant.Sensors.Api;
 

@@ -1,4 +1,4 @@
-using ThermalPlant.Sensors.Dsp;
+using ThermalPlant.Simulation.Dsp;
 using ThermalPlant.Sensors.Settings;
 
 namespace ThermalPlant.Sensors.Sampling;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using ThermalPlant.Sensors.Devices;
-using ThermalPlant.Sensors.Dsp;
+using ThermalPlant.Simulation.Dsp;
 using ThermalPlant.Sensors.Readings;
 using ThermalPlant.Sensors.Settings;
 

@@ -1,7 +1,7 @@
 using ThermalPlant.Hosting;
 using ThermalPlant.Sensors.Devices;
-using ThermalPlant.Sensors.Dsp;
-using ThermalPlant.Sensors.Simulation;
+using ThermalPlant.Simulation.Dsp;
+using ThermalPlant.Simulation;
 
 namespace ThermalPlant.Sensors.Settings;
 

@@ -1,18 +1,16 @@
 using ThermalPlant.Sensors.Devices;
+using ThermalPlant.Simulation;
 
 namespace ThermalPlant.Sensors.Simulation;
 
-/// <summary>A MAX31855 on the simulated furnace: 0.25 degC resolution, open-circuit fault when injected.</summary>
+/// <summary>A MAX31855 on the simulated furnace: 0.25 degC resolution, open-circuit, stuck and drift faults when injected.</summary>
 internal sealed class SimulatedThermocouple(PlantModel plant, bool upper) : IThermocouple
 {
     public ThermocoupleReading Read()
     {
-        var state = plant.Sample();
-        if (upper ? state.UpperOpen : state.LowerOpen)
-        {
-            return new ThermocoupleReading(0, 25, ThermocoupleFault.OpenCircuit);
-        }
-        var celsius = (upper ? state.UpperCelsius : state.LowerCelsius) + plant.Noise(0.3);
-        return new ThermocoupleReading(Math.Round(celsius * 4) / 4, 25, ThermocoupleFault.None);
+        var sample = plant.ReadThermocouple(upper);
+        return sample.Open
+            ? new ThermocoupleReading(0, 25, ThermocoupleFault.OpenCircuit)
+            : new ThermocoupleReading(sample.Celsius, 25, ThermocoupleFault.None);
     }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using ThermalPlant.Sensors.Devices;
 using ThermalPlant.Sensors.Simulation;
 using ThermalPlant.Sensors.Tests.Support;
+using ThermalPlant.Simulation;
 
 namespace ThermalPlant.Sensors.Tests.Api;
 
@@ -77,6 +78,34 @@ public sealed class DeviceFaultTests
         }
         Assert.Equal(HttpStatusCode.NoContent, (await server.Client.DeleteAsync(created.Headers.Location)).StatusCode);
         await WaitForQuality(server, "/temperature/lower", "good");
+    }
+
+    [Theory]
+    [InlineData("stuck_thermocouple", "upper")]
+    [InlineData("thermocouple_drift", "lower")]
+    [InlineData("speed_hunting", null)]
+    [InlineData("supply_ripple", null)]
+    public async Task The_faults_the_diagnosis_finds_are_accepted_listed_and_cleared(string type, string? target)
+    {
+        await using var server = await SensorsServer.StartAsync();
+        var created = await server.Client.PostAsJsonAsync("/simulation/faults", new { type, target });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using (var listed = JsonDocument.Parse(await server.Client.GetStringAsync("/simulation/faults")))
+        {
+            var fault = Assert.Single(listed.RootElement.EnumerateArray());
+            Assert.Equal(type, fault.GetProperty("spec").GetProperty("type").GetString());
+        }
+        Assert.Equal(HttpStatusCode.NoContent, (await server.Client.DeleteAsync(created.Headers.Location)).StatusCode);
+        Assert.Equal("[]", await server.Client.GetStringAsync("/simulation/faults"));
+    }
+
+    [Fact]
+    public async Task A_fault_of_a_new_type_is_validated_too()
+    {
+        await using var server = await SensorsServer.StartAsync();
+        var response = await server.Client.PostAsJsonAsync("/simulation/faults", new { type = "speed_hunting", period_seconds = 0 });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("PeriodSeconds", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Numerics;
-using ThermalPlant.Sensors.Dsp;
+using ThermalPlant.Simulation.Dsp;
 
 namespace ThermalPlant.Sensors.Tests.Dsp;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using ThermalPlant.Sensors.Dsp;
+using ThermalPlant.Simulation.Dsp;
 
 namespace ThermalPlant.Sensors.Tests.Dsp;
 

@@ -29,6 +29,16 @@ internal static class DashboardMetrics
         "thermalplant_scraper_copy_duration_seconds",  // histogram: duration of one COPY batch
         "thermalplant_scraper_copy_rows",              // histogram: rows per COPY batch
         "thermalplant_scraper_lag_seconds",            // gauge {endpoint}: age of the newest stored value
+        // Analytics service (src/ThermalPlant.Analytics.Service, docs/analytics.md).
+        "thermalplant_analytics_samples_scored_total",  // counter {endpoint}: samples given to the detectors
+        "thermalplant_analytics_detections_total",      // counter {endpoint}: tags turning anomalous
+        "thermalplant_analytics_anomaly_score",         // gauge {tag}: latest score of each tag
+        "thermalplant_analytics_max_anomaly_score",     // gauge: highest latest score
+        "thermalplant_analytics_tags",                  // gauge {state}: tags learning, normal, anomalous
+        "thermalplant_analytics_diagnosis_severity",    // gauge {component, fault_type}: 1 advisory .. 3 critical (alerts MachineFault*)
+        "thermalplant_analytics_diagnosis_info",        // gauge {component, fault_type, evidence}: 1 per active diagnosis
+        "thermalplant_analytics_diagnosis_time_to_alarm_seconds", // gauge {component, fault_type}: estimated time to the alarm level
+        "thermalplant_analytics_cost_seconds_total",    // counter {stage}: time in detectors and diagnosers
     ];
 
     /// <summary>Metrics every .NET service serves through prometheus-net (process, GC, and HTTP from UseHttpMetrics).</summary>

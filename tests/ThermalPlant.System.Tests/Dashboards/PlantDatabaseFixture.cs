@@ -11,12 +11,15 @@ namespace ThermalPlant.System.Tests.Dashboards;
 /// TimescaleDB path, which fails where TimescaleDB is not installed) and 40 minutes of a plant
 /// up to now, written by the scraper's <see cref="SampleWriter"/> and rolled up by <see cref="RollupMaintainer"/>:
 /// every scalar tag, spectrum bands and MFCCs at 1 s, the lower thermocouple open (Bad, no value) for the last
-/// 90 s and the shaft speed Uncertain for 30 s twenty minutes ago. Null <see cref="DataSource"/> when PostgreSQL
+/// 90 s and the shaft speed Uncertain for 30 s twenty minutes ago; and the analytics service's results as the scraper
+/// stores its endpoint: anomaly scores of the scalar tags (the upper thermocouple's high for a minute) and the main
+/// shaft bearing's diagnosis severity. Null <see cref="DataSource"/> when PostgreSQL
 /// is not installed outside CI (under CI <see cref="PostgresServer.StartAsync"/> fails instead).
 /// </summary>
 public sealed class PlantDatabaseFixture : IAsyncLifetime
 {
     public const string Endpoint = "opc.tcp://opcserver:4840/freeopcua/server/";
+    public const string AnalyticsEndpoint = "opc.tcp://analytics:4842/thermalplant/analytics/";
     public const uint Bad = 0x80000000;
     public const uint Uncertain = 0x40000000;
 
@@ -109,6 +112,10 @@ public sealed class PlantDatabaseFixture : IAsyncLifetime
         var level = Tag("Audio/Level");
         var bands = Enumerable.Range(0, 8).Select(i => Tag($"Audio/Spectrum/Band_{i}")).ToArray();
         var mfccs = Enumerable.Range(0, 4).Select(i => Tag($"Audio/MFCC/Coefficient_{i}")).ToArray();
+        // The analytics endpoint under Objects with Include Analytics: sensor 'analytics', the rest of the path lower-cased.
+        TagKey Result(string path) => new(AnalyticsEndpoint, "ns=2;s=Analytics." + path.Replace('/', '.'), "analytics", path.Replace('/', '.').ToLowerInvariant());
+        var scores = new[] { "Temperature/Upper", "Temperature/Lower", "RPM/MainShaft", "Voltage/MainSupply" }.Select(t => Result($"Tags/Plant/{t}/AnomalyScore")).ToArray();
+        var bearing = Result("Diagnoses/MainShaft/Bearing/Severity");
 
         var random = new Random(7);
         double Noise(double size) => (random.NextDouble() - 0.5) * size;
@@ -127,6 +134,8 @@ public sealed class PlantDatabaseFixture : IAsyncLifetime
             yield return new Sample(level, time, -32 + Noise(3), 0);
             for (var b = 0; b < bands.Length; b++) yield return new Sample(bands[b], time, -70 + (6 * b) + Noise(4), 0);
             for (var m = 0; m < mfccs.Length; m++) yield return new Sample(mfccs[m], time, (m == 0 ? -200 : 20 / (m + 1.0)) + Noise(1), 0);
+            for (var t = 0; t < scores.Length; t++) yield return new Sample(scores[t], time, t == 0 && age is >= 600 and < 660 ? 0.97 : Math.Abs(Noise(0.3)), 0);
+            yield return new Sample(bearing, time, age < 300 ? 2 : 0, 0);
         }
     }
 }

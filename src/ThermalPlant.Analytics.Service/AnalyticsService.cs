@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Options;
+using Prometheus;
+using ThermalPlant.Analytics.Service.Engine;
+using ThermalPlant.Analytics.Service.Sources;
+using ThermalPlant.Analytics.Service.State;
+using ThermalPlant.OpcUa.Server;
+
+namespace ThermalPlant.Analytics.Service;
+
+/// <summary>
+/// Runs the service for the host's lifetime: reads the state file back, opens the results endpoint, subscribes to every
+/// configured endpoint, and writes the state file every <see cref="AnalyticsOptions.StateSaveInterval"/> and on stop.
+/// </summary>
+internal sealed partial class AnalyticsService(
+    OpcUaServer server,
+    AnalyticsEngine engine,
+    EndpointHealth health,
+    IOptions<AnalyticsOptions> options,
+    TimeProvider time,
+    ILoggerFactory loggers,
+    ILogger<AnalyticsService> logger) : BackgroundService
+{
+    private readonly AnalyticsOptions _settings = options.Value;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrEmpty(_settings.StatePath))
+        {
+            try
+            {
+                var saved = StateFile.Load(_settings.StatePath);
+                var diagnosers = engine.Restore(saved);
+                LogRestored(_settings.StatePath, saved.Detectors.Count, diagnosers);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // A state file that cannot be read costs the learning, not the service.
+                LogStateUnreadable(_settings.StatePath, ex.Message);
+            }
+        }
+        server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason);
+        server.Start();
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(engine.Collect);
+        LogListening(_settings.ListenAddress, server.Port, _settings.EndpointPath, _settings.Sources.Count);
+        health.Expect(_settings.Sources.Count);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Save();
+        await server.DisposeAsync();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var loops = _settings.Sources
+            .Select(endpoint => new EndpointSubscriber(endpoint, engine, health, time, loggers.CreateLogger<EndpointSubscriber>()).RunAsync(stoppingToken))
+            .ToList();
+        loops.Add(SaveLoopAsync(stoppingToken));
+        await Task.WhenAll(loops);
+    }
+
+    private async Task SaveLoopAsync(CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(_settings.StatePath)) return;
+        using var timer = new PeriodicTimer(_settings.StateSaveInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken)) Save();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Save()
+    {
+        if (string.IsNullOrEmpty(_settings.StatePath)) return;
+        try
+        {
+            var bytes = StateFile.Save(_settings.StatePath, new SavedState(engine.DetectorStates(), engine.DiagnoserStates()));
+            AnalyticsMetrics.StateSaves.WithLabels("ok").Inc();
+            AnalyticsMetrics.StateBytes.Set(bytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            AnalyticsMetrics.StateSaves.WithLabels("failed").Inc();
+            LogSaveFailed(_settings.StatePath, ex.Message);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Analytics OPC UA endpoint listening on {Address}:{Port}{Path}; analysing {Endpoints} endpoint(s)")]
+    private partial void LogListening(string address, int port, string path, int endpoints);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "State read back from {Path}: {Detectors} detectors (each taken up when its tag is subscribed) and {Diagnosers} diagnosers go on from where they were")]
+    private partial void LogRestored(string path, int detectors, int diagnosers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "State file {Path} cannot be read ({Reason}); every tag learns again, and the next save replaces the file")]
+    private partial void LogStateUnreadable(string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the state file {Path} failed ({Reason}); the state stays in memory and writing is tried again")]
+    private partial void LogSaveFailed(string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA {Service} refused for user {UserName} (role {Role}): {Status}, {Reason}")]
+    private partial void LogAccessDenied(string service, string? userName, string? role, string status, string reason);
+}

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Options;
+using ThermalPlant.Analytics.Service.Sources;
+
+namespace ThermalPlant.Analytics.Service.Tests;
+
+/// <summary>The service's settings are checked as a whole at start, each mistake named by its full key.</summary>
+public sealed class AnalyticsOptionsTests
+{
+    private static AnalyticsOptions Valid() => new()
+    {
+        Sources = [new AnalyticsEndpointOptions { Url = "opc.tcp://127.0.0.1:4840/freeopcua/server/" }],
+    };
+
+    private static List<string> Errors(AnalyticsOptions options)
+    {
+        var errors = new List<string>();
+        options.Validate(AnalyticsOptions.Section, errors);
+        return errors;
+    }
+
+    [Fact]
+    public void The_defaults_with_one_source_are_valid()
+    {
+        Assert.Empty(Errors(Valid()));
+    }
+
+    [Fact]
+    public void Without_a_source_nothing_would_be_analysed()
+    {
+        Assert.Contains("Analytics:Sources must list at least one endpoint to analyse", Errors(new AnalyticsOptions()));
+    }
+
+    public static TheoryData<string, Action<AnalyticsOptions>> Mistakes => new()
+    {
+        { "Analytics:Sources:0:Url must be an opc.tcp:// URL", o => o.Sources[0].Url = "http://127.0.0.1:4840/" },
+        { "Analytics:Sources:0:Root must be a browse path", o => o.Sources[0].Root = "/" },
+        { "Analytics:Sources:0:Prefix must be empty or a path without '.'", o => o.Sources[0].Prefix = "Site.2" },
+        { "Analytics:Sources:0:PublishingInterval must be between 10 ms and 1 hour", o => o.Sources[0].PublishingInterval = TimeSpan.FromMilliseconds(1) },
+        { "Analytics:Sources:0:QueueSize must be between 1 and 100000", o => o.Sources[0].QueueSize = 0 },
+        { "Analytics:Sources:0:MaxVariables must be between 1 and 1000000", o => o.Sources[0].MaxVariables = 0 },
+        { "Analytics:Sources:0:ReconnectMaxDelay must be at least ReconnectMinDelay", o => o.Sources[0].ReconnectMaxDelay = TimeSpan.FromMilliseconds(10) },
+        { "Analytics:Sources:0:SecurityPolicy must be one of", o => o.Sources[0].SecurityPolicy = "Basic128" },
+        { "Analytics:Sources:0:UserName and Analytics:Sources:0:Password go together", o => o.Sources[0].UserName = "analytics" },
+        { "Analytics:Sources:1: opc.tcp://127.0.0.1:4840/freeopcua/server/ with Root Objects/Plant is configured twice", o => o.Sources.Add(new AnalyticsEndpointOptions { Url = o.Sources[0].Url }) },
+        { "Analytics:DetectorName must be one of default,", o => o.DetectorName = "prophet" },
+        { "Analytics:Detector:LearningSamples is out of range", o => o.Detector = o.Detector with { LearningSamples = 1 } },
+        { "Analytics:Diagnosis:Bearing:FaultOrders must list 1 to 16 orders", o => o.Diagnosis.Bearing.FaultOrders = [] },
+        { "Analytics:Diagnosis:Spectrum:Bands must be between 1 and 1024", o => o.Diagnosis.Spectrum.Bands = 0 },
+        { "Analytics:Plant:ShaftSpeed must be a tag path", o => o.Plant.ShaftSpeed = "" },
+        { "Analytics:Port must be 0-65535", o => o.Port = 70000 },
+        { "Analytics:ListenAddress must be an IP address", o => o.ListenAddress = "everywhere" },
+        { "Analytics:EndpointPath must start with '/'", o => o.EndpointPath = "analytics" },
+        { "Analytics:StateSaveInterval must be at least 1 s", o => o.StateSaveInterval = TimeSpan.Zero },
+        { "Analytics:HistoryCapacity must be at least 1", o => o.HistoryCapacity = 0 },
+        { "Analytics:SecurityPolicies must name a policy when AllowSecurityNone is false", o => o.AllowSecurityNone = false },
+    };
+
+    [Theory]
+    [MemberData(nameof(Mistakes))]
+    public void Each_mistake_is_reported_with_its_key(string expected, Action<AnalyticsOptions> spoil)
+    {
+        ArgumentNullException.ThrowIfNull(spoil);
+        var options = Valid();
+        spoil(options);
+        var errors = Errors(options);
+        Assert.True(errors.Any(e => e.StartsWith(expected, StringComparison.Ordinal)), $"expected '{expected}...', got: {string.Join(" | ", errors)}");
+    }
+
+    [Fact]
+    public async Task The_host_does_not_start_with_invalid_settings_and_names_every_bad_key()
+    {
+        await using var app = AnalyticsHost.Create(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--Serilog:MinimumLevel:Default=Warning",
+            "--Analytics:Sources:0:Url=http://not-opc/",
+            "--Analytics:Port=0",
+            "--Analytics:Detector:FastWindow=1",
+            "--Analytics:StatePath=",
+        ]);
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains(failure.Failures, f => f.StartsWith("Analytics:Sources:0:Url must be an opc.tcp:// URL", StringComparison.Ordinal));
+        Assert.Contains(failure.Failures, f => f.StartsWith("Analytics:Detector:FastWindow is out of range", StringComparison.Ordinal));
+    }
+}
