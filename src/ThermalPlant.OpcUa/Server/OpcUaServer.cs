@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server.Services;
 using ThermalPlant.OpcUa.Server.Sessions;
@@ -43,12 +44,13 @@ public sealed class OpcUaServer : IAsyncDisposable
         _connections = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
         AddressSpace = new UaAddressSpace(options.ApplicationUri, history);
         ServerObject.Populate(AddressSpace, options, _time);
+        Events = new EventManager(AddressSpace, _time);
         _security = new ServerSecurity(options, _time);
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
         _users = new UserAuthenticator(options.Users, _security.Certificate, _time);
         var discovery = new DiscoveryService(options, _security, () => Port, _users);
         var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation);
-        _subscriptions = new SubscriptionService(AddressSpace, attributes, options, _time);
+        _subscriptions = new SubscriptionService(AddressSpace, attributes, Events, options, _time);
         _dispatcher = new ServiceDispatcher(
             discovery,
             new SessionService(_sessions, discovery, options, _security, _subscriptions, _users, OnAccessDenied, OnIdentityChanged),
@@ -58,6 +60,7 @@ public sealed class OpcUaServer : IAsyncDisposable
             new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints),
             _subscriptions,
             new HistoryService(AddressSpace, AddressSpace.History, options.MaxNodesPerOperation, options.MaxContinuationPoints),
+            new MethodService(AddressSpace, options.MaxNodesPerOperation),
             _time,
             OnAccessDenied,
             _stopping.Token);
@@ -71,6 +74,9 @@ public sealed class OpcUaServer : IAsyncDisposable
 
     /// <summary>The bound on concurrent password checks, for tests to see it held.</summary>
     internal PasswordCheckGate PasswordChecks => _users.PasswordChecks;
+
+    /// <summary>Raises events to the clients subscribed to them; the Server object is a notifier from the start.</summary>
+    public EventManager Events { get; }
 
     /// <summary>The nodes served.</summary>
     public UaAddressSpace AddressSpace { get; }

@@ -27,6 +27,7 @@ internal sealed class ServiceDispatcher(
     ViewService views,
     SubscriptionService subscriptions,
     HistoryService history,
+    MethodService methods,
     TimeProvider time,
     Action<AccessDenied> denied,
     CancellationToken stopping)
@@ -81,6 +82,7 @@ internal sealed class ServiceDispatcher(
                 SetMonitoringModeRequest r => subscriptions.SetMonitoringMode(r, Session(r, channelId)),
                 SetTriggeringRequest r => subscriptions.SetTriggering(r, Session(r, channelId)),
                 HistoryReadRequest r => HistoryRead(r, channelId),
+                CallRequest r => Call(r, channelId),
                 _ => throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not served"),
             };
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
@@ -146,6 +148,14 @@ internal sealed class ServiceDispatcher(
         var session = Session(request, channelId);
         var response = history.Read(request, session);
         ReportRefused("HistoryRead", session.Identity, UserPermissions.HistoryRead, request.NodesToRead!, n => n.NodeId, response.Results!, r => r.StatusCode);
+        return response;
+    }
+
+    private CallResponse Call(CallRequest request, uint channelId)
+    {
+        var identity = Session(request, channelId).Identity;
+        var response = methods.Call(request, identity);
+        ReportRefused("Call", identity, UserPermissions.Write, request.MethodsToCall!, n => n.MethodId, response.Results!, r => r.StatusCode);
         return response;
     }
 
