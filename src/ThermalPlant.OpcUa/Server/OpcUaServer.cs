@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Conditions;
 using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server.Services;
@@ -51,6 +52,7 @@ public sealed class OpcUaServer : IAsyncDisposable
         var discovery = new DiscoveryService(options, _security, () => Port, _users);
         var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation);
         _subscriptions = new SubscriptionService(AddressSpace, attributes, Events, options, _time);
+        Conditions = new ConditionManager(AddressSpace, Events, _time, _subscriptions.IsOwnedBy);
         _dispatcher = new ServiceDispatcher(
             discovery,
             new SessionService(_sessions, discovery, options, _security, _subscriptions, _users, OnAccessDenied, OnIdentityChanged),
@@ -77,6 +79,9 @@ public sealed class OpcUaServer : IAsyncDisposable
 
     /// <summary>Raises events to the clients subscribed to them; the Server object is a notifier from the start.</summary>
     public EventManager Events { get; }
+
+    /// <summary>The alarms: a host adds and drives them, clients acknowledge, confirm, comment and refresh them.</summary>
+    public ConditionManager Conditions { get; }
 
     /// <summary>The nodes served.</summary>
     public UaAddressSpace AddressSpace { get; }

@@ -153,8 +153,9 @@ internal sealed class ServiceDispatcher(
 
     private CallResponse Call(CallRequest request, uint channelId)
     {
-        var identity = Session(request, channelId).Identity;
-        var response = methods.Call(request, identity);
+        var session = Session(request, channelId);
+        var identity = session.Identity;
+        var response = methods.Call(request, session);
         ReportRefused("Call", identity, UserPermissions.Write, request.MethodsToCall!, n => n.MethodId, response.Results!, r => r.StatusCode);
         return response;
     }

@@ -67,16 +67,30 @@ public sealed class EventManager
         Raised?.Invoke(e);
     }
 
-    /// <summary>Delivers <paramref name="e"/> only to the items of subscription <paramref name="subscriptionId"/> (ConditionRefresh).</summary>
-    internal void RaiseTo(uint subscriptionId, UaEvent e)
+    /// <summary>
+    /// Delivers <paramref name="e"/> only to the items of subscription <paramref name="subscriptionId"/> (ConditionRefresh):
+    /// a new event (stamped) to every item, or a condition's last event again (as it was) to the items whose notifier it reaches.
+    /// </summary>
+    internal void RaiseTo(uint subscriptionId, UaEvent e, bool resend)
     {
-        Stamp(e);
-        foreach (var (_, list) in _subscribers)
+        var subscribers = _subscribers;
+        if (!resend)
         {
-            foreach (var subscriber in list)
-            {
-                if (subscriber.SubscriptionId == subscriptionId) subscriber.Deliver(e);
-            }
+            Stamp(e);
+            foreach (var (_, list) in subscribers) Deliver(list, subscriptionId, e);
+            return;
+        }
+        foreach (var notifier in NotifiersOf(e.SourceNode))
+        {
+            if (subscribers.TryGetValue(notifier, out var list)) Deliver(list, subscriptionId, e);
+        }
+    }
+
+    private static void Deliver(Subscriber[] list, uint subscriptionId, UaEvent e)
+    {
+        foreach (var subscriber in list)
+        {
+            if (subscriber.SubscriptionId == subscriptionId) subscriber.Deliver(e);
         }
     }
 

@@ -1,5 +1,6 @@
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
@@ -61,8 +62,10 @@ public sealed class UaMethod : UaNode
 /// <summary>One call of a method: on which object, by whom, with which inputs.</summary>
 public sealed class MethodCall
 {
-    internal MethodCall(NodeId objectId, NodeId methodId, UserIdentity identity, Variant[] inputs)
+    internal MethodCall(NodeId objectId, NodeId methodId, Session session, Variant[] inputs)
     {
+        Session = session;
+        var identity = session.Identity;
         ObjectId = objectId;
         MethodId = methodId;
         Identity = identity;
@@ -80,6 +83,9 @@ public sealed class MethodCall
 
     /// <summary>The input arguments, checked against the method's declaration.</summary>
     public Variant[] Inputs { get; }
+
+    /// <summary>The caller's session (ConditionRefresh names one of its subscriptions).</summary>
+    internal Session Session { get; }
 
     /// <summary>Per-input results when an input's value was refused; null while every input is accepted.</summary>
     internal StatusCode[]? ArgumentResults { get; private set; }

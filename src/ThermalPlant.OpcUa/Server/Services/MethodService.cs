@@ -1,7 +1,7 @@
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Methods;
-using ThermalPlant.OpcUa.Server.Users;
+using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
@@ -15,18 +15,19 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// </summary>
 internal sealed class MethodService(UaAddressSpace space, int maxMethodsPerCall)
 {
-    public CallResponse Call(CallRequest request, UserIdentity identity)
+    public CallResponse Call(CallRequest request, Session session)
     {
         var calls = request.MethodsToCall ?? [];
         if (calls.Length == 0) throw new OpcUaException(StatusCodes.BadNothingToDo, "no methods to call");
         if (calls.Length > maxMethodsPerCall) throw new OpcUaException(StatusCodes.BadTooManyOperations, $"at most {maxMethodsPerCall} methods per Call");
         var results = new CallMethodResult[calls.Length];
-        for (var i = 0; i < calls.Length; i++) results[i] = CallOne(calls[i], identity);
+        for (var i = 0; i < calls.Length; i++) results[i] = CallOne(calls[i], session);
         return new CallResponse { Results = results, DiagnosticInfos = [] };
     }
 
-    private CallMethodResult CallOne(CallMethodRequest request, UserIdentity identity)
+    private CallMethodResult CallOne(CallMethodRequest request, Session session)
     {
+        var identity = session.Identity;
         var target = space.Find(request.ObjectId);
         if (target is null) return Failed(StatusCodes.BadNodeIdUnknown);
         if (target.NodeClass is not (NodeClass.Object or NodeClass.ObjectType)) return Failed(StatusCodes.BadNodeIdInvalid);
@@ -47,7 +48,7 @@ internal sealed class MethodService(UaAddressSpace space, int maxMethodsPerCall)
         }
         if (mismatch) return new CallMethodResult { StatusCode = StatusCodes.BadInvalidArgument, InputArgumentResults = argumentResults, InputArgumentDiagnosticInfos = [], OutputArguments = [] };
 
-        var call = new MethodCall(request.ObjectId, request.MethodId, identity, inputs);
+        var call = new MethodCall(request.ObjectId, request.MethodId, session, inputs);
         var outputs = new Variant[method.OutputArguments.Length];
         StatusCode status;
         try
@@ -101,6 +102,10 @@ internal sealed class MethodService(UaAddressSpace space, int maxMethodsPerCall)
             DataTypeIds.Integer => value.Type is BuiltInType.SByte or BuiltInType.Int16 or BuiltInType.Int32 or BuiltInType.Int64,
             DataTypeIds.UInteger => value.Type is BuiltInType.Byte or BuiltInType.UInt16 or BuiltInType.UInt32 or BuiltInType.UInt64,
             DataTypeIds.UtcTime => value.Type == BuiltInType.DateTime,
+            // The simple subtypes of Part 3, 8 travel as their base types.
+            DataTypeIds.IntegerId or DataTypeIds.Counter or DataTypeIds.Index => value.Type == BuiltInType.UInt32,
+            DataTypeIds.Duration => value.Type == BuiltInType.Double,
+            DataTypeIds.LocaleId or DataTypeIds.NumericRange => value.Type == BuiltInType.String,
             <= 25 => (uint)value.Type == id,
             // Enumerations travel as Int32, structures as ExtensionObjects.
             _ when space.IsSubtypeOf(dataType, NodeId.Of(DataTypeIds.Enumeration)) => value.Type == BuiltInType.Int32,

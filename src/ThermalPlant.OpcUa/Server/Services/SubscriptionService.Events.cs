@@ -2,6 +2,7 @@ using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Events;
+using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Types;
 
@@ -16,6 +17,9 @@ internal sealed partial class SubscriptionService
 {
     /// <summary>The queue size an event item gets when it asks for the server's default (0).</summary>
     public const uint DefaultEventQueueSize = 1000;
+
+    /// <summary>Whether subscription <paramref name="id"/> exists and belongs to <paramref name="session"/>.</summary>
+    public bool IsOwnedBy(uint id, Session session) => TryGet(id, session, out _);
 
     private MonitoredItemCreateResult CreateEventItem(Subscription subscription, MonitoredItemCreateRequest request, UaNode node)
     {
