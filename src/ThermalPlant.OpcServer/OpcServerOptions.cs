@@ -58,6 +58,9 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
     /// <summary>File the history is kept in across restarts; empty keeps it in memory only.</summary>
     public string HistoryPath { get; set; } = "data/opcserver-history.bin";
 
+    /// <summary>The plant's alarms: Bad readings, limits per tag or group (docs/opcua-alarms.md).</summary>
+    public Plant.PlantAlarmSettings Alarms { get; set; } = new();
+
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -77,6 +80,7 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
         if (HttpAttemptTimeout <= TimeSpan.Zero) errors.Add($"{sectionPath}:HttpAttemptTimeout must be positive");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");
+        Alarms.Validate($"{sectionPath}:Alarms", errors);
         ValidateSecurity(sectionPath, errors);
     }
 }

@@ -63,6 +63,14 @@ public sealed class ConditionManager
         return alarm;
     }
 
+    /// <summary>Removes a condition and its nodes (its source left the address space); false when there is none.</summary>
+    public bool Remove(NodeId nodeId)
+    {
+        if (!_conditions.TryRemove(nodeId, out _)) return false;
+        _space.Remove(nodeId);
+        return true;
+    }
+
     /// <summary>The condition with <paramref name="nodeId"/>, or null.</summary>
     public AlarmCondition? Find(NodeId nodeId) => _conditions.GetValueOrDefault(nodeId);
 

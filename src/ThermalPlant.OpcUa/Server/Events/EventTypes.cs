@@ -37,6 +37,13 @@ public sealed class EventTypes
     internal EventTypes(UaAddressSpace space)
     {
         _space = space;
+        // Conditions hang off their sources by HasCondition (Part 9, 7.2), which clients browse.
+        var hasCondition = NodeId.Of(ReferenceTypeIds.HasCondition);
+        if (space.Find(hasCondition) is null)
+        {
+            space.Add(new UaNode(hasCondition, NodeClass.ReferenceType, new QualifiedName(0, nameof(ReferenceTypeIds.HasCondition)), nameof(ReferenceTypeIds.HasCondition)));
+            space.AddReference(NodeId.Of(ReferenceTypeIds.NonHierarchicalReferences), ReferenceTypeIds.HasSubtype, hasCondition);
+        }
         AddStandard(ObjectTypeIds.BaseEventType, null, BaseEventFields);
         AddStandard(ObjectTypeIds.SystemEventType, ObjectTypeIds.BaseEventType, []);
         AddStandard(ObjectTypeIds.DeviceFailureEventType, ObjectTypeIds.SystemEventType, []);
