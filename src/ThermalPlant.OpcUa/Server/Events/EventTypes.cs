@@ -91,17 +91,23 @@ public sealed class EventTypes
     /// <summary>Whether <paramref name="type"/> is <paramref name="baseType"/> or one of its subtypes.</summary>
     public bool IsSubtypeOf(NodeId type, NodeId baseType)
     {
-        lock (_lock)
-        {
-            for (NodeId? current = type; current is not null; current = _parents.GetValueOrDefault(current))
-            {
-                if (current == baseType) return true;
-            }
-            return false;
-        }
+        lock (_lock) return IsSubtypeOfUnlocked(type, baseType);
     }
 
-    /// <summary>Whether <paramref name="type"/> or a supertype declares the field <paramref name="path"/>.</summary>
+    private bool IsSubtypeOfUnlocked(NodeId type, NodeId baseType)
+    {
+        for (NodeId? current = type; current is not null; current = _parents.GetValueOrDefault(current))
+        {
+            if (current == baseType) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Whether events of <paramref name="type"/> can have the field <paramref name="path"/>: the type, a supertype or a
+    /// subtype declares it. Subtypes count because Part 4 (7.22.4) has a path given with BaseEventType evaluated
+    /// without considering the type, as node-opcua's clients send every field.
+    /// </summary>
     public bool HasField(NodeId type, string path)
     {
         lock (_lock)
@@ -109,6 +115,10 @@ public sealed class EventTypes
             for (NodeId? current = type; current is not null; current = _parents.GetValueOrDefault(current))
             {
                 if (_fields.TryGetValue(current, out var fields) && fields.Contains(path)) return true;
+            }
+            foreach (var (declaring, fields) in _fields)
+            {
+                if (fields.Contains(path) && IsSubtypeOfUnlocked(declaring, type)) return true;
             }
             return false;
         }
