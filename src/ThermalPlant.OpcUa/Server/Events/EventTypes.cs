@@ -29,9 +29,10 @@ public sealed class EventTypes
         ("Comment", DataTypeIds.LocalizedText), ("Comment/SourceTimestamp", DataTypeIds.UtcTime), ("ClientUserId", DataTypeIds.String),
     ];
 
+    // Copied on write: events read these on every delivery without a lock, and types are added rarely.
     private readonly Lock _lock = new();
-    private readonly Dictionary<NodeId, NodeId?> _parents = [];
-    private readonly Dictionary<NodeId, HashSet<string>> _fields = [];
+    private volatile Dictionary<NodeId, NodeId?> _parents = [];
+    private volatile Dictionary<NodeId, HashSet<string>> _fields = [];
     private readonly UaAddressSpace _space;
 
     internal EventTypes(UaAddressSpace space)
@@ -77,31 +78,16 @@ public sealed class EventTypes
         lock (_lock)
         {
             if (!_parents.ContainsKey(parent)) throw new ArgumentException($"{parent} is not a known event type", nameof(parent));
-            _parents[type] = parent;
-            _fields[type] = [.. fieldPaths];
+            _fields = new Dictionary<NodeId, HashSet<string>>(_fields) { [type] = [.. fieldPaths] };
+            _parents = new Dictionary<NodeId, NodeId?>(_parents) { [type] = parent };
         }
     }
 
     /// <summary>Whether <paramref name="type"/> is a known event type.</summary>
-    public bool IsKnown(NodeId type)
-    {
-        lock (_lock) return _parents.ContainsKey(type);
-    }
+    public bool IsKnown(NodeId type) => _parents.ContainsKey(type);
 
     /// <summary>Whether <paramref name="type"/> is <paramref name="baseType"/> or one of its subtypes.</summary>
-    public bool IsSubtypeOf(NodeId type, NodeId baseType)
-    {
-        lock (_lock) return IsSubtypeOfUnlocked(type, baseType);
-    }
-
-    private bool IsSubtypeOfUnlocked(NodeId type, NodeId baseType)
-    {
-        for (NodeId? current = type; current is not null; current = _parents.GetValueOrDefault(current))
-        {
-            if (current == baseType) return true;
-        }
-        return false;
-    }
+    public bool IsSubtypeOf(NodeId type, NodeId baseType) => IsSubtypeOf(_parents, type, baseType);
 
     /// <summary>
     /// Whether events of <paramref name="type"/> can have the field <paramref name="path"/>: the type, a supertype or a
@@ -110,18 +96,26 @@ public sealed class EventTypes
     /// </summary>
     public bool HasField(NodeId type, string path)
     {
-        lock (_lock)
+        var parents = _parents;
+        var declared = _fields;
+        for (NodeId? current = type; current is not null; current = parents.GetValueOrDefault(current))
         {
-            for (NodeId? current = type; current is not null; current = _parents.GetValueOrDefault(current))
-            {
-                if (_fields.TryGetValue(current, out var fields) && fields.Contains(path)) return true;
-            }
-            foreach (var (declaring, fields) in _fields)
-            {
-                if (fields.Contains(path) && IsSubtypeOfUnlocked(declaring, type)) return true;
-            }
-            return false;
+            if (declared.TryGetValue(current, out var fields) && fields.Contains(path)) return true;
         }
+        foreach (var (declaring, fields) in declared)
+        {
+            if (fields.Contains(path) && IsSubtypeOf(parents, declaring, type)) return true;
+        }
+        return false;
+    }
+
+    private static bool IsSubtypeOf(Dictionary<NodeId, NodeId?> parents, NodeId type, NodeId baseType)
+    {
+        for (NodeId? current = type; current is not null; current = parents.GetValueOrDefault(current))
+        {
+            if (current == baseType) return true;
+        }
+        return false;
     }
 
     private static (string, uint)[] TwoState(string name) =>
