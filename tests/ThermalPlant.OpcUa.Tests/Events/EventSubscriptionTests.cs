@@ -220,6 +220,28 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
         Assert.Equal(0, _server.MonitoredItemCount);
     }
 
+    [Fact]
+    public async Task Modifying_an_event_item_to_a_bad_filter_is_refused_and_keeps_the_filter_it_had()
+    {
+        await using var subscription = await _client.CreateSubscriptionAsync(Fast);
+        var items = await subscription.AddAsync([MonitoredItemRequest.Events(NodeId.Of(ObjectIds.Server), Select([Field("SourceName")]))]);
+        using var events = new EventCollector(subscription);
+        var bad = Select([Field("Severity")], new ContentFilter { Elements = [Element(FilterOperator.Not, ElementAt(0))] });
+
+        var response = await _client.CallAsync<ModifyMonitoredItemsResponse>(new ModifyMonitoredItemsRequest
+        {
+            SubscriptionId = subscription.Id,
+            TimestampsToReturn = TimestampsToReturn.Neither,
+            ItemsToModify = [new MonitoredItemModifyRequest { MonitoredItemId = items[0].ServerId, RequestedParameters = new MonitoringParameters { ClientHandle = items[0].ClientHandle, QueueSize = 10, Filter = ExtensionObject.From(bad) } }],
+        });
+
+        Assert.Equal(StatusCodes.BadEventFilterInvalid, response.Results![0].StatusCode.Code);
+        var result = Assert.IsType<EventFilterResult>(response.Results[0].FilterResult.Decode());
+        Assert.Equal([StatusCodes.BadFilterOperandInvalid], result.WhereClauseResult.ElementResults!.Select(r => r.StatusCode.Code));
+        Raise(_temperature, "still selected", 500);
+        Assert.Equal("still selected", (await events.WaitForAsync(1))[0].Fields[0].Value);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
