@@ -156,7 +156,8 @@ internal sealed class ServiceDispatcher(
         var session = Session(request, channelId);
         var identity = session.Identity;
         var response = methods.Call(request, session);
-        ReportRefused("Call", identity, UserPermissions.Write, request.MethodsToCall!, n => n.MethodId, response.Results!, r => r.StatusCode);
+        var needed = request.MethodsToCall!.Where((_, i) => response.Results![i].StatusCode.Code == StatusCodes.BadUserAccessDenied).Aggregate(UserPermissions.None, (all, m) => all | methods.PermissionOf(m.MethodId));
+        ReportRefused("Call", identity, needed, request.MethodsToCall!, n => n.MethodId, response.Results!, r => r.StatusCode);
         return response;
     }
 

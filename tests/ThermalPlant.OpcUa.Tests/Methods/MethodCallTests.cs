@@ -146,6 +146,7 @@ public sealed class MethodCallTests : IAsyncLifetime
         var denied = Assert.Single(_denied);
         Assert.Equal("Call", denied.Service);
         Assert.Equal([_setSpeed], denied.Nodes);
+        Assert.Contains("lacks the Write permission", denied.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

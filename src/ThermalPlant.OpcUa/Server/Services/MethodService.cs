@@ -2,6 +2,7 @@ using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Methods;
 using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;
@@ -24,6 +25,9 @@ internal sealed class MethodService(UaAddressSpace space, int maxMethodsPerCall)
         for (var i = 0; i < calls.Length; i++) results[i] = CallOne(calls[i], session);
         return new CallResponse { Results = results, DiagnosticInfos = [] };
     }
+
+    /// <summary>The permission <paramref name="method"/> needs (for the log of a refusal).</summary>
+    public UserPermissions PermissionOf(NodeId method) => space.Find(method) is UaMethod found ? found.Permissions : UserPermissions.None;
 
     private CallMethodResult CallOne(CallMethodRequest request, Session session)
     {
