@@ -73,11 +73,12 @@ public static class OpcServerHost
                 ? new OpcUaServer(serverOptions, sp.GetRequiredService<TimeProvider>(), new OpcUa.Server.History.MemoryHistoryStore(settings.HistoryCapacity, settings.HistoryRetention))
                 : new OpcUaServer(serverOptions, sp.GetRequiredService<TimeProvider>(), history);
         });
+        services.AddSingleton(sp => new PlantAlarms(sp.GetRequiredService<OpcUaServer>(), sp.GetRequiredService<IOptions<OpcServerOptions>>().Value.Alarms, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<OpcServerOptions>>().Value;
             var server = sp.GetRequiredService<OpcUaServer>();
-            return new PlantNodes(server.AddressSpace, server.AddressSpace.RegisterNamespace(settings.NamespaceUri), sp.GetRequiredService<TimeProvider>(), settings.PollInterval);
+            return new PlantNodes(server.AddressSpace, server.AddressSpace.RegisterNamespace(settings.NamespaceUri), sp.GetRequiredService<TimeProvider>(), settings.PollInterval, sp.GetRequiredService<PlantAlarms>());
         });
         services.AddSingleton<PlantPoller>();
         services.AddHostedService<OpcUaServerService>();

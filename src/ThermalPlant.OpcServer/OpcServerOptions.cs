@@ -61,6 +61,9 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
     /// <summary>The OPC UA server's resource limits (connections, handshake deadlines, operations per request, history pages); docs/opcua-limits.md lists them.</summary>
     public ServerLimitsSettings Limits { get; set; } = new();
 
+    /// <summary>The plant's alarms: Bad readings, limits per tag or group (docs/opcua-alarms.md).</summary>
+    public Plant.PlantAlarmSettings Alarms { get; set; } = new();
+
     /// <inheritdoc />
     public void Validate(string sectionPath, ICollection<string> errors)
     {
@@ -81,6 +84,7 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");
         Limits.Validate($"{sectionPath}:Limits", errors);
+        Alarms.Validate($"{sectionPath}:Alarms", errors);
         ValidateSecurity(sectionPath, errors);
     }
 }

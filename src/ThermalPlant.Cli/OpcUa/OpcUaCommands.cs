@@ -8,7 +8,7 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.Cli.OpcUa;
 
 /// <summary>
-/// <c>thermalplant opcua endpoints|browse|read|write|subscribe|history URL ...</c>: a plant engineer's check of a server
+/// <c>thermalplant opcua endpoints|browse|read|write|subscribe|history|events|alarms|ack|call URL ...</c>: a plant engineer's check of a server
 /// without UaExpert; <c>opcua hash-password</c> for the users in a server's configuration.
 /// </summary>
 internal static class OpcUaCommands
@@ -68,6 +68,10 @@ internal static class OpcUaCommands
         command.Subcommands.Add(security.AddTo(write));
         command.Subcommands.Add(security.AddTo(OpcUaMonitorCommands.Subscribe(url, connection)));
         command.Subcommands.Add(security.AddTo(OpcUaMonitorCommands.History(url, json, connection)));
+        command.Subcommands.Add(security.AddTo(OpcUaEventCommands.Events(url, connection)));
+        command.Subcommands.Add(security.AddTo(OpcUaEventCommands.Alarms(url, json, connection)));
+        command.Subcommands.Add(security.AddTo(OpcUaEventCommands.Acknowledge(url, connection)));
+        command.Subcommands.Add(security.AddTo(OpcUaEventCommands.Call(url, connection)));
         command.Subcommands.Add(HashPasswordCommand.Create(input ?? Console.In, output, Console.Error));
         command.Subcommands.Add(OpcUaCertificateCommands.Create(output, error ?? Console.Error));
         return command;

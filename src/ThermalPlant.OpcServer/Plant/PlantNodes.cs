@@ -22,9 +22,10 @@ public sealed class PlantNodes
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SensorNodes> _sensors = new(StringComparer.Ordinal);
     private readonly NodeId _root;
+    private readonly PlantAlarms? _alarms;
 
-    /// <summary>Creates <c>Objects/Plant</c> in namespace <paramref name="ns"/>.</summary>
-    public PlantNodes(UaAddressSpace space, ushort ns, TimeProvider time, TimeSpan pollInterval)
+    /// <summary>Creates <c>Objects/Plant</c> in namespace <paramref name="ns"/>, with the sensors' alarms when <paramref name="alarms"/> is given.</summary>
+    public PlantNodes(UaAddressSpace space, ushort ns, TimeProvider time, TimeSpan pollInterval, PlantAlarms? alarms = null)
     {
         ArgumentNullException.ThrowIfNull(space);
         _space = space;
@@ -33,6 +34,8 @@ public sealed class PlantNodes
         _minimumSamplingInterval = pollInterval.TotalMilliseconds;
         _root = NodeId.Of("Plant", ns);
         space.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), _root, new QualifiedName(ns, "Plant"), description: new LocalizedText(null, "The plant's sensors"));
+        _alarms = alarms;
+        _alarms?.Attach(_root);
     }
 
     /// <summary>Variables served now.</summary>
@@ -129,6 +132,7 @@ public sealed class PlantNodes
                 if (nodes.Entry.Length is null)
                 {
                     Set(nodes.Variables[0], reading.Value, reading.Value is null ? StatusCodes.BadSensorFailure : status, source, now);
+                    _alarms?.OnReading(nodes.Entry, reading, nodes.Variables);
                     continue;
                 }
                 for (var i = 0; i < nodes.Variables.Length; i++)
@@ -136,6 +140,7 @@ public sealed class PlantNodes
                     double? value = reading.Values is { } values && i < values.Count ? values[i] : null;
                     Set(nodes.Variables[i], value, value is null ? StatusCodes.BadSensorFailure : status, source, now);
                 }
+                _alarms?.OnReading(nodes.Entry, reading, nodes.Variables);
             }
         }
     }
@@ -153,6 +158,7 @@ public sealed class PlantNodes
             foreach (var nodes in _sensors.Values)
             {
                 if (!inGroup(nodes.Group)) continue;
+                _alarms?.OnUnreachable(nodes.Entry);
                 foreach (var variable in nodes.Variables)
                 {
                     var last = variable.Value;
@@ -202,9 +208,11 @@ public sealed class PlantNodes
             parent = folder;
         }
         UaVariable[] variables;
+        NodeId source;
         if (entry.Length is not { } length)
         {
             variables = [AddVariable(parent, $"{path}.{segments[^1]}", segments[^1], entry)];
+            source = variables[0].NodeId;
         }
         else
         {
@@ -214,7 +222,9 @@ public sealed class PlantNodes
                 var name = $"{entry.ElementPrefix}{i}";
                 variables[i] = AddVariable(parent, $"{path}.{name}", name, entry);
             }
+            source = parent;
         }
+        _alarms?.Add(entry, source, variables);
         return new SensorNodes(entry, segments[0], variables);
     }
 
@@ -253,6 +263,7 @@ public sealed class PlantNodes
 
     private int Remove(SensorNodes nodes)
     {
+        _alarms?.Remove(nodes.Entry);
         foreach (var variable in nodes.Variables) _space.Remove(variable.NodeId);
         // Folders left without children go too, deepest first.
         var segments = nodes.Entry.Tag.Split('/');

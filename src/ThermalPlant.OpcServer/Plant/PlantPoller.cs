@@ -15,6 +15,7 @@ namespace ThermalPlant.OpcServer.Plant;
 internal sealed partial class PlantPoller(
     SensorsClient sensors,
     PlantNodes nodes,
+    PlantAlarms alarms,
     IOptions<OpcServerOptions> options,
     TimeProvider time,
     ILogger<PlantPoller> logger) : BackgroundService
@@ -94,18 +95,27 @@ internal sealed partial class PlantPoller(
                     // A poll never runs into the next one, so a dead DMZ turns values Bad within two intervals.
                     bound.CancelAfter(interval);
                     var readings = await sensors.GetReadingsAsync(bound.Token);
+                    // The system event comes before the alarms it explains clear.
+                    if (failing)
+                    {
+                        LogRecovered(group);
+                        alarms.ServiceBack(group);
+                    }
+                    failing = false;
                     if (!nodes.Knows(readings)) RequestCatalog();
                     nodes.ApplyReadings(readings, inGroup);
                     OpcServerMetrics.Polls.WithLabels(group, "ok").Inc();
-                    if (failing) LogRecovered(group);
-                    failing = false;
                 }
                 catch (Exception ex) when (IsDmzFailure(ex) && !cancellationToken.IsCancellationRequested)
                 {
                     OpcServerMetrics.Polls.WithLabels(group, "failed").Inc();
-                    nodes.MarkUnreachable(inGroup);
-                    if (!failing) LogUnreachable(group, ex.Message);
+                    if (!failing)
+                    {
+                        LogUnreachable(group, ex.Message);
+                        alarms.ServiceLost(group, ex.Message);
+                    }
                     failing = true;
+                    nodes.MarkUnreachable(inGroup);
                 }
                 finally
                 {

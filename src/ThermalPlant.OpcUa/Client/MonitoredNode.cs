@@ -27,6 +27,15 @@ public sealed record MonitoredItemRequest(NodeId Node)
 
     /// <summary>The deadband's size.</summary>
     public double Deadband { get; init; }
+
+    /// <summary>
+    /// For an item on an Object's EventNotifier: the select and where clauses (see <see cref="EventFilters"/>); the
+    /// item then reports events (<see cref="OpcUaSubscription.ReadEventsAsync"/>) and <see cref="Attribute"/> is ignored.
+    /// </summary>
+    public EventFilter? EventFilter { get; init; }
+
+    /// <summary>Events of <paramref name="notifier"/> (the Server object for all) that pass <paramref name="filter"/>, queue of 1000.</summary>
+    public static MonitoredItemRequest Events(NodeId notifier, EventFilter filter) => new(notifier) { EventFilter = filter, QueueSize = 1000, SamplingInterval = 0 };
 }
 
 /// <summary>A monitored item as the server accepted it.</summary>
@@ -59,6 +68,9 @@ public sealed class MonitoredNode
     /// <summary>The queue size the server granted.</summary>
     public uint RevisedQueueSize { get; internal set; }
 
+    /// <summary>For an event item: which select and where clauses the server refused, when it refused any.</summary>
+    public EventFilterResult? EventFilterResult { get; internal set; }
+
     /// <summary>The source timestamp of the last value received, where a back-fill after a gap starts.</summary>
     public DateTime? LastSourceTimestamp { get; internal set; }
 
@@ -76,3 +88,8 @@ public sealed class MonitoredNode
 /// </param>
 /// <param name="GapStart">The source timestamp of the last value before the gap, when known.</param>
 public sealed record DataChange(MonitoredNode Item, DataValue Value, bool GapBefore, DateTime? GapStart);
+
+/// <summary>An event of an event item.</summary>
+/// <param name="Item">The item.</param>
+/// <param name="Fields">The selected fields, in the order of the item's select clauses (Null where the event has none).</param>
+public sealed record EventNotification(MonitoredNode Item, Variant[] Fields);

@@ -217,6 +217,18 @@ public sealed class OpcUaClient : IAsyncDisposable
         await CallOnAsync<TResponse>(await CurrentChannelAsync(cancellationToken), request, cancellationToken);
 
     /// <summary>
+    /// Calls <paramref name="method"/> on <paramref name="objectId"/> (the Call service, Part 4, 5.11.2). The result's
+    /// status says whether it ran (BadUserAccessDenied, BadArgumentsMissing, BadInvalidArgument with a status per input
+    /// in InputArgumentResults ...); a refused request as a whole throws.
+    /// </summary>
+    public async Task<CallMethodResult> CallMethodAsync(NodeId objectId, NodeId method, IReadOnlyList<Variant> inputs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var response = await CallAsync<CallResponse>(new CallRequest { MethodsToCall = [new CallMethodRequest { ObjectId = objectId, MethodId = method, InputArguments = [.. inputs] }] }, cancellationToken);
+        return response.Results is [var result] ? result : throw new OpcUaException(StatusCodes.BadUnknownResponse, $"Call answered {response.Results?.Length ?? 0} results for one method");
+    }
+
+    /// <summary>
     /// Creates a subscription; add monitored items to it and read its data changes. The client sends Publish
     /// requests for all its subscriptions and restores them after a reconnection.
     /// </summary>
@@ -705,12 +717,13 @@ public sealed class OpcUaClient : IAsyncDisposable
         for (var i = 0; i < requests.Length; i++)
         {
             var request = nodes[i].Request;
-            var filter = request.Trigger == DataChangeTrigger.StatusValue && request.DeadbandType == DeadbandType.None
+            var filter = request.EventFilter is { } eventFilter ? ExtensionObject.From(eventFilter)
+                : request.Trigger == DataChangeTrigger.StatusValue && request.DeadbandType == DeadbandType.None
                 ? ExtensionObject.Null
                 : ExtensionObject.From(new DataChangeFilter { Trigger = request.Trigger, DeadbandType = (uint)request.DeadbandType, DeadbandValue = request.Deadband });
             requests[i] = new MonitoredItemCreateRequest
             {
-                ItemToMonitor = new ReadValueId { NodeId = request.Node, AttributeId = (uint)request.Attribute },
+                ItemToMonitor = new ReadValueId { NodeId = request.Node, AttributeId = (uint)(request.EventFilter is null ? request.Attribute : AttributeId.EventNotifier) },
                 MonitoringMode = MonitoringMode.Reporting,
                 RequestedParameters = new MonitoringParameters
                 {
@@ -737,6 +750,7 @@ public sealed class OpcUaClient : IAsyncDisposable
                 node.ServerId = results[i].MonitoredItemId;
                 node.RevisedSamplingInterval = results[i].RevisedSamplingInterval;
                 node.RevisedQueueSize = results[i].RevisedQueueSize;
+                node.EventFilterResult = results[i].FilterResult.Decode() as EventFilterResult;
             }
         }
     }
@@ -882,6 +896,9 @@ public sealed class OpcUaClient : IAsyncDisposable
             {
                 case DataChangeNotification change:
                     await subscription.DeliverAsync(change, cancellationToken);
+                    break;
+                case EventNotificationList events:
+                    await subscription.DeliverAsync(events, cancellationToken);
                     break;
                 case StatusChangeNotification { Status.IsBad: true }:
                     // The server ended the subscription (e.g. its lifetime ran out): start it again and say values may be missing.

@@ -15,6 +15,7 @@ public sealed class OpcUaSubscription : IAsyncDisposable
     private readonly OpcUaClient _client;
     private readonly ConcurrentDictionary<uint, MonitoredNode> _items = new();
     private readonly Channel<DataChange> _changes;
+    private readonly Channel<EventNotification> _events;
     private readonly Lock _sequenceLock = new();
     private uint _lastSequence;
     private int _nextHandle;
@@ -24,6 +25,7 @@ public sealed class OpcUaSubscription : IAsyncDisposable
         _client = client;
         Settings = settings;
         _changes = Channel.CreateBounded<DataChange>(new BoundedChannelOptions(bufferCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = false, SingleWriter = true });
+        _events = Channel.CreateBounded<EventNotification>(new BoundedChannelOptions(bufferCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = false, SingleWriter = true });
     }
 
     /// <summary>The server's id; it changes when the subscription had to be re-created after a reconnection.</summary>
@@ -85,6 +87,9 @@ public sealed class OpcUaSubscription : IAsyncDisposable
     /// <summary>The data changes as they arrive, until the subscription is deleted or the client closed.</summary>
     public IAsyncEnumerable<DataChange> ReadAllAsync(CancellationToken cancellationToken = default) => _changes.Reader.ReadAllAsync(cancellationToken);
 
+    /// <summary>The events of the event items as they arrive, until the subscription is deleted or the client closed.</summary>
+    public IAsyncEnumerable<EventNotification> ReadEventsAsync(CancellationToken cancellationToken = default) => _events.Reader.ReadAllAsync(cancellationToken);
+
     /// <summary>Deletes the subscription on the server and ends the stream.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -98,11 +103,16 @@ public sealed class OpcUaSubscription : IAsyncDisposable
             // The server has forgotten it already or is gone: either way it no longer publishes for us.
         }
         _changes.Writer.TryComplete();
+        _events.Writer.TryComplete();
     }
 
     internal IEnumerable<MonitoredNode> AllItems => _items.Values;
 
-    internal void Complete() => _changes.Writer.TryComplete();
+    internal void Complete()
+    {
+        _changes.Writer.TryComplete();
+        _events.Writer.TryComplete();
+    }
 
     /// <summary>Every item's next value reports a possible gap (messages lost, or the subscription re-created).</summary>
     internal void MarkGap()
@@ -138,6 +148,14 @@ public sealed class OpcUaSubscription : IAsyncDisposable
     }
 
     internal void CountKeepAlive() => KeepAlives++;
+
+    internal async ValueTask DeliverAsync(EventNotificationList notification, CancellationToken cancellationToken)
+    {
+        foreach (var e in notification.Events ?? [])
+        {
+            if (_items.TryGetValue(e.ClientHandle, out var item)) await _events.Writer.WriteAsync(new EventNotification(item, e.EventFields ?? []), cancellationToken);
+        }
+    }
 
     internal async ValueTask DeliverAsync(DataChangeNotification notification, CancellationToken cancellationToken)
     {

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Conditions;
+using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server.Services;
 using ThermalPlant.OpcUa.Server.Sessions;
@@ -48,12 +50,14 @@ public sealed class OpcUaServer : IAsyncDisposable
         _connections = new ConnectionTable(options.MaxConnections, options.MaxConnectionsPerAddress);
         AddressSpace = new UaAddressSpace(options.ApplicationUri, history);
         ServerObject.Populate(AddressSpace, options, _time);
+        Events = new EventManager(AddressSpace, _time);
         _security = new ServerSecurity(options, _time, rejected => CertificateRejected?.Invoke(rejected));
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
         _users = new UserAuthenticator(options.Users, _security.Certificate, _time);
         var discovery = new DiscoveryService(options, _security, () => Port, _users);
         var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation);
-        _subscriptions = new SubscriptionService(AddressSpace, attributes, options, _time);
+        _subscriptions = new SubscriptionService(AddressSpace, attributes, Events, options, _time);
+        Conditions = new ConditionManager(AddressSpace, Events, _time, _subscriptions.IsOwnedBy);
         _dispatcher = new ServiceDispatcher(
             discovery,
             new SessionService(_sessions, discovery, options, _security, _subscriptions, _users, OnAccessDenied, OnIdentityChanged),
@@ -64,6 +68,7 @@ public sealed class OpcUaServer : IAsyncDisposable
             _subscriptions,
             new HistoryService(AddressSpace, AddressSpace.History, options),
             options,
+            new MethodService(AddressSpace, options.MaxNodesPerOperation),
             _time,
             OnAccessDenied,
             failed => ServiceFailed?.Invoke(failed),
@@ -90,6 +95,12 @@ public sealed class OpcUaServer : IAsyncDisposable
 
     /// <summary>The bound on concurrent password checks, for tests to see it held.</summary>
     internal PasswordCheckGate PasswordChecks => _users.PasswordChecks;
+
+    /// <summary>Raises events to the clients subscribed to them; the Server object is a notifier from the start.</summary>
+    public EventManager Events { get; }
+
+    /// <summary>The alarms: a host adds and drives them, clients acknowledge, confirm, comment and refresh them.</summary>
+    public ConditionManager Conditions { get; }
 
     /// <summary>The nodes served.</summary>
     public UaAddressSpace AddressSpace { get; }

@@ -30,6 +30,7 @@ internal sealed class ServiceDispatcher(
     SubscriptionService subscriptions,
     HistoryService history,
     OpcUaServerOptions options,
+    MethodService methods,
     TimeProvider time,
     Action<AccessDenied> denied,
     Action<ServiceFailed> failed,
@@ -89,6 +90,7 @@ internal sealed class ServiceDispatcher(
                 SetMonitoringModeRequest r => subscriptions.SetMonitoringMode(r, Session(r, channelId)),
                 SetTriggeringRequest r => subscriptions.SetTriggering(r, Session(r, channelId)),
                 HistoryReadRequest r => HistoryRead(r, channelId, maxResponseBytes),
+                CallRequest r => Call(r, channelId),
                 _ => throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not served"),
             };
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
@@ -180,6 +182,16 @@ internal sealed class ServiceDispatcher(
     /// <summary>The request when the server has room for one more subscription (all sessions together); BadTooManySubscriptions otherwise.</summary>
     private CreateSubscriptionRequest WithRoomForSubscription(CreateSubscriptionRequest request) =>
         subscriptions.SubscriptionCount < options.MaxSubscriptions ? request : throw new OpcUaException(StatusCodes.BadTooManySubscriptions, $"the server serves at most {options.MaxSubscriptions} subscriptions");
+
+    private CallResponse Call(CallRequest request, uint channelId)
+    {
+        var session = Session(request, channelId);
+        var identity = session.Identity;
+        var response = methods.Call(request, session);
+        var needed = request.MethodsToCall!.Where((_, i) => response.Results![i].StatusCode.Code == StatusCodes.BadUserAccessDenied).Aggregate(UserPermissions.None, (all, m) => all | methods.PermissionOf(m.MethodId));
+        ReportRefused("Call", identity, needed, request.MethodsToCall!, n => n.MethodId, response.Results!, r => r.StatusCode);
+        return response;
+    }
 
     private CreateMonitoredItemsResponse CreateItems(CreateMonitoredItemsRequest request, uint channelId)
     {

@@ -443,7 +443,8 @@ public sealed class SubscriptionTests : IAsyncLifetime
 
         var items = await subscriptions[0].AddAsync([new MonitoredItemRequest(NodeId.Of("Nope", 2)), new MonitoredItemRequest(NodeId.Of(ObjectIds.Server)) { Attribute = AttributeId.EventNotifier }]);
         Assert.Equal(StatusCodes.BadNodeIdUnknown, items[0].Status.Code);
-        Assert.Equal(StatusCodes.BadMonitoredItemFilterUnsupported, items[1].Status.Code);
+        // An item on an EventNotifier needs an EventFilter.
+        Assert.Equal(StatusCodes.BadMonitoredItemFilterInvalid, items[1].Status.Code);
 
         error = await Assert.ThrowsAsync<OpcUaException>(() => _client.CallAsync<RepublishResponse>(new RepublishRequest { SubscriptionId = subscriptions[0].Id, RetransmitSequenceNumber = 999 }));
         Assert.Equal(StatusCodes.BadMessageNotAvailable, error.Status.Code);

@@ -36,6 +36,12 @@ public class UaNode
     /// <summary>Whether a type node is abstract (types only).</summary>
     public bool IsAbstract { get; init; }
 
+    /// <summary>
+    /// The EventNotifier attribute of an Object (Part 3, 5.5.1): bit 0 SubscribeToEvents, bit 2 HistoryRead of events.
+    /// Set by <see cref="Events.EventManager.MakeNotifier"/>, which clients can then subscribe to for events.
+    /// </summary>
+    public byte EventNotifier { get; internal set; }
+
     /// <summary>A snapshot of the node's references.</summary>
     public UaReference[] References
     {

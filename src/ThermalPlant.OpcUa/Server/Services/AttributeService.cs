@@ -1,6 +1,7 @@
 using System.Globalization;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Methods;
 using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
@@ -60,7 +61,9 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
             AttributeId.WriteMask or AttributeId.UserWriteMask => Variant.From(0u),
             AttributeId.IsAbstract when node.NodeClass is NodeClass.ObjectType or NodeClass.VariableType or NodeClass.ReferenceType or NodeClass.DataType => Variant.From(node.IsAbstract),
             AttributeId.Symmetric when node.NodeClass == NodeClass.ReferenceType => Variant.From(false),
-            AttributeId.EventNotifier when node.NodeClass == NodeClass.Object => Variant.From((byte)0),
+            AttributeId.EventNotifier when node.NodeClass == NodeClass.Object => Variant.From(node.EventNotifier),
+            AttributeId.Executable when node is UaMethod method => Variant.From(method.Executable),
+            AttributeId.UserExecutable when node is UaMethod method => Variant.From(method.UserExecutable(identity)),
             AttributeId.DataType when variable is not null => new Variant(BuiltInType.NodeId, variable.DataType),
             AttributeId.ValueRank when variable is not null => Variant.From(variable.ValueRank),
             AttributeId.ArrayDimensions when variable is not null => variable.ArrayDimensions is { } dims ? new Variant(BuiltInType.UInt32, dims) : Variant.Null,

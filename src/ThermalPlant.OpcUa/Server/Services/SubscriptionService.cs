@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Server.Subscriptions;
@@ -13,9 +14,9 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// The Subscription and MonitoredItem service sets (Part 4, 5.12 and 5.13): subscriptions with their limits,
 /// Publish parked per session and answered by the subscriptions, Republish, TransferSubscriptions, and monitored
 /// items with sampling intervals, queues, data change filters (deadbands with EURange), modes and triggering.
-/// Events are not served: an EventFilter is refused with BadMonitoredItemFilterUnsupported.
+/// Items on an EventNotifier take an EventFilter (SubscriptionService.Events.cs).
 /// </summary>
-internal sealed class SubscriptionService(UaAddressSpace space, AttributeService attributes, OpcUaServerOptions options, TimeProvider time)
+internal sealed partial class SubscriptionService(UaAddressSpace space, AttributeService attributes, EventManager events, OpcUaServerOptions options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<uint, Subscription> _subscriptions = new();
     private int _nextSubscriptionId;
@@ -182,6 +183,11 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
                     results[i] = new MonitoredItemModifyResult { StatusCode = StatusCodes.BadMonitoredItemIdInvalid, FilterResult = ExtensionObject.Null };
                     continue;
                 }
+                if (item.Events is not null)
+                {
+                    results[i] = ModifyEventItem(item, items[i].RequestedParameters);
+                    continue;
+                }
                 var status = Apply(item, items[i].RequestedParameters, subscription.PublishingInterval);
                 if (status.IsGood)
                 {
@@ -224,7 +230,7 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
                 var wasDisabled = item.Mode == MonitoringMode.Disabled;
                 item.Mode = request.MonitoringMode;
                 if (item.Mode == MonitoringMode.Disabled) item.ClearQueue();
-                else if (wasDisabled) item.QueueCurrent(Current(item, session.Identity), time.GetUtcNow());
+                else if (wasDisabled && item.Events is null) item.QueueCurrent(Current(item, session.Identity), time.GetUtcNow());
                 subscription.MarkActive(item);
             }
         }
@@ -286,7 +292,7 @@ internal sealed class SubscriptionService(UaAddressSpace space, AttributeService
         if (node is null) return Failed(StatusCodes.BadNodeIdUnknown);
         if (request.MonitoringMode is < MonitoringMode.Disabled or > MonitoringMode.Reporting) return Failed(StatusCodes.BadMonitoringModeInvalid);
         var attribute = (AttributeId)target.AttributeId;
-        if (attribute == AttributeId.EventNotifier) return Failed(StatusCodes.BadMonitoredItemFilterUnsupported);
+        if (attribute == AttributeId.EventNotifier) return CreateEventItem(subscription, request, node);
         var initial = attributes.ReadOne(target, TimestampsToReturn.Both, identity);
         if (initial.Status.Code is StatusCodes.BadAttributeIdInvalid or StatusCodes.BadNotReadable or StatusCodes.BadUserAccessDenied or StatusCodes.BadIndexRangeInvalid or StatusCodes.BadDataEncodingUnsupported) return Failed(initial.Status.Code);
         if (attribute == AttributeId.Value && target.IndexRange is { Length: > 0 }) return Failed(StatusCodes.BadIndexRangeInvalid);

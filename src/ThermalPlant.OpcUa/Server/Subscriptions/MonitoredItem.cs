@@ -1,6 +1,7 @@
 using System.Numerics;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Subscriptions;
@@ -54,10 +55,16 @@ internal sealed class MonitoredItem
     /// <summary>Items reported when this one reports (SetTriggering), by id.</summary>
     public HashSet<uint> TriggeredItems { get; } = [];
 
-    public bool HasNotifications => Mode == MonitoringMode.Reporting && _queue.Count > 0;
+    /// <summary>The filter and queue of an item on an EventNotifier; null for data items.</summary>
+    public EventQueue? Events { get; init; }
 
-    /// <summary>Whether the item has anything for the next cycle: a held sample or queued values.</summary>
-    public bool IsActive => _held is not null || _queue.Count > 0;
+    public bool HasNotifications => Mode == MonitoringMode.Reporting && (_queue.Count > 0 || Events?.Count > 0);
+
+    /// <summary>Whether the item has anything for the next cycle: a held sample, queued values or queued events.</summary>
+    public bool IsActive => _held is not null || _queue.Count > 0 || Events?.Count > 0;
+
+    /// <summary>An event from the item's notifier, queued when it passes the filter; true when queued.</summary>
+    public bool OfferEvent(UaEvent e, DateTimeOffset now) => Mode != MonitoringMode.Disabled && Events!.Offer(e, QueueSize, DiscardOldest, now.UtcDateTime);
 
     /// <summary>A value from the variable: sampled now when the interval has passed, else held as the latest.</summary>
     public void Offer(DataValue value, DateTimeOffset now)
@@ -114,6 +121,10 @@ internal sealed class MonitoredItem
         Enqueue(Stamp(value, now));
     }
 
+    /// <summary>Moves up to <paramref name="max"/> queued values or events into <paramref name="into"/> or <paramref name="events"/>; returns how many.</summary>
+    public int Drain(List<MonitoredItemNotification> into, List<EventFieldList> events, int max) =>
+        Events is { } queue ? queue.Drain(events, ClientHandle, max) : Drain(into, max);
+
     /// <summary>Moves up to <paramref name="max"/> queued values into <paramref name="into"/>; returns how many.</summary>
     public int Drain(List<MonitoredItemNotification> into, int max)
     {
@@ -129,6 +140,7 @@ internal sealed class MonitoredItem
     /// <summary>Drops queued values beyond a smaller queue size, keeping the ones the discard policy keeps.</summary>
     public void TrimQueue()
     {
+        Events?.Trim(QueueSize, DiscardOldest);
         while (_queue.Count > QueueSize)
         {
             if (DiscardOldest) _queue.Dequeue();
@@ -136,7 +148,11 @@ internal sealed class MonitoredItem
         }
     }
 
-    public void ClearQueue() => _queue.Clear();
+    public void ClearQueue()
+    {
+        _queue.Clear();
+        Events?.Clear();
+    }
 
     private void Enqueue(DataValue value)
     {

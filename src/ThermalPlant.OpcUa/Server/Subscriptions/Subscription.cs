@@ -1,5 +1,6 @@
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Types;
 
@@ -21,6 +22,7 @@ internal sealed class Subscription : IDisposable
     private readonly Dictionary<uint, Action<UaVariable, DataValue>> _handlers = [];
     private readonly LinkedList<NotificationMessage> _sent = new();
     private readonly List<MonitoredItemNotification> _scratch = [];
+    private readonly List<EventFieldList> _eventScratch = [];
 
     // Only items with something held or queued are visited per cycle, so idle items cost nothing (100,000 stay cheap);
     // items whose variable computes its value are read every cycle instead.
@@ -96,6 +98,7 @@ internal sealed class Subscription : IDisposable
     public void Add(MonitoredItem item, DataValue initial)
     {
         _items[item.Id] = item;
+        if (item.Events is not null) return;
         if (item.Mode != MonitoringMode.Disabled) item.QueueCurrent(initial, _time.GetUtcNow());
         MarkActive(item);
         if (item.Node is UaVariable variable && item.ItemToMonitor.AttributeId == (uint)AttributeId.Value)
@@ -116,6 +119,7 @@ internal sealed class Subscription : IDisposable
         if (!_items.Remove(id, out var item)) return false;
         _active.Remove(item);
         _computed.Remove(item);
+        item.Events?.Dispose();
         if (_handlers.Remove(id, out var handler) && item.Node is UaVariable variable) variable.ValueChanged -= handler;
         if (HasTriggers)
         {
@@ -130,7 +134,7 @@ internal sealed class Subscription : IDisposable
         var now = _time.GetUtcNow();
         foreach (var item in _items.Values)
         {
-            if (item.Mode == MonitoringMode.Disabled) continue;
+            if (item.Mode == MonitoringMode.Disabled || item.Events is not null) continue;
             item.QueueCurrent(read(item), now);
             _active.Add(item);
         }
@@ -209,6 +213,7 @@ internal sealed class Subscription : IDisposable
                 if (_items.TryGetValue(id, out var item) && item.Node is UaVariable variable) variable.ValueChanged -= handler;
             }
             _handlers.Clear();
+            foreach (var item in _items.Values) item.Events?.Dispose();
             _items.Clear();
             _active.Clear();
             _computed.Clear();
@@ -222,6 +227,16 @@ internal sealed class Subscription : IDisposable
             if (_disposed) return;
             item.Offer(value, _time.GetUtcNow());
             MarkActive(item);
+        }
+    }
+
+    /// <summary>An event from an item's notifier (<see cref="EventManager"/> calls it from the thread that raised the event).</summary>
+    public void OnEvent(MonitoredItem item, UaEvent e)
+    {
+        lock (Gate)
+        {
+            if (_disposed) return;
+            if (item.OfferEvent(e, _time.GetUtcNow())) _active.Add(item);
         }
     }
 
@@ -308,18 +323,19 @@ internal sealed class Subscription : IDisposable
     {
         var limit = MaxNotificationsPerPublish == 0 ? _maxNotificationsPerMessage : (int)Math.Min(MaxNotificationsPerPublish, (uint)_maxNotificationsPerMessage);
         _scratch.Clear();
+        _eventScratch.Clear();
         _settled.Clear();
         foreach (var item in _active)
         {
-            if (_scratch.Count >= limit) break;
+            if (_scratch.Count + _eventScratch.Count >= limit) break;
             if (!item.HasNotifications) continue;
-            item.Drain(_scratch, limit - _scratch.Count);
+            item.Drain(_scratch, _eventScratch, limit - _scratch.Count - _eventScratch.Count);
             foreach (var linkedId in item.TriggeredItems)
             {
                 // A triggering item's report carries the queued samples of the items it triggers (Part 4, 5.12.1.6).
                 if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling)
                 {
-                    linked.Drain(_scratch, int.MaxValue);
+                    linked.Drain(_scratch, _eventScratch, int.MaxValue);
                     if (!linked.IsActive) _settled.Add(linked);
                 }
             }
@@ -330,11 +346,20 @@ internal sealed class Subscription : IDisposable
         {
             SequenceNumber = NextSequence(),
             PublishTime = _time.GetUtcNow().UtcDateTime,
-            NotificationData = [ExtensionObject.From(new DataChangeNotification { MonitoredItems = [.. _scratch], DiagnosticInfos = [] })],
+            NotificationData = Notifications(),
         };
         _sent.AddLast(message);
         while (_sent.Count > _maxRetransmissionQueue) _sent.RemoveFirst();
         Respond(request, message, HasNotifications(), AvailableUnlocked());
+    }
+
+    /// <summary>The message's notifications: data changes, events, or both (Part 4, 7.24).</summary>
+    private ExtensionObject[] Notifications()
+    {
+        if (_eventScratch.Count == 0) return [ExtensionObject.From(new DataChangeNotification { MonitoredItems = [.. _scratch], DiagnosticInfos = [] })];
+        var events = ExtensionObject.From(new EventNotificationList { Events = [.. _eventScratch] });
+        if (_scratch.Count == 0) return [events];
+        return [ExtensionObject.From(new DataChangeNotification { MonitoredItems = [.. _scratch], DiagnosticInfos = [] }), events];
     }
 
     private void Respond(PendingPublish request, NotificationMessage message, bool more, uint[] available) =>

@@ -1,0 +1,90 @@
+// node-opcua as an independent OPC UA client of the server's events and alarms.
+// Usage: node client-alarms.mjs ENDPOINT_URL CONDITION_ID
+// Logs in as THERMALPLANT_TEST_USER / THERMALPLANT_TEST_PASSWORD (an Operator) over SecurityPolicy None, subscribes to
+// the Server object's events with node-opcua's constructEventFilter (every field by path under BaseEventType, the
+// ConditionId as ConditionType's NodeId attribute), runs ConditionRefresh, acknowledges and then confirms
+// CONDITION_ID's latest event, and tries a stale EventId, a mistyped argument and Acknowledge on the Server object.
+// Then a session as THERMALPLANT_TEST_OBSERVER / THERMALPLANT_TEST_OBSERVER_PASSWORD tries to acknowledge and refresh.
+// Prints one JSON document with the statuses and the events seen, each as its field values.
+import { OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, TimestampsToReturn, DataType, UserTokenType, constructEventFilter } from "node-opcua";
+
+const [endpoint, conditionId] = process.argv.slice(2);
+const fields = ["EventId", "EventType", "SourceName", "Severity", "Message", "ConditionId", "ActiveState.Id", "AckedState.Id", "ConfirmedState.Id", "Retain", "Comment"];
+const client = OPCUAClient.create({
+  applicationName: "thermalplant-interop-alarms",
+  securityMode: MessageSecurityMode.None,
+  securityPolicy: SecurityPolicy.None,
+  endpointMustExist: false,
+  connectionStrategy: { maxRetry: 0, initialDelay: 100 },
+});
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+const out = { events: [] };
+
+const refresh = (session, subscriptionId) => session.call({
+  objectId: "ns=0;i=2782",
+  methodId: "ns=0;i=3875",
+  inputArguments: [{ dataType: DataType.UInt32, value: subscriptionId }],
+});
+const commented = (session, methodId, eventId, text, objectId = conditionId) => session.call({
+  objectId,
+  methodId,
+  inputArguments: [{ dataType: DataType.ByteString, value: eventId }, { dataType: DataType.LocalizedText, value: { text } }],
+});
+const latest = async predicate => {
+  for (let i = 0; i < 100; i++) {
+    const found = [...out.events].reverse().find(predicate);
+    if (found) return found;
+    await sleep(50);
+  }
+  throw new Error("the expected event did not arrive");
+};
+const ofCondition = e => e.ConditionId === conditionId;
+
+try {
+  await client.connect(endpoint);
+  const session = await client.createSession({ type: UserTokenType.UserName, userName: process.env.THERMALPLANT_TEST_USER, password: process.env.THERMALPLANT_TEST_PASSWORD });
+  const notifier = (await session.read({ nodeId: "ns=0;i=2253", attributeId: AttributeIds.EventNotifier })).value.value;
+  out.serverEventNotifier = notifier;
+  const subscription = await session.createSubscription2({ requestedPublishingInterval: 100, requestedMaxKeepAliveCount: 10, requestedLifetimeCount: 100, publishingEnabled: true });
+  const item = await subscription.monitor(
+    { nodeId: "ns=0;i=2253", attributeId: AttributeIds.EventNotifier },
+    { queueSize: 100, discardOldest: true, samplingInterval: 0, filter: constructEventFilter(fields) },
+    TimestampsToReturn.Neither);
+  item.on("changed", values => {
+    const e = {};
+    fields.forEach((name, i) => {
+      const v = values[i]?.value;
+      e[name] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("hex") : typeof v === "object" && "text" in v ? v.text : typeof v === "object" ? v.toString() : v;
+    });
+    e.eventIdBytes = values[0]?.value;
+    out.events.push(e);
+  });
+  await sleep(300);
+
+  out.refresh = (await refresh(session, subscription.subscriptionId)).statusCode.name;
+  const refreshed = await latest(ofCondition);
+  await latest(e => e.EventType === "ns=0;i=2788");
+  out.ack = (await commented(session, "ns=0;i=9111", refreshed.eventIdBytes, "node-opcua acknowledges")).statusCode.name;
+  const acked = await latest(e => ofCondition(e) && e["AckedState.Id"] === true);
+  out.stale = (await commented(session, "ns=0;i=9111", refreshed.eventIdBytes, "stale")).statusCode.name;
+  out.mistyped = (await session.call({ objectId: conditionId, methodId: "ns=0;i=9111", inputArguments: [{ dataType: DataType.String, value: "x" }, { dataType: DataType.LocalizedText, value: { text: "x" } }] })).statusCode.name;
+  out.wrongObject = (await commented(session, "ns=0;i=9111", acked.eventIdBytes, "x", "ns=0;i=2253")).statusCode.name;
+  out.confirm = (await commented(session, "ns=0;i=9113", acked.eventIdBytes, "node-opcua confirms")).statusCode.name;
+  await latest(e => ofCondition(e) && e["ConfirmedState.Id"] === true);
+
+  const observer = await client.createSession({ type: UserTokenType.UserName, userName: process.env.THERMALPLANT_TEST_OBSERVER, password: process.env.THERMALPLANT_TEST_OBSERVER_PASSWORD });
+  const observed = await observer.createSubscription2({ requestedPublishingInterval: 100, requestedMaxKeepAliveCount: 10, requestedLifetimeCount: 100, publishingEnabled: true });
+  out.observerRefresh = (await refresh(observer, observed.subscriptionId)).statusCode.name;
+  out.observerAck = (await commented(observer, "ns=0;i=9111", acked.eventIdBytes, "observer")).statusCode.name;
+  out.observerOnOthersSubscription = (await refresh(observer, subscription.subscriptionId)).statusCode.name;
+  await observed.terminate();
+  await observer.close();
+  await subscription.terminate();
+  await session.close();
+} catch (err) {
+  out.error = String(err?.stack ?? err);
+} finally {
+  await client.disconnect();
+}
+for (const e of out.events) delete e.eventIdBytes;
+console.log(JSON.stringify(out));
