@@ -47,6 +47,7 @@ public static class AnalyticsHost
             var settings = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;
             return () => ScalarDetectors.Create(settings.DetectorName, settings.Detector);
         });
+        services.AddSingleton(sp => new DiagnosisAlarms(sp.GetRequiredService<OpcUaServer>(), sp.GetRequiredService<AnalyticsNodes>().Namespace));
         services.AddSingleton<AnalyticsEngine>();
         services.AddSingleton<EndpointHealth>();
         services.AddHostedService<AnalyticsService>();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Prometheus;
 using ThermalPlant.Analytics.Service.Engine;
+using ThermalPlant.Analytics.Service.Server;
 using ThermalPlant.Analytics.Service.Sources;
 using ThermalPlant.Analytics.Service.State;
 using ThermalPlant.OpcUa.Server;
@@ -14,6 +15,7 @@ namespace ThermalPlant.Analytics.Service;
 internal sealed partial class AnalyticsService(
     OpcUaServer server,
     AnalyticsEngine engine,
+    DiagnosisAlarms alarms,
     EndpointHealth health,
     IOptions<AnalyticsOptions> options,
     TimeProvider time,
@@ -38,6 +40,7 @@ internal sealed partial class AnalyticsService(
                 LogStateUnreadable(_settings.StatePath, ex.Message);
             }
         }
+        engine.DiagnosisChanged += alarms.OnDiagnosisChanged;
         server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason);
         server.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(engine.Collect);

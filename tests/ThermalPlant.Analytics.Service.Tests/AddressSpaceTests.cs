@@ -94,6 +94,31 @@ public sealed class AddressSpaceTests
     }
 
     [Fact]
+    public async Task A_diagnosis_is_raised_as_an_OPC_UA_alarm_with_its_evidence_and_cleared_when_healthy()
+    {
+        await using var test = TestEngine.Create();
+        var alarms = new Server.DiagnosisAlarms(test.Server, 2);
+        test.Engine.DiagnosisChanged += alarms.OnDiagnosisChanged;
+        var alarmId = NodeId.Parse("ns=2;s=" + Server.DiagnosisAlarms.AlarmId(PlantComponents.UpperThermocouple));
+        var upper = test.Tag("Plant/Temperature/Upper");
+        test.Engine.Score([new Engine.TagValue(upper, new DataValue { Value = Variant.From(650.0), SourceTimestamp = Start })]);
+        Assert.Null(test.Server.Conditions.Find(alarmId));
+
+        test.Engine.Score([new Engine.TagValue(upper, new DataValue { Value = Variant.From(650.0), Status = StatusCodes.BadSensorFailure, SourceTimestamp = Start.AddSeconds(1) })]);
+        var alarm = test.Server.Conditions.Find(alarmId);
+        Assert.NotNull(alarm);
+        Assert.True(alarm.State.Active);
+        Assert.False(alarm.State.Acked);
+        Assert.Equal(800, alarm.State.Severity);
+        Assert.Contains(PlantFaultTypes.BadReading, alarm.State.Message.Text, StringComparison.Ordinal);
+        Assert.Contains("Bad", alarm.State.Message.Text, StringComparison.Ordinal);
+        Assert.Equal(NodeId.Parse("ns=2;s=Analytics.Diagnoses.Temperature.Upper"), alarm.Source);
+
+        test.Engine.Score([new Engine.TagValue(upper, new DataValue { Value = Variant.From(651.0), SourceTimestamp = Start.AddSeconds(2) })]);
+        Assert.False(alarm.State.Active);
+    }
+
+    [Fact]
     public async Task A_tag_path_belongs_to_the_first_endpoint_that_has_it()
     {
         await using var test = TestEngine.Create();

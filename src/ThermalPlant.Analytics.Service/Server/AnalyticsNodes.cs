@@ -28,6 +28,9 @@ internal sealed class AnalyticsNodes
 
     private readonly UaAddressSpace _space;
     private readonly ushort _ns;
+
+    /// <summary>The namespace index of the analytics nodes.</summary>
+    public ushort Namespace => _ns;
     private readonly NodeId _tags;
     private readonly NodeId _diagnoses;
 
