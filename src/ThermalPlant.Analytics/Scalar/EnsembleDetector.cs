@@ -212,6 +212,7 @@ public sealed class EnsembleDetector : ScalarDetector
         {
             if (Math.Abs(seasonal.Shift) / Scale(m.CalSeasonalShift) < ShiftedAfterAlarm) return;
             var shift = s.WeekResVar <= s.DayResVar && s.WeekResN > 0 ? s.WeekResFast : s.DayResFast;
+            s.Offset += shift;
             m.Mean += shift;
             m.FastMean = m.Mean;
         }
@@ -277,8 +278,9 @@ public sealed class EnsembleDetector : ScalarDetector
         return Math.Max(0, (m.Run * -Math.Log10(p)) - Math.Log10(Options.FastWindow));
     }
 
-    // The hour-of-day and hour-of-week profiles hold each hour's mean as an offset from the slow level, so a level
-    // shift that became the new normal moves the profile with it. The residual against the profile is scored twice:
+    // The hour-of-day and hour-of-week profiles hold each hour's mean less an offset that only a re-baseline moves,
+    // so a level shift that became the new normal moves the whole profile with it. (Not the slow mean: it swings
+    // with the daily pattern itself and is biased while it converges, which would blur the profile.) The residual against the profile is scored twice:
     // as a sample (a pattern that changed) and as its fast mean (a shift or drift hidden under the pattern).
     private SeasonalScore ScoreSeasonal(ref Model m, DateTime timestampUtc, double value)
     {
@@ -298,8 +300,8 @@ public sealed class EnsembleDetector : ScalarDetector
 
         var dayActive = s.Visits[dayBin] >= MinSeasonalVisits;
         var weekActive = s.Visits[weekBin] >= MinSeasonalVisits;
-        var dayResidual = value - m.Mean - s.Means[dayBin];
-        var weekResidual = value - m.Mean - s.Means[weekBin];
+        var dayResidual = value - s.Offset - s.Means[dayBin];
+        var weekResidual = value - s.Offset - s.Means[weekBin];
         if (dayActive) s.DayResFast += _fastAlpha * (dayResidual - s.DayResFast);
         if (weekActive) s.WeekResFast += _fastAlpha * (weekResidual - s.WeekResFast);
         var fast = Options.FastWindow;
@@ -320,7 +322,7 @@ public sealed class EnsembleDetector : ScalarDetector
     private void LearnSeasonal(ref Model m, double value, SeasonalScore seasonal)
     {
         ref var s = ref m.Seasonal;
-        var offset = value - m.Mean;
+        var offset = value - s.Offset;
         s.DaySum += offset;
         s.DayCount++;
         s.WeekSum += offset;
@@ -389,6 +391,7 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(s.WeekResVar);
         writer.Write(s.DayResFast);
         writer.Write(s.WeekResFast);
+        writer.Write(s.Offset);
         writer.Write(s.DayResN);
         writer.Write(s.WeekResN);
         for (var i = 0; i < SeasonalBins; i++)
@@ -440,6 +443,7 @@ public sealed class EnsembleDetector : ScalarDetector
         s.WeekResVar = NonNegative(reader.ReadDouble());
         s.DayResFast = Finite(reader.ReadDouble());
         s.WeekResFast = Finite(reader.ReadDouble());
+        s.Offset = Finite(reader.ReadDouble());
         s.DayResN = NonNegative(reader.ReadInt64());
         s.WeekResN = NonNegative(reader.ReadInt64());
         for (var i = 0; i < SeasonalBins; i++)
@@ -502,6 +506,7 @@ public sealed class EnsembleDetector : ScalarDetector
         public int DayCount, WeekCount;
         public double DayResVar, WeekResVar;
         public double DayResFast, WeekResFast;
+        public double Offset;
         public long DayResN, WeekResN;
         public SeasonalMeans Means;
         public SeasonalVisits Visits;
