@@ -34,6 +34,7 @@ internal sealed class FurnaceModel
     private double _lastResidual;
     private Finding? _raised;
     private double _interval = 1;
+    private double _evidence;
 
     public FurnaceModel(ThermocoupleDiagnosisOptions options, Finding upperDrift, Finding lowerDrift)
     {
@@ -121,6 +122,7 @@ internal sealed class FurnaceModel
             {
                 _under.Reset();
                 _raised = _pair;
+                _evidence = 0;
             }
             else
             {
@@ -145,13 +147,15 @@ internal sealed class FurnaceModel
 
         if (_raised == _pair)
         {
-            // The healthy sensor is the one whose slowly averaged implied power stays nearer its learned level: the
-            // burner's own swings average out of both, a drift does not.
-            var margin = _options.IsolationSigmas * Math.Max(_slowPower.StdDev, 1e-6);
-            var slowUpper = Math.Abs(_slowUpper - _levelUpper);
-            var slowLower = Math.Abs(_slowLower - _levelLower);
-            if (slowUpper - slowLower > margin) _raised = _upperDrift;
-            else if (slowLower - slowUpper > margin) _raised = _lowerDrift;
+            // Which sensor drifts: under "upper" the burner moved by the lower's averaged deviation, under "lower" by
+            // the upper's. The burner's swings are mean-reverting and a drift is not, so the log-likelihood ratio of the
+            // two, accumulated per averaging time, settles on the drifting sensor even when one swing misleads.
+            var spread = Math.Max(_slowPower.StdDev, 1e-6);
+            var devUpper = (_slowUpper - _levelUpper) / spread;
+            var devLower = (_slowLower - _levelLower) / spread;
+            _evidence += ((devUpper * devUpper) - (devLower * devLower)) / 2 * dt / _options.IsolationSeconds;
+            if (_evidence > _options.IsolationEvidence) _raised = _upperDrift;
+            else if (_evidence < -_options.IsolationEvidence) _raised = _lowerDrift;
             if (_raised != _pair) _pair.Clear(PlantFaultTypes.Drift);
         }
         var offset = _raised == _upperDrift ? _options.UpperPerKw * residual

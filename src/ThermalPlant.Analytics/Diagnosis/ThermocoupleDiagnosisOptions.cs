@@ -48,11 +48,13 @@ public sealed class ThermocoupleDiagnosisOptions
     public double PersistSeconds { get; set; } = 60;
 
     /// <summary>
-    /// The drifting sensor is named once its slowly averaged implied burner power has left its learned level by this
-    /// many learned standard deviations of that average more than the other's has; until then the pair
+    /// The drifting sensor is named once the log-likelihood ratio of "upper drifts" against "lower drifts" reaches this
+    /// (nats; 5 is odds of about 150 to 1). Each hypothesis implies the burner moved by the other sensor's averaged
+    /// deviation from its learned level; the ratio accumulates, per <see cref="IsolationSeconds"/>, how much more likely
+    /// one of those moves is under the burner's learned variation. Until then the pair
     /// (<see cref="PlantComponents.Thermocouples"/>) is named.
     /// </summary>
-    public double IsolationSigmas { get; set; } = 2;
+    public double IsolationEvidence { get; set; } = 5;
 
     /// <summary>Time constant of the average of the implied burner powers used to name the drifting sensor, seconds.</summary>
     public double IsolationSeconds { get; set; } = 900;
@@ -76,7 +78,7 @@ public sealed class ThermocoupleDiagnosisOptions
         if (!(ResidualSigmas is >= 1 and <= 100)) errors.Add($"{prefix}ResidualSigmas must be between 1 and 100");
         if (!(PersistSeconds is >= 0 and <= 86400)) errors.Add($"{prefix}PersistSeconds must be between 0 and 86400");
         if (!(IsolationSeconds is >= 10 and <= 86400)) errors.Add($"{prefix}IsolationSeconds must be between 10 and 86400");
-        if (!(IsolationSigmas is >= 0.5 and <= 20)) errors.Add($"{prefix}IsolationSigmas must be between 0.5 and 20");
+        if (!(IsolationEvidence is >= 1 and <= 100)) errors.Add($"{prefix}IsolationEvidence must be between 1 and 100");
         if (!(CriticalDriftCelsius is > 0 and <= 1000)) errors.Add($"{prefix}CriticalDriftCelsius must be between 0 and 1000");
         if (!(AdaptHours is >= 0.5 and <= 24 * 365)) errors.Add($"{prefix}AdaptHours must be between 0.5 and 8760");
     }

@@ -13,7 +13,7 @@ internal static class FaultFigures
         {
             FaultType.OpenThermocouple => (new FaultSpec { Type = type, Target = Target() }, Between(120, 600)),
             FaultType.StuckThermocouple => (new FaultSpec { Type = type, Target = Target() }, Between(600, 1800)),
-            FaultType.ThermocoupleDrift => (new FaultSpec { Type = type, Target = Target(), RatePerHour = (random.Next(2) == 0 ? -1 : 1) * Between(10, 40) }, 5400),
+            FaultType.ThermocoupleDrift => (new FaultSpec { Type = type, Target = Target(), RatePerHour = (random.Next(2) == 0 ? -1 : 1) * Between(10, 40) }, 9000),
             FaultType.BearingWear => (new FaultSpec { Type = type, Harmonics = Orders(random, bearingOrders), GrowthPerHour = Between(2, 6) }, 3 * 3600),
             FaultType.VoltageSag => Sag(random, Between(0.15, 0.6), Between(5, 60)),
             FaultType.SupplyRipple => (new FaultSpec { Type = type, RippleVolts = Between(0.5, 2) }, Between(600, 1800)),

@@ -104,6 +104,8 @@ internal sealed class PlantEvaluation
                 foreach (var type in _settings.Types.OrderBy(_ => schedule.Next())) types.Enqueue(type);
             }
             var (spec, seconds) = FaultFigures.Draw(types.Dequeue(), schedule, diagnoser.Options.Bearing.FaultOrders);
+            // A fault that could not run its time before the end is not injected: it would count as missed.
+            if (plant.Now.AddSeconds(seconds) > end) break;
             var active = plant.Model.Inject(spec);
             current = new FaultOutcome(seed, spec, plant.Now, plant.Now.AddSeconds(seconds));
             // The fault stays its drawn time, or is repaired a while after it was diagnosed right, as a plant would.
