@@ -49,7 +49,7 @@ public sealed class CertificateRefusalTests : IDisposable
         // A client that retries is one report, not one per attempt.
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var refused = await Assert.ThrowsAsync<OpcUaException>(() => OpcUaClient.ConnectAsync(url, options));
+            var refused = await Assert.ThrowsAsync<ChannelRefusedException>(() => OpcUaClient.ConnectAsync(url, options));
             Assert.Equal(StatusCodes.BadCertificateUntrusted, refused.Status.Code);
         }
 
