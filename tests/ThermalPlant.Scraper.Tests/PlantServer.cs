@@ -152,6 +152,10 @@ internal sealed class PlantServer : IAsyncDisposable
             .SetValue(new DataValue { Value = Variant.From("B-42"), SourceTimestamp = DateTime.UtcNow });
         // A reference back up the tree: browsing must not loop.
         space.AddReference(Folder("Audio/MFCC"), ReferenceTypeIds.Organizes, plant);
+        // The event hierarchy as a server with alarms has it (Plant the notifier of its sources): a browser that followed
+        // it would reach these first as Plant/Upper and Plant/MFCC/... and store them under those names.
+        space.AddReference(plant, ReferenceTypeIds.HasEventSource, NodeId.Of("Plant.Temperature.Upper", ns));
+        space.AddReference(plant, ReferenceTypeIds.HasNotifier, Folder("Audio/MFCC"));
         server.Start();
         lock (_lock)
         {

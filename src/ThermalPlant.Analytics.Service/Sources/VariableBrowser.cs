@@ -38,7 +38,7 @@ internal sealed class VariableBrowser(AnalyticsEndpointOptions options)
             {
                 foreach (var reference in await client.BrowseAsync(node, cancellationToken: cancellationToken))
                 {
-                    if (!reference.IsForward || reference.ReferenceTypeId == NodeId.Of(ReferenceTypeIds.HasProperty)) continue;
+                    if (!reference.IsForward || reference.ReferenceTypeId == NodeId.Of(ReferenceTypeIds.HasProperty) || TreeReferences.IsEventHierarchy(reference.ReferenceTypeId)) continue;
                     if (reference.NodeId.ServerIndex != 0 || reference.NodeId.NamespaceUri is not null) continue;
                     if (reference.NodeClass is not (NodeClass.Object or NodeClass.Variable)) continue;
                     var child = reference.NodeId.NodeId;

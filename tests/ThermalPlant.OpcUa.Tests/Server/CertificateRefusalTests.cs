@@ -6,7 +6,6 @@ using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Security.Certificates;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Transport;
-using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Tests.Server;
 

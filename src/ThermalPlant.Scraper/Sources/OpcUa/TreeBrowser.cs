@@ -98,7 +98,7 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
                 {
                     foreach (var reference in references[i])
                     {
-                        if (!reference.IsForward) continue;
+                        if (!reference.IsForward || TreeReferences.IsEventHierarchy(reference.ReferenceTypeId)) continue;
                         var property = reference.ReferenceTypeId == NodeId.Of(ReferenceTypeIds.HasProperty);
                         if (property && (!options.CollectProperties || reference.NodeClass != NodeClass.Variable || IsMetadata(reference.BrowseName))) continue;
                         if (reference.NodeId.ServerIndex != 0 || reference.NodeId.NamespaceUri is not null) continue;
