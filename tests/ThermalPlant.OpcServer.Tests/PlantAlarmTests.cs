@@ -48,11 +48,13 @@ public sealed class PlantAlarmTests : IAsyncLifetime
 
         var created = await http.PostAsJsonAsync("/simulation/faults", new { type = "open_thermocouple", target = "upper" });
         created.EnsureSuccessStatusCode();
-        var active = await NextAsync(events, e => condition.Equals(e.Fields[ConditionIdField].Value));
+        // On a loaded machine a poll of the DMZ can time out first and raise the same alarm as "cannot be read"; the
+        // open circuit's own event carries its fault.
+        var active = await NextAsync(events, e => condition.Equals(e.Fields[ConditionIdField].Value)
+            && ((LocalizedText)e.Fields[MessageField].Value!).Text.Contains("open_circuit", StringComparison.Ordinal));
         Assert.Equal(NodeId.Of(ObjectTypeIds.OffNormalAlarmType), active.Fields[EventTypeField].Value);
         Assert.True((bool)active.Fields[ActiveField].Value!);
         Assert.Equal("Plant/Temperature/Upper", active.Fields[SourceNameField].Value);
-        Assert.Contains("open_circuit", ((LocalizedText)active.Fields[MessageField].Value!).Text, StringComparison.Ordinal);
         Assert.Equal(StatusCode.Good, await _client.AcknowledgeAsync(condition, (byte[])active.Fields[EventIdField].Value!, "checking the plug"));
 
         (await http.DeleteAsync(created.Headers.Location)).EnsureSuccessStatusCode();
