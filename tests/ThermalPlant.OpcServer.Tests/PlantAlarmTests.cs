@@ -51,7 +51,7 @@ public sealed class PlantAlarmTests : IAsyncLifetime
         // On a loaded machine a poll of the DMZ can time out first and raise the same alarm as "cannot be read"; the
         // open circuit's own event carries its fault.
         var active = await NextAsync(events, e => condition.Equals(e.Fields[ConditionIdField].Value)
-            && ((LocalizedText)e.Fields[MessageField].Value!).Text.Contains("open_circuit", StringComparison.Ordinal));
+            && (((LocalizedText)e.Fields[MessageField].Value!).Text ?? "").Contains("open_circuit", StringComparison.Ordinal));
         Assert.Equal(NodeId.Of(ObjectTypeIds.OffNormalAlarmType), active.Fields[EventTypeField].Value);
         Assert.True((bool)active.Fields[ActiveField].Value!);
         Assert.Equal("Plant/Temperature/Upper", active.Fields[SourceNameField].Value);
