@@ -7,18 +7,7 @@ using ThermalPlant.Testing;
 namespace ThermalPlant.Cli.Tests;
 
 /// <summary>A real PostgreSQL for the <c>thermalplant db</c> tests; each test makes its own database.</summary>
-public sealed class CliPostgresFixture : IAsyncLifetime
-{
-    /// <summary>Null when PostgreSQL is not installed outside CI; the tests then return early.</summary>
-    public PostgresServer? Server { get; private set; }
-
-    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (Server is not null) await Server.DisposeAsync();
-    }
-}
+public sealed class CliPostgresFixture : PostgresClusterFixture;
 
 /// <summary><c>thermalplant db migrate|status</c> against a real PostgreSQL (the plain path: TimescaleDB is not in Debian).</summary>
 public sealed class DatabaseCommandTests(CliPostgresFixture postgres) : IClassFixture<CliPostgresFixture>
@@ -26,7 +15,6 @@ public sealed class DatabaseCommandTests(CliPostgresFixture postgres) : IClassFi
     [Fact]
     public async Task Status_of_a_new_database_shows_no_path_and_every_version_pending()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
 
         var (exit, output, _) = await Run(NoEnvironment, "db", "status", "--connection", database, "--json");
@@ -42,7 +30,6 @@ public sealed class DatabaseCommandTests(CliPostgresFixture postgres) : IClassFi
     [Fact]
     public async Task Migrate_applies_everything_once_and_status_then_shows_the_plain_path_with_nothing_pending()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         var versions = MigrationCatalog.For(StoragePath.Plain).Select(m => m.Version).ToList();
 
@@ -72,7 +59,6 @@ public sealed class DatabaseCommandTests(CliPostgresFixture postgres) : IClassFi
     [Fact]
     public async Task The_connection_comes_from_THERMALPLANT_DB_URL_as_a_postgres_url()
     {
-        if (postgres.Server is null) return;
         var database = new Npgsql.NpgsqlConnectionStringBuilder(await postgres.Server.CreateDatabaseAsync()).Database;
         var url = $"postgres://postgres@127.0.0.1:{postgres.Server.Port}/{database}";
         string? Environment(string name) => name == "THERMALPLANT_DB_URL" ? url : null;

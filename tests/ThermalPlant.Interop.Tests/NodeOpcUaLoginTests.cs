@@ -23,7 +23,6 @@ public sealed class NodeOpcUaLoginTests
     public async Task Node_opcua_logs_in_to_our_server_with_a_password_or_a_user_certificate_and_its_anonymous_session_may_read_but_not_write()
     {
         var script = NodeOpcUa.Script("client-login.mjs");
-        if (script is null) return;
         var denied = new List<AccessDenied>();
         await using var server = StartServer(allowAnonymous: true, denied);
         var directory = Directory.CreateTempSubdirectory("thermalplant-login-").FullName;
@@ -61,7 +60,6 @@ public sealed class NodeOpcUaLoginTests
     public async Task Node_opcua_is_refused_an_anonymous_session_where_anonymous_access_is_off()
     {
         var script = NodeOpcUa.Script("client-login.mjs");
-        if (script is null) return;
         await using var server = StartServer(allowAnonymous: false, []);
 
         var root = await RunClient(script, server);
@@ -78,7 +76,6 @@ public sealed class NodeOpcUaLoginTests
     public async Task Our_client_logs_in_with_a_user_name_to_a_node_opcua_server_that_requires_one()
     {
         var script = NodeOpcUa.Script("server.mjs");
-        if (script is null) return;
         var port = PeerPrograms.FreePort();
         await using var peer = ManagedProcess.Start("node", [script, port.ToString(CultureInfo.InvariantCulture), "bridge:peer-pass"], Path.GetDirectoryName(script));
         var url = $"opc.tcp://127.0.0.1:{port}/UA/Peer";

@@ -12,28 +12,25 @@ namespace ThermalPlant.OpcServer.Tests;
 /// <summary>The OPC UA server service over the real sensors service behind real nginx.</summary>
 public sealed class PlantServerTests : IAsyncLifetime
 {
-    private PlantStack? _stack;
+    private PlantStack _stack = null!;
     private OpcUaClient _client = null!;
     private ushort _ns;
 
     public async Task InitializeAsync()
     {
         _stack = await PlantStack.StartAsync();
-        if (_stack is null) return;
         _client = await ConnectAsync();
     }
 
     public async Task DisposeAsync()
     {
-        if (_stack is null) return;
-        await _client.DisposeAsync();
-        await _stack.DisposeAsync();
+        if (_client is not null) await _client.DisposeAsync();
+        if (_stack is not null) await _stack.DisposeAsync();
     }
 
     [Fact]
     public async Task The_seed_tree_appears_with_units_ranges_history_and_live_values()
     {
-        if (_stack is null) return;
         var paths = await TreeAsync();
         Assert.Contains("Temperature/Upper", paths);
         Assert.Contains("Temperature/Lower", paths);
@@ -71,7 +68,7 @@ public sealed class PlantServerTests : IAsyncLifetime
         var refused = await _client.WriteValueAsync(upper, Variant.From(1.0));
         Assert.Equal(StatusCodes.BadNotWritable, refused.Code);
 
-        await Task.Delay(_stack!.PollInterval * 5);
+        await Task.Delay(_stack.PollInterval * 5);
         var history = await _client.HistoryReadRawAsync(upper, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow);
         Assert.True(history.Length >= 2, $"{history.Length} history values");
         Assert.All(history.Zip(history.Skip(1)), pair => Assert.True(pair.Second.SourceTimestamp > pair.First.SourceTimestamp));
@@ -80,7 +77,6 @@ public sealed class PlantServerTests : IAsyncLifetime
     [Fact]
     public async Task Values_turn_bad_when_the_sensors_service_stops_and_good_when_it_returns()
     {
-        if (_stack is null) return;
         var upper = Node("Plant.Temperature.Upper");
         await WaitForAsync(async () => (await _client.ReadValueAsync(upper)).Status.IsGood, "a Good temperature");
         var lastGood = await _client.ReadValueAsync(upper);
@@ -99,7 +95,6 @@ public sealed class PlantServerTests : IAsyncLifetime
     [Fact]
     public async Task A_catalog_change_appears_as_nodes_without_a_restart()
     {
-        if (_stack is null) return;
         using var http = new HttpClient { BaseAddress = _stack.SensorsAddress };
         var response = await http.PutAsJsonAsync("/audio/settings", new { sample_duration = 1.0, mfcc_count = 13, buffer_size = 3 });
         response.EnsureSuccessStatusCode();
@@ -113,7 +108,6 @@ public sealed class PlantServerTests : IAsyncLifetime
     [Fact]
     public async Task History_survives_a_restart_of_the_server()
     {
-        if (_stack is null) return;
         var upper = Node("Plant.Temperature.Upper");
         await Task.Delay(_stack.PollInterval * 10);
         var before = await _client.HistoryReadRawAsync(upper, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow);
@@ -131,7 +125,6 @@ public sealed class PlantServerTests : IAsyncLifetime
     [Fact]
     public async Task Subscribed_clients_see_every_new_sample()
     {
-        if (_stack is null) return;
         await WaitForAsync(async () => (await _client.ReadValueAsync(Node("Plant.Temperature.Upper"))).Status.IsGood, "a Good temperature");
         // An HMI that wants values within the poll interval may ask for a short publishing interval (default floor 10 ms).
         await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 10 });
@@ -160,9 +153,7 @@ public sealed class PlantServerTests : IAsyncLifetime
     [Fact]
     public async Task Node_opcua_browses_reads_subscribes_and_reads_history_of_the_plant()
     {
-        if (_stack is null) return;
         var script = NodeOpcUa.Script("client-plant.mjs");
-        if (script is null) return;
         await WaitForAsync(async () => (await _client.ReadValueAsync(Node("Plant.Temperature.Upper"))).Status.IsGood, "a Good temperature");
 
         var (exit, output) = await ManagedProcess.RunAsync("node", [script, _stack.OpcUrl, "urn:thermalplant:plant", "3"], TimeSpan.FromSeconds(90), Path.GetDirectoryName(script));
@@ -191,7 +182,6 @@ public sealed class PlantServerTests : IAsyncLifetime
     [Fact]
     public async Task The_service_offers_each_policy_signed_and_encrypted_and_serves_a_trusted_client_over_them()
     {
-        if (_stack is null) return;
         var endpoints = await _client.GetEndpointsAsync();
         Assert.Equal(7, endpoints.Length);
         Assert.Contains(endpoints, e => e.SecurityMode == MessageSecurityMode.None);
@@ -211,7 +201,7 @@ public sealed class PlantServerTests : IAsyncLifetime
 
     private async Task<OpcUaClient> ConnectAsync()
     {
-        var client = await OpcUaClient.ConnectAsync(_stack!.OpcUrl);
+        var client = await OpcUaClient.ConnectAsync(_stack.OpcUrl);
         await client.OpenSessionAsync("opcserver-tests");
         var namespaces = (string[])(await client.ReadValueAsync(NodeId.Of(VariableIds.Server_NamespaceArray))).Value!.Value!;
         _ns = (ushort)Array.IndexOf(namespaces, "urn:thermalplant:plant");

@@ -8,7 +8,7 @@ namespace ThermalPlant.OpcServer.Tests;
 /// <summary>The OPC UA server service with users and roles from its configuration, as the production profile runs it.</summary>
 public sealed class PlantServerUserTests : IAsyncLifetime
 {
-    private PlantStack? _stack;
+    private PlantStack _stack = null!;
 
     public async Task InitializeAsync()
     {
@@ -29,7 +29,6 @@ public sealed class PlantServerUserTests : IAsyncLifetime
     [Fact]
     public async Task Anonymous_sessions_are_refused_and_the_scraper_account_subscribes_to_sensor_values()
     {
-        if (_stack is null) return;
         await using (var anonymous = await OpcUaClient.ConnectAsync(_stack.OpcUrl))
         {
             Assert.NotNull(anonymous.Endpoint.ServerCertificate);
@@ -50,7 +49,6 @@ public sealed class PlantServerUserTests : IAsyncLifetime
     [Fact]
     public async Task Sensor_values_stay_read_only_for_an_operator()
     {
-        if (_stack is null) return;
         await using var client = await Connect("operator", "operator-pass");
 
         Assert.Equal(StatusCodes.BadNotWritable, (await client.WriteValueAsync(await UpperAsync(client), Variant.From(1.0))).Code);
@@ -59,14 +57,13 @@ public sealed class PlantServerUserTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_password_is_refused()
     {
-        if (_stack is null) return;
         var error = await Assert.ThrowsAsync<OpcUaException>(() => Connect("operator", "scraper-pass"));
         Assert.Equal(StatusCodes.BadUserAccessDenied, error.Status.Code);
     }
 
     private async Task<OpcUaClient> Connect(string user, string password)
     {
-        var client = await OpcUaClient.ConnectAsync(_stack!.OpcUrl, new OpcUaClientOptions { Credentials = UserCredentials.FromUserName(user, password) });
+        var client = await OpcUaClient.ConnectAsync(_stack.OpcUrl, new OpcUaClientOptions { Credentials = UserCredentials.FromUserName(user, password) });
         try
         {
             await client.OpenSessionAsync("opcserver-user-tests");

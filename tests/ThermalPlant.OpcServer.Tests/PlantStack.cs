@@ -34,17 +34,12 @@ internal sealed class PlantStack : IAsyncDisposable
     /// <summary>The OPC UA server's certificate store, in the stack's temporary folder.</summary>
     public string CertificateStorePath => Path.Combine(_directory, "pki");
 
-    /// <summary>Starts the chain, the OPC UA server with <paramref name="opcServerSettings"/> added; null when nginx is missing outside CI.</summary>
-    public static async Task<PlantStack?> StartAsync(params string[] opcServerSettings)
+    /// <summary>Starts the chain, the OPC UA server with <paramref name="opcServerSettings"/> added.</summary>
+    public static async Task<PlantStack> StartAsync(params string[] opcServerSettings)
     {
         var stack = new PlantStack(opcServerSettings);
         await stack.StartSensorsAsync();
         stack._dmz = await DmzNginx.StartAsync(stack.SensorsAddress);
-        if (stack._dmz is null)
-        {
-            await stack.DisposeAsync();
-            return null;
-        }
         await stack.StartOpcServerAsync();
         return stack;
     }

@@ -21,7 +21,6 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IDi
     [Fact]
     public async Task A_configured_control_link_writes_the_calibrated_set_point_to_the_electrolyzer()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         var table = await CalibrationTable.LoadAsync(CalibrationFile);
         var simulator = new PemelSimulator(new ElectrolyzerOptions(), table, new ModbusDataStore(), TimeProvider.System);
@@ -102,7 +101,6 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IDi
     [Fact]
     public async Task A_sample_the_database_refuses_is_set_aside_and_the_rest_is_stored()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync();
         await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal) { ["OpcUa:Endpoints:0:Url"] = plant.Url });

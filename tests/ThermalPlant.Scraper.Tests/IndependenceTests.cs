@@ -19,7 +19,6 @@ public sealed class IndependenceTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task Modbus_keeps_storing_while_OPC_UA_is_cut_and_the_other_way_round()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         var table = await CalibrationTable.LoadAsync(CalibrationFile);
         var simulator = new PemelSimulator(new ElectrolyzerOptions(), table, new ModbusDataStore(), TimeProvider.System);

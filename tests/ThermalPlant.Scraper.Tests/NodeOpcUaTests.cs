@@ -10,7 +10,6 @@ namespace ThermalPlant.Scraper.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class NodeOpcUaTests(PostgresFixture postgres) : IDisposable
 {
-    private const string Hint = "scripts/test runs npm ci in tests/peers/opcua";
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
     private readonly TempDirectory _data = new("thermalplant-scraper-");
 
@@ -19,9 +18,7 @@ public sealed class NodeOpcUaTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task A_node_opcua_tree_is_scraped_completely_and_its_strings_are_skipped()
     {
-        if (postgres.Server is null) return;
-        var script = Script();
-        if (script is null) return;
+        var script = NodeOpcUa.Script("server.mjs");
         var port = PeerPrograms.FreePort();
         await using var server = ManagedProcess.Start("node", [script, port.ToString(CultureInfo.InvariantCulture)], Path.GetDirectoryName(script));
         var url = $"opc.tcp://127.0.0.1:{port}/UA/Peer";
@@ -55,16 +52,5 @@ public sealed class NodeOpcUaTests(PostgresFixture postgres) : IDisposable
             () => Task.FromResult($"{tags.Count(t => t.Value.Rows > 0)} of 43 variables stored: {string.Join(", ", tags.Values.Select(t => t.Sensor + "/" + t.Tag))}"));
         Assert.Equal(["many", "unit"], tags.Values.Select(t => t.Sensor).Distinct().Order(StringComparer.Ordinal));
         Assert.Contains(tags.Values, t => t.Sensor == "unit" && t.Tag == "flowsetpoint");
-    }
-
-    private static string? Script()
-    {
-        if (PeerPrograms.Require("node", Hint, "/usr/bin/node", "/usr/local/bin/node") is null) return null;
-        var directory = RepositoryPaths.Combine("tests", "peers", "opcua");
-        if (!Directory.Exists(Path.Combine(directory, "node_modules", "node-opcua")))
-        {
-            Assert.Fail($"node-opcua is not installed in {directory}; {Hint}. A missing peer fails rather than skips.");
-        }
-        return Path.Combine(directory, "server.mjs");
     }
 }

@@ -17,7 +17,6 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
     [InlineData("TimescaleDb")]
     public async Task The_whole_tree_is_stored_with_the_naming_rule_and_strings_are_skipped(string path)
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
@@ -63,7 +62,6 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
     [InlineData("TimescaleDb")]
     public async Task A_database_outage_under_load_spills_to_disk_and_every_value_is_stored_once(string path)
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var relay = new TcpRelay(postgres.Server.Port);
         var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString;
@@ -93,7 +91,6 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task A_cut_connection_and_a_restarted_server_are_back_filled_from_history()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync();
         await using var relay = new TcpRelay(plant.Port);
@@ -121,7 +118,6 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task After_a_crash_the_spill_file_is_replayed_and_the_gap_back_filled()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var relay = new TcpRelay(postgres.Server.Port);
         var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString;
@@ -151,7 +147,6 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task Polling_mode_stores_each_new_value_once_without_a_subscription()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
@@ -171,7 +166,6 @@ public sealed class OpcUaCollectionTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task Listed_nodes_are_collected_under_their_listed_names_without_a_browse()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();

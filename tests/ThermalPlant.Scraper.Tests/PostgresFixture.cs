@@ -5,18 +5,7 @@ using ThermalPlant.Testing;
 namespace ThermalPlant.Scraper.Tests;
 
 /// <summary>One PostgreSQL cluster for every scraper test; each test gets its own database.</summary>
-public sealed class PostgresFixture : IAsyncLifetime
-{
-    /// <summary>Null when PostgreSQL is not installed outside CI; the tests then return early.</summary>
-    public PostgresServer? Server { get; private set; }
-
-    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (Server is not null) await Server.DisposeAsync();
-    }
-}
+public sealed class PostgresFixture : PostgresClusterFixture;
 
 [CollectionDefinition(Name)]
 public sealed class PostgresCollection : ICollectionFixture<PostgresFixture>

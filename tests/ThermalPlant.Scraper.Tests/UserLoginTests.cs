@@ -19,7 +19,6 @@ public sealed class UserLoginTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task With_its_user_name_and_password_the_scraper_subscribes_and_stores_what_an_observer_may_read()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using var plant = await PlantServer.StartAsync(new OpcUaServerOptions
         {

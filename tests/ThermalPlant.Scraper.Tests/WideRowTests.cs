@@ -29,7 +29,6 @@ public sealed class WideRowTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task Each_cycle_writes_one_wide_row_and_a_Modbus_failure_stores_NULLs_instead_of_dropping_the_row()
     {
-        if (postgres.Server is null) return;
         var table = await CalibrationTable.LoadAsync(CalibrationFile);
         var simulator = new PemelSimulator(new ElectrolyzerOptions(), table, new ModbusDataStore(), TimeProvider.System);
         simulator.Update();
@@ -48,7 +47,7 @@ public sealed class WideRowTests(PostgresFixture postgres) : IDisposable
 
     private async Task WriteRowsThenLoseModbusAsync(ModbusTcpServer modbus, Action stopped)
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
+        var database = await postgres.Server.CreateDatabaseAsync();
         await using var methanation = new MethanationUnit(new MethanationOptions { Address = "127.0.0.1", Port = PeerPrograms.FreePort(), HostName = "127.0.0.1", InitialRequest = 7.5 }, TimeProvider.System);
         methanation.Start();
         await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal)
@@ -95,7 +94,6 @@ public sealed class WideRowTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task An_existing_table_missing_a_column_is_reported_and_written_once_the_column_is_added()
     {
-        if (postgres.Server is null) return;
         var database = await postgres.Server.CreateDatabaseAsync();
         await using (var connection = new NpgsqlConnection(database))
         {

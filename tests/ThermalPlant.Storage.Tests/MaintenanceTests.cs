@@ -16,7 +16,6 @@ public sealed class MaintenanceTests(PostgresFixture postgres)
     public async Task Partitions_are_created_ahead_and_retention_drops_whole_old_days()
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync();
-        if (db is null) return;
         var time = new FakeTimeProvider(Now);
         var maintainer = new PartitionMaintainer(db, StoragePath.Plain, new PartitionMaintainerOptions { DaysAhead = 3, Retention = TimeSpan.FromDays(7) }, time);
 
@@ -48,7 +47,6 @@ public sealed class MaintenanceTests(PostgresFixture postgres)
     public async Task Aggregate_retention_keeps_rollups_longer_than_raw_and_deletes_only_buckets_that_ended_before_it()
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync();
-        if (db is null) return;
         Assert.Equal(TimeSpan.FromDays(90), new PartitionMaintainerOptions().AggregateRetention);
         Assert.Throws<ArgumentOutOfRangeException>(() => new PartitionMaintainer(db, StoragePath.Plain,
             new PartitionMaintainerOptions { Retention = TimeSpan.FromDays(7), AggregateRetention = TimeSpan.FromDays(6) }));
@@ -85,7 +83,6 @@ public sealed class MaintenanceTests(PostgresFixture postgres)
     public async Task Rollups_match_avg_min_max_stddev_and_count_of_the_raw_data()
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync();
-        if (db is null) return;
         var time = new FakeTimeProvider(Now);
         var writer = new SampleWriter(db, StoragePath.Plain, timeProvider: time);
         // Five minutes at 4 Hz from 11:55:00 on: every 5 s bucket holds 20 samples of each tag.
@@ -108,7 +105,6 @@ public sealed class MaintenanceTests(PostgresFixture postgres)
     public async Task Late_rows_are_folded_into_buckets_already_refreshed_and_schedules_are_kept()
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync();
-        if (db is null) return;
         var time = new FakeTimeProvider(Now);
         var writer = new SampleWriter(db, StoragePath.Plain, timeProvider: time);
         var maintainer = new RollupMaintainer(db, StoragePath.Plain, time);
@@ -136,7 +132,6 @@ public sealed class MaintenanceTests(PostgresFixture postgres)
     public async Task Late_rows_written_while_a_refresh_runs_do_not_wait_for_it_and_the_next_refresh_folds_them_in()
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync();
-        if (db is null) return;
         var time = new FakeTimeProvider(Now);
         var writer = new SampleWriter(db, StoragePath.Plain, timeProvider: time);
         var maintainer = new RollupMaintainer(db, StoragePath.Plain, time);

@@ -26,7 +26,6 @@ public sealed class MigrationTests(PostgresFixture postgres)
     public async Task Migrate_applies_every_version_once_and_records_the_plain_path()
     {
         await using var db = await postgres.CreateDatabaseAsync();
-        if (db is null) return;
         var migrator = new SchemaMigrator(db, new SchemaMigratorOptions { Path = StoragePathPreference.Plain });
 
         var before = await migrator.GetStatusAsync(None);
@@ -63,7 +62,6 @@ public sealed class MigrationTests(PostgresFixture postgres)
     public async Task Migrators_running_at_once_apply_each_version_exactly_once()
     {
         await using var db = await postgres.CreateDatabaseAsync();
-        if (db is null) return;
         // Separate data sources: separate sessions, as separate processes would have.
         var sources = Enumerable.Range(0, 4).Select(_ => NpgsqlDataSource.Create(db.ConnectionString)).ToList();
         try
@@ -87,7 +85,6 @@ public sealed class MigrationTests(PostgresFixture postgres)
     public async Task A_script_changed_after_it_was_applied_is_refused()
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync();
-        if (db is null) return;
         await using (var connection = await db.OpenConnectionAsync())
         {
             await connection.ExecuteAsync("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
@@ -100,7 +97,6 @@ public sealed class MigrationTests(PostgresFixture postgres)
     public async Task Asking_for_TimescaleDB_where_it_cannot_be_created_fails_with_the_reason()
     {
         await using var db = await postgres.CreateDatabaseAsync();
-        if (db is null) return;
         var status = await new SchemaMigrator(db).GetStatusAsync(None);
         if (status.TimescaleDb.Usable) return;
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(

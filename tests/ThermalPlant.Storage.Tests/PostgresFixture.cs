@@ -5,39 +5,24 @@ using ThermalPlant.Testing;
 namespace ThermalPlant.Storage.Tests;
 
 /// <summary>One PostgreSQL cluster for every storage test (TimescaleDB preloaded where installed); each test gets its own database.</summary>
-public sealed class PostgresFixture : IAsyncLifetime
+public sealed class PostgresFixture : PostgresClusterFixture
 {
-    /// <summary>Null when PostgreSQL is not installed outside CI; the tests then return early.</summary>
-    public PostgresServer? Server { get; private set; }
-
     /// <summary>Both schema paths, for theories that must hold on each.</summary>
     public static TheoryData<StoragePath> Paths => new(StoragePath.Plain, StoragePath.TimescaleDb);
 
-    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
+    /// <summary>A fresh empty database.</summary>
+    public async Task<NpgsqlDataSource> CreateDatabaseAsync() => NpgsqlDataSource.Create(await Server.CreateDatabaseAsync());
 
-    public async Task DisposeAsync()
-    {
-        if (Server is not null) await Server.DisposeAsync();
-    }
-
-    /// <summary>A fresh empty database, or null when there is no server.</summary>
-    public async Task<NpgsqlDataSource?> CreateDatabaseAsync()
-    {
-        if (Server is null) return null;
-        return NpgsqlDataSource.Create(await Server.CreateDatabaseAsync());
-    }
-
-    /// <summary>A fresh database migrated on the plain path, or null when there is no server.</summary>
-    public Task<NpgsqlDataSource?> CreateMigratedDatabaseAsync() => CreateMigratedDatabaseAsync(StoragePath.Plain);
+    /// <summary>A fresh database migrated on the plain path.</summary>
+    public Task<NpgsqlDataSource> CreateMigratedDatabaseAsync() => CreateMigratedDatabaseAsync(StoragePath.Plain);
 
     /// <summary>
-    /// A fresh database migrated on <paramref name="path"/>, or null when there is no server. The TimescaleDB path
+    /// A fresh database migrated on <paramref name="path"/>. The TimescaleDB path
     /// fails the test, naming what to install, where the server cannot load the extension: it never passes silently.
     /// </summary>
-    public async Task<NpgsqlDataSource?> CreateMigratedDatabaseAsync(StoragePath path)
+    public async Task<NpgsqlDataSource> CreateMigratedDatabaseAsync(StoragePath path)
     {
         var dataSource = await CreateDatabaseAsync();
-        if (dataSource is null) return null;
         if (path == StoragePath.TimescaleDb)
         {
             var status = await new SchemaMigrator(dataSource).GetStatusAsync(CancellationToken.None);

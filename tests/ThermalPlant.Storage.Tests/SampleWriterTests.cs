@@ -15,7 +15,6 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
     public async Task Stores_every_value_exactly_once_even_when_a_batch_is_written_again(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var writer = new SampleWriter(db, path);
         var end = DateTime.UtcNow;
         var batch = Samples.Series(end, 1000, TimeSpan.FromMilliseconds(100), Samples.Upper, Samples.Lower, Samples.Rpm);
@@ -42,7 +41,6 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
     public async Task Concurrent_writers_of_the_same_batch_store_it_once(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var batch = Samples.Series(DateTime.UtcNow, 2000, TimeSpan.FromMilliseconds(10), Samples.Upper, Samples.Rpm);
         var writers = Enumerable.Range(0, 4).Select(_ => new SampleWriter(db, path)).ToList();
 
@@ -59,7 +57,6 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
     public async Task Keeps_the_status_code_and_stores_a_missing_value_as_null(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var writer = new SampleWriter(db, path);
         var now = DateTime.UtcNow;
         const uint badSensorFailure = 0x808B0000;
@@ -85,7 +82,6 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
     public async Task A_cancelled_write_stores_nothing(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var writer = new SampleWriter(db, path);
         var batch = Samples.Series(DateTime.UtcNow, 5000, TimeSpan.FromMilliseconds(10), Samples.Upper, Samples.Rpm);
         await writer.WriteAsync(batch.AsMemory(0, 2), None);
@@ -101,7 +97,6 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
     public async Task Refuses_timestamps_that_are_not_UTC(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var writer = new SampleWriter(db, path);
         await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteAsync(new[] { new Sample(Samples.Rpm, DateTime.Now, 1500, 0) }, None));
     }
@@ -111,7 +106,6 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
     public async Task Tag_ids_are_stable_across_resolvers_and_names_follow_the_latest_resolution(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var first = new TagResolver(db);
         var id = await first.ResolveAsync(Samples.Rpm, None);
         var renamed = new TagKey(Samples.Rpm.Endpoint, Samples.Rpm.NodeId, "rpm", "main_shaft");
@@ -127,7 +121,6 @@ public sealed class SampleWriterTests(PostgresFixture postgres)
     public async Task The_seed_dashboard_queries_run_unchanged_and_return_rows(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var writer = new SampleWriter(db, path);
         // Two hours at 1 Hz up to now: the queries look back from the database's now().
         await writer.WriteAsync(Samples.Series(DateTime.UtcNow, 7200, TimeSpan.FromSeconds(1), Samples.Upper, Samples.Rpm), None);

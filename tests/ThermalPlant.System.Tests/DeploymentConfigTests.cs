@@ -28,7 +28,6 @@ public sealed partial class DeploymentConfigTests
     public async Task Every_compose_profile_is_valid(string profile)
     {
         var compose = PeerPrograms.Require("docker-compose", "scripts/test installs it (apt-get install docker-compose)", "/usr/bin/docker-compose");
-        if (compose is null) return;
         var env = await WriteEnvFile();
         foreach (var files in new[] { new[] { "docker-compose.yaml" }, ["docker-compose.yaml", "docker-compose.pi.yaml"] })
         {
@@ -44,7 +43,6 @@ public sealed partial class DeploymentConfigTests
     public async Task Compose_refuses_to_run_without_any_one_of_the_secrets()
     {
         var compose = PeerPrograms.Require("docker-compose", "scripts/test installs it (apt-get install docker-compose)", "/usr/bin/docker-compose");
-        if (compose is null) return;
         foreach (var missing in Secrets.Keys)
         {
             var env = await WriteEnvFile(missing);
@@ -80,7 +78,6 @@ public sealed partial class DeploymentConfigTests
     public async Task Every_service_Dockerfile_is_built_by_compose_with_a_health_check_restart_policy_and_limits()
     {
         var compose = PeerPrograms.Require("docker-compose", "scripts/test installs it (apt-get install docker-compose)", "/usr/bin/docker-compose");
-        if (compose is null) return;
         var (exit, output) = await ManagedProcess.RunAsync(compose,
             ["--env-file", await WriteEnvFile(), "-f", RepositoryPaths.Combine("docker-compose.yaml"), "--profile", "fullstack", "config"], Timeout, RepositoryPaths.Root);
         Assert.True(exit == 0, output);
@@ -110,7 +107,6 @@ public sealed partial class DeploymentConfigTests
     public async Task Prometheus_configuration_and_alert_rules_pass_promtool()
     {
         var promtool = PeerPrograms.Require("promtool", "scripts/test installs it (apt-get install prometheus)", "/usr/bin/promtool");
-        if (promtool is null) return;
         var (configExit, configOutput) = await ManagedProcess.RunAsync(promtool, ["check", "config", RepositoryPaths.Combine("prometheus", "prometheus.yml")], Timeout);
         Assert.True(configExit == 0, configOutput);
         var rules = Directory.GetFiles(RepositoryPaths.Combine("prometheus", "rules"), "*.yml");

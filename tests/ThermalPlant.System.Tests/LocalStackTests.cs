@@ -21,9 +21,9 @@ public sealed class LocalStackTests
     [UnsupportedOSPlatform("windows")]
     public async Task Scripts_up_starts_the_stack_and_Prometheus_sees_every_target_up()
     {
-        if (PeerPrograms.Require("prometheus", "scripts/test installs it (apt-get install prometheus)", "/usr/bin/prometheus") is null) return;
-        if (PeerPrograms.Require("nginx", "scripts/test installs nginx-light", "/usr/sbin/nginx") is null) return;
-        if (PeerPrograms.Require("PostgreSQL 15 (initdb)", "scripts/test installs postgresql-15", "/usr/lib/postgresql/15/bin/initdb") is null) return;
+        PeerPrograms.Require("prometheus", "scripts/test installs it (apt-get install prometheus)", "/usr/bin/prometheus");
+        PeerPrograms.Require("nginx", "scripts/test installs nginx-light", "/usr/sbin/nginx");
+        PeerPrograms.Require("PostgreSQL 15 (initdb)", "scripts/test installs postgresql-15", "/usr/lib/postgresql/15/bin/initdb");
 
         var runDir = Directory.CreateTempSubdirectory("thermalplant-up-").FullName;
         // Under root the script runs PostgreSQL as the postgres user, which must reach its cluster inside this dir.

@@ -10,7 +10,6 @@ public sealed class PrometheusScrapeTests
     public async Task Prometheus_scrapes_the_sensors_service_and_loads_the_alert_rules()
     {
         var prometheus = PeerPrograms.Require("prometheus", "scripts/test installs it (apt-get install prometheus)", "/usr/bin/prometheus");
-        if (prometheus is null) return;
         var directory = Directory.CreateTempSubdirectory("thermalplant-prometheus-").FullName;
         var sensorsPort = PeerPrograms.FreePort();
         await using var sensors = ManagedProcess.Start("dotnet",

@@ -22,11 +22,10 @@ public sealed class DmzNginx : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>Starts nginx in front of <paramref name="upstream"/>; null when nginx is missing outside CI.</summary>
-    public static async Task<DmzNginx?> StartAsync(Uri upstream)
+    /// <summary>Starts nginx in front of <paramref name="upstream"/>; a missing nginx fails the test, naming what to install.</summary>
+    public static async Task<DmzNginx> StartAsync(Uri upstream)
     {
         var nginx = PeerPrograms.Require("nginx", "scripts/test installs it (apt-get install nginx-light)", "/usr/sbin/nginx", "/usr/bin/nginx");
-        if (nginx is null) return null;
 
         var directory = Directory.CreateTempSubdirectory("thermalplant-dmz-").FullName;
         var port = PeerPrograms.FreePort();

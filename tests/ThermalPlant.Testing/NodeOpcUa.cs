@@ -6,9 +6,9 @@ public static class NodeOpcUa
     private const string Hint = "scripts/test runs npm ci in tests/peers/opcua";
 
     /// <summary>The script's path; a missing node or node-opcua fails the test, naming what to install.</summary>
-    public static string? Script(string name)
+    public static string Script(string name)
     {
-        if (PeerPrograms.Require("node", Hint, "/usr/bin/node", "/usr/local/bin/node") is null) return null;
+        PeerPrograms.Require("node", Hint, "/usr/bin/node", "/usr/local/bin/node");
         var directory = RepositoryPaths.Combine("tests", "peers", "opcua");
         if (!Directory.Exists(Path.Combine(directory, "node_modules", "node-opcua")))
         {

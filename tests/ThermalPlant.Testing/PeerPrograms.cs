@@ -13,7 +13,7 @@ public static class PeerPrograms
     /// Returns the program's path; a missing program fails the test here, naming what to install, on a developer
     /// machine as under CI: a test whose real peer is missing never passes silently.
     /// </summary>
-    public static string? Require(string name, string installHint, params string[] candidates)
+    public static string Require(string name, string installHint, params string[] candidates)
     {
         var path = Find(candidates);
         if (path is null)

@@ -45,13 +45,11 @@ public sealed class PostgresServer : IAsyncDisposable
     private string LogPath => Path.Combine(Root, "postgres.log");
 
     /// <summary>
-    /// Starts a cluster; a missing PostgreSQL fails the test here, naming what to install. (The result is nullable
-    /// only for callers written when a missing peer returned early outside CI.)
+    /// Starts a cluster; a missing PostgreSQL fails the test here, naming what to install.
     /// </summary>
-    public static async Task<PostgresServer?> StartAsync(CancellationToken cancellationToken = default)
+    public static async Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default)
     {
         var initdb = PeerPrograms.Require("PostgreSQL 15 (initdb)", Hint, "/usr/lib/postgresql/15/bin/initdb", "/usr/local/bin/initdb");
-        if (initdb is null) return null;
         var binaries = Path.GetDirectoryName(initdb)!;
         if (!File.Exists(Path.Combine(binaries, "pg_ctl"))) binaries = "/usr/lib/postgresql/15/bin";
         var asServiceUser = Environment.IsPrivilegedProcess;

@@ -11,7 +11,7 @@ namespace ThermalPlant.Sensors.Tests.Dmz;
 public sealed class DmzTests : IAsyncLifetime
 {
     private SensorsServer _sensors = null!;
-    private DmzNginx? _dmz;
+    private DmzNginx _dmz = null!;
 
     public async Task InitializeAsync()
     {
@@ -46,7 +46,6 @@ public sealed class DmzTests : IAsyncLifetime
     [InlineData("/audio")]
     public async Task Read_routes_pass_through_untouched(string route)
     {
-        if (_dmz is null) return;
         var viaDmz = await _dmz.Client.GetAsync(route);
         Assert.Equal(HttpStatusCode.OK, viaDmz.StatusCode);
         var body = await viaDmz.Content.ReadAsStringAsync();
@@ -57,7 +56,6 @@ public sealed class DmzTests : IAsyncLifetime
     [Fact]
     public async Task A_static_payload_is_byte_identical_through_the_dmz()
     {
-        if (_dmz is null) return;
         var direct = await _sensors.Client.GetByteArrayAsync("/sensors");
         var viaDmz = await _dmz.Client.GetByteArrayAsync("/sensors");
         Assert.Equal(direct, viaDmz);
@@ -66,7 +64,6 @@ public sealed class DmzTests : IAsyncLifetime
     [Fact]
     public async Task Head_passes()
     {
-        if (_dmz is null) return;
         using var request = new HttpRequestMessage(HttpMethod.Head, "/readings");
         Assert.Equal(HttpStatusCode.OK, (await _dmz.Client.SendAsync(request)).StatusCode);
     }
@@ -86,7 +83,6 @@ public sealed class DmzTests : IAsyncLifetime
     [InlineData("/readings.json")]
     public async Task Other_paths_are_refused_with_404(string route)
     {
-        if (_dmz is null) return;
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_dmz.Address, route));
         var response = await _dmz.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
@@ -137,7 +133,6 @@ public sealed class DmzTests : IAsyncLifetime
     [InlineData("PATCH", "/audio/settings")]
     public async Task Other_methods_are_refused_with_405(string method, string route)
     {
-        if (_dmz is null) return;
         using var request = new HttpRequestMessage(new HttpMethod(method), route) { Content = new StringContent("{}") };
         var response = await _dmz.Client.SendAsync(request);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
@@ -146,7 +141,6 @@ public sealed class DmzTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_fault_injection_leaves_the_plant_untouched()
     {
-        if (_dmz is null) return;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/simulation/faults") { Content = new StringContent("""{"type":"open_thermocouple","target":"upper"}""", System.Text.Encoding.UTF8, "application/json") };
         await _dmz.Client.SendAsync(request);
         Assert.Equal("[]", await _sensors.Client.GetStringAsync("/simulation/faults"));
@@ -155,7 +149,6 @@ public sealed class DmzTests : IAsyncLifetime
     [Fact]
     public async Task Oversized_headers_are_refused()
     {
-        if (_dmz is null) return;
         using var request = new HttpRequestMessage(HttpMethod.Get, "/readings");
         request.Headers.Add("X-Padding", new string('a', 16 * 1024));
         var response = await _dmz.Client.SendAsync(request);
@@ -165,7 +158,6 @@ public sealed class DmzTests : IAsyncLifetime
     [Fact]
     public async Task A_burst_beyond_the_rate_limit_is_answered_429()
     {
-        if (_dmz is null) return;
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 1000; i++)
         {
@@ -178,7 +170,6 @@ public sealed class DmzTests : IAsyncLifetime
     [Fact]
     public async Task Sensors_down_is_a_502_problem()
     {
-        if (_dmz is null) return;
         await _sensors.DisposeAsync();
         var response = await _dmz.Client.GetAsync("/readings");
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);

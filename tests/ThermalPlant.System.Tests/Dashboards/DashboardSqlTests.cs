@@ -17,7 +17,6 @@ public sealed class DashboardSqlTests(PlantDatabaseFixture plant) : IClassFixtur
     [MemberData(nameof(Intervals))]
     public async Task Every_SQL_query_runs_and_returns_values(int intervalMs)
     {
-        if (plant.DataSource is null) return;
         var (from, to) = Range();
         var targets = SqlTargets();
         var failures = new StringBuilder();
@@ -35,7 +34,6 @@ public sealed class DashboardSqlTests(PlantDatabaseFixture plant) : IClassFixtur
     [InlineData(120_000)]
     public async Task Queries_that_name_the_rollups_answer_from_them_at_5_s_and_1_min(int intervalMs)
     {
-        if (plant.DataSource is null) return;
         var (from, to) = Range();
         // Only the rollups are left (in a transaction that is rolled back): a query that read the raw samples
         // at these widths, although a rollup serves them, would come back empty.
@@ -61,7 +59,6 @@ public sealed class DashboardSqlTests(PlantDatabaseFixture plant) : IClassFixtur
     [Fact]
     public async Task The_status_panels_show_the_bad_thermocouple_and_the_uncertain_speed()
     {
-        if (plant.DataSource is null) return;
         var (from, to) = Range();
         var history = Single("Sensor status history");
         var rows = await RowsAsync(GrafanaSqlMacros.Expand(history.RawSql!, from, to, TimeSpan.FromSeconds(1)));
@@ -77,7 +74,6 @@ public sealed class DashboardSqlTests(PlantDatabaseFixture plant) : IClassFixtur
     [Fact]
     public async Task The_seeds_three_dashboard_queries_run_unchanged_and_return_rows()
     {
-        if (plant.DataSource is null) return;
         string[] seed =
         [
             "SELECT time_bucket('5s', timestamp) AS time, avg(value) AS temperature FROM sensor_data WHERE sensorname = 'temperature' AND tagname = 'upper' AND timestamp > now() - interval '1 hour' GROUP BY time ORDER BY time;",
@@ -119,7 +115,6 @@ public sealed class DashboardSqlTests(PlantDatabaseFixture plant) : IClassFixtur
     [MemberData(nameof(Intervals))]
     public async Task Every_SQL_query_answers_the_same_on_the_TimescaleDB_path(int intervalMs)
     {
-        if (plant.DataSource is null) return;
         Assert.NotNull(plant.TimescaleDataSource);
         var (from, to) = Range();
         var failures = new StringBuilder();
@@ -180,7 +175,7 @@ public sealed class DashboardSqlTests(PlantDatabaseFixture plant) : IClassFixtur
 
     private async Task<List<Dictionary<string, object?>>> RowsAsync(string sql, NpgsqlConnection? connection = null, NpgsqlTransaction? transaction = null)
     {
-        var owned = connection is null ? await plant.DataSource!.OpenConnectionAsync() : null;
+        var owned = connection is null ? await plant.DataSource.OpenConnectionAsync() : null;
         try
         {
             await using var command = new NpgsqlCommand(sql, connection ?? owned, transaction);

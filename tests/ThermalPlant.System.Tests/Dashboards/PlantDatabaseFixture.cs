@@ -25,7 +25,7 @@ public sealed class PlantDatabaseFixture : IAsyncLifetime
 
     private PostgresServer? _server;
 
-    public NpgsqlDataSource? DataSource { get; private set; }
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
 
     /// <summary>The newest sample's time (UTC, whole second).</summary>
     public DateTime End { get; private set; }
@@ -35,7 +35,6 @@ public sealed class PlantDatabaseFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await PostgresServer.StartAsync();
-        if (_server is null) return;
         DataSource = NpgsqlDataSource.Create(await _server.CreateDatabaseAsync());
         var migration = await new SchemaMigrator(DataSource, new SchemaMigratorOptions { Path = StoragePathPreference.Plain }).MigrateAsync(CancellationToken.None);
 
@@ -59,7 +58,7 @@ public sealed class PlantDatabaseFixture : IAsyncLifetime
     }
 
     /// <summary>The same plant in a database on the TimescaleDB path (hypertable, continuous aggregates).</summary>
-    public NpgsqlDataSource? TimescaleDataSource { get; private set; }
+    public NpgsqlDataSource TimescaleDataSource { get; private set; } = null!;
 
     /// <summary>Refreshes each continuous aggregate over the window its policy would at <paramref name="at"/>.</summary>
     private static async Task RefreshLikeThePoliciesAsync(NpgsqlDataSource dataSource, DateTimeOffset at)
