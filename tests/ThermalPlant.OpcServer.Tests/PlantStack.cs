@@ -52,10 +52,12 @@ internal sealed class PlantStack : IAsyncDisposable
 
     public async Task StopSensorsAsync()
     {
-        if (_sensors is null) return;
-        await _sensors.StopAsync();
-        await _sensors.DisposeAsync();
-        _sensors = null;
+        if (_sensors is not null)
+        {
+            await _sensors.StopAsync();
+            await _sensors.DisposeAsync();
+            _sensors = null;
+        }
     }
 
     public async Task StartOpcServerAsync()
@@ -85,10 +87,12 @@ internal sealed class PlantStack : IAsyncDisposable
 
     public async Task StopOpcServerAsync()
     {
-        if (_opcServer is null) return;
-        await _opcServer.StopAsync();
-        await _opcServer.DisposeAsync();
-        _opcServer = null;
+        if (_opcServer is not null)
+        {
+            await _opcServer.StopAsync();
+            await _opcServer.DisposeAsync();
+            _opcServer = null;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -89,11 +89,13 @@ internal sealed class PlantServer : IAsyncDisposable
     /// <summary>Stops changing values; returns once the last change is made.</summary>
     public async Task StopProducingAsync()
     {
-        if (_producing is null || _producer is null) return;
-        await _producing.CancelAsync();
-        await _producer;
-        _producing.Dispose();
-        _producing = null;
+        if (_producing is not null && _producer is not null)
+        {
+            await _producing.CancelAsync();
+            await _producer;
+            _producing.Dispose();
+            _producing = null;
+        }
     }
 
     /// <summary>Stops the server (the producer pauses with it) and starts it again on the same port with the same history.</summary>

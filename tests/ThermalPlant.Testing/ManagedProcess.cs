@@ -66,7 +66,10 @@ public sealed class ManagedProcess : IAsyncDisposable
 
     private void Append(string? line)
     {
-        if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        // The end of the stream is a null line.
+        if (line is not null)
+        {
+            lock (_output) _output.AppendLine(line);
+        }
     }
 }
