@@ -55,7 +55,7 @@ public sealed class OpcUaServer : IAsyncDisposable
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
         _users = new UserAuthenticator(options.Users, _security.Certificate, _time);
         var discovery = new DiscoveryService(options, _security, () => Port, _users);
-        var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation);
+        var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation, _time);
         _subscriptions = new SubscriptionService(AddressSpace, attributes, Events, options, _time);
         Conditions = new ConditionManager(AddressSpace, Events, _time, _subscriptions.IsOwnedBy);
         _dispatcher = new ServiceDispatcher(

@@ -47,6 +47,18 @@ public sealed class ServerClientTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
+    public async Task A_read_is_server_stamped_by_the_servers_clock()
+    {
+        _serverTime.Advance(TimeSpan.FromHours(3));
+        var client = await OpcUaClient.ConnectAsync(Url);
+        await client.OpenSessionAsync("clock");
+        var values = await client.ReadAsync([new ReadValueId { NodeId = NodeId.Of("Plant.Audio.Spectrum.Band_0", _ns), AttributeId = (uint)AttributeId.Value }], TimestampsToReturn.Server);
+        Assert.Equal(_serverTime.GetUtcNow().UtcDateTime, values[0].ServerTimestamp);
+        Assert.Null(values[0].SourceTimestamp);
+        await client.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Client_discovers_opens_a_session_browses_reads_and_closes()
     {
         var client = await OpcUaClient.ConnectAsync(Url);

@@ -405,7 +405,6 @@ public sealed class SubscriptionTests : IAsyncLifetime
     {
         const int count = 100_000;
         var ns = (ushort)2;
-        var created = System.Diagnostics.Stopwatch.StartNew();
         var variables = new UaVariable[count];
         var folder = NodeId.Of("Plant.Many", ns);
         _server.AddressSpace.AddObject(NodeId.Of("Plant", ns), folder, new QualifiedName(ns, "Many"));
@@ -418,7 +417,6 @@ public sealed class SubscriptionTests : IAsyncLifetime
         using var changes = new ChangeCollector(subscription);
         var items = await subscription.AddAsync([.. variables.Select(v => new MonitoredItemRequest(v.NodeId) { SamplingInterval = 0 })]);
         Assert.All(items, i => Assert.True(i.Status.IsGood));
-        Assert.True(created.Elapsed < TimeSpan.FromSeconds(30), $"creating {count} items took {created.Elapsed}");
         await changes.WaitForAsync(count);
 
         for (var i = 0; i < 100; i++) variables[i * 1000].SetValue(new DataValue { Value = Variant.From(-1.0), SourceTimestamp = DateTime.UtcNow });

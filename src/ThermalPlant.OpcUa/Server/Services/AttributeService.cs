@@ -12,7 +12,7 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// Value of a variable needs CurrentRead in the session user's UserAccessLevel (BadUserAccessDenied otherwise), and
 /// UserAccessLevel is the AccessLevel reduced by the user's role (<see cref="UserAccess"/>).
 /// </summary>
-internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead)
+internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead, TimeProvider time)
 {
     public ReadResponse Read(ReadRequest request, UserIdentity identity)
     {
@@ -48,7 +48,7 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
                 if (sliced.Status.Code != 0) return Bad(sliced.Status.Code);
                 value = value with { Value = sliced.Value };
             }
-            return TimestampFilter.Apply(value, timestamps, DateTime.UtcNow);
+            return TimestampFilter.Apply(value, timestamps, time.GetUtcNow().UtcDateTime);
         }
         if (item.IndexRange is { Length: > 0 }) return Bad(StatusCodes.BadIndexRangeNoData);
         var result = attribute switch
