@@ -1,8 +1,8 @@
 using System.CommandLine;
 using ThermalPlant.Cli.Analytics;
+using ThermalPlant.Cli.Database;
 using ThermalPlant.Cli.Import;
 using ThermalPlant.Cli.Modbus;
-using ThermalPlant.Cli.Database;
 using ThermalPlant.Cli.OpcUa;
 
 var root = new RootCommand("Thermal Plant Monitoring Suite command line");

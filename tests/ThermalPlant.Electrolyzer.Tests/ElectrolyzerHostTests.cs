@@ -1,8 +1,8 @@
+using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Modbus.Client;
 using ThermalPlant.Modbus.Maps;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Types;
-using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Electrolyzer.Tests;

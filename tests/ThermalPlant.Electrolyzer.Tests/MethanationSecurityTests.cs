@@ -1,10 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
+using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Security.Certificates;
 using ThermalPlant.OpcUa.Types;
-using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Electrolyzer.Tests;

@@ -4,8 +4,8 @@ using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Modbus.Maps;
 using ThermalPlant.Modbus.Server;
 using ThermalPlant.Scraper.Storage;
-using ThermalPlant.Testing;
 using ThermalPlant.Storage.Writing;
+using ThermalPlant.Testing;
 
 namespace ThermalPlant.Scraper.Tests;
 

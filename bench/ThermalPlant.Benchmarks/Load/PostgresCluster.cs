@@ -41,10 +41,12 @@ internal sealed class PostgresCluster : IAsyncDisposable
 
     private string LogPath => Path.Combine(Root, "postgres.log");
 
+    private static readonly string[] BinaryFolders = ["/usr/lib/postgresql/15/bin", "/usr/local/bin"];
+
     /// <summary>Starts a cluster; with <paramref name="timescaleDb"/> it preloads TimescaleDB (installed, or this fails saying so).</summary>
     public static async Task<PostgresCluster> StartAsync(CancellationToken cancellationToken, bool timescaleDb = false)
     {
-        var binaries = new[] { "/usr/lib/postgresql/15/bin", "/usr/local/bin" }.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
+        var binaries = BinaryFolders.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
             ?? throw new InvalidOperationException("PostgreSQL 15 is not installed (initdb not found); apt-get install postgresql-15.");
         var asServiceUser = Environment.IsPrivilegedProcess;
         var root = Directory.CreateTempSubdirectory("thermalplant-bench-pg-").FullName;

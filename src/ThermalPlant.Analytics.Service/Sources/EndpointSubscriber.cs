@@ -73,7 +73,7 @@ internal sealed partial class EndpointSubscriber(
             ReconnectMinDelay = options.ReconnectMinDelay,
             ReconnectMaxDelay = options.ReconnectMaxDelay,
         });
-        await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken);
+        await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken: cancellationToken);
         client.ConnectionLost += ex =>
         {
             health.Report(options.Url, false, ex.Message);

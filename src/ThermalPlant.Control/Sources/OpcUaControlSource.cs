@@ -95,7 +95,7 @@ public sealed partial class OpcUaControlSource : IControlSource, IAsyncDisposabl
             });
             SetState(SourceConnectionState.Connecting, null);
             // The handshake deadline bounds connecting, so its error names the step that did not answer.
-            client = await OpcUaClient.ConnectAsync(_options.EndpointUrl, clientOptions, _time, cancellationToken, "thermalplant-control");
+            client = await OpcUaClient.ConnectAsync(_options.EndpointUrl, clientOptions, _time, "thermalplant-control", cancellationToken);
         }
         catch (Exception ex) when (ex is OpcUaException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {

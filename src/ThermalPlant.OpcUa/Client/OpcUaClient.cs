@@ -93,7 +93,7 @@ public sealed class OpcUaClient : IAsyncDisposable
     /// With <paramref name="sessionName"/>, a session is created and activated too. Every step runs within one
     /// <see cref="OpcUaClientOptions.HandshakeTimeout"/>; a step it cuts short is a BadTimeout naming the step.
     /// </summary>
-    public static async Task<OpcUaClient> ConnectAsync(string endpointUrl, OpcUaClientOptions? options = null, TimeProvider? time = null, CancellationToken cancellationToken = default, string? sessionName = null)
+    public static async Task<OpcUaClient> ConnectAsync(string endpointUrl, OpcUaClientOptions? options = null, TimeProvider? time = null, string? sessionName = null, CancellationToken cancellationToken = default)
     {
         options ??= new OpcUaClientOptions();
         options.Validate();
@@ -472,7 +472,7 @@ public sealed class OpcUaClient : IAsyncDisposable
             ClientCertificate = _credentials?.ClientCertificate.RawData,
             RequestedSessionTimeout = _options.SessionTimeout.TotalMilliseconds,
             MaxResponseMessageSize = _options.Transport.MaxMessageSize,
-        }, token, NodeId.Null));
+        }, NodeId.Null, null, token));
         if (_credentials is { } credentials) CheckServerSignature(credentials, created, clientNonce);
         _serverNonce = created.ServerNonce ?? [];
         _serverCertificate = created.ServerCertificate is { Length: > 0 } certificate ? certificate : Endpoint.ServerCertificate;
@@ -490,7 +490,7 @@ public sealed class OpcUaClient : IAsyncDisposable
             ClientSignature = ClientSignature(),
             UserIdentityToken = token,
             UserTokenSignature = signature,
-        }, cancellationToken, authenticationToken);
+        }, authenticationToken, null, cancellationToken);
         if (activated.ServerNonce is { Length: > 0 } nonce) _serverNonce = nonce;
     }
 
@@ -518,9 +518,9 @@ public sealed class OpcUaClient : IAsyncDisposable
 
     private Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, CancellationToken cancellationToken)
         where TResponse : class, IServiceResponse =>
-        CallOnAsync<TResponse>(channel, request, cancellationToken, _authenticationToken);
+        CallOnAsync<TResponse>(channel, request, _authenticationToken, null, cancellationToken);
 
-    private async Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, CancellationToken cancellationToken, NodeId authenticationToken, TimeSpan? timeout = null)
+    private async Task<TResponse> CallOnAsync<TResponse>(ClientChannel channel, IServiceRequest request, NodeId authenticationToken, TimeSpan? timeout, CancellationToken cancellationToken)
         where TResponse : class, IServiceResponse
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -812,7 +812,7 @@ public sealed class OpcUaClient : IAsyncDisposable
                 try
                 {
                     var channel = await CurrentChannelAsync(cancellationToken);
-                    response = await CallOnAsync<PublishResponse>(channel, new PublishRequest { SubscriptionAcknowledgements = [.. acknowledgements] }, cancellationToken, _authenticationToken, PublishTimeout());
+                    response = await CallOnAsync<PublishResponse>(channel, new PublishRequest { SubscriptionAcknowledgements = [.. acknowledgements] }, _authenticationToken, PublishTimeout(), cancellationToken);
                 }
                 catch (OpcUaException ex)
                 {

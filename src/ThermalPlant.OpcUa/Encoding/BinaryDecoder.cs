@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using TextEncoding = System.Text.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
+using TextEncoding = System.Text.Encoding;
 
 namespace ThermalPlant.OpcUa.Encoding;
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
@@ -6,8 +7,8 @@ using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.SecureChannel;
-using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Security.Certificates;
+using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Transport;
 using ThermalPlant.OpcUa.Types;
 
@@ -20,6 +21,7 @@ namespace ThermalPlant.OpcUa.Server;
 /// activated on it, the connection notes each handshake step so that the server can close it when the next step is late
 /// (<see cref="Overdue"/>), and the server may give it up for a newcomer (<see cref="GiveUp"/>).
 /// </summary>
+[SuppressMessage("Reliability", "CA1001", Justification = "The run disposes its lifetime source when it ends; a connection has no life after its run.")]
 internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options, ServerSecurity security, ServiceDispatcher dispatcher, Func<uint> nextChannelId, TimeProvider time) : IResponder
 {
     /// <summary>How long an Error message may take to go out, and how long the peer's unread bytes are drained after it.</summary>

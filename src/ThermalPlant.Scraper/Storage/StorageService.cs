@@ -62,7 +62,7 @@ internal sealed partial class StorageService(
     {
         if (path != StoragePath.Plain)
         {
-            LogMaintenanceByDatabase(logger, path.ToString());
+            LogMaintenanceByDatabase(logger, path);
             return Task.CompletedTask;
         }
         var partitions = new PartitionMaintainer(dataSource, path, new PartitionMaintainerOptions { Retention = _database.Retention, Interval = _database.PartitionInterval }, time);
@@ -81,7 +81,7 @@ internal sealed partial class StorageService(
             try
             {
                 var result = await migrator.MigrateAsync(cancellationToken);
-                LogMigrated(logger, result.Path.ToString(), result.PathReason, result.AppliedNow.Count);
+                LogMigrated(logger, result.Path, result.PathReason, result.AppliedNow.Count);
                 health.MarkMigrated();
                 health.Report(SourceHealth.Database, true);
                 state.SetMigrated();
@@ -175,7 +175,7 @@ internal sealed partial class StorageService(
     }
 
     [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Database schema ready on the {Path} path ({Reason}); {Applied} migrations applied now")]
-    private static partial void LogMigrated(ILogger logger, string path, string reason, int applied);
+    private static partial void LogMigrated(ILogger logger, StoragePath path, string reason, int applied);
 
     [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "Cannot migrate the database schema: {Problem}. Sources keep collecting into the queue; retrying in {DelaySeconds:F1} s")]
     private static partial void LogMigrationFailed(ILogger logger, string problem, double delaySeconds);
@@ -187,7 +187,7 @@ internal sealed partial class StorageService(
     private static partial void LogWritingAgain(ILogger logger, string problem, long depth);
 
     [LoggerMessage(EventId = 615, Level = LogLevel.Information, Message = "On the {Path} path the database's own policies keep partitions, retention and rollups; the scraper's maintainers are not started")]
-    private static partial void LogMaintenanceByDatabase(ILogger logger, string path);
+    private static partial void LogMaintenanceByDatabase(ILogger logger, StoragePath path);
 
     [LoggerMessage(EventId = 614, Level = LogLevel.Information, Message = "A replayed batch of {Samples} samples was partly stored before; {Inserted} rows were new, nothing is stored twice")]
     private static partial void LogReplayed(ILogger logger, int samples, long inserted);

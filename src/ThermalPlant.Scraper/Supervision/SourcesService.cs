@@ -40,7 +40,8 @@ internal sealed partial class SourcesService(
             var runner = new ControlLinkRunner(link, health, time, loggers);
             loops.Add(supervisor.RunAsync(runner.Name, runner.RunAsync, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), stoppingToken));
         }
-        LogStarted(loggers.CreateLogger<SourcesService>(), config.OpcUa.Endpoints.Count, config.Modbus.Devices.Count, config.Control.Links.Count);
+        var logger = loggers.CreateLogger<SourcesService>();
+        LogStarted(logger, config.OpcUa.Endpoints.Count, config.Modbus.Devices.Count, config.Control.Links.Count);
         return Task.WhenAll(loops);
     }
 

@@ -5,7 +5,7 @@ using ThermalPlant.Simulation;
 namespace ThermalPlant.Sensors.Api;
 
 /// <summary>Fault injection into the simulated plant; mapped only in simulated mode, never reachable through the DMZ.</summary>
-internal static class SimulationApi
+internal static partial class SimulationApi
 {
     public static IEndpointRouteBuilder MapSimulationApi(this IEndpointRouteBuilder app)
     {
@@ -26,8 +26,7 @@ internal static class SimulationApi
             {
                 if (plant.Faults().Count >= max)
                 {
-                    loggers.CreateLogger(typeof(SimulationApi)).LogWarning(
-                        "Fault injection refused: {MaxActiveFaults} faults are active already (Sensors:MaxActiveFaults)", max);
+                    LogFaultRefused(loggers.CreateLogger(typeof(SimulationApi)), max);
                     return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Too many active faults",
                         detail: $"{max} faults are active, the most Sensors:MaxActiveFaults allows; clear one (DELETE /simulation/faults/{{id}}) first.");
                 }
@@ -45,4 +44,7 @@ internal static class SimulationApi
         });
         return app;
     }
+
+    [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Fault injection refused: {MaxActiveFaults} faults are active already (Sensors:MaxActiveFaults)")]
+    private static partial void LogFaultRefused(ILogger logger, int maxActiveFaults);
 }

@@ -1,5 +1,5 @@
-using ThermalPlant.Simulation.Dsp;
 using ThermalPlant.Sensors.Settings;
+using ThermalPlant.Simulation.Dsp;
 
 namespace ThermalPlant.Sensors.Sampling;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using ThermalPlant.Sensors.Devices;
-using ThermalPlant.Simulation.Dsp;
 using ThermalPlant.Sensors.Readings;
 using ThermalPlant.Sensors.Settings;
+using ThermalPlant.Simulation.Dsp;
 
 namespace ThermalPlant.Sensors.Sampling;
 

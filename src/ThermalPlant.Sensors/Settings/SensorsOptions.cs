@@ -1,7 +1,7 @@
 using ThermalPlant.Hosting;
 using ThermalPlant.Sensors.Devices;
-using ThermalPlant.Simulation.Dsp;
 using ThermalPlant.Simulation;
+using ThermalPlant.Simulation.Dsp;
 
 namespace ThermalPlant.Sensors.Settings;
 

@@ -36,7 +36,7 @@ public static class MigrationCatalog
         return result;
     }
 
-    private static IReadOnlyList<Script> Load()
+    private static List<Script> Load()
     {
         var assembly = typeof(MigrationCatalog).Assembly;
         var scripts = new List<Script>();

@@ -89,8 +89,13 @@ public sealed class ConnectionLimitTests
         // Deadlines far away: on a loaded machine a silent connection must be given up for room, never for its deadline.
         var options = new OpcUaServerOptions
         {
-            Address = IPAddress.Loopback, Port = 0, HostName = "127.0.0.1", MaxConnections = 3, MaxConnectionsPerAddress = 10,
-            HandshakeStepTimeout = TimeSpan.FromMinutes(5), SessionActivationTimeout = TimeSpan.FromMinutes(5),
+            Address = IPAddress.Loopback,
+            Port = 0,
+            HostName = "127.0.0.1",
+            MaxConnections = 3,
+            MaxConnectionsPerAddress = 10,
+            HandshakeStepTimeout = TimeSpan.FromMinutes(5),
+            SessionActivationTimeout = TimeSpan.FromMinutes(5),
         };
         await using var server = Start(options, refusals);
         await using var first = await OpcUaClient.ConnectAsync(Url(server));

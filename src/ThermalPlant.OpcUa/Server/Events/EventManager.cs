@@ -109,7 +109,7 @@ public sealed class EventManager
     }
 
     /// <summary>Whether <paramref name="node"/> is an Object clients may subscribe to for events.</summary>
-    internal bool IsNotifier(UaNode node) => node.NodeClass == NodeClass.Object && (node.EventNotifier & SubscribeToEvents) != 0;
+    internal static bool IsNotifier(UaNode node) => node.NodeClass == NodeClass.Object && (node.EventNotifier & SubscribeToEvents) != 0;
 
     private void Stamp(UaEvent e)
     {

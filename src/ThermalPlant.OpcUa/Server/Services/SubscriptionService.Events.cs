@@ -26,7 +26,7 @@ internal sealed partial class SubscriptionService
         static MonitoredItemCreateResult Failed(uint status, EventFilterResult? result = null) =>
             new() { StatusCode = status, FilterResult = result is null ? ExtensionObject.Null : ExtensionObject.From(result) };
         if (node.NodeClass != NodeClass.Object) return Failed(StatusCodes.BadAttributeIdInvalid);
-        if (!events.IsNotifier(node)) return Failed(StatusCodes.BadNotSupported);
+        if (!EventManager.IsNotifier(node)) return Failed(StatusCodes.BadNotSupported);
         var parameters = request.RequestedParameters;
         var status = Compile(parameters.Filter, out var filter, out var result);
         if (status.IsBad) return Failed(status.Code, status.Code == StatusCodes.BadEventFilterInvalid ? result : null);

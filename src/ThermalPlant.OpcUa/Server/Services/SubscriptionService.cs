@@ -4,8 +4,8 @@ using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Server.Sessions;
-using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Server.Subscriptions;
+using ThermalPlant.OpcUa.Server.Users;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Services;

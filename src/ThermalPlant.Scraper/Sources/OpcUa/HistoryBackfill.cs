@@ -1,8 +1,8 @@
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
-using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
 using ThermalPlant.Storage.Writing;
+using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
 
 namespace ThermalPlant.Scraper.Sources.OpcUa;
 
@@ -72,7 +72,8 @@ internal sealed partial class HistoryBackfill(OpcUaEndpointOptions options, ILog
         if (total > 0)
         {
             ScraperMetrics.Backfilled.WithLabels(options.Url).Inc(total);
-            LogBackfilled(logger, options.Url, total, ranges.Count, ranges.Min(r => r.From), ranges.Max(r => r.To));
+            var (first, last) = (ranges.Min(r => r.From), ranges.Max(r => r.To));
+            LogBackfilled(logger, options.Url, total, ranges.Count, first, last);
         }
         return interrupted;
     }

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
-using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
 using ThermalPlant.Scraper.Storage;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage.Writing;
+using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
 
 namespace ThermalPlant.Scraper.Sources.OpcUa;
 
@@ -72,7 +72,7 @@ internal sealed partial class OpcUaEndpointSource(
         });
         // Channel, endpoint and session within one HandshakeTimeout: a server that accepts and never answers fails
         // this attempt naming the step, and the supervisor retries with backoff.
-        await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, cancellationToken, "thermalplant-scraper");
+        await using var client = await OpcUaClient.ConnectAsync(options.Url, clientOptions, time, "thermalplant-scraper", cancellationToken);
         client.ConnectionLost += ex =>
         {
             health.Report(_name, false, ex.Message);
