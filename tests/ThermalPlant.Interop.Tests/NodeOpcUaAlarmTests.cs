@@ -56,7 +56,7 @@ public sealed class NodeOpcUaAlarmTests
         var root = doc.RootElement;
         Assert.False(root.TryGetProperty("error", out var error), error.ToString());
 
-        Assert.Equal(1, root.GetProperty("serverEventNotifier").GetInt32());
+        Assert.Equal(5, root.GetProperty("serverEventNotifier").GetInt32());
         Assert.Equal("Good", root.GetProperty("refresh").GetString());
         Assert.Equal("Good", root.GetProperty("ack").GetString());
         Assert.Equal("BadEventIdUnknown", root.GetProperty("stale").GetString());
