@@ -16,7 +16,8 @@ namespace ThermalPlant.Benchmarks.Load;
 /// under <c>Objects/Plant</c> (a notifier of the Server object, the variables its event sources, as the plant server
 /// has them), driven round-robin between 50 and 85 so that each evaluation is one transition (active High, then back
 /// to normal), <c>--rate</c> transitions per second in all. Every event is recorded in a <see cref="FileEventHistoryStore"/>
-/// at <c>--event-history</c>, flushed every second, as the plant server does. Prints "ready PORT" once listening, and
+/// at <c>--event-history</c>, flushed every second, as the plant server does (<c>--event-history memory</c> keeps them in
+/// a <see cref="MemoryEventHistoryStore"/> instead, to tell the file's share). Prints "ready PORT" once listening, and
 /// on SIGTERM the transitions made and the rate held; stops on SIGTERM or Ctrl+C.
 /// Usage: <c>opcua-alarm-serve --event-history FILE [--alarms 100] [--rate 1000] [--port 0]</c>.
 /// </summary>
@@ -34,7 +35,8 @@ internal static class AlarmServeDriver
         var rate = DriverArgs.Double(args, "--rate", 1000);
         var port = DriverArgs.Int(args, "--port", 0);
 
-        await using var history = new FileEventHistoryStore(historyPath, 20_000, TimeSpan.FromDays(7), TimeProvider.System);
+        await using var file = historyPath == "memory" ? null : new FileEventHistoryStore(historyPath, 20_000, TimeSpan.FromDays(7), TimeProvider.System);
+        IEventHistoryStore history = file is null ? new MemoryEventHistoryStore(20_000, TimeSpan.FromDays(7)) : file;
         var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSessions = 64, MaxConnections = 64 };
         await using var server = new OpcUaServer(options, eventHistory: history);
         var space = server.AddressSpace;
@@ -84,17 +86,17 @@ internal static class AlarmServeDriver
                     // Each alarm's own count of evaluations says where it is: even to High, odd back to normal.
                     alarm.Evaluate((done / count) % 2 == 0 ? 85 : 50);
                 }
-                if (clock.Elapsed - lastFlush >= TimeSpan.FromSeconds(1))
+                if (file is not null && clock.Elapsed - lastFlush >= TimeSpan.FromSeconds(1))
                 {
                     lastFlush = clock.Elapsed;
-                    await history.FlushAsync(stop.Token);
+                    await file.FlushAsync(stop.Token);
                 }
             }
         }
         catch (OperationCanceledException)
         {
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transitions {done} in {clock.Elapsed.TotalSeconds:F1} s ({done / clock.Elapsed.TotalSeconds:F0}/s), {history.Count} events kept"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transitions {done} in {clock.Elapsed.TotalSeconds:F1} s ({done / clock.Elapsed.TotalSeconds:F0}/s), {(file is null ? ((MemoryEventHistoryStore)history).Count : file.Count)} events kept"));
         return 0;
     }
 }
