@@ -62,7 +62,7 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
     public TimeSpan EventHistoryRetention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Most events kept for HistoryRead of events; the oldest goes first.</summary>
-    public int EventHistoryCapacity { get; set; } = 20_000;
+    public int EventHistoryCapacity { get; set; } = 10_000;
 
     /// <summary>File the event history is kept in across restarts; empty keeps it in memory only.</summary>
     public string EventHistoryPath { get; set; } = "data/opcserver-events.bin";
