@@ -80,6 +80,26 @@ public sealed class OpcUaEventCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Events_with_history_prints_the_kept_events_of_the_range_that_pass_the_where_clauses()
+    {
+        var t0 = new DateTime(2026, 12, 1, 8, 0, 0, DateTimeKind.Utc);
+        for (var i = 0; i < 6; i++)
+        {
+            _server.Events.Raise(new UaEvent(NodeId.Of(ObjectTypeIds.SystemEventType)) { SourceNode = _source, SourceName = $"kept-{i}", Time = t0.AddMinutes(i), Message = "kept", Severity = (ushort)(i % 2 == 0 ? 800 : 100) });
+        }
+
+        var (exit, output) = await Run("opcua", "events", Url, "--history", "--from", "2026-12-01T08:01:00Z", "--to", "2026-12-01T08:05:00Z", "--where", "Severity>=500", "--json");
+
+        Assert.Equal(0, exit);
+        var sources = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.GetProperty("source").GetString();
+        });
+        Assert.Equal(["kept-2", "kept-4"], sources);
+    }
+
+    [Fact]
     public async Task Events_with_a_malformed_where_clause_is_a_usage_error()
     {
         var (exit, _) = await Run("opcua", "events", Url, "--where", "Severity", "--seconds", "5");

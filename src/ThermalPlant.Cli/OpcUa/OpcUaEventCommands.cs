@@ -30,10 +30,30 @@ internal static class OpcUaEventCommands
         var count = new Option<int>("--count") { Description = "Stop after this many events (0: until interrupted)" };
         var seconds = new Option<double>("--seconds") { Description = "Stop after this many seconds (0: until interrupted)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per event" };
-        var command = new Command("events", "Print the events of a notifier as they arrive") { url, node, where, interval, count, seconds, json };
+        var history = new Option<bool>("--history") { Description = "Print the events the server kept between --from and --to (HistoryRead), oldest first, instead of watching" };
+        var from = new Option<DateTime>("--from")
+        {
+            Description = "With --history: start (UTC, ISO 8601; default an hour ago)", CustomParser = r => OpcUaMonitorCommands.ParseTime(r.Tokens[0].Value), DefaultValueFactory = _ => DateTime.UtcNow.AddHours(-1),
+        };
+        var to = new Option<DateTime>("--to") { Description = "With --history: end (UTC, ISO 8601; default now)", CustomParser = r => OpcUaMonitorCommands.ParseTime(r.Tokens[0].Value), DefaultValueFactory = _ => DateTime.UtcNow };
+        var command = new Command("events", "Print the events of a notifier as they arrive, or those the server kept (--history)") { url, node, where, interval, count, seconds, json, history, from, to };
         command.SetAction((result, cancel) => connection.RunAsync(result, result.GetValue(url)!, async client =>
         {
             var filter = Select(Fields(), Where(result.GetValue(where) ?? []));
+            if (result.GetValue(history))
+            {
+                var printed = 0;
+                var most = result.GetValue(count);
+                await foreach (var page in client.HistoryReadEventPagesAsync(NodeId.Parse(result.GetValue(node)!), filter, result.GetValue(from), result.GetValue(to), cancellationToken: cancel))
+                {
+                    foreach (var fields in page)
+                    {
+                        await connection.Output.WriteLineAsync(Line(fields, result.GetValue(json)));
+                        if (most > 0 && ++printed >= most) return;
+                    }
+                }
+                return;
+            }
             await using var subscription = await client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = result.GetValue(interval) }, cancel);
             var items = await subscription.AddAsync([MonitoredItemRequest.Events(NodeId.Parse(result.GetValue(node)!), filter)], cancel);
             if (items[0].Status.IsBad) throw new OpcUaException(items[0].Status, $"the server refused the event filter{Refusals(items[0].EventFilterResult)}");

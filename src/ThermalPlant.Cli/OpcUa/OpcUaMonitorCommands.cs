@@ -68,7 +68,7 @@ internal static class OpcUaMonitorCommands
         return command;
     }
 
-    private static DateTime ParseTime(string text) =>
+    internal static DateTime ParseTime(string text) =>
         DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
     private static string Line(DataChange change, bool json)

@@ -204,6 +204,34 @@ public sealed class ConditionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConditionRefresh_with_wrong_arguments_an_unknown_subscription_or_a_method_of_another_type_is_refused_and_sends_nothing()
+    {
+        await using var client = await Connect("operator", "op-pass");
+        _limit.Evaluate(85);
+        await using var subscription = await client.CreateSubscriptionAsync(Fast);
+        await subscription.AddAsync([MonitoredItemRequest.Events(NodeId.Of(ObjectIds.Server), AlarmFilter())]);
+        using var events = new EventCollector(subscription);
+        await Task.Delay(200);
+        var conditionType = NodeId.Of(ObjectTypeIds.ConditionType);
+        var refresh = NodeId.Of(MethodIds.ConditionType_ConditionRefresh);
+        var before = _limit.State;
+
+        var mistyped = await client.CallMethodAsync(conditionType, refresh, [Variant.From("1")]);
+        Assert.Equal(StatusCodes.BadInvalidArgument, mistyped.StatusCode.Code);
+        Assert.Equal([StatusCodes.BadTypeMismatch], mistyped.InputArgumentResults!.Select(r => r.Code));
+        Assert.Equal(StatusCodes.BadArgumentsMissing, (await client.CallMethodAsync(conditionType, refresh, [])).StatusCode.Code);
+        Assert.Equal(StatusCodes.BadTooManyArguments, (await client.CallMethodAsync(conditionType, refresh, [Variant.From(subscription.Id), Variant.From(1u)])).StatusCode.Code);
+        Assert.Equal(StatusCodes.BadSubscriptionIdInvalid, (await client.CallMethodAsync(conditionType, refresh, [Variant.From(subscription.Id + 1000)])).StatusCode.Code);
+        // Acknowledge is no method of ConditionType itself, and ConditionRefresh none of the Server object.
+        Assert.Equal(StatusCodes.BadMethodInvalid, (await client.CallMethodAsync(conditionType, NodeId.Of(MethodIds.AcknowledgeableConditionType_Acknowledge), [new Variant(BuiltInType.ByteString, new byte[] { 1 }), new Variant(BuiltInType.LocalizedText, new LocalizedText(null, "x"))])).StatusCode.Code);
+        Assert.Equal(StatusCodes.BadMethodInvalid, (await client.CallMethodAsync(NodeId.Of(ObjectIds.Server), refresh, [Variant.From(subscription.Id)])).StatusCode.Code);
+
+        await Task.Delay(300);
+        Assert.Empty(events.Snapshot());
+        Assert.Same(before, _limit.State);
+    }
+
+    [Fact]
     public async Task A_disabled_condition_reports_nothing_refuses_methods_and_reports_its_state_when_enabled()
     {
         await using var client = await Connect("operator", "op-pass");
