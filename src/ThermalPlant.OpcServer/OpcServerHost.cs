@@ -8,6 +8,7 @@ using ThermalPlant.OpcServer.Dmz;
 using ThermalPlant.OpcServer.History;
 using ThermalPlant.OpcServer.Plant;
 using ThermalPlant.OpcUa.Server;
+using ThermalPlant.OpcUa.Server.History;
 
 namespace ThermalPlant.OpcServer;
 
@@ -51,9 +52,10 @@ public static class OpcServerHost
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<OpcServerOptions>>().Value;
-            return new HistoryFile(string.IsNullOrWhiteSpace(settings.HistoryPath)
-                ? null
-                : new FileHistoryStore(settings.HistoryPath, settings.HistoryCapacity, settings.HistoryRetention, sp.GetRequiredService<TimeProvider>()));
+            var time = sp.GetRequiredService<TimeProvider>();
+            return new HistoryFile(
+                string.IsNullOrWhiteSpace(settings.HistoryPath) ? null : new FileHistoryStore(settings.HistoryPath, settings.HistoryCapacity, settings.HistoryRetention, time),
+                string.IsNullOrWhiteSpace(settings.EventHistoryPath) ? null : new FileEventHistoryStore(settings.EventHistoryPath, settings.EventHistoryCapacity, settings.EventHistoryRetention, time));
         });
         services.AddSingleton(sp =>
         {
@@ -68,10 +70,10 @@ public static class OpcServerHost
                 MinPublishingInterval = settings.MinPublishingInterval,
             }));
             if (!string.IsNullOrWhiteSpace(settings.HostName)) serverOptions = serverOptions with { HostName = settings.HostName };
-            var history = sp.GetRequiredService<HistoryFile>().Store;
-            return history is null
-                ? new OpcUaServer(serverOptions, sp.GetRequiredService<TimeProvider>(), new OpcUa.Server.History.MemoryHistoryStore(settings.HistoryCapacity, settings.HistoryRetention))
-                : new OpcUaServer(serverOptions, sp.GetRequiredService<TimeProvider>(), history);
+            var files = sp.GetRequiredService<HistoryFile>();
+            IHistoryStore history = files.Store is { } file ? file : new MemoryHistoryStore(settings.HistoryCapacity, settings.HistoryRetention);
+            IEventHistoryStore events = files.Events is { } eventFile ? eventFile : new MemoryEventHistoryStore(settings.EventHistoryCapacity, settings.EventHistoryRetention);
+            return new OpcUaServer(serverOptions, sp.GetRequiredService<TimeProvider>(), history, events);
         });
         services.AddSingleton(sp => new PlantAlarms(sp.GetRequiredService<OpcUaServer>(), sp.GetRequiredService<IOptions<OpcServerOptions>>().Value.Alarms, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>

@@ -58,6 +58,15 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
     /// <summary>File the history is kept in across restarts; empty keeps it in memory only.</summary>
     public string HistoryPath { get; set; } = "data/opcserver-history.bin";
 
+    /// <summary>Events kept for HistoryRead of events (the time of the newest event kept minus this, at most).</summary>
+    public TimeSpan EventHistoryRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Most events kept for HistoryRead of events; the oldest goes first.</summary>
+    public int EventHistoryCapacity { get; set; } = 20_000;
+
+    /// <summary>File the event history is kept in across restarts; empty keeps it in memory only.</summary>
+    public string EventHistoryPath { get; set; } = "data/opcserver-events.bin";
+
     /// <summary>The OPC UA server's resource limits (connections, handshake deadlines, operations per request, history pages); docs/opcua-limits.md lists them.</summary>
     public ServerLimitsSettings Limits { get; set; } = new();
 
@@ -83,6 +92,8 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
         if (HttpAttemptTimeout <= TimeSpan.Zero) errors.Add($"{sectionPath}:HttpAttemptTimeout must be positive");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");
+        if (EventHistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:EventHistoryRetention must be positive");
+        if (EventHistoryCapacity is < 1 or > 10_000_000) errors.Add($"{sectionPath}:EventHistoryCapacity must be 1 to 10,000,000");
         Limits.Validate($"{sectionPath}:Limits", errors);
         Alarms.Validate($"{sectionPath}:Alarms", errors);
         ValidateSecurity(sectionPath, errors);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using ThermalPlant.OpcServer.History;
 using ThermalPlant.OpcUa.Server;
+using ThermalPlant.OpcUa.Server.History;
 
 namespace ThermalPlant.OpcServer;
 
@@ -15,6 +16,7 @@ internal sealed partial class OpcUaServerService(
     ILogger<OpcUaServerService> logger) : BackgroundService
 {
     private readonly FileHistoryStore? history = historyFile.Store;
+    private readonly FileEventHistoryStore? eventHistory = historyFile.Events;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -26,7 +28,7 @@ internal sealed partial class OpcUaServerService(
         server.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(Collect);
         var settings = options.Value;
-        LogListening(settings.ListenAddress, server.Port, settings.EndpointPath, history?.Loaded ?? 0);
+        LogListening(settings.ListenAddress, server.Port, settings.EndpointPath, history?.Loaded ?? 0, eventHistory?.Loaded ?? 0);
         return base.StartAsync(cancellationToken);
     }
 
@@ -35,11 +37,12 @@ internal sealed partial class OpcUaServerService(
         await base.StopAsync(cancellationToken);
         await server.DisposeAsync();
         if (history is not null) await history.DisposeAsync();
+        if (eventHistory is not null) await eventHistory.DisposeAsync();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (history is null) return;
+        if (history is null && eventHistory is null) return;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
@@ -47,11 +50,19 @@ internal sealed partial class OpcUaServerService(
             {
                 try
                 {
-                    await history.FlushAsync(stoppingToken);
+                    if (history is not null) await history.FlushAsync(stoppingToken);
                 }
                 catch (IOException ex)
                 {
-                    LogFlushFailed(ex.Message);
+                    LogFlushFailed("history", ex.Message);
+                }
+                try
+                {
+                    if (eventHistory is not null) await eventHistory.FlushAsync(stoppingToken);
+                }
+                catch (IOException ex)
+                {
+                    LogFlushFailed("event history", ex.Message);
                 }
             }
         }
@@ -88,8 +99,8 @@ internal sealed partial class OpcUaServerService(
     [LoggerMessage(Level = LogLevel.Error, Message = "OPC UA {Service} failed unexpectedly; the request was answered BadInternalError and the connection stays")]
     private partial void LogServiceFailed(Exception exception, string service);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA server listening on {Address}:{Port}{Path} ({Loaded} history values read back)")]
-    private partial void LogListening(string address, int port, string path, int loaded);
+    [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA server listening on {Address}:{Port}{Path} ({Loaded} history values and {LoadedEvents} events read back)")]
+    private partial void LogListening(string address, int port, string path, int loaded, int loadedEvents);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "OPC UA {Service} refused for user {UserName} (role {Role}): {Status}, {Reason} [{Nodes}]")]
     private partial void LogAccessDenied(string service, string? userName, string? role, string status, string reason, string nodes);
@@ -97,6 +108,6 @@ internal sealed partial class OpcUaServerService(
     [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA session {SessionName} now acts for user {UserName} (role {Role}), before {PreviousUserName} (role {PreviousRole}); {SubscriptionsDeleted} subscriptions deleted that the new role may not have")]
     private partial void LogIdentityChanged(string? sessionName, string? previousUserName, string previousRole, string? userName, string role, int subscriptionsDeleted);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the history file failed ({Reason}); values stay in memory and writing is tried again")]
-    private partial void LogFlushFailed(string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the {File} file failed ({Reason}); what it keeps stays in memory and writing is tried again")]
+    private partial void LogFlushFailed(string file, string reason);
 }

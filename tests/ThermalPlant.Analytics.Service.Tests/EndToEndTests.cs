@@ -48,6 +48,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             $"--urls=http://127.0.0.1:{opcHttp}", "--Serilog:MinimumLevel:Default=Warning",
             $"--OpcServer:DmzUrl={dmz.Address}", "--OpcServer:ListenAddress=127.0.0.1", "--OpcServer:HostName=127.0.0.1", $"--OpcServer:Port={opcPort}",
             "--OpcServer:PollInterval=00:00:00.200", $"--OpcServer:HistoryPath={Path.Combine(directory.Path, "history.bin")}",
+            $"--OpcServer:EventHistoryPath={Path.Combine(directory.Path, "events.bin")}",
             $"--OpcServer:CertificateStorePath={Path.Combine(directory.Path, "opcserver-pki")}",
         ]), new Uri($"http://127.0.0.1:{opcHttp}/health/ready"));
 

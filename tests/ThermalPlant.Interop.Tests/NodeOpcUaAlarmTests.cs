@@ -56,7 +56,7 @@ public sealed class NodeOpcUaAlarmTests
         var root = doc.RootElement;
         Assert.False(root.TryGetProperty("error", out var error), error.ToString());
 
-        Assert.Equal(1, root.GetProperty("serverEventNotifier").GetInt32());
+        Assert.Equal(5, root.GetProperty("serverEventNotifier").GetInt32());
         Assert.Equal("Good", root.GetProperty("refresh").GetString());
         Assert.Equal("Good", root.GetProperty("ack").GetString());
         Assert.Equal("BadEventIdUnknown", root.GetProperty("stale").GetString());
@@ -81,6 +81,22 @@ public sealed class NodeOpcUaAlarmTests
         Assert.True(refreshed.GetProperty("Retain").GetBoolean());
         Assert.Contains(events, e => e.GetProperty("AckedState.Id").ValueKind == JsonValueKind.True && e.GetProperty("Comment").GetString() == "node-opcua acknowledges");
         Assert.Contains(events, e => e.GetProperty("ConfirmedState.Id").ValueKind == JsonValueKind.True && e.GetProperty("Comment").GetString() == "node-opcua confirms");
+        // The event history as node-opcua reads it (as the observer, two events a request): every transition in the order
+        // raised, the refresh's own events not among them; with a where clause only the acknowledged ones.
+        var history = root.GetProperty("history");
+        Assert.Equal("Good", history.GetProperty("status").GetString());
+        var past = history.GetProperty("events").EnumerateArray().ToList();
+        Assert.True(history.GetProperty("requests").GetInt32() >= 2, history.ToString());
+        Assert.True(past.Count == 3, history.ToString());
+        Assert.All(past, e => Assert.Equal($"ns={ns};s=Plant.Temperature.BadReading", e.GetProperty("ConditionId").GetString()));
+        Assert.All(past, e => Assert.True(e.GetProperty("ActiveState.Id").GetBoolean()));
+        Assert.Equal([false, true, true], past.Select(e => e.GetProperty("AckedState.Id").GetBoolean()));
+        Assert.Equal([true, false, true], past.Select(e => e.GetProperty("ConfirmedState.Id").GetBoolean()));
+        Assert.Equal([null, "node-opcua acknowledges", "node-opcua confirms"], past.Select(e => e.GetProperty("Comment").GetString()));
+        Assert.Equal(events.Where(e => e.GetProperty("EventType").GetString() == "ns=0;i=10637").Select(e => e.GetProperty("EventId").GetString()).Distinct(), past.Select(e => e.GetProperty("EventId").GetString()));
+        var acked = root.GetProperty("ackedHistory").GetProperty("events").EnumerateArray().Select(e => e.GetProperty("Comment").GetString()).ToList();
+        Assert.Equal(["node-opcua acknowledges", "node-opcua confirms"], acked);
+
         // The refused calls changed nothing: acknowledged and confirmed once each, by the operator.
         Assert.True(alarm.State.Acked);
         Assert.True(alarm.State.Confirmed);

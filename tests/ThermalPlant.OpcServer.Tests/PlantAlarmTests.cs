@@ -107,6 +107,33 @@ public sealed class PlantAlarmTests : IAsyncLifetime
         Assert.Contains("answers again", ((LocalizedText)back.Fields[MessageField].Value!).Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_alarms_events_are_kept_in_the_event_history_across_a_restart_of_the_server()
+    {
+        var condition = NodeId.Of("Plant.Voltage.MainSupply.Limit", _ns);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await _client.ReadValueAsync(NodeId.Of("Plant.Voltage.MainSupply.Limit.ActiveState.Id", _ns))).Value != Variant.From(true))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the supply's limit alarm never went active");
+            await Task.Delay(100);
+        }
+        var since = DateTime.UtcNow.AddMinutes(-5);
+        var before = await _client.HistoryReadEventsAsync(NodeId.Of("Plant", _ns), AlarmFilter(), since, DateTime.UtcNow.AddMinutes(1));
+        var active = before.First(e => condition.Equals(e[ConditionIdField].Value) && e[ActiveField].Value is true);
+        Assert.Equal(NodeId.Of(ObjectTypeIds.ExclusiveLimitAlarmType), active[EventTypeField].Value);
+        Assert.Equal("High", ((LocalizedText)active[LimitStateField].Value!).Text);
+
+        await _client.DisposeAsync();
+        await _stack.StopOpcServerAsync();
+        await _stack.StartOpcServerAsync();
+        _client = await OpcUaClient.ConnectAsync(_stack.OpcUrl, new OpcUaClientOptions { RequestTimeout = TimeSpan.FromSeconds(5) });
+        await _client.OpenSessionAsync("plant-alarms-after-restart");
+
+        var after = await _client.HistoryReadEventsAsync(NodeId.Of(ObjectIds.Server), AlarmFilter(), since, DateTime.UtcNow.AddMinutes(1));
+        var kept = Assert.Single(after, e => ((byte[])e[EventIdField].Value!).AsSpan().SequenceEqual((byte[])active[EventIdField].Value!));
+        Assert.Equal(active.Select(f => f.Value), kept.Select(f => f.Value));
+    }
+
     private static EventFilter AlarmFilter() => Select(
     [
         Field("EventType"), Field("SourceName"), Field("Message"), ConditionId(),

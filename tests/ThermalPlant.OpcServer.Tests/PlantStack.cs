@@ -76,6 +76,7 @@ internal sealed class PlantStack : IAsyncDisposable
             $"--OpcServer:PollInterval={PollInterval.ToString("c", CultureInfo.InvariantCulture)}",
             "--OpcServer:CatalogRefreshInterval=00:00:01",
             $"--OpcServer:HistoryPath={Path.Combine(_directory, "history.bin")}",
+            $"--OpcServer:EventHistoryPath={Path.Combine(_directory, "events.bin")}",
             $"--OpcServer:CertificateStorePath={CertificateStorePath}",
             // The policies the service's appsettings.json offers, given here: this folder's appsettings.json is whichever
             // referenced project's was copied last (the sensors service's, in some build orders).

@@ -1,5 +1,6 @@
 namespace ThermalPlant.OpcServer.History;
 
-/// <summary>The history file of the service, or none when history is kept in memory only.</summary>
-/// <param name="Store">The file-backed store, or null.</param>
-internal sealed record HistoryFile(FileHistoryStore? Store);
+/// <summary>The history files of the service (values and events), each null when kept in memory only.</summary>
+/// <param name="Store">The file-backed value store, or null.</param>
+/// <param name="Events">The file-backed event store, or null.</param>
+internal sealed record HistoryFile(FileHistoryStore? Store, OpcUa.Server.History.FileEventHistoryStore? Events);

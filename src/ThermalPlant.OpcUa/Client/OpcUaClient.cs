@@ -357,6 +357,59 @@ public sealed class OpcUaClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The event history of <paramref name="notifier"/> (the Server object, or another Object whose EventNotifier has
+    /// HistoryRead) between <paramref name="start"/> and <paramref name="end"/> (both inclusive, by the events' Time;
+    /// newest first when the start is after the end), following continuation points with at most
+    /// <paramref name="eventsPerCall"/> events per request. Each event is its fields in the order of
+    /// <paramref name="filter"/>'s select clauses; its where clause picks the events. A refused read (an unknown
+    /// notifier, a bad filter: BadEventFilterInvalid) throws <see cref="OpcUaException"/> with the server's status.
+    /// </summary>
+    public async Task<Variant[][]> HistoryReadEventsAsync(NodeId notifier, EventFilter filter, DateTime start, DateTime end, uint eventsPerCall = 1000, CancellationToken cancellationToken = default)
+    {
+        var events = new List<Variant[]>();
+        await foreach (var page in HistoryReadEventPagesAsync(notifier, filter, start, end, eventsPerCall, cancellationToken)) events.AddRange(page);
+        return [.. events];
+    }
+
+    /// <summary>
+    /// The event history of <paramref name="notifier"/> as <see cref="HistoryReadEventsAsync"/> reads it, one page per
+    /// response as it arrives (a page may be empty while the server has more), so that a long range is never held
+    /// whole. A continuation point still held when the caller stops early is released.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<Variant[]>> HistoryReadEventPagesAsync(NodeId notifier, EventFilter filter, DateTime start, DateTime end, uint eventsPerCall = 1000,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(notifier);
+        ArgumentNullException.ThrowIfNull(filter);
+        var details = ExtensionObject.From(new ReadEventDetails { StartTime = start, EndTime = end, NumValuesPerNode = eventsPerCall, Filter = filter });
+        byte[]? point = null;
+        var nodes = new[] { notifier };
+        try
+        {
+            do
+            {
+                var response = await CallAsync<HistoryReadResponse>(new HistoryReadRequest
+                {
+                    HistoryReadDetails = details,
+                    TimestampsToReturn = TimestampsToReturn.Source,
+                    NodesToRead = [new HistoryReadValueId { NodeId = notifier, ContinuationPoint = point }],
+                }, cancellationToken);
+                var result = Matched(response.Results, 1, "HistoryRead")[0];
+                point = null;
+                if (result.StatusCode.IsBad) throw new OpcUaException(result.StatusCode, $"HistoryRead of the events of {notifier} failed");
+                point = result.ContinuationPoint is { Length: > 0 } more ? more : null;
+                var page = result.HistoryData.Decode() is HistoryEvent history ? history.Events ?? [] : [];
+                yield return [.. page.Select(e => e.EventFields ?? [])];
+            }
+            while (point is not null);
+        }
+        finally
+        {
+            if (point is not null) await ReleaseHistoryAsync(nodes, new Dictionary<int, byte[]> { [0] = point }, details);
+        }
+    }
+
     /// <summary>Closes the session (if any) and the secure channel, then the connection.</summary>
     public async Task CloseAsync(CancellationToken cancellationToken = default)
     {

@@ -38,9 +38,10 @@ public sealed class OpcUaServer : IAsyncDisposable
 
     /// <summary>
     /// Creates the server and its address space; <see cref="Start"/> opens the port. Historizing variables record
-    /// into <paramref name="history"/> (a bounded in-memory store when none is given).
+    /// into <paramref name="history"/>, and every event raised into <paramref name="eventHistory"/> (bounded in-memory
+    /// stores when none are given).
     /// </summary>
-    public OpcUaServer(OpcUaServerOptions options, TimeProvider? time = null, IHistoryStore? history = null)
+    public OpcUaServer(OpcUaServerOptions options, TimeProvider? time = null, IHistoryStore? history = null, IEventHistoryStore? eventHistory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         CheckLimits(options);
@@ -50,7 +51,7 @@ public sealed class OpcUaServer : IAsyncDisposable
         _connections = new ConnectionTable(options.MaxConnections, options.MaxConnectionsPerAddress);
         AddressSpace = new UaAddressSpace(options.ApplicationUri, history);
         ServerObject.Populate(AddressSpace, options, _time);
-        Events = new EventManager(AddressSpace, _time);
+        Events = new EventManager(AddressSpace, _time, eventHistory ?? new MemoryEventHistoryStore());
         _security = new ServerSecurity(options, _time, rejected => CertificateRejected?.Invoke(rejected));
         _sessions = new SessionManager(options.MaxSessions, options.MinSessionTimeout, options.MaxSessionTimeout, options.MaxPublishRequestsPerSession, _time);
         _users = new UserAuthenticator(options.Users, _security.Certificate, _time);
@@ -66,7 +67,7 @@ public sealed class OpcUaServer : IAsyncDisposable
             new WriteService(AddressSpace, options.MaxNodesPerOperation, _time),
             new ViewService(AddressSpace, options.MaxNodesPerOperation, options.MaxContinuationPoints, options.MaxReferencesPerNode),
             _subscriptions,
-            new HistoryService(AddressSpace, AddressSpace.History, options),
+            new HistoryService(AddressSpace, AddressSpace.History, Events, options),
             options,
             new MethodService(AddressSpace, options.MaxNodesPerOperation),
             _time,

@@ -68,6 +68,8 @@ public sealed class OperationLimitTests : IAsyncLifetime
             (VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRegisterNodes, 5u),
             (VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerTranslateBrowsePathsToNodeIds, 5u),
             (VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerHistoryReadData, 5u),
+            (VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerHistoryReadEvents, 5u),
+            (VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerMethodCall, 5u),
             (VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall, 3u),
             (VariableIds.Server_ServerCapabilities_MaxBrowseContinuationPoints, (ushort)4),
             (VariableIds.Server_ServerCapabilities_MaxHistoryContinuationPoints, (ushort)4),
@@ -96,6 +98,15 @@ public sealed class OperationLimitTests : IAsyncLifetime
         var six = _variables[..6];
 
         await AssertFault(StatusCodes.BadTooManyOperations, () => client.CallAsync<RegisterNodesResponse>(new RegisterNodesRequest { NodesToRegister = six }));
+        await AssertFault(StatusCodes.BadTooManyOperations, () => client.CallAsync<CallResponse>(new CallRequest
+        {
+            MethodsToCall = [.. six.Select(_ => new CallMethodRequest { ObjectId = NodeId.Of(ObjectIds.Server), MethodId = NodeId.Of(MethodIds.Server_GetMonitoredItems), InputArguments = [Variant.From(1u)] })],
+        }));
+        await AssertFault(StatusCodes.BadTooManyOperations, () => client.CallAsync<HistoryReadResponse>(new HistoryReadRequest
+        {
+            HistoryReadDetails = ExtensionObject.From(new ReadEventDetails { StartTime = DateTime.UnixEpoch, EndTime = DateTime.UtcNow, Filter = EventFilters.Select([EventFilters.Field("Message")]) }),
+            NodesToRead = [.. six.Select(_ => new HistoryReadValueId { NodeId = NodeId.Of(ObjectIds.Server) })],
+        }));
         await AssertFault(StatusCodes.BadTooManyOperations, () => client.CallAsync<UnregisterNodesResponse>(new UnregisterNodesRequest { NodesToUnregister = six }));
         await AssertFault(StatusCodes.BadTooManyOperations, () => client.CallAsync<BrowseNextResponse>(new BrowseNextRequest { ContinuationPoints = [.. six.Select(_ => new byte[16])] }));
         await AssertFault(StatusCodes.BadTooManyOperations, () => client.ReadAsync([.. six.Select(n => new ReadValueId { NodeId = n, AttributeId = 13 })]));

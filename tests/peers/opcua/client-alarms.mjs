@@ -4,9 +4,14 @@
 // the Server object's events with node-opcua's constructEventFilter (every field by path under BaseEventType, the
 // ConditionId as ConditionType's NodeId attribute), runs ConditionRefresh, acknowledges and then confirms
 // CONDITION_ID's latest event, and tries a stale EventId, a mistyped argument and Acknowledge on the Server object.
-// Then a session as THERMALPLANT_TEST_OBSERVER / THERMALPLANT_TEST_OBSERVER_PASSWORD tries to acknowledge and refresh.
+// Then a session as THERMALPLANT_TEST_OBSERVER / THERMALPLANT_TEST_OBSERVER_PASSWORD tries to acknowledge and refresh,
+// and reads the Server object's event history (HistoryRead with ReadEventDetails and the same filter, two events per
+// request, following continuation points), as the operator does with a where clause (AckedState/Id = true).
 // Prints one JSON document with the statuses and the events seen, each as its field values.
-import { OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, TimestampsToReturn, DataType, UserTokenType, constructEventFilter } from "node-opcua";
+import {
+  OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, TimestampsToReturn, DataType, UserTokenType, constructEventFilter,
+  HistoryReadRequest, ReadEventDetails, ContentFilter, ContentFilterElement, FilterOperator, SimpleAttributeOperand, LiteralOperand, Variant,
+} from "node-opcua";
 
 const [endpoint, conditionId] = process.argv.slice(2);
 const fields = ["EventId", "EventType", "SourceName", "Severity", "Message", "ConditionId", "ActiveState.Id", "AckedState.Id", "ConfirmedState.Id", "Retain", "Comment"];
@@ -39,6 +44,45 @@ const latest = async predicate => {
   throw new Error("the expected event did not arrive");
 };
 const ofCondition = e => e.ConditionId === conditionId;
+const toEvent = values => {
+  const e = {};
+  fields.forEach((name, i) => {
+    const v = values[i]?.value;
+    e[name] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("hex") : typeof v === "object" && "text" in v ? v.text : typeof v === "object" ? v.toString() : v;
+  });
+  return e;
+};
+// The event history of the Server object from an hour ago to a minute ahead, two events per request.
+const history = async (session, whereClause) => {
+  const filter = constructEventFilter(fields);
+  if (whereClause) filter.whereClause = whereClause;
+  const details = new ReadEventDetails({ startTime: new Date(Date.now() - 3600_000), endTime: new Date(Date.now() + 60_000), numValuesPerNode: 2, filter });
+  const read = { events: [], requests: 0 };
+  let continuationPoint = null;
+  do {
+    const response = await session.historyRead(new HistoryReadRequest({
+      historyReadDetails: details,
+      timestampsToReturn: TimestampsToReturn.Neither,
+      nodesToRead: [{ nodeId: "ns=0;i=2253", continuationPoint }],
+    }));
+    const result = response.results[0];
+    read.requests++;
+    read.status = result.statusCode.name;
+    if (result.statusCode.isNotGood() && result.statusCode.name !== "GoodNoData") break;
+    for (const e of result.historyData?.events ?? []) read.events.push(toEvent(e.eventFields));
+    continuationPoint = result.continuationPoint?.length ? result.continuationPoint : null;
+  } while (continuationPoint && read.requests < 100);
+  return read;
+};
+const ackedOnly = new ContentFilter({
+  elements: [new ContentFilterElement({
+    filterOperator: FilterOperator.Equals,
+    filterOperands: [
+      new SimpleAttributeOperand({ typeDefinitionId: "ns=0;i=2881", browsePath: [{ namespaceIndex: 0, name: "AckedState" }, { namespaceIndex: 0, name: "Id" }], attributeId: AttributeIds.Value }),
+      new LiteralOperand({ value: new Variant({ dataType: DataType.Boolean, value: true }) }),
+    ],
+  })],
+});
 
 try {
   await client.connect(endpoint);
@@ -51,11 +95,7 @@ try {
     { queueSize: 100, discardOldest: true, samplingInterval: 0, filter: constructEventFilter(fields) },
     TimestampsToReturn.Neither);
   item.on("changed", values => {
-    const e = {};
-    fields.forEach((name, i) => {
-      const v = values[i]?.value;
-      e[name] = v === null || v === undefined ? null : Buffer.isBuffer(v) ? v.toString("hex") : typeof v === "object" && "text" in v ? v.text : typeof v === "object" ? v.toString() : v;
-    });
+    const e = toEvent(values);
     e.eventIdBytes = values[0]?.value;
     out.events.push(e);
   });
@@ -78,6 +118,8 @@ try {
   out.observerRefresh = (await refresh(observer, observed.subscriptionId)).statusCode.name;
   out.observerAck = (await commented(observer, "ns=0;i=9111", acked.eventIdBytes, "observer")).statusCode.name;
   out.observerOnOthersSubscription = (await refresh(observer, subscription.subscriptionId)).statusCode.name;
+  out.history = await history(observer);
+  out.ackedHistory = await history(session, ackedOnly);
   await observed.terminate();
   await observer.close();
   await subscription.terminate();

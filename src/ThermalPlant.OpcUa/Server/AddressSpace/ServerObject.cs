@@ -55,6 +55,8 @@ internal static class ServerObject
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerBrowse, "MaxNodesPerBrowse", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRegisterNodes, "MaxNodesPerRegisterNodes", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerHistoryReadData, "MaxNodesPerHistoryReadData", DataTypeIds.UInt32, () => Now(Variant.From(max)));
+        Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerHistoryReadEvents, "MaxNodesPerHistoryReadEvents", DataTypeIds.UInt32, () => Now(Variant.From(max)));
+        Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerMethodCall, "MaxNodesPerMethodCall", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         Property(space, limits, VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerTranslateBrowsePathsToNodeIds, "MaxNodesPerTranslateBrowsePathsToNodeIds", DataTypeIds.UInt32, () => Now(Variant.From(max)));
         // The service checks the smaller of the two per-call limits (RequestLimits, SubscriptionService).
         var itemsPerCall = (uint)Math.Min(options.MaxMonitoredItemsPerCall, options.MaxNodesPerOperation);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Events;
@@ -8,7 +9,9 @@ namespace ThermalPlant.OpcUa.Server.Events;
 /// <summary>
 /// Raises events and routes them to the monitored items subscribed to them (Part 3, 7.16 and Part 5, 11): an event
 /// reaches the notifiers from its source node up the inverse HasEventSource and HasNotifier references (its
-/// source itself when that is a notifier), and always the Server object. Thread-safe; a host raises from any thread.
+/// source itself when that is a notifier), and always the Server object. Every event raised is recorded in the
+/// server's event history with the notifiers it reached, for HistoryRead of events. Thread-safe; a host raises from
+/// any thread.
 /// </summary>
 public sealed class EventManager
 {
@@ -25,13 +28,17 @@ public sealed class EventManager
     private readonly Lock _lock = new();
     private volatile Dictionary<NodeId, Subscriber[]> _subscribers = [];
 
-    internal EventManager(UaAddressSpace space, TimeProvider time)
+    internal EventManager(UaAddressSpace space, TimeProvider time, IEventHistoryStore history)
     {
         _space = space;
         _time = time;
+        History = history;
         Types = new EventTypes(space);
         MakeNotifier(ServerId);
     }
+
+    /// <summary>Where every event raised is recorded, for HistoryRead of events.</summary>
+    public IEventHistoryStore History { get; }
 
     /// <summary>The event types known, to check filters and to add the host's own.</summary>
     public EventTypes Types { get; }
@@ -41,29 +48,35 @@ public sealed class EventManager
 
     /// <summary>
     /// Makes the Object <paramref name="node"/> an event notifier clients may subscribe to; events whose source is
-    /// it, or below it through HasEventSource / HasNotifier references, reach it.
+    /// it, or below it through HasEventSource / HasNotifier references, reach it. With <paramref name="history"/>
+    /// (the default, since every event is recorded) its EventNotifier also says clients may read its event history.
     /// </summary>
-    public void MakeNotifier(NodeId node, bool history = false)
+    public void MakeNotifier(NodeId node, bool history = true)
     {
         var target = _space.Find(node) ?? throw new ArgumentException($"node {node} does not exist", nameof(node));
         if (target.NodeClass != NodeClass.Object) throw new ArgumentException($"node {node} is not an Object", nameof(node));
         target.EventNotifier = (byte)(SubscribeToEvents | (history ? HistoryRead : 0));
     }
 
-    /// <summary>Stamps <paramref name="e"/> with a new EventId and its ReceiveTime and delivers it to every subscriber of its notifiers.</summary>
+    /// <summary>
+    /// Stamps <paramref name="e"/> with a new EventId and its ReceiveTime, delivers it to every subscriber of its
+    /// notifiers and records it in <see cref="History"/>.
+    /// </summary>
     public void Raise(UaEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
         Stamp(e);
         var subscribers = _subscribers;
+        var notifiers = NotifiersOf(e.SourceNode);
         if (subscribers.Count > 0)
         {
-            foreach (var notifier in NotifiersOf(e.SourceNode))
+            foreach (var notifier in notifiers)
             {
                 if (!subscribers.TryGetValue(notifier, out var list)) continue;
                 foreach (var subscriber in list) subscriber.Deliver(e);
             }
         }
+        History.Append(e, notifiers);
         Raised?.Invoke(e);
     }
 

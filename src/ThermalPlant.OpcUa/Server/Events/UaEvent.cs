@@ -72,6 +72,9 @@ public sealed class UaEvent
         return !value.IsNull;
     }
 
+    /// <summary>The further fields set with <see cref="Set"/>, for an event store to keep.</summary>
+    internal IEnumerable<KeyValuePair<string, Variant>> Fields => _fields;
+
     /// <summary>The browse path <paramref name="path"/> as an event field key.</summary>
     internal static string PathKey(IReadOnlyList<QualifiedName> path)
     {

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Server.Users;
@@ -19,9 +20,15 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// the rest is behind a continuation point. A session holds at most <see cref="OpcUaServerOptions.MaxContinuationPoints"/>
 /// history points: the oldest from an earlier request is released to make room (Part 4, 7.9, as the OPC Foundation
 /// stack does), and when all were given in this request the node answers BadNoContinuationPoints.
+/// Events (ReadEventDetails, Part 11, 6.5.2) are read from the notifiers' event history with the same bounds: the
+/// request's EventFilter selects the fields and its where clause the events, and a continuation point goes on after
+/// the last event examined, so events dropped or added in between move no page.
 /// </summary>
-internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, OpcUaServerOptions options)
+internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, EventManager events, OpcUaServerOptions options)
 {
+    /// <summary>Events taken from the store at a time while a page is filled.</summary>
+    private const int EventChunk = 256;
+
     /// <summary>What a response needs besides its values: its headers, and per node a result, a status and a point.</summary>
     private const int ResponseOverhead = 1024;
     private const int NodeOverhead = 64;
@@ -35,8 +42,10 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         var nodes = request.NodesToRead ?? [];
         if (nodes.Length == 0) throw new OpcUaException(StatusCodes.BadNothingToDo, "no nodes to read");
         if (nodes.Length > options.MaxNodesPerOperation) throw new OpcUaException(StatusCodes.BadTooManyOperations, $"at most {options.MaxNodesPerOperation} nodes per HistoryRead");
+        var decoded = request.HistoryReadDetails.Decode();
+        if (decoded is ReadEventDetails eventDetails) return ReadEvents(request, eventDetails, session, maxResponseBytes);
         if (request.TimestampsToReturn is < TimestampsToReturn.Source or >= TimestampsToReturn.Neither) throw new OpcUaException(StatusCodes.BadTimestampsToReturnInvalid, "history needs source or server timestamps");
-        if (request.HistoryReadDetails.Decode() is not ReadRawModifiedDetails details) throw new OpcUaException(StatusCodes.BadHistoryOperationUnsupported, "only raw history is kept");
+        if (decoded is not ReadRawModifiedDetails details) throw new OpcUaException(StatusCodes.BadHistoryOperationUnsupported, "only raw history and events are kept");
         if (details.IsReadModified) throw new OpcUaException(StatusCodes.BadHistoryOperationUnsupported, "modified values are not kept");
         var startSet = details.StartTime != DateTime.MinValue;
         var endSet = details.EndTime != DateTime.MinValue;
@@ -72,7 +81,8 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         var position = 0;
         if (item.ContinuationPoint is { Length: > 0 } point)
         {
-            if (!session.HistoryContinuationPoints.TryRemove(Convert.ToHexString(point), out var saved) || saved is not Continuation continuation || continuation.Node != item.NodeId)
+            if (!session.HistoryContinuationPoints.TryRemove(Convert.ToHexString(point), out var saved) || saved is not Continuation continuation
+                || continuation is EventContinuation || continuation.Node != item.NodeId)
             {
                 return Result(StatusCodes.BadContinuationPointInvalid, null, null);
             }
@@ -143,6 +153,121 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         return Result(status, next, [.. values]);
     }
 
+    /// <summary>Serves a HistoryRead of events: the filter is checked once, then each notifier is read.</summary>
+    private HistoryReadResponse ReadEvents(HistoryReadRequest request, ReadEventDetails details, Session session, long maxResponseBytes)
+    {
+        var nodes = request.NodesToRead!;
+        if (request.TimestampsToReturn is < TimestampsToReturn.Source or > TimestampsToReturn.Neither) throw new OpcUaException(StatusCodes.BadTimestampsToReturnInvalid, "no such timestamps to return");
+        var startSet = details.StartTime != DateTime.MinValue;
+        var endSet = details.EndTime != DateTime.MinValue;
+        if ((!startSet && !endSet) || (details.NumValuesPerNode == 0 && (!startSet || !endSet)))
+        {
+            throw new OpcUaException(StatusCodes.BadInvalidTimestampArgument, "give two of start time, end time and values per node");
+        }
+        var filterStatus = CompiledEventFilter.TryCompile(details.Filter ?? new EventFilter(), events.Types, out var filter, out _);
+
+        var results = new HistoryReadResult[nodes.Length];
+        var budget = new Budget(maxResponseBytes - ResponseOverhead - ((long)nodes.Length * NodeOverhead), options.MaxHistoryValuesPerResponse);
+        var requestNumber = Interlocked.Increment(ref _requests);
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            if (request.ReleaseContinuationPoints) results[i] = Release(nodes[i], session);
+            else if (filterStatus.IsBad) results[i] = Result(filterStatus, null, null);
+            else results[i] = ReadEventsOne(nodes[i], details, filter!, session, budget, requestNumber);
+        }
+        return new HistoryReadResponse { Results = results, DiagnosticInfos = [] };
+    }
+
+    private HistoryReadResult ReadEventsOne(HistoryReadValueId item, ReadEventDetails details, CompiledEventFilter filter, Session session, Budget budget, long requestNumber)
+    {
+        var node = space.Find(item.NodeId);
+        if (node is null) return Result(StatusCodes.BadNodeIdUnknown, null, null);
+        if (!events.IsNotifier(node)) return Result(StatusCodes.BadHistoryOperationUnsupported, null, null);
+        if (UserAccess.Check(node.EventNotifier, session.Identity, EventManager.HistoryRead, StatusCodes.BadHistoryOperationUnsupported) is { IsBad: true } refused) return Result(refused, null, null);
+        if (item.IndexRange is { Length: > 0 }) return Result(StatusCodes.BadIndexRangeInvalid, null, null);
+
+        EventHistoryPosition? after = null;
+        if (item.ContinuationPoint is { Length: > 0 } point)
+        {
+            if (!session.HistoryContinuationPoints.TryRemove(Convert.ToHexString(point), out var saved) || saved is not EventContinuation continuation || continuation.Node != item.NodeId)
+            {
+                return Result(StatusCodes.BadContinuationPointInvalid, null, null);
+            }
+            after = continuation.After;
+            // The filter of the first request holds for the whole read (Part 11, 6.5.2).
+            filter = continuation.Filter;
+        }
+
+        var start = details.StartTime;
+        var end = details.EndTime;
+        var newestFirst = start == DateTime.MinValue || (end != DateTime.MinValue && start > end);
+        var (from, to) = (start == DateTime.MinValue, end == DateTime.MinValue) switch
+        {
+            (true, _) => (DateTime.MinValue, end),
+            (_, true) => (start, DateTime.MaxValue),
+            _ => start <= end ? (start, end) : (end, start),
+        };
+        var limit = (int)Math.Min(details.NumValuesPerNode == 0 ? uint.MaxValue : details.NumValuesPerNode, (uint)options.MaxHistoryValuesPerNode);
+        limit = Math.Min(limit, budget.ValuesLeft);
+
+        var list = new List<HistoryEventFieldList>();
+        var chunk = new List<StoredEvent>(EventChunk);
+        var more = true;
+        while (more)
+        {
+            chunk.Clear();
+            more = events.History.Read(item.NodeId, from, to, after, newestFirst, EventChunk, chunk);
+            var full = false;
+            foreach (var stored in chunk)
+            {
+                if (list.Count == limit)
+                {
+                    full = true;
+                    break;
+                }
+                if (filter.Matches(stored.Event))
+                {
+                    var fields = new HistoryEventFieldList { EventFields = filter.Select(stored.Event) };
+                    if (!budget.Take(EncodedSize(fields)))
+                    {
+                        full = true;
+                        break;
+                    }
+                    list.Add(fields);
+                }
+                after = stored.Position;
+            }
+            if (full)
+            {
+                more = true;
+                break;
+            }
+            if (chunk.Count == 0) more = false;
+        }
+
+        byte[]? next = null;
+        if (more)
+        {
+            if (!MakeRoom(session, requestNumber)) return Result(StatusCodes.BadNoContinuationPoints, null, null);
+            next = RandomNumberGenerator.GetBytes(16);
+            session.HistoryContinuationPoints[Convert.ToHexString(next)] = new EventContinuation(item.NodeId, after, filter, requestNumber, Interlocked.Increment(ref _points));
+        }
+        var status = list.Count == 0 ? new StatusCode(StatusCodes.GoodNoData) : StatusCode.Good;
+        return new HistoryReadResult
+        {
+            StatusCode = status,
+            ContinuationPoint = next,
+            HistoryData = ExtensionObject.From(new HistoryEvent { Events = [.. list] }),
+        };
+    }
+
+    private static int EncodedSize(HistoryEventFieldList fields)
+    {
+        using var encoder = new BinaryEncoder(256);
+        fields.Encode(encoder);
+        return encoder.Length;
+    }
+
     /// <summary>
     /// Room for one more history continuation point in <paramref name="session"/>: when all are held, the oldest one
     /// given by an earlier request is released (Part 4, 7.9: a server frees points of prior requests when it needs
@@ -197,7 +322,11 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
     };
 
     /// <summary>Where a node's read goes on, which request gave the point, and the point's number in the order given.</summary>
-    private sealed record Continuation(NodeId Node, int Position, long Request, long Number);
+    private record Continuation(NodeId Node, int Position, long Request, long Number);
+
+    /// <summary>Where a notifier's event read goes on: after the last event examined, with the first request's filter.</summary>
+    private sealed record EventContinuation(NodeId Node, EventHistoryPosition? After, CompiledEventFilter Filter, long Request, long Number)
+        : Continuation(Node, 0, Request, Number);
 
     /// <summary>
     /// What one response has left: bytes of its encoded values and a count of values. The first value of a response

@@ -1,0 +1,159 @@
+using ThermalPlant.OpcUa.Server.Events;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Server.History;
+
+/// <summary>
+/// Event history in memory: at most <c>capacity</c> events ordered by time, the oldest dropped when full, and events
+/// older than <c>retention</c> behind the newest dropped. An event arriving out of time order is put in its place
+/// (unless it is older than everything kept in a full store, when it is not kept). Thread-safe.
+/// </summary>
+public sealed class MemoryEventHistoryStore : IEventHistoryStore
+{
+    private const int InitialSize = 256;
+
+    private readonly int _capacity;
+    private readonly TimeSpan _retention;
+    private readonly Lock _lock = new();
+    private StoredEvent?[] _events;
+    private int _head;
+    private int _count;
+    private long _sequence;
+
+    /// <summary>A store of at most <paramref name="capacity"/> events for at most <paramref name="retention"/>.</summary>
+    public MemoryEventHistoryStore(int capacity, TimeSpan retention)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
+        _capacity = capacity;
+        _retention = retention;
+        _events = new StoredEvent?[Math.Min(capacity, InitialSize)];
+    }
+
+    /// <summary>A store of 10,000 events for at most 7 days.</summary>
+    public MemoryEventHistoryStore()
+        : this(10_000, TimeSpan.FromDays(7))
+    {
+    }
+
+    /// <summary>Events kept.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _count;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Append(UaEvent e, IReadOnlyList<NodeId> notifiers)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(notifiers);
+        lock (_lock) Insert(new StoredEvent(e, [.. notifiers], new EventHistoryPosition(EventHistoryPosition.TimeOf(e), ++_sequence)));
+    }
+
+    /// <inheritdoc />
+    public bool Read(NodeId notifier, DateTime from, DateTime to, EventHistoryPosition? after, bool newestFirst, int max, List<StoredEvent> into)
+    {
+        ArgumentNullException.ThrowIfNull(notifier);
+        ArgumentNullException.ThrowIfNull(into);
+        lock (_lock)
+        {
+            var taken = 0;
+            if (!newestFirst)
+            {
+                var index = after is { } a ? FirstAfter(a) : FirstAfter(new EventHistoryPosition(from, 0));
+                for (; index < _count; index++)
+                {
+                    var stored = At(index);
+                    if (stored.Position.Time < from) continue;
+                    if (stored.Position.Time > to) return false;
+                    if (!stored.Reached(notifier)) continue;
+                    if (taken == max) return true;
+                    into.Add(stored);
+                    taken++;
+                }
+                return false;
+            }
+            var last = (after is { } b ? FirstAtOrAfter(b) : FirstAfter(new EventHistoryPosition(to, long.MaxValue))) - 1;
+            for (var index = last; index >= 0; index--)
+            {
+                var stored = At(index);
+                if (stored.Position.Time > to) continue;
+                if (stored.Position.Time < from) return false;
+                if (!stored.Reached(notifier)) continue;
+                if (taken == max) return true;
+                into.Add(stored);
+                taken++;
+            }
+            return false;
+        }
+    }
+
+    /// <summary>Every event kept, oldest first (for a file store's compaction).</summary>
+    internal List<StoredEvent> Snapshot()
+    {
+        lock (_lock)
+        {
+            var all = new List<StoredEvent>(_count);
+            for (var i = 0; i < _count; i++) all.Add(At(i));
+            return all;
+        }
+    }
+
+    private StoredEvent At(int index) => _events[(_head + index) % _events.Length]!;
+
+    private void Set(int index, StoredEvent? value) => _events[(_head + index) % _events.Length] = value;
+
+    /// <summary>The index of the first event after <paramref name="position"/> in the store's order.</summary>
+    private int FirstAfter(EventHistoryPosition position) => Search(position, inclusive: false);
+
+    /// <summary>The index of the first event at or after <paramref name="position"/> in the store's order.</summary>
+    private int FirstAtOrAfter(EventHistoryPosition position) => Search(position, inclusive: true);
+
+    private int Search(EventHistoryPosition position, bool inclusive)
+    {
+        int low = 0, high = _count;
+        while (low < high)
+        {
+            var mid = (low + high) >>> 1;
+            var order = At(mid).Position.CompareTo(position);
+            if (order < 0 || (order == 0 && !inclusive)) low = mid + 1; else high = mid;
+        }
+        return low;
+    }
+
+    private void Insert(StoredEvent stored)
+    {
+        var at = FirstAfter(stored.Position);
+        if (_count == _events.Length && _count < _capacity) Grow();
+        if (_count == _events.Length)
+        {
+            // Full: the oldest goes, unless the new event is older than everything kept.
+            if (at == 0) return;
+            Set(0, null);
+            _head = (_head + 1) % _events.Length;
+            _count--;
+            at--;
+        }
+        for (var i = _count; i > at; i--) Set(i, At(i - 1));
+        Set(at, stored);
+        _count++;
+        var oldest = At(_count - 1).Position.Time - _retention;
+        while (_count > 0 && At(0).Position.Time < oldest)
+        {
+            Set(0, null);
+            _head = (_head + 1) % _events.Length;
+            _count--;
+        }
+    }
+
+    private void Grow()
+    {
+        var grown = new StoredEvent?[(int)Math.Min((long)_events.Length * 2, _capacity)];
+        for (var i = 0; i < _count; i++) grown[i] = At(i);
+        _events = grown;
+        _head = 0;
+    }
+}
