@@ -26,6 +26,7 @@ public static class ScraperHost
         builder.Services.AddSingleton<LatestValues>();
         builder.Services.AddSingleton<SampleQueue>();
         builder.Services.AddSingleton<EventQueue>();
+        builder.Services.AddSingleton<StoredEvents>();
         builder.Services.AddSingleton<RejectedSamples>();
         builder.Services.AddSingleton<StorageState>();
         builder.Services.AddSingleton<StoredTimestamps>();

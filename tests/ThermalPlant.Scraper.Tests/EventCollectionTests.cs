@@ -9,7 +9,8 @@ namespace ThermalPlant.Scraper.Tests;
 /// <summary>
 /// The scraper's events against our OPC UA server raising alarm transitions and system events, and a real PostgreSQL
 /// on both schema paths: the same zero-loss cases as for values (a database outage that spills to disk, a crash with
-/// the spill file left behind), each raised event stored exactly once with its fields.
+/// the spill file left behind while the plant goes on, a cut connection and a restarted server whose events come from
+/// its event history), each raised event stored exactly once with its fields.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
@@ -53,7 +54,7 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
     [Theory]
     [InlineData("Plain")]
     [InlineData("TimescaleDb")]
-    public async Task After_a_crash_the_event_spill_file_is_replayed_by_the_next_start(string path)
+    public async Task After_a_crash_the_event_spill_file_is_replayed_and_the_events_raised_meanwhile_back_filled(string path)
     {
         Assert.NotNull(postgres.Server);
         var database = await postgres.Server.CreateDatabaseAsync();
@@ -68,18 +69,48 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
         var events = first.Services.GetRequiredService<EventQueue>();
         await Stored.EventuallyAsync(() => Task.FromResult(events.SpillBytes > 0), Settle, () => Task.FromResult("no event spilled"));
         await Task.Delay(1500);
-        // No event is raised while no scraper runs (those come from the event history, which the back-fill reads);
-        // every one raised reaches the scraper within a few publishing intervals and goes to the spill file.
-        await plant.StopProducingAsync();
-        await Task.Delay(2000);
         await first.CrashAsync();
         Assert.True(File.Exists(Path.Combine(_data.Path, "events.bin")), "the crash left no event spill file");
+        // The plant goes on while no scraper runs: those events exist only in the server's event history.
+        await Task.Delay(2000);
         relay.Restore();
 
         await using var second = await ScraperRun.StartAsync(viaRelay, _data.Path, Settings(plant.Url), path);
+        await Task.Delay(2000);
+        await plant.StopProducingAsync();
         await EveryEventStoredOnceAsync(plant, database);
         var replayed = second.Services.GetRequiredService<EventQueue>();
         await Stored.EventuallyAsync(() => Task.FromResult(replayed.SpillBytes == 0), Settle, () => Task.FromResult("the event spill file was not replayed"));
+    }
+
+    [Theory]
+    [InlineData("Plain")]
+    [InlineData("TimescaleDb")]
+    public async Task Events_raised_while_the_connection_is_cut_or_the_server_restarts_are_back_filled_from_its_event_history(string path)
+    {
+        Assert.NotNull(postgres.Server);
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        await using var relay = new TcpRelay(plant.Port);
+        plant.StartProducing();
+        var url = $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/";
+        var settings = Settings(url);
+        // A small server queue overflows during the cut, so the events dropped there must come from the event history.
+        settings["OpcUa:Endpoints:0:EventQueueSize"] = "5";
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, settings, path);
+        await StartAlarmsOnceSubscribedAsync(plant, database);
+        var backfilledBefore = EventMetrics.Backfilled.WithLabels(url).Value;
+
+        relay.Cut(refuseNew: true);
+        await Task.Delay(3000);
+        relay.Restore();
+        await Task.Delay(2000);
+        await plant.RestartAsync(TimeSpan.FromSeconds(2));
+        await Task.Delay(3000);
+        await plant.StopProducingAsync();
+
+        await EveryEventStoredOnceAsync(plant.WithUrl(url), database);
+        Assert.True(EventMetrics.Backfilled.WithLabels(url).Value > backfilledBefore, "no event was back-filled");
     }
 
     /// <summary>Starts the alarms once values are stored (the session, and with it the event subscription, is up), and waits for the first event stored.</summary>

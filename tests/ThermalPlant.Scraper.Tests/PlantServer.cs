@@ -12,7 +12,7 @@ namespace ThermalPlant.Scraper.Tests;
 
 /// <summary>
 /// Our OPC UA server on loopback with the seed's tree under Objects/Plant, every variable historizing into a store
-/// that survives a restart of the server (as a plant historian does), and a producer that changes every numeric
+/// that survives a restart of the server (as a plant historian does; its events' history too), and a producer that changes every numeric
 /// variable every <see cref="Period"/> and remembers each value's source timestamp, so a test can compare exactly.
 /// </summary>
 internal sealed class PlantServer : IAsyncDisposable
@@ -22,6 +22,7 @@ internal sealed class PlantServer : IAsyncDisposable
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
 
     private readonly MemoryHistoryStore _history = new(100_000, TimeSpan.FromHours(1));
+    private readonly MemoryEventHistoryStore _eventHistory = new(100_000, TimeSpan.FromHours(1));
     private readonly ConcurrentDictionary<string, List<DateTime>> _produced = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, UaEvent> _events = new(StringComparer.Ordinal);
     private readonly List<UaVariable> _numeric = [];
@@ -139,7 +140,7 @@ internal sealed class PlantServer : IAsyncDisposable
 
     private void Open()
     {
-        var server = new OpcUaServer(_options, TimeProvider.System, _history);
+        var server = new OpcUaServer(_options, TimeProvider.System, _history, _eventHistory);
         var space = server.AddressSpace;
         var ns = space.RegisterNamespace(Namespace);
         var plant = space.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), NodeId.Of("Plant", ns), new QualifiedName(ns, "Plant")).NodeId;

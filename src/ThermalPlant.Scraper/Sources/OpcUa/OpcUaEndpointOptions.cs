@@ -86,7 +86,13 @@ public sealed class OpcUaEndpointOptions
     /// <summary>Events the server queues per notifier between publishes; a longer outage overflows it, which the event back-fill closes.</summary>
     public int EventQueueSize { get; set; } = 1000;
 
-    /// <summary>Whether gaps (lost connections, restarts of the server or the scraper) are filled from the server's history.</summary>
+    /// <summary>
+    /// How much earlier than the newest event received an event back-fill starts reading the server's event history:
+    /// events' source times need not arrive in order, and what is read twice is stored once.
+    /// </summary>
+    public TimeSpan EventBackfillOverlap { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether gaps (lost connections, restarts of the server or the scraper) are filled from the server's history (values and events).</summary>
     public bool Backfill { get; set; } = true;
 
     /// <summary>A back-fill reads history in windows of this length, so a long gap never sits in memory at once.</summary>
@@ -168,6 +174,7 @@ public sealed class OpcUaEndpointOptions
             if (!IsNodeId(EventNotifiers[i])) errors.Add($"{prefix}:EventNotifiers:{i} must be a NodeId such as i=2253 or ns=2;s=Plant, found '{EventNotifiers[i]}'");
         }
         if (EventQueueSize is < 1 or > 100_000) errors.Add($"{prefix}:EventQueueSize must be between 1 and 100000");
+        if (EventBackfillOverlap < TimeSpan.Zero || EventBackfillOverlap > TimeSpan.FromHours(1)) errors.Add($"{prefix}:EventBackfillOverlap must be between 0 and 1 hour");
         if (BackfillWindow < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BackfillWindow must be at least 1 s");
         if (BackfillMaxAge < TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:BackfillMaxAge must be at least 1 minute");
         if (HistoryValuesPerCall is < 1 or > 1_000_000) errors.Add($"{prefix}:HistoryValuesPerCall must be between 1 and 1000000");

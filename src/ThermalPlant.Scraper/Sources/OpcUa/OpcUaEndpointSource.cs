@@ -22,6 +22,7 @@ internal sealed partial class OpcUaEndpointSource(
     OpcUaEndpointOptions options,
     SampleQueue queue,
     EventQueue events,
+    StoredEvents storedEvents,
     StorageState storage,
     StoredTimestamps stored,
     SourceHealth health,
@@ -31,7 +32,7 @@ internal sealed partial class OpcUaEndpointSource(
     private readonly ConcurrentDictionary<NodeId, ScrapedVariable> _variables = new();
     private readonly TreeBrowser _browser = new(options);
     private readonly HistoryBackfill _backfill = new(options, logger);
-    private readonly EventCollector _events = new(options, events, time, logger);
+    private readonly EventCollector _events = new(options, events, storedEvents, storage, time, logger);
     private readonly string _name = $"opcua {options.Url}";
     private int _attempted;
 
