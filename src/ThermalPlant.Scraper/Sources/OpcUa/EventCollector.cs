@@ -59,8 +59,7 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
 
             // Subscribed first, then the history up to now: an event raised in between comes both ways and is stored once.
             var history = notifiers.Where(n => accepted.Contains(n.Node) && n.History).Select(n => n.Node).ToArray();
-            if (options.Backfill && history.Length > 0) session.Open(await StartingPointAsync(cancellationToken));
-            else if (options.Backfill) LogNoEventHistory(logger, options.Url, string.Join(", ", accepted));
+            if (options.Backfill && history.Length == 0) LogNoEventHistory(logger, options.Url, string.Join(", ", accepted));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var backfill = options.Backfill && history.Length > 0 ? BackfillLoopAsync(client, history, filter, session, stop.Token) : Task.CompletedTask;
             try
@@ -163,6 +162,8 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     {
         try
         {
+            // Looked up here, not before reading: live events never wait for the database.
+            session.Open(await StartingPointAsync(cancellationToken));
             while (await session.Signals.WaitToReadAsync(cancellationToken))
             {
                 while (session.Signals.TryRead(out _))
