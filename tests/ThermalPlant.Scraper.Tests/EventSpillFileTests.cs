@@ -90,6 +90,30 @@ public sealed class EventSpillFileTests : IDisposable
         Assert.False(EventFields.IsRefreshBracket(fields));
     }
 
+    [Fact]
+    public async Task Invalid_event_settings_stop_the_start_naming_their_keys()
+    {
+        var app = ScraperHost.Create(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--Scraper:Database:ConnectionString=Host=127.0.0.1",
+            "--Scraper:OpcUa:Endpoints:0:Url=opc.tcp://127.0.0.1:4840/",
+            "--Scraper:OpcUa:Endpoints:0:EventNotifiers:0=Plant",
+            "--Scraper:OpcUa:Endpoints:0:EventQueueSize=0",
+            "--Scraper:OpcUa:Endpoints:0:EventBackfillOverlap=-00:00:01",
+            "--Scraper:Events:QueueCapacity=0",
+            "--Scraper:Events:BatchDelay=00:00:00",
+        ]);
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync());
+        var messages = string.Join(Environment.NewLine, failure.Failures);
+        Assert.Contains("Scraper:OpcUa:Endpoints:0:EventNotifiers:0 must be a NodeId", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:OpcUa:Endpoints:0:EventQueueSize must be between", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:OpcUa:Endpoints:0:EventBackfillOverlap must be between", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:Events:QueueCapacity must be between", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:Events:BatchDelay must be between", messages, StringComparison.Ordinal);
+        await app.DisposeAsync();
+    }
+
     private static StoredEvent Event(int i) => new(
         "opc.tcp://plant:4840/", [(byte)i, 7], Start.AddSeconds(i), Start.AddSeconds(i).AddTicks(3), i % 2 == 0 ? "OffNormalAlarmType" : "SystemEventType",
         i % 3 == 0 ? null : "ns=2;s=Plant.Temperature.Lower", "Lower", i * 10, $"message {i} ü", i % 2 == 0 ? "ns=2;s=Plant.Temperature.Lower.OffNormal" : null,
