@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using ThermalPlant.Hosting;
+using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Storage;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage;
@@ -24,12 +25,15 @@ public static class ScraperHost
         builder.Services.AddSingleton(sp => NpgsqlDataSource.Create(DatabaseUrl.ToConnectionString(sp.GetRequiredService<IOptions<ScraperOptions>>().Value.Database.ConnectionString)));
         builder.Services.AddSingleton<LatestValues>();
         builder.Services.AddSingleton<SampleQueue>();
+        builder.Services.AddSingleton<EventQueue>();
+        builder.Services.AddSingleton<StoredEvents>();
         builder.Services.AddSingleton<RejectedSamples>();
         builder.Services.AddSingleton<StorageState>();
         builder.Services.AddSingleton<StoredTimestamps>();
         builder.Services.AddSingleton<SourceHealth>();
         builder.Services.AddSingleton<Supervisor>();
         builder.Services.AddHostedService<StorageService>();
+        builder.Services.AddHostedService<EventStorageService>();
         builder.Services.AddHostedService<SourcesService>();
         builder.Services.AddHostedService<WideRowService>();
         builder.Services.AddHealthChecks().AddCheck<SourceHealth>("connections");

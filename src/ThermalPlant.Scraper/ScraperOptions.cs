@@ -1,5 +1,6 @@
 using ThermalPlant.Control.Links;
 using ThermalPlant.Hosting;
+using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
 using ThermalPlant.Scraper.Storage;
@@ -17,6 +18,9 @@ public sealed class ScraperOptions : IValidatableOptions
 
     /// <summary>The queue between the sources and the database, and its spill file.</summary>
     public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>The queue between the event subscriptions and the <c>events</c> table.</summary>
+    public EventStorageOptions Events { get; set; } = new();
 
     /// <summary>The OPC UA endpoints collected.</summary>
     public OpcUaSourcesOptions OpcUa { get; set; } = new();
@@ -36,6 +40,7 @@ public sealed class ScraperOptions : IValidatableOptions
         ArgumentNullException.ThrowIfNull(errors);
         Database.Validate($"{sectionPath}:Database", errors);
         Storage.Validate($"{sectionPath}:Storage", errors);
+        Events.Validate($"{sectionPath}:Events", errors);
         var endpoints = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < OpcUa.Endpoints.Count; i++)
         {

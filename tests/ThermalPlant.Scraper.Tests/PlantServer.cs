@@ -3,6 +3,8 @@ using System.Net;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Server.AddressSpace;
+using ThermalPlant.OpcUa.Server.Conditions;
+using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Types;
 
@@ -10,7 +12,7 @@ namespace ThermalPlant.Scraper.Tests;
 
 /// <summary>
 /// Our OPC UA server on loopback with the seed's tree under Objects/Plant, every variable historizing into a store
-/// that survives a restart of the server (as a plant historian does), and a producer that changes every numeric
+/// that survives a restart of the server (as a plant historian does; its events' history too), and a producer that changes every numeric
 /// variable every <see cref="Period"/> and remembers each value's source timestamp, so a test can compare exactly.
 /// </summary>
 internal sealed class PlantServer : IAsyncDisposable
@@ -20,13 +22,17 @@ internal sealed class PlantServer : IAsyncDisposable
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
 
     private readonly MemoryHistoryStore _history = new(100_000, TimeSpan.FromHours(1));
+    private readonly MemoryEventHistoryStore _eventHistory = new(100_000, TimeSpan.FromHours(1));
     private readonly ConcurrentDictionary<string, List<DateTime>> _produced = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UaEvent> _events = new(StringComparer.Ordinal);
     private readonly List<UaVariable> _numeric = [];
     private readonly Lock _lock = new();
     private OpcUaServer? _server;
     private CancellationTokenSource? _producing;
     private Task? _producer;
     private long _tick;
+    private bool _alarms;
+    private AlarmCondition? _alarm;
 
     private readonly OpcUaServerOptions _options;
 
@@ -51,6 +57,22 @@ internal sealed class PlantServer : IAsyncDisposable
 
     /// <summary>Every variable's node id text with the source timestamps it was given.</summary>
     public IReadOnlyDictionary<string, List<DateTime>> Produced => _produced;
+
+    /// <summary>Every event raised (with <see cref="RaiseAlarms"/>), by its EventId in hex.</summary>
+    public IReadOnlyDictionary<string, UaEvent> RaisedEvents => _events;
+
+    /// <summary>
+    /// From now on (and after restarts) each tick of the producer also moves an alarm on the upper thermocouple
+    /// (active and cleared in turn, an event each) and every fifth tick raises a system event that is no condition.
+    /// </summary>
+    public void RaiseAlarms()
+    {
+        lock (_lock)
+        {
+            _alarms = true;
+            if (_server is not null) _alarm = AddAlarm(_server);
+        }
+    }
 
     /// <summary>The variable names that must be stored: (sensorname, tagname) per node id text.</summary>
     public static readonly (string Path, string Sensor, string Tag, int Elements)[] Numeric =
@@ -120,7 +142,7 @@ internal sealed class PlantServer : IAsyncDisposable
 
     private void Open()
     {
-        var server = new OpcUaServer(_options, TimeProvider.System, _history);
+        var server = new OpcUaServer(_options, TimeProvider.System, _history, _eventHistory);
         var space = server.AddressSpace;
         var ns = space.RegisterNamespace(Namespace);
         var plant = space.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), NodeId.Of("Plant", ns), new QualifiedName(ns, "Plant")).NodeId;
@@ -158,11 +180,36 @@ internal sealed class PlantServer : IAsyncDisposable
         // it would reach these first as Plant/Upper and Plant/MFCC/... and store them under those names.
         space.AddReference(plant, ReferenceTypeIds.HasEventSource, NodeId.Of("Plant.Temperature.Upper", ns));
         space.AddReference(plant, ReferenceTypeIds.HasNotifier, Folder("Audio/MFCC"));
+        server.Events.Raised += e => _events[Convert.ToHexString(e.EventId)] = e;
         server.Start();
         lock (_lock)
         {
             _server = server;
             _numeric.AddRange(numeric);
+            if (_alarms) _alarm = AddAlarm(server);
+        }
+    }
+
+    private static AlarmCondition AddAlarm(OpcUaServer server)
+    {
+        var ns = server.AddressSpace.RegisterNamespace(Namespace);
+        return server.Conditions.AddAlarm(NodeId.Of("Plant.Temperature.Upper.Alarm", ns), NodeId.Of("Plant.Temperature.Upper", ns), "Upper", "Alarm");
+    }
+
+    private static void RaiseEvents(OpcUaServer server, AlarmCondition alarm, long tick)
+    {
+        if (tick % 2 == 0) alarm.Activate($"upper thermocouple high at tick {tick}", (ushort)(500 + (tick % 300)));
+        else alarm.Clear($"upper thermocouple normal at tick {tick}");
+        if (tick % 5 == 0)
+        {
+            server.Events.Raise(new UaEvent(NodeId.Of(ObjectTypeIds.SystemEventType))
+            {
+                SourceNode = NodeId.Of(ObjectIds.Server),
+                SourceName = "Server",
+                Time = DateTime.UtcNow,
+                Message = $"system event {tick}",
+                Severity = 100,
+            });
         }
     }
 
@@ -195,6 +242,7 @@ internal sealed class PlantServer : IAsyncDisposable
                         variable.SetValue(new DataValue { Value = value, SourceTimestamp = stamp, ServerTimestamp = stamp });
                         list.Add(stamp);
                     }
+                    if (_server is not null && _alarm is not null) RaiseEvents(_server, _alarm, tick);
                 }
             }
         }

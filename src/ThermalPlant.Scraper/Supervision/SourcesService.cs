@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ThermalPlant.Scraper.Control;
+using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
 using ThermalPlant.Scraper.Storage;
@@ -13,6 +14,8 @@ namespace ThermalPlant.Scraper.Supervision;
 internal sealed partial class SourcesService(
     IOptions<ScraperOptions> options,
     SampleQueue queue,
+    EventQueue events,
+    StoredEvents storedEvents,
     StorageState storage,
     StoredTimestamps stored,
     Supervisor supervisor,
@@ -27,7 +30,7 @@ internal sealed partial class SourcesService(
         var loops = new List<Task>();
         foreach (var endpoint in config.OpcUa.Endpoints)
         {
-            var source = new OpcUaEndpointSource(endpoint, queue, storage, stored, health, time, loggers.CreateLogger<OpcUaEndpointSource>());
+            var source = new OpcUaEndpointSource(endpoint, queue, events, storedEvents, storage, stored, health, time, loggers.CreateLogger<OpcUaEndpointSource>());
             loops.Add(supervisor.RunAsync(source.Name, source.RunSessionAsync, endpoint.ReconnectMinDelay, endpoint.ReconnectMaxDelay, stoppingToken));
         }
         foreach (var device in config.Modbus.Devices)

@@ -72,6 +72,32 @@ public sealed class DashboardSqlTests(PlantDatabaseFixture plant) : IClassFixtur
     }
 
     [Fact]
+    public async Task The_alert_panel_lists_the_alarms_needing_attention_first_then_the_history_newest_first()
+    {
+        Assert.NotNull(plant.DataSource);
+        var (from, to) = Range();
+        var panel = Single("Alert history and status");
+        var rows = await RowsAsync(GrafanaSqlMacros.Expand(panel.RawSql!, from, to, TimeSpan.FromSeconds(1)));
+
+        // Now: the open thermocouple (severity 800, unacknowledged) above the acknowledged bearing diagnosis; the upper
+        // thermocouple's alarm is over (normal, acknowledged and confirmed), so it is only history.
+        Assert.Equal(("Active, unacknowledged", "Lower", "Lower thermocouple open circuit"), ((string)rows[0]["Status"]!, (string)rows[0]["Source"]!, (string)rows[0]["Message"]!));
+        Assert.Equal(("Active", "Bearing", "maintenance booked"), ((string)rows[1]["Status"]!, (string)rows[1]["Source"]!, (string)rows[1]["Comment"]!));
+        // Then every event of the last 30 minutes, newest first: the nine stored.
+        var history = rows.Skip(2).ToList();
+        Assert.Equal(9, history.Count);
+        Assert.Equal(history.Select(r => (DateTime)r["Time"]!).OrderDescending(), history.Select(r => (DateTime)r["Time"]!));
+        Assert.Equal(["History: active", "History: active", "History: active", "Event", "Event", "History: normal", "History: normal", "History: active", "History: active"],
+            history.Select(r => (string)r["Status"]!));
+        Assert.Equal(2, history.Count(r => (string)r["Type"]! == "SystemEventType" && r["Acked"] is null));
+
+        // A range that ends before the bearing diagnosis: the alarms needing attention now are shown all the same.
+        var earlier = await RowsAsync(GrafanaSqlMacros.Expand(panel.RawSql!, from, to - TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(1)));
+        Assert.Equal(2, earlier.Count(r => ((string)r["Status"]!).StartsWith("Active", StringComparison.Ordinal)));
+        Assert.Equal(6, earlier.Count(r => !((string)r["Status"]!).StartsWith("Active", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task The_seeds_three_dashboard_queries_run_unchanged_and_return_rows()
     {
         string[] seed =

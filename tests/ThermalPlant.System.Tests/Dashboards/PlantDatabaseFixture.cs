@@ -1,4 +1,5 @@
 using Npgsql;
+using ThermalPlant.Storage.Events;
 using ThermalPlant.Storage.Maintenance;
 using ThermalPlant.Storage.Schema;
 using ThermalPlant.Storage.Writing;
@@ -13,7 +14,8 @@ namespace ThermalPlant.System.Tests.Dashboards;
 /// every scalar tag, spectrum bands and MFCCs at 1 s, the lower thermocouple open (Bad, no value) for the last
 /// 90 s and the shaft speed Uncertain for 30 s twenty minutes ago; and the analytics service's results as the scraper
 /// stores its endpoint: anomaly scores of the scalar tags (the upper thermocouple's high for a minute) and the main
-/// shaft bearing's diagnosis severity. Null <see cref="DataSource"/> when PostgreSQL
+/// shaft bearing's diagnosis severity; and the OPC UA events the scraper stores from both endpoints (alarms active, acknowledged,
+/// cleared, system events) in the events table. Null <see cref="DataSource"/> when PostgreSQL
 /// is not installed outside CI (under CI <see cref="PostgresServer.StartAsync"/> fails instead).
 /// </summary>
 public sealed class PlantDatabaseFixture : IAsyncLifetime
@@ -50,6 +52,10 @@ public sealed class PlantDatabaseFixture : IAsyncLifetime
             await writer.WriteAsync(batch, CancellationToken.None);
             await timescaleWriter.WriteAsync(batch, CancellationToken.None);
         }
+        var eventWriter = new EventWriter(DataSource);
+        var timescaleEventWriter = new EventWriter(TimescaleDataSource);
+        await eventWriter.WriteAsync(Events(End), CancellationToken.None);
+        await timescaleEventWriter.WriteAsync(Events(End), CancellationToken.None);
         // As the scraper's maintainer and TimescaleDB's refresh policies do on their schedules, both at one instant so
         // their windows match: the last 10 minutes at 5 s, the last hour at 1 min, as on a running stack.
         var refreshedAt = DateTimeOffset.UtcNow;
@@ -94,6 +100,40 @@ public sealed class PlantDatabaseFixture : IAsyncLifetime
         if (DataSource is not null) await DataSource.DisposeAsync();
         if (TimescaleDataSource is not null) await TimescaleDataSource.DisposeAsync();
         if (_server is not null) await _server.DisposeAsync();
+    }
+
+    /// <summary>The condition of the lower thermocouple's open circuit, active and unacknowledged for the last 90 s.</summary>
+    public const string LowerOffNormal = "ns=2;s=Plant.Temperature.Lower.OffNormal";
+
+    /// <summary>The upper thermocouple's limit alarm: high 20 minutes ago, acknowledged, back to normal, confirmed.</summary>
+    public const string UpperLimit = "ns=2;s=Plant.Temperature.Upper.Limit";
+
+    /// <summary>The analytics service's bearing diagnosis: active for the last 5 minutes, acknowledged.</summary>
+    public const string BearingDiagnosis = "ns=2;s=Analytics.Diagnoses.MainShaft.Bearing.Alarm";
+
+    /// <summary>
+    /// The events the scraper stores from both endpoints during those 40 minutes, matching the samples: the lower
+    /// thermocouple's OffNormal alarm, the upper one's limit alarm through its whole life, the bearing diagnosis, and the
+    /// DMZ lost and back as system events (no condition).
+    /// </summary>
+    private static List<StoredEvent> Events(DateTime end)
+    {
+        var events = new List<StoredEvent>();
+        var id = 0;
+        void Add(string endpoint, DateTime time, string type, string source, string sourceNode, int severity, string message, string? condition, bool? active, bool? acked, bool? confirmed, string? comment = null) =>
+            events.Add(new StoredEvent(endpoint, BitConverter.GetBytes(++id), time, time.AddMilliseconds(2), type, sourceNode, source, severity, message, condition,
+                active, acked, confirmed, condition is null ? null : active == true || acked == false || confirmed == false, comment));
+        const string upper = "ns=2;s=Plant.Temperature.Upper", lower = "ns=2;s=Plant.Temperature.Lower", shaft = "ns=2;s=Analytics.Diagnoses.MainShaft.Bearing";
+        Add(Endpoint, end.AddMinutes(-20), "ExclusiveLimitAlarmType", "Upper", upper, 500, "Upper temperature 702.4 above the high limit 700", UpperLimit, true, false, true);
+        Add(Endpoint, end.AddMinutes(-19), "ExclusiveLimitAlarmType", "Upper", upper, 500, "Upper temperature 702.4 above the high limit 700", UpperLimit, true, true, false, "burner throttled");
+        Add(Endpoint, end.AddMinutes(-15), "ExclusiveLimitAlarmType", "Upper", upper, 500, "Upper temperature 690.2 back within limits", UpperLimit, false, true, false, "burner throttled");
+        Add(Endpoint, end.AddMinutes(-14), "ExclusiveLimitAlarmType", "Upper", upper, 500, "Upper temperature 690.2 back within limits", UpperLimit, false, true, true, "checked the burner");
+        Add(Endpoint, end.AddMinutes(-12), "SystemEventType", "Server", "i=2253", 300, "The DMZ cannot be reached: sensor values are Bad", null, null, null, null);
+        Add(Endpoint, end.AddMinutes(-11), "SystemEventType", "Server", "i=2253", 100, "The DMZ answers again", null, null, null, null);
+        Add(AnalyticsEndpoint, end.AddMinutes(-5), "AlarmConditionType", "Bearing", shaft, 500, "Bearing wear on the main shaft: band 3 energy +2.1 dB", BearingDiagnosis, true, false, false);
+        Add(AnalyticsEndpoint, end.AddMinutes(-4), "AlarmConditionType", "Bearing", shaft, 500, "Bearing wear on the main shaft: band 3 energy +2.1 dB", BearingDiagnosis, true, true, false, "maintenance booked");
+        Add(Endpoint, end.AddSeconds(-89), "OffNormalAlarmType", "Lower", lower, 800, "Lower thermocouple open circuit", LowerOffNormal, true, false, false);
+        return events;
     }
 
     private static IEnumerable<Sample> Samples(DateTime end)

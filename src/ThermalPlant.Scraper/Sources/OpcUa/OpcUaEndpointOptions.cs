@@ -1,5 +1,6 @@
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.Scraper.Sources.OpcUa;
 
@@ -73,7 +74,25 @@ public sealed class OpcUaEndpointOptions
     /// </summary>
     public bool CollectProperties { get; set; } = true;
 
-    /// <summary>Whether gaps (lost connections, restarts of the server or the scraper) are filled from the server's history.</summary>
+    /// <summary>Whether the endpoint's OPC UA events and alarms are collected into the <c>events</c> table (where it has an event notifier).</summary>
+    public bool Events { get; set; } = true;
+
+    /// <summary>
+    /// The NodeIds of the notifiers subscribed to for events; empty means the Server object (<c>i=2253</c>), which reports
+    /// every event of the server. Those whose EventNotifier attribute lacks SubscribeToEvents are skipped.
+    /// </summary>
+    public IList<string> EventNotifiers { get; set; } = [];
+
+    /// <summary>Events the server queues per notifier between publishes; a longer outage overflows it, which the event back-fill closes.</summary>
+    public int EventQueueSize { get; set; } = 1000;
+
+    /// <summary>
+    /// How much earlier than the newest event received an event back-fill starts reading the server's event history:
+    /// events' source times need not arrive in order, and what is read twice is stored once.
+    /// </summary>
+    public TimeSpan EventBackfillOverlap { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Whether gaps (lost connections, restarts of the server or the scraper) are filled from the server's history (values and events).</summary>
     public bool Backfill { get; set; } = true;
 
     /// <summary>A back-fill reads history in windows of this length, so a long gap never sits in memory at once.</summary>
@@ -150,6 +169,12 @@ public sealed class OpcUaEndpointOptions
         if (BrowseInterval < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BrowseInterval must be at least 1 s");
         if (MaxDepth is < 1 or > 1000) errors.Add($"{prefix}:MaxDepth must be between 1 and 1000");
         if (MaxNodes is < 1 or > 10_000_000) errors.Add($"{prefix}:MaxNodes must be between 1 and 10000000");
+        for (var i = 0; i < EventNotifiers.Count; i++)
+        {
+            if (!IsNodeId(EventNotifiers[i])) errors.Add($"{prefix}:EventNotifiers:{i} must be a NodeId such as i=2253 or ns=2;s=Plant, found '{EventNotifiers[i]}'");
+        }
+        if (EventQueueSize is < 1 or > 100_000) errors.Add($"{prefix}:EventQueueSize must be between 1 and 100000");
+        if (EventBackfillOverlap < TimeSpan.Zero || EventBackfillOverlap > TimeSpan.FromHours(1)) errors.Add($"{prefix}:EventBackfillOverlap must be between 0 and 1 hour");
         if (BackfillWindow < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BackfillWindow must be at least 1 s");
         if (BackfillMaxAge < TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:BackfillMaxAge must be at least 1 minute");
         if (HistoryValuesPerCall is < 1 or > 1_000_000) errors.Add($"{prefix}:HistoryValuesPerCall must be between 1 and 1000000");
@@ -160,5 +185,17 @@ public sealed class OpcUaEndpointOptions
         if (ReconnectMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:ReconnectMinDelay must be positive");
         if (ReconnectMaxDelay < ReconnectMinDelay) errors.Add($"{prefix}:ReconnectMaxDelay must be at least ReconnectMinDelay");
         Security().Validate(prefix, errors);
+    }
+
+    private static bool IsNodeId(string text)
+    {
+        try
+        {
+            return !NodeId.Parse(text).IsNull;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
+using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Storage;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage.Writing;
@@ -20,6 +21,8 @@ namespace ThermalPlant.Scraper.Sources.OpcUa;
 internal sealed partial class OpcUaEndpointSource(
     OpcUaEndpointOptions options,
     SampleQueue queue,
+    EventQueue events,
+    StoredEvents storedEvents,
     StorageState storage,
     StoredTimestamps stored,
     SourceHealth health,
@@ -29,6 +32,7 @@ internal sealed partial class OpcUaEndpointSource(
     private readonly ConcurrentDictionary<NodeId, ScrapedVariable> _variables = new();
     private readonly TreeBrowser _browser = new(options);
     private readonly HistoryBackfill _backfill = new(options, logger);
+    private readonly EventCollector _events = new(options, events, storedEvents, storage, time, logger);
     private readonly string _name = $"opcua {options.Url}";
     private int _attempted;
 
@@ -97,13 +101,39 @@ internal sealed partial class OpcUaEndpointSource(
             if (lastStored.TryGetValue(variable.Tag.NodeId, out var last) || lastStored.TryGetValue(variable.Tag.NodeId + "[0]", out last)) variable.StoredTimestamp = last;
         }
         LogCollecting(logger, options.Url, options.Root, found.Count, options.Mode);
-        if (options.Mode == CollectionMode.Subscribe)
+        using var stopEvents = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var eventsCollected = options.Events ? CollectEventsAsync(client, stopEvents.Token) : Task.CompletedTask;
+        try
         {
-            await SubscribeAsync(client, found, cancellationToken);
+            if (options.Mode == CollectionMode.Subscribe)
+            {
+                await SubscribeAsync(client, found, cancellationToken);
+            }
+            else
+            {
+                await PollAsync(client, cancellationToken);
+            }
         }
-        else
+        finally
         {
-            await PollAsync(client, cancellationToken);
+            await stopEvents.CancelAsync();
+            await eventsCollected;
+        }
+    }
+
+    /// <summary>The session's events, next to its values; a failure of the events ends them for this session, never the values.</summary>
+    private async Task CollectEventsAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _events.RunAsync(client, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is OpcUaException or IOException or TimeoutException or FormatException)
+        {
+            LogEventsFailed(logger, options.Url, ex.Message);
         }
     }
 
@@ -397,6 +427,9 @@ internal sealed partial class OpcUaEndpointSource(
 
     [LoggerMessage(EventId = 711, Level = LogLevel.Warning, Message = "Re-browsing {Url} failed: {Problem}; collecting the known variables, trying again at the next interval")]
     private static partial void LogRebrowseFailed(ILogger logger, string url, string problem);
+
+    [LoggerMessage(EventId = 745, Level = LogLevel.Warning, Message = "Collecting the events of {Url} failed: {Problem}; its values are collected on, events again with the next session")]
+    private static partial void LogEventsFailed(ILogger logger, string url, string problem);
 
     /// <summary>A value as it arrived, and whether the transport said values may be missing before it.</summary>
     private sealed record Arrival(ScrapedVariable Variable, DataValue Value, bool Gap);
