@@ -3,6 +3,7 @@ using ThermalPlant.Scraper.Control;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
 using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Transport;
 
 namespace ThermalPlant.Scraper.Supervision;
 
@@ -14,7 +15,7 @@ internal sealed partial class SourcesService(
     IOptions<ScraperOptions> options,
     SampleQueue queue,
     StorageState storage,
-    StoredTimestamps stored,
+    IStoredTimestamps stored,
     Supervisor supervisor,
     SourceHealth health,
     TimeProvider time,

@@ -4,6 +4,7 @@ using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
 using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Transport;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage.Writing;
 
@@ -21,7 +22,7 @@ internal sealed partial class OpcUaEndpointSource(
     OpcUaEndpointOptions options,
     SampleQueue queue,
     StorageState storage,
-    StoredTimestamps stored,
+    IStoredTimestamps stored,
     SourceHealth health,
     TimeProvider time,
     ILogger<OpcUaEndpointSource> logger)
