@@ -79,7 +79,7 @@ public sealed class StreamOptions
     {
         if (Replicas is < 1 or > 5) errors.Add($"{prefix}:Replicas must be between 1 and 5");
         if (MaxAge < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:MaxAge must be at least 1 second");
-        if (MaxBytes < 1024 * 1024) errors.Add($"{prefix}:MaxBytes must be at least 1 MiB");
+        if (MaxBytes < 64 * 1024) errors.Add($"{prefix}:MaxBytes must be at least 64 KiB");
         if (DuplicateWindow < TimeSpan.FromSeconds(1) || DuplicateWindow > MaxAge) errors.Add($"{prefix}:DuplicateWindow must be between 1 second and MaxAge");
     }
 }
