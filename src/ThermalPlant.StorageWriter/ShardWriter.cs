@@ -4,6 +4,7 @@ using NATS.Client.JetStream;
 using Npgsql;
 using ThermalPlant.Nats;
 using ThermalPlant.Storage;
+using ThermalPlant.Storage.Maintenance;
 using ThermalPlant.Storage.Schema;
 using ThermalPlant.Storage.Writing;
 
@@ -14,7 +15,9 @@ namespace ThermalPlant.StorageWriter;
 /// fetches batches of messages from the site's durable consumer, writes all their samples in one transaction with
 /// <see cref="SampleWriter"/>, and acknowledges the messages only after the commit. A failed write gives the
 /// messages back (a negative acknowledgement with a delay), so JetStream redelivers them, maybe to another instance;
-/// the unique (tag, time) makes a redelivered batch cost nothing twice.
+/// the unique (tag, time) makes a redelivered batch cost nothing twice. On the plain path it also keeps partitions,
+/// retention and rollups, as the direct scraper does; with several instances their SQL serializes them (advisory and
+/// row locks), so each instance may run them.
 /// </summary>
 internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions options, WriterHealth health, TimeProvider time, ILogger logger)
 {
@@ -35,7 +38,37 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
         var path = await MigrateAsync(cancellationToken);
         if (path is null) return;
         var writer = new SampleWriter(_dataSource, path.Value, timeProvider: time);
-        await Task.WhenAll(shard.Sites.Select(site => ConsumeAsync(js, writer, site, cancellationToken)));
+        await Task.WhenAll([.. shard.Sites.Select(site => ConsumeAsync(js, writer, site, cancellationToken)), MaintainAsync(path.Value, cancellationToken)]);
+    }
+
+    private async Task MaintainAsync(StoragePath path, CancellationToken cancellationToken)
+    {
+        if (path != StoragePath.Plain) return;
+        var partitions = new PartitionMaintainer(_dataSource, path, new PartitionMaintainerOptions { Retention = shard.Retention, Interval = shard.PartitionInterval }, time);
+        var rollups = new RollupMaintainer(_dataSource, path, time);
+        await Task.WhenAll(KeepRunningAsync("partitions", partitions.RunAsync, cancellationToken), KeepRunningAsync("rollups", ct => rollups.RunAsync(shard.RollupInterval, ct), cancellationToken));
+    }
+
+    private async Task KeepRunningAsync(string what, Func<CancellationToken, Task> run, CancellationToken cancellationToken)
+    {
+        var delay = shard.RetryMinDelay;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await run(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+            {
+                LogMaintenanceFailed(logger, shard.Name, what, ex.Message, delay.TotalSeconds);
+                await Task.Delay(delay, time, cancellationToken);
+                delay = Next(delay);
+            }
+        }
     }
 
     private async Task<StoragePath?> MigrateAsync(CancellationToken cancellationToken)
@@ -222,6 +255,9 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
 
     [LoggerMessage(EventId = 913, Level = LogLevel.Warning, Message = "Fetching from consumer {Consumer} failed: {Problem}. Retrying in {DelaySeconds:F1} s; unacknowledged messages are redelivered")]
     private static partial void LogFetchFailed(ILogger logger, string consumer, string problem, double delaySeconds);
+
+    [LoggerMessage(EventId = 915, Level = LogLevel.Warning, Message = "Shard {Shard}: keeping the {What} failed: {Problem}. Retrying in {DelaySeconds:F1} s")]
+    private static partial void LogMaintenanceFailed(ILogger logger, string shard, string what, string problem, double delaySeconds);
 
     [LoggerMessage(EventId = 914, Level = LogLevel.Error, Message = "Message {Subject} (stream sequence {Sequence}) is terminated, never redelivered: {Reason}")]
     private static partial void LogRejected(ILogger logger, string subject, ulong sequence, string reason);

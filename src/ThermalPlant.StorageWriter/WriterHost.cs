@@ -5,7 +5,7 @@ namespace ThermalPlant.StorageWriter;
 /// <summary>Builds the storage writer's host; <c>Program</c> runs it.</summary>
 public static class WriterHost
 {
-    /// <summary>Creates the host: /health and /metrics on the side HTTP port (8126 by default), the writers in the background.</summary>
+    /// <summary>Creates the host: /health and /metrics on the side HTTP port (8128 by default), the writers in the background.</summary>
     /// <param name="args">Command line (e.g. <c>--urls</c>, <c>--Writer:Shards:0:ConnectionString=...</c>).</param>
     public static WebApplication Create(string[] args)
     {

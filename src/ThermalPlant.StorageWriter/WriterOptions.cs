@@ -127,6 +127,15 @@ public sealed class ShardOptions
     /// <summary>The sites (the scrapers' <c>Scraper:Nats:Site</c>) whose samples this database stores.</summary>
     public IList<string> Sites { get; set; } = [];
 
+    /// <summary>Raw samples older than this are dropped (plain path; TimescaleDB has its own policy).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often partitions are made ahead and retention applied (plain path).</summary>
+    public TimeSpan PartitionInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often due rollups are refreshed (plain path).</summary>
+    public TimeSpan RollupInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long one batch's write may take before it counts as failed.</summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -160,6 +169,9 @@ public sealed class ShardOptions
         {
             if (!SampleSubjects.IsToken(Sites[i])) errors.Add($"{prefix}:Sites:{i} must be a site name without '.', '*', '>' or spaces, found '{Sites[i]}'");
         }
+        if (Retention < TimeSpan.FromHours(1)) errors.Add($"{prefix}:Retention must be at least 1 hour");
+        if (PartitionInterval <= TimeSpan.Zero) errors.Add($"{prefix}:PartitionInterval must be positive");
+        if (RollupInterval <= TimeSpan.Zero) errors.Add($"{prefix}:RollupInterval must be positive");
         if (WriteTimeout <= TimeSpan.Zero) errors.Add($"{prefix}:WriteTimeout must be positive");
         if (RetryMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:RetryMinDelay must be positive");
         if (RetryMaxDelay < RetryMinDelay) errors.Add($"{prefix}:RetryMaxDelay must be at least RetryMinDelay");
