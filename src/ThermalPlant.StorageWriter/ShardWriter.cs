@@ -115,13 +115,19 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
             try
             {
                 consumer ??= await js.GetConsumerAsync(options.Nats.Stream, name, cancellationToken);
-                var fetched = new List<INatsJSMsg<byte[]>>(options.Consumer.FetchMessages);
-                await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = options.Consumer.FetchMessages, Expires = options.Consumer.FetchWait }, cancellationToken: cancellationToken))
-                {
-                    fetched.Add(message);
-                }
+                // Waits for one message, then takes what else is there: a batch never waits to fill, so a quiet
+                // site's samples are written at once and a busy site's in batches of FetchMessages.
+                var first = await consumer.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = options.Consumer.FetchWait }, cancellationToken: cancellationToken);
                 health.Report($"nats {name}", true);
-                if (fetched.Count == 0) continue;
+                if (first is null) continue;
+                var fetched = new List<INatsJSMsg<byte[]>>(options.Consumer.FetchMessages) { first };
+                if (options.Consumer.FetchMessages > 1)
+                {
+                    await foreach (var message in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = options.Consumer.FetchMessages - 1 }, cancellationToken: cancellationToken))
+                    {
+                        fetched.Add(message);
+                    }
+                }
                 if (await WriteAsync(writer, fetched, cancellationToken))
                 {
                     delay = shard.RetryMinDelay;

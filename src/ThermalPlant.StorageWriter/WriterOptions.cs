@@ -96,10 +96,10 @@ public sealed class ConsumerOptions
     /// <summary>Messages delivered and not yet acknowledged, per consumer, across instances.</summary>
     public int MaxAckPending { get; set; } = 1000;
 
-    /// <summary>Messages taken per fetch; their samples are written in one transaction.</summary>
+    /// <summary>Most messages taken at once (the first waited for, the rest as far as they are there); their samples are written in one transaction.</summary>
     public int FetchMessages { get; set; } = 16;
 
-    /// <summary>How long a fetch waits for messages when the stream has none.</summary>
+    /// <summary>How long a writer waits for the first message of a batch before asking again.</summary>
     public TimeSpan FetchWait { get; set; } = TimeSpan.FromSeconds(1);
 
     internal void Validate(string prefix, ICollection<string> errors)

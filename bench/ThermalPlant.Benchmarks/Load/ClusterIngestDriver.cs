@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using ThermalPlant.Scraper;
 using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Transport;
 using ThermalPlant.Storage.Schema;
 using ThermalPlant.Storage.Writing;
 
@@ -97,6 +98,7 @@ internal static class ClusterIngestDriver
             await WaitWrittenAsync(parts, keys.Length, TimeSpan.FromMinutes(2));
 
             var cpu0 = CpuSeconds(parts, postgres, clockTicks);
+            var (bytes0, messages0) = (NatsPublishMetrics.MessageBytes.Sum, NatsPublishMetrics.MessageBytes.Count);
             var clock = Stopwatch.StartNew();
             var from = DateTime.UtcNow.AddHours(-1);
             var updates = samples / keys.Length;
@@ -114,6 +116,13 @@ internal static class ClusterIngestDriver
             var rate = (total - keys.Length) / elapsed;
             var millions = (total - keys.Length) / 1e6;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {total - keys.Length} samples stored in {elapsed:F1} s: {rate:F0} samples/s{(stored ? "" : " (NOT all stored)")}"));
+            var messages = NatsPublishMetrics.MessageBytes.Count - messages0;
+            if (messages > 0)
+            {
+                var bytes = NatsPublishMetrics.MessageBytes.Sum - bytes0;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}: {messages} messages, {bytes / (total - keys.Length):F1} bytes per sample, {bytes / messages:F0} bytes per message (payload; the stream adds subject, id and headers per message)"));
+            }
 
             // Delay at the design rate: one update of every tag per second, with the sample time of its making.
             var delayFrom = DateTime.UtcNow;
