@@ -18,11 +18,13 @@ public sealed record DecodedBatch(string Endpoint, Sample[] Samples);
 /// </summary>
 /// <remarks>
 /// Layout (integers little-endian, <c>varint</c> as in protobuf, strings a varint byte length then UTF-8):
-/// the magic <c>TPB1</c>; the endpoint; the tag count, then per tag its node id, sensor name and tag name; the sample
-/// count; the first sample's UTC ticks (int64); then per sample the tag index (varint), the ticks since the previous
-/// sample (zig-zag varint), the value (IEEE 754 double) and the OPC UA status (varint). A sample of a tag that
-/// repeats costs 11 to 20 bytes. Every count and length read is bounded, so a malformed message is refused
-/// (<see cref="InvalidDataException"/>) without a large allocation.
+/// the magic <c>TPB1</c>; the endpoint; the sensor name (one per batch: the publisher batches per endpoint and sensor);
+/// the tag count, then per tag its node id and tag name, each front-coded against the previous tag's (a varint count
+/// of leading UTF-16 characters shared, then the rest as a string), since a sensor's tags differ mostly at the end;
+/// the sample count; the first sample's UTC ticks (int64); then per sample the tag index (varint), the ticks since
+/// the previous sample (zig-zag varint), the value (IEEE 754 double) and the OPC UA status (varint). A sample costs
+/// 11 to 20 bytes, plus its tag's few bytes once per message. Every count and length read is bounded, so a malformed
+/// message is refused (<see cref="InvalidDataException"/>) without a large allocation.
 /// </remarks>
 public static class SampleBatchCodec
 {
@@ -37,13 +39,14 @@ public static class SampleBatchCodec
 
     private static ReadOnlySpan<byte> Magic => "TPB1"u8;
 
-    /// <summary>Encodes <paramref name="samples"/>, all of tags of <paramref name="endpoint"/>, into <paramref name="output"/>.</summary>
-    /// <exception cref="ArgumentException">Too many samples, a tag of another endpoint, or a string too long.</exception>
+    /// <summary>Encodes <paramref name="samples"/>, all of tags of <paramref name="endpoint"/> and of one sensor name, into <paramref name="output"/>.</summary>
+    /// <exception cref="ArgumentException">Too many samples, a tag of another endpoint or sensor, or a string too long.</exception>
     public static void Encode(string endpoint, ReadOnlySpan<Sample> samples, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(output);
         if (samples.Length is 0 or > MaxSamples) throw new ArgumentException($"A batch holds 1 to {MaxSamples} samples, not {samples.Length}.", nameof(samples));
+        var sensor = samples[0].Tag.SensorName;
         var indices = new Dictionary<TagKey, int>();
         var tags = new List<TagKey>();
         foreach (ref readonly var sample in samples)
@@ -52,16 +55,23 @@ public static class SampleBatchCodec
             {
                 throw new ArgumentException($"A sample of {sample.Tag.Endpoint} in a batch of {endpoint}.", nameof(samples));
             }
+            if (!string.Equals(sample.Tag.SensorName, sensor, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"A sample of sensor {sample.Tag.SensorName} in a batch of {sensor}.", nameof(samples));
+            }
             if (indices.TryAdd(sample.Tag, tags.Count)) tags.Add(sample.Tag);
         }
         Write(output, Magic);
         WriteString(output, endpoint);
+        WriteString(output, sensor);
         WriteVarint(output, (ulong)tags.Count);
+        string previousNode = "", previousName = "";
         foreach (var tag in tags)
         {
-            WriteString(output, tag.NodeId);
-            WriteString(output, tag.SensorName);
-            WriteString(output, tag.TagName);
+            WriteFrontCoded(output, previousNode, tag.NodeId);
+            WriteFrontCoded(output, previousName, tag.TagName);
+            previousNode = tag.NodeId;
+            previousName = tag.TagName;
         }
         WriteVarint(output, (ulong)samples.Length);
         var previous = samples[0].Timestamp.Ticks;
@@ -93,15 +103,16 @@ public static class SampleBatchCodec
         if (!reader.Bytes(Magic.Length).SequenceEqual(Magic)) throw new InvalidDataException("Not a sample batch (no TPB1 magic).");
         var endpoint = reader.String();
         if (endpoint.Length == 0) throw new InvalidDataException("A sample batch without an endpoint.");
+        var sensor = reader.String();
         var tagCount = reader.Count(MaxTags, "tags");
-        // Each tag takes at least 3 bytes, each sample at least 10: a count larger than the bytes left cannot be real.
-        if ((long)tagCount * 3 > reader.Remaining) throw new InvalidDataException($"{tagCount} tags cannot fit in {reader.Remaining} bytes.");
+        // Each tag takes at least 4 bytes, each sample at least 10: a count larger than the bytes left cannot be real.
+        if ((long)tagCount * 4 > reader.Remaining) throw new InvalidDataException($"{tagCount} tags cannot fit in {reader.Remaining} bytes.");
         var byIndex = new TagKey[tagCount];
+        string previousNode = "", previousName = "";
         for (var i = 0; i < tagCount; i++)
         {
-            var nodeId = reader.String();
-            var sensor = reader.String();
-            var tagName = reader.String();
+            var nodeId = previousNode = reader.FrontCoded(previousNode);
+            var tagName = previousName = reader.FrontCoded(previousName);
             if (nodeId.Length == 0) throw new InvalidDataException($"Tag {i} has no node id.");
             if (tags is null)
             {
@@ -160,6 +171,15 @@ public static class SampleBatchCodec
         output.Advance(length);
     }
 
+    private static void WriteFrontCoded(IBufferWriter<byte> output, string previous, string text)
+    {
+        var shared = text.AsSpan().CommonPrefixLength(previous);
+        // A surrogate pair is never split, so the rest is valid UTF-16 on its own.
+        if (shared > 0 && char.IsHighSurrogate(text[shared - 1])) shared--;
+        WriteVarint(output, (ulong)shared);
+        WriteString(output, text[shared..]);
+    }
+
     private static void WriteVarint(IBufferWriter<byte> output, ulong value)
     {
         var span = output.GetSpan(10);
@@ -206,6 +226,15 @@ public static class SampleBatchCodec
             var count = Varint();
             if (count > (ulong)max) throw new InvalidDataException($"{count} {what} in one batch, more than {max}.");
             return (int)count;
+        }
+
+        public string FrontCoded(string previous)
+        {
+            var shared = Varint();
+            if (shared > (ulong)previous.Length) throw new InvalidDataException($"A name shares {shared} characters with a previous one of {previous.Length}.");
+            var rest = String();
+            if ((ulong)rest.Length + shared > MaxStringBytes) throw new InvalidDataException($"A name longer than {MaxStringBytes} characters.");
+            return string.Concat(previous.AsSpan(0, (int)shared), rest);
         }
 
         public string String()
