@@ -46,8 +46,10 @@ internal sealed partial class NatsPublisher(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The back-fill reads the local published times, which need no database: sources may look them up at once.
+        // No schema to wait for here: the back-fill reads the local published times, so sources may look them up at
+        // once, and readiness depends on the link alone (Degraded, naming it, until JetStream acknowledges).
         state.SetMigrated();
+        health.MarkMigrated();
         health.Report(HealthName, false, "connecting");
         await using var connection = _nats.Connect($"thermalplant-scraper {_nats.Site}", loggers);
         // JetStream requests time out after the connection's RequestTimeout, which NatsLinkOptions sets.
@@ -109,7 +111,6 @@ internal sealed partial class NatsPublisher(
                         outage = null;
                     }
                     health.Report(HealthName, true);
-                    health.MarkMigrated();
                     backoff.Reset();
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NatsException or TimeoutException or OperationCanceledException or InvalidOperationException)
