@@ -18,6 +18,7 @@ return args.FirstOrDefault() switch
     "opcserver-alarm-latency" => await AlarmLatencyDriver.RunAsync(args[1..]),
     "ingest" => await IngestDriver.RunAsync(args[1..]),
     "e2e" => await EndToEndDriver.RunAsync(args[1..]),
+    "cluster-ingest" => await ClusterIngestDriver.RunAsync(args[1..]),
     "modbus-exhaustion" => await ModbusExhaustionDriver.RunAsync(args[1..]),
     "detectors" => DetectorsDriver.Run(args[1..]),
     _ => RunBenchmarks(args),

@@ -4,6 +4,7 @@ using ThermalPlant.Hosting;
 using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Storage;
 using ThermalPlant.Scraper.Supervision;
+using ThermalPlant.Scraper.Transport;
 using ThermalPlant.Storage;
 
 namespace ThermalPlant.Scraper;
@@ -29,13 +30,10 @@ public static class ScraperHost
         builder.Services.AddSingleton<StoredEvents>();
         builder.Services.AddSingleton<RejectedSamples>();
         builder.Services.AddSingleton<StorageState>();
-        builder.Services.AddSingleton<StoredTimestamps>();
         builder.Services.AddSingleton<SourceHealth>();
         builder.Services.AddSingleton<Supervisor>();
-        builder.Services.AddHostedService<StorageService>();
-        builder.Services.AddHostedService<EventStorageService>();
+        builder.Services.AddSampleTransport(builder.Configuration.GetValue(ScraperOptions.Section + ":Transport", TransportKind.Direct));
         builder.Services.AddHostedService<SourcesService>();
-        builder.Services.AddHostedService<WideRowService>();
         builder.Services.AddHealthChecks().AddCheck<SourceHealth>("connections");
         overrideServices?.Invoke(builder.Services);
         var app = builder.Build();

@@ -4,6 +4,7 @@ using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
 using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Transport;
 
 namespace ThermalPlant.Scraper;
 
@@ -13,8 +14,14 @@ public sealed class ScraperOptions : IValidatableOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Scraper";
 
-    /// <summary>Where samples are stored.</summary>
+    /// <summary>Where samples are stored (with the direct transport).</summary>
     public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>Where samples go: <see cref="TransportKind.Direct"/> into <see cref="Database"/>, or <see cref="TransportKind.Nats"/> to a JetStream stream.</summary>
+    public TransportKind Transport { get; set; } = TransportKind.Direct;
+
+    /// <summary>The NATS transport's settings.</summary>
+    public NatsTransportOptions Nats { get; set; } = new();
 
     /// <summary>The queue between the sources and the database, and its spill file.</summary>
     public StorageOptions Storage { get; set; } = new();
@@ -38,7 +45,19 @@ public sealed class ScraperOptions : IValidatableOptions
     public void Validate(string sectionPath, ICollection<string> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        Database.Validate($"{sectionPath}:Database", errors);
+        if (Transport == TransportKind.Nats)
+        {
+            Nats.Validate($"{sectionPath}:Nats", errors);
+            if (WideRow.Enabled) errors.Add($"{sectionPath}:WideRow needs the database: it works with Transport Direct only");
+        }
+        else if (Transport == TransportKind.Direct)
+        {
+            Database.Validate($"{sectionPath}:Database", errors);
+        }
+        else
+        {
+            errors.Add($"{sectionPath}:Transport must be Direct or Nats");
+        }
         Storage.Validate($"{sectionPath}:Storage", errors);
         Events.Validate($"{sectionPath}:Events", errors);
         var endpoints = new HashSet<string>(StringComparer.Ordinal);

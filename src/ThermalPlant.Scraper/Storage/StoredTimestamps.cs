@@ -1,10 +1,11 @@
 using Dapper;
 using Npgsql;
+using ThermalPlant.Scraper.Transport;
 
 namespace ThermalPlant.Scraper.Storage;
 
 /// <summary>What the database already holds, so that a back-fill starts where storage ended.</summary>
-internal sealed class StoredTimestamps(NpgsqlDataSource dataSource)
+internal sealed class StoredTimestamps(NpgsqlDataSource dataSource) : IStoredTimestamps
 {
     // One index probe per tag on (tag_id, time) instead of a scan of every row of the endpoint.
     private const string LastPerNode = """

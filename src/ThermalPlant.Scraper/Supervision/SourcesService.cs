@@ -4,6 +4,7 @@ using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
 using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Transport;
 
 namespace ThermalPlant.Scraper.Supervision;
 
@@ -17,7 +18,7 @@ internal sealed partial class SourcesService(
     EventQueue events,
     StoredEvents storedEvents,
     StorageState storage,
-    StoredTimestamps stored,
+    IStoredTimestamps stored,
     Supervisor supervisor,
     SourceHealth health,
     TimeProvider time,

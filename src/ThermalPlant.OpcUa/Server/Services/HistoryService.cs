@@ -182,7 +182,7 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
     {
         var node = space.Find(item.NodeId);
         if (node is null) return Result(StatusCodes.BadNodeIdUnknown, null, null);
-        if (!events.IsNotifier(node)) return Result(StatusCodes.BadHistoryOperationUnsupported, null, null);
+        if (!EventManager.IsNotifier(node)) return Result(StatusCodes.BadHistoryOperationUnsupported, null, null);
         if (UserAccess.Check(node.EventNotifier, session.Identity, EventManager.HistoryRead, StatusCodes.BadHistoryOperationUnsupported) is { IsBad: true } refused) return Result(refused, null, null);
         if (item.IndexRange is { Length: > 0 }) return Result(StatusCodes.BadIndexRangeInvalid, null, null);
 

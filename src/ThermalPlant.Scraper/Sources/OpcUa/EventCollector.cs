@@ -38,7 +38,8 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         var notifiers = await NotifiersAsync(client, cancellationToken);
         if (notifiers.Count == 0)
         {
-            LogNoNotifier(logger, options.Url, string.Join(", ", Configured()));
+            var configured = Configured();
+            LogNoNotifier(logger, options.Url, configured);
             return;
         }
         var session = new SessionGaps(this, time.GetUtcNow().UtcDateTime);
@@ -54,12 +55,12 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
             foreach (var refused in items.Where(i => !i.Status.IsGood)) LogRefused(logger, options.Url, refused.Node.ToString(), refused.Status.ToString());
             var accepted = items.Where(i => i.Status.IsGood).Select(i => i.Node).ToHashSet();
             if (accepted.Count == 0) return;
-            LogSubscribed(logger, options.Url, string.Join(", ", accepted));
+            LogSubscribed(logger, options.Url, accepted);
             await RefreshAsync(client, subscription, cancellationToken);
 
             // Subscribed first, then the history up to now: an event raised in between comes both ways and is stored once.
             var history = notifiers.Where(n => accepted.Contains(n.Node) && n.History).Select(n => n.Node).ToArray();
-            if (options.Backfill && history.Length == 0) LogNoEventHistory(logger, options.Url, string.Join(", ", accepted));
+            if (options.Backfill && history.Length == 0) LogNoEventHistory(logger, options.Url, accepted);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var backfill = options.Backfill && history.Length > 0 ? BackfillLoopAsync(client, history, filter, session, stop.Token) : Task.CompletedTask;
             try
@@ -121,12 +122,12 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         try
         {
             var status = await client.ConditionRefreshAsync(subscription, cancellationToken);
-            if (status.IsBad) LogNoRefresh(logger, options.Url, status.ToString());
+            if (status.IsBad) LogNoRefresh(logger, options.Url, status);
         }
         catch (OpcUaException ex) when (!HistoryBackfill.IsTransient(ex.Status))
         {
             // A server without conditions: its events still come.
-            LogNoRefresh(logger, options.Url, ex.Status.ToString());
+            LogNoRefresh(logger, options.Url, ex.Status);
         }
     }
 
@@ -293,16 +294,16 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     }
 
     [LoggerMessage(EventId = 740, Level = LogLevel.Information, Message = "Subscribed to the events of {Url} at {Notifiers}")]
-    private static partial void LogSubscribed(ILogger logger, string url, string notifiers);
+    private static partial void LogSubscribed(ILogger logger, string url, IEnumerable<NodeId> notifiers);
 
     [LoggerMessage(EventId = 741, Level = LogLevel.Information, Message = "{Url} has no event notifier among {Nodes} (no SubscribeToEvents bit); its values are collected, no events")]
-    private static partial void LogNoNotifier(ILogger logger, string url, string nodes);
+    private static partial void LogNoNotifier(ILogger logger, string url, IEnumerable<string> nodes);
 
     [LoggerMessage(EventId = 742, Level = LogLevel.Warning, Message = "{Url} refused the event subscription at {Node} ({Status}); its events are not collected from there")]
     private static partial void LogRefused(ILogger logger, string url, string node, string status);
 
     [LoggerMessage(EventId = 743, Level = LogLevel.Information, Message = "{Url} answered ConditionRefresh with {Status}; events are collected as they come, without the current alarm states first")]
-    private static partial void LogNoRefresh(ILogger logger, string url, string status);
+    private static partial void LogNoRefresh(ILogger logger, string url, StatusCode status);
 
     [LoggerMessage(EventId = 744, Level = LogLevel.Warning, Message = "{Url} signalled an event queue overflow: events were dropped in the server's queue (raise EventQueueSize); they are read from the server's event history where it keeps one")]
     private static partial void LogOverflow(ILogger logger, string url);
@@ -317,7 +318,7 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     private static partial void LogBackfillRefused(ILogger logger, string url, string status);
 
     [LoggerMessage(EventId = 749, Level = LogLevel.Information, Message = "No event notifier of {Url} ({Notifiers}) has the HistoryRead bit: events missed while disconnected cannot be back-filled")]
-    private static partial void LogNoEventHistory(ILogger logger, string url, string notifiers);
+    private static partial void LogNoEventHistory(ILogger logger, string url, IEnumerable<NodeId> notifiers);
 
     [LoggerMessage(EventId = 750, Level = LogLevel.Warning, Message = "The database did not say within {TimeoutSeconds} s which events it holds of {Url} ({Problem}); collecting events without a start-up back-fill")]
     private static partial void LogNoStoredLookup(ILogger logger, string url, double timeoutSeconds, string problem);

@@ -4,6 +4,7 @@ using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Transport;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage.Writing;
 using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
@@ -24,7 +25,7 @@ internal sealed partial class OpcUaEndpointSource(
     EventQueue events,
     StoredEvents storedEvents,
     StorageState storage,
-    StoredTimestamps stored,
+    IStoredTimestamps stored,
     SourceHealth health,
     TimeProvider time,
     ILogger<OpcUaEndpointSource> logger)

@@ -1,0 +1,4 @@
+using ThermalPlant.Hosting;
+using ThermalPlant.StorageWriter;
+
+return await ServiceRunner.RunAsync(WriterHost.Create(args));

@@ -1,0 +1,277 @@
+using System.Globalization;
+using Npgsql;
+using ThermalPlant.Scraper.Transport;
+using ThermalPlant.Testing;
+
+namespace ThermalPlant.Scraper.Tests;
+
+/// <summary>
+/// Scraper (Transport Nats) -> a real three-node nats-server cluster (JetStream, replicas 3) -> storage writer
+/// processes -> PostgreSQL, with one part failing in each test; afterwards every value the plant produced is stored
+/// exactly once (counted per variable and timestamp against what the server produced).
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
+{
+    private const string Site = "plant01";
+    private const string Stream = "THERMALPLANT_SAMPLES";
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
+    private readonly TempDirectory _data = new("thermalplant-scraper-nats-");
+
+    public void Dispose() => _data.Dispose();
+
+    [Fact]
+    public async Task Every_value_is_stored_once_when_a_nats_node_is_killed_and_restarted()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var writerA = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var writerB = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
+        await StoredMoreThanAsync(database, 200);
+
+        // A node that does not lead the stream: its clients move to another node, the stream keeps two of three copies.
+        var leader = await cluster.StreamLeaderAsync(Stream);
+        var victim = (leader + 1) % cluster.Count;
+        await cluster.KillAsync(victim);
+        await Task.Delay(3000);
+        var during = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
+        await StoredMoreThanAsync(database, during + 100);
+        await cluster.RestartAsync(victim);
+        await Task.Delay(2000);
+
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await NoDuplicateRowsAsync(database);
+    }
+
+    [Fact]
+    public async Task Every_value_is_stored_once_when_the_stream_leader_is_killed()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var writerA = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var writerB = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
+        await StoredMoreThanAsync(database, 200);
+
+        // The leader takes every publish and delivery of the stream: the other two elect a new one and go on.
+        var leader = await cluster.StreamLeaderAsync(Stream);
+        await cluster.KillAsync(leader);
+        await Task.Delay(2000);
+        var during = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
+        await StoredMoreThanAsync(database, during + 100);
+        var newLeader = await cluster.StreamLeaderAsync(Stream);
+        Assert.NotEqual(leader, newLeader);
+        await cluster.RestartAsync(leader);
+        await Task.Delay(2000);
+
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await NoDuplicateRowsAsync(database);
+    }
+
+    [Fact]
+    public async Task Every_value_is_stored_once_when_a_writer_is_killed_mid_batch()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var cluster = await NatsCluster.StartAsync();
+        var slow = new Dictionary<string, string> { ["Writer:Shards:0:WriteTimeout"] = "00:02:00" };
+        var writerA = await WriterProcess.StartAsync(cluster.Url, database, Site, slow);
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
+        await StoredMoreThanAsync(database, 200);
+
+        // A lock holds the writer's COPY before its commit: it has messages fetched and not acknowledged when killed.
+        await using (var blocker = new NpgsqlConnection(database))
+        {
+            await blocker.OpenAsync();
+            await using var transaction = await blocker.BeginTransactionAsync();
+            await using (var command = new NpgsqlCommand("LOCK TABLE sensor_values IN ACCESS EXCLUSIVE MODE", blocker, transaction)) await command.ExecuteNonQueryAsync();
+            await Stored.EventuallyAsync(async () => await writerA.MetricAsync("thermalplant_writer_consumer_ack_pending_messages") > 0, Settle,
+                () => Task.FromResult("the writer never held unacknowledged messages"));
+            await writerA.DisposeAsync();
+            await transaction.RollbackAsync();
+        }
+
+        await using var writerB = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await Task.Delay(3000);
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await NoDuplicateRowsAsync(database);
+        // What the killed writer held came back to the other one after AckWait.
+        Assert.True(await writerB.MetricAsync("thermalplant_writer_messages_redelivered_total") > 0, "nothing was redelivered");
+    }
+
+    [Fact]
+    public async Task Every_value_is_stored_once_when_the_database_is_away_for_30_seconds()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var relay = new TcpRelay(postgres.Server.Port);
+        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port }.ConnectionString;
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var writerA = await WriterProcess.StartAsync(cluster.Url, viaRelay, Site);
+        await using var writerB = await WriterProcess.StartAsync(cluster.Url, viaRelay, Site);
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
+        await StoredMoreThanAsync(database, 200);
+
+        relay.Cut(refuseNew: true);
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        // Meanwhile the stream held the batches: the writers failed and gave them back, the scraper's queue stayed short.
+        Assert.True(await writerA.MetricAsync("thermalplant_writer_write_failures_total") + await writerB.MetricAsync("thermalplant_writer_write_failures_total") > 0);
+        relay.Restore();
+
+        await Task.Delay(3000);
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await NoDuplicateRowsAsync(database);
+    }
+
+    [Fact]
+    public async Task Every_value_is_stored_once_when_the_scraper_crashes()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var writerA = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var settings = Settings(plant.Url, cluster.Url);
+        var first = await ScraperRun.StartAsync(database, _data.Path, settings);
+        await StoredMoreThanAsync(database, 200);
+
+        // Gone without a graceful stop: what waited in memory is lost there, and the plant goes on meanwhile.
+        await first.CrashAsync();
+        Assert.True(File.Exists(Path.Combine(_data.Path, "published.bin")), "no published timestamps were saved");
+        await Task.Delay(2000);
+        await using var second = await ScraperRun.StartAsync(database, _data.Path, settings);
+        await Task.Delay(3000);
+
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await NoDuplicateRowsAsync(database);
+    }
+
+    [Fact]
+    public async Task A_full_stream_refuses_publishes_visibly_and_the_scraper_keeps_them_until_writers_catch_up()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var cluster = await NatsCluster.StartAsync();
+        var small = new Dictionary<string, string> { ["Writer:Stream:MaxBytes"] = "65536" };
+        // The writer sets up the stream and its consumer, then is gone: nothing takes the messages.
+        await (await WriterProcess.StartAsync(cluster.Url, database, Site, small)).DisposeAsync();
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var refusedBefore = Refused();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
+
+        await Stored.EventuallyAsync(() => Task.FromResult(Refused() > refusedBefore), Settle, () => Task.FromResult("JetStream never refused a publish"));
+        using (var http = new HttpClient { BaseAddress = scraper.BaseAddress })
+        {
+            var ready = await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative));
+            Assert.Contains("nats: JetStream refused the message", ready, StringComparison.Ordinal);
+        }
+        Assert.True(scraper.Queue.Depth > 0, "the refused samples are not queued");
+
+        await using var writer = await WriterProcess.StartAsync(cluster.Url, database, Site, small);
+        await Task.Delay(3000);
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await NoDuplicateRowsAsync(database);
+    }
+
+    [Fact]
+    public async Task Messages_reaching_MaxAge_unwritten_are_removed_and_the_writer_warns_before()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var relay = new TcpRelay(postgres.Server.Port);
+        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port }.ConnectionString;
+        await using var cluster = await NatsCluster.StartAsync();
+        var young = new Dictionary<string, string> { ["Writer:Stream:MaxAge"] = "00:00:08", ["Writer:Stream:DuplicateWindow"] = "00:00:02" };
+        await using var writer = await WriterProcess.StartAsync(cluster.Url, viaRelay, Site, young);
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
+        await StoredMoreThanAsync(database, 200);
+
+        relay.Cut(refuseNew: true);
+        await Stored.EventuallyAsync(() => Task.FromResult(writer.Output.Contains("of MaxAge", StringComparison.Ordinal)), Settle,
+            () => Task.FromResult("the writer never warned of MaxAge:" + Environment.NewLine + writer.Output));
+        Assert.True(await writer.MetricAsync("thermalplant_writer_stream_oldest_age_seconds") >= 0.8 * 8 - 1);
+        // Past MaxAge the oldest messages are gone although no writer stored them: the documented loss.
+        await Task.Delay(TimeSpan.FromSeconds(12));
+        relay.Restore();
+        await Task.Delay(5000);
+        await plant.StopProducingAsync();
+        var missing = await MissingAsync(plant, database);
+        Assert.True(missing > 0, "nothing was lost, so MaxAge removed nothing");
+    }
+
+    [Fact]
+    public void The_nats_transport_is_validated_at_start()
+    {
+        var options = new ScraperOptions { Transport = TransportKind.Nats };
+        options.Nats.Url = "http://x:4222";
+        options.Nats.Site = "plant.01";
+        options.Nats.MaxSamplesPerMessage = 0;
+        options.WideRow.Table = "wide";
+        var errors = new List<string>();
+        options.Validate("Scraper", errors);
+        Assert.Contains(errors, e => e.StartsWith("Scraper:Nats:Url must be", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Scraper:Nats:Site must be set", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Scraper:Nats:MaxSamplesPerMessage", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Scraper:WideRow needs the database", StringComparison.Ordinal));
+        // The database is the writers' business then: no connection string is asked for.
+        Assert.DoesNotContain(errors, e => e.StartsWith("Scraper:Database", StringComparison.Ordinal));
+
+        var direct = new ScraperOptions();
+        var directErrors = new List<string>();
+        direct.Validate("Scraper", directErrors);
+        Assert.Contains(directErrors, e => e.StartsWith("Scraper:Database:ConnectionString must be set", StringComparison.Ordinal));
+    }
+
+    private static Dictionary<string, string> Settings(string plantUrl, string natsUrl) => new(StringComparer.Ordinal)
+    {
+        ["OpcUa:Endpoints:0:Url"] = plantUrl,
+        ["OpcUa:Endpoints:0:PublishingInterval"] = "00:00:00.200",
+        ["OpcUa:Endpoints:0:ReconnectMinDelay"] = "00:00:00.200",
+        ["OpcUa:Endpoints:0:ReconnectMaxDelay"] = "00:00:01",
+        ["Transport"] = "Nats",
+        ["Nats:Url"] = natsUrl,
+        ["Nats:Site"] = Site,
+        ["Nats:RequestTimeout"] = "00:00:05",
+        ["Nats:RetryMinDelay"] = "00:00:00.200",
+        ["Nats:RetryMaxDelay"] = "00:00:02",
+        ["Nats:CheckpointInterval"] = "00:00:00.500",
+        ["Nats:ConsumerCheckInterval"] = "00:00:01",
+    };
+
+    private static double Refused() => NatsPublishMetrics.Refused.GetAllLabelValues().Sum(l => NatsPublishMetrics.Refused.WithLabels(l).Value);
+
+    private static Task StoredMoreThanAsync(string database, long rows) =>
+        Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > rows, Settle,
+            async () => $"{await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values")} rows stored, waiting for more than {rows.ToString(CultureInfo.InvariantCulture)}");
+
+    /// <summary>Rows per (tag, time) beyond the first: the unique key should make this 0 whatever was delivered twice.</summary>
+    private static async Task NoDuplicateRowsAsync(string database) =>
+        Assert.Equal(0, await Stored.CountAsync(database, "SELECT count(*) - count(DISTINCT (tag_id, time)) FROM sensor_values"));
+
+    /// <summary>Values produced since the first stored one of each variable and not stored.</summary>
+    private static async Task<long> MissingAsync(PlantServer plant, string database)
+    {
+        var stored = await Stored.PerNodeAsync(database, plant.Url);
+        long missing = 0;
+        foreach (var (node, stamps) in plant.Produced)
+        {
+            if (!stored.TryGetValue(node, out var row) || row.First is not { } first) continue;
+            missing += stamps.Count(s => s >= first) - row.Rows;
+        }
+        return missing;
+    }
+}
