@@ -1,11 +1,12 @@
 /* open62541's server serving the benchmark tree (bench/ThermalPlant.Benchmarks/Load/BenchTree.cs), the anchor of
  * bench/run's OPC UA steps and the peer of the interop tests:
- *   tp-open62541-server PORT [VARIABLES=1000] [UPDATE_MS=1000] [--secure]
+ *   tp-open62541-server PORT [VARIABLES=1000] [UPDATE_MS=1000] [--secure [CERTIFICATE_OUT]]
  * Serves opc.tcp://127.0.0.1:PORT/ anonymously: Objects/Plant/Bench/Var_0000 ... as Double variables (readable
  * and writable) with string NodeIds "Plant.Bench.Var_0000" ... in namespace urn:thermalplant:bench, each given a
  * new value and source timestamp every UPDATE_MS. With --secure it also offers every policy open62541 has
  * (Basic256Sha256 SignAndEncrypt among them) with a new self-signed certificate, accepting any client certificate
- * (a benchmark or test has no administrator to trust one). Prints "ready PORT" once listening; stops on SIGTERM. */
+ * (a benchmark or test has no administrator to trust one), and writes that certificate (DER) to CERTIFICATE_OUT when
+ * given, for a client to trust. Prints "ready PORT" once listening; stops on SIGTERM. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,13 +81,26 @@ static UA_StatusCode addTree(UA_Server *server, Tree *tree) {
     return status;
 }
 
-static UA_StatusCode configure(UA_ServerConfig *config, UA_UInt16 port, UA_Boolean secure) {
+static UA_StatusCode configure(UA_ServerConfig *config, UA_UInt16 port, UA_Boolean secure, const char *certificateOut) {
     if(!secure)
         return UA_ServerConfig_setMinimal(config, port, NULL);
     UA_ByteString certificate = UA_BYTESTRING_NULL, key = UA_BYTESTRING_NULL;
     UA_StatusCode status = tp_make_certificate(config->logging, SERVER_URI, "tp-open62541-server", &certificate, &key);
     if(status != UA_STATUSCODE_GOOD)
         return status;
+    if(certificateOut) {
+        FILE *file = fopen(certificateOut, "wb");
+        size_t written = file ? fwrite(certificate.data, 1, certificate.length, file) : 0;
+        if(!file || fclose(file) != 0 || written != certificate.length) {
+            fprintf(stderr, "cannot write the certificate to %s\n", certificateOut);
+            status = UA_STATUSCODE_BADINTERNALERROR;
+        }
+    }
+    if(status != UA_STATUSCODE_GOOD) {
+        UA_ByteString_clear(&certificate);
+        UA_ByteString_clear(&key);
+        return status;
+    }
     status = UA_ServerConfig_setDefaultWithSecurityPolicies(config, port, &certificate, &key, NULL, 0, NULL, 0, NULL, 0);
     UA_ByteString_clear(&certificate);
     UA_ByteString_clear(&key);
@@ -101,13 +115,14 @@ static UA_StatusCode configure(UA_ServerConfig *config, UA_UInt16 port, UA_Boole
 
 int main(int argc, char **argv) {
     if(argc < 2) {
-        fprintf(stderr, "usage: %s PORT [VARIABLES=1000] [UPDATE_MS=1000] [--secure]\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT [VARIABLES=1000] [UPDATE_MS=1000] [--secure [CERTIFICATE_OUT]]\n", argv[0]);
         return 2;
     }
     UA_UInt16 port = (UA_UInt16)atoi(argv[1]);
-    Tree tree = {NULL, argc > 2 ? atol(argv[2]) : 1000, 1};
+    Tree tree = {NULL, argc > 2 ? atol(argv[2]) : 1000, 0};
     double updateMs = argc > 3 ? atof(argv[3]) : 1000;
     UA_Boolean secure = argc > 4 && strcmp(argv[4], "--secure") == 0;
+    const char *certificateOut = secure && argc > 5 ? argv[5] : NULL;
     if(tree.count < 0 || tree.count > 10000000 || updateMs < 1) {
         fprintf(stderr, "VARIABLES must be 0 to 10,000,000 and UPDATE_MS at least 1\n");
         return 2;
@@ -118,7 +133,7 @@ int main(int argc, char **argv) {
     UA_ServerConfig config;
     memset(&config, 0, sizeof(config));
     config.logging = UA_Log_Stdout_new(UA_LOGLEVEL_WARNING);
-    UA_StatusCode status = configure(&config, port, secure);
+    UA_StatusCode status = configure(&config, port, secure, certificateOut);
     if(status != UA_STATUSCODE_GOOD) {
         fprintf(stderr, "the server's configuration failed: %s\n", UA_StatusCode_name(status));
         return 1;
@@ -154,6 +169,9 @@ int main(int argc, char **argv) {
     tree.nodes = (UA_NodeId *)calloc((size_t)(tree.count > 0 ? tree.count : 1), sizeof(UA_NodeId));
     if(status == UA_STATUSCODE_GOOD)
         status = addTree(server, &tree);
+    /* The first values with their source timestamps before any client connects, as ours and node-opcua's have. */
+    if(status == UA_STATUSCODE_GOOD)
+        update(server, &tree);
     if(status == UA_STATUSCODE_GOOD)
         status = UA_Server_addRepeatedCallback(server, update, &tree, updateMs, NULL);
     if(status == UA_STATUSCODE_GOOD)

@@ -128,7 +128,7 @@ ensure_open62541() {
     log "open62541 is not built and $OPEN62541_TARBALL is missing: put open62541 1.4.19's source tarball there"
     return 1
   fi
-  ensure_apt cmake gcc make python3 libssl-dev pkg-config || return 1
+  ensure_apt cmake gcc make python3 libssl-dev || return 1
   local options=(-DCMAKE_BUILD_TYPE=Release -DUA_NAMESPACE_ZERO=REDUCED -DUA_ENABLE_SUBSCRIPTIONS=ON
     -DUA_ENABLE_HISTORIZING=ON -DUA_ENABLE_ENCRYPTION=OPENSSL -DUA_ENABLE_PUBSUB=OFF -DUA_ENABLE_PUBSUB_INFORMATIONMODEL=OFF
     -DUA_ENABLE_DISCOVERY_MULTICAST=OFF -DOPEN62541_VERSION=v1.4.19
