@@ -20,7 +20,8 @@ namespace ThermalPlant.Benchmarks.Load;
 /// Prints "ready PORT" once listening and stops on SIGTERM or Ctrl+C, printing the bytes the managed heap allocated
 /// since "ready" and the collections of each generation. Only options every version of the server has are
 /// set, so the probe can run this driver against an older server library.
-/// Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000] [--pki DIR] [--history 0]</c>.
+/// <c>--max-sessions</c> (64) bounds sessions and connections, all from the one loopback address.
+/// Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000] [--pki DIR] [--history 0] [--max-sessions 64]</c>.
 /// </summary>
 internal static class OpcUaServeDriver
 {
@@ -30,10 +31,11 @@ internal static class OpcUaServeDriver
         var port = DriverArgs.Int(args, "--port", 0);
         var update = TimeSpan.FromMilliseconds(DriverArgs.Int(args, "--update-ms", 1000));
         var history = DriverArgs.Int(args, "--history", 0);
+        var sessions = DriverArgs.Int(args, "--max-sessions", 64);
 
         // The client opens several sessions, each on its own connection.
         var pki = DriverArgs.Value(args, "--pki");
-        var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSessions = 64, MaxConnections = 64 };
+        var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSessions = sessions, MaxConnections = sessions, MaxConnectionsPerAddress = sessions };
         if (pki is not null)
         {
             options = options with
