@@ -110,3 +110,76 @@ ensure_timescaledb() {
   rm -rf "$build"
   timescaledb_installed
 }
+
+# The released open62541 source the OPC UA benchmarks and interop tests build (a C stack, the speed and conformance
+# reference; not in Debian); see ../shared/vendor/README.md.
+OPEN62541_TARBALL="${THERMALPLANT_OPEN62541_TARBALL:-$REPO_ROOT/../shared/vendor/open62541-v1.4.19.tar.gz}"
+# Builds live outside the repository so every worktree and run shares them: the library once per version and options,
+# the programs once per source and library.
+THERMALPLANT_CACHE="${THERMALPLANT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/thermalplant}"
+
+# ensure_open62541: builds open62541 1.4.19 from the vendored tarball into $THERMALPLANT_CACHE (about 4 minutes of
+# compiling at -j2, once; OpenSSL for the secured policies, no PubSub), then our C server and client on it
+# (bench/open62541/*.c, seconds). Sets OPEN62541_BIN to the directory holding tp-open62541-server and
+# tp-open62541-client. A lock keeps concurrent callers (a test run and a bench run) from building twice. Returns 1,
+# saying what is missing, when it cannot build.
+ensure_open62541() {
+  if [ ! -f "$OPEN62541_TARBALL" ]; then
+    log "open62541 is not built and $OPEN62541_TARBALL is missing: put open62541 1.4.19's source tarball there"
+    return 1
+  fi
+  ensure_apt cmake gcc make python3 libssl-dev || return 1
+  local options=(-DCMAKE_BUILD_TYPE=Release -DUA_NAMESPACE_ZERO=REDUCED -DUA_ENABLE_SUBSCRIPTIONS=ON
+    -DUA_ENABLE_HISTORIZING=ON -DUA_ENABLE_ENCRYPTION=OPENSSL -DUA_ENABLE_PUBSUB=OFF -DUA_ENABLE_PUBSUB_INFORMATIONMODEL=OFF
+    -DUA_ENABLE_DISCOVERY_MULTICAST=OFF -DOPEN62541_VERSION=v1.4.19
+    -DUA_MULTITHREADING=0 -DUA_LOGLEVEL=300 -DUA_BUILD_EXAMPLES=OFF -DUA_BUILD_UNIT_TESTS=OFF)
+  local key; key="$( { sha256sum "$OPEN62541_TARBALL" | cut -c1-64; echo "${options[*]}"; } | sha256sum | cut -c1-12)"
+  local prefix="$THERMALPLANT_CACHE/open62541-1.4.19-$key"
+  mkdir -p "$THERMALPLANT_CACHE"
+  (
+    flock 9
+    [ -f "$prefix/.built" ] && exit 0
+    local build; build="$(mktemp -d "$THERMALPLANT_CACHE/open62541-build-XXXXXX")"
+    log "building open62541 from $(basename "$OPEN62541_TARBALL") into $prefix (a few minutes once; log: $build/build.log)"
+    tar -xzf "$OPEN62541_TARBALL" -C "$build" --strip-components=1
+    rm -rf "$prefix"
+    # -j2 at most: the build is shared with whatever else the machine runs.
+    if ! (mkdir -p "$build/build" && cd "$build/build" && cmake .. "${options[@]}" -DCMAKE_INSTALL_PREFIX="$prefix" \
+            && make -j2 && make install) >"$build/build.log" 2>&1; then
+      tail -n 30 "$build/build.log" >&2
+      log "building open62541 failed; the full log is $build/build.log"
+      exit 1
+    fi
+    touch "$prefix/.built"
+    rm -rf "$build"
+  ) 9>"$THERMALPLANT_CACHE/open62541.lock" || return 1
+  local sources=("$REPO_ROOT"/bench/open62541/*.c "$REPO_ROOT"/bench/open62541/*.h)
+  local tools_key; tools_key="$( { echo "$key"; cat "${sources[@]}"; } | sha256sum | cut -c1-12)"
+  OPEN62541_BIN="$THERMALPLANT_CACHE/open62541-tools-$tools_key"
+  [ -x "$OPEN62541_BIN/tp-open62541-server" ] && [ -x "$OPEN62541_BIN/tp-open62541-client" ] && return 0
+  local libdir="$prefix/lib"; [ -d "$prefix/lib64" ] && libdir="$prefix/lib64"
+  local tmp; tmp="$(mktemp -d "$THERMALPLANT_CACHE/open62541-tools-build-XXXXXX")"
+  local source
+  # Our sources compile with warnings as errors; the link does not, because the library's link-time optimisation
+  # reports its own code's warnings there.
+  for source in common server client; do
+    if ! gcc -std=c99 -O2 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -I"$prefix/include" -c -o "$tmp/$source.o" \
+          "$REPO_ROOT/bench/open62541/$source.c"; then
+      log "compiling bench/open62541/$source.c against open62541 failed"
+      rm -rf "$tmp"
+      return 1
+    fi
+  done
+  for source in server client; do
+    if ! gcc -O2 -o "$tmp/tp-open62541-$source" "$tmp/$source.o" "$tmp/common.o" "$libdir/libopen62541.a" \
+          -lssl -lcrypto -lpthread -lm 2>"$tmp/link.log"; then
+      cat "$tmp/link.log" >&2
+      log "linking tp-open62541-$source failed"
+      rm -rf "$tmp"
+      return 1
+    fi
+  done
+  rm -f "$tmp"/*.o "$tmp/link.log"
+  rm -rf "$OPEN62541_BIN"
+  mv "$tmp" "$OPEN62541_BIN"
+}

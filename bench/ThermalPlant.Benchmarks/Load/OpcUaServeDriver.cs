@@ -17,9 +17,11 @@ namespace ThermalPlant.Benchmarks.Load;
 /// Basic256Sha256 SignAndEncrypt, its certificate in the store DIR, accepting any client certificate (a benchmark has
 /// no administrator to trust one). With <c>--history N</c> every variable keeps its last N values in memory, filled at
 /// start with N values one second apart up to now, so HistoryRead has something to answer (the attack probe).
-/// Prints "ready PORT" once listening and stops on SIGTERM or Ctrl+C. Only options every version of the server has are
+/// Prints "ready PORT" once listening and stops on SIGTERM or Ctrl+C, printing the bytes the managed heap allocated
+/// since "ready" and the collections of each generation. Only options every version of the server has are
 /// set, so the probe can run this driver against an older server library.
-/// Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000] [--pki DIR] [--history 0]</c>.
+/// <c>--max-sessions</c> (64) bounds sessions and connections, all from the one loopback address.
+/// Usage: <c>opcua-serve [--variables 1000] [--port 0] [--update-ms 1000] [--pki DIR] [--history 0] [--max-sessions 64]</c>.
 /// </summary>
 internal static class OpcUaServeDriver
 {
@@ -29,10 +31,11 @@ internal static class OpcUaServeDriver
         var port = DriverArgs.Int(args, "--port", 0);
         var update = TimeSpan.FromMilliseconds(DriverArgs.Int(args, "--update-ms", 1000));
         var history = DriverArgs.Int(args, "--history", 0);
+        var sessions = DriverArgs.Int(args, "--max-sessions", 64);
 
         // The client opens several sessions, each on its own connection.
         var pki = DriverArgs.Value(args, "--pki");
-        var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSessions = 64, MaxConnections = 64 };
+        var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = port, HostName = "127.0.0.1", MaxSessions = sessions, MaxConnections = sessions, MaxConnectionsPerAddress = sessions };
         if (pki is not null)
         {
             options = options with
@@ -62,6 +65,8 @@ internal static class OpcUaServeDriver
             stop.Cancel();
         });
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ready {server.Port}"));
+        var allocatedAtReady = GC.GetTotalAllocatedBytes(precise: true);
+        var collectionsAtReady = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
 
         using var timer = new PeriodicTimer(update);
         try
@@ -71,6 +76,10 @@ internal static class OpcUaServeDriver
         catch (OperationCanceledException)
         {
         }
+        // What serving cost the managed heap since "ready", so that a load of known size gives the bytes per request.
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtReady;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"allocated {allocated} gen0 {GC.CollectionCount(0) - collectionsAtReady.Item1} gen1 {GC.CollectionCount(1) - collectionsAtReady.Item2} gen2 {GC.CollectionCount(2) - collectionsAtReady.Item3}"));
         return 0;
     }
 

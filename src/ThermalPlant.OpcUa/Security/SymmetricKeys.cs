@@ -21,6 +21,9 @@ public sealed class SymmetricKeys : IDisposable
     private readonly byte[] _iv;
     private readonly Aes _aes;
 
+    // Kept keyed for every chunk: the one-shot HMACSHA256.HashData set the key up anew on each of them.
+    private readonly IncrementalHash _hmac;
+
     /// <summary>Takes keys already derived; see <see cref="Derive"/>.</summary>
     public SymmetricKeys(ReadOnlySpan<byte> signingKey, ReadOnlySpan<byte> encryptingKey, ReadOnlySpan<byte> iv)
     {
@@ -29,6 +32,7 @@ public sealed class SymmetricKeys : IDisposable
         _iv = iv.ToArray();
         _aes = Aes.Create();
         _aes.Key = encryptingKey.ToArray();
+        _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _signingKey);
     }
 
     /// <summary>
@@ -45,7 +49,11 @@ public sealed class SymmetricKeys : IDisposable
     }
 
     /// <summary>Writes the HMAC-SHA256 of <paramref name="data"/> to <paramref name="signature"/>.</summary>
-    public void Sign(ReadOnlySpan<byte> data, Span<byte> signature) => HMACSHA256.HashData(_signingKey, data, signature);
+    public void Sign(ReadOnlySpan<byte> data, Span<byte> signature)
+    {
+        _hmac.AppendData(data);
+        if (!_hmac.TryGetHashAndReset(signature, out _)) throw new ArgumentException($"the signature takes {SignatureLength} bytes", nameof(signature));
+    }
 
     /// <summary>Whether <paramref name="signature"/> is the HMAC-SHA256 of <paramref name="data"/> (compared in constant time).</summary>
     public bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
@@ -77,6 +85,7 @@ public sealed class SymmetricKeys : IDisposable
     public void Dispose()
     {
         CryptographicOperations.ZeroMemory(_signingKey);
+        _hmac.Dispose();
         _aes.Dispose();
     }
 }

@@ -224,12 +224,13 @@ internal sealed class ServiceDispatcher(
     /// </summary>
     private void ReportRefused<TItem, TResult>(string service, UserIdentity identity, UserPermissions permission, TItem[] items, Func<TItem, NodeId> node, TResult[] results, Func<TResult, StatusCode> status)
     {
-        var refused = new List<NodeId>();
+        // The list only when something was refused: this runs for every Read and Write.
+        List<NodeId>? refused = null;
         for (var i = 0; i < results.Length; i++)
         {
-            if (status(results[i]).Code == StatusCodes.BadUserAccessDenied) refused.Add(node(items[i]));
+            if (status(results[i]).Code == StatusCodes.BadUserAccessDenied) (refused ??= []).Add(node(items[i]));
         }
-        if (refused.Count == 0) return;
+        if (refused is null) return;
         var reason = $"role '{identity.Role}' lacks the {permission} permission; {refused.Count} of {results.Length} operations refused";
         denied(new AccessDenied(service, identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, reason, refused));
     }

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using System.Threading.Channels;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
@@ -30,18 +29,30 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     /// <summary>Frames a peer has not read yet before the connection is given up as stuck.</summary>
     private const int MaxQueuedFrames = 10_000;
 
+    /// <summary>The largest response size kept as the next response's starting capacity.</summary>
+    private const int MaxBodyHint = 1024 * 1024;
+
     /// <summary>Bytes read and dropped after an Error message before the socket is closed anyway.</summary>
     private const int MaxDrainedBytes = 64 * 1024;
 
-    // Chunks are numbered when framed: framing and queueing happen together under this lock and one loop writes the
-    // queue in order, because responses to Publish come from subscription timers while the read loop answers others.
+    // Chunks are numbered when framed: framing and queueing happen together under this lock and one flush at a time
+    // writes the queue in order, because responses to Publish come from subscription timers while the read loop
+    // answers others. While the read loop answers chunks it has buffered already, it flushes once after them, on its
+    // own thread: a send that the socket takes at once costs no hand-over to another thread. Frames queued at other
+    // times (Publish) start a flush on the thread pool; a flush whose send waits goes on there too.
     private readonly Lock _frameLock = new();
-    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    private List<byte[]> _pending = [];
+    private List<byte[]> _sending = [];
+    private bool _flushing;
+    private bool _batching;
+    private Task _flush = Task.CompletedTask;
+    private NetworkStream? _stream;
+    private CancellationToken _writeToken;
     private ServerSecureChannel? _channel;
     private ChunkWriter? _writer;
     private volatile bool _open;
-    private int _queued;
     private uint _lastTokenId;
+    private int _lastBodyLength;
 
     // The handshake's progress, read by the server's deadline sweep on another thread.
     private readonly CancellationTokenSource _lifetime = new();
@@ -133,21 +144,22 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         var serverStopping = cancellationToken;
         cancellationToken = running.Token;
-        Task? writeLoop = null;
+        var reader = new ChunkReader(stream, buffer);
         try
         {
-            var (assembler, writer) = await HelloAsync(stream, buffer, cancellationToken);
+            var (assembler, writer) = await HelloAsync(stream, reader, cancellationToken);
             Step("OpenSecureChannel");
             _writer = writer;
+            _stream = stream;
+            _writeToken = writing.Token;
             _open = true;
-            writeLoop = WriteAsync(stream, writing.Token);
             using (assembler)
             {
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    var next = await ReadChunkAsync(stream, buffer, assembler.CheckHeader, cancellationToken);
-                    if (next is not { } header) return;
-                    var chunk = buffer.AsMemory(0, (int)header.Size);
+                    var next = await reader.ReadAsync(assembler.CheckHeader, cancellationToken);
+                    if (next is not ({ } header, var chunk)) return;
+                    lock (_frameLock) _batching = true;
                     switch (header.Type)
                     {
                         case MessageType.OpenSecureChannel:
@@ -163,18 +175,19 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                         default:
                             throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"{header.Type} after the Hello");
                     }
+                    if (!reader.HasBufferedChunk) EndBatch();
                 }
             }
         }
         catch (OpcUaException ex)
         {
-            await StopWritingAsync(writeLoop, writing);
+            await StopWritingAsync(writing);
             await TrySendErrorAsync(stream, socket, ex.Status, ex.Message, time, serverStopping);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or EndOfStreamException && Volatile.Read(ref _givenUp) is { } givenUp && !serverStopping.IsCancellationRequested)
         {
             // The server gave the connection up (a handshake deadline, or room for a newcomer): the peer is told why.
-            await StopWritingAsync(writeLoop, writing);
+            await StopWritingAsync(writing);
             await TrySendErrorAsync(stream, socket, givenUp.Status, givenUp.Reason ?? string.Empty, time, serverStopping);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or EndOfStreamException)
@@ -183,7 +196,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         }
         finally
         {
-            await StopWritingAsync(writeLoop, writing);
+            await StopWritingAsync(writing);
             ArrayPool<byte>.Shared.Return(buffer);
             _lifetime.Dispose();
         }
@@ -196,40 +209,112 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         Volatile.Write(ref _lastStepTicks, time.GetUtcNow().UtcTicks);
     }
 
-    /// <summary>Lets queued responses go out (briefly), then stops the write loop.</summary>
-    private async Task StopWritingAsync(Task? writeLoop, CancellationTokenSource writing)
+    /// <summary>Lets queued responses go out (briefly), then stops writing.</summary>
+    private async Task StopWritingAsync(CancellationTokenSource writing)
     {
+        Task flush;
         lock (_frameLock)
         {
             _open = false;
-            _outgoing.Writer.TryComplete();
+            _batching = false;
+            StartFlushIfIdle();
+            flush = _flush;
         }
-        if (writeLoop is null) return;
         try
         {
-            await writeLoop.WaitAsync(TimeSpan.FromSeconds(2));
+            await flush.WaitAsync(TimeSpan.FromSeconds(2));
         }
         catch (TimeoutException)
         {
             await writing.CancelAsync();
-            await writeLoop;
+            await flush;
         }
     }
 
-    private async Task WriteAsync(NetworkStream stream, CancellationToken cancellationToken)
+    /// <summary>The read loop answered what it had buffered: what it queued goes out now, on this thread when the socket takes it at once.</summary>
+    private void EndBatch()
+    {
+        lock (_frameLock)
+        {
+            _batching = false;
+            if (!TakeFlush()) return;
+        }
+        // Outside the lock: the flush runs here until its first send that has to wait, then goes on by itself.
+        _flush = FlushAsync();
+    }
+
+    /// <summary>Starts a flush on the thread pool when frames wait and none runs; the caller holds the frame lock.</summary>
+    private void StartFlushIfIdle()
+    {
+        if (TakeFlush()) _flush = Task.Run(FlushAsync, CancellationToken.None);
+    }
+
+    /// <summary>Whether the caller is to flush: frames wait and no flush runs; the caller holds the frame lock.</summary>
+    private bool TakeFlush()
+    {
+        if (_flushing || _pending.Count == 0 || _stream is null) return false;
+        _flushing = true;
+        return true;
+    }
+
+    /// <summary>Writes the queued frames in order until none is left; several at once go out in one send.</summary>
+    private async Task FlushAsync()
     {
         try
         {
-            await foreach (var frame in _outgoing.Reader.ReadAllAsync(cancellationToken))
+            while (true)
             {
-                Interlocked.Decrement(ref _queued);
-                await stream.WriteAsync(frame, cancellationToken);
+                lock (_frameLock)
+                {
+                    if (_pending.Count == 0)
+                    {
+                        _flushing = false;
+                        return;
+                    }
+                    (_pending, _sending) = (_sending, _pending);
+                }
+                await WriteFramesAsync(_stream!, _sending, _writeToken);
+                _sending.Clear();
             }
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             // The peer is gone or stuck; the read loop ends the connection.
             _open = false;
+            lock (_frameLock)
+            {
+                _pending.Clear();
+                _sending.Clear();
+                _flushing = false;
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="frames"/>; small ones are copied into one pooled buffer so that they cost one send.</summary>
+    private static async ValueTask WriteFramesAsync(NetworkStream stream, List<byte[]> frames, CancellationToken cancellationToken)
+    {
+        const int Coalesced = 64 * 1024;
+        var total = 0;
+        foreach (var frame in frames) total += frame.Length;
+        if (frames.Count == 1 || total > Coalesced)
+        {
+            foreach (var frame in frames) await stream.WriteAsync(frame, cancellationToken);
+            return;
+        }
+        var joined = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            var at = 0;
+            foreach (var frame in frames)
+            {
+                frame.CopyTo(joined, at);
+                at += frame.Length;
+            }
+            await stream.WriteAsync(joined.AsMemory(0, total), cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(joined);
         }
     }
 
@@ -237,25 +322,25 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     private void Enqueue(byte[] frame)
     {
         if (!_open) return;
-        if (Interlocked.Increment(ref _queued) > MaxQueuedFrames)
+        if (_pending.Count >= MaxQueuedFrames)
         {
             _open = false;
-            _outgoing.Writer.TryComplete();
             socket.Dispose();
             return;
         }
-        _outgoing.Writer.TryWrite(frame);
+        _pending.Add(frame);
+        if (!_batching) StartFlushIfIdle();
     }
 
-    private async Task<(ChunkAssembler Assembler, ChunkWriter Writer)> HelloAsync(NetworkStream stream, byte[] buffer, CancellationToken cancellationToken)
+    private async Task<(ChunkAssembler Assembler, ChunkWriter Writer)> HelloAsync(NetworkStream stream, ChunkReader reader, CancellationToken cancellationToken)
     {
         // The Hello's deadline is the server's sweep (HandshakeStepTimeout), as for every later step.
-        var header = await ReadChunkAsync(stream, buffer, h =>
+        var (header, chunk) = await reader.ReadAsync(h =>
         {
             if (h.Type != MessageType.Hello) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"expected Hello, got {h.Type}");
             if (h.Size > TransportLimits.MinBufferSize) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, "Hello larger than 8192 bytes");
         }, cancellationToken) ?? throw new EndOfStreamException();
-        var hello = HelloMessage.Decode(buffer.AsSpan(MessageHeader.Length, (int)header.Size - MessageHeader.Length));
+        var hello = HelloMessage.Decode(chunk.Span[MessageHeader.Length..]);
         var ack = TransportNegotiation.Accept(hello, options.Transport);
         using var body = new BinaryEncoder();
         ack.Encode(body);
@@ -333,8 +418,11 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     /// <summary>Encodes a response, then frames and queues it in order; one larger than the client accepts becomes BadResponseTooLarge.</summary>
     private void EnqueueResponse(IEncodeable response, uint requestId, uint tokenId)
     {
-        using var body = new BinaryEncoder();
+        // Sized as the last response was: a client polling the same nodes gets answers of one size, which then need no
+        // growing (a 1,000-value ReadResponse grew from 256 bytes through seven copies).
+        using var body = new BinaryEncoder(Math.Max(256, Volatile.Read(ref _lastBodyLength)));
         MessageBody.Write(body, response);
+        Volatile.Write(ref _lastBodyLength, Math.Min(body.Length, MaxBodyHint));
         lock (_frameLock) Enqueue(FrameResponse(body.Written, requestId, tokenId));
     }
 
@@ -384,19 +472,6 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         if (peer.MaxMessageSize != 0) limit = Math.Min(limit, peer.MaxMessageSize);
         if (peer.MaxChunkCount != 0) limit = Math.Min(limit, (long)peer.MaxChunkCount * Math.Max(0, (long)peer.ReceiveBufferSize - ChunkOverhead));
         return limit == long.MaxValue ? TransportLimits.Default.MaxMessageSize : limit;
-    }
-
-    /// <summary>Reads one chunk into <paramref name="buffer"/>; null when the peer closed cleanly between chunks.</summary>
-    private static async Task<MessageHeader?> ReadChunkAsync(NetworkStream stream, byte[] buffer, Action<MessageHeader> check, CancellationToken cancellationToken)
-    {
-        var first = await stream.ReadAsync(buffer.AsMemory(0, MessageHeader.Length), cancellationToken);
-        if (first == 0) return null;
-        if (first < MessageHeader.Length) await stream.ReadExactlyAsync(buffer.AsMemory(first, MessageHeader.Length - first), cancellationToken);
-        var header = MessageHeader.Read(buffer);
-        check(header);
-        if (header.Size > buffer.Length) throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, $"chunk of {header.Size} bytes");
-        await stream.ReadExactlyAsync(buffer.AsMemory(MessageHeader.Length, (int)header.Size - MessageHeader.Length), cancellationToken);
-        return header;
     }
 
     private static byte[] Frame(MessageType type, ReadOnlySpan<byte> body)

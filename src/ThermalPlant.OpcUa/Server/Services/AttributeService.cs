@@ -22,15 +22,20 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
         if (request.MaxAge < 0) throw new OpcUaException(StatusCodes.BadMaxAgeInvalid, "MaxAge is negative");
         if (request.TimestampsToReturn is < TimestampsToReturn.Source or > TimestampsToReturn.Neither) throw new OpcUaException(StatusCodes.BadTimestampsToReturnInvalid, "TimestampsToReturn is invalid");
         var results = new DataValue[nodes.Length];
+        // One clock read per request: every value of a response carries the same server timestamp.
+        var now = time.GetUtcNow().UtcDateTime;
         for (var i = 0; i < nodes.Length; i++)
         {
-            results[i] = ReadOne(nodes[i], request.TimestampsToReturn, identity);
+            results[i] = ReadOne(nodes[i], request.TimestampsToReturn, identity, now);
         }
         return new ReadResponse { Results = results };
     }
 
     /// <summary>Reads one attribute for <paramref name="identity"/>; failures are the status of the result.</summary>
-    public DataValue ReadOne(ReadValueId item, TimestampsToReturn timestamps, UserIdentity identity)
+    public DataValue ReadOne(ReadValueId item, TimestampsToReturn timestamps, UserIdentity identity) => ReadOne(item, timestamps, identity, time.GetUtcNow().UtcDateTime);
+
+    /// <summary>Reads one attribute for <paramref name="identity"/>, a missing server timestamp being <paramref name="now"/>.</summary>
+    private DataValue ReadOne(ReadValueId item, TimestampsToReturn timestamps, UserIdentity identity, DateTime now)
     {
         var node = space.Find(item.NodeId);
         if (node is null) return Bad(StatusCodes.BadNodeIdUnknown);
@@ -48,7 +53,7 @@ internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead
                 if (sliced.Status.Code != 0) return Bad(sliced.Status.Code);
                 value = value with { Value = sliced.Value };
             }
-            return TimestampFilter.Apply(value, timestamps, time.GetUtcNow().UtcDateTime);
+            return TimestampFilter.Apply(value, timestamps, now);
         }
         if (item.IndexRange is { Length: > 0 }) return Bad(StatusCodes.BadIndexRangeNoData);
         var result = attribute switch
