@@ -28,6 +28,7 @@ public static class ScraperHost
         builder.Services.AddSingleton<StorageState>();
         builder.Services.AddSingleton<StoredTimestamps>();
         builder.Services.AddSingleton<SourceHealth>();
+        builder.Services.AddSingleton<ISupervisedConnections>(sp => sp.GetRequiredService<SourceHealth>());
         builder.Services.AddSingleton<Supervisor>();
         builder.Services.AddHostedService<StorageService>();
         builder.Services.AddHostedService<SourcesService>();

@@ -1,12 +1,18 @@
-namespace ThermalPlant.Scraper.Supervision;
+using Microsoft.Extensions.Logging;
+
+namespace ThermalPlant.Hosting.Supervision;
 
 /// <summary>
 /// Runs one connection loop (an endpoint, a device, a link, the database) for the life of the host: when it fails,
 /// the failure is logged and counted and the loop starts again after a backoff. A loop that ran longer than the
 /// longest backoff worked for a while, so its next failure starts the backoff from the minimum again. One loop's
-/// failures never touch another's.
+/// failures never touch another's. Each failure is reported to the host's <see cref="ISupervisedConnections"/>
+/// (its health check and metrics).
 /// </summary>
-internal sealed partial class Supervisor(ILogger<Supervisor> logger, TimeProvider time, SourceHealth health)
+/// <param name="logger">Where failures and retries are logged.</param>
+/// <param name="time">Clock of the backoff.</param>
+/// <param name="connections">Told of every failure.</param>
+public sealed partial class Supervisor(ILogger<Supervisor> logger, TimeProvider time, ISupervisedConnections connections)
 {
     /// <summary>Runs <paramref name="loop"/> until <paramref name="cancellationToken"/> fires.</summary>
     /// <param name="name">The source's name in logs, metrics and health (e.g. <c>opcua opc.tcp://host:4840/</c>).</param>
@@ -38,9 +44,7 @@ internal sealed partial class Supervisor(ILogger<Supervisor> logger, TimeProvide
             }
             if (time.GetElapsedTime(started) > maxDelay) backoff.Reset();
             var delay = backoff.Next();
-            health.Report(name, false, problem);
-            ScraperMetrics.Connected.WithLabels(name).Set(0);
-            ScraperMetrics.SourceFailures.WithLabels(name).Inc();
+            connections.Failed(name, problem);
             LogRetrying(logger, name, problem, delay.TotalSeconds);
             try
             {
@@ -56,6 +60,6 @@ internal sealed partial class Supervisor(ILogger<Supervisor> logger, TimeProvide
     [LoggerMessage(EventId = 500, Level = LogLevel.Debug, Message = "{Source} failed")]
     private static partial void LogFailedWithException(ILogger logger, string source, Exception exception);
 
-    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "{Source} failed: {Problem}. The other sources go on; retrying in {DelaySeconds:F1} s")]
+    [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "{Source} failed: {Problem}. The others go on; retrying in {DelaySeconds:F1} s")]
     private static partial void LogRetrying(ILogger logger, string source, string problem, double delaySeconds);
 }

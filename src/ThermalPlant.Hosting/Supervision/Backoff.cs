@@ -1,7 +1,9 @@
-namespace ThermalPlant.Scraper.Supervision;
+namespace ThermalPlant.Hosting.Supervision;
 
 /// <summary>A doubling delay between attempts, with jitter so that many sources do not retry in step.</summary>
-internal sealed class Backoff(TimeSpan minimum, TimeSpan maximum)
+/// <param name="minimum">The first wait.</param>
+/// <param name="maximum">The longest wait.</param>
+public sealed class Backoff(TimeSpan minimum, TimeSpan maximum)
 {
     private readonly TimeSpan _minimum = minimum;
     private TimeSpan _next = minimum;
