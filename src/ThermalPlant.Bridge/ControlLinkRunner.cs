@@ -1,7 +1,7 @@
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Links;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Modbus.Client;
+using ThermalPlant.PowerToGas.Calibration;
 
 namespace ThermalPlant.Bridge;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Electrolyzer.Simulation;
-using ThermalPlant.Modbus.Maps;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas;
+using ThermalPlant.PowerToGas.Calibration;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Bridge.Tests;

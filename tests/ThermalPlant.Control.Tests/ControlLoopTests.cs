@@ -1,7 +1,7 @@
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Links;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.PowerToGas.Calibration;
 
 namespace ThermalPlant.Control.Tests;
 

@@ -1,13 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Links;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Modbus.Client;
-using ThermalPlant.Modbus.Maps;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas;
+using ThermalPlant.PowerToGas.Calibration;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Control.Tests;

@@ -1,8 +1,9 @@
+using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Modbus.Client;
 using ThermalPlant.Modbus.Maps;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Types;
-using ThermalPlant.Electrolyzer.Simulation;
+using ThermalPlant.PowerToGas;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Electrolyzer.Tests;

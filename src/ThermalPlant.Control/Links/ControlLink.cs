@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Modbus;
 using ThermalPlant.Modbus.Client;
 using ThermalPlant.Modbus.Maps;
+using ThermalPlant.PowerToGas.Calibration;
 
 namespace ThermalPlant.Control.Links;
 

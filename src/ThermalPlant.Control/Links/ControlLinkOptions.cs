@@ -1,5 +1,5 @@
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Sources;
+using ThermalPlant.PowerToGas.Calibration;
 
 namespace ThermalPlant.Control.Links;
 

@@ -1,4 +1,5 @@
 using ThermalPlant.Modbus.Maps;
+using ThermalPlant.PowerToGas;
 
 namespace ThermalPlant.Control.Links;
 

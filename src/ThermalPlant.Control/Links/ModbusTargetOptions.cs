@@ -1,5 +1,5 @@
 using ThermalPlant.Modbus.Client;
-using ThermalPlant.Modbus.Maps;
+using ThermalPlant.PowerToGas;
 
 namespace ThermalPlant.Control.Links;
 

@@ -1,4 +1,4 @@
-using ThermalPlant.Modbus.Maps;
+using ThermalPlant.PowerToGas;
 using ThermalPlant.Storage.WideRows;
 
 namespace ThermalPlant.Scraper.Storage;

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ThermalPlant.Control.Calibration;
+namespace ThermalPlant.PowerToGas.Calibration;
 
 /// <summary>
 /// The electrolyzer's calibration curve in the seed bridge's text format: the header

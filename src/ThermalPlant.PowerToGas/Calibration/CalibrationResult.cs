@@ -1,4 +1,4 @@
-namespace ThermalPlant.Control.Calibration;
+namespace ThermalPlant.PowerToGas.Calibration;
 
 /// <summary>A converted set point and how it was found.</summary>
 /// <param name="Current">The current, amperes.</param>

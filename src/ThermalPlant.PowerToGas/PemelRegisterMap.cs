@@ -1,4 +1,6 @@
-namespace ThermalPlant.Modbus.Maps;
+using ThermalPlant.Modbus.Maps;
+
+namespace ThermalPlant.PowerToGas;
 
 /// <summary>
 /// The register map of the seed bridge's PEM electrolyzer (PEMEL): a status word at holding 0x8061 decoded

@@ -1,7 +1,7 @@
-using ThermalPlant.Control.Calibration;
+using ThermalPlant.PowerToGas.Calibration;
 using ThermalPlant.Testing;
 
-namespace ThermalPlant.Control.Tests;
+namespace ThermalPlant.PowerToGas.Tests;
 
 /// <summary>The calibration table's format checks and the seed's conversion semantics, on the table the simulator ships.</summary>
 public sealed class CalibrationTableTests

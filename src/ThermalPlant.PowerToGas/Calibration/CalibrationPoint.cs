@@ -1,4 +1,4 @@
-namespace ThermalPlant.Control.Calibration;
+namespace ThermalPlant.PowerToGas.Calibration;
 
 /// <summary>One row of a calibration table.</summary>
 /// <param name="Current">Stack current, amperes.</param>
