@@ -1,5 +1,5 @@
-using ThermalPlant.Control.Links;
 using ThermalPlant.Hosting;
+using ThermalPlant.PowerToGas;
 
 namespace ThermalPlant.Bridge;
 
@@ -9,8 +9,8 @@ public sealed class BridgeOptions : IValidatableOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Bridge";
 
-    /// <summary>The control links run; each runs on its own, with the options of <see cref="ControlLinkOptions"/>.</summary>
-    public IList<ControlLinkOptions> Links { get; set; } = [];
+    /// <summary>The control links run; each runs on its own, with the options of <see cref="PemelLinkOptions"/>.</summary>
+    public IList<PemelLinkOptions> Links { get; set; } = [];
 
     /// <summary>The first wait before a failed link is started again.</summary>
     public TimeSpan RestartMinDelay { get; set; } = TimeSpan.FromSeconds(1);

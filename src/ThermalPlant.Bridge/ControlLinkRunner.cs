@@ -1,7 +1,7 @@
 using ThermalPlant.Control.Links;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Modbus.Client;
-using ThermalPlant.PowerToGas.Calibration;
+using ThermalPlant.PowerToGas;
 
 namespace ThermalPlant.Bridge;
 
@@ -12,7 +12,7 @@ namespace ThermalPlant.Bridge;
 /// source retries its connection with its own backoff; its state is shown as <c>NAME source</c> in
 /// <c>/health/ready</c> and as <c>thermalplant_bridge_source_*</c> in <c>/metrics</c>.
 /// </summary>
-internal sealed class ControlLinkRunner(ControlLinkOptions options, LinkHealth health, TimeProvider time, ILoggerFactory loggers)
+internal sealed class ControlLinkRunner(PemelLinkOptions options, LinkHealth health, TimeProvider time, ILoggerFactory loggers)
 {
     /// <summary>The link's name in logs, health and metrics.</summary>
     public string Name => options.Name;
@@ -20,7 +20,7 @@ internal sealed class ControlLinkRunner(ControlLinkOptions options, LinkHealth h
     /// <summary>Runs the link until <paramref name="cancellationToken"/> fires.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var table = await CalibrationTable.LoadAsync(options.CalibrationFile, options.MaxCurrent, options.MinCurrent, cancellationToken);
+        var table = await options.LoadCalibrationAsync(cancellationToken);
         await using var source = new OpcUaControlSource(options.Source, loggers.CreateLogger<OpcUaControlSource>(), time);
         source.StateChanged += (state, problem) => health.SourceChanged(Name, state, problem);
         await using var device = new ModbusTcpClient(options.Target.ToClientOptions(), time);

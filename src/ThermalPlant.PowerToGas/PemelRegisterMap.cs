@@ -21,6 +21,9 @@ public static class PemelRegisterMap
     /// <summary>Bit 10 of the status word: the H2 cooling temperature is reached (the control interlock).</summary>
     public const string CoolingTemperatureReached = "h2_cooling_temperature_reached";
 
+    /// <summary>The bit of <see cref="CoolingTemperatureReached"/> in the status word, least significant first.</summary>
+    public const int CoolingTemperatureReachedBit = 10;
+
     /// <summary>The status flags, least significant bit first.</summary>
     public static IReadOnlyList<string> StatusFlags { get; } =
     [

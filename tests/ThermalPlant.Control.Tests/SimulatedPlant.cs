@@ -70,12 +70,12 @@ internal sealed class SimulatedPlant : IAsyncDisposable
 
     public ControlLinkOptions LinkOptions(Action<ControlLinkOptions>? configure = null)
     {
-        var options = new ControlLinkOptions
+        var options = new PemelLinkOptions
         {
             CalibrationFile = CalibrationFile,
             MaxRatePerSecond = 100,
             Source = new OpcUaSourceOptions { EndpointUrl = Methanation.EndpointUrl, NodeId = MethanationUnit.RequestNodeId, ReadTimeout = TimeSpan.FromSeconds(3) },
-            Target = new ModbusTargetOptions { Host = "127.0.0.1", Port = Modbus.Port },
+            Target = { Host = "127.0.0.1", Port = Modbus.Port },
         };
         configure?.Invoke(options);
         return options;

@@ -92,7 +92,7 @@ internal static class PycomintImportCommand
         var map = PemelRegisterMap.Create(baseAddress);
         Relocate(map, status, processValues);
         var requestTimeout = TimeSpan.FromSeconds(modbus.Timeout);
-        var link = new ControlLinkOptions
+        var link = new PemelLinkOptions
         {
             Name = "pemel",
             Period = TimeSpan.FromSeconds(general.ControlInterval),
@@ -112,7 +112,7 @@ internal static class PycomintImportCommand
                 SetPointAddress = setPoint,
                 RequestTimeout = requestTimeout,
             },
-            Enable = new EnableConditionOptions { Address = status, Bit = 10, Name = PemelRegisterMap.CoolingTemperatureReached },
+            Enable = new EnableConditionOptions { Address = status, Bit = PemelRegisterMap.CoolingTemperatureReachedBit, Name = PemelRegisterMap.CoolingTemperatureReached },
             CalibrationFile = calibration,
             MaxCurrent = modbus.Current.Max,
             MinCurrent = modbus.Current.Min,
@@ -211,7 +211,7 @@ internal sealed record ScraperSection(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WideRowSection? WideRow);
 
 /// <summary>The <c>Bridge</c> section: its control links.</summary>
-internal sealed record BridgeSection(IReadOnlyList<ControlLinkOptions> Links);
+internal sealed record BridgeSection(IReadOnlyList<PemelLinkOptions> Links);
 
 /// <summary>The <c>Scraper:Modbus</c> section: its devices.</summary>
 internal sealed record ModbusSection(IReadOnlyList<ModbusDevice> Devices);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ThermalPlant.Control.Links;
 
 namespace ThermalPlant.PowerToGas.Calibration;
 
@@ -6,9 +7,10 @@ namespace ThermalPlant.PowerToGas.Calibration;
 /// The electrolyzer's calibration curve in the seed bridge's text format: the header
 /// <c>Current_[A];H2_Flowrate_[Nl_per_min]</c>, then rows <c>current;flow</c> (an integer and a decimal) sorted by
 /// current, highest first. It converts a requested hydrogen flow into the current set point with the seed's
-/// semantics, so that its users see the same set points after switching.
+/// semantics, so that its users see the same set points after switching. As a control link's
+/// <see cref="ISetPointCurve"/> it turns the requested flow into the current set point.
 /// </summary>
-public sealed class CalibrationTable
+public sealed class CalibrationTable : ISetPointCurve
 {
     /// <summary>The header line the format requires.</summary>
     public const string Header = "Current_[A];H2_Flowrate_[Nl_per_min]";
@@ -146,5 +148,24 @@ public sealed class CalibrationTable
         return current < MinCurrent
             ? new CalibrationResult(0, CalibrationRange.BelowMinimumCurrent)
             : new CalibrationResult(current, CalibrationRange.Interpolated);
+    }
+
+    /// <inheritdoc />
+    public (double Minimum, double Maximum) Domain => ((double)MinFlow, (double)MaxFlow);
+
+    /// <inheritdoc />
+    SetPointConversion ISetPointCurve.Convert(double value)
+    {
+        // The flow comes from another plant's PLC: anything beyond the table is clamped by the table's rules, so a
+        // huge, tiny or non-finite double is cut to a decimal-safe value before conversion instead of overflowing.
+        var flow = value >= (double)MaxFlow ? MaxFlow : value < (double)MinFlow || double.IsNaN(value) ? MinFlow - 1 : (decimal)value;
+        var result = Convert(flow);
+        var range = result.Range switch
+        {
+            CalibrationRange.AboveTable => CurveRange.Above,
+            CalibrationRange.BelowTable => CurveRange.Below,
+            _ => CurveRange.Inside,
+        };
+        return new SetPointConversion(result.Current, range, $"flow {value} -> {result.Current} A, {result.Range}");
     }
 }
