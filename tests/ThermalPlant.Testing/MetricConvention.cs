@@ -7,12 +7,12 @@ namespace ThermalPlant.Testing;
 /// ours is <c>thermalplant_&lt;part&gt;_&lt;what&gt;[_&lt;unit&gt;]</c> in lower snake case, the prefix once; a counter
 /// ends in <c>_total</c> and nothing else does; each is named in the docs (README.md, ARCHITECTURE.md, docs/).
 /// Families that are not ours come only from prometheus-net's defaults (<c>process_</c>, <c>dotnet_</c>,
-/// <c>http_</c>, <c>prometheus_net_</c>) and the public meters of the .NET runtime and ASP.NET Core (<c>system_</c>,
-/// <c>microsoft_</c>).
+/// <c>http_</c>, <c>prometheus_net_</c>), the public meters of the .NET runtime and ASP.NET Core (<c>system_</c>,
+/// <c>microsoft_</c>) and Npgsql's own meter (<c>npgsql_</c>).
 /// </summary>
 public static partial class MetricConvention
 {
-    private static readonly string[] ForeignPrefixes = ["process_", "dotnet_", "http_", "prometheus_net_", "microsoft_", "system_"];
+    private static readonly string[] ForeignPrefixes = ["process_", "dotnet_", "http_", "prometheus_net_", "microsoft_", "system_", "npgsql_"];
 
     private static readonly Lazy<string> Docs = new(() => string.Join("\n",
         new[] { RepositoryPaths.Combine("README.md"), RepositoryPaths.Combine("ARCHITECTURE.md") }.Where(File.Exists)
