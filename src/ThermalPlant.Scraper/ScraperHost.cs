@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using ThermalPlant.Hosting;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage;
 

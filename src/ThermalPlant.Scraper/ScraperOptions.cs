@@ -1,7 +1,7 @@
 using ThermalPlant.Hosting;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 
 namespace ThermalPlant.Scraper;
 

@@ -1,4 +1,4 @@
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Testing;
 using ThermalPlant.Storage.Writing;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 
 namespace ThermalPlant.Scraper.Supervision;
 

@@ -3,7 +3,7 @@ using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage.Writing;
 

@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>The wide-row sink's Prometheus metrics.</summary>
 internal static class WideRowMetrics

@@ -1,7 +1,7 @@
 using System.Text;
 using ThermalPlant.Storage.Writing;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
 /// The append-only file samples go to while the database cannot take them. Records are appended and flushed to the

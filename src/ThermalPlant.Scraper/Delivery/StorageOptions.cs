@@ -1,4 +1,4 @@
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>The queue between sources and database (section <c>Scraper:Storage</c>).</summary>
 public sealed class StorageOptions

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using ThermalPlant.Storage.Writing;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>A batch taken from the <see cref="SampleQueue"/>; hand it back to <see cref="SampleQueue.Commit"/> once stored.</summary>
 internal sealed class SampleBatch

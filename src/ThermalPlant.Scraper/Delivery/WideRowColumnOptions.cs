@@ -1,6 +1,6 @@
 using ThermalPlant.Storage.Writing;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
 /// One column of the wide-row table and the value it takes, named as the value is stored in <c>sensor_data</c>:

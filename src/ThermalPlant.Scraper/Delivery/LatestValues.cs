@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using ThermalPlant.Storage.Writing;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
 /// The newest value of each wide-row column, taken from the samples every source queues (so the wide row holds

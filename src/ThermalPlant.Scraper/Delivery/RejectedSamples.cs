@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using ThermalPlant.Storage.Writing;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
 /// Samples the database refused as data (not because it was away): kept in <c>DataDirectory/rejected</c> in the

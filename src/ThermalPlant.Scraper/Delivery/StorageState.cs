@@ -1,4 +1,4 @@
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>Lets the sources wait until the schema exists before they look up what is stored.</summary>
 internal sealed class StorageState

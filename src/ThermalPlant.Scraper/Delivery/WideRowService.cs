@@ -3,7 +3,7 @@ using Npgsql;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage.WideRows;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
 /// The wide-row sink: every <see cref="WideRowOptions.Interval"/> it takes one row of the columns' latest values

@@ -6,7 +6,7 @@ using ThermalPlant.Storage.Maintenance;
 using ThermalPlant.Storage.Schema;
 using ThermalPlant.Storage.Writing;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
 /// The database side: migrates the schema (retrying until the database answers), runs the partition and rollup

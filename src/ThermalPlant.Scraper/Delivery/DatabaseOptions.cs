@@ -1,7 +1,7 @@
 using ThermalPlant.Storage;
 using ThermalPlant.Storage.Schema;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>The database samples are written to (section <c>Scraper:Database</c>).</summary>
 public sealed class DatabaseOptions

@@ -1,7 +1,7 @@
 using ThermalPlant.PowerToGas;
 using ThermalPlant.Storage.WideRows;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
 /// The optional wide-row sink (section <c>Scraper:WideRow</c>): every <see cref="Interval"/> one row into

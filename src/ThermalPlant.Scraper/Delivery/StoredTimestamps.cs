@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace ThermalPlant.Scraper.Storage;
+namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>What the database already holds, so that a back-fill starts where storage ended.</summary>
 internal sealed class StoredTimestamps(NpgsqlDataSource dataSource)
