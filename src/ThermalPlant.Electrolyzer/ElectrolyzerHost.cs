@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Hosting;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas.Calibration;
 
 namespace ThermalPlant.Electrolyzer;
 

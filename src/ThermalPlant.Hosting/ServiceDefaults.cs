@@ -21,7 +21,10 @@ public static class ServiceDefaults
     /// <summary>The health-check tag of checks that say the process is alive (as opposed to ready).</summary>
     public const string LiveTag = "live";
 
-    /// <summary>Adds Serilog (console; compact JSON when <c>Logging:Json</c> is true), health checks and problem details.</summary>
+    /// <summary>
+    /// Adds Serilog (console; compact JSON when <c>Logging:Json</c> is true), health checks and problem details, and
+    /// starts the export of the suite's own meters to <c>/metrics</c> (<see cref="MeterExport"/>).
+    /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -43,6 +46,7 @@ public static class ServiceDefaults
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(TimeProvider.System);
+        MeterExport.EnsureStarted();
         return builder;
     }
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using ThermalPlant.Hosting;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Events;
-using ThermalPlant.Scraper.Storage;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Scraper.Transport;
 using ThermalPlant.Storage;
@@ -31,6 +31,7 @@ public static class ScraperHost
         builder.Services.AddSingleton<RejectedSamples>();
         builder.Services.AddSingleton<StorageState>();
         builder.Services.AddSingleton<SourceHealth>();
+        builder.Services.AddSingleton<ISupervisedConnections>(sp => sp.GetRequiredService<SourceHealth>());
         builder.Services.AddSingleton<Supervisor>();
         builder.Services.AddSampleTransport(builder.Configuration.GetValue(ScraperOptions.Section + ":Transport", TransportKind.Direct));
         builder.Services.AddHostedService<SourcesService>();

@@ -1,9 +1,8 @@
-using ThermalPlant.Control.Links;
 using ThermalPlant.Hosting;
 using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Transport;
 
 namespace ThermalPlant.Scraper;
@@ -34,9 +33,6 @@ public sealed class ScraperOptions : IValidatableOptions
 
     /// <summary>The Modbus TCP devices polled.</summary>
     public ModbusSourcesOptions Modbus { get; set; } = new();
-
-    /// <summary>The control links run.</summary>
-    public ControlOptions Control { get; set; } = new();
 
     /// <summary>The optional wide-row table written next to <c>sensor_data</c>.</summary>
     public WideRowOptions WideRow { get; set; } = new();
@@ -75,13 +71,6 @@ public sealed class ScraperOptions : IValidatableOptions
             if (!devices.Add(Modbus.Devices[i].Name)) errors.Add($"{key}:Name '{Modbus.Devices[i].Name}' is used by another device");
         }
         WideRow.Validate($"{sectionPath}:WideRow", errors);
-        var links = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < Control.Links.Count; i++)
-        {
-            var key = $"{sectionPath}:Control:Links:{i}";
-            Control.Links[i].Validate(key, errors);
-            if (!links.Add(Control.Links[i].Name)) errors.Add($"{key}:Name '{Control.Links[i].Name}' is used by another link");
-        }
     }
 }
 
@@ -97,11 +86,4 @@ public sealed class ModbusSourcesOptions
 {
     /// <summary>Each device is polled over its own connection at its own rate.</summary>
     public IList<ModbusDeviceOptions> Devices { get; set; } = [];
-}
-
-/// <summary>The control links (section <c>Scraper:Control</c>).</summary>
-public sealed class ControlOptions
-{
-    /// <summary>Each link runs on its own; its options are those of <see cref="ControlLinkOptions"/>.</summary>
-    public IList<ControlLinkOptions> Links { get; set; } = [];
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using ThermalPlant.Bridge;
 using ThermalPlant.Cli.Import;
 using ThermalPlant.Scraper;
 using ThermalPlant.Scraper.Sources.OpcUa;
@@ -13,29 +14,31 @@ public sealed class PycomintImportTests
     private static readonly string Fixture = Path.Combine(AppContext.BaseDirectory, "TestData", "pycomint");
 
     [Fact]
-    public async Task The_four_files_become_the_scraper_configuration_its_own_options_bind_and_validate()
+    public async Task The_four_files_become_the_scraper_and_bridge_configuration_their_own_options_bind_and_validate()
     {
         var (exit, output, error) = await Run("import-pycomint", Fixture);
         Assert.Equal(0, exit);
 
-        // The JSON binds into the scraper's own options as its host binds them, with the connection string and the
+        // The JSON binds into the scraper's and the bridge's own options as their hosts bind them, with the connection string and the
         // OPC UA password from the environment (the import never writes them), and they are valid as a whole.
         using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(output));
         var configuration = new ConfigurationBuilder()
             .AddJsonStream(stream)
             .Build();
-        Assert.Null(configuration["Scraper:Control:Links:0:Source:Password"]);
+        Assert.Null(configuration["Bridge:Links:0:Source:Password"]);
         Assert.Null(configuration["Scraper:OpcUa:Endpoints:0:Password"]);
         configuration["Scraper:Database:ConnectionString"] = "Host=127.0.0.1;Database=thermalplant;Username=thermalplant";
-        configuration["Scraper:Control:Links:0:Source:Password"] = "from-the-environment";
+        configuration["Bridge:Links:0:Source:Password"] = "from-the-environment";
         configuration["Scraper:OpcUa:Endpoints:0:Password"] = "from-the-environment";
         var options = configuration.GetSection(ScraperOptions.Section).Get<ScraperOptions>()!;
         var errors = new List<string>();
         options.Validate(ScraperOptions.Section, errors);
+        var bridge = configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>()!;
+        bridge.Validate(BridgeOptions.Section, errors);
         Assert.Empty(errors);
-        Assert.Equal(["Scraper"], configuration.GetChildren().Select(c => c.Key));
+        Assert.Equal(["Bridge", "Scraper"], configuration.GetChildren().Select(c => c.Key).Order(StringComparer.Ordinal));
 
-        var link = Assert.Single(options.Control.Links);
+        var link = Assert.Single(bridge.Links);
         Assert.Equal(TimeSpan.FromSeconds(1), link.Period);
         Assert.Equal("opc.tcp://192.168.10.10:4840/", link.Source.EndpointUrl);
         Assert.Equal("ns=2;s=Methanation.H2FlowRequest", link.Source.NodeId);
@@ -76,7 +79,7 @@ public sealed class PycomintImportTests
         Assert.Equal("bridge", endpoint.UserName);
         Assert.DoesNotContain("not-a-real-password", output, StringComparison.Ordinal);
         Assert.DoesNotContain("not-a-real-password", error, StringComparison.Ordinal);
-        Assert.Contains("Scraper__Control__Links__0__Source__Password", error, StringComparison.Ordinal);
+        Assert.Contains("Bridge__Links__0__Source__Password", error, StringComparison.Ordinal);
         Assert.Contains("unit 0 and wrote with unit 1", error, StringComparison.Ordinal);
         Assert.Contains("pemel_log", error, StringComparison.Ordinal);
     }
@@ -91,7 +94,7 @@ public sealed class PycomintImportTests
             var (exit, output, _) = await Run("import-pycomint", Fixture, "--env-file", envFile);
             Assert.Equal(0, exit);
             Assert.DoesNotContain("not-a-real-password", output, StringComparison.Ordinal);
-            Assert.Equal(["Scraper__OpcUa__Endpoints__0__Password=not-a-real-password", "Scraper__Control__Links__0__Source__Password=not-a-real-password"], await File.ReadAllLinesAsync(envFile));
+            Assert.Equal(["Scraper__OpcUa__Endpoints__0__Password=not-a-real-password", "Bridge__Links__0__Source__Password=not-a-real-password"], await File.ReadAllLinesAsync(envFile));
             if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(envFile));
         }
         finally

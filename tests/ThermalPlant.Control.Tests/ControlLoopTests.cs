@@ -1,4 +1,3 @@
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Links;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.OpcUa.Generated;
@@ -20,7 +19,7 @@ public sealed class ControlLoopTests
 
         var cycle = await link.RunCycleAsync(CancellationToken.None);
         Assert.Equal(ControlOutcome.Written, cycle.Outcome);
-        Assert.Equal(new CalibrationResult(21, CalibrationRange.Interpolated), cycle.Calibration);
+        Assert.Equal(new SetPointConversion(21, CurveRange.Inside, "flow 7.5 -> 21 A, Interpolated"), cycle.Conversion);
         Assert.Equal((ushort)21, cycle.ReadBack);
         Assert.Equal(21, plant.SetPointRegister);
 
@@ -121,7 +120,7 @@ public sealed class ControlLoopTests
         Assert.Equal(0, plant.SetPointRegister);
         Assert.Equal(0, link.Writes);
         Assert.Equal(2, plant.Log.Count(316));
-        Assert.Contains(plant.Log.Entries, e => e.Message.Contains("cooling temperature is too high", StringComparison.Ordinal));
+        Assert.Contains(plant.Log.Entries, e => e.Message.Contains("h2_cooling_temperature_reached (status bit 10) is clear", StringComparison.Ordinal));
 
         plant.Advance(TimeSpan.FromSeconds(120));
         Assert.True(plant.Simulator.CoolingReached);

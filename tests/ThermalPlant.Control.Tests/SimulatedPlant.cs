@@ -1,13 +1,13 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Links;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Modbus.Client;
-using ThermalPlant.Modbus.Maps;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas;
+using ThermalPlant.PowerToGas.Calibration;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Control.Tests;
@@ -70,12 +70,12 @@ internal sealed class SimulatedPlant : IAsyncDisposable
 
     public ControlLinkOptions LinkOptions(Action<ControlLinkOptions>? configure = null)
     {
-        var options = new ControlLinkOptions
+        var options = new PemelLinkOptions
         {
             CalibrationFile = CalibrationFile,
             MaxRatePerSecond = 100,
             Source = new OpcUaSourceOptions { EndpointUrl = Methanation.EndpointUrl, NodeId = MethanationUnit.RequestNodeId, ReadTimeout = TimeSpan.FromSeconds(3) },
-            Target = new ModbusTargetOptions { Host = "127.0.0.1", Port = Modbus.Port },
+            Target = { Host = "127.0.0.1", Port = Modbus.Port },
         };
         configure?.Invoke(options);
         return options;

@@ -3,6 +3,7 @@ using ThermalPlant.Modbus.Client;
 using ThermalPlant.Modbus.Maps;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Types;
+using ThermalPlant.PowerToGas;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Electrolyzer.Tests;
@@ -26,7 +27,9 @@ public sealed class ElectrolyzerHostTests
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}") };
             await HttpWait.UntilOkAsync(new Uri($"http://127.0.0.1:{http}/health/ready"), TimeSpan.FromSeconds(10));
-            Assert.Contains("thermalplant_electrolyzer_h2_flow_nl_per_min", await client.GetStringAsync(new Uri("/metrics", UriKind.Relative)), StringComparison.Ordinal);
+            var metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            Assert.Contains("thermalplant_electrolyzer_h2_flow_nl_per_min", metrics, StringComparison.Ordinal);
+            MetricConvention.AssertFollowed(metrics);
 
             await using var modbus = new ModbusTcpClient(new ModbusClientOptions { Port = modbusPort });
             await modbus.WriteSingleRegisterAsync(0, PemelRegisterMap.CurrentSetPointAddress, 21);

@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Time.Testing;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Modbus.Maps;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas;
+using ThermalPlant.PowerToGas.Calibration;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Electrolyzer.Tests;

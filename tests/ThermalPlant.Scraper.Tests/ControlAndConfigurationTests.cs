@@ -1,51 +1,16 @@
-using System.Net;
-using ThermalPlant.Control.Calibration;
-using ThermalPlant.Electrolyzer.Simulation;
-using ThermalPlant.Modbus.Maps;
-using ThermalPlant.Modbus.Server;
-using ThermalPlant.Scraper.Storage;
-using ThermalPlant.Storage.Writing;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Testing;
+using ThermalPlant.Storage.Writing;
 
 namespace ThermalPlant.Scraper.Tests;
 
-/// <summary>Control links hosted from configuration, configuration errors that name their key, and the spill file on its own.</summary>
+/// <summary>Configuration errors that name their key, the spill file on its own, and samples the database refuses.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IDisposable
 {
-    private static readonly string CalibrationFile = RepositoryPaths.Combine("src", "ThermalPlant.Electrolyzer", "Calibration", "pemel-calibration.txt");
     private readonly TempDirectory _data = new("thermalplant-scraper-");
 
     public void Dispose() => _data.Dispose();
-
-    [Fact]
-    public async Task A_configured_control_link_writes_the_calibrated_set_point_to_the_electrolyzer()
-    {
-        var database = await postgres.Server.CreateDatabaseAsync();
-        var table = await CalibrationTable.LoadAsync(CalibrationFile);
-        var simulator = new PemelSimulator(new ElectrolyzerOptions(), table, new ModbusDataStore(), TimeProvider.System);
-        await using var modbus = new ModbusTcpServer(simulator.Store, new ModbusServerOptions { Address = IPAddress.Loopback, Port = PeerPrograms.FreePort() });
-        modbus.Start();
-        await using var methanation = new MethanationUnit(new MethanationOptions { Address = "127.0.0.1", Port = PeerPrograms.FreePort(), HostName = "127.0.0.1", InitialRequest = 7.5 }, TimeProvider.System);
-        methanation.Start();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["OpcUa:Endpoints:0:Url"] = methanation.EndpointUrl,
-            ["OpcUa:Endpoints:0:Root"] = "Objects",
-            ["Control:Links:0:Name"] = "pemel",
-            ["Control:Links:0:CalibrationFile"] = CalibrationFile,
-            ["Control:Links:0:MaxRatePerSecond"] = "100",
-            ["Control:Links:0:Enable:Active"] = "false",
-            ["Control:Links:0:Source:EndpointUrl"] = methanation.EndpointUrl,
-            ["Control:Links:0:Source:NodeId"] = MethanationUnit.RequestNodeId,
-            ["Control:Links:0:Target:Port"] = modbus.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-
-        // The seed's calibration: 7.5 NL/min is 21 A.
-        await Stored.EventuallyAsync(() => Task.FromResult(SetPoint(simulator) == 21), TimeSpan.FromSeconds(30), () => Task.FromResult($"set point register holds {SetPoint(simulator)}"));
-        methanation.SetRequest(16.7);
-        await Stored.EventuallyAsync(() => Task.FromResult(SetPoint(simulator) == 47), TimeSpan.FromSeconds(30), () => Task.FromResult($"set point register holds {SetPoint(simulator)}"));
-    }
 
     [Fact]
     public async Task Invalid_configuration_stops_the_start_with_messages_naming_the_full_keys()
@@ -114,12 +79,5 @@ public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IDi
             () => Task.FromResult("the good samples behind the refused one were not stored"));
         Assert.Equal(rejectedBefore + 1, ScraperMetrics.Rejected.Value);
         Assert.True(new FileInfo(Path.Combine(_data.Path, "rejected", "spill.bin")).Length > 0);
-    }
-
-    private static ushort SetPoint(PemelSimulator simulator)
-    {
-        Span<ushort> value = stackalloc ushort[1];
-        simulator.Store.ReadHoldingRegisters(PemelRegisterMap.CurrentSetPointAddress, value);
-        return value[0];
     }
 }

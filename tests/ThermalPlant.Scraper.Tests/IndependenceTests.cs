@@ -1,7 +1,7 @@
 using System.Net;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas.Calibration;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Scraper.Tests;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 
 namespace ThermalPlant.Scraper.Tests;
 

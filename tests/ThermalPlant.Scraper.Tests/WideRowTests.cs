@@ -4,10 +4,10 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Electrolyzer.Simulation;
-using ThermalPlant.Modbus.Maps;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas;
+using ThermalPlant.PowerToGas.Calibration;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Testing;
 

@@ -15,7 +15,7 @@ public sealed class LocalStackTests
     // Publishing four services on a loaded 2-core machine takes minutes; the wait is on the script, not a guess.
     private static readonly TimeSpan UpTimeout = TimeSpan.FromMinutes(20);
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(3);
-    private static readonly string[] Jobs = ["analytics", "electrolyzer", "opcserver", "prometheus", "scraper", "sensors"];
+    private static readonly string[] Jobs = ["analytics", "bridge", "electrolyzer", "opcserver", "prometheus", "scraper", "sensors"];
 
     [Fact]
     [UnsupportedOSPlatform("windows")]
@@ -33,6 +33,7 @@ public sealed class LocalStackTests
         {
             "SENSORS_PORT", "DMZ_PORT", "OPCUA_PORT", "OPCSERVER_HTTP_PORT", "SCRAPER_HTTP_PORT", "PG_PORT",
             "ELECTROLYZER_HTTP_PORT", "ELECTROLYZER_MODBUS_PORT", "METHANATION_PORT", "PROMETHEUS_PORT", "ANALYTICS_OPCUA_PORT", "ANALYTICS_HTTP_PORT",
+            "BRIDGE_HTTP_PORT",
         }.ToDictionary(name => name, _ => PeerPrograms.FreePort(), StringComparer.Ordinal);
         var environment = ports.ToDictionary(p => p.Key, p => p.Value.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
         environment["THERMALPLANT_RUN_DIR"] = runDir;

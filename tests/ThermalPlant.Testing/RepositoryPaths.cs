@@ -11,8 +11,8 @@ public static class RepositoryPaths
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "ThermalPlant.slnx"))) return dir.FullName;
+            if (File.Exists(Path.Combine(dir.FullName, "ThermalPlant.sln"))) return dir.FullName;
         }
-        throw new InvalidOperationException("ThermalPlant.slnx not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException("ThermalPlant.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,7 +1,8 @@
 using ThermalPlant.OpcUa.Generator;
 
-// Usage: dotnet run --project tools/ThermalPlant.OpcUa.Generator -- SCHEMA_DIR OUTPUT_DIR
-// SCHEMA_DIR holds the UA-Nodeset Schema files (NodeIds.csv, StatusCode.csv, AttributeIds.csv).
+// Usage: dotnet run --project tools/ThermalPlant.OpcUa.Generator -- SCHEMA_DIR OUTPUT_DIR (scripts/generate-opcua runs it
+// on the inputs committed beside it). SCHEMA_DIR holds the UA-Nodeset Schema files NodeIds.csv, StatusCode.csv,
+// AttributeIds.csv and Opc.Ua.Types.bsd.
 if (args.Length != 2 || !Directory.Exists(args[0]))
 {
     Console.Error.WriteLine("usage: ThermalPlant.OpcUa.Generator SCHEMA_DIR OUTPUT_DIR");

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using ThermalPlant.Scraper;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Transport;
 using ThermalPlant.Storage.Schema;
 using ThermalPlant.Storage.Writing;

@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Links;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Modbus.Maps;
+using ThermalPlant.PowerToGas;
+using ThermalPlant.PowerToGas.Calibration;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -14,8 +15,8 @@ namespace ThermalPlant.Cli.Import;
 
 /// <summary>
 /// <c>thermalplant import-pycomint DIR</c>: turns the seed bridge's four YAML files (general, modbus, opcua, sql)
-/// into the scraper's configuration (<c>Scraper:Control</c>, <c>Scraper:Modbus</c>, <c>Scraper:OpcUa</c>,
-/// <c>Scraper:WideRow</c>): the control link, the Modbus device with the PEMEL register map, the methanation endpoint
+/// into the scraper's configuration (<c>Scraper:Modbus</c>, <c>Scraper:OpcUa</c>, <c>Scraper:WideRow</c>) and the
+/// control bridge's (<c>Bridge:Links</c>): the control link, the Modbus device with the PEMEL register map, the methanation endpoint
 /// collecting exactly the bridge's nodes (a node list, polled at the bridge's storage interval, as the bridge read
 /// them), and the bridge's wide-row table (<see cref="PycomintWideRowMapping"/>). Secrets are never written into the JSON:
 /// they belong in the environment, and <c>--env-file</c> writes the OPC UA password in that form (a file readable by
@@ -91,7 +92,7 @@ internal static class PycomintImportCommand
         var map = PemelRegisterMap.Create(baseAddress);
         Relocate(map, status, processValues);
         var requestTimeout = TimeSpan.FromSeconds(modbus.Timeout);
-        var link = new ControlLinkOptions
+        var link = new PemelLinkOptions
         {
             Name = "pemel",
             Period = TimeSpan.FromSeconds(general.ControlInterval),
@@ -111,14 +112,14 @@ internal static class PycomintImportCommand
                 SetPointAddress = setPoint,
                 RequestTimeout = requestTimeout,
             },
-            Enable = new EnableConditionOptions { Address = status, Bit = 10, Name = PemelRegisterMap.CoolingTemperatureReached },
+            Enable = new EnableConditionOptions { Address = status, Bit = PemelRegisterMap.CoolingTemperatureReachedBit, Name = PemelRegisterMap.CoolingTemperatureReached },
             CalibrationFile = calibration,
             MaxCurrent = modbus.Current.Max,
             MinCurrent = modbus.Current.Min,
             Maximum = modbus.Current.Max,
         };
         var errors = new List<string>();
-        link.Validate("Scraper:Control:Links:0", errors);
+        link.Validate("Bridge:Links:0", errors);
         foreach (var mapError in map.Validate("Scraper:Modbus:Devices:0:Map:")) errors.Add(mapError);
         if (errors.Count > 0) throw new ImportException("the imported configuration is not valid: " + string.Join("; ", errors));
 
@@ -131,11 +132,12 @@ internal static class PycomintImportCommand
         // The bridge stored the flow request next to the storage nodes (its wide row has a column for it).
         var nodes = new List<ImportedNode> { new(opcua.Nodes.H2FlowRequest, MethanationSensor, "h2_flow_request") };
         foreach (var (name, node) in opcua.Nodes.Storage) nodes.Add(new ImportedNode(node, MethanationSensor, name));
-        var document = new ImportedConfiguration(new ScraperSection(
-            new OpcUaSection([new OpcUaEndpoint(opcua.Url, link.Source.UserName, "Poll", storageInterval, nodes)]),
-            new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
-            new ControlSection([link]),
-            PycomintWideRowMapping.Map(sql, opcua, "pemel", storageInterval, notes)));
+        var document = new ImportedConfiguration(
+            new ScraperSection(
+                new OpcUaSection([new OpcUaEndpoint(opcua.Url, link.Source.UserName, "Poll", storageInterval, nodes)]),
+                new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
+                PycomintWideRowMapping.Map(sql, opcua, "pemel", storageInterval, notes)),
+            new BridgeSection([link]));
         return (document, notes);
     }
 
@@ -143,8 +145,8 @@ internal static class PycomintImportCommand
     private static async Task WriteSecretsAsync(ImportedConfiguration document, FileInfo? envFile, List<string> notes, CancellationToken cancellationToken)
     {
         const string EndpointVariable = "Scraper__OpcUa__Endpoints__0__Password";
-        const string LinkVariable = "Scraper__Control__Links__0__Source__Password";
-        var source = document.Scraper.Control.Links[0].Source;
+        const string LinkVariable = "Bridge__Links__0__Source__Password";
+        var source = document.Bridge.Links[0].Source;
         if (source.UserName is null) return;
         if (envFile is null)
         {
@@ -199,18 +201,17 @@ internal static class PycomintImportCommand
 /// <summary>The import found something it cannot turn into configuration.</summary>
 internal sealed class ImportException(string message) : Exception(message);
 
-/// <summary>The appsettings document the import writes: the scraper's section, in the shape its options bind.</summary>
-internal sealed record ImportedConfiguration(ScraperSection Scraper);
+/// <summary>The appsettings document the import writes: the scraper's and the bridge's sections, in the shape their options bind.</summary>
+internal sealed record ImportedConfiguration(ScraperSection Scraper, BridgeSection Bridge);
 
 /// <summary>The <c>Scraper</c> section.</summary>
 internal sealed record ScraperSection(
     OpcUaSection OpcUa,
     ModbusSection Modbus,
-    ControlSection Control,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WideRowSection? WideRow);
 
-/// <summary>The <c>Scraper:Control</c> section: its links.</summary>
-internal sealed record ControlSection(IReadOnlyList<ControlLinkOptions> Links);
+/// <summary>The <c>Bridge</c> section: its control links.</summary>
+internal sealed record BridgeSection(IReadOnlyList<PemelLinkOptions> Links);
 
 /// <summary>The <c>Scraper:Modbus</c> section: its devices.</summary>
 internal sealed record ModbusSection(IReadOnlyList<ModbusDevice> Devices);

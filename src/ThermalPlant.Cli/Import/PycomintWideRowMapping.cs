@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using ThermalPlant.Modbus.Maps;
+using ThermalPlant.PowerToGas;
 
 namespace ThermalPlant.Cli.Import;
 

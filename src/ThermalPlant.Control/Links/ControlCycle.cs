@@ -1,4 +1,3 @@
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Sources;
 
 namespace ThermalPlant.Control.Links;
@@ -6,7 +5,7 @@ namespace ThermalPlant.Control.Links;
 /// <summary>What one cycle of a control link did.</summary>
 /// <param name="Outcome">The cycle's result.</param>
 /// <param name="Reading">What the source gave (after the staleness check).</param>
-/// <param name="Calibration">The converted set point, when the source was usable.</param>
+/// <param name="Conversion">The converted set point, when the source was usable.</param>
 /// <param name="SetPoint">The set point written (or that would be written), amperes, after limits and the rate limit.</param>
 /// <param name="Register">The raw register value written.</param>
 /// <param name="ReadBack">The register value read back after the write.</param>
@@ -14,7 +13,7 @@ namespace ThermalPlant.Control.Links;
 public sealed record ControlCycle(
     ControlOutcome Outcome,
     SourceReading Reading,
-    CalibrationResult? Calibration,
+    SetPointConversion? Conversion,
     double? SetPoint,
     ushort? Register,
     ushort? ReadBack,

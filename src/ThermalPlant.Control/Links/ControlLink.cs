@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Sources;
 using ThermalPlant.Modbus;
 using ThermalPlant.Modbus.Client;
@@ -8,15 +7,15 @@ using ThermalPlant.Modbus.Maps;
 namespace ThermalPlant.Control.Links;
 
 /// <summary>
-/// Reads a set point from a source every period, converts it through the calibration table, and writes the
-/// current to the device's set point register once per cycle (FC06), then reads it back. The write is gated by
+/// Reads a set point from a source every period, converts it through a curve (e.g. a calibration table), and writes
+/// the result to the device's set point register once per cycle (FC06), then reads it back. The write is gated by
 /// the enable condition, moved at most <see cref="ControlLinkOptions.MaxRatePerSecond"/>, and never leaves
 /// Minimum..Maximum. Without a usable source the link holds or ramps to the safe value, as configured.
 /// </summary>
 public sealed partial class ControlLink
 {
     private readonly ControlLinkOptions _options;
-    private readonly CalibrationTable _table;
+    private readonly ISetPointCurve _curve;
     private readonly IControlSource _source;
     private readonly ModbusTcpClient _device;
     private readonly ILogger _logger;
@@ -26,7 +25,7 @@ public sealed partial class ControlLink
     private string? _sourceProblem;
     private string? _deviceProblem;
     private bool _interlocked;
-    private CalibrationRange? _lastRange;
+    private CurveRange? _lastRange;
     private DateTimeOffset? _lastInterlockLog;
     private long _writes;
     private long _dryRunWrites;
@@ -34,19 +33,19 @@ public sealed partial class ControlLink
 
     /// <summary>Creates the link; <see cref="RunAsync"/> runs it, <see cref="RunCycleAsync"/> runs one cycle.</summary>
     /// <param name="options">The link's settings; validated here.</param>
-    /// <param name="table">The calibration table that converts the source's flow into amperes.</param>
+    /// <param name="curve">Converts the source's value into the set point (e.g. a calibration table: flow into amperes).</param>
     /// <param name="source">Where the set point is read.</param>
     /// <param name="device">The client of the driven device; it may be shared, it serializes requests itself.</param>
     /// <param name="logger">Where every write, every loss of the source and the interlock are logged.</param>
     /// <param name="time">Clock of the cycle timer, the staleness check and the interlock log interval.</param>
-    public ControlLink(ControlLinkOptions options, CalibrationTable table, IControlSource source, ModbusTcpClient device, ILogger<ControlLink> logger, TimeProvider? time = null)
+    public ControlLink(ControlLinkOptions options, ISetPointCurve curve, IControlSource source, ModbusTcpClient device, ILogger<ControlLink> logger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
         options.Validate("ControlLink", errors);
         if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors), nameof(options));
         _options = options;
-        _table = table;
+        _curve = curve;
         _source = source;
         _device = device;
         _logger = logger;
@@ -92,22 +91,22 @@ public sealed partial class ControlLink
     public async Task<ControlCycle> RunCycleAsync(CancellationToken cancellationToken)
     {
         var reading = CheckAge(await _source.ReadAsync(cancellationToken));
-        CalibrationResult? calibration = null;
+        SetPointConversion? conversion = null;
         double target;
         string reason;
         if (reading.Quality == SourceQuality.Good)
         {
             if (_sourceProblem is not null) LogSourceBack(_logger, Name, _source.Description, reading.Value!.Value);
             _sourceProblem = null;
-            calibration = _table.Convert(ToFlow(reading.Value!.Value));
-            target = calibration.Value.Current;
-            reason = $"flow {reading.Value} -> {calibration.Value.Current} A ({calibration.Value.Range})";
-            // Flagged once when the request leaves the table, not every second while it stays outside.
-            if (calibration.Value.Range is CalibrationRange.AboveTable or CalibrationRange.BelowTable && calibration.Value.Range != _lastRange)
+            conversion = _curve.Convert(reading.Value!.Value);
+            target = conversion.Value.SetPoint;
+            reason = $"{reading.Value} -> {conversion.Value.SetPoint} ({conversion.Value.Rule})";
+            // Flagged once when the request leaves the curve's domain, not every second while it stays outside.
+            if (conversion.Value.Range != CurveRange.Inside && conversion.Value.Range != _lastRange)
             {
-                LogOutsideTable(_logger, Name, reading.Value!.Value, _table.MinFlow, _table.MaxFlow, calibration.Value.Current);
+                LogOutsideCurve(_logger, Name, reading.Value!.Value, _curve.Domain.Minimum, _curve.Domain.Maximum, conversion.Value.SetPoint);
             }
-            _lastRange = calibration.Value.Range;
+            _lastRange = conversion.Value.Range;
         }
         else
         {
@@ -124,7 +123,7 @@ public sealed partial class ControlLink
         {
             if (await InterlockProblemAsync(cancellationToken) is { } interlock)
             {
-                return new ControlCycle(ControlOutcome.Interlocked, reading, calibration, null, null, null, interlock);
+                return new ControlCycle(ControlOutcome.Interlocked, reading, conversion, null, null, null, interlock);
             }
             var from = _lastSetPoint ?? await ReadSetPointAsync(cancellationToken);
             var setPoint = Limit(from, target);
@@ -135,7 +134,7 @@ public sealed partial class ControlLink
                 Interlocked.Increment(ref _dryRunWrites);
                 ControlMetrics.Writes.Add(1, _linkTag, new("result", "dry_run"));
                 LogDryRun(_logger, Name, setPoint, register, _options.Target.AbsoluteSetPointAddress, reason);
-                return new ControlCycle(ControlOutcome.DryRun, reading, calibration, setPoint, register, null, null);
+                return new ControlCycle(ControlOutcome.DryRun, reading, conversion, setPoint, register, null, null);
             }
             try
             {
@@ -159,13 +158,13 @@ public sealed partial class ControlLink
                 _lastSetPoint = readBack / _options.Target.SetPointScale;
             }
             DeviceAnswered();
-            return new ControlCycle(ControlOutcome.Written, reading, calibration, setPoint, register, readBack, null);
+            return new ControlCycle(ControlOutcome.Written, reading, conversion, setPoint, register, readBack, null);
         }
         catch (Exception ex) when (ex is ModbusException or ModbusProtocolException)
         {
             if (_deviceProblem is null) LogDeviceFailed(_logger, Name, _options.Target.Host, _options.Target.Port, ex.Message);
             _deviceProblem = ex.Message;
-            return new ControlCycle(ControlOutcome.DeviceUnavailable, reading, calibration, null, null, null, ex.Message);
+            return new ControlCycle(ControlOutcome.DeviceUnavailable, reading, conversion, null, null, null, ex.Message);
         }
     }
 
@@ -175,11 +174,6 @@ public sealed partial class ControlLink
         var age = _time.GetUtcNow() - stamp;
         return age <= maxAge ? reading : reading with { Quality = SourceQuality.Stale, Problem = $"the value is {age.TotalSeconds:F0} s old (at most {maxAge.TotalSeconds:F0} s allowed)" };
     }
-
-    // The flow comes from another plant's PLC: anything beyond the table is clamped by the table's rules, so a huge
-    // or tiny double is cut to a decimal-safe range before conversion instead of overflowing.
-    private decimal ToFlow(double value) =>
-        value >= (double)_table.MaxFlow ? _table.MaxFlow : value < (double)_table.MinFlow ? _table.MinFlow - 1 : (decimal)value;
 
     private double Limit(double from, double target)
     {
@@ -247,7 +241,7 @@ public sealed partial class ControlLink
     [LoggerMessage(EventId = 315, Level = LogLevel.Information, Message = "Control link {Link}: source {Source} is good again ({Value})")]
     private static partial void LogSourceBack(ILogger logger, string link, string source, double value);
 
-    [LoggerMessage(EventId = 316, Level = LogLevel.Warning, Message = "Control link {Link}: {Flag} (status bit {Bit}) is clear in status word 0x{Status:X4}, so the set point is not written; the cooling temperature is too high")]
+    [LoggerMessage(EventId = 316, Level = LogLevel.Warning, Message = "Control link {Link}: {Flag} (status bit {Bit}) is clear in status word 0x{Status:X4}, so the set point is not written")]
     private static partial void LogInterlocked(ILogger logger, string link, string flag, int bit, ushort status);
 
     [LoggerMessage(EventId = 317, Level = LogLevel.Information, Message = "Control link {Link}: {Flag} is set again; writing resumes")]
@@ -262,6 +256,6 @@ public sealed partial class ControlLink
     [LoggerMessage(EventId = 320, Level = LogLevel.Warning, Message = "Control link {Link}: read back {ReadBack} after writing {Register}; the device changed or refused the value")]
     private static partial void LogReadBackMismatch(ILogger logger, string link, ushort register, ushort readBack);
 
-    [LoggerMessage(EventId = 321, Level = LogLevel.Information, Message = "Control link {Link}: requested flow {Flow} lies outside the table ({MinFlow}..{MaxFlow}); clamped to {Current} A")]
-    private static partial void LogOutsideTable(ILogger logger, string link, double flow, decimal minFlow, decimal maxFlow, int current);
+    [LoggerMessage(EventId = 321, Level = LogLevel.Information, Message = "Control link {Link}: requested value {Value} lies outside the curve ({Minimum}..{Maximum}); clamped to the set point {SetPoint}")]
+    private static partial void LogOutsideCurve(ILogger logger, string link, double value, double minimum, double maximum, double setPoint);
 }

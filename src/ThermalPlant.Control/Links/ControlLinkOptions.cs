@@ -1,16 +1,17 @@
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Control.Sources;
 
 namespace ThermalPlant.Control.Links;
 
 /// <summary>
-/// One control link: which OPC UA node is read, how it is converted, and which Modbus register is written, with
-/// its limits (bindable from configuration, checked by <see cref="Validate"/> before anything runs).
+/// One control link: which OPC UA node is read and which Modbus register is written, with its limits (bindable from
+/// configuration, checked by <see cref="Validate"/> before anything runs). How the value is converted is the
+/// <see cref="ISetPointCurve"/> the host builds; a plant's link (e.g. the Power-to-Gas one) derives from this class to
+/// add its curve's settings and its defaults.
 /// </summary>
-public sealed class ControlLinkOptions
+public class ControlLinkOptions
 {
     /// <summary>The link's name, in logs and metrics.</summary>
-    public string Name { get; set; } = "pemel";
+    public string Name { get; set; } = "";
 
     /// <summary>Time between cycles (the seed's control task: 1 s).</summary>
     public TimeSpan Period { get; set; } = TimeSpan.FromSeconds(1);
@@ -24,28 +25,19 @@ public sealed class ControlLinkOptions
     /// <summary>The status flag that must be set for writes.</summary>
     public EnableConditionOptions Enable { get; set; } = new();
 
-    /// <summary>Path of the calibration table in the seed's text format.</summary>
-    public string CalibrationFile { get; set; } = "";
-
-    /// <summary>The calibration's MAX_CURRENT, amperes.</summary>
-    public int MaxCurrent { get; set; } = CalibrationTable.DefaultMaxCurrent;
-
-    /// <summary>The calibration's MIN_CURRENT, amperes.</summary>
-    public int MinCurrent { get; set; } = CalibrationTable.DefaultMinCurrent;
-
-    /// <summary>The lowest set point ever written, amperes.</summary>
+    /// <summary>The lowest set point ever written, in the target's unit.</summary>
     public double Minimum { get; set; }
 
-    /// <summary>The highest set point ever written, amperes.</summary>
-    public double Maximum { get; set; } = CalibrationTable.DefaultMaxCurrent;
+    /// <summary>The highest set point ever written, in the target's unit; it must be set.</summary>
+    public double Maximum { get; set; }
 
-    /// <summary>The largest change of the set point per second, amperes.</summary>
+    /// <summary>The largest change of the set point per second, in the target's unit.</summary>
     public double MaxRatePerSecond { get; set; } = 5;
 
     /// <summary>What the link does while its source cannot be used.</summary>
     public SourceLossAction OnSourceLoss { get; set; } = SourceLossAction.RampToSafeValue;
 
-    /// <summary>The set point ramped to when the source is lost, amperes.</summary>
+    /// <summary>The set point ramped to when the source is lost, in the target's unit.</summary>
     public double SafeValue { get; set; }
 
     /// <summary>A Good value whose source timestamp is older than this is stale; null does not check timestamps.</summary>
@@ -58,7 +50,7 @@ public sealed class ControlLinkOptions
     public TimeSpan InterlockLogInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Adds one message per invalid setting, each starting with the full key (<paramref name="prefix"/>:Name).</summary>
-    public void Validate(string prefix, ICollection<string> errors)
+    public virtual void Validate(string prefix, ICollection<string> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
         if (string.IsNullOrWhiteSpace(Name)) errors.Add($"{prefix}:Name must not be empty");
@@ -66,11 +58,9 @@ public sealed class ControlLinkOptions
         Source.Validate($"{prefix}:Source", errors);
         Target.Validate($"{prefix}:Target", errors);
         Enable.Validate($"{prefix}:Enable", Target.BaseAddress, errors);
-        if (string.IsNullOrWhiteSpace(CalibrationFile)) errors.Add($"{prefix}:CalibrationFile must name the calibration table");
-        if (MinCurrent < 0 || MaxCurrent < MinCurrent) errors.Add($"{prefix}:MinCurrent and MaxCurrent need 0 <= MinCurrent <= MaxCurrent");
-        if (!double.IsFinite(Minimum) || !double.IsFinite(Maximum) || Minimum < 0 || Maximum < Minimum)
+        if (!double.IsFinite(Minimum) || !double.IsFinite(Maximum) || Minimum < 0 || Maximum <= 0 || Maximum < Minimum)
         {
-            errors.Add($"{prefix}:Minimum and Maximum need 0 <= Minimum <= Maximum");
+            errors.Add($"{prefix}:Minimum and Maximum need 0 <= Minimum <= Maximum and Maximum > 0");
         }
         else if (Maximum * Target.SetPointScale > ushort.MaxValue)
         {

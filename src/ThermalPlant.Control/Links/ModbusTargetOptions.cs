@@ -1,5 +1,4 @@
 using ThermalPlant.Modbus.Client;
-using ThermalPlant.Modbus.Maps;
 
 namespace ThermalPlant.Control.Links;
 
@@ -18,10 +17,10 @@ public sealed class ModbusTargetOptions
     /// <summary>Added to every register address of this device.</summary>
     public int BaseAddress { get; set; }
 
-    /// <summary>Holding register of the set point, written with FC06 (PEMEL: 0x8006).</summary>
-    public int SetPointAddress { get; set; } = PemelRegisterMap.CurrentSetPointAddress;
+    /// <summary>Holding register of the set point, written with FC06 (PEMEL: 0x8006; -1: not given).</summary>
+    public int SetPointAddress { get; set; } = -1;
 
-    /// <summary>Register counts per ampere (1 when the register holds whole amperes, 10 for tenths).</summary>
+    /// <summary>Register counts per unit of the set point (1 when the register holds whole amperes, 10 for tenths).</summary>
     public double SetPointScale { get; set; } = 1;
 
     /// <summary>How long one request may wait for its response.</summary>
@@ -39,7 +38,8 @@ public sealed class ModbusTargetOptions
         ArgumentNullException.ThrowIfNull(errors);
         foreach (var error in ToClientOptions().Validate()) errors.Add($"{prefix}:{error}");
         var absolute = BaseAddress + SetPointAddress;
-        if (absolute is < 0 or > 65535) errors.Add($"{prefix}:SetPointAddress plus BaseAddress must lie within 0..65535, found {absolute}");
+        if (SetPointAddress < 0) errors.Add($"{prefix}:SetPointAddress must give the set point's holding register");
+        else if (absolute is < 0 or > 65535) errors.Add($"{prefix}:SetPointAddress plus BaseAddress must lie within 0..65535, found {absolute}");
         if (!double.IsFinite(SetPointScale) || SetPointScale <= 0) errors.Add($"{prefix}:SetPointScale must be a positive number");
     }
 }

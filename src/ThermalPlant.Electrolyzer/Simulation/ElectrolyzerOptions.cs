@@ -1,7 +1,7 @@
 using System.Net;
-using ThermalPlant.Control.Calibration;
 using ThermalPlant.Hosting;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas.Calibration;
 
 namespace ThermalPlant.Electrolyzer.Simulation;
 

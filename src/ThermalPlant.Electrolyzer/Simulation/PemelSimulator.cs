@@ -1,6 +1,6 @@
-using ThermalPlant.Control.Calibration;
-using ThermalPlant.Modbus.Maps;
 using ThermalPlant.Modbus.Server;
+using ThermalPlant.PowerToGas;
+using ThermalPlant.PowerToGas.Calibration;
 
 namespace ThermalPlant.Electrolyzer.Simulation;
 

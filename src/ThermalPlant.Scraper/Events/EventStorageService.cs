@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using ThermalPlant.Scraper.Storage;
-using ThermalPlant.Scraper.Supervision;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Storage.Events;
 
 namespace ThermalPlant.Scraper.Events;

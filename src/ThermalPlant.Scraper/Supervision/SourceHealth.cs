@@ -7,7 +7,7 @@ namespace ThermalPlant.Scraper.Supervision;
 /// The state of every supervised connection, for <c>/health/ready</c>: ready once the database schema is migrated;
 /// degraded (still serving, still collecting) while any connection is down.
 /// </summary>
-internal sealed class SourceHealth : IHealthCheck
+internal sealed class SourceHealth : IHealthCheck, ISupervisedConnections
 {
     private readonly ConcurrentDictionary<string, (bool Up, string? Problem)> _states = new(StringComparer.Ordinal);
 
@@ -21,6 +21,14 @@ internal sealed class SourceHealth : IHealthCheck
 
     /// <summary>Records whether <paramref name="name"/> works now, and why not.</summary>
     public void Report(string name, bool up, string? problem = null) => _states[name] = (up, problem);
+
+    /// <inheritdoc />
+    public void Failed(string name, string problem)
+    {
+        Report(name, false, problem);
+        ScraperMetrics.Connected.WithLabels(name).Set(0);
+        ScraperMetrics.SourceFailures.WithLabels(name).Inc();
+    }
 
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -1,15 +1,14 @@
 using Microsoft.Extensions.Options;
-using ThermalPlant.Scraper.Control;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
-using ThermalPlant.Scraper.Storage;
 using ThermalPlant.Scraper.Transport;
 
 namespace ThermalPlant.Scraper.Supervision;
 
 /// <summary>
-/// Starts every configured OPC UA endpoint, Modbus device and control link, each under its own supervisor: they
+/// Starts every configured OPC UA endpoint and Modbus device, each under its own supervisor: they
 /// share nothing but the sample queue (which never blocks), so one failing never stops another.
 /// </summary>
 internal sealed partial class SourcesService(
@@ -39,16 +38,11 @@ internal sealed partial class SourcesService(
             var source = new ModbusDeviceSource(device, queue, health, time, loggers.CreateLogger<ModbusDeviceSource>());
             loops.Add(supervisor.RunAsync(source.Name, source.RunAsync, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), stoppingToken));
         }
-        foreach (var link in config.Control.Links)
-        {
-            var runner = new ControlLinkRunner(link, health, time, loggers);
-            loops.Add(supervisor.RunAsync(runner.Name, runner.RunAsync, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), stoppingToken));
-        }
         var logger = loggers.CreateLogger<SourcesService>();
-        LogStarted(logger, config.OpcUa.Endpoints.Count, config.Modbus.Devices.Count, config.Control.Links.Count);
+        LogStarted(logger, config.OpcUa.Endpoints.Count, config.Modbus.Devices.Count);
         return Task.WhenAll(loops);
     }
 
-    [LoggerMessage(EventId = 800, Level = LogLevel.Information, Message = "Scraper started: {Endpoints} OPC UA endpoints, {Devices} Modbus devices, {Links} control links, each supervised on its own")]
-    private static partial void LogStarted(ILogger logger, int endpoints, int devices, int links);
+    [LoggerMessage(EventId = 800, Level = LogLevel.Information, Message = "Scraper started: {Endpoints} OPC UA endpoints, {Devices} Modbus devices, each supervised on its own")]
+    private static partial void LogStarted(ILogger logger, int endpoints, int devices);
 }

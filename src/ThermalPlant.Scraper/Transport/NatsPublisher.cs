@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using ThermalPlant.Nats;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage.Writing;
 

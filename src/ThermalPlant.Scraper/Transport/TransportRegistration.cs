@@ -1,5 +1,5 @@
 using ThermalPlant.Scraper.Events;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 
 namespace ThermalPlant.Scraper.Transport;
 

@@ -1,5 +1,6 @@
 using ThermalPlant.Modbus.Client;
 using ThermalPlant.Modbus.Maps;
+using ThermalPlant.PowerToGas;
 
 namespace ThermalPlant.Scraper.Sources.Modbus;
 

@@ -1,7 +1,7 @@
 using ThermalPlant.Modbus;
 using ThermalPlant.Modbus.Client;
 using ThermalPlant.Modbus.Maps;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Storage.Writing;
 

@@ -3,7 +3,7 @@ using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 using ThermalPlant.Scraper.Events;
-using ThermalPlant.Scraper.Storage;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Storage.Events;
 using static ThermalPlant.OpcUa.Client.EventFilters;
 

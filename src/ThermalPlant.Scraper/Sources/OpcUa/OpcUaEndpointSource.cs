@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Events;
-using ThermalPlant.Scraper.Storage;
-using ThermalPlant.Scraper.Transport;
 using ThermalPlant.Scraper.Supervision;
+using ThermalPlant.Scraper.Transport;
 using ThermalPlant.Storage.Writing;
 using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
 
