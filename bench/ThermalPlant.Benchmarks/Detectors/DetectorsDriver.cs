@@ -17,7 +17,7 @@ namespace ThermalPlant.Benchmarks.Detectors;
 /// </summary>
 internal static class DetectorsDriver
 {
-    private static readonly string[] Names = ["gaussian", "default", "level", "shift", "variance", "stuck", "seasonal"];
+    private static readonly string[] Names = ["gaussian", "default", "level", "shift", "variance", "stuck", "seasonal", "drift"];
 
     // The corpus scores use the defaults unless --suppress, --learning, --slow or --fast say otherwise (to measure sensitivity).
     private static ScalarDetectorOptions Options { get; set; } = new();
