@@ -120,7 +120,9 @@ public sealed class EnsembleDetector : ScalarDetector
 
         // 2. The score.
         var learning = m.N <= options.LearningSamples;
-        if (!learning) Accumulate(ref m, zLevel, seasonal);
+        // The drift part builds only once the long-run spread it is scaled by has been measured over a slow window: a
+        // swing slower than the fast mean (a load cycle) measured over less of itself would read as a drift.
+        if (!learning && m.CalN >= Math.Max(options.LearningSamples, options.SlowWindow)) Accumulate(ref m, zLevel, seasonal);
         var surprise = learning ? 0 : Surprise(in m, zLevel, zShift, zVariance, seasonal);
         var score = Math.Min(1, surprise / SurpriseScale);
         var state = learning ? AnomalyState.Learning : AnomalyState.Normal;
