@@ -5,6 +5,7 @@ using ThermalPlant.Analytics.Service.Engine;
 using ThermalPlant.Analytics.Service.Server;
 using ThermalPlant.Analytics.Service.Sources;
 using ThermalPlant.Hosting;
+using ThermalPlant.OpcServer.History;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Server.History;
 
@@ -25,6 +26,13 @@ public static class AnalyticsHost
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;
+            return new ServedHistory(string.IsNullOrWhiteSpace(settings.HistoryPath)
+                ? null
+                : new FileHistoryStore(settings.HistoryPath, settings.HistoryCapacity, settings.HistoryRetention, sp.GetRequiredService<TimeProvider>()));
+        });
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<AnalyticsOptions>>().Value;
             var serverOptions = settings.ApplySecurity(new OpcUaServerOptions
             {
                 Address = IPAddress.Parse(settings.ListenAddress),
@@ -35,7 +43,9 @@ public static class AnalyticsHost
                 MinPublishingInterval = settings.MinPublishingInterval,
             });
             if (!string.IsNullOrWhiteSpace(settings.HostName)) serverOptions = serverOptions with { HostName = settings.HostName };
-            return new OpcUaServer(serverOptions, sp.GetRequiredService<TimeProvider>(), new MemoryHistoryStore(settings.HistoryCapacity, settings.HistoryRetention));
+            var file = sp.GetRequiredService<ServedHistory>().File;
+            IHistoryStore history = file is null ? new MemoryHistoryStore(settings.HistoryCapacity, settings.HistoryRetention) : file;
+            return new OpcUaServer(serverOptions, sp.GetRequiredService<TimeProvider>(), history);
         });
         services.AddSingleton(sp =>
         {

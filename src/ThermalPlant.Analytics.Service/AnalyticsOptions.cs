@@ -55,6 +55,12 @@ public sealed class AnalyticsOptions() : ServerSecuritySettings("data/pki"), IVa
     /// <summary>Most history values kept per variable.</summary>
     public int HistoryCapacity { get; set; } = 3_600;
 
+    /// <summary>
+    /// The file the served history is kept in across restarts (the plant server's history file format, flushed every
+    /// second, compacted to what retention keeps); empty keeps history in memory only, so a restart loses it.
+    /// </summary>
+    public string HistoryPath { get; set; } = "data/analytics-history.bin";
+
     /// <summary>The file detector and diagnoser state is kept in across restarts; empty keeps it in memory only (a restart relearns).</summary>
     public string StatePath { get; set; } = "data/analytics-state.bin";
 
@@ -101,6 +107,7 @@ public sealed class AnalyticsOptions() : ServerSecuritySettings("data/pki"), IVa
         if (MinPublishingInterval < TimeSpan.FromMilliseconds(5) || MinPublishingInterval > TimeSpan.FromSeconds(10)) errors.Add($"{sectionPath}:MinPublishingInterval must be 5 ms to 10 s");
         if (HistoryRetention <= TimeSpan.Zero) errors.Add($"{sectionPath}:HistoryRetention must be positive");
         if (HistoryCapacity < 1) errors.Add($"{sectionPath}:HistoryCapacity must be at least 1");
+        if (HistoryPath is null) errors.Add($"{sectionPath}:HistoryPath must be a file path, or empty for history in memory only");
         if (StatePath is null) errors.Add($"{sectionPath}:StatePath must be a file path, or empty for no state file");
         if (StateSaveInterval < TimeSpan.FromSeconds(1)) errors.Add($"{sectionPath}:StateSaveInterval must be at least 1 s");
         ValidateSecurity(sectionPath, errors);

@@ -10,10 +10,12 @@ namespace ThermalPlant.Analytics.Service;
 
 /// <summary>
 /// Runs the service for the host's lifetime: reads the state file back, opens the results endpoint, subscribes to every
-/// configured endpoint, and writes the state file every <see cref="AnalyticsOptions.StateSaveInterval"/> and on stop.
+/// configured endpoint, and writes the state file every <see cref="AnalyticsOptions.StateSaveInterval"/> and on stop,
+/// and the served history's file every second and on stop.
 /// </summary>
 internal sealed partial class AnalyticsService(
     OpcUaServer server,
+    ServedHistory history,
     AnalyticsEngine engine,
     DiagnosisAlarms alarms,
     EndpointHealth health,
@@ -44,7 +46,7 @@ internal sealed partial class AnalyticsService(
         server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason);
         server.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(engine.Collect);
-        LogListening(_settings.ListenAddress, server.Port, _settings.EndpointPath, _settings.Sources.Count);
+        LogListening(_settings.ListenAddress, server.Port, _settings.EndpointPath, _settings.Sources.Count, history.File?.Loaded ?? 0);
         health.Expect(_settings.Sources.Count);
         return base.StartAsync(cancellationToken);
     }
@@ -54,6 +56,7 @@ internal sealed partial class AnalyticsService(
         await base.StopAsync(cancellationToken);
         Save();
         await server.DisposeAsync();
+        if (history.File is not null) await history.File.DisposeAsync();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -62,6 +65,7 @@ internal sealed partial class AnalyticsService(
             .Select(endpoint => new EndpointSubscriber(endpoint, engine, health, time, loggers.CreateLogger<EndpointSubscriber>()).RunAsync(stoppingToken))
             .ToList();
         loops.Add(SaveLoopAsync(stoppingToken));
+        loops.Add(FlushHistoryLoopAsync(stoppingToken));
         await Task.WhenAll(loops);
     }
 
@@ -72,6 +76,30 @@ internal sealed partial class AnalyticsService(
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken)) Save();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    // As the plant server does: buffered history appends reach the file every second, so a crash loses at most that.
+    private async Task FlushHistoryLoopAsync(CancellationToken cancellationToken)
+    {
+        if (history.File is null) return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await history.File.FlushAsync(cancellationToken);
+                }
+                catch (IOException ex)
+                {
+                    LogHistoryFlushFailed(_settings.HistoryPath, ex.Message);
+                }
+            }
         }
         catch (OperationCanceledException)
         {
@@ -94,8 +122,11 @@ internal sealed partial class AnalyticsService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Analytics OPC UA endpoint listening on {Address}:{Port}{Path}; analysing {Endpoints} endpoint(s)")]
-    private partial void LogListening(string address, int port, string path, int endpoints);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Analytics OPC UA endpoint listening on {Address}:{Port}{Path}; analysing {Endpoints} endpoint(s); {Loaded} history values read back")]
+    private partial void LogListening(string address, int port, string path, int endpoints, int loaded);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the history file {Path} failed ({Reason}); values stay in memory and writing is tried again")]
+    private partial void LogHistoryFlushFailed(string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "State read back from {Path}: {Detectors} detectors (each taken up when its tag is subscribed) and {Diagnosers} diagnosers go on from where they were")]
     private partial void LogRestored(string path, int detectors, int diagnosers);

@@ -77,6 +77,7 @@ public sealed class AnalyticsOptionsTests
             "--Analytics:Port=0",
             "--Analytics:Detector:FastWindow=1",
             "--Analytics:StatePath=",
+            "--Analytics:HistoryPath=",
         ]);
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains(failure.Failures, f => f.StartsWith("Analytics:Sources:0:Url must be an opc.tcp:// URL", StringComparison.Ordinal));

@@ -63,6 +63,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             $"--Analytics:Sources:0:Url=opc.tcp://127.0.0.1:{opcPort}/freeopcua/server/", "--Analytics:Sources:0:PublishingInterval=00:00:00.200",
             "--Analytics:ListenAddress=127.0.0.1", "--Analytics:HostName=127.0.0.1", $"--Analytics:Port={port}",
             $"--Analytics:StatePath={statePath}", $"--Analytics:CertificateStorePath={Path.Combine(directory.Path, "analytics-pki")}",
+            $"--Analytics:HistoryPath={Path.Combine(directory.Path, "analytics-history.bin")}",
             "--Analytics:Detector:LearningSamples=20",
             "--Analytics:Diagnosis:Bearing:MinSamplesPerBin=10", "--Analytics:Diagnosis:Bearing:SpeedBinPercent=10",
             "--Analytics:Diagnosis:Bearing:PersistSeconds=2", "--Analytics:Diagnosis:Bearing:SmoothingSeconds=2", "--Analytics:Diagnosis:Bearing:TrendSeconds=60",

@@ -8,21 +8,29 @@ namespace ThermalPlant.Analytics.Scalar;
 /// (-log10 of a tail probability, corrected for the number of parts) and mapped to a score in [0, 1]
 /// (surprise / 10: 0.5 is a one-in-100,000 event). After an alarm its repeats are damped for a while so that one
 /// anomaly gives one early detection, and the slow statistics do not learn from the anomaly; a level that stays
-/// shifted becomes the new normal when the damping ends. O(1) work and no allocation per sample; about 1.6 KB of state.
+/// shifted becomes the new normal when the damping ends. O(1) work and no allocation per sample; about 1.5 KB of state.
 /// </summary>
 public sealed class EnsembleDetector : ScalarDetector
 {
     internal const byte StateKind = 1;
     private const double SurpriseScale = 10;
+    private const double Ln10 = 2.302585092994046;
     private const double SuppressedScale = 0.25;
     private const double ReAlarmFactor = 2;
     private const double CalibrationClip = 12;
     private const double ShiftedAfterAlarm = 3;
     private const double SuspicionLevel = 0.6;
-    private const int MinSeasonalVisits = 3;
+    // Visits of an hour of the day, and of an hour of the week, before its profile scores: two weeks make a weekly
+    // profile, so that a weekly pattern is held before most of its changes can come.
+    private const int MinDayVisits = 3;
+    private const int MinWeekVisits = 2;
     private const int SeasonalMemoryVisits = 7;
     private const int DayBins = 24;
     private const int SeasonalBins = DayBins + (7 * 24);
+    // The CUSUM's allowance per sample and clip, in long-run standard deviations: drifts of a quarter of one per
+    // sample and more build it; a single excursion adds at most DriftClip.
+    private const double DriftAllowance = 0.25;
+    private const double DriftClip = 3;
 
     private readonly ScalarComponents _parts;
     private readonly double _fastAlpha;
@@ -49,8 +57,11 @@ public sealed class EnsembleDetector : ScalarDetector
         // log of a mean of chi-square(1) variables: relative spread sqrt(2) times the above.
         _varianceLogStandardError = Math.Sqrt(2) * _shiftStandardError;
         _logGapFactor = Math.Log(options.GapFactor);
+        // The drift and shift parts both measure how far the mean has moved (strongly correlated tests): one family
+        // in the correction for the number of parts.
+        var family = (_parts & ScalarComponents.Shift) != 0 ? _parts & ~ScalarComponents.Drift : _parts;
         var count = 0;
-        for (var p = (int)_parts; p != 0; p &= p - 1) count++;
+        for (var p = (int)family; p != 0; p &= p - 1) count++;
         _partCorrection = count > 1 ? Math.Log10(count) : 0;
         _m = Model.Initial();
     }
@@ -102,17 +113,26 @@ public sealed class EnsembleDetector : ScalarDetector
         m.HasPrev = true;
 
         var seasonal = ScoreSeasonal(ref m, timestampUtc, value);
+        // The profiles learn from every sample, a suspicious one too: a weekend scored against a daily profile
+        // before the week's hours were known looks anomalous, and were it kept out its hours of the week would never
+        // be learned. An anomaly moves an hour's mean by a seventh of its size at most (SeasonalMemoryVisits).
+        AddToProfiles(ref m.Seasonal, value);
 
         // 2. The score.
         var learning = m.N <= options.LearningSamples;
+        // The drift part builds only once the long-run spread it is scaled by has been measured over a slow window: a
+        // swing slower than the fast mean (a load cycle) measured over less of itself would read as a drift.
+        if (!learning && m.CalN >= Math.Max(options.LearningSamples, options.SlowWindow)) Accumulate(ref m, zLevel, seasonal);
         var surprise = learning ? 0 : Surprise(in m, zLevel, zShift, zVariance, seasonal);
         var score = Math.Min(1, surprise / SurpriseScale);
         var state = learning ? AnomalyState.Learning : AnomalyState.Normal;
+        var damped = m.SuppressLeft > 0;
         if (m.SuppressLeft > 0)
         {
             if (surprise >= ReAlarmFactor * m.AlarmSurprise)
             {
                 (m.SuppressLeft, m.AlarmSurprise, state) = (options.SuppressSamples, surprise, AnomalyState.Anomalous);
+                (m.DriftUp, m.DriftDown) = (0, 0);
             }
             else
             {
@@ -126,6 +146,8 @@ public sealed class EnsembleDetector : ScalarDetector
         else if (score >= options.AlarmThreshold)
         {
             (m.SuppressLeft, m.AlarmSurprise, state) = (options.SuppressSamples, surprise, AnomalyState.Anomalous);
+            // A detection answers the drift's evidence so far; it builds again only if the drift goes on.
+            (m.DriftUp, m.DriftDown) = (0, 0);
         }
         if (score >= options.AlarmThreshold) state = AnomalyState.Anomalous;
 
@@ -143,10 +165,17 @@ public sealed class EnsembleDetector : ScalarDetector
             m.SuspiciousRun = 0;
             Learn(ref m, value, sigma, d2, equal, seasonal);
         }
-        // Calibration learns from suspicious samples too (not from an alarm's damping): a series whose normal has
-        // heavy tails must teach the level part so; the parts that build up over many samples learn only from
-        // normal-looking ones.
-        if (m.N > options.LearningSamples / 2 && m.SuppressLeft == 0) Calibrate(ref m, zLevel, zShift, zVariance, seasonal, all: !suspicious);
+        // The level part's calibration learns from suspicious samples too: a series whose normal has heavy tails must
+        // teach it so. The parts that build up over many samples learn only from normal-looking ones.
+        if (m.N > options.LearningSamples / 2)
+        {
+            if (!damped) CalibrateLevel(ref m, zLevel);
+            if (m.SuppressLeft == 0)
+            {
+                m.CalN++;
+                if (!suspicious) Calibrate(ref m, zShift, zVariance, seasonal);
+            }
+        }
         return new AnomalyScore(score, state);
     }
 
@@ -163,7 +192,24 @@ public sealed class EnsembleDetector : ScalarDetector
             surprise = Math.Max(surprise, Tail.TwoSidedSurprise(seasonal.Shift / Scale(m.CalSeasonalShift)));
         }
         if ((_parts & ScalarComponents.Stuck) != 0) surprise = Math.Max(surprise, StuckSurprise(in m));
+        if ((_parts & ScalarComponents.Drift) != 0) surprise = Math.Max(surprise, DriftSurprise(in m));
         return Math.Max(0, surprise - _partCorrection);
+    }
+
+    // A stationary CUSUM with unit-variance steps exceeds h with probability about exp(-2·k·h): a surprise of 2·k·h/ln 10.
+    private static double DriftSurprise(in Model m) => 2 * DriftAllowance * Math.Max(m.DriftUp, m.DriftDown) / Ln10;
+
+    // The drift part's CUSUM steps: the residual the level (or seasonal) part scores, divided by the long-run
+    // inflation its fast mean shows on this series (about 1 for white noise, far more for autocorrelated series,
+    // whose residuals wander), and clipped, so that only a lasting one-sided move builds it.
+    private static void Accumulate(ref Model m, double zLevel, SeasonalScore seasonal)
+    {
+        // Against the daily profile only once the hour of week has been seen too: until then a weekly pattern (a
+        // weekend) would look like a two-day drift. The raw residual's inflation holds the daily swing instead.
+        var (residual, inflation) = seasonal.Active && seasonal.WeekActive ? (seasonal.Level, m.DriftSeasonalInflation) : (zLevel, m.DriftInflation);
+        var step = Math.Clamp(residual / Math.Sqrt(Math.Max(1, inflation)), -DriftClip, DriftClip);
+        m.DriftUp = Math.Max(0, m.DriftUp + step - DriftAllowance);
+        m.DriftDown = Math.Max(0, m.DriftDown - step - DriftAllowance);
     }
 
     private void Learn(ref Model m, double value, double sigma, double d2, bool equal, SeasonalScore seasonal)
@@ -175,7 +221,7 @@ public sealed class EnsembleDetector : ScalarDetector
             m.DiffSlow += slowAlpha * (d2 - m.DiffSlow);
             m.RepeatRate += slowAlpha * ((equal ? 1 : 0) - m.RepeatRate);
         }
-        LearnSeasonal(ref m, value, seasonal);
+        LearnSeasonal(ref m, seasonal);
     }
 
     private bool TrackInterval(ref Model m, double elapsedSeconds)
@@ -205,6 +251,7 @@ public sealed class EnsembleDetector : ScalarDetector
     // a changed variance, a run of stuck values (until it breaks).
     private void Rebaseline(ref Model m, double zShift, double zVariance, SeasonalScore seasonal)
     {
+        (m.DriftUp, m.DriftDown) = (0, 0);
         if (!double.IsNaN(zVariance) && Math.Abs(zVariance) / Scale(m.CalVariance) >= ShiftedAfterAlarm) m.DiffSlow = m.DiffFast;
         if (m.Run > 0) m.StuckAccepted = true;
         ref var s = ref m.Seasonal;
@@ -226,17 +273,23 @@ public sealed class EnsembleDetector : ScalarDetector
         m.LevelN = Math.Min(m.LevelN, 2 * Options.FastWindow);
     }
 
-    private void Calibrate(ref Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal, bool all)
+    // The level part's tail learns from the sample that raised an alarm too (not from the damping after it): on a
+    // series whose normal has heavy tails each excursion alarms, and were none counted the tail would never be learned.
+    private void CalibrateLevel(ref Model m, double zLevel)
     {
-        m.CalN++;
-        var alpha = 1.0 / Math.Min(m.CalN, Options.CalibrationWindow);
+        var alpha = 1.0 / Math.Min(Math.Max(m.CalN, 1), Options.CalibrationWindow);
         m.CalLevel += alpha * (Fourth(zLevel) - m.CalLevel);
         var levelSurprise = Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel));
         var rateAlpha = 1.0 / Options.CalibrationWindow;
         m.LevelRate3 += rateAlpha * ((levelSurprise >= 3 ? 1 : 0) - m.LevelRate3);
         m.LevelRate5 += rateAlpha * ((levelSurprise >= 5 ? 1 : 0) - m.LevelRate5);
-        if (!all) return;
+    }
+
+    private void Calibrate(ref Model m, double zShift, double zVariance, SeasonalScore seasonal)
+    {
+        var alpha = 1.0 / Math.Min(m.CalN, Options.CalibrationWindow);
         m.CalShift += alpha * (Fourth(zShift) - m.CalShift);
+        m.DriftInflation += alpha * (Square(zShift) - m.DriftInflation);
         if (!double.IsNaN(zVariance)) m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
         if (seasonal.Active)
         {
@@ -244,6 +297,7 @@ public sealed class EnsembleDetector : ScalarDetector
             var seasonalAlpha = 1.0 / Math.Min(m.CalSeasonalN, Options.CalibrationWindow);
             m.CalSeasonal += seasonalAlpha * (Fourth(seasonal.Level) - m.CalSeasonal);
             m.CalSeasonalShift += seasonalAlpha * (Fourth(seasonal.Shift) - m.CalSeasonalShift);
+            m.DriftSeasonalInflation += seasonalAlpha * (Square(seasonal.Shift) - m.DriftSeasonalInflation);
         }
     }
 
@@ -257,6 +311,12 @@ public sealed class EnsembleDetector : ScalarDetector
         if (surprise <= 3) return Math.Min(surprise, surprise * atThree / 3);
         var slope = Math.Clamp(Math.Log10(Math.Max(m.LevelRate5, 1e-12) / Math.Max(m.LevelRate3, 1e-12)) / 2, -1, -0.1);
         return Math.Min(surprise, atThree - ((surprise - 3) * slope));
+    }
+
+    private static double Square(double z)
+    {
+        var c = Math.Min(Math.Abs(z), CalibrationClip);
+        return c * c;
     }
 
     private static double Fourth(double z)
@@ -298,8 +358,8 @@ public sealed class EnsembleDetector : ScalarDetector
             (s.WeekBin, s.WeekSum, s.WeekCount) = (weekBin, 0, 0);
         }
 
-        var dayActive = s.Visits[dayBin] >= MinSeasonalVisits;
-        var weekActive = s.Visits[weekBin] >= MinSeasonalVisits;
+        var dayActive = s.Visits[dayBin] >= MinDayVisits;
+        var weekActive = s.Visits[weekBin] >= MinWeekVisits;
         var dayResidual = value - s.Offset - s.Means[dayBin];
         var weekResidual = value - s.Offset - s.Means[weekBin];
         if (dayActive) s.DayResFast += _fastAlpha * (dayResidual - s.DayResFast);
@@ -319,14 +379,9 @@ public sealed class EnsembleDetector : ScalarDetector
         return new SeasonalScore(false, 0, 0, dayActive, weekActive, dayResidual, weekResidual);
     }
 
-    private void LearnSeasonal(ref Model m, double value, SeasonalScore seasonal)
+    private void LearnSeasonal(ref Model m, SeasonalScore seasonal)
     {
         ref var s = ref m.Seasonal;
-        var offset = value - s.Offset;
-        s.DaySum += offset;
-        s.DayCount++;
-        s.WeekSum += offset;
-        s.WeekCount++;
         var slow = Options.SlowWindow;
         if (seasonal.DayActive)
         {
@@ -338,6 +393,15 @@ public sealed class EnsembleDetector : ScalarDetector
             s.WeekResN++;
             s.WeekResVar += ((seasonal.WeekResidual * seasonal.WeekResidual) - s.WeekResVar) / Math.Min(s.WeekResN, slow);
         }
+    }
+
+    private static void AddToProfiles(ref Seasonal s, double value)
+    {
+        var offset = value - s.Offset;
+        s.DaySum += offset;
+        s.DayCount++;
+        s.WeekSum += offset;
+        s.WeekCount++;
     }
 
     private static void Fold(ref Seasonal s, int bin, double sum, int count)
@@ -380,6 +444,10 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(m.SuppressLeft);
         writer.Write(m.AlarmSurprise);
         writer.Write(m.SuspiciousRun);
+        writer.Write(m.DriftUp);
+        writer.Write(m.DriftDown);
+        writer.Write(m.DriftInflation);
+        writer.Write(m.DriftSeasonalInflation);
         ref readonly var s = ref m.Seasonal;
         writer.Write(s.DayBin);
         writer.Write(s.WeekBin);
@@ -432,6 +500,10 @@ public sealed class EnsembleDetector : ScalarDetector
         m.SuppressLeft = (int)NonNegative(reader.ReadInt32());
         m.AlarmSurprise = NonNegative(reader.ReadDouble());
         m.SuspiciousRun = (int)NonNegative(reader.ReadInt32());
+        m.DriftUp = NonNegative(reader.ReadDouble());
+        m.DriftDown = NonNegative(reader.ReadDouble());
+        m.DriftInflation = NonNegative(reader.ReadDouble());
+        m.DriftSeasonalInflation = NonNegative(reader.ReadDouble());
         ref var s = ref m.Seasonal;
         s.DayBin = Bin(reader.ReadInt32(), 0, DayBins);
         s.WeekBin = Bin(reader.ReadInt32(), DayBins, SeasonalBins);
@@ -484,6 +556,7 @@ public sealed class EnsembleDetector : ScalarDetector
         public int SuppressLeft;
         public double AlarmSurprise;
         public int SuspiciousRun;
+        public double DriftUp, DriftDown, DriftInflation, DriftSeasonalInflation;
         public Seasonal Seasonal;
 
         public static Model Initial()

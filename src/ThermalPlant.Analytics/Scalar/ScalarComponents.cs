@@ -16,6 +16,11 @@ public enum ScalarComponents
     Stuck = 8,
     /// <summary>Changes of a daily or weekly pattern: the sample against its hour of day and hour of week.</summary>
     Seasonal = 16,
+    /// <summary>
+    /// Slow drifts: a two-sided CUSUM (Page) of the residual against the slow mean (or the seasonal profile), scaled
+    /// by the series' own long-run spread and clipped so that heavy-tailed excursions cannot build it.
+    /// </summary>
+    Drift = 32,
     /// <summary>Every part: the default ensemble.</summary>
-    All = Level | Shift | Variance | Stuck | Seasonal,
+    All = Level | Shift | Variance | Stuck | Seasonal | Drift,
 }

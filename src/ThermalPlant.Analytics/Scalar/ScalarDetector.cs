@@ -12,7 +12,8 @@ public abstract class ScalarDetector : IScalarDetector
     public const double MaxMagnitude = 1e150;
 
     private const int Magic = 0x44535054; // "TPSD"
-    private const byte Version = 1;
+    // 2: the ensemble's drift part added to its state.
+    private const byte Version = 2;
 
     private readonly int _fingerprint;
     private long _lastTicks = long.MinValue;

@@ -17,6 +17,7 @@ public static class ScalarDetectors
         ("variance", "changes of variance, up or down: fast against slow spread of the first differences"),
         ("stuck", "stuck values: a run of equal samples where the signal normally moves"),
         ("seasonal", "changes of a daily or weekly pattern: the sample against its hour of day and hour of week"),
+        ("drift", "slow drifts: a CUSUM of the residual against the slow mean or the seasonal profile, in long-run deviations"),
         ("gaussian", "baseline: the sample against the mean and deviation of the last 400 samples, no calibration or damping"),
     ];
 
@@ -38,6 +39,7 @@ public static class ScalarDetectors
             "variance" => new EnsembleDetector(options with { Components = ScalarComponents.Variance }),
             "stuck" => new EnsembleDetector(options with { Components = ScalarComponents.Stuck }),
             "seasonal" => new EnsembleDetector(options with { Components = ScalarComponents.Seasonal }),
+            "drift" => new EnsembleDetector(options with { Components = ScalarComponents.Drift }),
             "gaussian" => new WindowedGaussianDetector(options),
             _ => throw new ArgumentException($"unknown detector '{name}'; known: {string.Join(", ", Known.Select(k => k.Name))}", nameof(name)),
         };
