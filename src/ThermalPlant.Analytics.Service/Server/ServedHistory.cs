@@ -1,4 +1,4 @@
-using ThermalPlant.OpcServer.History;
+using ThermalPlant.OpcUa.Server.History;
 
 namespace ThermalPlant.Analytics.Service.Server;
 

@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
-using System.Text;
-using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Types;
 
-namespace ThermalPlant.OpcServer.History;
+namespace ThermalPlant.OpcUa.Server.History;
 
 /// <summary>
 /// History that survives a restart, so a scraper can back-fill across one: values are kept in a
@@ -111,7 +109,7 @@ public sealed class FileHistoryStore : IHistoryStore, IAsyncDisposable
             NodeId node;
             try
             {
-                node = NodeId.Parse(Encoding.UTF8.GetString(name, 0, length));
+                node = NodeId.Parse(System.Text.Encoding.UTF8.GetString(name, 0, length));
             }
             catch (FormatException)
             {
@@ -157,10 +155,10 @@ public sealed class FileHistoryStore : IHistoryStore, IAsyncDisposable
     private static void WriteRecord(Stream stream, NodeId node, DateTime time, uint status, double? value)
     {
         var name = node.ToString();
-        var length = Encoding.UTF8.GetByteCount(name);
+        var length = System.Text.Encoding.UTF8.GetByteCount(name);
         if (length > MaxNodeIdLength) return;
         Span<byte> record = stackalloc byte[2 + length + 21];
-        Encoding.UTF8.GetBytes(name, record[2..]);
+        System.Text.Encoding.UTF8.GetBytes(name, record[2..]);
         BinaryPrimitives.WriteUInt16LittleEndian(record, (ushort)length);
         var body = record[(2 + length)..];
         BinaryPrimitives.WriteInt64LittleEndian(body, time.Ticks);
