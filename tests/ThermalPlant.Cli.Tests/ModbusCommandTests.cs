@@ -31,8 +31,10 @@ public sealed class ModbusCommandTests : IAsyncLifetime
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(output);
         Assert.Equal(0x8061, doc.RootElement[0].GetProperty("address").GetInt32());
-        Assert.Equal("1024", doc.RootElement[0].GetProperty("value").GetString());
-        Assert.Equal("65535", doc.RootElement[1].GetProperty("value").GetString());
+        // Numbers as JSON numbers.
+        Assert.Equal(1024, doc.RootElement[0].GetProperty("value").GetInt32());
+        Assert.Equal(65535, doc.RootElement[1].GetProperty("value").GetInt32());
+        Assert.Contains("\"value\":1024}", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -43,7 +45,8 @@ public sealed class ModbusCommandTests : IAsyncLifetime
         Assert.Equal(0, exit);
         using (var doc = JsonDocument.Parse(output))
         {
-            Assert.Equal("-1.5", doc.RootElement[0].GetProperty("value").GetString());
+            Assert.Equal(JsonValueKind.Number, doc.RootElement[0].GetProperty("value").ValueKind);
+            Assert.Equal(-1.5, doc.RootElement[0].GetProperty("value").GetDouble());
             Assert.Equal(102, doc.RootElement[1].GetProperty("address").GetInt32());
         }
         Span<ushort> raw = stackalloc ushort[2];
@@ -64,7 +67,7 @@ public sealed class ModbusCommandTests : IAsyncLifetime
         _store.WriteDiscreteInputs(3, [true]);
         var coils = await Run("modbus", "read", Endpoint, "--table", "coil", "--address", "7", "--count", "3", "--json");
         using var doc = JsonDocument.Parse(coils.Output);
-        Assert.Equal(["true", "false", "true"], doc.RootElement.EnumerateArray().Select(e => e.GetProperty("value").GetString()));
+        Assert.Equal([true, false, true], doc.RootElement.EnumerateArray().Select(e => e.GetProperty("value").GetBoolean()));
         Assert.Contains("true", (await Run("modbus", "read", Endpoint, "--table", "discrete", "--address", "3")).Output, StringComparison.Ordinal);
     }
 

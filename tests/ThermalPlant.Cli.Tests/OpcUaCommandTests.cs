@@ -56,7 +56,8 @@ public sealed class OpcUaCommandTests : IAsyncLifetime
         var (exit, output) = await Run("opcua", "read", Url, "ns=2;s=Plant.Setpoint", "--json");
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(output);
-        Assert.Equal("33.25", doc.RootElement[0].GetProperty("value").GetString());
+        Assert.Equal(33.25, doc.RootElement[0].GetProperty("value").GetDouble());
+        Assert.Contains("\"value\":33.25,", output, StringComparison.Ordinal);
         Assert.Equal("Good", doc.RootElement[0].GetProperty("status").GetString());
         Assert.Equal(1, (await Run("opcua", "write", Url, "ns=2;s=Plant.Setpoint", "x", "--type", "String")).Exit);
     }

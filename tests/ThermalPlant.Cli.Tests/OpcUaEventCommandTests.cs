@@ -119,8 +119,8 @@ public sealed class OpcUaEventCommandTests : IAsyncLifetime
         {
             var row = Assert.Single(doc.RootElement.EnumerateArray());
             Assert.Equal(_alarm.NodeId.ToString(), row.GetProperty("condition").GetString());
-            Assert.Equal("True", row.GetProperty("active").GetString());
-            Assert.Equal("False", row.GetProperty("acked").GetString());
+            Assert.True(row.GetProperty("active").GetBoolean());
+            Assert.False(row.GetProperty("acked").GetBoolean());
         }
 
         (exit, output) = await Run("opcua", "ack", Url, _alarm.NodeId.ToString(), "--comment", "looking into it");

@@ -46,8 +46,8 @@ public sealed class OpcUaMonitorCommandTests : IAsyncLifetime
         Assert.Equal(0, exit);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
-        var values = lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("value").GetString()!).ToArray();
-        Assert.Equal(["14", "20.5", "21.5"], values);
+        var values = lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("value").GetDouble()).ToArray();
+        Assert.Equal([14, 20.5, 21.5], values);
         Assert.All(lines, line => Assert.Contains("\"status\":\"Good\"", line, StringComparison.Ordinal));
     }
 
@@ -57,7 +57,7 @@ public sealed class OpcUaMonitorCommandTests : IAsyncLifetime
         var (exit, output) = await Run("opcua", "history", Url, "ns=2;s=Plant.Flow", "--from", "2026-11-30T06:01:00Z", "--to", "2026-11-30T06:03:00Z", "--json");
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(output);
-        Assert.Equal(["11", "12", "13"], doc.RootElement.EnumerateArray().Select(e => e.GetProperty("value").GetString()!));
+        Assert.Equal([11.0, 12.0, 13.0], doc.RootElement.EnumerateArray().Select(e => e.GetProperty("value").GetDouble()));
         Assert.Equal("2026-11-30T06:01:00.0000000Z", doc.RootElement[0].GetProperty("source timestamp").GetString());
     }
 

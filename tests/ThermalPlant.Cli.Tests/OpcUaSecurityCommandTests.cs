@@ -82,7 +82,7 @@ public sealed class OpcUaSecurityCommandTests : IAsyncLifetime
         var read = await Run(["opcua", "read", Url, "ns=2;s=Setpoint", "--json", .. secured]);
         Assert.Equal(0, read.Exit);
         using var doc = JsonDocument.Parse(read.Output);
-        Assert.Equal("41.5", doc.RootElement[0].GetProperty("value").GetString());
+        Assert.Equal(41.5, doc.RootElement[0].GetProperty("value").GetDouble());
         Assert.Equal("Good", doc.RootElement[0].GetProperty("status").GetString());
     }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ThermalPlant.Control.Links;
@@ -7,24 +6,27 @@ using ThermalPlant.Control.Sources;
 using ThermalPlant.Modbus.Maps;
 using ThermalPlant.PowerToGas;
 using ThermalPlant.PowerToGas.Calibration;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace ThermalPlant.Cli.Import;
 
 /// <summary>
-/// <c>thermalplant import-pycomint DIR</c>: turns the seed bridge's four YAML files (general, modbus, opcua, sql)
-/// into the scraper's configuration (<c>Scraper:Modbus</c>, <c>Scraper:OpcUa</c>, <c>Scraper:WideRow</c>) and the
-/// control bridge's (<c>Bridge:Links</c>): the control link, the Modbus device with the PEMEL register map, the methanation endpoint
-/// collecting exactly the bridge's nodes (a node list, polled at the bridge's storage interval, as the bridge read
-/// them), and the bridge's wide-row table (<see cref="PycomintWideRowMapping"/>). Secrets are never written into the JSON:
-/// they belong in the environment, and <c>--env-file</c> writes the OPC UA password in that form (a file readable by
-/// its owner only).
+/// <c>thermalplant import-pycomint DIR</c>: turns the seed bridge's configuration (<c>config/config_gen.yaml</c>,
+/// <c>config_modbus.yaml</c>, <c>config_opcua.yaml</c>, <c>config_sql.yaml</c>, and the calibration table they name)
+/// into the scraper's (<c>Scraper:Modbus</c>, <c>Scraper:OpcUa</c>, <c>Scraper:WideRow</c>) and the control bridge's
+/// (<c>Bridge:Links</c>): the control link, the Modbus device with the register map the bridge's files describe (flag and value names taken
+/// from them), the methanation endpoint collecting exactly the bridge's nodes (polled at its storage interval), and the
+/// bridge's wide-row table (<see cref="PycomintWideRowMapping"/>). Secrets are never written into the JSON: they belong
+/// in the environment, and <c>--env-file</c> writes the OPC UA password in that form (a file readable by its owner only).
+/// Exit codes: 0 written and complete, <see cref="PlaceholdersLeft"/> written with values left to fill in (the
+/// bridge's <c>...</c> placeholders, listed on standard error), 1 nothing written (the error on standard error).
 /// </summary>
 internal static class PycomintImportCommand
 {
+    /// <summary>The exit code of an import that was written but still has placeholders where the configuration needs values.</summary>
+    public const int PlaceholdersLeft = 2;
+
     private const string MethanationSensor = "methanation";
+    private const string PemelDevice = "pemel";
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -35,23 +37,29 @@ internal static class PycomintImportCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var directory = new Argument<DirectoryInfo>("dir") { Description = "Folder holding the bridge's general.yaml, modbus.yaml, opcua.yaml and sql.yaml" };
+        var directory = new Argument<DirectoryInfo>("dir") { Description = "The bridge's repository root (the folder holding config/) or its config/ folder" };
         var outputFile = new Option<FileInfo?>("--output") { Description = "Write the JSON to this file instead of standard output" };
         var envFile = new Option<FileInfo?>("--env-file") { Description = "Write the secrets (the OPC UA password) to this file as environment variables, for .env or a systemd EnvironmentFile" };
-        var command = new Command("import-pycomint", "Turn the seed bridge's YAML configuration into ThermalPlant appsettings JSON") { directory, outputFile, envFile };
+        var command = new Command("import-pycomint", $"Turn the seed bridge's YAML configuration into ThermalPlant appsettings JSON (exit code {PlaceholdersLeft}: written, but placeholders '...' are left to fill in)") { directory, outputFile, envFile };
         command.SetAction(async (result, cancel) =>
         {
             try
             {
-                var (document, notes) = await ImportAsync(result.GetValue(directory)!.FullName, cancel);
-                await WriteSecretsAsync(document, result.GetValue(envFile), notes, cancel);
-                foreach (var note in notes) await error.WriteLineAsync($"note: {note}");
+                var (document, report) = await ImportAsync(result.GetValue(directory)!.FullName, cancel);
+                await WriteSecretsAsync(document, result.GetValue(envFile), report, cancel);
+                foreach (var note in report.Notes) await error.WriteLineAsync($"note: {note}");
+                foreach (var placeholder in report.Placeholders)
+                {
+                    await error.WriteLineAsync(placeholder.Targets.Count > 0
+                        ? $"fill in: {placeholder.Where} is the placeholder '...'; set {string.Join(" and ", placeholder.Targets)}"
+                        : $"placeholder: {placeholder.Where} is '...' (not used by the suite)");
+                }
                 var text = JsonSerializer.Serialize(document, Json);
                 if (result.GetValue(outputFile) is { } file) await File.WriteAllTextAsync(file.FullName, text + "\n", cancel);
                 else await output.WriteLineAsync(text);
-                return 0;
+                return report.HasNeededPlaceholders ? PlaceholdersLeft : 0;
             }
-            catch (Exception ex) when (ex is ImportException or IOException or YamlException or FormatException)
+            catch (Exception ex) when (ex is ImportException or IOException or UnauthorizedAccessException)
             {
                 await error.WriteLineAsync($"error: {ex.Message}");
                 return 1;
@@ -60,100 +68,141 @@ internal static class PycomintImportCommand
         return command;
     }
 
-    internal static async Task<(ImportedConfiguration Document, List<string> Notes)> ImportAsync(string directory, CancellationToken cancellationToken)
+    internal static async Task<(ImportedConfiguration Document, ImportReport Report)> ImportAsync(string path, CancellationToken cancellationToken)
     {
-        var general = await ReadAsync<PycomintGeneral>(directory, "general.yaml", cancellationToken);
-        var modbus = await ReadAsync<PycomintModbus>(directory, "modbus.yaml", cancellationToken);
-        var opcua = await ReadAsync<PycomintOpcUa>(directory, "opcua.yaml", cancellationToken);
-        var sql = await ReadAsync<PycomintSql>(directory, "sql.yaml", cancellationToken);
-        var notes = new List<string>();
+        var report = new ImportReport();
+        var bridge = await PycomintConfiguration.LoadAsync(path, report, cancellationToken);
+        if (bridge.CalibrationFile is { } calibration) await CheckCalibrationAsync(bridge, calibration, report, cancellationToken);
 
-        var baseAddress = ParseAddress(modbus.BaseOffset, "modbus.yaml: base_offset");
-        var status = ParseAddress(modbus.Registers.Status, "modbus.yaml: registers.status");
-        var processValues = ParseAddress(modbus.Registers.ProcessValues, "modbus.yaml: registers.process_values");
-        var setPoint = ParseAddress(modbus.Registers.CurrentSetpoint, "modbus.yaml: registers.current_setpoint");
-        if (modbus.UnitRead is < 0 or > 255) throw new ImportException($"modbus.yaml: unit_read {modbus.UnitRead} is not a unit id (0..255)");
-        if (modbus.UnitWrite is { } unitWrite && unitWrite != modbus.UnitRead)
+        var flags = Names(bridge.StatusBits, "BIT", i => $"bit_{i}", report);
+        var values = Names(bridge.ProcessValues, "REG", i => $"unknown_{i}", report);
+        // The bridge reads at ADDRESS - BASE_REGISTER_OFFSET but writes WRITE_REGISTER as given; the map and the link
+        // add their BaseAddress to every address, so the offset goes in negated and the write address is compensated.
+        var baseAddress = -bridge.BaseRegisterOffset;
+        var map = new RegisterMap { BaseAddress = baseAddress };
+        map.Registers.Add(new RegisterDefinition { Name = "status", Table = RegisterTable.Holding, Address = bridge.StatusAddress, Type = RegisterDataType.UInt16, Flags = [.. flags] });
+        for (var i = 0; i < values.Length; i++)
         {
-            notes.Add($"the bridge read with unit {modbus.UnitRead} and wrote with unit {unitWrite}; the suite uses one unit id for both, {modbus.UnitRead} (the one its reads answered on)");
+            map.Registers.Add(new RegisterDefinition { Name = values[i], Table = RegisterTable.Holding, Address = bridge.ProcessValuesAddress + i, Type = RegisterDataType.UInt16 });
+        }
+        if (bridge.BaseRegisterOffset != 0)
+        {
+            report.Note($"BASE_REGISTER_OFFSET {bridge.BaseRegisterOffset}: the bridge subtracts it from its read addresses but not from WRITE_REGISTER; the imported map and link address the same registers");
         }
 
-        var calibration = Path.GetFullPath(Path.Combine(directory, modbus.CalibrationTable));
-        try
-        {
-            var table = await CalibrationTable.LoadAsync(calibration, modbus.Current.Max, modbus.Current.Min, cancellationToken);
-            notes.Add($"calibration table {calibration}: {table.Points.Count} rows, {table.MinFlow}..{table.MaxFlow} NL/min");
-        }
-        catch (Exception ex) when (ex is FormatException or IOException or ArgumentOutOfRangeException)
-        {
-            throw new ImportException($"modbus.yaml: calibration_table: {ex.Message}");
-        }
-
-        var map = PemelRegisterMap.Create(baseAddress);
-        Relocate(map, status, processValues);
-        var requestTimeout = TimeSpan.FromSeconds(modbus.Timeout);
+        var reconnection = TimeSpan.FromSeconds(bridge.ReconnectionInterval);
+        var requestTimeout = TimeSpan.FromSeconds(1);
         var link = new PemelLinkOptions
         {
-            Name = "pemel",
-            Period = TimeSpan.FromSeconds(general.ControlInterval),
+            Name = PemelDevice,
+            Period = TimeSpan.FromSeconds(bridge.ControlInterval),
             Source = new OpcUaSourceOptions
             {
-                EndpointUrl = opcua.Url,
-                NodeId = opcua.Nodes.H2FlowRequest,
-                UserName = string.IsNullOrEmpty(opcua.User) ? null : opcua.User,
-                Password = string.IsNullOrEmpty(opcua.User) ? null : opcua.Password ?? string.Empty,
+                EndpointUrl = bridge.OpcUaUrl ?? "",
+                NodeId = bridge.H2FlowNode ?? "",
+                UserName = bridge.UserName,
+                // The password reaches the scraper from the environment; a placeholder's is as absent as the JSON's.
+                Password = bridge.UserName is null ? null : bridge.Password ?? "",
+                MaxReconnectDelay = reconnection,
             },
             Target = new ModbusTargetOptions
             {
-                Host = modbus.Address,
-                Port = modbus.Port,
-                UnitId = (byte)modbus.UnitRead,
+                Host = bridge.ModbusHost ?? "",
+                Port = bridge.ModbusPort,
+                UnitId = (byte)bridge.SlaveId,
                 BaseAddress = baseAddress,
-                SetPointAddress = setPoint,
+                SetPointAddress = bridge.WriteRegister + bridge.BaseRegisterOffset,
                 RequestTimeout = requestTimeout,
             },
-            Enable = new EnableConditionOptions { Address = status, Bit = PemelRegisterMap.CoolingTemperatureReachedBit, Name = PemelRegisterMap.CoolingTemperatureReached },
-            CalibrationFile = calibration,
-            MaxCurrent = modbus.Current.Max,
-            MinCurrent = modbus.Current.Min,
-            Maximum = modbus.Current.Max,
+            // The bridge writes only while BIT_10 is set (hydrogen cooling temperature reached).
+            Enable = new EnableConditionOptions { Address = bridge.StatusAddress, Bit = PemelRegisterMap.CoolingTemperatureReachedBit, Name = flags[PemelRegisterMap.CoolingTemperatureReachedBit] },
+            CalibrationFile = bridge.CalibrationFile ?? "",
+            MaxCurrent = bridge.MaxCurrent,
+            MinCurrent = bridge.MinCurrent,
+            Maximum = bridge.MaxCurrent,
         };
         var errors = new List<string>();
         link.Validate("Bridge:Links:0", errors);
-        foreach (var mapError in map.Validate("Scraper:Modbus:Devices:0:Map:")) errors.Add(mapError);
+        errors.AddRange(map.Validate("Scraper:Modbus:Devices:0:Map:"));
+        errors.RemoveAll(report.IsAboutPlaceholder);
         if (errors.Count > 0) throw new ImportException("the imported configuration is not valid: " + string.Join("; ", errors));
 
-        if (string.IsNullOrEmpty(opcua.User) && !string.IsNullOrEmpty(opcua.Password))
-        {
-            notes.Add("opcua.yaml has a password but no user: the methanation PLC is read in anonymous sessions");
-        }
-        if (!string.IsNullOrEmpty(sql.Password)) notes.Add("sql.yaml's password is not written out: set Storage__Password (or the connection string) in the environment");
-        var storageInterval = TimeSpan.FromSeconds(general.StorageInterval);
-        // The bridge stored the flow request next to the storage nodes (its wide row has a column for it).
-        var nodes = new List<ImportedNode> { new(opcua.Nodes.H2FlowRequest, MethanationSensor, "h2_flow_request") };
-        foreach (var (name, node) in opcua.Nodes.Storage) nodes.Add(new ImportedNode(node, MethanationSensor, name));
+        if (bridge.UserName is null && bridge.Password is not null) report.Note($"{PycomintConfiguration.OpcUaFile} has a PASSWORD but no USERNAME: the methanation PLC is read in anonymous sessions");
+        var retries = Math.Min(bridge.MaxRetries - 1, 10);
+        report.Note($"MAX_RETRIES {bridge.MaxRetries}: a failed Modbus poll is repeated {retries} time(s) in the same cycle (Scraper:Modbus:Devices:0:Retries, at most 10)"
+            + (bridge.RetryInterval is { } pause ? $", at once: RETRY_INTERVAL ({pause} s) has no counterpart" : ""));
+        report.Note($"SLAVE_ID {bridge.SlaveId}: the suite reads and writes with this unit id (the bridge wrote its set point without naming one, pymodbus's default)");
+        report.Note("the bridge's files give no units: the process values are stored as the raw register values, without a unit");
+
+        var storageInterval = TimeSpan.FromSeconds(bridge.StorageInterval);
+        var nodeNames = PycomintWideRowMapping.NodeNames(bridge);
+        var nodes = new List<ImportedNode>();
+        for (var i = 0; i < bridge.StoredNodes.Count; i++) nodes.Add(new ImportedNode(bridge.StoredNodes[i] ?? "", MethanationSensor, nodeNames[i]));
         var document = new ImportedConfiguration(
             new ScraperSection(
-                new OpcUaSection([new OpcUaEndpoint(opcua.Url, link.Source.UserName, "Poll", storageInterval, nodes)]),
-                new ModbusSection([new ModbusDevice("pemel", modbus.Address, modbus.Port, (byte)modbus.UnitRead, storageInterval, requestTimeout, modbus.Retries, map)]),
-                PycomintWideRowMapping.Map(sql, opcua, "pemel", storageInterval, notes)),
+                new OpcUaSection([new OpcUaEndpoint(bridge.OpcUaUrl ?? "", link.Source.UserName, "Poll", storageInterval, reconnection, nodes)]),
+                new ModbusSection([new ModbusDevice(PemelDevice, bridge.ModbusHost ?? "", bridge.ModbusPort, (byte)bridge.SlaveId, storageInterval, requestTimeout, retries, map)]),
+                PycomintWideRowMapping.Map(bridge, nodeNames, flags, values, PemelDevice, storageInterval, report)),
             new BridgeSection([link]));
-        return (document, notes);
+        return (document, report);
+    }
+
+    // The bridge reads the table at each control cycle; here it is checked once, so that a broken one stops the import.
+    private static async Task CheckCalibrationAsync(PycomintConfiguration bridge, string path, ImportReport report, CancellationToken cancellationToken)
+    {
+        var where = $"{PycomintConfiguration.ModbusFile}: H2_FLOW_ARRAY";
+        if (Directory.Exists(path)) throw new ImportException($"{where}: {path} is a folder; the calibration table must be a file");
+        if (!File.Exists(path)) throw new ImportException($"{where}: {path} is missing (the bridge reads it relative to its working directory, {bridge.Root})");
+        if (new FileInfo(path).Length > BridgeYamlFile.MaxFileBytes) throw new ImportException($"{where}: {path} is larger than {BridgeYamlFile.MaxFileBytes / 1024} KiB; it is not a calibration table");
+        try
+        {
+            var table = await CalibrationTable.LoadAsync(path, bridge.MaxCurrent, bridge.MinCurrent, cancellationToken);
+            report.Note($"calibration table {path}: {table.Points.Count} rows, {table.MinFlow}..{table.MaxFlow} NL/min");
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            throw new ImportException($"{where}: {ex.Message}");
+        }
+    }
+
+    // Tag names from the file's names; a missing or repeated name gets one that cannot collide, with a note.
+    private static string[] Names(string[] fromFile, string key, Func<int, string> fallback, ImportReport report)
+    {
+        var names = new string[fromFile.Length];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < names.Length; i++)
+        {
+            var name = PycomintConfiguration.TagName(fromFile[i]);
+            if (name.Length == 0)
+            {
+                name = fallback(i);
+                report.Note($"{PycomintConfiguration.ModbusFile}: {key}_{i} names nothing; its value is stored as '{name}'");
+            }
+            if (!seen.Add(name))
+            {
+                var unique = $"{name}_{i}";
+                report.Note($"{PycomintConfiguration.ModbusFile}: {key}_{i} repeats the name '{name}'; its value is stored as '{unique}'");
+                name = unique;
+                seen.Add(name);
+            }
+            names[i] = name;
+        }
+        return names;
     }
 
     // The password goes to the environment file when one is asked for; otherwise a note names the variable to set.
-    private static async Task WriteSecretsAsync(ImportedConfiguration document, FileInfo? envFile, List<string> notes, CancellationToken cancellationToken)
+    private static async Task WriteSecretsAsync(ImportedConfiguration document, FileInfo? envFile, ImportReport report, CancellationToken cancellationToken)
     {
         const string EndpointVariable = "Scraper__OpcUa__Endpoints__0__Password";
         const string LinkVariable = "Bridge__Links__0__Source__Password";
         var source = document.Bridge.Links[0].Source;
         if (source.UserName is null) return;
-        if (envFile is null)
+        if (envFile is null || string.IsNullOrEmpty(source.Password))
         {
-            notes.Add($"the methanation PLC is read as user '{source.UserName}': set {EndpointVariable} and {LinkVariable} in the environment (or use --env-file); the password is not written into the JSON");
+            report.Note($"the methanation PLC is read as user '{source.UserName}': set {EndpointVariable} and {LinkVariable} in the environment{(string.IsNullOrEmpty(source.Password) ? "" : " (or use --env-file)")}; the password is not written into the JSON");
             return;
         }
-        if (source.Password!.AsSpan().ContainsAny('\n', '\r')) throw new ImportException("opcua.yaml: the password contains a line break, which an environment file cannot hold");
+        if (source.Password.AsSpan().ContainsAny('\n', '\r')) throw new ImportException($"{PycomintConfiguration.OpcUaFile}: the password contains a line break, which an environment file cannot hold");
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         await using (var stream = new FileStream(envFile.FullName, fileOptions))
@@ -162,39 +211,7 @@ internal static class PycomintImportCommand
             await writer.WriteLineAsync($"{EndpointVariable}={source.Password}".AsMemory(), cancellationToken);
             await writer.WriteLineAsync($"{LinkVariable}={source.Password}".AsMemory(), cancellationToken);
         }
-        notes.Add($"the methanation PLC is read as user '{source.UserName}'; its password is in {envFile.FullName}");
-    }
-
-    // The published map puts the status word and the process values at fixed addresses; a bridge configured with other
-    // addresses keeps its layout (16 flags, then 14 consecutive values) at its own addresses.
-    private static void Relocate(RegisterMap map, int status, int processValues)
-    {
-        map.Registers[0].Address = status;
-        for (var i = 1; i < map.Registers.Count; i++) map.Registers[i].Address = processValues + i - 1;
-    }
-
-    private static async Task<T> ReadAsync<T>(string directory, string name, CancellationToken cancellationToken)
-        where T : new()
-    {
-        var path = Path.Combine(directory, name);
-        if (!File.Exists(path)) throw new ImportException($"{path} is missing; the bridge's configuration has general.yaml, modbus.yaml, opcua.yaml and sql.yaml");
-        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).IgnoreUnmatchedProperties().Build();
-        try
-        {
-            return deserializer.Deserialize<T>(await File.ReadAllTextAsync(path, cancellationToken)) ?? new T();
-        }
-        catch (YamlException ex)
-        {
-            throw new ImportException($"{name}, line {ex.Start.Line}: {ex.InnerException?.Message ?? ex.Message}");
-        }
-    }
-
-    private static int ParseAddress(string text, string key)
-    {
-        var ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
-            ? int.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value)
-            : int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
-        return ok && value is >= -65535 and <= 65535 ? value : throw new ImportException($"{key}: '{text}' is not a register address");
+        report.Note($"the methanation PLC is read as user '{source.UserName}'; its password is in {envFile.FullName}");
     }
 }
 
@@ -228,6 +245,7 @@ internal sealed record OpcUaEndpoint(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UserName,
     string Mode,
     TimeSpan PollInterval,
+    TimeSpan ReconnectMaxDelay,
     IReadOnlyList<ImportedNode> Nodes);
 
 /// <summary>A listed node and the names its values are stored under.</summary>

@@ -1,58 +1,65 @@
 using System.Text.Json.Serialization;
-using ThermalPlant.PowerToGas;
 
 namespace ThermalPlant.Cli.Import;
 
 /// <summary>
-/// Turns <c>sql.yaml</c>'s wide-row table (table, columns) into the scraper's wide-row sink: each column takes the value
-/// the bridge stored in it, found by its name among the OPC UA nodes of <c>opcua.yaml</c> (the flow request and the
-/// storage nodes) and the PEMEL map (<c>status</c>, its 16 flags, its 14 process values).
+/// Turns <c>config_sql.yaml</c>'s table (<c>DB_TABLE</c>, <c>DB_COLUMNS</c>) into the scraper's wide-row sink. The bridge
+/// inserts its values by position: the timestamp, the OPC UA nodes' values in <c>OPCUA_NODE_IDs</c> order, the 16
+/// status flags, then the <c>COUNT</c> process values; so each column takes the value at its position, whatever its name.
 /// </summary>
 internal static class PycomintWideRowMapping
 {
-    private static readonly string[] TimestampNames = ["timestamp", "time", "datetime", "ts"];
-
-    /// <summary>The section, or null when <c>sql.yaml</c> names no table; what cannot be mapped is added to <paramref name="notes"/>.</summary>
-    public static WideRowSection? Map(PycomintSql sql, PycomintOpcUa opcua, string device, TimeSpan interval, List<string> notes)
+    /// <summary>Tag names of the stored OPC UA nodes: the bridge's column name at each node's position, else the node id's last name.</summary>
+    public static string[] NodeNames(PycomintConfiguration bridge)
     {
-        if (string.IsNullOrWhiteSpace(sql.Table)) return null;
-        var timestamp = sql.Columns.Find(c => TimestampNames.Contains(c, StringComparer.OrdinalIgnoreCase));
-        if (timestamp is null)
+        var names = new string[bridge.StoredNodes.Count];
+        for (var i = 0; i < names.Length; i++)
         {
-            timestamp = "timestamp";
-            notes.Add($"sql.yaml's columns name no timestamp column ({string.Join(", ", TimestampNames)}); the wide rows use '{timestamp}'");
+            var column = i + 1 < bridge.Columns.Count ? bridge.Columns[i + 1] : null;
+            var node = bridge.StoredNodes[i] ?? "";
+            var name = PycomintConfiguration.TagName(column ?? node[(node.LastIndexOfAny([':', '.', '=']) + 1)..]);
+            names[i] = name.Length > 0 && !names.AsSpan(0, i).Contains(name) ? name : $"node_{i}";
         }
-        var columns = new List<WideRowColumn>();
-        foreach (var name in sql.Columns)
-        {
-            if (name == timestamp) continue;
-            if (Source(name, opcua, device) is { } column) columns.Add(column);
-            else notes.Add($"sql.yaml's column '{name}' matches no OPC UA node of opcua.yaml and no PEMEL register; it is left out of the wide rows (NULL in the table)");
-        }
-        notes.Add($"sql.yaml's wide-row table '{sql.Table}' ({columns.Count} value columns) is written by the scraper into its own database (Scraper:WideRow), not to {sql.Host}:{sql.Port}/{sql.Database}; sensor_data holds every value as well");
-        return new WideRowSection(sql.Table, timestamp, interval, false, columns);
+        return names;
     }
 
-    private static WideRowColumn? Source(string name, PycomintOpcUa opcua, string device)
+    /// <summary>The section, or null when the bridge's files name no columns; what does not line up is added to the report's notes.</summary>
+    public static WideRowSection? Map(PycomintConfiguration bridge, string[] nodeNames, string[] flags, string[] values, string device, TimeSpan interval, ImportReport report)
     {
-        if (string.Equals(name, "h2_flow_request", StringComparison.OrdinalIgnoreCase) && !string.IsNullOrEmpty(opcua.Nodes.H2FlowRequest))
+        if (bridge.Columns.Count == 0) return null;
+        var sources = new List<WideRowColumn?>();
+        for (var i = 0; i < bridge.StoredNodes.Count; i++) sources.Add(bridge.StoredNodes[i] is { } node ? new WideRowColumn("", null, null, node) : null);
+        foreach (var flag in flags) sources.Add(new WideRowColumn("", device, $"status.{flag}", null));
+        foreach (var value in values) sources.Add(new WideRowColumn("", device, value, null));
+        var file = PycomintConfiguration.SqlFile;
+        if (bridge.Columns.Count != sources.Count + 1)
         {
-            return new WideRowColumn(name, null, null, opcua.Nodes.H2FlowRequest);
+            report.Note($"{file}: DB_COLUMNS names {bridge.Columns.Count} columns, but the bridge inserts {sources.Count + 1} values (the timestamp, {nodeNames.Length} OPC UA values, 16 flags, {values.Length} process values); columns are matched by position as far as both go");
         }
-        foreach (var (key, node) in opcua.Nodes.Storage)
+
+        var timestamp = Column(bridge.Columns[0], file, report) ?? "timestamp";
+        var columns = new List<WideRowColumn>();
+        for (var i = 1; i < bridge.Columns.Count && i <= sources.Count; i++)
         {
-            if (string.Equals(key, name, StringComparison.OrdinalIgnoreCase)) return new WideRowColumn(name, null, null, node);
+            // A placeholder column or node keeps its place: the name or source is left for the user to fill in.
+            var name = Column(bridge.Columns[i], file, report) ?? "";
+            var source = sources[i - 1] ?? new WideRowColumn("", null, null, "");
+            columns.Add(source with { Name = name });
         }
-        if (string.Equals(name, "status", StringComparison.OrdinalIgnoreCase)) return new WideRowColumn(name, device, "status", null);
-        foreach (var flag in PemelRegisterMap.StatusFlags)
+        if (bridge.Table is { } table)
         {
-            if (string.Equals(flag, name, StringComparison.OrdinalIgnoreCase)) return new WideRowColumn(name, device, $"status.{flag}", null);
+            report.Note($"{file}: the table '{table}' ({columns.Count} value columns) is written by the scraper into its own database (Scraper:WideRow, with CreateTable false: it must exist there), not to the bridge's DB_HOST/DB_NAME; sensor_data holds every value as well");
         }
-        foreach (var (value, _) in PemelRegisterMap.ProcessValues)
-        {
-            if (string.Equals(value, name, StringComparison.OrdinalIgnoreCase)) return new WideRowColumn(name, device, value, null);
-        }
-        return null;
+        return new WideRowSection(bridge.Table ?? "", timestamp, interval, false, columns);
+    }
+
+    // PostgreSQL folds unquoted names to lower case, so the bridge's columns exist in lower case; the scraper quotes names.
+    private static string? Column(string? name, string file, ImportReport report)
+    {
+        if (name is null) return null;
+        var lower = name.ToLowerInvariant();
+        if (lower != name) report.Note($"{file}: DB_COLUMNS '{name}' is the column '{lower}' (PostgreSQL folds unquoted names to lower case)");
+        return lower;
     }
 }
 

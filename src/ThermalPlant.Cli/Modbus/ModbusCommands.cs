@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using ThermalPlant.Modbus;
 using ThermalPlant.Modbus.Client;
 using ThermalPlant.Modbus.Maps;
@@ -97,25 +96,26 @@ internal static class ModbusCommands
         }
     }
 
-    private static async Task<List<(int Address, string Value)>> ReadAsync(ModbusTcpClient client, byte unit, string table, ushort start, ushort count, ValueType type, WordOrder order, CancellationToken cancellationToken)
+    private static async Task<List<(int Address, object Value)>> ReadAsync(ModbusTcpClient client, byte unit, string table, ushort start, ushort count, ValueType type, WordOrder order, CancellationToken cancellationToken)
     {
         if (table is "coil" or "discrete")
         {
             var bits = table == "coil"
                 ? await client.ReadCoilsAsync(unit, start, count, cancellationToken)
                 : await client.ReadDiscreteInputsAsync(unit, start, count, cancellationToken);
-            return [.. bits.Select((b, i) => (start + i, b ? "true" : "false"))];
+            return [.. bits.Select((b, i) => (start + i, (object)b))];
         }
         var definition = new RegisterDefinition { Name = "value", Type = ToDataType(type), WordOrder = order };
         var width = definition.Width;
         var words = table == "holding"
             ? await client.ReadHoldingRegistersAsync(unit, start, checked((ushort)(count * width)), cancellationToken)
             : await client.ReadInputRegistersAsync(unit, start, checked((ushort)(count * width)), cancellationToken);
-        var rows = new List<(int, string)>(count);
+        var rows = new List<(int, object)>(count);
         for (var i = 0; i < count; i++)
         {
+            // Integers as integers (JSON 1024, not 1024.0); a float32 as the double it widens to, printed round-trip.
             var value = RegisterDecoder.Decode(definition, words.AsSpan(i * width, width)).Value;
-            rows.Add((start + (i * width), value.ToString(type == ValueType.Float32 ? "R" : "0", CultureInfo.InvariantCulture)));
+            rows.Add((start + (i * width), type == ValueType.Float32 ? value : (long)value));
         }
         return rows;
     }
@@ -189,17 +189,23 @@ internal static class ModbusCommands
         return (text[..colon].Trim('[', ']'), port);
     }
 
-    private static void Print(TextWriter output, bool json, List<(int Address, string Value)> rows)
+    private static void Print(TextWriter output, bool json, List<(int Address, object Value)> rows)
     {
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(rows.Select(r => new Dictionary<string, object> { ["address"] = r.Address, ["value"] = r.Value })));
+            output.WriteLine(JsonOutput.Serialize(rows.Select(r => new Dictionary<string, object> { ["address"] = r.Address, ["value"] = r.Value })));
             return;
         }
         output.WriteLine("address  hex     value");
         foreach (var (rowAddress, value) in rows)
         {
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rowAddress,-7}  0x{rowAddress:X4}  {value}"));
+            var text = value switch
+            {
+                bool bit => bit ? "true" : "false",
+                double number => number.ToString("R", CultureInfo.InvariantCulture),
+                _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+            };
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{rowAddress,-7}  0x{rowAddress:X4}  {text}"));
         }
     }
 }

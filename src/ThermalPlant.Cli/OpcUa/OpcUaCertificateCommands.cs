@@ -6,7 +6,8 @@ namespace ThermalPlant.Cli.OpcUa;
 
 /// <summary>
 /// <c>thermalplant opcua certificates list|trust|reject --store DIR</c>: what an administrator does with an OPC UA
-/// certificate store, typically after a client was refused and its certificate landed in rejected/certs.
+/// certificate store, typically after a client was refused and its certificate landed in rejected/certs; and the
+/// site CA's verbs (<see cref="SiteCaCommands"/>).
 /// </summary>
 internal static class OpcUaCertificateCommands
 {
@@ -15,7 +16,7 @@ internal static class OpcUaCertificateCommands
         var store = new Option<string>("--store") { Description = "The certificate store folder (own, trusted, issuers, rejected), e.g. the server's OpcServer:CertificateStorePath", Required = true };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
         var thumbprint = new Argument<string>("thumbprint") { Description = "SHA-1 thumbprint of the certificate (a unique prefix is enough)" };
-        var command = new Command("certificates", "List, trust and reject the certificates of an OPC UA certificate store");
+        var command = new Command("certificates", "List, trust and reject the certificates of an OPC UA certificate store; run a site CA (init-ca, issue, renew, revoke)");
 
         var list = new Command("list", "List the certificates in own, trusted, issuers and rejected") { store, json };
         list.SetAction(result =>
@@ -46,6 +47,7 @@ internal static class OpcUaCertificateCommands
         command.Subcommands.Add(list);
         command.Subcommands.Add(trust);
         command.Subcommands.Add(reject);
+        foreach (var verb in SiteCaCommands.Create(output, error)) command.Subcommands.Add(verb);
         return command;
     }
 

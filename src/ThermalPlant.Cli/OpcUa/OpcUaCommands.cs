@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
@@ -20,7 +19,7 @@ internal static class OpcUaCommands
         var connection = new OpcUaConnection(login, security, output, error ?? Console.Error);
         var url = new Argument<string>("url") { Description = "Endpoint URL, e.g. opc.tcp://host:4840/freeopcua/server/" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table" };
-        var command = new Command("opcua", "Talk to an OPC UA server (any security policy and mode; anonymous or --user) and manage certificate stores") { login.User };
+        var command = new Command("opcua", "Talk to an OPC UA server (any security policy and mode; anonymous or --user) and manage certificate stores");
 
         var endpoints = new Command("endpoints", "List the server's endpoints") { url, json };
         // Discovery goes over a None channel whatever the server offers, so a server without a None endpoint answers too.
@@ -47,7 +46,7 @@ internal static class OpcUaCommands
             var ids = result.GetValue(readNodes)!;
             var values = await client.ReadAsync([.. ids.Select(id => new ReadValueId { NodeId = NodeId.Parse(id), AttributeId = (uint)AttributeId.Value })], TimestampsToReturn.Both, cancel);
             Print(output, result.GetValue(json), ["node id", "value", "status", "source timestamp"],
-                ids.Zip(values, (id, v) => new[] { id, Format(v.Value), v.Status.ToString(), v.SourceTimestamp?.ToString("O", CultureInfo.InvariantCulture) ?? "" }));
+                ids.Zip(values, (id, v) => new object?[] { id, v.Value, v.Status.ToString(), v.SourceTimestamp?.ToString("O", CultureInfo.InvariantCulture) ?? "" }));
         }, session: true, cancel));
 
         var writeNode = new Argument<string>("node") { Description = "NodeId to write" };
@@ -62,16 +61,22 @@ internal static class OpcUaCommands
             if (status.IsBad) throw new OpcUaException(status, "the server refused the write");
         }, session: true, cancel));
 
-        command.Subcommands.Add(security.AddTo(endpoints));
-        command.Subcommands.Add(security.AddTo(browse));
-        command.Subcommands.Add(security.AddTo(read));
-        command.Subcommands.Add(security.AddTo(write));
-        command.Subcommands.Add(security.AddTo(OpcUaMonitorCommands.Subscribe(url, connection)));
-        command.Subcommands.Add(security.AddTo(OpcUaMonitorCommands.History(url, json, connection)));
-        command.Subcommands.Add(security.AddTo(OpcUaEventCommands.Events(url, connection)));
-        command.Subcommands.Add(security.AddTo(OpcUaEventCommands.Alarms(url, json, connection)));
-        command.Subcommands.Add(security.AddTo(OpcUaEventCommands.Acknowledge(url, connection)));
-        command.Subcommands.Add(security.AddTo(OpcUaEventCommands.Call(url, connection)));
+        // --user and the security options go on the commands that connect, not on hash-password or certificates.
+        Command Connecting(Command connecting)
+        {
+            connecting.Options.Add(login.User);
+            return security.AddTo(connecting);
+        }
+        command.Subcommands.Add(Connecting(endpoints));
+        command.Subcommands.Add(Connecting(browse));
+        command.Subcommands.Add(Connecting(read));
+        command.Subcommands.Add(Connecting(write));
+        command.Subcommands.Add(Connecting(OpcUaMonitorCommands.Subscribe(url, connection)));
+        command.Subcommands.Add(Connecting(OpcUaMonitorCommands.History(url, json, connection)));
+        command.Subcommands.Add(Connecting(OpcUaEventCommands.Events(url, connection)));
+        command.Subcommands.Add(Connecting(OpcUaEventCommands.Alarms(url, json, connection)));
+        command.Subcommands.Add(Connecting(OpcUaEventCommands.Acknowledge(url, connection)));
+        command.Subcommands.Add(Connecting(OpcUaEventCommands.Call(url, connection)));
         command.Subcommands.Add(HashPasswordCommand.Create(input ?? Console.In, output, Console.Error));
         command.Subcommands.Add(OpcUaCertificateCommands.Create(output, error ?? Console.Error));
         return command;
@@ -97,14 +102,28 @@ internal static class OpcUaCommands
         var scalar => Convert.ToString(scalar, CultureInfo.InvariantCulture) ?? "",
     };
 
-    internal static void Print(TextWriter output, bool json, string[] headers, IEnumerable<string[]> rows)
+    /// <summary>A cell as the table prints it: a value formatted invariantly, text as it is.</summary>
+    internal static string Text(object? cell) => cell switch
     {
-        var table = rows.ToList();
+        null => "",
+        string text => text,
+        Variant value => Format(value),
+        _ => Convert.ToString(cell, CultureInfo.InvariantCulture) ?? "",
+    };
+
+    /// <summary>A cell as <c>--json</c> prints it: values as JSON numbers, booleans and arrays (<see cref="JsonOutput"/>).</summary>
+    internal static object? Json(object? cell) => cell is Variant value ? JsonOutput.Value(value) : cell;
+
+    /// <summary>Prints rows (cells of text or <see cref="Variant"/> values) as a table, or as a JSON array of objects keyed by the headers.</summary>
+    internal static void Print(TextWriter output, bool json, string[] headers, IEnumerable<object?[]> rows)
+    {
+        var cells = rows.ToList();
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(table.Select(r => headers.Zip(r).ToDictionary(p => p.First, p => p.Second))));
+            output.WriteLine(JsonOutput.Serialize(cells.Select(r => headers.Zip(r).ToDictionary(p => p.First, p => Json(p.Second)))));
             return;
         }
+        var table = cells.Select(r => r.Select(Text).ToArray()).ToList();
         var widths = headers.Select((h, i) => Math.Max(h.Length, table.Count == 0 ? 0 : table.Max(r => r[i].Length))).ToArray();
         output.WriteLine(string.Join("  ", headers.Select((h, i) => h.PadRight(widths[i]))));
         foreach (var row in table)

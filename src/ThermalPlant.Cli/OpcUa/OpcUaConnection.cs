@@ -8,7 +8,8 @@ namespace ThermalPlant.Cli.OpcUa;
 
 /// <summary>
 /// How an <c>opcua</c> command connects (login and security from its options) and what its exit code says:
-/// 0 done, 1 the server or the connection failed, 2 a usage error, 3 a certificate is not trusted by one side.
+/// 0 done, 1 the server or the connection failed, 2 a usage error, 3 a certificate is not trusted by one side or does
+/// not name the host connected to.
 /// </summary>
 internal sealed class OpcUaConnection(LoginOptions login, SecurityOptions security, TextWriter output, TextWriter error)
 {
@@ -47,6 +48,13 @@ internal sealed class OpcUaConnection(LoginOptions login, SecurityOptions securi
         catch (OpcUaException ex) when (options is not null && RefusesOurCertificate(ex))
         {
             await error.WriteLineAsync(Refused(options, ex));
+            return 3;
+        }
+        catch (OpcUaException ex) when (ex.Status.Code == StatusCodes.BadCertificateHostNameInvalid)
+        {
+            await error.WriteLineAsync(
+                $"error: {ex.Status}: {ex.Message}.{Environment.NewLine}" +
+                "Connect by a name the certificate lists, or, if this is the server you meant, add --no-host-name-check.");
             return 3;
         }
         catch (OpcUaException ex)

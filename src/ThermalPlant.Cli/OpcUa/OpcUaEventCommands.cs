@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
-using System.Text.Json;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
@@ -289,18 +288,18 @@ internal static class OpcUaEventCommands
         return ":" + string.Concat(select.Concat(where).Where(s => s is not null));
     }
 
-    private static string[] Row(Variant[] fields) =>
+    private static object?[] Row(Variant[] fields) =>
     [
         fields[TimeField].Type == BuiltInType.DateTime ? fields[TimeField].AsDateTime().ToString("O", CultureInfo.InvariantCulture) : "",
-        OpcUaCommands.Format(fields[SeverityField]),
+        fields[SeverityField],
         fields[TypeField].Value is NodeId type ? TypeLabel(type) : "",
-        OpcUaCommands.Format(fields[SourceField]),
+        fields[SourceField],
         (fields[MessageField].Value as LocalizedText?)?.Text ?? "",
         fields[ConditionIdField].Value?.ToString() ?? "",
-        OpcUaCommands.Format(fields[ActiveField]),
-        OpcUaCommands.Format(fields[AckedField]),
-        OpcUaCommands.Format(fields[ConfirmedField]),
-        OpcUaCommands.Format(fields[RetainField]),
+        fields[ActiveField],
+        fields[AckedField],
+        fields[ConfirmedField],
+        fields[RetainField],
     ];
 
     private static string TypeLabel(NodeId type) =>
@@ -309,7 +308,7 @@ internal static class OpcUaEventCommands
     private static string Line(Variant[] fields, bool json)
     {
         var row = Row(fields);
-        if (json) return JsonSerializer.Serialize(Headers.Zip(row).ToDictionary(p => p.First, p => p.Second));
-        return string.Join("  ", row.Where(c => c.Length > 0));
+        if (json) return JsonOutput.Serialize(Headers.Zip(row).ToDictionary(p => p.First, p => OpcUaCommands.Json(p.Second)));
+        return string.Join("  ", row.Select(OpcUaCommands.Text).Where(c => c.Length > 0));
     }
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
@@ -63,7 +62,7 @@ internal static class OpcUaMonitorCommands
         {
             var values = await client.HistoryReadRawAsync(NodeId.Parse(result.GetValue(node)!), result.GetValue(from), result.GetValue(to), returnBounds: result.GetValue(bounds), cancellationToken: cancel);
             OpcUaCommands.Print(connection.Output, result.GetValue(json), ["source timestamp", "value", "status"],
-                values.Select(v => new[] { v.SourceTimestamp?.ToString("O", CultureInfo.InvariantCulture) ?? "", OpcUaCommands.Format(v.Value), v.Status.ToString() }));
+                values.Select(v => new object?[] { v.SourceTimestamp?.ToString("O", CultureInfo.InvariantCulture) ?? "", v.Value, v.Status.ToString() }));
         }, session: true, cancel));
         return command;
     }
@@ -76,10 +75,10 @@ internal static class OpcUaMonitorCommands
         var timestamp = change.Value.SourceTimestamp?.ToString("O", CultureInfo.InvariantCulture) ?? "";
         if (json)
         {
-            return JsonSerializer.Serialize(new Dictionary<string, object?>
+            return JsonOutput.Serialize(new Dictionary<string, object?>
             {
                 ["node"] = change.Item.Node.ToString(),
-                ["value"] = OpcUaCommands.Format(change.Value.Value),
+                ["value"] = JsonOutput.Value(change.Value.Value),
                 ["status"] = change.Value.Status.ToString(),
                 ["sourceTimestamp"] = timestamp,
                 ["gapBefore"] = change.GapBefore,

@@ -6,9 +6,10 @@ using ThermalPlant.OpcUa.Security;
 namespace ThermalPlant.Cli.OpcUa;
 
 /// <summary>
-/// <c>--security-policy NAME</c>, <c>--security-mode MODE</c> and <c>--store DIR</c> on every <c>opcua</c> command that
-/// connects (<see cref="AddTo"/>): the endpoint to select and the command line's own certificate store, in which its certificate is created
-/// on first use and the servers it trusts are kept.
+/// <c>--security-policy NAME</c>, <c>--security-mode MODE</c>, <c>--store DIR</c> and <c>--no-host-name-check</c> on
+/// every <c>opcua</c> command that connects (<see cref="AddTo"/>): the endpoint to select, the command line's own
+/// certificate store, in which its certificate is created on first use and the servers it trusts are kept, and whether
+/// the server's certificate must name the host connected to.
 /// </summary>
 internal sealed class SecurityOptions
 {
@@ -37,6 +38,12 @@ internal sealed class SecurityOptions
         DefaultValueFactory = _ => DefaultStore,
     };
 
+    /// <summary>Skips the check that the server's certificate names the host of the URL (a server reached by another name).</summary>
+    public Option<bool> NoHostNameCheck { get; } = new("--no-host-name-check")
+    {
+        Description = "Accept a server certificate that names another host than the URL's (a trusted server reached through an address or name its certificate does not list)",
+    };
+
     /// <summary>
     /// Adds the options to <paramref name="command"/>, one that connects. They are not recursive on <c>opcua</c>:
     /// <c>opcua certificates</c> has a <c>--store</c> of its own, the store it manages.
@@ -47,6 +54,7 @@ internal sealed class SecurityOptions
         command.Options.Add(Policy);
         command.Options.Add(Mode);
         command.Options.Add(Store);
+        command.Options.Add(NoHostNameCheck);
         return command;
     }
 
@@ -67,7 +75,7 @@ internal sealed class SecurityOptions
         {
             throw new FormatException($"--security-mode {mode} does not go with --security-policy {name} (None goes with None, the others with Sign or SignAndEncrypt)");
         }
-        var settings = new ClientSecuritySettings(name, mode, result.GetValue(Store));
+        var settings = new ClientSecuritySettings(name, mode, result.GetValue(Store), CheckServerHostName: !result.GetValue(NoHostNameCheck));
         var options = new OpcUaClientOptions { ApplicationName = "Thermal Plant command line", ApplicationUri = "urn:thermalplant:cli" };
         return settings.ApplyTo(options) with { Credentials = credentials };
     }

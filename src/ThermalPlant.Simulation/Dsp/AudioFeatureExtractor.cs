@@ -27,6 +27,12 @@ public sealed class AudioFeatureExtractor
     private double[] _spectrumDb = [];
     private double[] _mfccDb = [];
 
+    // ComputeSliding: each frame's mel energies (spectrum bands, then MFCC mel bands) of this call and of the last one.
+    private double[] _energies = [];
+    private double[] _previousEnergies = [];
+    private long _previousPosition = long.MinValue;
+    private int _previousLength;
+
     /// <summary>Precomputes window, filter banks and DCT for <paramref name="options"/> and <paramref name="mfccCount"/> coefficients.</summary>
     public AudioFeatureExtractor(AudioFeatureOptions options, int mfccCount)
     {
@@ -69,6 +75,8 @@ public sealed class AudioFeatureExtractor
     /// </summary>
     public void Compute(ReadOnlySpan<float> samples, Span<double> spectrumDb, Span<double> mfcc)
     {
+        // The sliding cache follows one stream; a chunk analysed on its own starts it again.
+        _previousPosition = long.MinValue;
         var nfft = _options.FftSize;
         if (samples.Length <= nfft / 2) throw new ArgumentException($"At least {(nfft / 2) + 1} samples are needed.", nameof(samples));
         if (spectrumDb.Length < SpectrumBands || mfcc.Length < MfccCount) throw new ArgumentException("Output spans are too short.");
@@ -91,6 +99,80 @@ public sealed class AudioFeatureExtractor
         ToDecibelsAveraged(_mfccDb.AsSpan(0, frames * mfccBands), frames, _meanMfccDb);
         // The DCT is linear, so the mean of the frames' MFCCs is the DCT of the mean mel dB frame.
         _dct.Apply(_meanMfccDb, mfcc[..MfccCount]);
+    }
+
+    /// <summary>
+    /// As <see cref="Compute"/>, for a chunk that starts at sample <paramref name="position"/> of a continuous stream
+    /// (the same samples at the same positions from call to call): a frame that lies wholly inside this chunk and lay
+    /// wholly inside the previous one, at the same stream position, takes the mel energies computed then. A chunk that
+    /// moved by a whole number of hops costs only its new frames and the frames its edges reflect into; the results are
+    /// those of <see cref="Compute"/> on the same samples, bit for bit (the same arithmetic, in the same order).
+    /// </summary>
+    /// <returns>The frames whose FFT was computed in this call.</returns>
+    public int ComputeSliding(ReadOnlySpan<float> samples, long position, Span<double> spectrumDb, Span<double> mfcc)
+    {
+        var nfft = _options.FftSize;
+        var hop = _options.HopLength;
+        if (samples.Length <= nfft / 2) throw new ArgumentException($"At least {(nfft / 2) + 1} samples are needed.", nameof(samples));
+        if (spectrumDb.Length < SpectrumBands || mfcc.Length < MfccCount) throw new ArgumentException("Output spans are too short.");
+
+        var frames = FrameCount(samples.Length);
+        EnsureBuffers(samples.Length, frames);
+        var spectrumBands = SpectrumBands;
+        var mfccBands = _options.MfccMelBands;
+        var width = spectrumBands + mfccBands;
+        if (_energies.Length < frames * width) _energies = new double[frames * width];
+        if (_previousEnergies.Length < frames * width) _previousEnergies = new double[frames * width];
+
+        // A frame of the previous chunk is this chunk's frame t + shift when the chunk moved by whole hops.
+        var moved = position - _previousPosition;
+        var reuse = _previousPosition != long.MinValue && moved >= 0 && moved % hop == 0 && moved / hop < frames;
+        var shift = reuse ? (int)(moved / hop) : 0;
+        var padded = false;
+        var computed = 0;
+        var power = _powerArray.AsSpan(_powerStart, (nfft / 2) + 1);
+        for (var t = 0; t < frames; t++)
+        {
+            var row = _energies.AsSpan(t * width, width);
+            var before = t + shift;
+            if (reuse && Inside(t, samples.Length) && before < FrameCount(_previousLength) && Inside(before, _previousLength))
+            {
+                _previousEnergies.AsSpan(before * width, width).CopyTo(row);
+                continue;
+            }
+            if (!padded)
+            {
+                Pad(samples);
+                padded = true;
+            }
+            _fft.PowerSpectrum(_padded.AsSpan(t * hop, nfft), power);
+            _spectrumBank.Apply(power, row[..spectrumBands]);
+            _mfccBank.Apply(power, row[spectrumBands..]);
+            computed++;
+        }
+
+        for (var t = 0; t < frames; t++)
+        {
+            var row = _energies.AsSpan(t * width, width);
+            row[..spectrumBands].CopyTo(_spectrumDb.AsSpan(t * spectrumBands, spectrumBands));
+            row[spectrumBands..].CopyTo(_mfccDb.AsSpan(t * mfccBands, mfccBands));
+        }
+        ToDecibelsAveraged(_spectrumDb.AsSpan(0, frames * spectrumBands), frames, spectrumDb[..spectrumBands]);
+        ToDecibelsAveraged(_mfccDb.AsSpan(0, frames * mfccBands), frames, _meanMfccDb);
+        _dct.Apply(_meanMfccDb, mfcc[..MfccCount]);
+
+        (_energies, _previousEnergies) = (_previousEnergies, _energies);
+        _previousPosition = position;
+        _previousLength = samples.Length;
+        return computed;
+    }
+
+    // Whether frame t of a chunk of `length` samples reads samples only (no reflection at either edge).
+    private bool Inside(int t, int length)
+    {
+        var center = (long)t * _options.HopLength;
+        var half = _options.FftSize / 2;
+        return center >= half && center + half <= length;
     }
 
     /// <summary>Converts mel energies to dB, clamps at the chunk's maximum minus TopDb, and averages over frames.</summary>
