@@ -5,8 +5,8 @@ using ThermalPlant.Analytics.Service.Engine;
 using ThermalPlant.Analytics.Service.Server;
 using ThermalPlant.Analytics.Service.Sources;
 using ThermalPlant.Hosting;
-using ThermalPlant.OpcUa.Server.History;
 using ThermalPlant.OpcUa.Server;
+using ThermalPlant.OpcUa.Server.History;
 
 namespace ThermalPlant.Analytics.Service;
 

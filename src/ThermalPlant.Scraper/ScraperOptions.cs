@@ -1,8 +1,8 @@
 using ThermalPlant.Hosting;
+using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Sources.Modbus;
 using ThermalPlant.Scraper.Sources.OpcUa;
-using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Transport;
 
 namespace ThermalPlant.Scraper;

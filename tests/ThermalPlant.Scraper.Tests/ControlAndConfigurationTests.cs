@@ -1,6 +1,6 @@
 using ThermalPlant.Scraper.Delivery;
-using ThermalPlant.Testing;
 using ThermalPlant.Storage.Writing;
+using ThermalPlant.Testing;
 
 namespace ThermalPlant.Scraper.Tests;
 

@@ -32,7 +32,9 @@ internal static class OpcUaEventCommands
         var history = new Option<bool>("--history") { Description = "Print the events the server kept between --from and --to (HistoryRead), oldest first, instead of watching" };
         var from = new Option<DateTime>("--from")
         {
-            Description = "With --history: start (UTC, ISO 8601; default an hour ago)", CustomParser = r => OpcUaMonitorCommands.ParseTime(r.Tokens[0].Value), DefaultValueFactory = _ => DateTime.UtcNow.AddHours(-1),
+            Description = "With --history: start (UTC, ISO 8601; default an hour ago)",
+            CustomParser = r => OpcUaMonitorCommands.ParseTime(r.Tokens[0].Value),
+            DefaultValueFactory = _ => DateTime.UtcNow.AddHours(-1),
         };
         var to = new Option<DateTime>("--to") { Description = "With --history: end (UTC, ISO 8601; default now)", CustomParser = r => OpcUaMonitorCommands.ParseTime(r.Tokens[0].Value), DefaultValueFactory = _ => DateTime.UtcNow };
         var command = new Command("events", "Print the events of a notifier as they arrive, or those the server kept (--history)") { url, node, where, interval, count, seconds, json, history, from, to };

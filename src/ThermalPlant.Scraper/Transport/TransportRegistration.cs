@@ -1,5 +1,5 @@
-using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Delivery;
+using ThermalPlant.Scraper.Events;
 
 namespace ThermalPlant.Scraper.Transport;
 

@@ -72,8 +72,12 @@ public sealed class EventHistoryStoreTests
                 {
                     e = new UaEvent(NodeId.Of(ObjectTypeIds.ExclusiveLimitAlarmType))
                     {
-                        SourceNode = NodeId.Of("Plant.Temperature", 2), SourceName = "Plant/Temperature", Time = T0.AddSeconds(i), Severity = 800,
-                        Message = new LocalizedText("en", $"event {i}"), ConditionId = condition,
+                        SourceNode = NodeId.Of("Plant.Temperature", 2),
+                        SourceName = "Plant/Temperature",
+                        Time = T0.AddSeconds(i),
+                        Severity = 800,
+                        Message = new LocalizedText("en", $"event {i}"),
+                        ConditionId = condition,
                     }.Set("AckedState/Id", Variant.From(false)).Set("ActiveState", new Variant(BuiltInType.LocalizedText, new LocalizedText("en", "Active")))
                      .Set("LimitState/CurrentState/Id", new Variant(BuiltInType.NodeId, NodeId.Of(ObjectIds.ExclusiveLimitStateMachineType_High)))
                      .Set("HighLimit", Variant.From(80.0)).Set("Quality", Variant.From(StatusCode.Good));
@@ -165,7 +169,11 @@ public sealed class EventHistoryStoreTests
 
     private static UaEvent Event(int number, DateTime time) => new(NodeId.Of(ObjectTypeIds.SystemEventType))
     {
-        SourceNode = Plant, SourceName = "Plant", Time = time, Severity = 100, Message = new LocalizedText(null, $"event {number}"),
+        SourceNode = Plant,
+        SourceName = "Plant",
+        Time = time,
+        Severity = 100,
+        Message = new LocalizedText(null, $"event {number}"),
     };
 
     private static int Number(StoredEvent stored) => int.Parse(stored.Event.Message.Text![6..], System.Globalization.CultureInfo.InvariantCulture);

@@ -41,14 +41,22 @@ public sealed class EventHistoryTests : IAsyncLifetime
         {
             _server.Events.Raise(new UaEvent(NodeId.Of(ObjectTypeIds.SystemEventType))
             {
-                SourceNode = _temperature, SourceName = "Plant/Temperature", Time = T0.AddSeconds(i), Severity = (ushort)(100 + (50 * i)), Message = new LocalizedText(null, $"plant {i}"),
+                SourceNode = _temperature,
+                SourceName = "Plant/Temperature",
+                Time = T0.AddSeconds(i),
+                Severity = (ushort)(100 + (50 * i)),
+                Message = new LocalizedText(null, $"plant {i}"),
             });
         }
         for (var i = 0; i < 5; i++)
         {
             _server.Events.Raise(new UaEvent(NodeId.Of(ObjectTypeIds.DeviceFailureEventType))
             {
-                SourceNode = _elsewhere, SourceName = "Elsewhere", Time = T0.AddSeconds(i + 0.5), Severity = 900, Message = new LocalizedText(null, $"elsewhere {i}"),
+                SourceNode = _elsewhere,
+                SourceName = "Elsewhere",
+                Time = T0.AddSeconds(i + 0.5),
+                Severity = 900,
+                Message = new LocalizedText(null, $"elsewhere {i}"),
             });
         }
         _server.Start();

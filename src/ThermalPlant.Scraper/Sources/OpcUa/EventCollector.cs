@@ -2,8 +2,8 @@ using System.Threading.Channels;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
-using ThermalPlant.Scraper.Events;
 using ThermalPlant.Scraper.Delivery;
+using ThermalPlant.Scraper.Events;
 using ThermalPlant.Storage.Events;
 using static ThermalPlant.OpcUa.Client.EventFilters;
 
