@@ -25,6 +25,7 @@ internal sealed partial class AnalyticsService(
     ILogger<AnalyticsService> logger) : BackgroundService
 {
     private readonly AnalyticsOptions _settings = options.Value;
+    private volatile bool _stopped;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -45,7 +46,7 @@ internal sealed partial class AnalyticsService(
         engine.DiagnosisChanged += alarms.OnDiagnosisChanged;
         server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason);
         server.Start();
-        Metrics.DefaultRegistry.AddBeforeCollectCallback(engine.Collect);
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(CollectWhileRunning);
         LogListening(_settings.ListenAddress, server.Port, _settings.EndpointPath, _settings.Sources.Count, history.File?.Loaded ?? 0);
         health.Expect(_settings.Sources.Count);
         return base.StartAsync(cancellationToken);
@@ -53,10 +54,18 @@ internal sealed partial class AnalyticsService(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopped = true;
         await base.StopAsync(cancellationToken);
         Save();
         await server.DisposeAsync();
         if (history.File is not null) await history.File.DisposeAsync();
+    }
+
+    // prometheus-net keeps a before-collect callback for the life of the process: a stopped service (a test process runs
+    // several, one after another) must not write its figures over those of the one running now.
+    private void CollectWhileRunning()
+    {
+        if (!_stopped) engine.Collect();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -9,10 +9,11 @@ using ThermalPlant.Testing;
 namespace ThermalPlant.Analytics.Service.Tests;
 
 /// <summary>
-/// The history the analytics endpoint serves over HistoryRead survives a restart: it is kept in the plant server's
+/// The history the analytics endpoint serves over HistoryRead survives a restart: it is kept in the OPC UA library's
 /// history file format under <c>Analytics:HistoryPath</c>, and a service started again on the same data directory
 /// serves the values the one before it recorded.
 /// </summary>
+[Collection(AnalyticsHostCollection.Name)]
 public sealed class HistoryRestartTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
