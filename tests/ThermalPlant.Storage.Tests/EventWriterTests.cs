@@ -14,7 +14,6 @@ public sealed class EventWriterTests(PostgresFixture postgres)
     public async Task Stores_each_event_once_even_when_a_batch_is_written_again(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var writer = new EventWriter(db);
         var start = new DateTime(2026, 12, 6, 10, 0, 0, DateTimeKind.Utc);
         var batch = Enumerable.Range(0, 200).Select(i => Alarm(start.AddSeconds(i), i)).ToArray();
@@ -39,7 +38,6 @@ public sealed class EventWriterTests(PostgresFixture postgres)
     public async Task An_event_without_an_EventId_is_keyed_by_its_content(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         var writer = new EventWriter(db);
         var time = new DateTime(2026, 12, 6, 11, 0, 0, DateTimeKind.Utc);
         StoredEvent Plain(string message) => new("opc.tcp://127.0.0.1:4840/", StoredEvent.ContentKey(time, "BaseEventType", "i=2253", null, null, null, null, 100, message),
@@ -62,7 +60,6 @@ public sealed class EventWriterTests(PostgresFixture postgres)
     public async Task The_events_table_is_a_hypertable_only_on_the_TimescaleDB_path(StoragePath path)
     {
         await using var db = await postgres.CreateMigratedDatabaseAsync(path);
-        if (db is null) return;
         await using var connection = await db.OpenConnectionAsync();
         var hypertable = path == StoragePath.TimescaleDb && await connection.ExecuteScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = 'events')");

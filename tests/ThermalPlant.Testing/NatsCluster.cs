@@ -54,9 +54,12 @@ public sealed class NatsCluster : IAsyncDisposable
     public async Task KillAsync(int index)
     {
         var node = _nodes[index];
-        if (node.Process is null) return;
-        await node.Process.DisposeAsync();
-        node.Process = null;
+        // Killing a node that is down already changes nothing.
+        if (node.Process is not null)
+        {
+            await node.Process.DisposeAsync();
+            node.Process = null;
+        }
     }
 
     /// <summary>Starts node <paramref name="index"/> again on its ports and store, and waits until it answers.</summary>
