@@ -27,7 +27,7 @@ public static class ScraperHost
         builder.Services.AddSingleton<LatestValues>();
         builder.Services.AddSingleton<SampleQueue>();
         builder.Services.AddSingleton<EventQueue>();
-        builder.Services.AddSingleton<StoredEvents>();
+        builder.Services.AddSingleton(sp => new StoredEvents(new Lazy<NpgsqlDataSource>(sp.GetRequiredService<NpgsqlDataSource>)));
         builder.Services.AddSingleton<RejectedSamples>();
         builder.Services.AddSingleton<StorageState>();
         builder.Services.AddSingleton<SourceHealth>();
