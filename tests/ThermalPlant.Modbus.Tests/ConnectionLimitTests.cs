@@ -100,6 +100,77 @@ public sealed class ConnectionLimitTests
     }
 
     [Fact]
+    public async Task When_full_a_connection_that_never_asked_is_given_up_before_one_idle_longer()
+    {
+        var dropped = new ConcurrentQueue<ModbusConnectionDropped>();
+        await using var server = new ModbusTcpServer(new ModbusDataStore(), new ModbusServerOptions { Port = 0, MaxConnections = 3, MaxConnectionsPerAddress = 3 });
+        server.ConnectionDropped += dropped.Enqueue;
+        server.Start();
+        await using var a = await RawConnection.OpenAsync(server.Port, Attacker);
+        await using var b = await RawConnection.OpenAsync(server.Port, Attacker);
+        await a.ExchangeAsync(1, ReadOneRegister);
+        await Task.Delay(20);
+        await b.ExchangeAsync(1, ReadOneRegister);
+        await using var silent = await RawConnection.OpenAsync(server.Port, Other);
+        await WaitForAsync(() => server.OpenConnections == 3, "the silent connection to be admitted");
+
+        await using var newcomer = await RawConnection.OpenAsync(server.Port);
+
+        Assert.Equal([0x03, 0x02, 0x00, 0x00], await newcomer.ExchangeAsync(1, ReadOneRegister));
+        Assert.True(await silent.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)), "a connection that never asked was kept");
+        Assert.Equal([0x03, 0x02, 0x00, 0x00], await a.ExchangeAsync(1, ReadOneRegister));
+        Assert.Equal(silent.LocalEndPoint, Assert.Single(dropped).Peer);
+    }
+
+    [Fact]
+    public async Task Busy_peers_on_many_addresses_churning_connections_cannot_push_out_a_poller_that_was_there_first()
+    {
+        var dropped = new ConcurrentQueue<ModbusConnectionDropped>();
+        // 8 places: the first 2 in order of connection are never given up for being idle.
+        await using var server = new ModbusTcpServer(new ModbusDataStore(), new ModbusServerOptions { Port = 0, MaxConnections = 8 });
+        server.ConnectionDropped += dropped.Enqueue;
+        server.Start();
+        server.Store.WriteHoldingRegisters(0, [1234]);
+        await using var poller = await RawConnection.OpenAsync(server.Port);
+        Assert.Equal([0x03, 0x02, 0x04, 0xD2], await poller.ExchangeAsync(1, ReadOneRegister));
+
+        // Each newcomer comes from another /24 and asks every 20 ms, so it is always more recently active than a
+        // poller asking every 300 ms: under "idle longest goes" alone, the poller would be the one given up.
+        using var attack = new CancellationTokenSource();
+        var holders = new List<Task>();
+        var sockets = new List<Socket>();
+        var churn = Task.Run(async () =>
+        {
+            for (var k = 1; !attack.IsCancellationRequested; k = k % 200 + 1)
+            {
+                var socket = await ConnectFromAsync(IPAddress.Parse($"127.{k}.0.2"), server.Port);
+                lock (sockets) sockets.Add(socket);
+                holders.Add(HoldAsync(socket, TimeSpan.FromMilliseconds(20), attack.Token));
+                await Task.Delay(25);
+            }
+        });
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            while (watch.Elapsed < TimeSpan.FromSeconds(6))
+            {
+                Assert.Equal([0x03, 0x02, 0x04, 0xD2], await poller.ExchangeAsync(1, ReadOneRegister));
+                await Task.Delay(300);
+            }
+        }
+        finally
+        {
+            await attack.CancelAsync();
+            await churn;
+            await Task.WhenAll(holders);
+            lock (sockets) sockets.ForEach(socket => socket.Dispose());
+        }
+
+        Assert.DoesNotContain(dropped, d => d.Peer.Address.Equals(IPAddress.Loopback));
+        Assert.True(dropped.Count(d => d.Reason == ModbusDropReason.Evicted) >= 20, $"only {dropped.Count(d => d.Reason == ModbusDropReason.Evicted)} evictions: the server was never full");
+    }
+
+    [Fact]
     public async Task A_connection_beyond_the_per_address_cap_is_closed_and_a_freed_place_is_taken_again()
     {
         var dropped = new ConcurrentQueue<ModbusConnectionDropped>();
@@ -186,6 +257,16 @@ public sealed class ConnectionLimitTests
         var options = new ModbusServerOptions { Port = 0, MaxConnections = max, MaxConnectionsPerAddress = perAddress, IdleTimeout = TimeSpan.FromMilliseconds(idleMilliseconds) };
         var thrown = Assert.Throws<ArgumentException>(() => new ModbusTcpServer(new ModbusDataStore(), options));
         Assert.Contains(error, thrown.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var until = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(until.Elapsed < TimeSpan.FromSeconds(10), $"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
     }
 
     private static async Task<Socket> ConnectFromAsync(IPAddress from, int port)

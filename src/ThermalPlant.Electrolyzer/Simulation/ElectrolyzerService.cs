@@ -21,6 +21,9 @@ internal sealed partial class ElectrolyzerService(
     private static readonly Gauge CoolerGauge = Metrics.CreateGauge("thermalplant_electrolyzer_cooler_temperature_celsius", "Simulated H2 cooler temperature");
     private static readonly Gauge RequestGauge = Metrics.CreateGauge("thermalplant_methanation_h2_request_nl_per_min", "Hydrogen flow the simulated methanation unit requests");
 
+    // A flood of refused connections must not become a flood of log lines: one per reason in this time.
+    private static readonly TimeSpan DropLogWindow = TimeSpan.FromSeconds(10);
+
     private static readonly Counter DroppedCounter = Metrics.CreateCounter("thermalplant_electrolyzer_modbus_connections_dropped_total",
         "Modbus connections the simulator refused or closed: PerAddressLimit, ServerFull, Evicted (idle longest when full), IdleTimeout", "reason");
 
@@ -34,11 +37,15 @@ internal sealed partial class ElectrolyzerService(
     {
         var settings = options.Value;
         await using var modbus = new ModbusTcpServer(simulator.Store, settings.ModbusServer(IPAddress.Parse(settings.ModbusAddress)), time);
+        var dropLog = new LogThrottle<ModbusDropReason>(DropLogWindow, time);
         modbus.ConnectionDropped += dropped =>
         {
             var reason = dropped.Reason.ToString();
             DroppedCounter.WithLabels(reason).Inc();
-            LogModbusDropped(logger, dropped.Peer.ToString(), reason);
+            if (dropLog.ShouldLog(dropped.Reason, out var notLogged))
+            {
+                LogModbusDropped(logger, dropped.Peer.ToString(), reason, notLogged, DropLogWindow.TotalSeconds);
+            }
         };
         modbus.Start();
         Modbus = modbus;
@@ -90,8 +97,8 @@ internal sealed partial class ElectrolyzerService(
     [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Methanation unit refused {Service} for user {UserName} (role {Role}): {Status}, {Reason} [{Nodes}]")]
     private static partial void LogAccessDenied(ILogger logger, string service, string? userName, string? role, string status, string reason, string nodes);
 
-    [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Modbus connection from {Peer} closed by the server: {Reason}; the other connections go on (limits: Electrolyzer:ModbusMaxConnections, ModbusMaxConnectionsPerAddress, ModbusIdleTimeout)")]
-    private static partial void LogModbusDropped(ILogger logger, string peer, string reason);
+    [LoggerMessage(EventId = 405, Level = LogLevel.Warning, Message = "Modbus connection from {Peer} closed by the server: {Reason}, and {NotLogged} more for that reason since the last such line (one line per reason every {WindowSeconds} s; every one is counted in thermalplant_electrolyzer_modbus_connections_dropped_total); the other connections go on (limits: Electrolyzer:ModbusMaxConnections, ModbusMaxConnectionsPerAddress, ModbusIdleTimeout)")]
+    private static partial void LogModbusDropped(ILogger logger, string peer, string reason, int notLogged, double windowSeconds);
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Simulated plant stopping; Modbus and OPC UA ports close")]
     private static partial void LogStopping(ILogger logger);

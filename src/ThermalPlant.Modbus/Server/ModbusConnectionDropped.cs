@@ -11,7 +11,10 @@ public enum ModbusDropReason
     /// <summary>Refused on accept: every connection was in the middle of a request, none could be given up.</summary>
     ServerFull,
 
-    /// <summary>Given up for a newcomer when the server was full: it had waited longest since its last request.</summary>
+    /// <summary>
+    /// Given up for a newcomer when the server was full: it had never sent a request, or had waited longest since its
+    /// last one and was not among the longest-standing quarter.
+    /// </summary>
     Evicted,
 
     /// <summary>No whole request (or no read of the response) within <see cref="ModbusServerOptions.IdleTimeout"/>.</summary>

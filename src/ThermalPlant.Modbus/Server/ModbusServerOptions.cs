@@ -16,8 +16,10 @@ public sealed class ModbusServerOptions
 
     /// <summary>
     /// Connections served at once. When all are taken, a newcomer (from an address below
-    /// <see cref="MaxConnectionsPerAddress"/>) takes the place of the connection that has waited longest since its
-    /// last request; a connection in the middle of a request is never the one given up.
+    /// <see cref="MaxConnectionsPerAddress"/>) takes the place of the longest-standing connection that has never sent
+    /// a request or, when every one has, of the one that has waited longest since its last request, leaving out the
+    /// first quarter of this number in order of connection (the pollers that were there first). A connection in the
+    /// middle of a request is never the one given up.
     /// </summary>
     public int MaxConnections { get; set; } = 16;
 

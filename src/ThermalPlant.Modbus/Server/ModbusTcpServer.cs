@@ -10,7 +10,9 @@ namespace ThermalPlant.Modbus.Server;
 /// malformed MBAP header closes that connection; a bad request gets an exception response; nothing a peer
 /// sends allocates beyond one 260-byte frame per connection. Connections are bounded in total and per peer
 /// address, a connection idle for <see cref="ModbusServerOptions.IdleTimeout"/> is closed, and when the server is
-/// full the connection idle longest makes room for a newcomer, so held sockets cannot lock a polling client out.
+/// full a newcomer takes the place of a connection that has never sent a request or, failing that, of the one idle
+/// longest apart from the longest-standing quarter: held sockets cannot lock a polling client out, and peers on many
+/// addresses that keep asking cannot push out the pollers that were there first.
 /// </summary>
 public sealed class ModbusTcpServer : IAsyncDisposable
 {
@@ -19,6 +21,7 @@ public sealed class ModbusTcpServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _lock = new();
+    // In order of acceptance: admission appends and removal keeps the order, so the first entries have stood longest.
     private readonly List<Connection> _open = [];
     private readonly Dictionary<IPAddress, int> _perAddress = [];
     private Task? _acceptLoop;
@@ -121,7 +124,7 @@ public sealed class ModbusTcpServer : IAsyncDisposable
             {
                 if (_open.Count >= _options.MaxConnections)
                 {
-                    victim = IdleLongestUnlocked();
+                    victim = ChooseVictimUnlocked();
                     if (victim is null) refusal = ModbusDropReason.ServerFull;
                     else RemoveUnlocked(victim);
                 }
@@ -148,15 +151,25 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         return admitted;
     }
 
-    private Connection? IdleLongestUnlocked()
+    /// <summary>
+    /// The connection a newcomer replaces, or null when none may go: the longest-standing connection that has never
+    /// sent a whole request (a held socket costs an attacker nothing, so those go first); otherwise the one idle
+    /// longest, except the first quarter of <see cref="ModbusServerOptions.MaxConnections"/> in order of acceptance,
+    /// whose age no newcomer can match. Never one in the middle of a request.
+    /// </summary>
+    private Connection? ChooseVictimUnlocked()
     {
-        Connection? oldest = null;
+        var protectedCount = _options.MaxConnections / 4;
+        var answeredSeen = 0;
+        Connection? idleLongest = null;
         foreach (var connection in _open)
         {
             if (connection.Busy) continue;
-            if (oldest is null || connection.LastActivity < oldest.LastActivity) oldest = connection;
+            if (!connection.HasAsked) return connection;
+            if (++answeredSeen <= protectedCount) continue;
+            if (idleLongest is null || connection.LastActivity < idleLongest.LastActivity) idleLongest = connection;
         }
-        return oldest;
+        return idleLongest;
     }
 
     /// <summary>Takes the connection out of the counts once; false when it was already (given up for a newcomer).</summary>
@@ -186,6 +199,7 @@ public sealed class ModbusTcpServer : IAsyncDisposable
                 var header = Mbap.Read(request.Span);
                 await stream.ReadExactlyAsync(request.Slice(ModbusLimits.MbapLength, header.Length - 1), token);
                 connection.Busy = true;
+                connection.HasAsked = true;
                 connection.LastActivity = _time.GetTimestamp();
                 if (_options.UnitId is { } unit && header.Unit != unit)
                 {
@@ -231,6 +245,7 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         private long _lastActivity = time.GetTimestamp();
         private volatile bool _busy;
         private volatile bool _evicted;
+        private volatile bool _hasAsked;
 
         public Socket Socket { get; } = socket;
 
@@ -253,6 +268,13 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         {
             get => _busy;
             set => _busy = value;
+        }
+
+        /// <summary>True once a whole request has arrived on it.</summary>
+        public bool HasAsked
+        {
+            get => _hasAsked;
+            set => _hasAsked = value;
         }
 
         public bool Evicted
