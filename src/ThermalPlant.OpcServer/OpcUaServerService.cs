@@ -17,6 +17,7 @@ internal sealed partial class OpcUaServerService(
 {
     private readonly FileHistoryStore? history = historyFile.Store;
     private readonly FileEventHistoryStore? eventHistory = historyFile.Events;
+    private volatile bool _stopped;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -26,7 +27,7 @@ internal sealed partial class OpcUaServerService(
         server.CertificateRejected += rejected => LogCertificateRejected(rejected.Subject, rejected.Thumbprint, rejected.Status.ToString(), rejected.RejectedFile ?? "(not copied)", rejected.Reason);
         server.ServiceFailed += failed => LogServiceFailed(failed.Exception, failed.Service);
         server.Start();
-        Metrics.DefaultRegistry.AddBeforeCollectCallback(Collect);
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(CollectWhileRunning);
         var settings = options.Value;
         LogListening(settings.ListenAddress, server.Port, settings.EndpointPath, history?.Loaded ?? 0, eventHistory?.Loaded ?? 0);
         return base.StartAsync(cancellationToken);
@@ -34,6 +35,7 @@ internal sealed partial class OpcUaServerService(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopped = true;
         await base.StopAsync(cancellationToken);
         await server.DisposeAsync();
         if (history is not null) await history.DisposeAsync();
@@ -71,8 +73,11 @@ internal sealed partial class OpcUaServerService(
         }
     }
 
-    private void Collect()
+    // prometheus-net keeps a before-collect callback for the life of the process: a stopped server (a test process runs
+    // several, one after another) must not write its figures over those of the one running now.
+    private void CollectWhileRunning()
     {
+        if (_stopped) return;
         OpcServerMetrics.Sessions.Set(server.SessionCount);
         OpcServerMetrics.Connections.Set(server.ConnectionCount);
         foreach (var kind in Enum.GetValues<ConnectionRefusal>()) OpcServerMetrics.ConnectionsRefused.WithLabels(Label(kind)).IncTo(server.Refusals(kind));
