@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
 using Prometheus;
 
 namespace ThermalPlant.Hosting;
@@ -11,8 +12,11 @@ namespace ThermalPlant.Hosting;
 /// meter adapter would prefix the meter's name (<c>thermalplant_control_thermalplant_control_writes_total</c>), export
 /// counters as gauges and drop idle series, so it is told to leave these meters alone. Other instrument kinds of
 /// these meters are not exported. The export is process-wide, like the registry it writes to.
+/// A Prometheus family has one set of label names, fixed by an instrument's first measurement. A later measurement
+/// with other tags still counts: under those labels, a label whose tag it lacks is empty and a tag that is no label is
+/// left out; the first such measurement of each instrument is logged as a warning (through <see cref="UseLogger"/>).
 /// </summary>
-public static class MeterExport
+public static partial class MeterExport
 {
     /// <summary>Meters whose names start with this are exported here.</summary>
     public const string MeterPrefix = "ThermalPlant.";
@@ -20,6 +24,7 @@ public static class MeterExport
     private static readonly Lock Gate = new();
     private static readonly ConcurrentDictionary<Instrument, Exported> Collectors = new();
     private static MeterListener? _listener;
+    private static ILogger? _logger;
 
     /// <summary>Starts the export once per process; later calls do nothing.</summary>
     public static void EnsureStarted()
@@ -51,9 +56,15 @@ public static class MeterExport
         }
     }
 
+    /// <summary>Where a measurement whose tags differ from its instrument's labels is reported; the host that serves <c>/metrics</c> sets it.</summary>
+    public static void UseLogger(ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        Volatile.Write(ref _logger, logger);
+    }
+
     private static void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        // The label names are fixed by the first measurement; an instrument's callers always pass the same tags.
         var names = new string[tags.Length];
         var values = new string[tags.Length];
         for (var i = 0; i < tags.Length; i++)
@@ -63,12 +74,25 @@ public static class MeterExport
         }
         Array.Sort(names, values, StringComparer.Ordinal);
         var exported = Collectors.GetOrAdd(instrument, static (i, labels) => Exported.Create(i, labels), names);
-        if (!exported.LabelNames.AsSpan().SequenceEqual(names)) return;
-        exported.Add(values, value);
+        if (exported.LabelNames.AsSpan().SequenceEqual(names))
+        {
+            exported.Add(values, value);
+            return;
+        }
+        exported.Add(exported.LabelValues(names, values), value);
+        if (Volatile.Read(ref _logger) is { } logger && exported.ClaimMismatchWarning())
+        {
+            LogTagsMismatched(logger, instrument.Name, string.Join(",", names), string.Join(",", exported.LabelNames));
+        }
     }
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Metric {Metric} was measured with tags {Tags}, not its labels {Labels}; counted under its labels, a missing label empty and other tags left out (further such measurements are not logged)")]
+    private static partial void LogTagsMismatched(ILogger logger, string metric, string tags, string labels);
 
     private sealed record Exported(string[] LabelNames, Counter? Counter, Gauge? Gauge)
     {
+        private int _mismatchWarned;
+
         public static Exported Create(Instrument instrument, string[] labelNames)
         {
             var help = instrument.Description ?? instrument.Name;
@@ -82,5 +106,20 @@ public static class MeterExport
             if (Counter is not null) Counter.WithLabels(labelValues).Inc(value);
             else Gauge!.WithLabels(labelValues).Inc(value);
         }
+
+        /// <summary>The values of this family's labels taken from sorted tag <paramref name="names"/>; empty where a tag is missing.</summary>
+        public string[] LabelValues(string[] names, string[] values)
+        {
+            var labelValues = new string[LabelNames.Length];
+            for (var i = 0; i < LabelNames.Length; i++)
+            {
+                var at = Array.BinarySearch(names, LabelNames[i], StringComparer.Ordinal);
+                labelValues[i] = at >= 0 ? values[at] : "";
+            }
+            return labelValues;
+        }
+
+        /// <summary>True once: for the first measurement whose tags differ from the labels.</summary>
+        public bool ClaimMismatchWarning() => Interlocked.Exchange(ref _mismatchWarned, 1) == 0;
     }
 }

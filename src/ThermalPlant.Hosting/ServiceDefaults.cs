@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Prometheus;
 using Serilog;
 using Serilog.Formatting.Compact;
@@ -66,6 +67,7 @@ public static class ServiceDefaults
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", detailedReadiness ? new HealthCheckOptions { ResponseWriter = WriteDetailsAsync } : new HealthCheckOptions());
         app.MapMetrics("/metrics");
+        MeterExport.UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MeterExport)));
         return app;
     }
 

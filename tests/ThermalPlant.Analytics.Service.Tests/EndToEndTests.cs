@@ -142,6 +142,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             Assert.True(cost > 0, metrics);
             output.WriteLine($"{scored} samples scored, {cost / scored * 1e6:F2} us of detector time per sample (includes the first calls' JIT)");
             Assert.True(Value(metrics, "thermalplant_analytics_tags", "state=\"normal\"") + Value(metrics, "thermalplant_analytics_tags", "state=\"anomalous\"") > 0, metrics);
+            MetricConvention.AssertFollowed(metrics);
 
             // The restart below checks that a learned detector is not relearned, so the supply voltage must be past
             // its learning samples before the stop; on a loaded machine the diagnosis can come first.

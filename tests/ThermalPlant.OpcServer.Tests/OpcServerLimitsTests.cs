@@ -7,6 +7,7 @@ using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Transport;
 using ThermalPlant.OpcUa.Types;
+using ThermalPlant.Testing;
 
 namespace ThermalPlant.OpcServer.Tests;
 
@@ -53,6 +54,7 @@ public sealed partial class OpcServerLimitsTests
         var refused = RefusedByAddress().Match(metrics);
         Assert.True(refused.Success, "no address_limit series in /metrics");
         Assert.True(double.Parse(refused.Groups[1].Value, CultureInfo.InvariantCulture) >= 1);
+        MetricConvention.AssertFollowed(metrics);
 
         one.Dispose();
         two.Dispose();

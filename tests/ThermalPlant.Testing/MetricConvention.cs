@@ -8,11 +8,12 @@ namespace ThermalPlant.Testing;
 /// ends in <c>_total</c> and nothing else does; each is named in the docs (README.md, ARCHITECTURE.md, docs/).
 /// Families that are not ours come only from prometheus-net's defaults (<c>process_</c>, <c>dotnet_</c>,
 /// <c>http_</c>, <c>prometheus_net_</c>), the public meters of the .NET runtime and ASP.NET Core (<c>system_</c>,
-/// <c>microsoft_</c>) and Npgsql's own meter (<c>npgsql_</c>).
+/// <c>microsoft_</c>), Npgsql's own meter (<c>npgsql_</c>) and Polly's resilience meter (<c>polly_</c>, the OPC UA
+/// server's DMZ client).
 /// </summary>
 public static partial class MetricConvention
 {
-    private static readonly string[] ForeignPrefixes = ["process_", "dotnet_", "http_", "prometheus_net_", "microsoft_", "system_", "npgsql_"];
+    private static readonly string[] ForeignPrefixes = ["process_", "dotnet_", "http_", "prometheus_net_", "microsoft_", "system_", "npgsql_", "polly_"];
 
     private static readonly Lazy<string> Docs = new(() => string.Join("\n",
         new[] { RepositoryPaths.Combine("README.md"), RepositoryPaths.Combine("ARCHITECTURE.md") }.Where(File.Exists)

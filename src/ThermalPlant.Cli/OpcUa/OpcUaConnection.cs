@@ -53,13 +53,14 @@ internal sealed class OpcUaConnection(LoginOptions login, SecurityOptions securi
         catch (OpcUaException ex) when (ex.Status.Code == StatusCodes.BadCertificateHostNameInvalid)
         {
             await error.WriteLineAsync(
-                $"error: {ex.Status}: {ex.Message}.{Environment.NewLine}" +
+                $"error: {ex.Message}.{Environment.NewLine}" +
                 "Connect by a name the certificate lists, or, if this is the server you meant, add --no-host-name-check.");
             return 3;
         }
         catch (OpcUaException ex)
         {
-            await error.WriteLineAsync($"error: {ex.Status}: {ex.Message}");
+            // The message starts with the status already.
+            await error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
         catch (FormatException ex)

@@ -70,6 +70,7 @@ public sealed class OpcUaServer : IAsyncDisposable
             new HistoryService(AddressSpace, AddressSpace.History, Events, options),
             options,
             new MethodService(AddressSpace, options.MaxNodesPerOperation),
+            _security,
             _time,
             OnAccessDenied,
             failed => ServiceFailed?.Invoke(failed),

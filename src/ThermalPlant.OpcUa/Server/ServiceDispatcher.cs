@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
@@ -11,88 +12,138 @@ using ThermalPlant.OpcUa.Types;
 namespace ThermalPlant.OpcUa.Server;
 
 /// <summary>
-/// Routes each request to its service by type; services never call each other. A refused request becomes a
-/// ServiceFault carrying the status code, a failed operation a status in its result (Part 4, 7.34). Services
-/// without operations that need a permission (CreateSubscription, TransferSubscriptions, and CreateMonitoredItems
-/// as a whole) are refused here with BadUserAccessDenied when the session's role lacks Subscribe; Read, Write,
-/// HistoryRead and each monitored item are refused per operation by the user's UserAccessLevel. Every refusal is
-/// reported once per request through <paramref name="denied"/>, with the nodes refused. Any other exception is a fault
-/// of the server's: that request is answered with BadInternalError, the connection stays, and <paramref name="failed"/>
-/// reports it with the service's name.
+/// Routes each request to its service through <see cref="Services"/>, the one table that declares per service what it
+/// needs before it runs: which channel and session (<see cref="ServiceAccess"/>) and which permission of the
+/// session's role. The dispatcher checks both before any handler runs, so a service added to the table cannot skip
+/// them. Each handler calls its own service only: no service calls another. A refused request becomes a ServiceFault carrying the
+/// status code, a failed operation a status in its result (Part 4, 7.34). Services refused as a whole for want of a
+/// permission answer BadUserAccessDenied; Read, Write, HistoryRead, Call and each monitored item are refused per
+/// operation by the user's access levels and method permissions. On a channel whose policy and mode no endpoint
+/// offers (SecurityPolicy None used for discovery only) every service but the discovery ones answers
+/// BadSecurityPolicyRejected, as the OPC Foundation stack does (Part 4, 3.1.3 and 5.5.1: a DiscoveryEndpoint serves the
+/// Discovery Services without message security, nothing else). Every refusal is reported once per request through
+/// the <c>denied</c> callback, with the nodes refused. Any other exception is a fault of the server's: that request is
+/// answered with BadInternalError, the connection stays, and the <c>failed</c> callback reports it with the service's name.
 /// </summary>
-internal sealed class ServiceDispatcher(
-    DiscoveryService discovery,
-    SessionService sessionService,
-    SessionManager sessions,
-    AttributeService attributes,
-    WriteService writes,
-    ViewService views,
-    SubscriptionService subscriptions,
-    HistoryService history,
-    OpcUaServerOptions options,
-    MethodService methods,
-    TimeProvider time,
-    Action<AccessDenied> denied,
-    Action<ServiceFailed> failed,
-    CancellationToken stopping)
+internal sealed class ServiceDispatcher
 {
+    /// <summary>Every service served, by its request's DefaultBinary encoding id.</summary>
+    internal static readonly FrozenDictionary<uint, ServiceEntry> Services = new ServiceEntry[]
+    {
+        ServiceEntry.Of<GetEndpointsRequest>(ServiceAccess.Discovery, UserPermissions.None, static (d, r, _) => d._discovery.GetEndpoints(r)),
+        ServiceEntry.Of<FindServersRequest>(ServiceAccess.Discovery, UserPermissions.None, static (d, r, _) => d._discovery.FindServers(r)),
+        ServiceEntry.Of<CreateSessionRequest>(ServiceAccess.Channel, UserPermissions.None, static (d, r, c) => d._sessionService.Create(r, c.Channel)),
+        // A password check costs about 0.3 s of CPU and may wait for a slot: it runs on the thread pool and answers
+        // later, so the connection's read loop goes on (and a fleet of logins cannot stall it). Nothing awaits the
+        // task: ActivateAsync catches every exception itself and reports the unexpected ones.
+        ServiceEntry.Of<ActivateSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, c) =>
+        {
+            _ = Task.Run(() => d.ActivateAsync(r, c.Channel, c.RequestId, c.Responder), CancellationToken.None);
+            return null;
+        }),
+        ServiceEntry.Of<CloseSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, _) => d._sessionService.Close(r)),
+        ServiceEntry.Of<ReadRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Read(r, c.ActivatedSession)),
+        ServiceEntry.Of<WriteRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Write(r, c.ActivatedSession)),
+        ServiceEntry.Of<HistoryReadRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.HistoryRead(r, c.ActivatedSession, c.MaxResponseBytes)),
+        ServiceEntry.Of<CallRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Call(r, c.ActivatedSession)),
+        ServiceEntry.Of<BrowseRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._views.Browse(r, c.ActivatedSession)),
+        ServiceEntry.Of<BrowseNextRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._views.BrowseNext(r, c.ActivatedSession)),
+        ServiceEntry.Of<TranslateBrowsePathsToNodeIdsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, _) => d._views.Translate(r)),
+        // Registering lets a client name nodes cheaply; ours are all cheap, so the ids come back unchanged.
+        ServiceEntry.Of<RegisterNodesRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (_, r, _) => new RegisterNodesResponse { RegisteredNodeIds = r.NodesToRegister ?? [] }),
+        ServiceEntry.Of<UnregisterNodesRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (_, r, _) => Unregistered(r)),
+        ServiceEntry.Of<CreateSubscriptionRequest>(ServiceAccess.ActivatedSession, UserPermissions.Subscribe, static (d, r, c) => d.CreateSubscription(r, c.ActivatedSession)),
+        ServiceEntry.Of<ModifySubscriptionRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.Modify(r, c.ActivatedSession)),
+        ServiceEntry.Of<SetPublishingModeRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetPublishingMode(r, c.ActivatedSession)),
+        ServiceEntry.Of<DeleteSubscriptionsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.Delete(r, c.ActivatedSession)),
+        ServiceEntry.Of<TransferSubscriptionsRequest>(ServiceAccess.ActivatedSession, UserPermissions.Subscribe, static (d, r, c) => d.Transfer(r, c.ActivatedSession)),
+        ServiceEntry.Of<RepublishRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.Republish(r, c.ActivatedSession)),
+        // Publish answers later, when a notification or keep-alive is due.
+        ServiceEntry.Of<PublishRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) =>
+        {
+            d._subscriptions.Publish(r, c.ActivatedSession, c.RequestId, c.Responder);
+            return null;
+        }),
+        ServiceEntry.Of<CreateMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.Subscribe, static (d, r, c) => d.CreateItems(r, c.ActivatedSession)),
+        ServiceEntry.Of<ModifyMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.ModifyItems(r, c.ActivatedSession)),
+        ServiceEntry.Of<DeleteMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.DeleteItems(r, c.ActivatedSession)),
+        ServiceEntry.Of<SetMonitoringModeRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetMonitoringMode(r, c.ActivatedSession)),
+        ServiceEntry.Of<SetTriggeringRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetTriggering(r, c.ActivatedSession)),
+    }.ToFrozenDictionary(s => s.EncodingId);
+
+    private readonly DiscoveryService _discovery;
+    private readonly SessionService _sessionService;
+    private readonly SessionManager _sessions;
+    private readonly AttributeService _attributes;
+    private readonly WriteService _writes;
+    private readonly ViewService _views;
+    private readonly SubscriptionService _subscriptions;
+    private readonly HistoryService _history;
+    private readonly OpcUaServerOptions _options;
+    private readonly MethodService _methods;
+    private readonly ServerSecurity _security;
+    private readonly TimeProvider _time;
+    private readonly Action<AccessDenied> _denied;
+    private readonly Action<ServiceFailed> _failed;
+    private readonly CancellationToken _stopping;
+
+    public ServiceDispatcher(
+        DiscoveryService discovery,
+        SessionService sessionService,
+        SessionManager sessions,
+        AttributeService attributes,
+        WriteService writes,
+        ViewService views,
+        SubscriptionService subscriptions,
+        HistoryService history,
+        OpcUaServerOptions options,
+        MethodService methods,
+        ServerSecurity security,
+        TimeProvider time,
+        Action<AccessDenied> denied,
+        Action<ServiceFailed> failed,
+        CancellationToken stopping)
+    {
+        _discovery = discovery;
+        _sessionService = sessionService;
+        _sessions = sessions;
+        _attributes = attributes;
+        _writes = writes;
+        _views = views;
+        _subscriptions = subscriptions;
+        _history = history;
+        _options = options;
+        _methods = methods;
+        _security = security;
+        _time = time;
+        _denied = denied;
+        _failed = failed;
+        _stopping = stopping;
+    }
+
     /// <summary>
-    /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish). A response
-    /// that grows with the data (HistoryRead) is built to fit <paramref name="maxResponseBytes"/>, the message size the
-    /// client accepts.
+    /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish,
+    /// ActivateSession). A response that grows with the data (HistoryRead) is built to fit
+    /// <paramref name="maxResponseBytes"/>, the message size the client accepts.
     /// </summary>
     public IServiceResponse? Dispatch(IEncodeable message, ServerSecureChannel channel, uint requestId, IResponder responder, long maxResponseBytes)
     {
-        var channelId = channel.ChannelId;
-        if (message is not IServiceRequest request)
+        if (message is not IServiceRequest request || !Services.TryGetValue(request.EncodingId, out var service))
         {
-            return Fault(null, StatusCodes.BadServiceUnsupported);
+            return Fault((message as IServiceRequest)?.RequestHeader, StatusCodes.BadServiceUnsupported);
         }
         try
         {
-            RequestLimits.Check(request, options);
-            if (request is PublishRequest publish)
+            if (service.Access != ServiceAccess.Discovery && !_security.Offers(channel.Policy, channel.Mode))
             {
-                subscriptions.Publish(publish, Session(publish, channelId), requestId, responder);
-                return null;
+                var reason = $"no endpoint offers {channel.Policy.Uri} with {channel.Mode}; this channel is for discovery only";
+                _denied(new AccessDenied(service.Name, null, null, StatusCodes.BadSecurityPolicyRejected, reason));
+                throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, reason);
             }
-            if (request is ActivateSessionRequest activate)
-            {
-                // A password check costs about 0.3 s of CPU and may wait for a slot: it runs on the thread pool and
-                // answers later, so the connection's read loop goes on (and a fleet of logins cannot stall it). Nothing
-                // awaits the task: ActivateAsync catches every exception itself and reports the unexpected ones.
-                _ = Task.Run(() => ActivateAsync(activate, channel, requestId, responder), CancellationToken.None);
-                return null;
-            }
-            IServiceResponse response = request switch
-            {
-                GetEndpointsRequest r => discovery.GetEndpoints(r),
-                FindServersRequest r => discovery.FindServers(r),
-                CreateSessionRequest r => sessionService.Create(r, channel),
-                CloseSessionRequest r => sessionService.Close(r),
-                ReadRequest r => Read(r, channelId),
-                BrowseRequest r => views.Browse(WithSession(r, channelId, out var session), session),
-                BrowseNextRequest r => views.BrowseNext(WithSession(r, channelId, out var session), session),
-                WriteRequest r => Write(r, channelId),
-                TranslateBrowsePathsToNodeIdsRequest r => views.Translate(WithSession(r, channelId, out _)),
-                // Registering lets a client name nodes cheaply; ours are all cheap, so the ids come back unchanged.
-                RegisterNodesRequest r => new RegisterNodesResponse { RegisteredNodeIds = WithSession(r, channelId, out _).NodesToRegister ?? [] },
-                UnregisterNodesRequest r => Unregistered(WithSession(r, channelId, out _)),
-                CreateSubscriptionRequest r => subscriptions.Create(WithRoomForSubscription(r), Session(r, channelId, UserPermissions.Subscribe)),
-                ModifySubscriptionRequest r => subscriptions.Modify(r, Session(r, channelId)),
-                SetPublishingModeRequest r => subscriptions.SetPublishingMode(r, Session(r, channelId)),
-                DeleteSubscriptionsRequest r => subscriptions.Delete(r, Session(r, channelId)),
-                TransferSubscriptionsRequest r => Transfer(r, channelId),
-                RepublishRequest r => subscriptions.Republish(r, Session(r, channelId)),
-                CreateMonitoredItemsRequest r => CreateItems(r, channelId),
-                ModifyMonitoredItemsRequest r => subscriptions.ModifyItems(r, Session(r, channelId)),
-                DeleteMonitoredItemsRequest r => subscriptions.DeleteItems(r, Session(r, channelId)),
-                SetMonitoringModeRequest r => subscriptions.SetMonitoringMode(r, Session(r, channelId)),
-                SetTriggeringRequest r => subscriptions.SetTriggering(r, Session(r, channelId)),
-                HistoryReadRequest r => HistoryRead(r, channelId, maxResponseBytes),
-                CallRequest r => Call(r, channelId),
-                _ => throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not served"),
-            };
+            RequestLimits.Check(request, _options);
+            var session = service.Access == ServiceAccess.ActivatedSession ? ActivatedSession(service, request, channel.ChannelId) : null;
+            var response = service.Handle(this, new ServiceCall(request, channel, session, requestId, responder, maxResponseBytes));
+            if (response is null) return null;
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
             return response;
         }
@@ -102,7 +153,7 @@ internal sealed class ServiceDispatcher(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            failed(new ServiceFailed(ServiceName(request), ex));
+            _failed(new ServiceFailed(service.Name, ex));
             return Fault(request.RequestHeader, StatusCodes.BadInternalError);
         }
     }
@@ -112,21 +163,21 @@ internal sealed class ServiceDispatcher(
         IServiceResponse response;
         try
         {
-            response = await sessionService.ActivateAsync(request, channel, stopping).ConfigureAwait(false);
+            response = await _sessionService.ActivateAsync(request, channel, _stopping).ConfigureAwait(false);
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
         }
         catch (OpcUaException ex)
         {
             response = Fault(request.RequestHeader, ex.Status);
         }
-        catch (Exception ex) when (stopping.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (_stopping.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
         {
             // The server stops: the connection closes without an answer.
             return;
         }
         catch (Exception ex)
         {
-            failed(new ServiceFailed("ActivateSession", ex));
+            _failed(new ServiceFailed("ActivateSession", ex));
             response = Fault(request.RequestHeader, StatusCodes.BadInternalError);
         }
         try
@@ -136,84 +187,77 @@ internal sealed class ServiceDispatcher(
         catch (Exception ex)
         {
             // Nothing awaits this task: a failure to answer is reported here or it would go unseen.
-            failed(new ServiceFailed("ActivateSession", ex));
+            _failed(new ServiceFailed("ActivateSession", ex));
         }
     }
 
-    private static string ServiceName(IServiceRequest request) => request.GetType().Name.Replace("Request", string.Empty, StringComparison.Ordinal);
-
-    private Session Session(IServiceRequest request, uint channelId) => sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
-
-    /// <summary>The request's session when its role grants <paramref name="permission"/>; BadUserAccessDenied otherwise.</summary>
-    private Session Session(IServiceRequest request, uint channelId, UserPermissions permission)
+    /// <summary>
+    /// The request's session, activated and bound to this channel (BadSessionIdInvalid, BadSessionNotActivated,
+    /// BadSecureChannelIdInvalid otherwise), when its role grants the service's permission; BadUserAccessDenied otherwise.
+    /// </summary>
+    private Session ActivatedSession(ServiceEntry service, IServiceRequest request, uint channelId)
     {
-        var session = Session(request, channelId);
-        if (session.Identity.May(permission)) return session;
+        var session = _sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
+        if (session.Identity.May(service.Permission)) return session;
         var identity = session.Identity;
-        var service = request.GetType().Name.Replace("Request", string.Empty, StringComparison.Ordinal);
-        denied(new AccessDenied(service, identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, $"role '{identity.Role}' lacks the {permission} permission"));
-        throw new OpcUaException(StatusCodes.BadUserAccessDenied, $"{service} needs the {permission} permission");
+        _denied(new AccessDenied(service.Name, identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, $"role '{identity.Role}' lacks the {service.Permission} permission"));
+        throw new OpcUaException(StatusCodes.BadUserAccessDenied, $"{service.Name} needs the {service.Permission} permission");
     }
 
-    private ReadResponse Read(ReadRequest request, uint channelId)
+    private ReadResponse Read(ReadRequest request, Session session)
     {
-        var identity = Session(request, channelId).Identity;
-        var response = attributes.Read(request, identity);
-        ReportRefused("Read", identity, UserPermissions.Read, request.NodesToRead!, n => n.NodeId, response.Results!, r => r.Status);
+        var response = _attributes.Read(request, session.Identity);
+        ReportRefused("Read", session.Identity, UserPermissions.Read, request.NodesToRead!, n => n.NodeId, response.Results!, r => r.Status);
         return response;
     }
 
-    private WriteResponse Write(WriteRequest request, uint channelId)
+    private WriteResponse Write(WriteRequest request, Session session)
     {
-        var identity = Session(request, channelId).Identity;
-        var response = writes.Write(request, identity);
-        ReportRefused("Write", identity, UserPermissions.Write, request.NodesToWrite!, n => n.NodeId, response.Results!, r => r);
+        var response = _writes.Write(request, session.Identity);
+        ReportRefused("Write", session.Identity, UserPermissions.Write, request.NodesToWrite!, n => n.NodeId, response.Results!, r => r);
         return response;
     }
 
-    private HistoryReadResponse HistoryRead(HistoryReadRequest request, uint channelId, long maxResponseBytes)
+    private HistoryReadResponse HistoryRead(HistoryReadRequest request, Session session, long maxResponseBytes)
     {
-        var session = Session(request, channelId);
-        var response = history.Read(request, session, maxResponseBytes);
+        var response = _history.Read(request, session, maxResponseBytes);
         ReportRefused("HistoryRead", session.Identity, UserPermissions.HistoryRead, request.NodesToRead!, n => n.NodeId, response.Results!, r => r.StatusCode);
         return response;
     }
 
-    /// <summary>The request when the server has room for one more subscription (all sessions together); BadTooManySubscriptions otherwise.</summary>
-    private CreateSubscriptionRequest WithRoomForSubscription(CreateSubscriptionRequest request) =>
-        subscriptions.SubscriptionCount < options.MaxSubscriptions ? request : throw new OpcUaException(StatusCodes.BadTooManySubscriptions, $"the server serves at most {options.MaxSubscriptions} subscriptions");
+    /// <summary>A subscription when the server has room for one more (all sessions together); BadTooManySubscriptions otherwise.</summary>
+    private CreateSubscriptionResponse CreateSubscription(CreateSubscriptionRequest request, Session session) =>
+        _subscriptions.SubscriptionCount < _options.MaxSubscriptions
+            ? _subscriptions.Create(request, session)
+            : throw new OpcUaException(StatusCodes.BadTooManySubscriptions, $"the server serves at most {_options.MaxSubscriptions} subscriptions");
 
-    private CallResponse Call(CallRequest request, uint channelId)
+    private CallResponse Call(CallRequest request, Session session)
     {
-        var session = Session(request, channelId);
-        var identity = session.Identity;
-        var response = methods.Call(request, session);
-        var needed = request.MethodsToCall!.Where((_, i) => response.Results![i].StatusCode.Code == StatusCodes.BadUserAccessDenied).Aggregate(UserPermissions.None, (all, m) => all | methods.PermissionOf(m.MethodId));
-        ReportRefused("Call", identity, needed, request.MethodsToCall!, n => n.MethodId, response.Results!, r => r.StatusCode);
+        var response = _methods.Call(request, session);
+        var needed = request.MethodsToCall!.Where((_, i) => response.Results![i].StatusCode.Code == StatusCodes.BadUserAccessDenied).Aggregate(UserPermissions.None, (all, m) => all | _methods.PermissionOf(m.MethodId));
+        ReportRefused("Call", session.Identity, needed, request.MethodsToCall!, n => n.MethodId, response.Results!, r => r.StatusCode);
         return response;
     }
 
-    private CreateMonitoredItemsResponse CreateItems(CreateMonitoredItemsRequest request, uint channelId)
+    private CreateMonitoredItemsResponse CreateItems(CreateMonitoredItemsRequest request, Session session)
     {
-        var session = Session(request, channelId, UserPermissions.Subscribe);
-        if ((long)subscriptions.MonitoredItemCount + (request.ItemsToCreate?.Length ?? 0) > options.MaxMonitoredItems)
+        if ((long)_subscriptions.MonitoredItemCount + (request.ItemsToCreate?.Length ?? 0) > _options.MaxMonitoredItems)
         {
-            throw new OpcUaException(StatusCodes.BadTooManyMonitoredItems, $"the server serves at most {options.MaxMonitoredItems} monitored items");
+            throw new OpcUaException(StatusCodes.BadTooManyMonitoredItems, $"the server serves at most {_options.MaxMonitoredItems} monitored items");
         }
-        var response = subscriptions.CreateItems(request, session);
+        var response = _subscriptions.CreateItems(request, session);
         ReportRefused("CreateMonitoredItems", session.Identity, UserPermissions.Read, request.ItemsToCreate!, n => n.ItemToMonitor.NodeId, response.Results!, r => r.StatusCode);
         return response;
     }
 
-    private TransferSubscriptionsResponse Transfer(TransferSubscriptionsRequest request, uint channelId)
+    private TransferSubscriptionsResponse Transfer(TransferSubscriptionsRequest request, Session session)
     {
-        var session = Session(request, channelId, UserPermissions.Subscribe);
         var identity = session.Identity;
-        var response = subscriptions.Transfer(request, session);
+        var response = _subscriptions.Transfer(request, session);
         var refused = request.SubscriptionIds!.Where((_, i) => response.Results![i].StatusCode.Code == StatusCodes.BadUserAccessDenied).ToArray();
         if (refused.Length > 0)
         {
-            denied(new AccessDenied("TransferSubscriptions", identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, $"subscriptions {string.Join(", ", refused)} belong to another user"));
+            _denied(new AccessDenied("TransferSubscriptions", identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, $"subscriptions {string.Join(", ", refused)} belong to another user"));
         }
         return response;
     }
@@ -232,14 +276,7 @@ internal sealed class ServiceDispatcher(
         }
         if (refused is null) return;
         var reason = $"role '{identity.Role}' lacks the {permission} permission; {refused.Count} of {results.Length} operations refused";
-        denied(new AccessDenied(service, identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, reason, refused));
-    }
-
-    private T WithSession<T>(T request, uint channelId, out Session session)
-        where T : IServiceRequest
-    {
-        session = sessions.ForRequest(request.RequestHeader.AuthenticationToken, channelId);
-        return request;
+        _denied(new AccessDenied(service, identity.UserName, identity.Role, StatusCodes.BadUserAccessDenied, reason, refused));
     }
 
     private static UnregisterNodesResponse Unregistered(UnregisterNodesRequest request) =>
@@ -249,7 +286,7 @@ internal sealed class ServiceDispatcher(
 
     private ResponseHeader Header(RequestHeader? request, StatusCode status) => new()
     {
-        Timestamp = time.GetUtcNow().UtcDateTime,
+        Timestamp = _time.GetUtcNow().UtcDateTime,
         RequestHandle = request?.RequestHandle ?? 0,
         ServiceResult = status,
     };

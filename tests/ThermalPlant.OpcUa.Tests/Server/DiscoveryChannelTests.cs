@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Messages;
 using ThermalPlant.OpcUa.Security;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Tests.Users;
@@ -55,5 +56,27 @@ public sealed class DiscoveryChannelTests : IAsyncLifetime
         // The session stayed on its encrypted channel.
         var read = await encrypted.SendAsync(new ReadRequest { NodesToRead = [new ReadValueId { NodeId = NodeId.Of(VariableIds.Server_ServerStatus_State), AttributeId = (uint)AttributeId.Value }] }, session);
         Assert.IsType<ReadResponse>(read);
+    }
+
+    [Fact]
+    public async Task On_a_discovery_only_channel_every_service_but_discovery_answers_BadSecurityPolicyRejected()
+    {
+        // A real session on the encrypted channel: its token does not open the None channel to session services.
+        await using var encrypted = await RawSessionClient.OpenAsync(Url, ServerCertificate, Client);
+        var session = await encrypted.CreateSessionAsync();
+        Assert.Equal(0u, await encrypted.ActivateAsync(session, UserCredentials.Anonymous));
+        await using var none = await RawSessionClient.OpenAsync(Url, ServerCertificate, null);
+
+        foreach (var service in ServiceDispatcher.Services.Values)
+        {
+            var request = (IServiceRequest)Activator.CreateInstance(service.RequestType)!;
+            if (request is GetEndpointsRequest or FindServersRequest)
+            {
+                Assert.IsNotType<ServiceFault>(await none.SendAsync(request, session));
+                continue;
+            }
+            var fault = Assert.IsType<ServiceFault>(await none.SendAsync(request, session));
+            Assert.True(fault.ResponseHeader.ServiceResult.Code == StatusCodes.BadSecurityPolicyRejected, $"{service.Name} answered {fault.ResponseHeader.ServiceResult}");
+        }
     }
 }

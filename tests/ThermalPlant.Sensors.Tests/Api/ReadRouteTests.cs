@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using ThermalPlant.Sensors.Tests.Support;
+using ThermalPlant.Testing;
 
 namespace ThermalPlant.Sensors.Tests.Api;
 
@@ -139,6 +140,7 @@ public sealed class ReadRouteTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _server.Client.GetAsync("/health/ready")).StatusCode);
         var metrics = await _server.Client.GetStringAsync("/metrics");
         Assert.Contains("thermalplant_sensors_samples_total{sensor=\"temperature_upper\",result=\"good\"}", metrics, StringComparison.Ordinal);
+        MetricConvention.AssertFollowed(metrics);
         using var openApi = await GetJson("/openapi/v1.json");
         Assert.True(openApi.RootElement.GetProperty("paths").TryGetProperty("/readings", out _));
     }

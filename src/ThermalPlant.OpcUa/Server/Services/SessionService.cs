@@ -15,6 +15,8 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// carries a fresh 32-byte server nonce, to which the next identity token must be bound; refused logins are
 /// reported through <paramref name="denied"/> with their reason. On a secured channel the server proves its identity
 /// by signing the client's certificate and nonce, and the client by signing the server's certificate and last nonce.
+/// The dispatcher refuses all three on a channel whose policy and mode no endpoint offers: a session created or moved
+/// there would run with less security than any endpoint allows.
 /// </summary>
 internal sealed class SessionService(
     SessionManager sessions,
@@ -30,10 +32,6 @@ internal sealed class SessionService(
 
     public CreateSessionResponse Create(CreateSessionRequest request, ServerSecureChannel channel)
     {
-        if (!security.Offers(channel.Policy, channel.Mode))
-        {
-            throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"no endpoint offers {channel.Policy.Uri} with {channel.Mode}; this channel is for discovery only");
-        }
         var signature = new SignatureData();
         if (!channel.Policy.IsNone)
         {
@@ -82,12 +80,6 @@ internal sealed class SessionService(
         UserIdentity identity;
         try
         {
-            // A channel with a policy and mode no endpoint offers serves discovery only (as CreateSession refuses it): a
-            // session moved there would run with less security than any endpoint allows.
-            if (!security.Offers(channel.Policy, channel.Mode))
-            {
-                throw new OpcUaException(StatusCodes.BadSecurityPolicyRejected, $"no endpoint offers {channel.Policy.Uri} with {channel.Mode}; this channel is for discovery only");
-            }
             var moves = ChannelPinning.CheckActivation(session, channel.ChannelId, ChannelPinning.Thumbprint(channel.ClientCertificate));
             CheckClientSignature(request, channel, nonce);
             identity = await authenticator.AuthenticateAsync(request, nonce, claimedUser, cancellationToken).ConfigureAwait(false);

@@ -4,9 +4,9 @@ using ThermalPlant.Testing;
 
 namespace ThermalPlant.Scraper.Tests;
 
-/// <summary>Configuration errors that name their key, the spill file on its own, and samples the database refuses.</summary>
+/// <summary>Configuration errors that name their key, and delivery: the spill file on its own, and samples the database refuses.</summary>
 [Collection(PostgresCollection.Name)]
-public sealed class ControlAndConfigurationTests(PostgresFixture postgres) : IDisposable
+public sealed class ConfigurationAndDeliveryTests(PostgresFixture postgres) : IDisposable
 {
     private readonly TempDirectory _data = new("thermalplant-scraper-");
 
