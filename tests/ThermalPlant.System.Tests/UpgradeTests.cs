@@ -124,9 +124,16 @@ public sealed class UpgradeTests
             }
             Assert.Empty(Directory.GetFiles(server.RejectedCerts));
 
-            // Up again on the running stack: it names no upgrade, as the stack runs this checkout.
+            // Up again on the running stack: it names no upgrade, as the stack runs this checkout; a stack built from
+            // another commit (a git pull while it ran) is named as such, and still not replaced.
+            var builtFrom = Path.Combine(runDir, "built-from");
+            var checkout = (await File.ReadAllTextAsync(builtFrom)).Trim();
             var again = await LocalStackTests.RunScriptAsync("up", runDir, environment, UpTimeout);
             Assert.True(again.ExitCode == 0 && again.Output.Contains("already running; scripts/down stops it", StringComparison.Ordinal), $"scripts/up again: {again.Output}");
+            await File.WriteAllTextAsync(builtFrom, "528bac0\n");
+            var older = await LocalStackTests.RunScriptAsync("up", runDir, environment, UpTimeout);
+            Assert.True(older.ExitCode == 0 && older.Output.Contains($"already running, built from 528bac0; this checkout is {checkout}: scripts/down, then scripts/up", StringComparison.Ordinal),
+                $"scripts/up on an older running stack: {older.Output}");
         }
         finally
         {
