@@ -64,6 +64,41 @@ public sealed class ConfigurationAndDeliveryTests(PostgresFixture postgres) : ID
     }
 
     [Fact]
+    public void A_spill_file_of_another_format_is_kept_aside_not_deleted()
+    {
+        // What a build with another spill format would leave: its own magic, its records, its committed position.
+        byte[] other = [.. "TPSPILL2"u8, (byte)'S', 1, 2, 3];
+        var path = Path.Combine(_data.Path, "spill.bin");
+        File.WriteAllBytes(path, other);
+        File.WriteAllBytes(path[..^".bin".Length] + ".pos", BitConverter.GetBytes(8L));
+        using (var spill = new SpillFile(_data.Path))
+        {
+            Assert.False(spill.HasPending);
+            Assert.Equal(path + ".unreadable", spill.SetAside);
+        }
+        Assert.Equal(other, File.ReadAllBytes(path + ".unreadable"));
+        Assert.True(File.Exists(path + ".unreadable.pos"));
+        Assert.False(File.Exists(path));
+
+        // A second one does not replace the first.
+        File.WriteAllBytes(path, other);
+        using (var again = new SpillFile(_data.Path))
+        {
+            Assert.Equal(path + ".unreadable.1", again.SetAside);
+        }
+        Assert.True(File.Exists(path + ".unreadable"));
+
+        // A file in this build's format sets nothing aside and is replayed.
+        using (var written = new SpillFile(_data.Path))
+        {
+            written.Append([new Sample(new TagKey("opc.tcp://a/", "ns=2;s=X", "x", "y"), new DateTime(2026, 12, 6, 0, 0, 0, DateTimeKind.Utc), 1, 0)]);
+        }
+        using var current = new SpillFile(_data.Path);
+        Assert.Null(current.SetAside);
+        Assert.Equal(1, current.PendingSamples);
+    }
+
+    [Fact]
     public async Task A_sample_the_database_refuses_is_set_aside_and_the_rest_is_stored()
     {
         var database = await postgres.Server.CreateDatabaseAsync();

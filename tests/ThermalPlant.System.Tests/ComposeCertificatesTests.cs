@@ -13,7 +13,7 @@ namespace ThermalPlant.System.Tests;
 /// runs as docker-compose resolves it, with every named volume a temp dir; then the OPC UA server and the scraper run as
 /// their own processes from their build output with the environment compose and their Dockerfiles give them and the same
 /// volumes, and values arrive in PostgreSQL over Basic256Sha256 SignAndEncrypt with the scraper's user login, with no
-/// certificate trusted by hand.
+/// certificate trusted by hand; and the bridge's control link reads the simulated methanation unit the same way.
 /// </summary>
 public sealed partial class ComposeCertificatesTests
 {
@@ -46,7 +46,7 @@ public sealed partial class ComposeCertificatesTests
         Assert.Contains("created: CN=Thermal Plant site CA", initOutput, StringComparison.Ordinal);
 
         // Every service's depends_on waits for it to complete.
-        foreach (var name in new[] { "opcserver", "analytics", "scraper" })
+        foreach (var name in new[] { "opcserver", "analytics", "scraper", "bridge", "electrolyzer" })
         {
             var condition = ((Dictionary<object, object>)((Dictionary<object, object>)services[name]["depends_on"])["certificates"])["condition"];
             Assert.Equal("service_completed_successfully", condition);
@@ -57,6 +57,8 @@ public sealed partial class ComposeCertificatesTests
         using var authority = CertificateAuthority.Open(ca, TimeProvider.System);
         var opcserverStore = Path.Combine(volumes, "opcserver-data", "pki");
         var scraperStore = Path.Combine(volumes, "scraper-data", "pki");
+        var bridgeStore = Path.Combine(volumes, "bridge-data", "pki");
+        var methanationStore = Path.Combine(volumes, "electrolyzer-data", "pki");
         var issued = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (store, uri, host) in new[]
         {
@@ -64,6 +66,8 @@ public sealed partial class ComposeCertificatesTests
             (Path.Combine(volumes, "analytics-data", "pki"), "urn:thermalplant:analytics:server", "analytics"),
             (Path.Combine(volumes, "analytics-data", "client-pki"), "urn:thermalplant:analytics:client", "analytics"),
             (scraperStore, "urn:thermalplant:scraper", "scraper"),
+            (bridgeStore, "urn:thermalplant:control", "bridge"),
+            (methanationStore, "urn:thermalplant:methanation:plc", "electrolyzer"),
         })
         {
             var own = authority.IssuedIn(new CertificateStore(store));
@@ -156,6 +160,53 @@ public sealed partial class ComposeCertificatesTests
         using var serverCertificate = Assert.Single(authority.IssuedIn(new CertificateStore(opcserverStore)));
         Assert.Equal(issued[opcserverStore], serverCertificate.Thumbprint);
         Assert.Single(CertificateStore.Load(new CertificateStore(opcserverStore).OwnCerts));
+
+        // The bridge's control link reads the simulated methanation unit as compose runs both: SignAndEncrypt with their
+        // CA-issued certificates, trusting the CA alone.
+        var electrolyzer = services["electrolyzer"];
+        var unitEnvironment = ServiceEnvironment(electrolyzer, "src/ThermalPlant.Electrolyzer/Dockerfile", Mounts(electrolyzer, volumes));
+        Assert.Equal(methanationStore, unitEnvironment["Methanation__CertificateStorePath"]);
+        var (methanationPort, modbusPort, unitHttp) = (PeerPrograms.FreePort(), PeerPrograms.FreePort(), PeerPrograms.FreePort());
+        unitEnvironment["Methanation__Address"] = "127.0.0.1";
+        unitEnvironment["Methanation__Port"] = methanationPort.ToString(CultureInfo.InvariantCulture);
+        unitEnvironment["Electrolyzer__ModbusAddress"] = "127.0.0.1";
+        unitEnvironment["Electrolyzer__ModbusPort"] = modbusPort.ToString(CultureInfo.InvariantCulture);
+        unitEnvironment["Urls"] = $"http://127.0.0.1:{unitHttp}";
+        await using var unit = StartService("ThermalPlant.Electrolyzer", unitEnvironment, Workdir(electrolyzer, directory.Path, "electrolyzer", volumes));
+        await HttpWait.UntilOkAsync(new Uri($"http://127.0.0.1:{unitHttp}/health/ready"), Deadline, () => unit.Output);
+
+        var bridge = services["bridge"];
+        var bridgeEnvironment = ServiceEnvironment(bridge, "src/ThermalPlant.Bridge/Dockerfile", Mounts(bridge, volumes));
+        Assert.Equal("Basic256Sha256", bridgeEnvironment["Bridge__Links__0__Source__SecurityPolicy"]);
+        Assert.Equal("SignAndEncrypt", bridgeEnvironment["Bridge__Links__0__Source__SecurityMode"]);
+        Assert.Equal(bridgeStore, bridgeEnvironment["Bridge__Links__0__Source__CertificateStorePath"]);
+        // Compose's electrolyzer host cannot resolve here; the unit's certificate also names localhost, which does.
+        var sourceUrl = bridgeEnvironment["Bridge__Links__0__Source__EndpointUrl"];
+        Assert.Equal("opc.tcp://electrolyzer:4841/", sourceUrl);
+        bridgeEnvironment["Bridge__Links__0__Source__EndpointUrl"] = $"opc.tcp://localhost:{methanationPort}/";
+        bridgeEnvironment["Bridge__Links__0__Target__Host"] = "127.0.0.1";
+        bridgeEnvironment["Bridge__Links__0__Target__Port"] = modbusPort.ToString(CultureInfo.InvariantCulture);
+        // The calibration table is a bind mount of the repository's file.
+        bridgeEnvironment["Bridge__Links__0__CalibrationFile"] = RepositoryPaths.Combine("src", "ThermalPlant.Electrolyzer", "Calibration", "pemel-calibration.txt");
+        var bridgeHttp = PeerPrograms.FreePort();
+        bridgeEnvironment["Urls"] = $"http://127.0.0.1:{bridgeHttp}";
+        await using var bridgeProcess = StartService("ThermalPlant.Bridge", bridgeEnvironment, Workdir(bridge, directory.Path, "bridge", volumes));
+        await HttpWait.UntilOkAsync(new Uri($"http://127.0.0.1:{bridgeHttp}/health/live"), Deadline, () => bridgeProcess.Output);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var connectedUntil = DateTime.UtcNow + Deadline;
+        while (!(await http.GetStringAsync(new Uri($"http://127.0.0.1:{bridgeHttp}/metrics"))).Contains("thermalplant_bridge_source_connected{link=\"pemel\"} 1", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < connectedUntil, $"the bridge's source did not connect within {Deadline.TotalSeconds} s.\nbridge:\n{Tail(bridgeProcess.Output)}\nelectrolyzer:\n{Tail(unit.Output)}");
+            await Task.Delay(500);
+        }
+        Assert.Empty(Files(new CertificateStore(bridgeStore).RejectedCerts));
+        Assert.Empty(Files(new CertificateStore(methanationStore).RejectedCerts));
+        foreach (var store in new[] { bridgeStore, methanationStore })
+        {
+            using var current = Assert.Single(authority.IssuedIn(new CertificateStore(store)));
+            Assert.Equal(issued[store], current.Thumbprint);
+            Assert.Single(CertificateStore.Load(new CertificateStore(store).OwnCerts));
+        }
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource db)

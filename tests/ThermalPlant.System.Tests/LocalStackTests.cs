@@ -120,7 +120,7 @@ public sealed class LocalStackTests
     /// Runs scripts/NAME with its output in a file: the services it leaves running must not hold a pipe of ours open,
     /// or waiting for the output's end would wait for them.
     /// </summary>
-    private static async Task<(int ExitCode, string Output)> RunScriptAsync(string name, string runDir, IDictionary<string, string> environment, TimeSpan timeout)
+    internal static async Task<(int ExitCode, string Output)> RunScriptAsync(string name, string runDir, IDictionary<string, string> environment, TimeSpan timeout)
     {
         var log = Path.Combine(runDir, $"scripts-{name}.out");
         var (exit, output) = await ManagedProcess.RunAsync("/bin/bash",
@@ -128,7 +128,7 @@ public sealed class LocalStackTests
         return (exit, output + (File.Exists(log) ? await File.ReadAllTextAsync(log) : ""));
     }
 
-    private static string Logs(string runDir)
+    internal static string Logs(string runDir)
     {
         var logs = Path.Combine(runDir, "logs");
         if (!Directory.Exists(logs)) return "";

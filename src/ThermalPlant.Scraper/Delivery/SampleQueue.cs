@@ -52,6 +52,7 @@ internal sealed partial class SampleQueue : IDisposable
         _logger = logger;
         var directory = Path.GetFullPath(storage.DataDirectory, environment.ContentRootPath);
         _spill = new SpillFile(directory);
+        if (_spill.SetAside is { } aside) LogSetAside(_logger, directory, aside);
         _spilling = _spill.HasPending;
         if (_spilling) LogRecovered(_logger, _spill.PendingSamples, _spill.Length, directory);
         Publish();
@@ -231,4 +232,7 @@ internal sealed partial class SampleQueue : IDisposable
 
     [LoggerMessage(EventId = 603, Level = LogLevel.Warning, Message = "A previous run left {Count} samples ({Bytes} bytes) in the spill file in {Directory}; they are replayed into the database first")]
     private static partial void LogRecovered(ILogger logger, long count, long bytes, string directory);
+
+    [LoggerMessage(EventId = 604, Level = LogLevel.Warning, Message = "The spill file in {Directory} is not in this build's format (another version wrote it); it is kept as {Path} and none of it is replayed: the version that wrote it can replay it")]
+    private static partial void LogSetAside(ILogger logger, string directory, string path);
 }

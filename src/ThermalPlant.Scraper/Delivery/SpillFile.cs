@@ -55,6 +55,12 @@ internal sealed class SpillFile : IDisposable
     /// <summary>Whether samples wait in the file.</summary>
     public bool HasPending => PendingSamples > 0;
 
+    /// <summary>
+    /// Where a file left in another format (a newer or older build's) was moved at open, so that it is kept for that
+    /// build to replay instead of being lost; null when there was none.
+    /// </summary>
+    public string? SetAside { get; private set; }
+
     /// <summary>Appends <paramref name="samples"/> and flushes them to the operating system.</summary>
     public void Append(IEnumerable<Sample> samples)
     {
@@ -214,8 +220,11 @@ internal sealed class SpillFile : IDisposable
             if (!magic.AsSpan().SequenceEqual(Magic))
             {
                 file.Dispose();
-                File.Delete(_path);
-                File.Delete(_positionPath);
+                var aside = _path + ".unreadable";
+                for (var n = 1; File.Exists(aside); n++) aside = $"{_path}.unreadable.{n}";
+                File.Move(_path, aside);
+                if (File.Exists(_positionPath)) File.Move(_positionPath, aside + ".pos");
+                SetAside = aside;
                 return;
             }
             end = file.Position;
