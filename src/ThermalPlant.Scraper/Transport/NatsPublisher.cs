@@ -34,7 +34,8 @@ internal sealed partial class NatsPublisher(
     private readonly NatsTransportOptions _nats = options.Value.Nats;
     private readonly StorageOptions _storage = options.Value.Storage;
     private readonly ILogger _logger = loggers.CreateLogger<NatsPublisher>();
-    private long _coveredAt = long.MinValue;
+    private readonly StreamCoverage _coverage = new(options.Value.Nats, SampleSubjects.For(options.Value.Nats.SubjectPrefix, options.Value.Nats.Site, "probe"),
+        $"site {options.Value.Nats.Site}", time);
 
     /// <inheritdoc />
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -105,7 +106,7 @@ internal sealed partial class NatsPublisher(
             {
                 try
                 {
-                    await EnsureConsumerAsync(js, cancellationToken);
+                    await _coverage.EnsureAsync(js, cancellationToken);
                     left = await PublishWindowedAsync(js, messages, acknowledged, cancellationToken);
                     if (outage is not null)
                     {
@@ -197,45 +198,6 @@ internal sealed partial class NatsPublisher(
             NatsPublishMetrics.Failures.Inc();
             throw;
         }
-    }
-
-    /// <summary>
-    /// Checks, at most every <see cref="NatsTransportOptions.ConsumerCheckInterval"/>, that the stream exists, takes
-    /// this site's subjects, and has a consumer whose filter covers them.
-    /// </summary>
-    private async Task EnsureConsumerAsync(NatsJSContext js, CancellationToken cancellationToken)
-    {
-        if (_coveredAt != long.MinValue && time.GetElapsedTime(_coveredAt) < _nats.ConsumerCheckInterval) return;
-        var probe = SampleSubjects.For(_nats.SubjectPrefix, _nats.Site, "probe");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_nats.RequestTimeout);
-        INatsJSStream stream;
-        try
-        {
-            stream = await js.GetStreamAsync(_nats.Stream, cancellationToken: timeout.Token);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            NatsPublishMetrics.Failures.Inc();
-            throw new InvalidOperationException($"stream {_nats.Stream} does not exist yet (the storage writers create it)");
-        }
-        if (!(stream.Info.Config.Subjects ?? []).Any(s => SampleSubjects.Matches(s, probe)))
-        {
-            NatsPublishMetrics.Failures.Inc();
-            throw new InvalidOperationException($"stream {_nats.Stream} does not take subjects {SampleSubjects.Site(_nats.SubjectPrefix, _nats.Site)}");
-        }
-        var covered = false;
-        await foreach (var consumer in stream.ListConsumersAsync(timeout.Token))
-        {
-            var filter = consumer.Info.Config.FilterSubject;
-            if (string.IsNullOrEmpty(filter) || SampleSubjects.Matches(filter, probe)) covered = true;
-        }
-        if (!covered)
-        {
-            NatsPublishMetrics.Failures.Inc();
-            throw new InvalidOperationException($"no consumer of stream {_nats.Stream} takes site {_nats.Site}: the stream would drop what is published (interest retention); map the site to a storage shard");
-        }
-        _coveredAt = time.GetTimestamp();
     }
 
     /// <summary>One message per endpoint and sensor (in order of first appearance, samples in queue order), split at <see cref="NatsTransportOptions.MaxSamplesPerMessage"/>.</summary>
