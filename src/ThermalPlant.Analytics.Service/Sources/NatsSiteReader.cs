@@ -98,6 +98,8 @@ internal sealed partial class NatsSiteReader(
         foreach (var message in fetched)
         {
             DecodedBatch batch;
+            // The decoder's cache of tag objects only saves allocations; tags beyond those analysed must not grow it for ever.
+            if (_decoded.Count > 2 * options.MaxVariables) _decoded.Clear();
             try
             {
                 batch = SampleBatchCodec.Decode(message.Data, _decoded);
@@ -123,7 +125,10 @@ internal sealed partial class NatsSiteReader(
     {
         if (!_known.TryGetValue(sample.Tag, out var known))
         {
-            known = new Known(Register(sample.Tag));
+            var tag = Register(sample.Tag);
+            // Tags not analysed (over MaxVariables) are not remembered, so a peer naming ever new tags costs no memory.
+            if (tag is null && _analysed >= options.MaxVariables) return;
+            known = new Known(tag);
             _known[sample.Tag] = known;
         }
         if (known.Tag is null) return;
