@@ -154,6 +154,7 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
             () => Task.FromResult("no published timestamps were saved:" + Environment.NewLine + first.Output));
 
         // SIGKILL while it publishes: what waited in its memory is gone, and the plant goes on meanwhile.
+        var killed = DateTime.UtcNow;
         await first.DisposeAsync();
         await Task.Delay(2000);
         var before = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
@@ -167,7 +168,7 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         }
         catch (Xunit.Sdk.XunitException ex)
         {
-            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- killed scraper ---{Environment.NewLine}{first.Output}--- restarted scraper ---{Environment.NewLine}{second.Output}");
+            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- scraper killed at {killed:HH:mm:ss.fff} ---{Environment.NewLine}{first.Output}--- restarted scraper ---{Environment.NewLine}{second.Output}");
         }
         await NoDuplicateRowsAsync(database);
     }
