@@ -16,8 +16,14 @@ public sealed class AnalyticsOptions() : ServerSecuritySettings("data/pki"), IVa
     /// <summary>The results endpoint's application URI (namespace 1); the results are in <see cref="NamespaceUri"/>, namespace 2.</summary>
     public const string ApplicationUri = "urn:thermalplant:analytics:server";
 
-    /// <summary>The endpoints whose numeric variables are analysed (the plant's OPC UA server in appsettings.json).</summary>
+    /// <summary>Where samples come from: the OPC UA endpoints of <see cref="Sources"/> (the default), or the NATS stream of <see cref="Nats"/>.</summary>
+    public AnalyticsSourceKind Source { get; set; } = AnalyticsSourceKind.OpcUa;
+
+    /// <summary>The endpoints whose numeric variables are analysed (the plant's OPC UA server in appsettings.json), with <see cref="Source"/> OpcUa.</summary>
     public IList<AnalyticsEndpointOptions> Sources { get; set; } = [];
+
+    /// <summary>The JetStream stream and sites analysed with <see cref="Source"/> Nats (section <c>Analytics:Nats</c>).</summary>
+    public AnalyticsNatsOptions Nats { get; set; } = new();
 
     /// <summary>The scalar detector every tag gets, by name (<c>default</c>, the ensemble; see <see cref="ScalarDetectors.All"/>).</summary>
     public string DetectorName { get; set; } = ScalarDetectors.DefaultName;
@@ -77,13 +83,22 @@ public sealed class AnalyticsOptions() : ServerSecuritySettings("data/pki"), IVa
     public void Validate(string sectionPath, ICollection<string> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        if (Sources.Count == 0) errors.Add($"{sectionPath}:Sources must list at least one endpoint to analyse");
-        var urls = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < Sources.Count; i++)
+        if (!Enum.IsDefined(Source)) errors.Add($"{sectionPath}:Source must be OpcUa or Nats");
+        if (Source == AnalyticsSourceKind.Nats)
         {
-            var key = $"{sectionPath}:Sources:{i}";
-            Sources[i].Validate(key, errors);
-            if (!urls.Add($"{Sources[i].Url} {Sources[i].Root}")) errors.Add($"{key}: {Sources[i].Url} with Root {Sources[i].Root} is configured twice");
+            // The OPC UA endpoints are not read then; only the stream's settings matter.
+            Nats.Validate($"{sectionPath}:Nats", errors);
+        }
+        else
+        {
+            if (Sources.Count == 0) errors.Add($"{sectionPath}:Sources must list at least one endpoint to analyse");
+            var urls = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < Sources.Count; i++)
+            {
+                var key = $"{sectionPath}:Sources:{i}";
+                Sources[i].Validate(key, errors);
+                if (!urls.Add($"{Sources[i].Url} {Sources[i].Root}")) errors.Add($"{key}: {Sources[i].Url} with Root {Sources[i].Root} is configured twice");
+            }
         }
         if (!ScalarDetectors.All.Any(d => string.Equals(d.Name, DetectorName, StringComparison.OrdinalIgnoreCase)))
         {

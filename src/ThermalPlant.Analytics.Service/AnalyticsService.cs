@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using NATS.Client.JetStream;
 using Prometheus;
 using ThermalPlant.Analytics.Service.Engine;
 using ThermalPlant.Analytics.Service.Server;
@@ -10,7 +11,8 @@ namespace ThermalPlant.Analytics.Service;
 
 /// <summary>
 /// Runs the service for the host's lifetime: reads the state file back, opens the results endpoint, subscribes to every
-/// configured endpoint, and writes the state file every <see cref="AnalyticsOptions.StateSaveInterval"/> and on stop,
+/// configured endpoint (or, with <c>Analytics:Source = Nats</c>, reads every configured site from the JetStream stream),
+/// and writes the state file every <see cref="AnalyticsOptions.StateSaveInterval"/> and on stop,
 /// and the served history's file every second and on stop.
 /// </summary>
 internal sealed partial class AnalyticsService(
@@ -47,8 +49,9 @@ internal sealed partial class AnalyticsService(
         server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason);
         server.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(CollectWhileRunning);
-        LogListening(_settings.ListenAddress, server.Port, _settings.EndpointPath, _settings.Sources.Count, history.File?.Loaded ?? 0);
-        health.Expect(_settings.Sources.Count);
+        var sources = _settings.Source == AnalyticsSourceKind.Nats ? _settings.Nats.Sites.Count : _settings.Sources.Count;
+        LogListening(_settings.ListenAddress, server.Port, _settings.EndpointPath, sources, _settings.Source == AnalyticsSourceKind.Nats ? "NATS site(s)" : "OPC UA endpoint(s)", history.File?.Loaded ?? 0);
+        health.Expect(sources);
         return base.StartAsync(cancellationToken);
     }
 
@@ -70,9 +73,19 @@ internal sealed partial class AnalyticsService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var loops = _settings.Sources
-            .Select(endpoint => new EndpointSubscriber(endpoint, engine, health, time, loggers.CreateLogger<EndpointSubscriber>()).RunAsync(stoppingToken))
-            .ToList();
+        if (_settings.Source == AnalyticsSourceKind.Nats)
+        {
+            await using var connection = _settings.Nats.Connect("thermalplant-analytics", loggers);
+            var js = new NatsJSContext(connection);
+            await RunAsync(_settings.Nats.Sites.Select(site => new NatsSiteReader(_settings.Nats, site, engine, health, time, loggers.CreateLogger<NatsSiteReader>()).RunAsync(js, stoppingToken)), stoppingToken);
+            return;
+        }
+        await RunAsync(_settings.Sources.Select(endpoint => new EndpointSubscriber(endpoint, engine, health, time, loggers.CreateLogger<EndpointSubscriber>()).RunAsync(stoppingToken)), stoppingToken);
+    }
+
+    private async Task RunAsync(IEnumerable<Task> readers, CancellationToken stoppingToken)
+    {
+        var loops = readers.ToList();
         loops.Add(SaveLoopAsync(stoppingToken));
         loops.Add(FlushHistoryLoopAsync(stoppingToken));
         await Task.WhenAll(loops);
@@ -131,8 +144,8 @@ internal sealed partial class AnalyticsService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Analytics OPC UA endpoint listening on {Address}:{Port}{Path}; analysing {Endpoints} endpoint(s); {Loaded} history values read back")]
-    private partial void LogListening(string address, int port, string path, int endpoints, int loaded);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Analytics OPC UA endpoint listening on {Address}:{Port}{Path}; analysing {Sources} {SourceKind}; {Loaded} history values read back")]
+    private partial void LogListening(string address, int port, string path, int sources, string sourceKind, int loaded);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the history file {Path} failed ({Reason}); values stay in memory and writing is tried again")]
     private partial void LogHistoryFlushFailed(string path, string reason);

@@ -15,6 +15,9 @@ public class NatsLinkOptions
     /// <summary>The first subject levels; samples go to <c>{SubjectPrefix}.{site}.{sensor}</c>.</summary>
     public string SubjectPrefix { get; set; } = "thermalplant.samples";
 
+    /// <summary>The events' subjects, <c>{EventSubjectPrefix}.{site}</c>, in the same stream; apart from the samples' prefix.</summary>
+    public string EventSubjectPrefix { get; set; } = "thermalplant.events";
+
     /// <summary>Longest wait for a JetStream answer (a publish acknowledgement, a stream or consumer request).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -32,6 +35,11 @@ public class NatsLinkOptions
             errors.Add($"{prefix}:Stream must be 1 to 64 letters, digits, '_' or '-', found '{Stream}'");
         }
         if (!SampleSubjects.IsPrefix(SubjectPrefix)) errors.Add($"{prefix}:SubjectPrefix must be dot-separated subject tokens without wildcards or spaces, found '{SubjectPrefix}'");
+        if (!SampleSubjects.IsPrefix(EventSubjectPrefix)) errors.Add($"{prefix}:EventSubjectPrefix must be dot-separated subject tokens without wildcards or spaces, found '{EventSubjectPrefix}'");
+        else if (SampleSubjects.Matches(SampleSubjects.All(SubjectPrefix), EventSubjectPrefix + ".x") || SampleSubjects.Matches(SampleSubjects.All(EventSubjectPrefix), SubjectPrefix + ".x"))
+        {
+            errors.Add($"{prefix}:EventSubjectPrefix '{EventSubjectPrefix}' and SubjectPrefix '{SubjectPrefix}' must not lie one under the other: sample consumers would take events");
+        }
         if (RequestTimeout < TimeSpan.FromMilliseconds(100) || RequestTimeout > TimeSpan.FromMinutes(5)) errors.Add($"{prefix}:RequestTimeout must be between 100 ms and 5 minutes");
     }
 

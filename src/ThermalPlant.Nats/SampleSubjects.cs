@@ -17,6 +17,9 @@ public static class SampleSubjects
     /// <summary>Every subject of <paramref name="site"/> (a consumer's filter).</summary>
     public static string Site(string prefix, string site) => $"{prefix}.{site}.>";
 
+    /// <summary>The subject of the events of <paramref name="site"/>, under the events' own prefix (so no sample consumer takes them).</summary>
+    public static string Events(string eventPrefix, string site) => $"{eventPrefix}.{site}";
+
     /// <summary>Every subject under <paramref name="prefix"/> (the stream's subject).</summary>
     public static string All(string prefix) => $"{prefix}.>";
 

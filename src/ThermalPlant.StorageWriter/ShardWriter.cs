@@ -4,6 +4,7 @@ using NATS.Client.JetStream;
 using Npgsql;
 using ThermalPlant.Nats;
 using ThermalPlant.Storage;
+using ThermalPlant.Storage.Events;
 using ThermalPlant.Storage.Maintenance;
 using ThermalPlant.Storage.Schema;
 using ThermalPlant.Storage.Writing;
@@ -13,7 +14,8 @@ namespace ThermalPlant.StorageWriter;
 /// <summary>
 /// One database and its sites: migrates the schema (retrying until the database answers), then for each site
 /// fetches batches of messages from the site's durable consumer, writes all their samples in one transaction with
-/// <see cref="SampleWriter"/>, and acknowledges the messages only after the commit. A failed write gives the
+/// <see cref="SampleWriter"/>, and acknowledges the messages only after the commit; the site's events, from a
+/// consumer of their own, likewise into the <c>events</c> table with <see cref="EventWriter"/>. A failed write gives the
 /// messages back (a negative acknowledgement with a delay), so JetStream redelivers them, maybe to another instance;
 /// the unique (tag, time) makes a redelivered batch cost nothing twice. On the plain path it also keeps partitions,
 /// retention and rollups, as the direct scraper does; with several instances their SQL serializes them (advisory and
@@ -31,6 +33,9 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
     /// <summary>The durable consumer of <paramref name="site"/> in this shard.</summary>
     public static string ConsumerName(ConsumerOptions consumer, string shardName, string site) => $"{consumer.Name}_{shardName}_{site}";
 
+    /// <summary>The durable consumer of <paramref name="site"/>'s events in this shard.</summary>
+    public static string EventConsumerName(ConsumerOptions consumer, string shardName, string site) => $"{ConsumerName(consumer, shardName, site)}_events";
+
     /// <summary>Runs until <paramref name="cancellationToken"/> fires.</summary>
     public async Task RunAsync(NatsJSContext js, CancellationToken cancellationToken)
     {
@@ -38,7 +43,11 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
         var path = await MigrateAsync(cancellationToken);
         if (path is null) return;
         var writer = new SampleWriter(_dataSource, path.Value, timeProvider: time);
-        await Task.WhenAll([.. shard.Sites.Select(site => ConsumeAsync(js, writer, site, cancellationToken)), MaintainAsync(path.Value, cancellationToken)]);
+        var events = new EventWriter(_dataSource);
+        await Task.WhenAll([
+            .. shard.Sites.Select(site => ConsumeAsync(js, ConsumerName(options.Consumer, shard.Name, site), (fetched, ct) => WriteAsync(writer, fetched, ct), cancellationToken)),
+            .. shard.Sites.Select(site => ConsumeAsync(js, EventConsumerName(options.Consumer, shard.Name, site), (fetched, ct) => WriteEventsAsync(events, fetched, ct), cancellationToken)),
+            MaintainAsync(path.Value, cancellationToken)]);
     }
 
     private async Task MaintainAsync(StoragePath path, CancellationToken cancellationToken)
@@ -105,9 +114,8 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
         }
     }
 
-    private async Task ConsumeAsync(NatsJSContext js, SampleWriter writer, string site, CancellationToken cancellationToken)
+    private async Task ConsumeAsync(NatsJSContext js, string name, Func<List<INatsJSMsg<byte[]>>, CancellationToken, Task<bool>> write, CancellationToken cancellationToken)
     {
-        var name = ConsumerName(options.Consumer, shard.Name, site);
         var delay = shard.RetryMinDelay;
         INatsJSConsumer? consumer = null;
         while (!cancellationToken.IsCancellationRequested)
@@ -128,7 +136,7 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
                         fetched.Add(message);
                     }
                 }
-                if (await WriteAsync(writer, fetched, cancellationToken))
+                if (await write(fetched, cancellationToken))
                 {
                     delay = shard.RetryMinDelay;
                 }
@@ -209,6 +217,73 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
     }
 
     /// <summary>
+    /// Writes the messages' events in one statement and acknowledges them after it committed; false when the database
+    /// failed (the messages are given back). A message the database refuses as data is written alone and, refused
+    /// again, terminated and logged, so it never blocks the events behind it.
+    /// </summary>
+    private async Task<bool> WriteEventsAsync(EventWriter writer, List<INatsJSMsg<byte[]>> fetched, CancellationToken cancellationToken)
+    {
+        var batches = new List<(INatsJSMsg<byte[]> Message, StoredEvent[] Events)>(fetched.Count);
+        foreach (var message in fetched)
+        {
+            if (message.Metadata is { NumDelivered: > 1 }) WriterMetrics.Redelivered.WithLabels(shard.Name).Inc();
+            try
+            {
+                batches.Add((message, EventBatchCodec.Decode(message.Data)));
+            }
+            catch (InvalidDataException ex)
+            {
+                await RejectAsync(message, $"not an event batch: {ex.Message}", cancellationToken);
+            }
+        }
+        if (batches.Count == 0) return true;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(shard.WriteTimeout);
+            try
+            {
+                await writer.WriteAsync([.. batches.SelectMany(b => b.Events)], timeout.Token);
+            }
+            catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+            {
+                for (var i = batches.Count - 1; i >= 0; i--)
+                {
+                    try
+                    {
+                        await writer.WriteAsync(batches[i].Events, timeout.Token);
+                    }
+                    catch (PostgresException refused) when (refused.SqlState.StartsWith("22", StringComparison.Ordinal))
+                    {
+                        await RejectAsync(batches[i].Message, $"the database refuses its events: {refused.MessageText}", cancellationToken);
+                        batches.RemoveAt(i);
+                    }
+                }
+            }
+            foreach (var (message, events) in batches)
+            {
+                await message.AckAsync(cancellationToken: cancellationToken);
+                WriterMetrics.Messages.WithLabels(shard.Name).Inc();
+                WriterMetrics.Events.WithLabels(shard.Name).Inc(events.Length);
+            }
+            health.Report(Name, true);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or TimeoutException or IOException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            WriterMetrics.Failures.WithLabels(shard.Name).Inc();
+            var problem = ex is OperationCanceledException ? $"no answer within {shard.WriteTimeout.TotalSeconds} s" : ex.Message;
+            health.Report(Name, false, problem);
+            LogEventWriteFailed(logger, shard.Name, batches.Sum(b => b.Events.Length), batches.Count, problem);
+            foreach (var (message, _) in batches)
+            {
+                await message.NakAsync(new AckOpts { NakDelay = shard.RetryMinDelay }, cancellationToken);
+            }
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Writes every message's samples together; when the database refuses the data itself (an SQL data exception,
     /// which no retry fixes), writes message by message and terminates the refused ones, logged, so one bad message
     /// never blocks the site.
@@ -258,6 +333,9 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
 
     [LoggerMessage(EventId = 912, Level = LogLevel.Warning, Message = "Shard {Shard}: writing {Samples} samples of {Messages} messages failed: {Problem}. The messages are given back to the stream and redelivered")]
     private static partial void LogWriteFailed(ILogger logger, string shard, int samples, int messages, string problem);
+
+    [LoggerMessage(EventId = 916, Level = LogLevel.Warning, Message = "Shard {Shard}: writing {Events} events of {Messages} messages failed: {Problem}. The messages are given back to the stream and redelivered")]
+    private static partial void LogEventWriteFailed(ILogger logger, string shard, int events, int messages, string problem);
 
     [LoggerMessage(EventId = 913, Level = LogLevel.Warning, Message = "Fetching from consumer {Consumer} failed: {Problem}. Retrying in {DelaySeconds:F1} s; unacknowledged messages are redelivered")]
     private static partial void LogFetchFailed(ILogger logger, string consumer, string problem, double delaySeconds);

@@ -11,6 +11,9 @@ internal static class WriterMetrics
     public static readonly Counter Inserted = Metrics.CreateCounter(
         "thermalplant_writer_rows_inserted_total", "Rows that were new when committed", "shard");
 
+    public static readonly Counter Events = Metrics.CreateCounter(
+        "thermalplant_writer_events_written_total", "Events committed into the events table (rows new or already there)", "shard");
+
     public static readonly Counter Messages = Metrics.CreateCounter(
         "thermalplant_writer_messages_acked_total", "Messages acknowledged after their samples were committed", "shard");
 

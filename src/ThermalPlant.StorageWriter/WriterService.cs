@@ -7,7 +7,7 @@ using ThermalPlant.Nats;
 namespace ThermalPlant.StorageWriter;
 
 /// <summary>
-/// Sets up the stream and one durable consumer per (shard, site) (create or update: every instance applies the same
+/// Sets up the stream (the samples' and the events' subjects) and two durable consumers per (shard, site), samples and events (create or update: every instance applies the same
 /// configuration), then runs every shard's writer and the stream monitor. The monitor publishes the stream's fill and
 /// each consumer's backlog, and logs when the stream nears or reaches MaxBytes (publishes refused, the scrapers keep
 /// their batches) or MaxAge (its oldest messages are removed whether written or not).
@@ -37,7 +37,7 @@ internal sealed partial class WriterService(IOptions<WriterOptions> options, Wri
             try
             {
                 var stream = _options.Stream;
-                await js.CreateOrUpdateStreamAsync(new StreamConfig(_options.Nats.Stream, [SampleSubjects.All(_options.Nats.SubjectPrefix)])
+                await js.CreateOrUpdateStreamAsync(new StreamConfig(_options.Nats.Stream, [SampleSubjects.All(_options.Nats.SubjectPrefix), SampleSubjects.All(_options.Nats.EventSubjectPrefix)])
                 {
                     // Kept until every consumer (each shard's sites, analytics) acknowledged it; refused when full.
                     Retention = StreamConfigRetention.Interest,
@@ -52,16 +52,8 @@ internal sealed partial class WriterService(IOptions<WriterOptions> options, Wri
                 {
                     foreach (var site in shard.Sites)
                     {
-                        var name = ShardWriter.ConsumerName(_options.Consumer, shard.Name, site);
-                        await js.CreateOrUpdateConsumerAsync(_options.Nats.Stream, new ConsumerConfig(name)
-                        {
-                            DurableName = name,
-                            FilterSubject = SampleSubjects.Site(_options.Nats.SubjectPrefix, site),
-                            AckPolicy = ConsumerConfigAckPolicy.Explicit,
-                            AckWait = _options.Consumer.AckWait,
-                            MaxAckPending = _options.Consumer.MaxAckPending,
-                            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
-                        }, cancellationToken);
+                        await CreateConsumerAsync(js, ShardWriter.ConsumerName(_options.Consumer, shard.Name, site), SampleSubjects.Site(_options.Nats.SubjectPrefix, site), cancellationToken);
+                        await CreateConsumerAsync(js, ShardWriter.EventConsumerName(_options.Consumer, shard.Name, site), SampleSubjects.Events(_options.Nats.EventSubjectPrefix, site), cancellationToken);
                     }
                 }
                 health.Report("nats", true);
@@ -88,6 +80,19 @@ internal sealed partial class WriterService(IOptions<WriterOptions> options, Wri
                 delay = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, delay.Ticks * 2));
             }
         }
+    }
+
+    private async Task CreateConsumerAsync(NatsJSContext js, string name, string subjects, CancellationToken cancellationToken)
+    {
+        await js.CreateOrUpdateConsumerAsync(_options.Nats.Stream, new ConsumerConfig(name)
+        {
+            DurableName = name,
+            FilterSubject = subjects,
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
+            AckWait = _options.Consumer.AckWait,
+            MaxAckPending = _options.Consumer.MaxAckPending,
+            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+        }, cancellationToken);
     }
 
     private async Task MonitorAsync(NatsJSContext js, CancellationToken cancellationToken)
@@ -133,10 +138,12 @@ internal sealed partial class WriterService(IOptions<WriterOptions> options, Wri
         {
             foreach (var site in shard.Sites)
             {
-                var name = ShardWriter.ConsumerName(_options.Consumer, shard.Name, site);
-                var consumer = await js.GetConsumerAsync(_options.Nats.Stream, name, cancellationToken);
-                WriterMetrics.ConsumerPending.WithLabels(name).Set(consumer.Info.NumPending);
-                WriterMetrics.ConsumerAckPending.WithLabels(name).Set(consumer.Info.NumAckPending);
+                foreach (var name in new[] { ShardWriter.ConsumerName(_options.Consumer, shard.Name, site), ShardWriter.EventConsumerName(_options.Consumer, shard.Name, site) })
+                {
+                    var consumer = await js.GetConsumerAsync(_options.Nats.Stream, name, cancellationToken);
+                    WriterMetrics.ConsumerPending.WithLabels(name).Set(consumer.Info.NumPending);
+                    WriterMetrics.ConsumerAckPending.WithLabels(name).Set(consumer.Info.NumAckPending);
+                }
             }
         }
     }

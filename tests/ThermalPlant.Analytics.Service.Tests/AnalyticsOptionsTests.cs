@@ -66,6 +66,49 @@ public sealed class AnalyticsOptionsTests
         Assert.True(errors.Any(e => e.StartsWith(expected, StringComparison.Ordinal)), $"expected '{expected}...', got: {string.Join(" | ", errors)}");
     }
 
+    private static AnalyticsOptions ValidNats() => new()
+    {
+        Source = AnalyticsSourceKind.Nats,
+        Nats = new AnalyticsNatsOptions { Url = "nats://127.0.0.1:4222,nats://127.0.0.1:4223", Sites = ["plant01"] },
+    };
+
+    [Fact]
+    public void Reading_the_nats_stream_needs_no_opc_ua_source_and_names_tags_as_over_opc_ua()
+    {
+        Assert.Empty(Errors(ValidNats()));
+        Assert.Equal("Plant/Audio/MFCC/Coefficient_0", ValidNats().Nats.TagPath("plant01", "Audio", "MFCC.Coefficient_0"));
+        var sites = ValidNats().Nats;
+        sites.PathPrefix = "{site}/Plant";
+        Assert.Equal("plant02/Plant/rpm/mainshaft", sites.TagPath("plant02", "rpm", "mainshaft"));
+        Assert.Equal("analytics_plant01", sites.ConsumerName("plant01"));
+    }
+
+    public static TheoryData<string, Action<AnalyticsOptions>> NatsMistakes => new()
+    {
+        { "Analytics:Nats:Url must be one or more comma-separated nats://host:port URLs", o => o.Nats.Url = "http://127.0.0.1:4222" },
+        { "Analytics:Nats:Sites must list at least one site", o => o.Nats.Sites.Clear() },
+        { "Analytics:Nats:Sites:1 must be a site name", o => o.Nats.Sites.Add("plant.02") },
+        { "Analytics:Nats:Sites:1: site 'plant01' is listed twice", o => o.Nats.Sites.Add("plant01") },
+        { "Analytics:Nats:PathPrefix must hold {site} when several sites are analysed", o => o.Nats.Sites.Add("plant02") },
+        { "Analytics:Nats:PathPrefix must be a tag path", o => o.Nats.PathPrefix = "/Plant" },
+        { "Analytics:Nats:Consumer must be a name without '_'", o => o.Nats.Consumer = "my_analytics" },
+        { "Analytics:Nats:FetchWait must be at least 1 second and below AckWait", o => o.Nats.AckWait = o.Nats.FetchWait },
+        { "Analytics:Nats:FetchMessages must be between 1 and 1000", o => o.Nats.FetchMessages = 0 },
+        { "Analytics:Nats:MaxVariables must be between 1 and 1000000", o => o.Nats.MaxVariables = 0 },
+        { "Analytics:Nats:RetryMaxDelay must be at least RetryMinDelay", o => o.Nats.RetryMaxDelay = TimeSpan.FromMilliseconds(1) },
+    };
+
+    [Theory]
+    [MemberData(nameof(NatsMistakes))]
+    public void Each_mistake_of_the_nats_source_is_reported_with_its_key(string expected, Action<AnalyticsOptions> spoil)
+    {
+        ArgumentNullException.ThrowIfNull(spoil);
+        var options = ValidNats();
+        spoil(options);
+        var errors = Errors(options);
+        Assert.True(errors.Any(e => e.StartsWith(expected, StringComparison.Ordinal)), $"expected '{expected}...', got: {string.Join(" | ", errors)}");
+    }
+
     [Fact]
     public async Task The_host_does_not_start_with_invalid_settings_and_names_every_bad_key()
     {

@@ -114,7 +114,7 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
     }
 
     /// <summary>Starts the alarms once values are stored (the session, and with it the event subscription, is up), and waits for the first event stored.</summary>
-    private static async Task StartAlarmsOnceSubscribedAsync(PlantServer plant, string database)
+    internal static async Task StartAlarmsOnceSubscribedAsync(PlantServer plant, string database)
     {
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 0, Settle, () => Task.FromResult("no value was stored"));
         // The event subscription is made next to the value subscription; a second covers it on a loaded machine.
@@ -124,7 +124,7 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
     }
 
     /// <summary>Waits until every event the plant raised is stored exactly once with its type, message, severity and states, and nothing else is.</summary>
-    private static async Task EveryEventStoredOnceAsync(PlantServer plant, string database)
+    internal static async Task EveryEventStoredOnceAsync(PlantServer plant, string database)
     {
         var report = "";
         var until = DateTime.UtcNow + Settle;

@@ -34,9 +34,13 @@ internal static class Expect
                 }
                 var first = times.Min();
                 var want = stamps.Where(s => s >= first).ToHashSet();
-                var missing = want.Count(s => !times.Contains(s));
+                var missing = want.Where(s => !times.Contains(s)).Order().ToList();
                 var extra = times.Count(t => !want.Contains(t));
-                if (missing > 0 || extra > 0) problems.Add($"{node}: {times.Count} stored, {want.Count} produced since the first stored, {missing} missing, {extra} not produced");
+                if (missing.Count > 0 || extra > 0)
+                {
+                    problems.Add($"{node}: {times.Count} stored, {want.Count} produced since the first stored ({first:HH:mm:ss.fff}), {missing.Count} missing"
+                        + $"{(missing.Count > 0 ? $" (from {string.Join(", ", missing.Take(5).Select(m => m.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))})" : "")}, {extra} not produced");
+                }
             }
             if (problems.Count == 0) return;
             report = string.Join(Environment.NewLine, problems);

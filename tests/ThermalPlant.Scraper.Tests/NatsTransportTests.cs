@@ -25,8 +25,8 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
     {
         var database = await postgres.Server!.CreateDatabaseAsync();
         await using var cluster = await NatsCluster.StartAsync();
-        await using var writerA = await WriterProcess.StartAsync(cluster.Url, database, Site);
-        await using var writerB = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
+        await using var writerB = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
         await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
@@ -52,8 +52,8 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
     {
         var database = await postgres.Server!.CreateDatabaseAsync();
         await using var cluster = await NatsCluster.StartAsync();
-        await using var writerA = await WriterProcess.StartAsync(cluster.Url, database, Site);
-        await using var writerB = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
+        await using var writerB = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
         await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
@@ -81,7 +81,7 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         var database = await postgres.Server!.CreateDatabaseAsync();
         await using var cluster = await NatsCluster.StartAsync();
         var slow = new Dictionary<string, string> { ["Writer:Shards:0:WriteTimeout"] = "00:02:00" };
-        var writerA = await WriterProcess.StartAsync(cluster.Url, database, Site, slow);
+        var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site, slow);
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
         await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
@@ -99,7 +99,7 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
             await transaction.RollbackAsync();
         }
 
-        await using var writerB = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var writerB = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
         await Task.Delay(3000);
         await plant.StopProducingAsync();
         await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
@@ -109,24 +109,28 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
     }
 
     [Fact]
-    public async Task Every_value_is_stored_once_when_the_database_is_away_for_30_seconds()
+    public async Task Every_value_is_stored_once_when_the_database_is_stopped_for_60_seconds()
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
-        await using var relay = new TcpRelay(postgres.Server.Port);
-        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port }.ConnectionString;
+        // A PostgreSQL of this test's own: stopping the collection's shared one would fail the tests running beside it.
+        await using var server = await PostgresServer.StartAsync();
+        var database = await server.CreateDatabaseAsync();
         await using var cluster = await NatsCluster.StartAsync();
-        await using var writerA = await WriterProcess.StartAsync(cluster.Url, viaRelay, Site);
-        await using var writerB = await WriterProcess.StartAsync(cluster.Url, viaRelay, Site);
+        await using var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
+        await using var writerB = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
         await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
         await StoredMoreThanAsync(database, 200);
 
-        relay.Cut(refuseNew: true);
-        await Task.Delay(TimeSpan.FromSeconds(30));
+        await server.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(60));
         // Meanwhile the stream held the batches: the writers failed and gave them back, the scraper's queue stayed short.
-        Assert.True(await writerA.MetricAsync("thermalplant_writer_write_failures_total") + await writerB.MetricAsync("thermalplant_writer_write_failures_total") > 0);
-        relay.Restore();
+        Assert.True(await writerA.MetricAsync("thermalplant_writer_write_failures_total") + await writerB.MetricAsync("thermalplant_writer_write_failures_total") > 0,
+            "no write failed while the database was stopped");
+        Assert.True(scraper.Queue.Depth < 10_000, $"the scraper held {scraper.Queue.Depth} samples: the stream did not take them while the database was away");
+        await server.StartAgainAsync();
+        // This test's own pooled connections ended with the server.
+        using (var pooled = new NpgsqlConnection(database)) NpgsqlConnection.ClearPool(pooled);
 
         await Task.Delay(3000);
         await plant.StopProducingAsync();
@@ -135,27 +139,99 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
     }
 
     [Fact]
-    public async Task Every_value_is_stored_once_when_the_scraper_crashes()
+    public async Task Every_value_is_stored_once_when_the_scraper_process_is_killed_with_SIGKILL()
     {
         var database = await postgres.Server!.CreateDatabaseAsync();
         await using var cluster = await NatsCluster.StartAsync();
-        await using var writerA = await WriterProcess.StartAsync(cluster.Url, database, Site);
+        await using var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
         var settings = Settings(plant.Url, cluster.Url);
-        var first = await ScraperRun.StartAsync(database, _data.Path, settings);
+        // The scraper host as its own process (dotnet ThermalPlant.Scraper.dll), its data directory kept across the kill.
+        var first = await ServiceProcess.StartScraperAsync(_data.Path, settings);
         await StoredMoreThanAsync(database, 200);
+        await Stored.EventuallyAsync(() => Task.FromResult(File.Exists(Path.Combine(_data.Path, "published.bin"))), Settle,
+            () => Task.FromResult("no published timestamps were saved:" + Environment.NewLine + first.Output));
 
-        // Gone without a graceful stop: what waited in memory is lost there, and the plant goes on meanwhile.
-        await first.CrashAsync();
-        Assert.True(File.Exists(Path.Combine(_data.Path, "published.bin")), "no published timestamps were saved");
+        // SIGKILL while it publishes: what waited in its memory is gone, and the plant goes on meanwhile.
+        var killed = DateTime.UtcNow;
+        await first.DisposeAsync();
         await Task.Delay(2000);
-        await using var second = await ScraperRun.StartAsync(database, _data.Path, settings);
-        await Task.Delay(3000);
+        var before = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
+        await using var second = await ServiceProcess.StartScraperAsync(_data.Path, settings);
+        await StoredMoreThanAsync(database, before + 100);
 
         await plant.StopProducingAsync();
-        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        try
+        {
+            await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- scraper killed at {killed:HH:mm:ss.fff} ---{Environment.NewLine}{first.Output}--- restarted scraper ---{Environment.NewLine}{second.Output}");
+        }
         await NoDuplicateRowsAsync(database);
+    }
+
+    [Fact]
+    public async Task Samples_published_by_a_scraper_are_scored_by_the_analytics_service_from_the_stream_each_once()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var writer = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
+        using var state = new TempDirectory("thermalplant-analytics-nats-");
+        await using var analytics = await ServiceProcess.StartAnalyticsAsync(cluster.Url, Site, state.Path);
+        // Ready once its consumer is made and read: from then on it is given every message published.
+        await Stored.EventuallyAsync(analytics.ReadyAsync, Settle,
+            () => Task.FromResult("the analytics service never read the stream:" + Environment.NewLine + analytics.Output));
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
+        await StoredMoreThanAsync(database, 200);
+        await plant.StopProducingAsync();
+        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+
+        // Every sample the writer stored was given to the analytics service once: scored, or skipped for its Bad status.
+        var stored = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
+        var endpoint = $"endpoint=\"{plant.Url}\"";
+        async Task<double> SeenAsync() => await analytics.MetricAsync("thermalplant_analytics_samples_scored_total", endpoint)
+            + await analytics.MetricAsync("thermalplant_analytics_samples_skipped_total", "reason=\"bad_status\"");
+        await Stored.EventuallyAsync(async () => await SeenAsync() >= stored, Settle,
+            async () => $"the analytics service saw {await SeenAsync()} of {stored} samples:{Environment.NewLine}{analytics.Output}");
+        await Task.Delay(2000);
+        Assert.Equal(stored, await SeenAsync());
+        Assert.Equal(0, await analytics.MetricAsync("thermalplant_analytics_samples_skipped_total", "reason=\"already_scored\""));
+        var tags = await Stored.CountAsync(database, "SELECT count(DISTINCT tag_id) FROM sensor_values");
+        Assert.Equal(tags, await analytics.MetricAsync("thermalplant_analytics_endpoint_variables", $"endpoint=\"nats:{Site}\""));
+        Assert.True(await analytics.MetricAsync("thermalplant_analytics_samples_scored_total", endpoint) > 0, "no sample was scored");
+    }
+
+    [Fact]
+    public async Task Events_go_over_nats_into_the_events_table_each_once_across_a_scraper_SIGKILL()
+    {
+        var database = await postgres.Server!.CreateDatabaseAsync();
+        await using var cluster = await NatsCluster.StartAsync();
+        await using var writer = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
+        await using var plant = await PlantServer.StartAsync();
+        plant.StartProducing();
+        var settings = Settings(plant.Url, cluster.Url);
+        settings["Events:BatchDelay"] = "00:00:00.100";
+        var first = await ServiceProcess.StartScraperAsync(_data.Path, settings);
+        await EventCollectionTests.StartAlarmsOnceSubscribedAsync(plant, database);
+
+        // Killed while alarms go on: the events raised until it is back come from the server's event history, from the
+        // newest event JetStream acknowledged (kept in published.bin); what is published twice is stored once.
+        await Task.Delay(2000);
+        await first.DisposeAsync();
+        await Task.Delay(2000);
+        await using var second = await ServiceProcess.StartScraperAsync(_data.Path, settings);
+        var before = await Stored.CountAsync(database, "SELECT count(*) FROM events");
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM events") > before + 10, Settle,
+            () => Task.FromResult("no event was stored after the restart:" + Environment.NewLine + second.Output));
+        await plant.StopProducingAsync();
+
+        await EventCollectionTests.EveryEventStoredOnceAsync(plant, database);
+        Assert.True(await writer.MetricAsync("thermalplant_writer_events_written_total") > 0, "the writer counted no event");
     }
 
     [Fact]
@@ -165,7 +241,7 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         await using var cluster = await NatsCluster.StartAsync();
         var small = new Dictionary<string, string> { ["Writer:Stream:MaxBytes"] = "65536" };
         // The writer sets up the stream and its consumer, then is gone: nothing takes the messages.
-        await (await WriterProcess.StartAsync(cluster.Url, database, Site, small)).DisposeAsync();
+        await (await ServiceProcess.StartWriterAsync(cluster.Url, database, Site, small)).DisposeAsync();
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
         var refusedBefore = Refused();
@@ -179,7 +255,7 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         }
         Assert.True(scraper.Queue.Depth > 0, "the refused samples are not queued");
 
-        await using var writer = await WriterProcess.StartAsync(cluster.Url, database, Site, small);
+        await using var writer = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site, small);
         await Task.Delay(3000);
         await plant.StopProducingAsync();
         await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
@@ -194,7 +270,7 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port }.ConnectionString;
         await using var cluster = await NatsCluster.StartAsync();
         var young = new Dictionary<string, string> { ["Writer:Stream:MaxAge"] = "00:00:08", ["Writer:Stream:DuplicateWindow"] = "00:00:02" };
-        await using var writer = await WriterProcess.StartAsync(cluster.Url, viaRelay, Site, young);
+        await using var writer = await ServiceProcess.StartWriterAsync(cluster.Url, viaRelay, Site, young);
         await using var plant = await PlantServer.StartAsync();
         plant.StartProducing();
         await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
@@ -220,12 +296,14 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         options.Nats.Url = "http://x:4222";
         options.Nats.Site = "plant.01";
         options.Nats.MaxSamplesPerMessage = 0;
+        options.Nats.MaxInFlight = 0;
         options.WideRow.Table = "wide";
         var errors = new List<string>();
         options.Validate("Scraper", errors);
         Assert.Contains(errors, e => e.StartsWith("Scraper:Nats:Url must be", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Scraper:Nats:Site must be set", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Scraper:Nats:MaxSamplesPerMessage", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Scraper:Nats:MaxInFlight must be between 1 and 1024", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Scraper:WideRow needs the database", StringComparison.Ordinal));
         // The database is the writers' business then: no connection string is asked for.
         Assert.DoesNotContain(errors, e => e.StartsWith("Scraper:Database", StringComparison.Ordinal));

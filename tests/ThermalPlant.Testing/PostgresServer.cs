@@ -98,6 +98,16 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>Stops the server as an administrator does (<c>pg_ctl stop -m fast</c>: sessions are ended, the data kept); <see cref="StartAgainAsync"/> brings it back.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        var (exit, output) = await RunAsync(Path.Combine(_binaries, "pg_ctl"), ["-D", DataDir, "-m", "fast", "-w", "stop"], cancellationToken);
+        if (exit != 0) throw new InvalidOperationException($"pg_ctl stop failed ({exit}): {output}{Environment.NewLine}{Log}");
+    }
+
+    /// <summary>Starts a server stopped by <see cref="StopAsync"/> again, on the same port and data.</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default) => InitAndStartAsync(initialize: false, cancellationToken);
+
     /// <summary>Stops the server (immediately: the data is thrown away) and deletes its dir.</summary>
     public async ValueTask DisposeAsync()
     {

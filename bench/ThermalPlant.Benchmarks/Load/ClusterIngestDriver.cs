@@ -22,7 +22,8 @@ namespace ThermalPlant.Benchmarks.Load;
 /// sample time, p50/p99. CPU per million samples per part from /proc: the scraper (this process: the driver's own
 /// sample making included, so an upper bound), the NATS nodes, the writers, PostgreSQL.
 /// Usage: <c>cluster-ingest --writer PATH/ThermalPlant.StorageWriter.dll [--nats-server /usr/sbin/nats-server]
-/// [--samples 2000000] [--tags 10000] [--seconds 30] [--clock-ticks 100]</c>.
+/// [--samples 2000000] [--tags 10000] [--seconds 30] [--clock-ticks 100] [--max-in-flight N]</c>; <c>--max-in-flight</c> sets the
+/// scraper's <c>Scraper:Nats:MaxInFlight</c> (1: each publish waits for its acknowledgement, as before the window).
 /// </summary>
 internal static class ClusterIngestDriver
 {
@@ -37,16 +38,17 @@ internal static class ClusterIngestDriver
         var tags = DriverArgs.Int(args, "--tags", 10_000);
         var seconds = DriverArgs.Int(args, "--seconds", 30);
         var clockTicks = DriverArgs.Int(args, "--clock-ticks", 100);
-        if (writerDll is null || !File.Exists(writerDll) || !File.Exists(natsServer) || samples < tags || tags < 1 || seconds < 1)
+        var maxInFlight = DriverArgs.Int(args, "--max-in-flight", 32);
+        if (writerDll is null || !File.Exists(writerDll) || !File.Exists(natsServer) || samples < tags || tags < 1 || seconds < 1 || maxInFlight < 1)
         {
-            await Console.Error.WriteLineAsync("usage: cluster-ingest --writer PATH/ThermalPlant.StorageWriter.dll [--nats-server PATH] [--samples N >= tags] [--tags N] [--seconds N] [--clock-ticks N]  (nats-server: apt-get install nats-server)");
+            await Console.Error.WriteLineAsync("usage: cluster-ingest --writer PATH/ThermalPlant.StorageWriter.dll [--nats-server PATH] [--samples N >= tags] [--tags N] [--seconds N] [--clock-ticks N] [--max-in-flight N]  (nats-server: apt-get install nats-server)");
             return 2;
         }
         var cancellationToken = CancellationToken.None;
         await using var postgres = await PostgresCluster.StartAsync(cancellationToken);
         var keys = Enumerable.Range(0, tags).Select(i => new TagKey("opc.tcp://bench:4840/", $"ns=2;s=Bench.Var_{i:D5}", $"sensor{i % 10}", $"var_{i:D5}")).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"cluster-ingest: {samples} samples of {tags} tags through the scraper's queue; PostgreSQL 15 (fsync on), {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
+            $"cluster-ingest: {samples} samples of {tags} tags through the scraper's queue, {maxInFlight} publishes in flight; PostgreSQL 15 (fsync on), {Environment.ProcessorCount} cores, load average {LoadAverage()}"));
 
         var direct = await RunPathAsync("direct", postgres, keys, samples, seconds, clockTicks, async (database, root) =>
         {
@@ -60,7 +62,7 @@ internal static class ClusterIngestDriver
         {
             var writers = new List<(Process Process, int Port)>();
             for (var i = 0; i < 2; i++) writers.Add(await StartWriterAsync(writerDll, nats.Url, database, root, i));
-            var scraper = await StartScraperAsync(root, ["--Scraper:Transport=Nats", $"--Scraper:Nats:Url={nats.Url}", "--Scraper:Nats:Site=bench"]);
+            var scraper = await StartScraperAsync(root, ["--Scraper:Transport=Nats", $"--Scraper:Nats:Url={nats.Url}", "--Scraper:Nats:Site=bench", $"--Scraper:Nats:MaxInFlight={maxInFlight}"]);
             return new Parts(scraper, [.. writers.Select(w => w.Process)], nats.Pids, async () =>
             {
                 var sum = 0.0;

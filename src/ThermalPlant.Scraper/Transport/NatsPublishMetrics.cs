@@ -11,6 +11,9 @@ internal static class NatsPublishMetrics
     public static readonly Counter Messages = Metrics.CreateCounter(
         "thermalplant_scraper_nats_published_messages_total", "Messages JetStream acknowledged");
 
+    public static readonly Counter Events = Metrics.CreateCounter(
+        "thermalplant_scraper_nats_published_events_total", "Events whose message JetStream acknowledged");
+
     public static readonly Counter Duplicates = Metrics.CreateCounter(
         "thermalplant_scraper_nats_duplicate_messages_total", "Messages JetStream acknowledged as duplicates of a stored one (same Nats-Msg-Id): a re-sent batch, stored once");
 

@@ -13,9 +13,10 @@ namespace ThermalPlant.Scraper.Transport;
 /// <summary>
 /// The NATS transport: takes the queue's batches in order, as the direct writer does, and publishes each as compact
 /// messages (one per endpoint and sensor, <see cref="SampleBatchCodec"/>) to the JetStream stream, each with a
-/// <c>Nats-Msg-Id</c> derived from its bytes. A batch leaves the queue (memory or spill file) only once JetStream
-/// acknowledged every message of it; until then the same messages are re-sent with backoff, and the stream keeps
-/// one copy of a message it already holds. Nothing is published while no consumer of the stream takes this site:
+/// <c>Nats-Msg-Id</c> derived from its bytes. Up to <see cref="NatsTransportOptions.MaxInFlight"/> messages await their
+/// acknowledgement at once. A batch leaves the queue (memory or spill file) only once JetStream acknowledged every
+/// message of it; until then the messages not acknowledged are re-sent with backoff, and the stream keeps one copy of
+/// a message it already holds. Nothing is published while no consumer of the stream takes this site:
 /// the stream keeps messages for its consumers only (interest retention), so it would drop them.
 /// </summary>
 internal sealed partial class NatsPublisher(
@@ -33,7 +34,8 @@ internal sealed partial class NatsPublisher(
     private readonly NatsTransportOptions _nats = options.Value.Nats;
     private readonly StorageOptions _storage = options.Value.Storage;
     private readonly ILogger _logger = loggers.CreateLogger<NatsPublisher>();
-    private long _coveredAt = long.MinValue;
+    private readonly StreamCoverage _coverage = new(options.Value.Nats, SampleSubjects.For(options.Value.Nats.SubjectPrefix, options.Value.Nats.Site, "probe"),
+        $"site {options.Value.Nats.Site}", time);
 
     /// <inheritdoc />
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -98,13 +100,14 @@ internal sealed partial class NatsPublisher(
             if (batch is null) continue;
             var started = Stopwatch.GetTimestamp();
             var messages = Encode(batch.Samples);
-            var next = 0;
-            while (next < messages.Count)
+            var acknowledged = new bool[messages.Count];
+            var left = messages.Count;
+            while (left > 0)
             {
                 try
                 {
-                    await EnsureConsumerAsync(js, cancellationToken);
-                    for (; next < messages.Count; next++) await PublishAsync(js, messages[next], cancellationToken);
+                    await _coverage.EnsureAsync(js, cancellationToken);
+                    left = await PublishWindowedAsync(js, messages, acknowledged, cancellationToken);
                     if (outage is not null)
                     {
                         LogPublishingAgain(_logger, outage, queue.Depth);
@@ -113,11 +116,12 @@ internal sealed partial class NatsPublisher(
                     health.Report(HealthName, true);
                     backoff.Reset();
                 }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NatsException or TimeoutException or OperationCanceledException or InvalidOperationException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsPublishFailure(ex))
                 {
+                    left = acknowledged.Count(a => !a);
                     var problem = Describe(ex);
                     var delay = backoff.Next();
-                    if (outage is null || outage != problem) LogPublishFailed(_logger, batch.Samples.Count, messages.Count - next, problem, delay.TotalSeconds);
+                    if (outage is null || outage != problem) LogPublishFailed(_logger, batch.Samples.Count, left, problem, delay.TotalSeconds);
                     outage = problem;
                     health.Report(HealthName, false, problem);
                     await Task.Delay(delay, time, cancellationToken);
@@ -127,6 +131,48 @@ internal sealed partial class NatsPublisher(
             queue.Commit(batch);
             NatsPublishMetrics.Samples.Inc(batch.Samples.Count);
             NatsPublishMetrics.BatchSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    private static bool IsPublishFailure(Exception ex) => ex is NatsException or TimeoutException or OperationCanceledException or InvalidOperationException;
+
+    /// <summary>
+    /// Publishes the messages not yet acknowledged with up to <see cref="NatsTransportOptions.MaxInFlight"/> awaiting
+    /// their acknowledgement at once (a round trip per window, not per message), marking each acknowledged one. After a
+    /// failure nothing new is sent, the publishes under way are awaited (what they got acknowledged stays marked), and
+    /// the first failure is thrown; returns 0 once every message is acknowledged.
+    /// </summary>
+    private async Task<int> PublishWindowedAsync(NatsJSContext js, List<Message> messages, bool[] acknowledged, CancellationToken cancellationToken)
+    {
+        var inFlight = new Queue<(int Index, Task Publish)>(_nats.MaxInFlight);
+        Exception? failure = null;
+        for (var i = 0; i < messages.Count && failure is null; i++)
+        {
+            if (acknowledged[i]) continue;
+            if (inFlight.Count == _nats.MaxInFlight) failure = await CompleteAsync(inFlight.Dequeue(), acknowledged);
+            if (failure is null) inFlight.Enqueue((i, PublishAsync(js, messages[i], cancellationToken)));
+        }
+        while (inFlight.Count > 0)
+        {
+            var result = await CompleteAsync(inFlight.Dequeue(), acknowledged);
+            failure ??= result;
+        }
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return 0;
+    }
+
+    /// <summary>Awaits one publish; marks it acknowledged, or returns its failure.</summary>
+    private static async Task<Exception?> CompleteAsync((int Index, Task Publish) publish, bool[] acknowledged)
+    {
+        try
+        {
+            await publish.Publish;
+            acknowledged[publish.Index] = true;
+            return null;
+        }
+        catch (Exception ex) when (IsPublishFailure(ex))
+        {
+            return ex;
         }
     }
 
@@ -152,45 +198,6 @@ internal sealed partial class NatsPublisher(
             NatsPublishMetrics.Failures.Inc();
             throw;
         }
-    }
-
-    /// <summary>
-    /// Checks, at most every <see cref="NatsTransportOptions.ConsumerCheckInterval"/>, that the stream exists, takes
-    /// this site's subjects, and has a consumer whose filter covers them.
-    /// </summary>
-    private async Task EnsureConsumerAsync(NatsJSContext js, CancellationToken cancellationToken)
-    {
-        if (_coveredAt != long.MinValue && time.GetElapsedTime(_coveredAt) < _nats.ConsumerCheckInterval) return;
-        var probe = SampleSubjects.For(_nats.SubjectPrefix, _nats.Site, "probe");
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_nats.RequestTimeout);
-        INatsJSStream stream;
-        try
-        {
-            stream = await js.GetStreamAsync(_nats.Stream, cancellationToken: timeout.Token);
-        }
-        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
-        {
-            NatsPublishMetrics.Failures.Inc();
-            throw new InvalidOperationException($"stream {_nats.Stream} does not exist yet (the storage writers create it)");
-        }
-        if (!(stream.Info.Config.Subjects ?? []).Any(s => SampleSubjects.Matches(s, probe)))
-        {
-            NatsPublishMetrics.Failures.Inc();
-            throw new InvalidOperationException($"stream {_nats.Stream} does not take subjects {SampleSubjects.Site(_nats.SubjectPrefix, _nats.Site)}");
-        }
-        var covered = false;
-        await foreach (var consumer in stream.ListConsumersAsync(timeout.Token))
-        {
-            var filter = consumer.Info.Config.FilterSubject;
-            if (string.IsNullOrEmpty(filter) || SampleSubjects.Matches(filter, probe)) covered = true;
-        }
-        if (!covered)
-        {
-            NatsPublishMetrics.Failures.Inc();
-            throw new InvalidOperationException($"no consumer of stream {_nats.Stream} takes site {_nats.Site}: the stream would drop what is published (interest retention); map the site to a storage shard");
-        }
-        _coveredAt = time.GetTimestamp();
     }
 
     /// <summary>One message per endpoint and sensor (in order of first appearance, samples in queue order), split at <see cref="NatsTransportOptions.MaxSamplesPerMessage"/>.</summary>

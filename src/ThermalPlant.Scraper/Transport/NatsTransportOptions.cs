@@ -21,6 +21,13 @@ public sealed class NatsTransportOptions : NatsLinkOptions
     /// <summary>Most samples per message; a queue batch becomes one message per (endpoint, sensor) and chunk of this size.</summary>
     public int MaxSamplesPerMessage { get; set; } = 5000;
 
+    /// <summary>
+    /// Most publishes awaiting JetStream's acknowledgement at once (1 waits for each before sending the next). A batch
+    /// still leaves the queue only once all its messages are acknowledged; after a failure the ones not acknowledged
+    /// are sent again, so the stream may store a batch's messages out of their order.
+    /// </summary>
+    public int MaxInFlight { get; set; } = 32;
+
     /// <summary>The first wait after a refused or unanswered publish; it doubles up to <see cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryMinDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -38,6 +45,7 @@ public sealed class NatsTransportOptions : NatsLinkOptions
         base.Validate(prefix, errors);
         if (!SampleSubjects.IsToken(Site)) errors.Add($"{prefix}:Site must be set to this plant's name: 1 to 64 characters without '.', '*', '>' or spaces, found '{Site}'");
         if (MaxSamplesPerMessage is < 1 or > SampleBatchCodec.MaxSamples) errors.Add($"{prefix}:MaxSamplesPerMessage must be between 1 and {SampleBatchCodec.MaxSamples}");
+        if (MaxInFlight is < 1 or > 1024) errors.Add($"{prefix}:MaxInFlight must be between 1 and 1024");
         if (RetryMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:RetryMinDelay must be positive");
         if (RetryMaxDelay < RetryMinDelay) errors.Add($"{prefix}:RetryMaxDelay must be at least RetryMinDelay");
         if (CheckpointInterval < TimeSpan.FromMilliseconds(100) || CheckpointInterval > TimeSpan.FromHours(1)) errors.Add($"{prefix}:CheckpointInterval must be between 100 ms and 1 hour");

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using ThermalPlant.Storage.Events;
 using ThermalPlant.Storage.Writing;
 
 namespace ThermalPlant.Scraper.Transport;
@@ -9,10 +10,14 @@ namespace ThermalPlant.Scraper.Transport;
 /// per variable that JetStream acknowledged, kept here and saved to <c>DataDirectory/published.bin</c> every
 /// <see cref="NatsTransportOptions.CheckpointInterval"/> and at stop. After a crash the saved times are at most that
 /// interval old: the back-fill then publishes a little again, which the database's unique (tag, time) stores once.
+/// The newest acknowledged event time per endpoint is kept with them, under a key no node id has, for the event back-fill.
 /// </summary>
 internal sealed partial class PublishedTimestamps : IStoredTimestamps
 {
     private static readonly byte[] Magic = "TPPUB1\n"u8.ToArray();
+
+    // A NUL cannot start a node id's text, so this key never meets a variable's.
+    private const string EventsKey = "\0events";
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Dictionary<string, DateTime>> _byEndpoint = new(StringComparer.Ordinal);
@@ -67,6 +72,30 @@ internal sealed partial class PublishedTimestamps : IStoredTimestamps
                 if (!nodes!.TryGetValue(sample.Tag.NodeId, out var last) || sample.Timestamp > last) nodes[sample.Tag.NodeId] = sample.Timestamp;
             }
             _dirty |= samples.Count > 0;
+        }
+    }
+
+    /// <summary>Records events JetStream acknowledged.</summary>
+    public void ObserveEvents(IReadOnlyList<StoredEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        lock (_lock)
+        {
+            foreach (var e in events)
+            {
+                if (!_byEndpoint.TryGetValue(e.Endpoint, out var nodes)) _byEndpoint[e.Endpoint] = nodes = new(StringComparer.Ordinal);
+                if (!nodes.TryGetValue(EventsKey, out var last) || e.Time > last) nodes[EventsKey] = e.Time;
+            }
+            _dirty |= events.Count > 0;
+        }
+    }
+
+    /// <summary>The newest event time of <paramref name="endpoint"/> JetStream acknowledged, or null.</summary>
+    public DateTime? NewestEvent(string endpoint)
+    {
+        lock (_lock)
+        {
+            return _byEndpoint.TryGetValue(endpoint, out var nodes) && nodes.TryGetValue(EventsKey, out var newest) ? newest : null;
         }
     }
 

@@ -7,9 +7,9 @@ namespace ThermalPlant.Scraper.Transport;
 internal static class TransportRegistration
 {
     /// <summary>
-    /// Direct: the database writer (with its schema, maintainers and the wide-row sink), and back-fills start from what
-    /// the database holds. Nats: the JetStream publisher, and back-fills start from what JetStream acknowledged;
-    /// events are not carried over NATS yet, so with Nats no endpoint collects them (docs/nats-cluster.md).
+    /// Direct: the database writers of samples and events (with the schema, maintainers and the wide-row sink), and
+    /// back-fills start from what the database holds. Nats: the JetStream publishers of samples and events, and
+    /// back-fills start from what JetStream acknowledged (docs/nats-cluster.md).
     /// </summary>
     public static IServiceCollection AddSampleTransport(this IServiceCollection services, TransportKind transport)
     {
@@ -18,10 +18,9 @@ internal static class TransportRegistration
             services.AddSingleton<PublishedTimestamps>();
             services.AddSingleton<IStoredTimestamps>(sp => sp.GetRequiredService<PublishedTimestamps>());
             services.AddHostedService<NatsPublisher>();
-            services.PostConfigure<ScraperOptions>(options =>
-            {
-                foreach (var endpoint in options.OpcUa.Endpoints) endpoint.Events = false;
-            });
+            services.AddHostedService<NatsEventPublisher>();
+            // Replaces the database lookup registered by the host: the event back-fill starts from what JetStream acknowledged.
+            services.AddSingleton(sp => new StoredEvents(sp.GetRequiredService<PublishedTimestamps>()));
             return services;
         }
         services.AddSingleton<IStoredTimestamps, StoredTimestamps>();
