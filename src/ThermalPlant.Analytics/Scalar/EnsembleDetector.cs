@@ -33,11 +33,14 @@ public sealed class EnsembleDetector : ScalarDetector
     private const double DriftClip = 3;
     // Counts above this are not "small counts": their normal approximation is good.
     private const double MaxCount = 1e6;
+    // Memory of the quiet statistic (a signal gone quiet shows within a few samples, where the fast spread's 32 take long).
+    private const double QuietAlpha = 1.0 / 8;
 
     private readonly ScalarComponents _parts;
     private readonly double _fastAlpha;
     private readonly double _shiftStandardError;
     private readonly double _varianceLogStandardError;
+    private readonly double _quietLogStandardError;
     private readonly double _logGapFactor;
     private readonly double _partCorrection;
     private Model _m;
@@ -58,6 +61,7 @@ public sealed class EnsembleDetector : ScalarDetector
         _shiftStandardError = Math.Sqrt(_fastAlpha / (2 - _fastAlpha));
         // log of a mean of chi-square(1) variables: relative spread sqrt(2) times the above.
         _varianceLogStandardError = Math.Sqrt(2) * _shiftStandardError;
+        _quietLogStandardError = Math.Sqrt(2 * QuietAlpha / (2 - QuietAlpha));
         _logGapFactor = Math.Log(options.GapFactor);
         // The drift and shift parts both measure how far the mean has moved (strongly correlated tests): one family
         // in the correction for the number of parts.
@@ -112,6 +116,7 @@ public sealed class EnsembleDetector : ScalarDetector
         }
 
         var zVariance = double.NaN;
+        var zQuiet = double.NaN;
         var d2 = double.NaN;
         var equal = false;
         if (m.HasPrev && !gap)
@@ -126,13 +131,16 @@ public sealed class EnsembleDetector : ScalarDetector
                 m.DiffN++;
                 d2 = diff * diff;
                 m.DiffFast += Math.Max(_fastAlpha, 1.0 / m.DiffN) * (d2 - m.DiffFast);
+                m.DiffQuiet += Math.Max(QuietAlpha, 1.0 / m.DiffN) * (d2 - m.DiffQuiet);
                 if (m.PriorLeft > 0) m.PriorLeft--;
             }
             if (!paused && m.DiffN > options.FastWindow)
             {
-                var reference = VarianceReference(in m);
+                var reference = VarianceReference(in m, m.DiffFast);
                 var floor = (1e-12 * reference) + 1e-300;
                 zVariance = Math.Log((m.DiffFast + floor) / (reference + floor)) / _varianceLogStandardError;
+                // Only a fall: a rise shows in the fast spread at once (one large difference is enough).
+                zQuiet = Math.Min(0, Math.Log((m.DiffQuiet + floor) / (VarianceReference(in m, m.DiffQuiet) + floor)) / _quietLogStandardError);
                 // Back within a standard error of the normal before the change: that normal is taken back at once,
                 // rather than crept to while the slow spread still holds the change.
                 if (m.PriorLeft > 0 && Math.Abs(Math.Log((m.DiffFast + floor) / (m.PriorDiffSlow + floor))) < _varianceLogStandardError)
@@ -158,7 +166,7 @@ public sealed class EnsembleDetector : ScalarDetector
         // The drift part builds only once the long-run spread it is scaled by has been measured over a slow window: a
         // swing slower than the fast mean (a load cycle) measured over less of itself would read as a drift.
         if (!learning && m.CalN >= Math.Max(options.LearningSamples, options.SlowWindow)) Accumulate(ref m, zLevel, seasonal);
-        var surprise = learning ? 0 : Surprise(in m, zLevel, zShift, zVariance, seasonal, CountSurprise(in m, value, seasonal));
+        var surprise = learning ? 0 : Surprise(in m, zLevel, zShift, zVariance, zQuiet, seasonal, CountSurprise(in m, value, seasonal));
         var score = Math.Min(1, surprise / SurpriseScale);
         var state = learning ? AnomalyState.Learning : AnomalyState.Normal;
         var damped = m.SuppressLeft > 0;
@@ -208,18 +216,22 @@ public sealed class EnsembleDetector : ScalarDetector
             if (m.SuppressLeft == 0)
             {
                 m.CalN++;
-                if (!suspicious) Calibrate(ref m, zShift, zVariance, seasonal);
+                if (!suspicious) Calibrate(ref m, zShift, zVariance, zQuiet, seasonal);
             }
         }
         return new AnomalyScore(score, state);
     }
 
-    private double Surprise(in Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal, double countSurprise)
+    private double Surprise(in Model m, double zLevel, double zShift, double zVariance, double zQuiet, SeasonalScore seasonal, double countSurprise)
     {
         var surprise = 0.0;
         if ((_parts & ScalarComponents.Level) != 0) surprise = Math.Max(countSurprise, TailAdjusted(in m, Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel))));
         if ((_parts & ScalarComponents.Shift) != 0) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zShift / Scale(m.CalShift)));
-        if ((_parts & ScalarComponents.Variance) != 0 && !double.IsNaN(zVariance)) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
+        if ((_parts & ScalarComponents.Variance) != 0 && !double.IsNaN(zVariance))
+        {
+            surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
+            surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zQuiet / Scale(m.CalQuiet)));
+        }
         // The seasonal part becomes active days after the start: it scores once its own calibration has seen enough.
         if ((_parts & ScalarComponents.Seasonal) != 0 && seasonal.Active && m.CalSeasonalN >= Options.LearningSamples)
         {
@@ -263,10 +275,10 @@ public sealed class EnsembleDetector : ScalarDetector
     // change of variance became the new normal, the nearest spread between it and the normal before the change. A
     // spread going back to what it was before (a stuck sensor moving again, a quiet or noisy spell ending) is the end
     // of the anomaly already detected, not a new one.
-    private static double VarianceReference(in Model m)
+    private static double VarianceReference(in Model m, double spread)
     {
         if (m.PriorLeft == 0) return m.DiffSlow;
-        return Math.Clamp(m.DiffFast, Math.Min(m.DiffSlow, m.PriorDiffSlow), Math.Max(m.DiffSlow, m.PriorDiffSlow));
+        return Math.Clamp(spread, Math.Min(m.DiffSlow, m.PriorDiffSlow), Math.Max(m.DiffSlow, m.PriorDiffSlow));
     }
 
     // A series of small counts (every value so far a whole number from 0 up) has a lower tail far lighter than a
@@ -363,12 +375,17 @@ public sealed class EnsembleDetector : ScalarDetector
         m.LevelRate5 += rateAlpha * ((levelSurprise >= 5 ? 1 : 0) - m.LevelRate5);
     }
 
-    private void Calibrate(ref Model m, double zShift, double zVariance, SeasonalScore seasonal)
+    private void Calibrate(ref Model m, double zShift, double zVariance, double zQuiet, SeasonalScore seasonal)
     {
         var alpha = 1.0 / Math.Min(m.CalN, Options.CalibrationWindow);
         m.CalShift += alpha * (Fourth(zShift) - m.CalShift);
         m.DriftInflation += alpha * (Square(zShift) - m.DriftInflation);
-        if (!double.IsNaN(zVariance)) m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
+        if (!double.IsNaN(zVariance))
+        {
+            m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
+            // Measured one-sided, as it is scored: the left tail of a log of few squared differences is heavy.
+            m.CalQuiet += alpha * ((2 * Fourth(zQuiet)) - m.CalQuiet);
+        }
         if (seasonal.Active)
         {
             m.CalSeasonalN++;
@@ -504,6 +521,8 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(m.HasPrev);
         writer.Write(m.DiffFast);
         writer.Write(m.DiffSlow);
+        writer.Write(m.DiffQuiet);
+        writer.Write(m.CalQuiet);
         writer.Write(m.DiffN);
         writer.Write(m.RepeatRate);
         writer.Write(m.Run);
@@ -567,6 +586,8 @@ public sealed class EnsembleDetector : ScalarDetector
         m.HasPrev = reader.ReadBoolean();
         m.DiffFast = NonNegative(reader.ReadDouble());
         m.DiffSlow = NonNegative(reader.ReadDouble());
+        m.DiffQuiet = NonNegative(reader.ReadDouble());
+        m.CalQuiet = NonNegative(reader.ReadDouble());
         m.DiffN = NonNegative(reader.ReadInt64());
         m.RepeatRate = NonNegative(reader.ReadDouble());
         m.Run = (int)NonNegative(reader.ReadInt32());
@@ -635,7 +656,7 @@ public sealed class EnsembleDetector : ScalarDetector
         public double FastMean, FastVar;
         public double Prev;
         public bool HasPrev;
-        public double DiffFast, DiffSlow;
+        public double DiffFast, DiffSlow, DiffQuiet, CalQuiet;
         public long DiffN;
         public double RepeatRate;
         public int Run;
