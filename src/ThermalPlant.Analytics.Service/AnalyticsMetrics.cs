@@ -27,7 +27,7 @@ internal static class AnalyticsMetrics
 
     public static readonly Gauge BearingRiseDb = Metrics.CreateGauge("thermalplant_analytics_bearing_rise_db", "Smoothed rise of the bearing's fault orders over the machine's baseline at its speed, dB; NaN until a baseline is learned");
 
-    public static readonly Counter CostSeconds = Metrics.CreateCounter("thermalplant_analytics_cost_seconds_total", "Time spent in detectors and diagnosers (one thread at a time, so CPU time), by stage", "stage");
+    public static readonly Counter CostSeconds = Metrics.CreateCounter("thermalplant_analytics_cost_seconds_total", "Time spent in detectors and diagnosers (one thread at a time, so CPU time), by stage: detectors, diagnosers (the scalar signals), audio (the spectrum bands, the bearing)", "stage");
 
     public static readonly Gauge Connected = Metrics.CreateGauge("thermalplant_analytics_endpoint_connected", "1 while the endpoint's session works", "endpoint");
 

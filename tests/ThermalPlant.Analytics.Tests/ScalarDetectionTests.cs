@@ -107,6 +107,54 @@ public sealed class ScalarDetectionTests
         Assert.Equal(-1, Series.FirstAlarm(scores, Onset + 1));
     }
 
+    [Theory]
+    [InlineData("variance-up")]
+    [InlineData("variance-down")]
+    [InlineData("stuck")]
+    public void The_end_of_a_spell_of_changed_variance_is_not_a_new_alarm(string change)
+    {
+        // 300 samples of changed noise (or a stuck value) from the onset, then the noise as before: one alarm, at the
+        // change; going back to the old normal after the damping re-based on the change is not another anomaly.
+        const int spell = 300;
+        for (var seed = 1; seed <= 5; seed++)
+        {
+            var (times, values) = Series.Make(Length, seed, (i, _, noise) => Shape(i < Onset + spell ? change : "none", i, noise));
+            if (change == "stuck")
+            {
+                for (var i = Onset; i < Onset + spell; i++) values[i] = values[Onset - 1];
+            }
+            var scores = Series.Run(new EnsembleDetector(), times, values);
+            var alarm = Series.FirstAlarm(scores, Onset);
+            Assert.True(alarm >= Onset && alarm < Onset + 100, $"{change}, seed {seed}: first alarm at {alarm}");
+            var again = Series.FirstAlarm(scores, Onset + spell);
+            Assert.True(again == -1, $"{change}, seed {seed}: alarmed again {again - Onset - spell} samples after the spell ended");
+        }
+    }
+
+    [Fact]
+    public void A_drop_to_zero_on_a_count_series_is_a_spike_and_ordinary_counts_are_not()
+    {
+        // Poisson counts around 20: a 0 has probability e^-20, though it is only 4.5 standard deviations down.
+        for (var seed = 1; seed <= 5; seed++)
+        {
+            var rng = new Random(seed);
+            var (times, values) = Series.Make(Length, seed, (_, _, _) => Poisson(rng, 20));
+            Assert.Equal(-1, Series.FirstAlarm(Series.Run(new EnsembleDetector(), times, values)));
+            values[Onset] = 0;
+            var scores = Series.Run(new EnsembleDetector(), times, values);
+            Assert.Equal(-1, Series.FirstAlarm(scores[..Onset]));
+            Assert.Equal(AnomalyState.Anomalous, scores[Onset].State);
+        }
+    }
+
+    private static int Poisson(Random rng, double lambda)
+    {
+        var limit = Math.Exp(-lambda);
+        var k = 0;
+        for (var p = rng.NextDouble(); p > limit; p *= rng.NextDouble()) k++;
+        return k;
+    }
+
     private static double Weekly(DateTime t, double noise, bool weekendLikeWeekday) =>
         Series.Weekend(t) && !weekendLikeWeekday ? 40 + noise : 50 + Series.Daily(t, 8) + noise;
 

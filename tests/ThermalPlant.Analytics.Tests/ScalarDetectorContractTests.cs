@@ -83,6 +83,22 @@ public sealed class ScalarDetectorContractTests
 
     [Theory]
     [MemberData(nameof(Names))]
+    public void A_state_of_an_older_format_is_refused_so_the_tag_relearns(string name)
+    {
+        // Byte 4 is the format version (after the 4-byte magic); 3 added the ensemble's normal before a change of
+        // variance and its count flag, so a version 2 state cannot be read as 3 and is refused by its version.
+        var (times, values) = Series.Make(400, 2, (_, _, noise) => 3 + noise);
+        var detector = ScalarDetectors.Create(name);
+        Series.Run(detector, times, values);
+        var state = Write(detector);
+        Assert.Equal(3, state[4]);
+        state[4] = 2;
+        var ex = Assert.Throws<InvalidDataException>(() => Read(ScalarDetectors.Create(name), state));
+        Assert.Contains("version 2", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
     public void Bad_input_is_skipped_or_clamped_by_rule_and_counted(string name)
     {
         var detector = ScalarDetectors.Create(name);

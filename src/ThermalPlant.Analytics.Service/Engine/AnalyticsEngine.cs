@@ -153,10 +153,12 @@ internal sealed partial class AnalyticsEngine
         lock (_lock)
         {
             // Only the detectors' and the diagnoser's own calls are timed: serving the results is the server's cost.
-            long detecting = 0, diagnosing = 0, scored = 0;
+            // The spectrum bands' diagnosis (the bearing) is its own stage, so that the audio's share of a core is measured.
+            long detecting = 0, diagnosing = 0, hearing = 0, scored = 0;
             foreach (var (tag, value) in values)
             {
-                if (tag.Signal != PlantSignal.None) diagnosing += Diagnose(tag, value, now);
+                if (tag.Signal == PlantSignal.SpectrumBand) hearing += Diagnose(tag, value, now);
+                else if (tag.Signal != PlantSignal.None) diagnosing += Diagnose(tag, value, now);
                 if (value.Status.IsBad)
                 {
                     AnalyticsMetrics.SamplesSkipped.WithLabels(tag.Endpoint, "bad_status").Inc();
@@ -187,6 +189,7 @@ internal sealed partial class AnalyticsEngine
             }
             if (scored > 0) AnalyticsMetrics.CostSeconds.WithLabels("detectors").Inc(detecting / (double)Stopwatch.Frequency);
             if (diagnosing > 0) AnalyticsMetrics.CostSeconds.WithLabels("diagnosers").Inc(diagnosing / (double)Stopwatch.Frequency);
+            if (hearing > 0) AnalyticsMetrics.CostSeconds.WithLabels("audio").Inc(hearing / (double)Stopwatch.Frequency);
             RefreshEvidence();
         }
     }

@@ -31,11 +31,16 @@ public sealed class EnsembleDetector : ScalarDetector
     // sample and more build it; a single excursion adds at most DriftClip.
     private const double DriftAllowance = 0.25;
     private const double DriftClip = 3;
+    // Counts above this are not "small counts": their normal approximation is good.
+    private const double MaxCount = 1e6;
+    // Memory of the quiet statistic (a signal gone quiet shows within a few samples, where the fast spread's 32 take long).
+    private const double QuietAlpha = 1.0 / 8;
 
     private readonly ScalarComponents _parts;
     private readonly double _fastAlpha;
     private readonly double _shiftStandardError;
     private readonly double _varianceLogStandardError;
+    private readonly double _quietLogStandardError;
     private readonly double _logGapFactor;
     private readonly double _partCorrection;
     private Model _m;
@@ -56,6 +61,7 @@ public sealed class EnsembleDetector : ScalarDetector
         _shiftStandardError = Math.Sqrt(_fastAlpha / (2 - _fastAlpha));
         // log of a mean of chi-square(1) variables: relative spread sqrt(2) times the above.
         _varianceLogStandardError = Math.Sqrt(2) * _shiftStandardError;
+        _quietLogStandardError = Math.Sqrt(2 * QuietAlpha / (2 - QuietAlpha));
         _logGapFactor = Math.Log(options.GapFactor);
         // The drift and shift parts both measure how far the mean has moved (strongly correlated tests): one family
         // in the correction for the number of parts.
@@ -75,6 +81,7 @@ public sealed class EnsembleDetector : ScalarDetector
         var options = Options;
         m.N++;
         var gap = TrackInterval(ref m, elapsedSeconds);
+        if (!m.NotCounts && (value < 0 || value > MaxCount || value != Math.Floor(value))) m.NotCounts = true;
 
         // 1. Every statistic of this sample against the state before it; only the fast means move here.
         if (m.LevelN == 0)
@@ -82,29 +89,65 @@ public sealed class EnsembleDetector : ScalarDetector
             m.Mean = value;
             m.FastMean = value;
         }
-        var sigma = Math.Sqrt(m.Var) + (1e-9 * Math.Abs(m.Mean)) + 1e-12;
-        var zLevel = (value - m.Mean) / sigma;
+        // For a while after a change became the new normal (a re-baseline), the series going back to the normal before
+        // it is the end of the anomaly already detected, not a new one: the level is scored against the wider of the
+        // two spreads and the nearest mean between the two (see VarianceReference for the spread of differences).
+        var wideVar = m.PriorLeft > 0 ? Math.Max(m.Var, m.PriorVar) : m.Var;
+        if (m.PriorMeanLeft > 0) wideVar = Math.Max(wideVar, m.PriorMeanVar);
+        var sigma = Math.Sqrt(wideVar) + (1e-9 * Math.Abs(m.Mean)) + 1e-12;
+        var zLevel = (value - MeanReference(in m, value)) / sigma;
 
         var fastAlpha = Math.Max(_fastAlpha, 1.0 / m.N);
         var fastResidual = value - m.FastMean;
         m.FastMean += fastAlpha * fastResidual;
         m.FastVar = (1 - fastAlpha) * (m.FastVar + (fastAlpha * fastResidual * fastResidual));
-        var zShift = (m.FastMean - m.Mean) / (sigma * _shiftStandardError);
+        var zShift = (m.FastMean - MeanReference(in m, m.FastMean)) / (sigma * _shiftStandardError);
+        if (m.PriorMeanLeft > 0)
+        {
+            // The fast mean back within a standard error of the mean before the shift: that normal is taken back.
+            if (Math.Abs(m.FastMean - m.PriorMean) < Math.Sqrt(m.PriorMeanVar) * _shiftStandardError)
+            {
+                (m.Mean, m.Var, m.PriorMeanLeft) = (m.PriorMean, m.PriorMeanVar, 0);
+            }
+            else
+            {
+                m.PriorMeanLeft--;
+            }
+        }
 
         var zVariance = double.NaN;
+        var zQuiet = double.NaN;
         var d2 = double.NaN;
         var equal = false;
         if (m.HasPrev && !gap)
         {
             var diff = value - m.Prev;
             equal = Math.Abs(diff) <= 1e-12 * Math.Max(Math.Abs(value), Math.Abs(m.Prev));
-            m.DiffN++;
-            d2 = diff * diff;
-            m.DiffFast += Math.Max(_fastAlpha, 1.0 / m.DiffN) * (d2 - m.DiffFast);
-            if (m.DiffN > options.FastWindow)
+            // A stuck run already accepted as the new normal is a pause of the differences, not a change of their
+            // variance: their spreads would fall without end, and the first small move after it read as a quiet spell.
+            var paused = equal && m.StuckAccepted;
+            if (!paused)
             {
-                var floor = (1e-12 * m.DiffSlow) + 1e-300;
-                zVariance = Math.Log((m.DiffFast + floor) / (m.DiffSlow + floor)) / _varianceLogStandardError;
+                m.DiffN++;
+                d2 = diff * diff;
+                m.DiffFast += Math.Max(_fastAlpha, 1.0 / m.DiffN) * (d2 - m.DiffFast);
+                m.DiffQuiet += Math.Max(QuietAlpha, 1.0 / m.DiffN) * (d2 - m.DiffQuiet);
+                if (m.PriorLeft > 0) m.PriorLeft--;
+            }
+            if (!paused && m.DiffN > options.FastWindow)
+            {
+                var reference = VarianceReference(in m, m.DiffFast);
+                var floor = (1e-12 * reference) + 1e-300;
+                zVariance = Math.Log((m.DiffFast + floor) / (reference + floor)) / _varianceLogStandardError;
+                // Only a fall: a rise shows in the fast spread at once (one large difference is enough).
+                zQuiet = Math.Min(0, Math.Log((m.DiffQuiet + floor) / (VarianceReference(in m, m.DiffQuiet) + floor)) / _quietLogStandardError);
+                // Back within a standard error of the normal before the change: that normal is taken back at once,
+                // rather than crept to while the slow spread still holds the change.
+                if (m.PriorLeft > 0 && Math.Abs(Math.Log((m.DiffFast + floor) / (m.PriorDiffSlow + floor))) < _varianceLogStandardError)
+                {
+                    (m.DiffSlow, m.Var) = (m.PriorDiffSlow, m.PriorVar);
+                    m.PriorLeft = 0;
+                }
             }
             m.Run = equal ? m.Run + 1 : 0;
             if (!equal) m.StuckAccepted = false;
@@ -123,7 +166,7 @@ public sealed class EnsembleDetector : ScalarDetector
         // The drift part builds only once the long-run spread it is scaled by has been measured over a slow window: a
         // swing slower than the fast mean (a load cycle) measured over less of itself would read as a drift.
         if (!learning && m.CalN >= Math.Max(options.LearningSamples, options.SlowWindow)) Accumulate(ref m, zLevel, seasonal);
-        var surprise = learning ? 0 : Surprise(in m, zLevel, zShift, zVariance, seasonal);
+        var surprise = learning ? 0 : Surprise(in m, zLevel, zShift, zVariance, zQuiet, seasonal, CountSurprise(in m, value, seasonal));
         var score = Math.Min(1, surprise / SurpriseScale);
         var state = learning ? AnomalyState.Learning : AnomalyState.Normal;
         var damped = m.SuppressLeft > 0;
@@ -173,18 +216,22 @@ public sealed class EnsembleDetector : ScalarDetector
             if (m.SuppressLeft == 0)
             {
                 m.CalN++;
-                if (!suspicious) Calibrate(ref m, zShift, zVariance, seasonal);
+                if (!suspicious) Calibrate(ref m, zShift, zVariance, zQuiet, seasonal);
             }
         }
         return new AnomalyScore(score, state);
     }
 
-    private double Surprise(in Model m, double zLevel, double zShift, double zVariance, SeasonalScore seasonal)
+    private double Surprise(in Model m, double zLevel, double zShift, double zVariance, double zQuiet, SeasonalScore seasonal, double countSurprise)
     {
         var surprise = 0.0;
-        if ((_parts & ScalarComponents.Level) != 0) surprise = Math.Max(surprise, TailAdjusted(in m, Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel))));
+        if ((_parts & ScalarComponents.Level) != 0) surprise = Math.Max(countSurprise, TailAdjusted(in m, Tail.TwoSidedSurprise(zLevel / Scale(m.CalLevel))));
         if ((_parts & ScalarComponents.Shift) != 0) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zShift / Scale(m.CalShift)));
-        if ((_parts & ScalarComponents.Variance) != 0 && !double.IsNaN(zVariance)) surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
+        if ((_parts & ScalarComponents.Variance) != 0 && !double.IsNaN(zVariance))
+        {
+            surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
+            surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zQuiet / Scale(m.CalQuiet)));
+        }
         // The seasonal part becomes active days after the start: it scores once its own calibration has seen enough.
         if ((_parts & ScalarComponents.Seasonal) != 0 && seasonal.Active && m.CalSeasonalN >= Options.LearningSamples)
         {
@@ -224,6 +271,34 @@ public sealed class EnsembleDetector : ScalarDetector
         LearnSeasonal(ref m, seasonal);
     }
 
+    // The spread of first differences a change of variance is measured against: the slow one, or, for a while after a
+    // change of variance became the new normal, the nearest spread between it and the normal before the change. A
+    // spread going back to what it was before (a stuck sensor moving again, a quiet or noisy spell ending) is the end
+    // of the anomaly already detected, not a new one.
+    private static double VarianceReference(in Model m, double spread)
+    {
+        if (m.PriorLeft == 0) return m.DiffSlow;
+        return Math.Clamp(spread, Math.Min(m.DiffSlow, m.PriorDiffSlow), Math.Max(m.DiffSlow, m.PriorDiffSlow));
+    }
+
+    // A series of small counts (every value so far a whole number from 0 up) has a lower tail far lighter than a
+    // normal one of its spread: Poisson(λ) gives 0 with probability e^-λ. A value below the expected count (the
+    // seasonal profile's, or the slow mean) is scored by the Poisson lower tail's Chernoff bound, λ - x + x·ln(x/λ)
+    // nats, divided by the series' dispersion (variance over mean, at least 1) so over-dispersed counts are read
+    // less surely; never more sensitively than the bound says. Part of the level part.
+    private static double CountSurprise(in Model m, double value, SeasonalScore seasonal)
+    {
+        if (m.NotCounts) return 0;
+        var (expected, variance) = seasonal.Active ? (value - seasonal.Residual, seasonal.ResidualVar) : (m.Mean, m.Var);
+        if (!(expected > value) || expected <= 0) return 0;
+        var nats = expected - value + (value > 0 ? value * Math.Log(value / expected) : 0);
+        var dispersion = Math.Max(1, variance / expected);
+        return nats / dispersion / Ln10;
+    }
+
+    private static double MeanReference(in Model m, double value) =>
+        m.PriorMeanLeft > 0 ? Math.Clamp(value, Math.Min(m.Mean, m.PriorMean), Math.Max(m.Mean, m.PriorMean)) : m.Mean;
+
     private bool TrackInterval(ref Model m, double elapsedSeconds)
     {
         if (double.IsNaN(elapsedSeconds)) return false;
@@ -252,7 +327,16 @@ public sealed class EnsembleDetector : ScalarDetector
     private void Rebaseline(ref Model m, double zShift, double zVariance, SeasonalScore seasonal)
     {
         (m.DriftUp, m.DriftDown) = (0, 0);
-        if (!double.IsNaN(zVariance) && Math.Abs(zVariance) / Scale(m.CalVariance) >= ShiftedAfterAlarm) m.DiffSlow = m.DiffFast;
+        if (!double.IsNaN(zVariance) && Math.Abs(zVariance) / Scale(m.CalVariance) >= ShiftedAfterAlarm)
+        {
+            // The normal before the change is remembered for a slow window, so that going back to it is no new alarm.
+            if (m.PriorLeft == 0) (m.PriorDiffSlow, m.PriorVar) = (m.DiffSlow, m.Var);
+            m.PriorLeft = Options.SlowWindow;
+            // A wider spread widens the level's with it (as it would for white noise); a narrower one is learned.
+            var floor = (1e-12 * m.DiffSlow) + 1e-300;
+            m.Var *= Math.Max(1, (m.DiffFast + floor) / (m.DiffSlow + floor));
+            m.DiffSlow = m.DiffFast;
+        }
         if (m.Run > 0) m.StuckAccepted = true;
         ref var s = ref m.Seasonal;
         if (seasonal.Active)
@@ -266,6 +350,12 @@ public sealed class EnsembleDetector : ScalarDetector
         else
         {
             if (Math.Abs(zShift) / Scale(m.CalShift) < ShiftedAfterAlarm) return;
+            // A stuck value is no level of the process: the level before it is kept for when the sensor moves again.
+            if (m.Run > 0)
+            {
+                if (m.PriorMeanLeft == 0) (m.PriorMean, m.PriorMeanVar) = (m.Mean, m.Var);
+                m.PriorMeanLeft = Options.SlowWindow;
+            }
             m.Mean = m.FastMean;
             m.Var = Math.Max(m.FastVar, 0.25 * m.Var);
         }
@@ -285,12 +375,17 @@ public sealed class EnsembleDetector : ScalarDetector
         m.LevelRate5 += rateAlpha * ((levelSurprise >= 5 ? 1 : 0) - m.LevelRate5);
     }
 
-    private void Calibrate(ref Model m, double zShift, double zVariance, SeasonalScore seasonal)
+    private void Calibrate(ref Model m, double zShift, double zVariance, double zQuiet, SeasonalScore seasonal)
     {
         var alpha = 1.0 / Math.Min(m.CalN, Options.CalibrationWindow);
         m.CalShift += alpha * (Fourth(zShift) - m.CalShift);
         m.DriftInflation += alpha * (Square(zShift) - m.DriftInflation);
-        if (!double.IsNaN(zVariance)) m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
+        if (!double.IsNaN(zVariance))
+        {
+            m.CalVariance += alpha * (Fourth(zVariance) - m.CalVariance);
+            // Measured one-sided, as it is scored: the left tail of a log of few squared differences is heavy.
+            m.CalQuiet += alpha * ((2 * Fourth(zQuiet)) - m.CalQuiet);
+        }
         if (seasonal.Active)
         {
             m.CalSeasonalN++;
@@ -369,12 +464,12 @@ public sealed class EnsembleDetector : ScalarDetector
         if (weekActive && s.WeekResN >= fast && s.WeekResVar < 0.5 * m.Var && s.WeekResVar <= s.DayResVar)
         {
             var sigma = Math.Sqrt(s.WeekResVar) + 1e-300;
-            return new SeasonalScore(true, weekResidual / sigma, s.WeekResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual);
+            return new SeasonalScore(true, weekResidual / sigma, s.WeekResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual, weekResidual, s.WeekResVar);
         }
         if (dayActive && s.DayResN >= fast && s.DayResVar < 0.5 * m.Var)
         {
             var sigma = Math.Sqrt(s.DayResVar) + 1e-300;
-            return new SeasonalScore(true, dayResidual / sigma, s.DayResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual);
+            return new SeasonalScore(true, dayResidual / sigma, s.DayResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual, dayResidual, s.DayResVar);
         }
         return new SeasonalScore(false, 0, 0, dayActive, weekActive, dayResidual, weekResidual);
     }
@@ -426,6 +521,8 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(m.HasPrev);
         writer.Write(m.DiffFast);
         writer.Write(m.DiffSlow);
+        writer.Write(m.DiffQuiet);
+        writer.Write(m.CalQuiet);
         writer.Write(m.DiffN);
         writer.Write(m.RepeatRate);
         writer.Write(m.Run);
@@ -448,6 +545,13 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(m.DriftDown);
         writer.Write(m.DriftInflation);
         writer.Write(m.DriftSeasonalInflation);
+        writer.Write(m.PriorDiffSlow);
+        writer.Write(m.PriorVar);
+        writer.Write(m.PriorMean);
+        writer.Write(m.PriorMeanVar);
+        writer.Write(m.PriorMeanLeft);
+        writer.Write(m.NotCounts);
+        writer.Write(m.PriorLeft);
         ref readonly var s = ref m.Seasonal;
         writer.Write(s.DayBin);
         writer.Write(s.WeekBin);
@@ -482,6 +586,8 @@ public sealed class EnsembleDetector : ScalarDetector
         m.HasPrev = reader.ReadBoolean();
         m.DiffFast = NonNegative(reader.ReadDouble());
         m.DiffSlow = NonNegative(reader.ReadDouble());
+        m.DiffQuiet = NonNegative(reader.ReadDouble());
+        m.CalQuiet = NonNegative(reader.ReadDouble());
         m.DiffN = NonNegative(reader.ReadInt64());
         m.RepeatRate = NonNegative(reader.ReadDouble());
         m.Run = (int)NonNegative(reader.ReadInt32());
@@ -504,6 +610,13 @@ public sealed class EnsembleDetector : ScalarDetector
         m.DriftDown = NonNegative(reader.ReadDouble());
         m.DriftInflation = NonNegative(reader.ReadDouble());
         m.DriftSeasonalInflation = NonNegative(reader.ReadDouble());
+        m.PriorDiffSlow = NonNegative(reader.ReadDouble());
+        m.PriorVar = NonNegative(reader.ReadDouble());
+        m.PriorMean = Finite(reader.ReadDouble());
+        m.PriorMeanVar = NonNegative(reader.ReadDouble());
+        m.PriorMeanLeft = (int)NonNegative(reader.ReadInt32());
+        m.NotCounts = reader.ReadBoolean();
+        m.PriorLeft = (int)NonNegative(reader.ReadInt32());
         ref var s = ref m.Seasonal;
         s.DayBin = Bin(reader.ReadInt32(), 0, DayBins);
         s.WeekBin = Bin(reader.ReadInt32(), DayBins, SeasonalBins);
@@ -523,7 +636,7 @@ public sealed class EnsembleDetector : ScalarDetector
             s.Means[i] = (float)Finite(reader.ReadSingle());
             s.Visits[i] = reader.ReadUInt16();
         }
-        if (m.SuppressLeft > Options.SuppressSamples || m.RepeatRate > 1) throw new InvalidDataException("scalar detector state out of range");
+        if (m.SuppressLeft > Options.SuppressSamples || m.RepeatRate > 1 || m.PriorLeft > Options.SlowWindow || m.PriorMeanLeft > Options.SlowWindow) throw new InvalidDataException("scalar detector state out of range");
         _m = m;
     }
 
@@ -543,7 +656,7 @@ public sealed class EnsembleDetector : ScalarDetector
         public double FastMean, FastVar;
         public double Prev;
         public bool HasPrev;
-        public double DiffFast, DiffSlow;
+        public double DiffFast, DiffSlow, DiffQuiet, CalQuiet;
         public long DiffN;
         public double RepeatRate;
         public int Run;
@@ -557,6 +670,11 @@ public sealed class EnsembleDetector : ScalarDetector
         public double AlarmSurprise;
         public int SuspiciousRun;
         public double DriftUp, DriftDown, DriftInflation, DriftSeasonalInflation;
+        public double PriorDiffSlow, PriorVar;
+        public int PriorLeft;
+        public double PriorMean, PriorMeanVar;
+        public int PriorMeanLeft;
+        public bool NotCounts;
         public Seasonal Seasonal;
 
         public static Model Initial()
@@ -570,7 +688,7 @@ public sealed class EnsembleDetector : ScalarDetector
     }
 
     /// <summary>The seasonal part's view of one sample: its scores when a profile is active, and the residuals it learns from.</summary>
-    private readonly record struct SeasonalScore(bool Active, double Level, double Shift, bool DayActive, bool WeekActive, double DayResidual, double WeekResidual);
+    private readonly record struct SeasonalScore(bool Active, double Level, double Shift, bool DayActive, bool WeekActive, double DayResidual, double WeekResidual, double Residual = 0, double ResidualVar = 0);
 
     private struct Seasonal
     {
