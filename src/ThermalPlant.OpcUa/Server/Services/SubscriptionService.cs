@@ -46,6 +46,7 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
         };
         var (interval, lifetime, keepAlive) = Revise(request.RequestedPublishingInterval, request.RequestedLifetimeCount, request.RequestedMaxKeepAliveCount);
         _subscriptions[id] = subscription;
+        Attach(subscription, session);
         subscription.Configure(interval, lifetime, keepAlive);
         return new CreateSubscriptionResponse { SubscriptionId = id, RevisedPublishingInterval = interval.TotalMilliseconds, RevisedLifetimeCount = lifetime, RevisedMaxKeepAliveCount = keepAlive };
     }
@@ -113,6 +114,11 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
                     continue;
                 }
                 subscription.Session = session;
+                if (!ReferenceEquals(previous, session))
+                {
+                    Detach(subscription, previous);
+                    Attach(subscription, session);
+                }
                 if (request.SendInitialValues) subscription.QueueCurrentValues(item => Current(item, session.Identity));
             }
             if (!ReferenceEquals(previous, session)) subscription.SendStatusChange(previous, StatusCodes.GoodSubscriptionTransferred);
@@ -414,7 +420,9 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
 
     private void Expire(Subscription subscription)
     {
-        if (_subscriptions.TryRemove(subscription.Id, out _)) subscription.Dispose();
+        if (!_subscriptions.TryRemove(subscription.Id, out _)) return;
+        Detach(subscription, subscription.Session);
+        subscription.Dispose();
     }
 
     /// <summary>
@@ -426,6 +434,7 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
         var session = subscription.Session;
         if (_subscriptions.TryRemove(subscription.Id, out _))
         {
+            Detach(subscription, session);
             subscription.SendStatusChange(session, StatusCodes.BadInternalError);
             subscription.Dispose();
         }
@@ -436,18 +445,24 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
     private StatusCode Remove(Subscription subscription)
     {
         if (!_subscriptions.TryRemove(subscription.Id, out _)) return StatusCodes.BadSubscriptionIdInvalid;
+        Detach(subscription, subscription.Session);
         subscription.Dispose();
         return StatusCode.Good;
     }
 
-    private List<Subscription> Owned(Session session)
+    private static List<Subscription> Owned(Session session)
     {
-        var owned = new List<Subscription>();
-        foreach (var (_, subscription) in _subscriptions)
-        {
-            if (ReferenceEquals(subscription.Session, session)) owned.Add(subscription);
-        }
-        return owned;
+        lock (session.Subscriptions) return [.. session.Subscriptions];
+    }
+
+    private static void Attach(Subscription subscription, Session session)
+    {
+        lock (session.Subscriptions) session.Subscriptions.Add(subscription);
+    }
+
+    private static void Detach(Subscription subscription, Session session)
+    {
+        lock (session.Subscriptions) session.Subscriptions.Remove(subscription);
     }
 
     private Subscription Get(uint id, Session session) =>
