@@ -26,6 +26,7 @@ internal sealed partial class OpcUaServerService(
         server.ConnectionRefused += refused => LogConnectionRefused(refused.Peer?.ToString(), Label(refused.Kind), refused.Status.ToString(), refused.Reason);
         server.CertificateRejected += rejected => LogCertificateRejected(rejected.Subject, rejected.Thumbprint, rejected.Status.ToString(), rejected.RejectedFile ?? "(not copied)", rejected.Reason);
         server.ServiceFailed += failed => LogServiceFailed(failed.Exception, failed.Service);
+        server.SubscriptionFailed += failed => LogSubscriptionFailed(failed.Exception, failed.SubscriptionId);
         server.Start();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(CollectWhileRunning);
         var settings = options.Value;
@@ -103,6 +104,9 @@ internal sealed partial class OpcUaServerService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "OPC UA {Service} failed unexpectedly; the request was answered BadInternalError and the connection stays")]
     private partial void LogServiceFailed(Exception exception, string service);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "OPC UA subscription {SubscriptionId} failed unexpectedly in its publishing cycle; it was deleted and its client told BadInternalError, the session stays")]
+    private partial void LogSubscriptionFailed(Exception exception, uint subscriptionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA server listening on {Address}:{Port}{Path} ({Loaded} history values and {LoadedEvents} events read back)")]
     private partial void LogListening(string address, int port, string path, int loaded, int loadedEvents);

@@ -49,6 +49,13 @@ public sealed class BinaryEncoder : IDisposable
     /// <summary>Writes an Int32.</summary>
     public void WriteInt32(int value) => BinaryPrimitives.WriteInt32LittleEndian(Grow(4), value);
 
+    /// <summary>Overwrites the Int32 written at <paramref name="position"/> (a count known only once its elements are written).</summary>
+    public void WriteInt32At(int position, int value)
+    {
+        if (position < 0 || position > _position - 4) throw new ArgumentOutOfRangeException(nameof(position), "not within what was written");
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(position), value);
+    }
+
     /// <summary>Writes a UInt32.</summary>
     public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32LittleEndian(Grow(4), value);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
@@ -18,8 +19,12 @@ public sealed class SymmetricKeys : IDisposable
     public const int BlockSize = 16;
 
     private readonly byte[] _signingKey;
-    private readonly byte[] _iv;
     private readonly Aes _aes;
+
+    // Kept with their cipher contexts for every chunk: the one-shot TryEncryptCbc built a context per chunk. Each chunk
+    // starts again from the IV (Part 6, 6.7.2.5), which a final block of nothing resets them to.
+    private readonly ICryptoTransform _encryptor;
+    private readonly ICryptoTransform _decryptor;
 
     // Kept keyed for every chunk: the one-shot HMACSHA256.HashData set the key up anew on each of them.
     private readonly IncrementalHash _hmac;
@@ -29,9 +34,14 @@ public sealed class SymmetricKeys : IDisposable
     {
         if (iv.Length != BlockSize) throw new ArgumentException($"the IV is {BlockSize} bytes", nameof(iv));
         _signingKey = signingKey.ToArray();
-        _iv = iv.ToArray();
         _aes = Aes.Create();
-        _aes.Key = encryptingKey.ToArray();
+        _aes.Mode = CipherMode.CBC;
+        _aes.Padding = PaddingMode.None;
+        var key = encryptingKey.ToArray();
+        var ivBytes = iv.ToArray();
+        _encryptor = _aes.CreateEncryptor(key, ivBytes);
+        _decryptor = _aes.CreateDecryptor(key, ivBytes);
+        CryptographicOperations.ZeroMemory(key);
         _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _signingKey);
     }
 
@@ -66,7 +76,7 @@ public sealed class SymmetricKeys : IDisposable
     /// <summary>Encrypts whole blocks in place with AES-CBC; the caller has padded them.</summary>
     public void Encrypt(Span<byte> blocks)
     {
-        if (!_aes.TryEncryptCbc(blocks, _iv, blocks, out _, PaddingMode.None))
+        if (blocks.Length % BlockSize != 0 || !Transform(_encryptor, blocks))
         {
             throw new OpcUaException(StatusCodes.BadInternalError, "AES encryption failed");
         }
@@ -75,9 +85,31 @@ public sealed class SymmetricKeys : IDisposable
     /// <summary>Decrypts whole blocks in place; a length that is not a multiple of the block size is BadSecurityChecksFailed.</summary>
     public void Decrypt(Span<byte> blocks)
     {
-        if (blocks.Length % BlockSize != 0 || !_aes.TryDecryptCbc(blocks, _iv, blocks, out _, PaddingMode.None))
+        if (blocks.Length % BlockSize != 0 || !Transform(_decryptor, blocks))
         {
             throw new OpcUaException(StatusCodes.BadSecurityChecksFailed, "the encrypted part is not whole AES blocks");
+        }
+    }
+
+    /// <summary>Runs <paramref name="blocks"/> through <paramref name="transform"/> in place, then resets it to the IV.</summary>
+    private static bool Transform(ICryptoTransform transform, Span<byte> blocks)
+    {
+        if (blocks.IsEmpty) return true;
+        // ICryptoTransform takes arrays; the chunk is a span of a frame or of the receive buffer.
+        var scratch = ArrayPool<byte>.Shared.Rent(blocks.Length);
+        try
+        {
+            blocks.CopyTo(scratch);
+            var written = transform.TransformBlock(scratch, 0, blocks.Length, scratch, 0);
+            transform.TransformFinalBlock(scratch, 0, 0);
+            if (written != blocks.Length) return false;
+            scratch.AsSpan(0, blocks.Length).CopyTo(blocks);
+            return true;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scratch.AsSpan(0, blocks.Length));
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 
@@ -86,6 +118,8 @@ public sealed class SymmetricKeys : IDisposable
     {
         CryptographicOperations.ZeroMemory(_signingKey);
         _hmac.Dispose();
+        _encryptor.Dispose();
+        _decryptor.Dispose();
         _aes.Dispose();
     }
 }

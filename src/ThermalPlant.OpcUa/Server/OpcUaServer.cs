@@ -57,7 +57,7 @@ public sealed class OpcUaServer : IAsyncDisposable
         _users = new UserAuthenticator(options.Users, _security.Certificate, _time);
         var discovery = new DiscoveryService(options, _security, () => Port, _users);
         var attributes = new AttributeService(AddressSpace, options.MaxNodesPerOperation, _time);
-        _subscriptions = new SubscriptionService(AddressSpace, attributes, Events, options, _time);
+        _subscriptions = new SubscriptionService(AddressSpace, attributes, Events, options, _time, failed => SubscriptionFailed?.Invoke(failed));
         Conditions = new ConditionManager(AddressSpace, Events, _time, _subscriptions.IsOwnedBy);
         _dispatcher = new ServiceDispatcher(
             discovery,
@@ -94,6 +94,9 @@ public sealed class OpcUaServer : IAsyncDisposable
 
     /// <summary>Raised when a request failed with an unexpected exception (answered BadInternalError), for the host's log.</summary>
     public event Action<ServiceFailed>? ServiceFailed;
+
+    /// <summary>Raised when a subscription's publishing cycle failed unexpectedly (the subscription was deleted), for the host's log.</summary>
+    public event Action<SubscriptionFailed>? SubscriptionFailed;
 
     /// <summary>The bound on concurrent password checks, for tests to see it held.</summary>
     internal PasswordCheckGate PasswordChecks => _users.PasswordChecks;

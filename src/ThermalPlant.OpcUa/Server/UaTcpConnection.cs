@@ -38,11 +38,13 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     // Chunks are numbered when framed: framing and queueing happen together under this lock and one flush at a time
     // writes the queue in order, because responses to Publish come from subscription timers while the read loop
     // answers others. While the read loop answers chunks it has buffered already, it flushes once after them, on its
-    // own thread: a send that the socket takes at once costs no hand-over to another thread. Frames queued at other
-    // times (Publish) start a flush on the thread pool; a flush whose send waits goes on there too.
+    // own thread: a send that the socket takes at once costs no hand-over to another thread. A response queued at other
+    // times (Publish, from a subscription's timer) is flushed the same way on the thread that made it; a flush whose
+    // send waits goes on on the thread pool.
     private readonly Lock _frameLock = new();
-    private List<byte[]> _pending = [];
-    private List<byte[]> _sending = [];
+    // Frames are rented from the shared pool and returned once written (or dropped with a connection that failed).
+    private List<ArraySegment<byte>> _pending = [];
+    private List<ArraySegment<byte>> _sending = [];
     private bool _flushing;
     private bool _batching;
     private Task _flush = Task.CompletedTask;
@@ -274,6 +276,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                     (_pending, _sending) = (_sending, _pending);
                 }
                 await WriteFramesAsync(_stream!, _sending, _writeToken);
+                foreach (var frame in _sending) ArrayPool<byte>.Shared.Return(frame.Array!);
                 _sending.Clear();
             }
         }
@@ -291,14 +294,14 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     }
 
     /// <summary>Sends <paramref name="frames"/>; small ones are copied into one pooled buffer so that they cost one send.</summary>
-    private static async ValueTask WriteFramesAsync(NetworkStream stream, List<byte[]> frames, CancellationToken cancellationToken)
+    private static async ValueTask WriteFramesAsync(NetworkStream stream, List<ArraySegment<byte>> frames, CancellationToken cancellationToken)
     {
         const int Coalesced = 64 * 1024;
         var total = 0;
-        foreach (var frame in frames) total += frame.Length;
+        foreach (var frame in frames) total += frame.Count;
         if (frames.Count == 1 || total > Coalesced)
         {
-            foreach (var frame in frames) await stream.WriteAsync(frame, cancellationToken);
+            foreach (var frame in frames) await stream.WriteAsync(frame.AsMemory(), cancellationToken);
             return;
         }
         var joined = ArrayPool<byte>.Shared.Rent(total);
@@ -307,8 +310,8 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
             var at = 0;
             foreach (var frame in frames)
             {
-                frame.CopyTo(joined, at);
-                at += frame.Length;
+                frame.AsSpan().CopyTo(joined.AsSpan(at));
+                at += frame.Count;
             }
             await stream.WriteAsync(joined.AsMemory(0, total), cancellationToken);
         }
@@ -319,7 +322,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     }
 
     /// <summary>Queues a frame; the caller holds the frame lock. A peer that stops reading is cut off.</summary>
-    private void Enqueue(byte[] frame)
+    private void Enqueue(ArraySegment<byte> frame)
     {
         if (!_open) return;
         if (_pending.Count >= MaxQueuedFrames)
@@ -329,7 +332,6 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
             return;
         }
         _pending.Add(frame);
-        if (!_batching) StartFlushIfIdle();
     }
 
     private async Task<(ChunkAssembler Assembler, ChunkWriter Writer)> HelloAsync(NetworkStream stream, ChunkReader reader, CancellationToken cancellationToken)
@@ -352,7 +354,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         return (new ChunkAssembler(receive), new ChunkWriter(peer, StatusCodes.BadResponseTooLarge));
     }
 
-    private byte[] Open(Span<byte> chunk, ChunkWriter writer)
+    private ArraySegment<byte> Open(Span<byte> chunk, ChunkWriter writer)
     {
         var decoder = new BinaryDecoder(chunk[MessageHeader.Length..]);
         var channelId = decoder.ReadUInt32();
@@ -385,7 +387,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         MessageBody.Write(body, response);
         using var responseHeader = new BinaryEncoder();
         new AsymmetricSecurityHeader(policy.Uri, client is null ? null : security.Certificate!.RawData, client is null ? null : ApplicationCertificates.Thumbprint(client)).Write(responseHeader);
-        return writer.Frame(MessageType.OpenSecureChannel, _channel.ChannelId, responseHeader.Written, sequence.RequestId, body.Written, chunkSecurity);
+        return writer.FrameRented(MessageType.OpenSecureChannel, _channel.ChannelId, responseHeader.Written, sequence.RequestId, body.Written, chunkSecurity);
     }
 
     private (IEncodeable? Response, uint RequestId, uint TokenId) Message(Span<byte> chunk, ChunkType chunkType, ChunkAssembler assembler)
@@ -423,23 +425,30 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         using var body = new BinaryEncoder(Math.Max(256, Volatile.Read(ref _lastBodyLength)));
         MessageBody.Write(body, response);
         Volatile.Write(ref _lastBodyLength, Math.Min(body.Length, MaxBodyHint));
-        lock (_frameLock) Enqueue(FrameResponse(body.Written, requestId, tokenId));
+        bool flush;
+        lock (_frameLock)
+        {
+            Enqueue(FrameResponse(body.Written, requestId, tokenId));
+            flush = !_batching && TakeFlush();
+        }
+        // Outside the lock, as at the end of a batch: on this thread until a send has to wait.
+        if (flush) _flush = FlushAsync();
     }
 
-    private byte[] FrameResponse(ReadOnlySpan<byte> body, uint requestId, uint tokenId)
+    private ArraySegment<byte> FrameResponse(ReadOnlySpan<byte> body, uint requestId, uint tokenId)
     {
         Span<byte> symmetric = stackalloc byte[4];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(symmetric, tokenId);
         var chunkSecurity = _channel!.SendSecurity(tokenId);
         try
         {
-            return _writer!.Frame(MessageType.Message, _channel.ChannelId, symmetric, requestId, body, chunkSecurity);
+            return _writer!.FrameRented(MessageType.Message, _channel.ChannelId, symmetric, requestId, body, chunkSecurity);
         }
         catch (OpcUaException ex) when (ex.Status.Code == StatusCodes.BadResponseTooLarge)
         {
             using var fault = new BinaryEncoder();
             MessageBody.Write(fault, new ServiceFault { ResponseHeader = new ResponseHeader { Timestamp = time.GetUtcNow().UtcDateTime, ServiceResult = ex.Status } });
-            return _writer!.Frame(MessageType.Message, _channel.ChannelId, symmetric, requestId, fault.Written, chunkSecurity);
+            return _writer!.FrameRented(MessageType.Message, _channel.ChannelId, symmetric, requestId, fault.Written, chunkSecurity);
         }
     }
 

@@ -1,3 +1,4 @@
+using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Subscriptions;
@@ -18,7 +19,7 @@ public sealed class MonitoredItemSamplingTests
         // Counting the next interval from that cycle (325 ms) held every later push for 25 ms too, for good.
         var item = Item(TimeSpan.FromMilliseconds(100));
         item.QueueCurrent(Value(0), Start);
-        var taken = new List<MonitoredItemNotification>();
+        using var taken = new BinaryEncoder();
         item.Drain(taken, int.MaxValue);
         var immediate = new List<int>();
         var nextCycle = 5;
@@ -27,7 +28,6 @@ public sealed class MonitoredItemSamplingTests
             var pushAt = k == 2 ? 230 : k * 100;
             for (; nextCycle < pushAt; nextCycle += 20) item.SampleHeld(At(nextCycle));
             item.Drain(taken, int.MaxValue);
-            taken.Clear();
             item.Offer(Value(k), At(pushAt));
             if (item.Drain(taken, int.MaxValue) == 1) immediate.Add(k);
         }
@@ -42,13 +42,12 @@ public sealed class MonitoredItemSamplingTests
         var item = Item(TimeSpan.FromMilliseconds(100));
         item.QueueCurrent(Value(0), Start);
         var samples = new List<int>();
-        var taken = new List<MonitoredItemNotification>();
+        using var taken = new BinaryEncoder();
         for (var t = 1; t <= 2000; t++)
         {
             // A value every 10 ms, a publishing cycle every 20 ms (at 5, 25, 45 ... ms).
             if (t % 10 == 0) item.Offer(Value(t), At(t));
             if (t % 20 == 5) item.SampleHeld(At(t));
-            taken.Clear();
             if (item.Drain(taken, int.MaxValue) > 0) samples.Add(t);
         }
 

@@ -12,6 +12,10 @@ public sealed class UaVariable : UaNode
     private volatile Cell _value = new(new DataValue { Status = StatusCodes.BadWaitingForInitialData });
     private readonly byte _accessLevel = 0x01;
 
+    // The monitored items watching the value, without a delegate each: one alone, more in an array that is replaced,
+    // never changed, so that SetValue reads it without a lock.
+    private object? _observers;
+
     /// <summary>Creates a variable.</summary>
     public UaVariable(NodeId nodeId, QualifiedName browseName, LocalizedText displayName, NodeId dataType)
         : base(nodeId, NodeClass.Variable, browseName, displayName)
@@ -70,7 +74,49 @@ public sealed class UaVariable : UaNode
     {
         _value = new Cell(value);
         if (historize) History?.Append(NodeId, value);
+        switch (Volatile.Read(ref _observers))
+        {
+            case IValueObserver one:
+                one.OnValueChanged(value);
+                break;
+            case IValueObserver[] many:
+                foreach (var observer in many) observer.OnValueChanged(value);
+                break;
+        }
         ValueChanged?.Invoke(this, value);
+    }
+
+    /// <summary>Has <paramref name="observer"/> told of every value set from now on.</summary>
+    internal void AddObserver(IValueObserver observer)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _observers);
+            object next = current switch
+            {
+                null => observer,
+                IValueObserver one => new[] { one, observer },
+                _ => (IValueObserver[])[.. (IValueObserver[])current, observer],
+            };
+            if (Interlocked.CompareExchange(ref _observers, next, current) == current) return;
+        }
+    }
+
+    /// <summary>Stops telling <paramref name="observer"/> of values.</summary>
+    internal void RemoveObserver(IValueObserver observer)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _observers);
+            object? next;
+            if (ReferenceEquals(current, observer)) next = null;
+            else if (current is IValueObserver[] many && Array.IndexOf(many, observer) is var at and >= 0)
+            {
+                next = many.Length == 2 ? many[1 - at] : (IValueObserver[])[.. many.AsSpan(0, at), .. many.AsSpan(at + 1)];
+            }
+            else return;
+            if (Interlocked.CompareExchange(ref _observers, next, current) == current) return;
+        }
     }
 
     private sealed class Cell(DataValue value)

@@ -16,7 +16,7 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// items with sampling intervals, queues, data change filters (deadbands with EURange), modes and triggering.
 /// Items on an EventNotifier take an EventFilter (SubscriptionService.Events.cs).
 /// </summary>
-internal sealed partial class SubscriptionService(UaAddressSpace space, AttributeService attributes, EventManager events, OpcUaServerOptions options, TimeProvider time)
+internal sealed partial class SubscriptionService(UaAddressSpace space, AttributeService attributes, EventManager events, OpcUaServerOptions options, TimeProvider time, Action<SubscriptionFailed> failed)
 {
     private readonly ConcurrentDictionary<uint, Subscription> _subscriptions = new();
     private int _nextSubscriptionId;
@@ -38,7 +38,7 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
     {
         if (Owned(session).Count >= options.MaxSubscriptionsPerSession) throw new OpcUaException(StatusCodes.BadTooManySubscriptions, $"at most {options.MaxSubscriptionsPerSession} subscriptions per session");
         var id = (uint)Interlocked.Increment(ref _nextSubscriptionId);
-        var subscription = new Subscription(id, session, time, options.MaxRetransmissionQueue, options.MaxNotificationsPerPublish, Expire)
+        var subscription = new Subscription(id, session, time, options.MaxRetransmissionQueue, options.MaxNotificationsPerPublish, Expire, Fail)
         {
             MaxNotificationsPerPublish = request.MaxNotificationsPerPublish,
             Priority = request.Priority,
@@ -46,6 +46,7 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
         };
         var (interval, lifetime, keepAlive) = Revise(request.RequestedPublishingInterval, request.RequestedLifetimeCount, request.RequestedMaxKeepAliveCount);
         _subscriptions[id] = subscription;
+        Attach(subscription, session);
         subscription.Configure(interval, lifetime, keepAlive);
         return new CreateSubscriptionResponse { SubscriptionId = id, RevisedPublishingInterval = interval.TotalMilliseconds, RevisedLifetimeCount = lifetime, RevisedMaxKeepAliveCount = keepAlive };
     }
@@ -113,6 +114,11 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
                     continue;
                 }
                 subscription.Session = session;
+                if (!ReferenceEquals(previous, session))
+                {
+                    Detach(subscription, previous);
+                    Attach(subscription, session);
+                }
                 if (request.SendInitialValues) subscription.QueueCurrentValues(item => Current(item, session.Identity));
             }
             if (!ReferenceEquals(previous, session)) subscription.SendStatusChange(previous, StatusCodes.GoodSubscriptionTransferred);
@@ -296,7 +302,9 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
         var initial = attributes.ReadOne(target, TimestampsToReturn.Both, identity);
         if (initial.Status.Code is StatusCodes.BadAttributeIdInvalid or StatusCodes.BadNotReadable or StatusCodes.BadUserAccessDenied or StatusCodes.BadIndexRangeInvalid or StatusCodes.BadDataEncodingUnsupported) return Failed(initial.Status.Code);
         if (attribute == AttributeId.Value && target.IndexRange is { Length: > 0 }) return Failed(StatusCodes.BadIndexRangeInvalid);
-        var item = new MonitoredItem((uint)Interlocked.Increment(ref _nextItemId), node, target, timestamps) { Mode = request.MonitoringMode };
+        // The item keeps the node's own NodeId, not the request's decoded copy (a string id each, for as long as it lives).
+        var monitored = new ReadValueId { NodeId = node.NodeId, AttributeId = target.AttributeId, IndexRange = target.IndexRange, DataEncoding = target.DataEncoding };
+        var item = new MonitoredItem((uint)Interlocked.Increment(ref _nextItemId), node, monitored, timestamps) { Mode = request.MonitoringMode };
         var status = Apply(item, request.RequestedParameters, subscription.PublishingInterval);
         if (status.IsBad) return Failed(status.Code);
         subscription.Add(item, initial);
@@ -412,24 +420,49 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
 
     private void Expire(Subscription subscription)
     {
-        if (_subscriptions.TryRemove(subscription.Id, out _)) subscription.Dispose();
+        if (!_subscriptions.TryRemove(subscription.Id, out _)) return;
+        Detach(subscription, subscription.Session);
+        subscription.Dispose();
+    }
+
+    /// <summary>
+    /// A publishing cycle threw: the subscription is deleted, its client told with a StatusChangeNotification
+    /// (BadInternalError) on a parked Publish request, and the failure reported for the host's log.
+    /// </summary>
+    private void Fail(Subscription subscription, Exception exception)
+    {
+        var session = subscription.Session;
+        if (_subscriptions.TryRemove(subscription.Id, out _))
+        {
+            Detach(subscription, session);
+            subscription.SendStatusChange(session, StatusCodes.BadInternalError);
+            subscription.Dispose();
+        }
+        if (Owned(session).Count == 0) session.PublishRequests.FaultAll(StatusCodes.BadNoSubscription);
+        failed(new SubscriptionFailed(subscription.Id, exception));
     }
 
     private StatusCode Remove(Subscription subscription)
     {
         if (!_subscriptions.TryRemove(subscription.Id, out _)) return StatusCodes.BadSubscriptionIdInvalid;
+        Detach(subscription, subscription.Session);
         subscription.Dispose();
         return StatusCode.Good;
     }
 
-    private List<Subscription> Owned(Session session)
+    private static List<Subscription> Owned(Session session)
     {
-        var owned = new List<Subscription>();
-        foreach (var (_, subscription) in _subscriptions)
-        {
-            if (ReferenceEquals(subscription.Session, session)) owned.Add(subscription);
-        }
-        return owned;
+        lock (session.Subscriptions) return [.. session.Subscriptions];
+    }
+
+    private static void Attach(Subscription subscription, Session session)
+    {
+        lock (session.Subscriptions) session.Subscriptions.Add(subscription);
+    }
+
+    private static void Detach(Subscription subscription, Session session)
+    {
+        lock (session.Subscriptions) session.Subscriptions.Remove(subscription);
     }
 
     private Subscription Get(uint id, Session session) =>

@@ -74,6 +74,12 @@ public sealed class Session
     /// <summary>Publish requests waiting for notifications.</summary>
     internal PublishQueue PublishRequests { get; }
 
+    /// <summary>
+    /// The session's subscriptions, so a Publish finds them without going through every subscription of the server;
+    /// kept by the subscription service under a lock on the list itself.
+    /// </summary>
+    internal List<Subscription> Subscriptions { get; } = [];
+
     /// <summary>History continuation points of this session, by their opaque id.</summary>
     internal ConcurrentDictionary<string, object> HistoryContinuationPoints { get; } = new(StringComparer.Ordinal);
 

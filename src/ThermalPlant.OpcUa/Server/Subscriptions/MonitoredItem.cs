@@ -1,4 +1,5 @@
 using System.Numerics;
+using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Events;
@@ -9,17 +10,23 @@ namespace ThermalPlant.OpcUa.Server.Subscriptions;
 /// <summary>
 /// One monitored item (Part 4, 5.12): values pushed by its variable pass the sampling interval and the data change
 /// filter, then wait in a bounded queue for the subscription's next publish. Callers hold the subscription's lock.
+/// Kept compact, as a server holds 100,000 of them: a queue of one (the usual size) is one slot, a larger queue and the
+/// triggering links are made only when asked for, and the item observes its variable itself (no delegate).
 /// </summary>
-internal sealed class MonitoredItem
+internal sealed class MonitoredItem : IValueObserver
 {
     /// <summary>InfoType DataValue (bit 10) with the Overflow bit (bit 7), Part 4, 7.39.</summary>
     private const uint OverflowBits = 0x480;
 
-    private readonly Queue<DataValue> _queue = new();
+    // The queue: one value in _slot while it holds at most one, and _queue only for a queue size above 1.
+    private DataValue _slot;
+    private bool _hasSlot;
+    private Queue<DataValue>? _queue;
     private DataValue? _lastSampled;
     private DataValue? _held;
-    private DateTimeOffset _heldSince;
-    private DateTimeOffset _lastSampleTime = DateTimeOffset.MinValue;
+    private long _heldSinceTicks;
+    private long _lastSampleTicks;
+    private HashSet<uint>? _triggered;
 
     public MonitoredItem(uint id, UaNode node, ReadValueId itemToMonitor, TimestampsToReturn timestamps)
     {
@@ -52,16 +59,33 @@ internal sealed class MonitoredItem
     /// <summary>The absolute deadband in the value's units (a percent deadband already converted through EURange).</summary>
     public double Deadband { get; set; }
 
-    /// <summary>Items reported when this one reports (SetTriggering), by id.</summary>
-    public HashSet<uint> TriggeredItems { get; } = [];
+    /// <summary>Items reported when this one reports (SetTriggering), by id; made on first use.</summary>
+    public HashSet<uint> TriggeredItems => _triggered ??= [];
+
+    /// <summary>The triggering links, null when the item never had one.</summary>
+    public HashSet<uint>? Triggered => _triggered;
 
     /// <summary>The filter and queue of an item on an EventNotifier; null for data items.</summary>
     public EventQueue? Events { get; init; }
 
-    public bool HasNotifications => Mode == MonitoringMode.Reporting && (_queue.Count > 0 || Events?.Count > 0);
+    /// <summary>The subscription told of the variable's values; set while the item observes its variable.</summary>
+    public Subscription? Owner { get; set; }
+
+    /// <summary>Whether the item is in its subscription's list of items to visit next cycle (the subscription keeps it).</summary>
+    public bool Listed { get; set; }
+
+    /// <summary>Set once the item is deleted, so the subscription drops it from that list.</summary>
+    public bool Removed { get; set; }
+
+    private int QueuedValues => _queue?.Count ?? (_hasSlot ? 1 : 0);
+
+    public bool HasNotifications => Mode == MonitoringMode.Reporting && (QueuedValues > 0 || Events?.Count > 0);
 
     /// <summary>Whether the item has anything for the next cycle: a held sample, queued values or queued events.</summary>
-    public bool IsActive => _held is not null || _queue.Count > 0 || Events?.Count > 0;
+    public bool IsActive => _held is not null || QueuedValues > 0 || Events?.Count > 0;
+
+    /// <inheritdoc />
+    public void OnValueChanged(DataValue value) => Owner?.OnValueChanged(this, value);
 
     /// <summary>An event from the item's notifier, queued when it passes the filter; true when queued.</summary>
     public bool OfferEvent(UaEvent e, DateTimeOffset now) => Mode != MonitoringMode.Disabled && Events!.Offer(e, QueueSize, DiscardOldest, now.UtcDateTime);
@@ -73,7 +97,7 @@ internal sealed class MonitoredItem
         if (!SampleDue(now))
         {
             _held = value;
-            _heldSince = now;
+            _heldSinceTicks = now.UtcTicks;
             return;
         }
         Sample(value, now);
@@ -83,13 +107,13 @@ internal sealed class MonitoredItem
     public bool SampleHeld(DateTimeOffset now)
     {
         if (_held is null || !SampleDue(now)) return false;
-        var arrived = _heldSince;
-        var due = _lastSampleTime + DueAfter;
+        var arrived = _heldSinceTicks;
+        var due = _lastSampleTicks + DueAfter.Ticks;
         var queued = Sample(_held.Value, now);
         // The sample counts from when its value arrived, though no earlier than it fell due, not from this later cycle:
         // counting from the cycle would shift the item's sampling slots behind values pushed on the sampling period,
         // and every later value would then be held too, each for the same lag, for as long as the pushes stay regular.
-        _lastSampleTime = arrived > due ? arrived : due;
+        _lastSampleTicks = Math.Max(arrived, due);
         return queued;
     }
 
@@ -98,7 +122,7 @@ internal sealed class MonitoredItem
     /// interval (a poll, a PLC cycle) jitter around it, and one that came a little early would otherwise wait for the
     /// next publishing cycle, or be replaced there by its successor and lost.
     /// </summary>
-    private bool SampleDue(DateTimeOffset now) => now - _lastSampleTime >= DueAfter;
+    private bool SampleDue(DateTimeOffset now) => now.UtcTicks - _lastSampleTicks >= DueAfter.Ticks;
 
     private TimeSpan DueAfter => SamplingInterval - (SamplingInterval / 8);
 
@@ -106,7 +130,7 @@ internal sealed class MonitoredItem
     public bool Sample(DataValue value, DateTimeOffset now)
     {
         _held = null;
-        _lastSampleTime = now;
+        _lastSampleTicks = now.UtcTicks;
         if (Mode == MonitoringMode.Disabled || !Changed(value)) return false;
         _lastSampled = value;
         Enqueue(Stamp(value, now));
@@ -117,45 +141,92 @@ internal sealed class MonitoredItem
     public void QueueCurrent(DataValue value, DateTimeOffset now)
     {
         _lastSampled = value;
-        _lastSampleTime = now;
+        _lastSampleTicks = now.UtcTicks;
         Enqueue(Stamp(value, now));
     }
 
-    /// <summary>Moves up to <paramref name="max"/> queued values or events into <paramref name="into"/> or <paramref name="events"/>; returns how many.</summary>
-    public int Drain(List<MonitoredItemNotification> into, List<EventFieldList> events, int max) =>
-        Events is { } queue ? queue.Drain(events, ClientHandle, max) : Drain(into, max);
+    /// <summary>
+    /// Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications (Part 4, 7.24.2) into
+    /// <paramref name="encoder"/>, or moves queued events into <paramref name="events"/>; returns how many values were written.
+    /// </summary>
+    public int Drain(BinaryEncoder encoder, List<EventFieldList> events, int max, out int eventsTaken)
+    {
+        if (Events is { } queue)
+        {
+            eventsTaken = queue.Drain(events, ClientHandle, max);
+            return 0;
+        }
+        eventsTaken = 0;
+        return Drain(encoder, max);
+    }
 
-    /// <summary>Moves up to <paramref name="max"/> queued values into <paramref name="into"/>; returns how many.</summary>
-    public int Drain(List<MonitoredItemNotification> into, int max)
+    /// <summary>Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications; returns how many.</summary>
+    public int Drain(BinaryEncoder encoder, int max)
     {
         var taken = 0;
-        while (taken < max && _queue.TryDequeue(out var value))
+        if (_queue is not null)
         {
-            into.Add(new MonitoredItemNotification { ClientHandle = ClientHandle, Value = value });
-            taken++;
+            while (taken < max && _queue.TryDequeue(out var value))
+            {
+                Write(encoder, value);
+                taken++;
+            }
+            return taken;
         }
-        return taken;
+        if (!_hasSlot || max <= 0) return 0;
+        Write(encoder, _slot);
+        _slot = default;
+        _hasSlot = false;
+        return 1;
+    }
+
+    private void Write(BinaryEncoder encoder, DataValue value)
+    {
+        encoder.WriteUInt32(ClientHandle);
+        encoder.WriteDataValue(value);
     }
 
     /// <summary>Drops queued values beyond a smaller queue size, keeping the ones the discard policy keeps.</summary>
     public void TrimQueue()
     {
         Events?.Trim(QueueSize, DiscardOldest);
+        if (_queue is null) return;
         while (_queue.Count > QueueSize)
         {
             if (DiscardOldest) _queue.Dequeue();
-            else RemoveLast();
+            else RemoveLast(_queue);
         }
+        if (QueueSize > 1) return;
+        // Back to a queue of one: its value goes to the slot.
+        _hasSlot = _queue.TryDequeue(out _slot);
+        _queue = null;
     }
 
     public void ClearQueue()
     {
-        _queue.Clear();
+        _queue?.Clear();
+        _slot = default;
+        _hasSlot = false;
         Events?.Clear();
     }
 
     private void Enqueue(DataValue value)
     {
+        if (QueueSize <= 1 && _queue is null)
+        {
+            // A queue of one keeps the newest value either way: DiscardOldest drops the old one, and otherwise the
+            // newest replaces the last (Part 4, 5.12.1.5); no overflow bit for a queue of one.
+            _slot = value;
+            _hasSlot = true;
+            return;
+        }
+        if (_queue is null)
+        {
+            _queue = new Queue<DataValue>();
+            if (_hasSlot) _queue.Enqueue(_slot);
+            _slot = default;
+            _hasSlot = false;
+        }
         if (_queue.Count < QueueSize)
         {
             _queue.Enqueue(value);
@@ -166,28 +237,28 @@ internal sealed class MonitoredItem
         {
             _queue.Dequeue();
             _queue.Enqueue(value);
-            if (overflow) MarkFirstOverflowed();
+            if (overflow) MarkFirstOverflowed(_queue);
         }
         else
         {
-            RemoveLast();
+            RemoveLast(_queue);
             _queue.Enqueue(overflow ? WithOverflow(value) : value);
         }
     }
 
-    private void MarkFirstOverflowed()
+    private static void MarkFirstOverflowed(Queue<DataValue> queue)
     {
-        var count = _queue.Count;
-        var first = _queue.Dequeue();
-        _queue.Enqueue(WithOverflow(first));
-        for (var i = 1; i < count; i++) _queue.Enqueue(_queue.Dequeue());
+        var count = queue.Count;
+        var first = queue.Dequeue();
+        queue.Enqueue(WithOverflow(first));
+        for (var i = 1; i < count; i++) queue.Enqueue(queue.Dequeue());
     }
 
-    private void RemoveLast()
+    private static void RemoveLast(Queue<DataValue> queue)
     {
-        var count = _queue.Count;
-        for (var i = 0; i < count - 1; i++) _queue.Enqueue(_queue.Dequeue());
-        _queue.Dequeue();
+        var count = queue.Count;
+        for (var i = 0; i < count - 1; i++) queue.Enqueue(queue.Dequeue());
+        queue.Dequeue();
     }
 
     private static DataValue WithOverflow(DataValue value) => value with { Status = new StatusCode(value.Status.Code | OverflowBits) };

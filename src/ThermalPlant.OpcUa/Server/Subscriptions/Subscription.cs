@@ -1,3 +1,4 @@
+using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Events;
@@ -17,26 +18,39 @@ internal sealed class Subscription : IDisposable
     private readonly TimeProvider _time;
     private readonly int _maxRetransmissionQueue;
     private readonly int _maxNotificationsPerMessage;
+    private static readonly NodeId DataChangeEncoding = NodeId.Of(DataChangeNotification.BinaryEncodingId);
+
+    /// <summary>The largest message size kept as the next message's starting capacity.</summary>
+    private const int MaxMessageHint = 1024 * 1024;
+
     private readonly Action<Subscription> _expired;
+    private readonly Action<Subscription, Exception> _failed;
     private readonly Dictionary<uint, MonitoredItem> _items = [];
-    private readonly Dictionary<uint, Action<UaVariable, DataValue>> _handlers = [];
     private readonly LinkedList<NotificationMessage> _sent = new();
-    private readonly List<MonitoredItemNotification> _scratch = [];
     private readonly List<EventFieldList> _eventScratch = [];
 
     // Only items with something held or queued are visited per cycle, so idle items cost nothing (100,000 stay cheap);
-    // items whose variable computes its value are read every cycle instead.
-    private readonly HashSet<MonitoredItem> _active = [];
+    // an item is listed once (its Listed flag, cheaper than a set) and dropped when it settles or is removed. Items
+    // whose variable computes its value are read every cycle instead.
+    private List<MonitoredItem> _active = [];
+    private List<MonitoredItem> _kept = [];
     private readonly HashSet<MonitoredItem> _computed = [];
-    private readonly List<MonitoredItem> _settled = [];
     private ITimer? _timer;
+    private int _lastMessageLength;
     private uint _nextSequence = 1;
     private uint _keepAliveCounter;
     private uint _lifetimeCounter;
     private bool _late;
     private bool _disposed;
 
-    public Subscription(uint id, Session session, TimeProvider time, int maxRetransmissionQueue, int maxNotificationsPerMessage, Action<Subscription> expired)
+    // Set when the subscription stops publishing by itself (expired or failed), before its owner disposes it.
+    private bool _closed;
+
+    /// <summary>
+    /// Creates a subscription; <paramref name="expired"/> is called when its lifetime ran out and <paramref name="failed"/>
+    /// when a publishing cycle threw (the subscription is closed then), both outside its lock.
+    /// </summary>
+    public Subscription(uint id, Session session, TimeProvider time, int maxRetransmissionQueue, int maxNotificationsPerMessage, Action<Subscription> expired, Action<Subscription, Exception> failed)
     {
         Id = id;
         Session = session;
@@ -44,6 +58,7 @@ internal sealed class Subscription : IDisposable
         _maxRetransmissionQueue = maxRetransmissionQueue;
         _maxNotificationsPerMessage = maxNotificationsPerMessage;
         _expired = expired;
+        _failed = failed;
     }
 
     /// <summary>Guards the subscription and its items; value pushes, the timer and services all take it.</summary>
@@ -108,22 +123,22 @@ internal sealed class Subscription : IDisposable
                 _computed.Add(item);
                 return;
             }
-            Action<UaVariable, DataValue> handler = (_, value) => OnValueChanged(item, value);
-            _handlers[item.Id] = handler;
-            variable.ValueChanged += handler;
+            item.Owner = this;
+            variable.AddObserver(item);
         }
     }
 
     public bool Remove(uint id)
     {
         if (!_items.Remove(id, out var item)) return false;
-        _active.Remove(item);
+        // Dropped from the active list at its next compaction.
+        item.Removed = true;
         _computed.Remove(item);
         item.Events?.Dispose();
-        if (_handlers.Remove(id, out var handler) && item.Node is UaVariable variable) variable.ValueChanged -= handler;
+        StopObserving(item);
         if (HasTriggers)
         {
-            foreach (var other in _items.Values) other.TriggeredItems.Remove(id);
+            foreach (var other in _items.Values) other.Triggered?.Remove(id);
         }
         return true;
     }
@@ -136,14 +151,16 @@ internal sealed class Subscription : IDisposable
         {
             if (item.Mode == MonitoringMode.Disabled || item.Events is not null) continue;
             item.QueueCurrent(read(item), now);
-            _active.Add(item);
+            MarkActive(item);
         }
     }
 
     /// <summary>Notes that an item holds or queues something; callers hold the lock.</summary>
     public void MarkActive(MonitoredItem item)
     {
-        if (item.IsActive) _active.Add(item);
+        if (item.Listed || item.Removed || !item.IsActive) return;
+        item.Listed = true;
+        _active.Add(item);
     }
 
     /// <summary>Removes an acknowledged message from the retransmission queue.</summary>
@@ -184,7 +201,7 @@ internal sealed class Subscription : IDisposable
     {
         lock (Gate)
         {
-            if (_late && !_disposed) Publish(timer: false);
+            if (_late && !_disposed && !_closed) Publish(timer: false);
         }
     }
 
@@ -208,19 +225,19 @@ internal sealed class Subscription : IDisposable
             if (_disposed) return;
             _disposed = true;
             _timer?.Dispose();
-            foreach (var (id, handler) in _handlers)
+            foreach (var item in _items.Values)
             {
-                if (_items.TryGetValue(id, out var item) && item.Node is UaVariable variable) variable.ValueChanged -= handler;
+                StopObserving(item);
+                item.Events?.Dispose();
             }
-            _handlers.Clear();
-            foreach (var item in _items.Values) item.Events?.Dispose();
             _items.Clear();
             _active.Clear();
             _computed.Clear();
         }
     }
 
-    private void OnValueChanged(MonitoredItem item, DataValue value)
+    /// <summary>A value its variable pushed to one of the items (<see cref="MonitoredItem.OnValueChanged"/>, on the setter's thread).</summary>
+    public void OnValueChanged(MonitoredItem item, DataValue value)
     {
         lock (Gate)
         {
@@ -236,37 +253,70 @@ internal sealed class Subscription : IDisposable
         lock (Gate)
         {
             if (_disposed) return;
-            if (item.OfferEvent(e, _time.GetUtcNow())) _active.Add(item);
+            if (item.OfferEvent(e, _time.GetUtcNow())) MarkActive(item);
         }
     }
 
     private void Cycle()
     {
+        var expired = false;
+        Exception? failure = null;
         lock (Gate)
         {
-            if (_disposed) return;
-            var now = _time.GetUtcNow();
-            _settled.Clear();
-            foreach (var item in _active)
+            if (_disposed || _closed) return;
+            try
             {
-                item.SampleHeld(now);
-                if (!item.IsActive) _settled.Add(item);
+                CycleUnlocked();
+                expired = _lifetimeCounter >= LifetimeCount;
             }
-            foreach (var item in _settled) _active.Remove(item);
-            foreach (var item in _computed)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                item.Sample(((UaVariable)item.Node).Value, now);
-                MarkActive(item);
+                // A bug of ours or a host's value source that throws: a timer callback's exception would end the
+                // process, and the subscription's state is no longer to be trusted, so it is closed and reported.
+                failure = ex;
             }
-            Session.PublishRequests.ExpireStale();
-            Publish(timer: true);
-            if (_lifetimeCounter >= LifetimeCount)
+            if (expired || failure is not null)
             {
-                _disposed = true;
+                _closed = true;
                 _timer?.Dispose();
             }
         }
-        if (_disposed) _expired(this);
+        if (failure is not null) _failed(this, failure);
+        else if (expired) _expired(this);
+    }
+
+    private void CycleUnlocked()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var item in _active) item.SampleHeld(now);
+        Compact();
+        foreach (var item in _computed)
+        {
+            item.Sample(((UaVariable)item.Node).Value, now);
+            MarkActive(item);
+        }
+        Session.PublishRequests.ExpireStale();
+        Publish(timer: true);
+    }
+
+    /// <summary>Drops settled and removed items from the active list, keeping the others in order.</summary>
+    private void Compact()
+    {
+        _kept.Clear();
+        foreach (var item in _active)
+        {
+            if (!item.Removed && item.IsActive) _kept.Add(item);
+            else item.Listed = false;
+        }
+        (_active, _kept) = (_kept, _active);
+        _kept.Clear();
+    }
+
+    private static void StopObserving(MonitoredItem item)
+    {
+        if (item.Owner is null) return;
+        item.Owner = null;
+        ((UaVariable)item.Node).RemoveObserver(item);
     }
 
     private void Publish(bool timer)
@@ -322,31 +372,37 @@ internal sealed class Subscription : IDisposable
     private void SendNotifications(PendingPublish request)
     {
         var limit = MaxNotificationsPerPublish == 0 ? _maxNotificationsPerMessage : (int)Math.Min(MaxNotificationsPerPublish, (uint)_maxNotificationsPerMessage);
-        _scratch.Clear();
         _eventScratch.Clear();
-        _settled.Clear();
+        // Values are written as a DataChangeNotification's body straight from the items' queues, without an object
+        // per notification; the array's count is written once known.
+        using var dataChanges = new BinaryEncoder(Math.Max(256, _lastMessageLength));
+        dataChanges.WriteInt32(0);
+        var values = 0;
         foreach (var item in _active)
         {
-            if (_scratch.Count + _eventScratch.Count >= limit) break;
+            if (values + _eventScratch.Count >= limit) break;
             if (!item.HasNotifications) continue;
-            item.Drain(_scratch, _eventScratch, limit - _scratch.Count - _eventScratch.Count);
-            foreach (var linkedId in item.TriggeredItems)
+            values += item.Drain(dataChanges, _eventScratch, limit - values - _eventScratch.Count, out _);
+            if (item.Triggered is not { } triggered) continue;
+            foreach (var linkedId in triggered)
             {
                 // A triggering item's report carries the queued samples of the items it triggers (Part 4, 5.12.1.6).
                 if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling)
                 {
-                    linked.Drain(_scratch, _eventScratch, int.MaxValue);
-                    if (!linked.IsActive) _settled.Add(linked);
+                    values += linked.Drain(dataChanges, _eventScratch, int.MaxValue, out _);
                 }
             }
-            if (!item.IsActive) _settled.Add(item);
         }
-        foreach (var item in _settled) _active.Remove(item);
+        Compact();
+        dataChanges.WriteInt32At(0, values);
+        // DiagnosticInfos: none.
+        dataChanges.WriteInt32(0);
+        _lastMessageLength = Math.Min(dataChanges.Length, MaxMessageHint);
         var message = new NotificationMessage
         {
             SequenceNumber = NextSequence(),
             PublishTime = _time.GetUtcNow().UtcDateTime,
-            NotificationData = Notifications(),
+            NotificationData = Notifications(values, dataChanges.Written),
         };
         _sent.AddLast(message);
         while (_sent.Count > _maxRetransmissionQueue) _sent.RemoveFirst();
@@ -354,12 +410,13 @@ internal sealed class Subscription : IDisposable
     }
 
     /// <summary>The message's notifications: data changes, events, or both (Part 4, 7.24).</summary>
-    private ExtensionObject[] Notifications()
+    private ExtensionObject[] Notifications(int valueCount, ReadOnlySpan<byte> dataChanges)
     {
-        if (_eventScratch.Count == 0) return [ExtensionObject.From(new DataChangeNotification { MonitoredItems = [.. _scratch], DiagnosticInfos = [] })];
+        var values = new ExtensionObject(DataChangeEncoding, ExtensionObjectEncoding.Binary, dataChanges.ToArray());
+        if (_eventScratch.Count == 0) return [values];
         var events = ExtensionObject.From(new EventNotificationList { Events = [.. _eventScratch] });
-        if (_scratch.Count == 0) return [events];
-        return [ExtensionObject.From(new DataChangeNotification { MonitoredItems = [.. _scratch], DiagnosticInfos = [] }), events];
+        if (valueCount == 0) return [events];
+        return [values, events];
     }
 
     private void Respond(PendingPublish request, NotificationMessage message, bool more, uint[] available) =>
