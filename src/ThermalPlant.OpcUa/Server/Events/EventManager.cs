@@ -34,6 +34,7 @@ public sealed class EventManager
         _time = time;
         History = history;
         Types = new EventTypes(space);
+        Filters = new EventFilterCache(Types);
         MakeNotifier(ServerId);
     }
 
@@ -42,6 +43,9 @@ public sealed class EventManager
 
     /// <summary>The event types known, to check filters and to add the host's own.</summary>
     public EventTypes Types { get; }
+
+    /// <summary>The compiled filters of the monitored items, one per distinct filter.</summary>
+    internal EventFilterCache Filters { get; }
 
     /// <summary>Raised after each event has been routed (with its EventId and ReceiveTime), for a host's event history.</summary>
     public event Action<UaEvent>? Raised;

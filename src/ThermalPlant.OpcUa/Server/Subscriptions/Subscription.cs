@@ -357,7 +357,7 @@ internal sealed class Subscription : IDisposable
     private ExtensionObject[] Notifications()
     {
         if (_eventScratch.Count == 0) return [ExtensionObject.From(new DataChangeNotification { MonitoredItems = [.. _scratch], DiagnosticInfos = [] })];
-        var events = ExtensionObject.From(new EventNotificationList { Events = [.. _eventScratch] });
+        var events = SelectedEvent.Notifications(_eventScratch);
         if (_scratch.Count == 0) return [events];
         return [ExtensionObject.From(new DataChangeNotification { MonitoredItems = [.. _scratch], DiagnosticInfos = [] }), events];
     }
