@@ -113,6 +113,37 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
         Assert.True(EventMetrics.Backfilled.WithLabels(url).Value > backfilledBefore, "no event was back-filled");
     }
 
+    [Theory]
+    [InlineData("Plain")]
+    [InlineData("TimescaleDb")]
+    public async Task An_event_raised_during_a_cut_but_stamped_long_before_it_is_back_filled(string path)
+    {
+        Assert.NotNull(postgres.Server);
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        await using var relay = new TcpRelay(plant.Port);
+        plant.StartProducing();
+        var url = $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/";
+        var settings = Settings(url);
+        // The server's queue overflows during the cut and drops the late event, so it can only come from the history.
+        settings["OpcUa:Endpoints:0:EventQueueSize"] = "5";
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, settings, path);
+        await StartAlarmsOnceSubscribedAsync(plant, database);
+
+        relay.Cut(refuseNew: true);
+        await Task.Delay(1000);
+        // Far older than the newest event received before the cut, less the 30 s overlap: the history read by Time
+        // from there would not reach it.
+        plant.RaiseLate(TimeSpan.FromMinutes(10), "reported late");
+        await Task.Delay(1000);
+        relay.Restore();
+        await Task.Delay(3000);
+        await plant.StopProducingAsync();
+
+        await EveryEventStoredOnceAsync(plant.WithUrl(url), database);
+        Assert.Equal(1, await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message = 'reported late'"));
+    }
+
     /// <summary>Starts the alarms once values are stored (the session, and with it the event subscription, is up), and waits for the first event stored.</summary>
     private static async Task StartAlarmsOnceSubscribedAsync(PlantServer plant, string database)
     {

@@ -190,6 +190,22 @@ internal sealed class PlantServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Raises a system event stamped <paramref name="age"/> before now (a source reporting late); recorded in <see cref="RaisedEvents"/>.</summary>
+    public void RaiseLate(TimeSpan age, string message)
+    {
+        OpcUaServer server;
+        lock (_lock) server = _server ?? throw new InvalidOperationException("the server is not running");
+        var now = DateTime.UtcNow;
+        server.Events.Raise(new UaEvent(NodeId.Of(ObjectTypeIds.SystemEventType))
+        {
+            SourceNode = NodeId.Of(ObjectIds.Server),
+            SourceName = "Server",
+            Time = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc) - age,
+            Message = message,
+            Severity = 100,
+        });
+    }
+
     private static AlarmCondition AddAlarm(OpcUaServer server)
     {
         var ns = server.AddressSpace.RegisterNamespace(Namespace);

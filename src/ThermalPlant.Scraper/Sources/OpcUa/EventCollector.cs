@@ -17,9 +17,11 @@ namespace ThermalPlant.Scraper.Sources.OpcUa;
 /// happened before the scraper ran) and queues every event for the <c>events</c> table. Events missed while nothing
 /// listened are read from the server's event history (notifiers with the HistoryRead bit): at the start of a session
 /// from the newest event queued before (or stored, after a restart of the scraper), and after a lost connection or a
-/// server queue overflow from the newest event received before it; each read starts <see cref="OpcUaEndpointOptions.EventBackfillOverlap"/>
-/// earlier, as events' source times need not arrive in order, and what is read twice is stored once. An endpoint with
-/// no event notifier is collected for its values only.
+/// server queue overflow from the newest event received before it. The history is read by the events' source Time, which
+/// may lag: each read starts <see cref="OpcUaEndpointOptions.EventBackfillLookback"/> earlier and keeps what the server
+/// received (ReceiveTime) since the newest event received here, less <see cref="OpcUaEndpointOptions.EventBackfillOverlap"/>,
+/// so an event stamped long before the gap but raised during it is not lost; what is read twice is stored once. An
+/// endpoint with no event notifier is collected for its values only.
 /// </summary>
 internal sealed partial class EventCollector(OpcUaEndpointOptions options, EventQueue queue, StoredEvents stored, StorageState storage, TimeProvider time, ILogger logger)
 {
@@ -31,6 +33,7 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
 
     private readonly Lock _lock = new();
     private DateTime? _newest;
+    private DateTime? _newestReceive;
 
     /// <summary>Subscribes, back-fills and queues events until the stream ends or <paramref name="cancellationToken"/> fires.</summary>
     public async Task RunAsync(OpcUaClient client, CancellationToken cancellationToken)
@@ -96,18 +99,18 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     }
 
     /// <summary>Where the start-up back-fill begins: the newest event queued in this process, else the newest stored, else nowhere (nothing to close).</summary>
-    private async Task<DateTime?> StartingPointAsync(CancellationToken cancellationToken)
+    private async Task<Gap?> StartingPointAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            if (_newest is { } known) return known;
+            if (_newest is { } known) return new Gap(known, _newestReceive);
         }
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.StoredLookupTimeout);
             await storage.Migrated.WaitAsync(timeout.Token);
-            return await stored.NewestAsync(options.Url, timeout.Token);
+            return await stored.NewestAsync(options.Url, options.EventBackfillLookback, timeout.Token) is { } newest ? new Gap(newest.Time, newest.Receive) : null;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or Npgsql.NpgsqlException or TimeoutException or IOException)
         {
@@ -194,10 +197,13 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         }
     }
 
-    private async Task BackfillAsync(OpcUaClient client, NodeId[] notifiers, EventFilter filter, DateTime from, CancellationToken cancellationToken)
+    private async Task BackfillAsync(OpcUaClient client, NodeId[] notifiers, EventFilter filter, Gap from, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var start = from - options.EventBackfillOverlap;
+        // Without a ReceiveTime to tell what came before the gap, only the overlap is read again.
+        var start = from.Time - (from.Receive is null ? options.EventBackfillOverlap : options.EventBackfillLookback);
+        var seenUpTo = from.Time - options.EventBackfillOverlap;
+        var receivedBefore = from.Receive - options.EventBackfillOverlap;
         if (start < now - options.BackfillMaxAge) start = now - options.BackfillMaxAge;
         // The server's clock may run ahead of ours; what it stamps later than this comes live.
         var end = now + options.EventBackfillOverlap;
@@ -210,7 +216,10 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
                 foreach (var fields in page)
                 {
                     if (EventFields.IsRefreshBracket(fields)) continue;
-                    pending.Add(EventFields.ToStoredEvent(options.Url, fields, now));
+                    var e = EventFields.ToStoredEvent(options.Url, fields, now);
+                    // Stamped before the gap and received by the server before it too: received here already.
+                    if (e.Time < seenUpTo && e.ReceiveTime < receivedBefore) continue;
+                    pending.Add(e);
                 }
                 read += pending.Count;
                 Flush(pending, EventMetrics.Backfilled);
@@ -228,11 +237,15 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
             foreach (var e in pending)
             {
                 if (_newest is not { } newest || e.Time > newest) _newest = e.Time;
+                if (_newestReceive is not { } receive || e.ReceiveTime > receive) _newestReceive = e.ReceiveTime;
             }
         }
         queue.Add(pending);
         pending.Clear();
     }
+
+    /// <summary>Where events may be missing from: after the newest event Time received, and the newest ReceiveTime (null when unknown).</summary>
+    private readonly record struct Gap(DateTime Time, DateTime? Receive);
 
     /// <summary>
     /// The gaps of one session: the point from which events may be missing (the newest received when the connection
@@ -242,18 +255,18 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     private sealed class SessionGaps(EventCollector owner, DateTime started)
     {
         private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        private DateTime? _gapFrom;
+        private Gap? _gapFrom;
         private bool _open;
 
         public ChannelReader<bool> Signals => _signals.Reader;
 
         /// <summary>Back-fill is possible from now on; <paramref name="from"/> is the start-up gap, if any.</summary>
-        public void Open(DateTime? from)
+        public void Open(Gap? from)
         {
             lock (owner._lock)
             {
                 _open = true;
-                if (from is { } start && (_gapFrom is not { } gap || start < gap)) _gapFrom = start;
+                if (from is { } start && (_gapFrom is not { } gap || start.Time < gap.Time)) _gapFrom = start;
             }
             Signal();
         }
@@ -267,19 +280,19 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         {
             lock (owner._lock)
             {
-                _gapFrom ??= owner._newest ?? started;
+                _gapFrom ??= owner._newest is { } newest ? new Gap(newest, owner._newestReceive) : new Gap(started, null);
             }
         }
 
-        public void Reopen(DateTime from)
+        public void Reopen(Gap from)
         {
             lock (owner._lock)
             {
-                if (_gapFrom is not { } gap || from < gap) _gapFrom = from;
+                if (_gapFrom is not { } gap || from.Time < gap.Time) _gapFrom = from;
             }
         }
 
-        public DateTime? TakeGap()
+        public Gap? TakeGap()
         {
             lock (owner._lock)
             {
