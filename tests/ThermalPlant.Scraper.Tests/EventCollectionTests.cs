@@ -144,6 +144,32 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
         Assert.Equal(1, await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message = 'reported late'"));
     }
 
+    [Fact]
+    public async Task Without_configured_notifiers_the_notifiers_under_the_root_are_found_and_their_events_stored()
+    {
+        Assert.NotNull(postgres.Server);
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        // The Server object reports nothing here: only a search under the root finds where the events are.
+        var area = plant.AddEventArea("Boiler", serverReports: false);
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url), "Plain");
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 0, Settle, () => Task.FromResult("no value was stored"));
+
+        var raised = 0;
+        await Stored.EventuallyAsync(async () =>
+        {
+            // Raised until one arrives: the event subscription is made next to the value subscription.
+            plant.RaiseIn(area, $"boiler {raised++}");
+            await Task.Delay(500);
+            return await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message LIKE 'boiler %'") > 0;
+        }, Settle, () => Task.FromResult("no event of the Boiler notifier was stored"));
+        plant.RaiseIn(area, "boiler last");
+
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message = 'boiler last' AND event_type = 'SystemEventType'") == 1,
+            Settle, () => Task.FromResult("the Boiler notifier's last event was not stored once"));
+    }
+
     /// <summary>Starts the alarms once values are stored (the session, and with it the event subscription, is up), and waits for the first event stored.</summary>
     private static async Task StartAlarmsOnceSubscribedAsync(PlantServer plant, string database)
     {

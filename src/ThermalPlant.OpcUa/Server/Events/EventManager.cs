@@ -63,6 +63,16 @@ public sealed class EventManager
     }
 
     /// <summary>
+    /// Makes the Object <paramref name="node"/> no event notifier any more: new event items on it are refused, and a
+    /// client reading its EventNotifier looks for events elsewhere. Items made before keep their events.
+    /// </summary>
+    public void RemoveNotifier(NodeId node)
+    {
+        var target = _space.Find(node) ?? throw new ArgumentException($"node {node} does not exist", nameof(node));
+        target.EventNotifier = 0;
+    }
+
+    /// <summary>
     /// Stamps <paramref name="e"/> with a new EventId and its ReceiveTime, delivers it to every subscriber of its
     /// notifiers and records it in <see cref="History"/>.
     /// </summary>

@@ -28,12 +28,16 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     // Events handled together at most before they are queued.
     private const int MaxBurst = 1000;
 
+    // Events remembered to drop a second copy: more than one publish, or one history page, brings at once.
+    private const int RecentCapacity = 8192;
+
     private const byte SubscribeToEvents = 0x01;
     private const byte HistoryRead = 0x04;
 
     private readonly Lock _lock = new();
     private DateTime? _newest;
     private DateTime? _newestReceive;
+    private readonly RecentEvents _recent = new(RecentCapacity);
 
     /// <summary>Subscribes, back-fills and queues events until the stream ends or <paramref name="cancellationToken"/> fires.</summary>
     public async Task RunAsync(OpcUaClient client, CancellationToken cancellationToken)
@@ -41,8 +45,8 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         var notifiers = await NotifiersAsync(client, cancellationToken);
         if (notifiers.Count == 0)
         {
-            var configured = Configured();
-            LogNoNotifier(logger, options.Url, configured);
+            IEnumerable<string> searched = options.EventNotifiers.Count > 0 ? options.EventNotifiers : [$"i=2253 and the objects under {options.Root}"];
+            LogNoNotifier(logger, options.Url, searched);
             return;
         }
         var session = new SessionGaps(this, time.GetUtcNow().UtcDateTime);
@@ -83,17 +87,33 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         }
     }
 
-    private IEnumerable<string> Configured() => options.EventNotifiers.Count > 0 ? options.EventNotifiers : [NodeId.Of(ObjectIds.Server).ToString()];
-
-    /// <summary>The configured notifiers whose EventNotifier attribute says clients may subscribe to their events, and whether they keep a history.</summary>
+    /// <summary>
+    /// The notifiers to subscribe to, and whether they keep a history: the configured ones whose EventNotifier attribute
+    /// says clients may subscribe; with none configured, the Server object (which should report every event) and the
+    /// notifiers found under the root, for servers whose areas report only to themselves. An event reaching several of
+    /// them is stored once (<see cref="Flush"/>).
+    /// </summary>
     private async Task<List<(NodeId Node, bool History)>> NotifiersAsync(OpcUaClient client, CancellationToken cancellationToken)
     {
-        var nodes = Configured().Select(NodeId.Parse).ToArray();
+        var nodes = options.EventNotifiers.Count > 0 ? options.EventNotifiers.Select(NodeId.Parse).ToArray() : [NodeId.Of(ObjectIds.Server)];
         var values = await client.ReadAsync([.. nodes.Select(n => new ReadValueId { NodeId = n, AttributeId = (uint)AttributeId.EventNotifier })], TimestampsToReturn.Neither, cancellationToken);
-        var notifiers = new List<(NodeId, bool)>();
+        var notifiers = new List<(NodeId Node, bool History)>();
         for (var i = 0; i < nodes.Length && i < values.Length; i++)
         {
             if (values[i].Status.IsGood && values[i].Value.Value is byte bits && (bits & SubscribeToEvents) != 0) notifiers.Add((nodes[i], (bits & HistoryRead) != 0));
+        }
+        if (options.EventNotifiers.Count > 0) return notifiers;
+        try
+        {
+            foreach (var (node, bits) in await new TreeBrowser(options).FindEventNotifiersAsync(client, cancellationToken))
+            {
+                if (!notifiers.Any(n => n.Node == node)) notifiers.Add((node, (bits & HistoryRead) != 0));
+            }
+        }
+        catch (OpcUaException ex) when (!HistoryBackfill.IsTransient(ex.Status))
+        {
+            // No root (or it cannot be browsed): the Server object alone, as before.
+            LogNoNotifierSearch(logger, options.Url, options.Root, ex.Message);
         }
         return notifiers;
     }
@@ -231,17 +251,37 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     private void Flush(List<StoredEvent> pending, Prometheus.Counter counter)
     {
         if (pending.Count == 0) return;
-        counter.WithLabels(options.Url).Inc(pending.Count);
         lock (_lock)
         {
+            // The same event through two notifiers (or read back from history after it came live) is queued once.
+            pending.RemoveAll(e => !_recent.Add(e));
             foreach (var e in pending)
             {
                 if (_newest is not { } newest || e.Time > newest) _newest = e.Time;
                 if (_newestReceive is not { } receive || e.ReceiveTime > receive) _newestReceive = e.ReceiveTime;
             }
         }
+        if (pending.Count == 0) return;
+        counter.WithLabels(options.Url).Inc(pending.Count);
         queue.Add(pending);
         pending.Clear();
+    }
+
+    /// <summary>The keys (endpoint's EventId and Time, as the table's) of the last events queued, oldest forgotten first.</summary>
+    private sealed class RecentEvents(int capacity)
+    {
+        private readonly HashSet<(string Id, DateTime Time)> _keys = [];
+        private readonly Queue<(string Id, DateTime Time)> _order = new();
+
+        /// <summary>False when <paramref name="e"/> was among the last queued.</summary>
+        public bool Add(StoredEvent e)
+        {
+            var key = (Convert.ToBase64String(e.EventId), e.Time);
+            if (!_keys.Add(key)) return false;
+            _order.Enqueue(key);
+            if (_order.Count > capacity) _keys.Remove(_order.Dequeue());
+            return true;
+        }
     }
 
     /// <summary>Where events may be missing from: after the newest event Time received, and the newest ReceiveTime (null when unknown).</summary>
@@ -329,6 +369,9 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
 
     [LoggerMessage(EventId = 748, Level = LogLevel.Warning, Message = "{Url} refused to read its event history ({Status}); events missed while disconnected cannot be back-filled, live events go on")]
     private static partial void LogBackfillRefused(ILogger logger, string url, string status);
+
+    [LoggerMessage(EventId = 751, Level = LogLevel.Warning, Message = "{Url}: searching {Root} for event notifiers failed ({Problem}); events are subscribed at the Server object only")]
+    private static partial void LogNoNotifierSearch(ILogger logger, string url, string root, string problem);
 
     [LoggerMessage(EventId = 749, Level = LogLevel.Information, Message = "No event notifier of {Url} ({Notifiers}) has the HistoryRead bit: events missed while disconnected cannot be back-filled")]
     private static partial void LogNoEventHistory(ILogger logger, string url, IEnumerable<NodeId> notifiers);
