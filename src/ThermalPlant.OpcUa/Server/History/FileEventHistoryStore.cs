@@ -9,7 +9,9 @@ namespace ThermalPlant.OpcUa.Server.History;
 /// <see cref="MemoryEventHistoryStore"/> and appended to a file (each event with every field, in the OPC UA binary
 /// encoding), which is read back at start and rewritten with only what the memory store keeps once it has doubled.
 /// Appends are buffered and written by <see cref="FlushAsync"/> (a host calls it every second), so a crash loses at
-/// most that much; a record cut short or damaged ends what is read back.
+/// most that much; a record cut short or damaged ends what is read back. Each flush also drops the events older than
+/// the retention by the clock, so a quiet server does not keep them (the memory store alone measures the retention
+/// from its newest event); the file sheds them at its next compaction.
 /// </summary>
 public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
 {
@@ -21,6 +23,8 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
     private readonly MemoryEventHistoryStore _memory;
     private readonly string _path;
     private readonly Lock _lock = new();
+    private readonly TimeSpan _retention;
+    private readonly TimeProvider _time;
     private FileStream _file;
     private long _compactedLength;
 
@@ -33,6 +37,8 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(time);
         _path = Path.GetFullPath(path);
+        _retention = retention;
+        _time = time;
         _memory = new MemoryEventHistoryStore(capacity, retention);
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         Load(time.GetUtcNow().UtcDateTime - retention);
@@ -69,6 +75,7 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
         Task flush;
         lock (_lock)
         {
+            _memory.DropBefore(_time.GetUtcNow().UtcDateTime - _retention);
             if (_file.Length > Math.Max(2 * _compactedLength, MinCompactionLength))
             {
                 _file.Dispose();

@@ -103,6 +103,23 @@ public sealed class MemoryEventHistoryStore : IEventHistoryStore
         }
     }
 
+    /// <summary>Drops the events whose time is before <paramref name="cutoff"/>; returns how many.</summary>
+    internal int DropBefore(DateTime cutoff)
+    {
+        lock (_lock)
+        {
+            var dropped = 0;
+            while (_count > 0 && At(0).Position.Time < cutoff)
+            {
+                Set(0, null);
+                _head = (_head + 1) % _events.Length;
+                _count--;
+                dropped++;
+            }
+            return dropped;
+        }
+    }
+
     /// <summary>Every event kept, oldest first (for a file store's compaction).</summary>
     internal List<StoredEvent> Snapshot()
     {
