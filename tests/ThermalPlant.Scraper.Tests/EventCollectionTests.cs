@@ -113,6 +113,63 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
         Assert.True(EventMetrics.Backfilled.WithLabels(url).Value > backfilledBefore, "no event was back-filled");
     }
 
+    [Theory]
+    [InlineData("Plain")]
+    [InlineData("TimescaleDb")]
+    public async Task An_event_raised_during_a_cut_but_stamped_long_before_it_is_back_filled(string path)
+    {
+        Assert.NotNull(postgres.Server);
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        await using var relay = new TcpRelay(plant.Port);
+        plant.StartProducing();
+        var url = $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/";
+        var settings = Settings(url);
+        // The server's queue overflows during the cut and drops the late event, so it can only come from the history.
+        settings["OpcUa:Endpoints:0:EventQueueSize"] = "5";
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, settings, path);
+        await StartAlarmsOnceSubscribedAsync(plant, database);
+
+        relay.Cut(refuseNew: true);
+        await Task.Delay(1000);
+        // Far older than the newest event received before the cut, less the 30 s overlap: the history read by Time
+        // from there would not reach it.
+        plant.RaiseLate(TimeSpan.FromMinutes(10), "reported late");
+        await Task.Delay(1000);
+        relay.Restore();
+        await Task.Delay(3000);
+        await plant.StopProducingAsync();
+
+        await EveryEventStoredOnceAsync(plant.WithUrl(url), database);
+        Assert.Equal(1, await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message = 'reported late'"));
+    }
+
+    [Fact]
+    public async Task Without_configured_notifiers_the_notifiers_under_the_root_are_found_and_their_events_stored()
+    {
+        Assert.NotNull(postgres.Server);
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var plant = await PlantServer.StartAsync();
+        // The Server object reports nothing here: only a search under the root finds where the events are.
+        var area = plant.AddEventArea("Boiler", serverReports: false);
+        plant.StartProducing();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url), "Plain");
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values") > 0, Settle, () => Task.FromResult("no value was stored"));
+
+        var raised = 0;
+        await Stored.EventuallyAsync(async () =>
+        {
+            // Raised until one arrives: the event subscription is made next to the value subscription.
+            plant.RaiseIn(area, $"boiler {raised++}");
+            await Task.Delay(500);
+            return await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message LIKE 'boiler %'") > 0;
+        }, Settle, () => Task.FromResult("no event of the Boiler notifier was stored"));
+        plant.RaiseIn(area, "boiler last");
+
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message = 'boiler last' AND event_type = 'SystemEventType'") == 1,
+            Settle, () => Task.FromResult("the Boiler notifier's last event was not stored once"));
+    }
+
     /// <summary>Starts the alarms once values are stored (the session, and with it the event subscription, is up), and waits for the first event stored.</summary>
     internal static async Task StartAlarmsOnceSubscribedAsync(PlantServer plant, string database)
     {

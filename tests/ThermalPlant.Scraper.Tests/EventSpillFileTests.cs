@@ -103,6 +103,9 @@ public sealed class EventSpillFileTests : IDisposable
             "--Scraper:OpcUa:Endpoints:0:EventBackfillOverlap=-00:00:01",
             "--Scraper:Events:QueueCapacity=0",
             "--Scraper:Events:BatchDelay=00:00:00",
+            "--Scraper:OpcUa:Endpoints:0:EventBackfillLookback=30.00:00:00",
+            "--Scraper:Events:Retention=00:30:00",
+            "--Scraper:Events:RetentionInterval=00:00:00",
         ]);
         var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => app.StartAsync());
         var messages = string.Join(Environment.NewLine, failure.Failures);
@@ -111,6 +114,9 @@ public sealed class EventSpillFileTests : IDisposable
         Assert.Contains("Scraper:OpcUa:Endpoints:0:EventBackfillOverlap must be between", messages, StringComparison.Ordinal);
         Assert.Contains("Scraper:Events:QueueCapacity must be between", messages, StringComparison.Ordinal);
         Assert.Contains("Scraper:Events:BatchDelay must be between", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:OpcUa:Endpoints:0:EventBackfillLookback must be between EventBackfillOverlap and BackfillMaxAge", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:Events:Retention must be at least 1 hour", messages, StringComparison.Ordinal);
+        Assert.Contains("Scraper:Events:RetentionInterval must be between", messages, StringComparison.Ordinal);
         await app.DisposeAsync();
     }
 

@@ -190,6 +190,53 @@ internal sealed class PlantServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Adds the Object Plant/<paramref name="name"/> as an event notifier of its own; with <paramref name="serverReports"/>
+    /// false the Server object is no notifier any more, as on servers that report events only in their areas.
+    /// </summary>
+    public NodeId AddEventArea(string name, bool serverReports)
+    {
+        OpcUaServer server;
+        lock (_lock) server = _server ?? throw new InvalidOperationException("the server is not running");
+        var space = server.AddressSpace;
+        var ns = space.RegisterNamespace(Namespace);
+        var area = space.AddObject(NodeId.Of("Plant", ns), NodeId.Of("Plant." + name, ns), new QualifiedName(ns, name)).NodeId;
+        server.Events.MakeNotifier(area);
+        if (!serverReports) server.Events.RemoveNotifier(NodeId.Of(ObjectIds.Server));
+        return area;
+    }
+
+    /// <summary>Raises a system event whose source is <paramref name="area"/>; recorded in <see cref="RaisedEvents"/>.</summary>
+    public void RaiseIn(NodeId area, string message)
+    {
+        OpcUaServer server;
+        lock (_lock) server = _server ?? throw new InvalidOperationException("the server is not running");
+        server.Events.Raise(new UaEvent(NodeId.Of(ObjectTypeIds.SystemEventType))
+        {
+            SourceNode = area,
+            SourceName = area.ToString(),
+            Time = DateTime.UtcNow,
+            Message = message,
+            Severity = 200,
+        });
+    }
+
+    /// <summary>Raises a system event stamped <paramref name="age"/> before now (a source reporting late); recorded in <see cref="RaisedEvents"/>.</summary>
+    public void RaiseLate(TimeSpan age, string message)
+    {
+        OpcUaServer server;
+        lock (_lock) server = _server ?? throw new InvalidOperationException("the server is not running");
+        var now = DateTime.UtcNow;
+        server.Events.Raise(new UaEvent(NodeId.Of(ObjectTypeIds.SystemEventType))
+        {
+            SourceNode = NodeId.Of(ObjectIds.Server),
+            SourceName = "Server",
+            Time = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc) - age,
+            Message = message,
+            Severity = 100,
+        });
+    }
+
     private static AlarmCondition AddAlarm(OpcUaServer server)
     {
         var ns = server.AddressSpace.RegisterNamespace(Namespace);

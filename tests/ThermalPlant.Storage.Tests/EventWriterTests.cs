@@ -68,6 +68,41 @@ public sealed class EventWriterTests(PostgresFixture postgres)
             "SELECT count(*) FROM pg_indexes WHERE tablename = 'events' AND indexname = 'events_endpoint_event_id_time_key'"));
     }
 
+    [Theory]
+    [MemberData(nameof(PostgresFixture.Paths), MemberType = typeof(PostgresFixture))]
+    public async Task Events_past_the_retention_are_removed_and_the_rest_kept(StoragePath path)
+    {
+        await using var db = await postgres.CreateMigratedDatabaseAsync(path);
+        var writer = new EventWriter(db);
+        var now = DateTime.UtcNow;
+        // More old rows than one DELETE takes, so the plain path's job goes round more than once.
+        var old = Enumerable.Range(0, EventRetention.DeleteBatch * 2 + 500).Select(i => Alarm(now.AddDays(-40).AddSeconds(i), i)).ToArray();
+        await writer.WriteAsync(old, None);
+        await writer.WriteAsync([.. Enumerable.Range(0, 50).Select(i => Alarm(now.AddDays(-1).AddSeconds(i), i))], None);
+        var retention = new EventRetention(db, TimeSpan.FromDays(30), TimeProvider.System);
+
+        await using var connection = await db.OpenConnectionAsync();
+        if (path == StoragePath.TimescaleDb)
+        {
+            // Migration 11's policy (90 days) is replaced by the configured one, once.
+            Assert.Equal(TimeSpan.FromDays(90), await retention.ApplyPolicyAsync(path, None));
+            Assert.Null(await retention.ApplyPolicyAsync(path, None));
+            Assert.Equal(0, await retention.DeleteExpiredAsync(path, None));
+            var job = await connection.ExecuteScalarAsync<int>(
+                "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' AND hypertable_name = 'events'");
+            await connection.ExecuteAsync($"CALL run_job({job})");
+        }
+        else
+        {
+            Assert.Null(await retention.ApplyPolicyAsync(path, None));
+            Assert.Equal(old.Length, await retention.DeleteExpiredAsync(path, None));
+            Assert.Equal(0, await retention.DeleteExpiredAsync(path, None));
+        }
+
+        Assert.Equal(50, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM events"));
+        Assert.True(await connection.ExecuteScalarAsync<DateTime>("SELECT min(time) FROM events") > now.AddDays(-2));
+    }
+
     private static StoredEvent Alarm(DateTime time, int i) => new(
         "opc.tcp://127.0.0.1:4840/freeopcua/server/", BitConverter.GetBytes((long)i), time, time.AddMilliseconds(3), "ExclusiveLimitAlarmType",
         "ns=2;s=Plant.Temperature.Upper", "Upper", 100 * (i % 10), $"reading {i}", "ns=2;s=Plant.Temperature.Upper.HighLimit",

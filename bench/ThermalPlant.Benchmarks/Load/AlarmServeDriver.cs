@@ -68,6 +68,7 @@ internal static class AlarmServeDriver
             context.Cancel = true;
             stop.Cancel();
         });
+        var heapAtStart = GC.GetTotalMemory(forceFullCollection: true);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ready {server.Port}"));
 
         // Every 10 ms as many transitions as are due by the clock, so the rate holds whatever the timer's jitter.
@@ -96,7 +97,10 @@ internal static class AlarmServeDriver
         catch (OperationCanceledException)
         {
         }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transitions {done} in {clock.Elapsed.TotalSeconds:F1} s ({done / clock.Elapsed.TotalSeconds:F0}/s), {(file is null ? ((MemoryEventHistoryStore)history).Count : file.Count)} events kept"));
+        var kept = file is null ? ((MemoryEventHistoryStore)history).Count : file.Count;
+        // The heap's growth over the run is mostly the kept events (the sessions are closed by then).
+        var perEvent = kept == 0 ? 0 : (GC.GetTotalMemory(forceFullCollection: true) - heapAtStart) / (double)kept;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transitions {done} in {clock.Elapsed.TotalSeconds:F1} s ({done / clock.Elapsed.TotalSeconds:F0}/s), {kept} events kept, {perEvent:F0} bytes of heap per kept event"));
         return 0;
     }
 }

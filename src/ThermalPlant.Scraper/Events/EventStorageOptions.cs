@@ -1,6 +1,6 @@
 namespace ThermalPlant.Scraper.Events;
 
-/// <summary>The queue between the event subscriptions and the <c>events</c> table (section <c>Scraper:Events</c>).</summary>
+/// <summary>The queue between the event subscriptions and the <c>events</c> table, and the table's retention (section <c>Scraper:Events</c>).</summary>
 public sealed class EventStorageOptions
 {
     /// <summary>Events held in memory; beyond this everything waiting goes to the event spill file (next to the sample spill file).</summary>
@@ -12,10 +12,21 @@ public sealed class EventStorageOptions
     /// <summary>The longest an event waits for its batch to fill.</summary>
     public TimeSpan BatchDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Events older than this are removed from the <c>events</c> table: by TimescaleDB's retention policy (set to this at
+    /// start, whole weekly chunks) or, on plain PostgreSQL, by the scraper's delete every <see cref="RetentionInterval"/>.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How often expired events are deleted on the plain path.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
     internal void Validate(string prefix, ICollection<string> errors)
     {
         if (QueueCapacity is < 1 or > 10_000_000) errors.Add($"{prefix}:QueueCapacity must be between 1 and 10000000");
         if (BatchSize is < 1 or > 100_000) errors.Add($"{prefix}:BatchSize must be between 1 and 100000");
         if (BatchDelay <= TimeSpan.Zero || BatchDelay > TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:BatchDelay must be between 0 and 1 minute");
+        if (Retention < TimeSpan.FromHours(1)) errors.Add($"{prefix}:Retention must be at least 1 hour");
+        if (RetentionInterval <= TimeSpan.Zero || RetentionInterval > TimeSpan.FromDays(1)) errors.Add($"{prefix}:RetentionInterval must be between 0 and 1 day");
     }
 }

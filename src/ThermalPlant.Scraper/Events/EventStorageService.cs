@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Storage.Events;
+using ThermalPlant.Storage.Schema;
 
 namespace ThermalPlant.Scraper.Events;
 
@@ -37,7 +38,7 @@ internal sealed partial class EventStorageService(
         try
         {
             await state.Migrated.WaitAsync(stoppingToken);
-            await WriteLoopAsync(new EventWriter(dataSource), stoppingToken);
+            await Task.WhenAll(WriteLoopAsync(new EventWriter(dataSource), stoppingToken), RetentionLoopAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -79,6 +80,40 @@ internal sealed partial class EventStorageService(
         }
     }
 
+    /// <summary>
+    /// Keeps the table to <see cref="EventStorageOptions.Retention"/>: on TimescaleDB sets the policy once, on plain
+    /// PostgreSQL deletes what expired every <see cref="EventStorageOptions.RetentionInterval"/>. A failure is logged and
+    /// tried again at the next interval; writing goes on meanwhile.
+    /// </summary>
+    private async Task RetentionLoopAsync(CancellationToken cancellationToken)
+    {
+        var retention = new EventRetention(dataSource, _events.Retention, time);
+        StoragePath? path = null;
+        var policySet = false;
+        using var timer = new PeriodicTimer(_events.RetentionInterval, time);
+        do
+        {
+            try
+            {
+                path ??= await new SchemaMigrator(dataSource).GetPathAsync(cancellationToken);
+                if (!policySet && await retention.ApplyPolicyAsync(path.Value, cancellationToken) is { } previous)
+                {
+                    LogPolicySet(logger, _events.Retention.TotalDays, previous.TotalDays);
+                }
+                policySet = true;
+                var deleted = await retention.DeleteExpiredAsync(path.Value, cancellationToken);
+                if (deleted > 0) LogExpiredDeleted(logger, deleted, _events.Retention.TotalDays);
+                // TimescaleDB drops the chunks itself from now on.
+                if (path == StoragePath.TimescaleDb) return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+            {
+                LogRetentionFailed(logger, ex.Message, _events.RetentionInterval.TotalMinutes);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+
     private async Task WriteOrRejectAsync(EventWriter writer, List<StoredEvent> events, CancellationToken cancellationToken)
     {
         try
@@ -105,6 +140,15 @@ internal sealed partial class EventStorageService(
 
     [LoggerMessage(EventId = 645, Level = LogLevel.Information, Message = "The database takes events again after: {Problem}. {Depth} events wait and are written in order")]
     private static partial void LogWritingAgain(ILogger logger, string problem, long depth);
+
+    [LoggerMessage(EventId = 647, Level = LogLevel.Information, Message = "The events table's retention policy now drops events older than {Days:F1} days (it was {PreviousDays:F1}; 0 for none)")]
+    private static partial void LogPolicySet(ILogger logger, double days, double previousDays);
+
+    [LoggerMessage(EventId = 648, Level = LogLevel.Information, Message = "Deleted {Count} events older than the retention of {Days:F1} days")]
+    private static partial void LogExpiredDeleted(ILogger logger, long count, double days);
+
+    [LoggerMessage(EventId = 649, Level = LogLevel.Warning, Message = "Applying the events' retention failed: {Problem}. Tried again in {Minutes:F0} min; events are written meanwhile")]
+    private static partial void LogRetentionFailed(ILogger logger, string problem, double minutes);
 
     [LoggerMessage(EventId = 646, Level = LogLevel.Error, Message = "The database refused the event of {Endpoint} ({EventType} from {Source} at {Time:o}, message {Message}): {Reason}. It is not stored; the rest of the queue is")]
     private static partial void LogRejected(ILogger logger, string endpoint, string eventType, string? source, DateTime time, string? message, string reason);

@@ -154,6 +154,41 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Items_of_several_clients_with_the_same_filter_get_the_same_events_and_other_filters_their_own()
+    {
+        // The items with the same filter share one compiled filter, so each event is selected and encoded once for them all.
+        await using var other = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{_server.Port}/freeopcua/server/", Options);
+        await other.OpenSessionAsync("events-2");
+        var severe = Select([Field("SourceName"), Field("Severity"), Field("EventId")],
+            new ContentFilter { Elements = [Element(FilterOperator.GreaterThanOrEqual, Operand(Field("Severity")), Literal(Variant.From(500)))] });
+        await using var first = await _client.CreateSubscriptionAsync(Fast);
+        await using var second = await other.CreateSubscriptionAsync(Fast);
+        var firstItems = await first.AddAsync([MonitoredItemRequest.Events(NodeId.Of(ObjectIds.Server), UaExpertFilter()), MonitoredItemRequest.Events(_plant, severe)]);
+        var secondItems = await second.AddAsync([MonitoredItemRequest.Events(NodeId.Of(ObjectIds.Server), UaExpertFilter()), MonitoredItemRequest.Events(NodeId.Of(ObjectIds.Server), severe)]);
+        Assert.All(firstItems.Concat(secondItems), i => Assert.True(i.Status.IsGood));
+        using var firstEvents = new EventCollector(first);
+        using var secondEvents = new EventCollector(second);
+
+        Raise(_temperature, "low", 100);
+        Raise(_temperature, "high", 600);
+        Raise(_elsewhere, "elsewhere", 900);
+
+        await firstEvents.WaitForAsync(4);
+        await secondEvents.WaitForAsync(5);
+        await Task.Delay(300);
+        Variant[][] Of(EventCollector events, MonitoredNode item) => [.. events.Snapshot().Where(e => e.Item == item).Select(e => e.Fields)];
+        static string Text(Variant[] fields) => string.Join('|', fields.Select(v => v.Value is byte[] bytes ? Convert.ToHexString(bytes) : v.Value?.ToString()));
+        var all = Of(firstEvents, firstItems[0]);
+        Assert.Equal(3, all.Length);
+        Assert.Equal(all.Select(Text), Of(secondEvents, secondItems[0]).Select(Text));
+        Assert.Equal(["high"], Of(firstEvents, firstItems[1]).Select(f => (string)f[0].Value!));
+        var severeAll = Of(secondEvents, secondItems[1]);
+        Assert.Equal(["high", "elsewhere"], severeAll.Select(f => (string)f[0].Value!));
+        Assert.Equal([(ushort)600, (ushort)900], severeAll.Select(f => (ushort)f[1].Value!));
+        Assert.Equal(Text(Of(firstEvents, firstItems[1])[0]), Text(severeAll[0]));
+    }
+
+    [Fact]
     public async Task A_select_clause_of_an_unknown_type_or_path_is_refused_alone_and_selects_Null()
     {
         await using var subscription = await _client.CreateSubscriptionAsync(Fast);

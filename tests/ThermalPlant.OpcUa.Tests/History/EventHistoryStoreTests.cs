@@ -124,6 +124,26 @@ public sealed class EventHistoryStoreTests
     }
 
     [Fact]
+    public async Task A_quiet_file_store_drops_what_its_retention_no_longer_keeps_at_each_flush()
+    {
+        using var directory = new TempDirectory("event-history");
+        var path = Path.Combine(directory.Path, "events.bin");
+        var time = new FakeTimeProvider(T0.AddMinutes(46));
+        await using var store = new FileEventHistoryStore(path, 1000, TimeSpan.FromHours(1), time);
+        for (var i = 0; i < 10; i++) store.Append(Event(i, T0.AddMinutes(i * 5)), [Plant, Server]);
+        await store.FlushAsync(CancellationToken.None);
+        Assert.Equal(10, store.Count);
+
+        // No event comes any more; by the clock the first five (0 to 20 min) are past an hour's retention at 1 h 25 min.
+        time.Advance(TimeSpan.FromMinutes(39));
+        await store.FlushAsync(CancellationToken.None);
+        Assert.Equal(5, store.Count);
+        var read = new List<StoredEvent>();
+        store.Read(Plant, DateTime.MinValue, DateTime.MaxValue, null, newestFirst: false, 100, read);
+        Assert.Equal([T0.AddMinutes(25), T0.AddMinutes(30), T0.AddMinutes(35), T0.AddMinutes(40), T0.AddMinutes(45)], read.Select(e => e.Event.Time));
+    }
+
+    [Fact]
     public async Task A_record_cut_short_or_damaged_ends_what_is_read_back()
     {
         using var directory = new TempDirectory("event-history");

@@ -149,6 +149,35 @@ public sealed class EventHistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bad_filter_answers_each_node_with_the_clause_that_failed_and_why()
+    {
+        var unknownType = MessageAndTime(new ContentFilter
+        {
+            Elements =
+            [
+                Element(FilterOperator.And, ElementAt(1), ElementAt(2)),
+                Element(FilterOperator.OfType, Literal(new Variant(BuiltInType.NodeId, NodeId.Of("NoSuchType", 2)))),
+                Element(FilterOperator.GreaterThanOrEqual, Operand(Field("Severity")), Literal(Variant.From((ushort)100))),
+            ],
+        });
+        var response = await _client.CallAsync<HistoryReadResponse>(new HistoryReadRequest
+        {
+            HistoryReadDetails = ExtensionObject.From(new ReadEventDetails { StartTime = T0, EndTime = T0.AddHours(1), Filter = unknownType }),
+            NodesToRead = [new HistoryReadValueId { NodeId = _plant }, new HistoryReadValueId { NodeId = _temperature }],
+        });
+
+        Assert.Equal(2, response.Results!.Length);
+        foreach (var result in response.Results)
+        {
+            Assert.Equal(StatusCodes.BadEventFilterInvalid, result.StatusCode.Code);
+            var filterResult = Assert.IsType<EventFilterResult>(result.HistoryData.Decode());
+            var elements = filterResult.WhereClauseResult.ElementResults!;
+            Assert.Equal([StatusCode.Good.Code, StatusCodes.BadFilterOperandInvalid, StatusCode.Good.Code], elements.Select(e => e.StatusCode.Code));
+            Assert.Equal([StatusCodes.BadFilterOperandInvalid], elements[1].OperandStatusCodes!.Select(s => s.Code));
+        }
+    }
+
+    [Fact]
     public async Task A_continuation_point_goes_on_after_the_last_event_even_when_events_arrive_in_between()
     {
         var response = await _client.CallAsync<HistoryReadResponse>(new HistoryReadRequest

@@ -13,6 +13,10 @@ namespace ThermalPlant.OpcUa.Server.Conditions;
 public class AlarmCondition
 {
     private static readonly NodeId ProcessClass = NodeId.Of(ObjectTypeIds.ProcessConditionClassType);
+    private static readonly TwoStatePaths EnabledPaths = new("EnabledState");
+    private static readonly TwoStatePaths ActivePaths = new("ActiveState");
+    private static readonly TwoStatePaths AckedPaths = new("AckedState");
+    private static readonly TwoStatePaths ConfirmedPaths = new("ConfirmedState");
 
     private readonly Lock _lock = new();
     private readonly ConditionManager _manager;
@@ -160,20 +164,30 @@ public class AlarmCondition
             .Set("InputNode", new Variant(BuiltInType.NodeId, Source))
             .Set("SuppressedOrShelved", Variant.From(false))
             .Set("ActiveState/TransitionTime", Variant.From(s.ActiveSince));
-        TwoState(e, "EnabledState", s.Enabled, "Enabled", "Disabled");
-        TwoState(e, "ActiveState", s.Active, "Active", "Inactive");
-        TwoState(e, "AckedState", s.Acked, "Acknowledged", "Unacknowledged");
-        TwoState(e, "ConfirmedState", s.Confirmed, "Confirmed", "Unconfirmed");
+        TwoState(e, EnabledPaths, s.Enabled, "Enabled", "Disabled");
+        TwoState(e, ActivePaths, s.Active, "Active", "Inactive");
+        TwoState(e, AckedPaths, s.Acked, "Acknowledged", "Unacknowledged");
+        TwoState(e, ConfirmedPaths, s.Confirmed, "Confirmed", "Unconfirmed");
         AddFields(e, s);
         _manager.Events.Raise(e);
         _lastEvent = e;
     }
 
-    private static void TwoState(UaEvent e, string name, bool value, string trueText, string falseText)
+    private static void TwoState(UaEvent e, TwoStatePaths paths, bool value, string trueText, string falseText)
     {
-        e.Set(name, new Variant(BuiltInType.LocalizedText, new LocalizedText("en", value ? trueText : falseText)))
-            .Set($"{name}/Id", Variant.From(value))
-            .Set($"{name}/TrueState", new Variant(BuiltInType.LocalizedText, new LocalizedText("en", trueText)))
-            .Set($"{name}/FalseState", new Variant(BuiltInType.LocalizedText, new LocalizedText("en", falseText)));
+        e.Set(paths.State, new Variant(BuiltInType.LocalizedText, new LocalizedText("en", value ? trueText : falseText)))
+            .Set(paths.Id, Variant.From(value))
+            .Set(paths.TrueState, new Variant(BuiltInType.LocalizedText, new LocalizedText("en", trueText)))
+            .Set(paths.FalseState, new Variant(BuiltInType.LocalizedText, new LocalizedText("en", falseText)));
+    }
+
+    /// <summary>A two-state variable's field paths, built once rather than for every event.</summary>
+    private sealed record TwoStatePaths(string State)
+    {
+        public string Id { get; } = State + "/Id";
+
+        public string TrueState { get; } = State + "/TrueState";
+
+        public string FalseState { get; } = State + "/FalseState";
     }
 }

@@ -10,7 +10,8 @@ namespace ThermalPlant.OpcUa.Server.Events;
 /// empty path with the NodeId attribute) and a where clause of Equals, IsNull, GreaterThan, LessThan,
 /// GreaterThanOrEqual, LessThanOrEqual, Not, Between, InList, And, Or and OfType, evaluated with the three-valued logic
 /// of Part 4, 7.7.3 (a comparison with a missing field is NULL, which no event passes). A bad select clause returns
-/// NULL for its field; a bad where clause refuses the filter. Callers hold the item's subscription lock.
+/// NULL for its field; a bad where clause refuses the filter. Immutable but for the last event's result, so one compiled
+/// filter serves every monitored item with the same filter (<see cref="EventFilterCache"/>) from any thread.
 /// </summary>
 internal sealed class CompiledEventFilter
 {
@@ -22,6 +23,7 @@ internal sealed class CompiledEventFilter
     private readonly EventTypes _types;
     private readonly Field?[] _select;
     private readonly Element[] _where;
+    private volatile Applied? _last;
 
     private CompiledEventFilter(EventTypes types, Field?[] select, Element[] where)
     {
@@ -65,6 +67,19 @@ internal sealed class CompiledEventFilter
         if (!whereValid || !anyValid) return StatusCodes.BadEventFilterInvalid;
         compiled = new CompiledEventFilter(types, select, where);
         return StatusCode.Good;
+    }
+
+    /// <summary>
+    /// The selected fields of <paramref name="e"/> when it passes the where clause, else null; the items sharing this
+    /// filter get the same result for the same raise of an event, computed once.
+    /// </summary>
+    public SelectedEvent? Apply(UaEvent e)
+    {
+        // The EventId array is new at each raise, so a condition's event delivered again is selected again.
+        if (_last is { } last && ReferenceEquals(last.Event, e) && ReferenceEquals(last.EventId, e.EventId)) return last.Selected;
+        var selected = Matches(e) ? new SelectedEvent(Select(e)) : null;
+        _last = new Applied(e, e.EventId, selected);
+        return selected;
     }
 
     /// <summary>Whether <paramref name="e"/> passes the where clause (an empty one passes every event).</summary>
@@ -280,6 +295,8 @@ internal sealed class CompiledEventFilter
         LocalizedText text => text.Text ?? string.Empty,
         _ => null,
     };
+
+    private sealed record Applied(UaEvent Event, byte[] EventId, SelectedEvent? Selected);
 
     private sealed record Field(NodeId Type, string Path, bool IsConditionId);
 

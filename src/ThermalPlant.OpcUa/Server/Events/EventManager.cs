@@ -34,6 +34,7 @@ public sealed class EventManager
         _time = time;
         History = history;
         Types = new EventTypes(space);
+        Filters = new EventFilterCache(Types);
         MakeNotifier(ServerId);
     }
 
@@ -42,6 +43,9 @@ public sealed class EventManager
 
     /// <summary>The event types known, to check filters and to add the host's own.</summary>
     public EventTypes Types { get; }
+
+    /// <summary>The compiled filters of the monitored items, one per distinct filter.</summary>
+    internal EventFilterCache Filters { get; }
 
     /// <summary>Raised after each event has been routed (with its EventId and ReceiveTime), for a host's event history.</summary>
     public event Action<UaEvent>? Raised;
@@ -56,6 +60,16 @@ public sealed class EventManager
         var target = _space.Find(node) ?? throw new ArgumentException($"node {node} does not exist", nameof(node));
         if (target.NodeClass != NodeClass.Object) throw new ArgumentException($"node {node} is not an Object", nameof(node));
         target.EventNotifier = (byte)(SubscribeToEvents | (history ? HistoryRead : 0));
+    }
+
+    /// <summary>
+    /// Makes the Object <paramref name="node"/> no event notifier any more: new event items on it are refused, and a
+    /// client reading its EventNotifier looks for events elsewhere. Items made before keep their events.
+    /// </summary>
+    public void RemoveNotifier(NodeId node)
+    {
+        var target = _space.Find(node) ?? throw new ArgumentException($"node {node} does not exist", nameof(node));
+        target.EventNotifier = 0;
     }
 
     /// <summary>

@@ -13,8 +13,8 @@ internal sealed class EventQueue : IDisposable
 {
     private static readonly NodeId OverflowType = NodeId.Of(ObjectTypeIds.EventQueueOverflowEventType);
 
-    private readonly LinkedList<Variant[]> _queue = new();
-    private LinkedListNode<Variant[]>? _overflow;
+    private readonly LinkedList<SelectedEvent> _queue = new();
+    private LinkedListNode<SelectedEvent>? _overflow;
 
     public EventQueue(CompiledEventFilter filter) => Filter = filter;
 
@@ -28,11 +28,13 @@ internal sealed class EventQueue : IDisposable
     /// <summary>Events discarded for a full queue since the item was created.</summary>
     public long Discarded { get; private set; }
 
-    /// <summary>Queues the selected fields of <paramref name="e"/> when it passes the where clause; true when queued.</summary>
+    /// <summary>
+    /// Queues the selected fields of <paramref name="e"/> when it passes the where clause; true when queued. The filter
+    /// is shared by the items with the same filter, so the where clause and the select run once per event for all of them.
+    /// </summary>
     public bool Offer(UaEvent e, uint queueSize, bool discardOldest, DateTime now)
     {
-        if (!Filter.Matches(e)) return false;
-        var fields = Filter.Select(e);
+        if (Filter.Apply(e) is not { } fields) return false;
         if (_queue.Count - (_overflow is null ? 0 : 1) < queueSize)
         {
             AddBeforeTrailingOverflow(fields);
@@ -63,7 +65,7 @@ internal sealed class EventQueue : IDisposable
         {
             _queue.RemoveFirst();
             if (first == _overflow) _overflow = null;
-            into.Add(new EventFieldList { ClientHandle = clientHandle, EventFields = first.Value });
+            into.Add(new EventFieldList { ClientHandle = clientHandle, EventFields = first.Value.Fields, Selected = first.Value });
             taken++;
         }
         return taken;
@@ -88,13 +90,13 @@ internal sealed class EventQueue : IDisposable
 
     public void Dispose() => Registration?.Dispose();
 
-    private void AddBeforeTrailingOverflow(Variant[] fields)
+    private void AddBeforeTrailingOverflow(SelectedEvent fields)
     {
         if (_overflow is not null && _queue.Last == _overflow) _queue.AddBefore(_overflow, fields);
         else _queue.AddLast(fields);
     }
 
-    private Variant[] Overflow(DateTime now)
+    private SelectedEvent Overflow(DateTime now)
     {
         var overflow = new UaEvent(OverflowType)
         {
@@ -106,6 +108,6 @@ internal sealed class EventQueue : IDisposable
         };
         overflow.EventId = Guid.NewGuid().ToByteArray();
         overflow.ReceiveTime = now;
-        return Filter.Select(overflow);
+        return new SelectedEvent(Filter.Select(overflow));
     }
 }

@@ -33,6 +33,7 @@ public sealed class EventTypes
     private readonly Lock _lock = new();
     private volatile Dictionary<NodeId, NodeId?> _parents = [];
     private volatile Dictionary<NodeId, HashSet<string>> _fields = [];
+    private int _version;
     private readonly UaAddressSpace _space;
 
     internal EventTypes(UaAddressSpace space)
@@ -80,8 +81,12 @@ public sealed class EventTypes
             if (!_parents.ContainsKey(parent)) throw new ArgumentException($"{parent} is not a known event type", nameof(parent));
             _fields = new Dictionary<NodeId, HashSet<string>>(_fields) { [type] = [.. fieldPaths] };
             _parents = new Dictionary<NodeId, NodeId?>(_parents) { [type] = parent };
+            Interlocked.Increment(ref _version);
         }
     }
+
+    /// <summary>Changes with every type added, so that filters compiled before are compiled again.</summary>
+    internal int Version => Volatile.Read(ref _version);
 
     /// <summary>Whether <paramref name="type"/> is a known event type.</summary>
     public bool IsKnown(NodeId type) => _parents.ContainsKey(type);

@@ -6,16 +6,20 @@ namespace ThermalPlant.OpcUa.Server.Events;
 /// One event as raised (Part 5, 6.4.2): the BaseEventType fields as properties, and any further fields of its type by
 /// browse path from the type (<c>"AckedState/Id"</c>; a name outside namespace 0 as <c>"2:Name"</c>). Select clauses
 /// and where clauses read it; <see cref="EventManager.Raise"/> stamps <see cref="EventId"/> and <see cref="ReceiveTime"/>.
+/// The further fields sit in an array laid out by the type's <see cref="EventFieldTable"/>, not in a dictionary per event.
 /// </summary>
 public sealed class UaEvent
 {
-    private readonly Dictionary<string, Variant> _fields = new(StringComparer.Ordinal);
+    private readonly EventFieldTable _table;
+    private Variant[] _fields;
 
     /// <summary>Creates an event of <paramref name="eventType"/> (a BaseEventType subtype known to <see cref="EventTypes"/>).</summary>
     public UaEvent(NodeId eventType)
     {
         ArgumentNullException.ThrowIfNull(eventType);
         EventType = eventType;
+        _table = EventFieldTable.For(eventType);
+        _fields = _table.Count == 0 ? [] : new Variant[_table.Count];
     }
 
     /// <summary>The event's type.</summary>
@@ -49,7 +53,10 @@ public sealed class UaEvent
     public UaEvent Set(string path, Variant value)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        _fields[path] = value;
+        var slot = _table.SlotOf(path);
+        // Only the first events of a type, or a path new to it, grow the array.
+        if (slot >= _fields.Length) Array.Resize(ref _fields, Math.Max(slot + 1, _table.Count));
+        _fields[slot] = value;
         return this;
     }
 
@@ -67,13 +74,33 @@ public sealed class UaEvent
             "ReceiveTime" => Variant.From(ReceiveTime),
             "Message" => new Variant(BuiltInType.LocalizedText, Message),
             "Severity" => Variant.From(Severity),
-            _ => _fields.TryGetValue(path, out var field) ? field : Variant.Null,
+            _ => _table.TryGetSlot(path, out var slot) && slot < _fields.Length ? _fields[slot] : Variant.Null,
         };
         return !value.IsNull;
     }
 
     /// <summary>The further fields set with <see cref="Set"/>, for an event store to keep.</summary>
-    internal IEnumerable<KeyValuePair<string, Variant>> Fields => _fields;
+    internal IEnumerable<KeyValuePair<string, Variant>> Fields
+    {
+        get
+        {
+            for (var i = 0; i < _fields.Length; i++)
+            {
+                if (!_fields[i].IsNull) yield return new KeyValuePair<string, Variant>(_table.PathAt(i), _fields[i]);
+            }
+        }
+    }
+
+    /// <summary>How many further fields <see cref="Fields"/> yields.</summary>
+    internal int FieldCount
+    {
+        get
+        {
+            var count = 0;
+            foreach (var value in _fields) count += value.IsNull ? 0 : 1;
+            return count;
+        }
+    }
 
     /// <summary>The browse path <paramref name="path"/> as an event field key.</summary>
     internal static string PathKey(IReadOnlyList<QualifiedName> path)

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Types;
 
@@ -10,7 +9,9 @@ namespace ThermalPlant.OpcUa.Server.History;
 /// <see cref="MemoryEventHistoryStore"/> and appended to a file (each event with every field, in the OPC UA binary
 /// encoding), which is read back at start and rewritten with only what the memory store keeps once it has doubled.
 /// Appends are buffered and written by <see cref="FlushAsync"/> (a host calls it every second), so a crash loses at
-/// most that much; a record cut short or damaged ends what is read back.
+/// most that much; a record cut short or damaged ends what is read back. Each flush also drops the events older than
+/// the retention by the clock, so a quiet server does not keep them (the memory store alone measures the retention
+/// from its newest event); the file sheds them at its next compaction.
 /// </summary>
 public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
 {
@@ -22,6 +23,8 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
     private readonly MemoryEventHistoryStore _memory;
     private readonly string _path;
     private readonly Lock _lock = new();
+    private readonly TimeSpan _retention;
+    private readonly TimeProvider _time;
     private FileStream _file;
     private long _compactedLength;
 
@@ -34,6 +37,8 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(time);
         _path = Path.GetFullPath(path);
+        _retention = retention;
+        _time = time;
         _memory = new MemoryEventHistoryStore(capacity, retention);
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         Load(time.GetUtcNow().UtcDateTime - retention);
@@ -51,13 +56,12 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(notifiers);
-        using var encoder = new BinaryEncoder(1024);
-        Encode(encoder, e, notifiers);
+        var record = EventRecord.Of(e, notifiers);
         // Memory and file together, so that a compaction in between neither loses nor repeats the event.
         lock (_lock)
         {
-            _memory.Append(e, notifiers);
-            WriteRecord(_file, encoder.Written);
+            _memory.Append(record, notifiers, EventHistoryPosition.TimeOf(e));
+            WriteRecord(_file, record);
         }
     }
 
@@ -71,6 +75,7 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
         Task flush;
         lock (_lock)
         {
+            _memory.DropBefore(_time.GetUtcNow().UtcDateTime - _retention);
             if (_file.Length > Math.Max(2 * _compactedLength, MinCompactionLength))
             {
                 _file.Dispose();
@@ -100,66 +105,6 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
         stream.Write(record);
     }
 
-    /// <summary>An event's fields and the notifiers it reached.</summary>
-    private static void Encode(BinaryEncoder encoder, UaEvent e, IReadOnlyList<NodeId> notifiers)
-    {
-        encoder.WriteNodeId(e.EventType);
-        encoder.WriteByteString(e.EventId);
-        encoder.WriteNodeId(e.SourceNode);
-        encoder.WriteString(e.SourceName);
-        encoder.WriteDateTime(e.Time);
-        encoder.WriteDateTime(e.ReceiveTime);
-        encoder.WriteLocalizedText(e.Message);
-        encoder.WriteUInt16(e.Severity);
-        encoder.WriteBoolean(e.ConditionId is not null);
-        encoder.WriteNodeId(e.ConditionId ?? NodeId.Null);
-        encoder.WriteInt32(notifiers.Count);
-        foreach (var notifier in notifiers) encoder.WriteNodeId(notifier);
-        var fields = e.Fields.ToList();
-        encoder.WriteInt32(fields.Count);
-        foreach (var (path, value) in fields)
-        {
-            encoder.WriteString(path);
-            encoder.WriteVariant(value);
-        }
-    }
-
-    private static (UaEvent Event, NodeId[] Notifiers) Decode(ReadOnlySpan<byte> record)
-    {
-        var decoder = new BinaryDecoder(record, EncodingLimits.Default);
-        var type = decoder.ReadNodeId();
-        var eventId = decoder.ReadByteString() ?? [];
-        var source = decoder.ReadNodeId();
-        var sourceName = decoder.ReadString();
-        var time = decoder.ReadDateTime();
-        var receiveTime = decoder.ReadDateTime();
-        var message = decoder.ReadLocalizedText();
-        var severity = decoder.ReadUInt16();
-        var hasCondition = decoder.ReadBoolean();
-        var conditionId = decoder.ReadNodeId();
-        var e = new UaEvent(type)
-        {
-            SourceNode = source,
-            SourceName = sourceName,
-            Time = time,
-            Message = message,
-            Severity = severity,
-            ConditionId = hasCondition ? conditionId : null,
-        };
-        e.EventId = eventId;
-        e.ReceiveTime = receiveTime;
-        var notifiers = new NodeId[decoder.ReadArrayLength()];
-        for (var i = 0; i < notifiers.Length; i++) notifiers[i] = decoder.ReadNodeId();
-        var count = decoder.ReadArrayLength();
-        for (var i = 0; i < count; i++)
-        {
-            var path = decoder.ReadString();
-            var value = decoder.ReadVariant();
-            if (!string.IsNullOrEmpty(path)) e.Set(path, value);
-        }
-        return (e, notifiers);
-    }
-
     private void Load(DateTime oldest)
     {
         if (!File.Exists(_path)) return;
@@ -177,14 +122,14 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
             (UaEvent Event, NodeId[] Notifiers) read;
             try
             {
-                read = Decode(buffer.AsSpan(0, (int)length));
+                read = EventRecord.Decode(buffer.AsSpan(0, (int)length));
             }
             catch (OpcUaException)
             {
                 return;
             }
             if (EventHistoryPosition.TimeOf(read.Event) < oldest) continue;
-            _memory.Append(read.Event, read.Notifiers);
+            _memory.Append(buffer.AsSpan(0, (int)length).ToArray(), read.Notifiers, EventHistoryPosition.TimeOf(read.Event));
             Loaded++;
         }
     }
@@ -195,12 +140,7 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
         var temporary = _path + ".tmp";
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            foreach (var stored in _memory.Snapshot())
-            {
-                using var encoder = new BinaryEncoder(1024);
-                Encode(encoder, stored.Event, stored.Notifiers);
-                WriteRecord(stream, encoder.Written);
-            }
+            foreach (var stored in _memory.Snapshot()) WriteRecord(stream, stored.Record);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, _path, overwrite: true);

@@ -23,12 +23,36 @@ public interface IEventHistoryStore
     bool Read(NodeId notifier, DateTime from, DateTime to, EventHistoryPosition? after, bool newestFirst, int max, List<StoredEvent> into);
 }
 
-/// <summary>An event as kept: the event, the notifiers it reached, and its place in the store's order.</summary>
-/// <param name="Event">The event with every field it was raised with.</param>
-/// <param name="Notifiers">The notifiers it reached when raised.</param>
-/// <param name="Position">Its time and arrival number: where a read that stopped at it goes on.</param>
-public sealed record StoredEvent(UaEvent Event, NodeId[] Notifiers, EventHistoryPosition Position)
+/// <summary>
+/// An event as kept: its record (the event's fields encoded, decoded again when read), the notifiers it reached, and its
+/// place in the store's order.
+/// </summary>
+public sealed class StoredEvent
 {
+    private readonly byte[] _record;
+
+    internal StoredEvent(byte[] record, NodeId[] notifiers, EventHistoryPosition position)
+    {
+        _record = record;
+        Notifiers = notifiers;
+        Position = position;
+    }
+
+    /// <summary>The event with every field it was raised with, decoded from the record at each call.</summary>
+    public UaEvent Event => EventRecord.Decode(_record).Event;
+
+    /// <summary>The notifiers it reached when raised.</summary>
+    public NodeId[] Notifiers { get; }
+
+    /// <summary>Its time and arrival number: where a read that stopped at it goes on.</summary>
+    public EventHistoryPosition Position { get; }
+
+    /// <summary>The record's length in bytes.</summary>
+    public int RecordLength => _record.Length;
+
+    /// <summary>The encoded event, as a file store writes it.</summary>
+    internal ReadOnlySpan<byte> Record => _record;
+
     /// <summary>Whether the event reached <paramref name="notifier"/>.</summary>
     public bool Reached(NodeId notifier) => Array.IndexOf(Notifiers, notifier) >= 0;
 }

@@ -6,7 +6,8 @@ namespace ThermalPlant.OpcUa.Server.History;
 /// <summary>
 /// Event history in memory: at most <c>capacity</c> events ordered by time, the oldest dropped when full, and events
 /// older than <c>retention</c> behind the newest dropped. An event arriving out of time order is put in its place
-/// (unless it is older than everything kept in a full store, when it is not kept). Thread-safe.
+/// (unless it is older than everything kept in a full store, when it is not kept). Each event is kept as its encoded
+/// record, and events that reached the same notifiers share one array of them. Thread-safe.
 /// </summary>
 public sealed class MemoryEventHistoryStore : IEventHistoryStore
 {
@@ -19,6 +20,7 @@ public sealed class MemoryEventHistoryStore : IEventHistoryStore
     private int _head;
     private int _count;
     private long _sequence;
+    private NodeId[] _lastNotifiers = [];
 
     /// <summary>A store of at most <paramref name="capacity"/> events for at most <paramref name="retention"/>.</summary>
     public MemoryEventHistoryStore(int capacity, TimeSpan retention)
@@ -50,7 +52,17 @@ public sealed class MemoryEventHistoryStore : IEventHistoryStore
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(notifiers);
-        lock (_lock) Insert(new StoredEvent(e, [.. notifiers], new EventHistoryPosition(EventHistoryPosition.TimeOf(e), ++_sequence)));
+        Append(EventRecord.Of(e, notifiers), notifiers, EventHistoryPosition.TimeOf(e));
+    }
+
+    /// <summary>Keeps an event already encoded (<see cref="EventRecord"/>) at <paramref name="time"/>.</summary>
+    internal void Append(byte[] record, IReadOnlyList<NodeId> notifiers, DateTime time)
+    {
+        lock (_lock)
+        {
+            if (!_lastNotifiers.AsSpan().SequenceEqual(notifiers is NodeId[] array ? array : [.. notifiers])) _lastNotifiers = [.. notifiers];
+            Insert(new StoredEvent(record, _lastNotifiers, new EventHistoryPosition(time, ++_sequence)));
+        }
     }
 
     /// <inheritdoc />
@@ -88,6 +100,23 @@ public sealed class MemoryEventHistoryStore : IEventHistoryStore
                 taken++;
             }
             return false;
+        }
+    }
+
+    /// <summary>Drops the events whose time is before <paramref name="cutoff"/>; returns how many.</summary>
+    internal int DropBefore(DateTime cutoff)
+    {
+        lock (_lock)
+        {
+            var dropped = 0;
+            while (_count > 0 && At(0).Position.Time < cutoff)
+            {
+                Set(0, null);
+                _head = (_head + 1) % _events.Length;
+                _count--;
+                dropped++;
+            }
+            return dropped;
         }
     }
 

@@ -164,7 +164,7 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         {
             throw new OpcUaException(StatusCodes.BadInvalidTimestampArgument, "give two of start time, end time and values per node");
         }
-        var filterStatus = CompiledEventFilter.TryCompile(details.Filter ?? new EventFilter(), events.Types, out var filter, out _);
+        var filterStatus = CompiledEventFilter.TryCompile(details.Filter ?? new EventFilter(), events.Types, out var filter, out var filterResult);
 
         var results = new HistoryReadResult[nodes.Length];
         var budget = new Budget(maxResponseBytes - ResponseOverhead - ((long)nodes.Length * NodeOverhead), options.MaxHistoryValuesPerResponse);
@@ -172,7 +172,8 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
         for (var i = 0; i < nodes.Length; i++)
         {
             if (request.ReleaseContinuationPoints) results[i] = Release(nodes[i], session);
-            else if (filterStatus.IsBad) results[i] = Result(filterStatus, null, null);
+            // A bad filter says which clause failed and why, as a monitored item's does, in place of the events.
+            else if (filterStatus.IsBad) results[i] = new HistoryReadResult { StatusCode = filterStatus, HistoryData = ExtensionObject.From(filterResult) };
             else results[i] = ReadEventsOne(nodes[i], details, filter!, session, budget, requestNumber);
         }
         return new HistoryReadResponse { Results = results, DiagnosticInfos = [] };
@@ -225,9 +226,10 @@ internal sealed class HistoryService(UaAddressSpace space, IHistoryStore store, 
                     full = true;
                     break;
                 }
-                if (filter.Matches(stored.Event))
+                var e = stored.Event;
+                if (filter.Matches(e))
                 {
-                    var fields = new HistoryEventFieldList { EventFields = filter.Select(stored.Event) };
+                    var fields = new HistoryEventFieldList { EventFields = filter.Select(e) };
                     if (!budget.Take(EncodedSize(fields)))
                     {
                         full = true;

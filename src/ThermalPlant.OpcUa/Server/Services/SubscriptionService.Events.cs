@@ -86,7 +86,7 @@ internal sealed partial class SubscriptionService
         }
         return decoded switch
         {
-            EventFilter eventFilter => CompiledEventFilter.TryCompile(eventFilter, events.Types, out filter, out result),
+            EventFilter eventFilter => events.Filters.Compile(body.Body.Span, eventFilter, out filter, out result),
             null when body.Encoding == ExtensionObjectEncoding.None => StatusCodes.BadMonitoredItemFilterInvalid,
             DataChangeFilter or AggregateFilter => StatusCodes.BadFilterNotAllowed,
             _ => StatusCodes.BadMonitoredItemFilterUnsupported,

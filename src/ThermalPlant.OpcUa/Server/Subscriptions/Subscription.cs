@@ -414,7 +414,7 @@ internal sealed class Subscription : IDisposable
     {
         var values = new ExtensionObject(DataChangeEncoding, ExtensionObjectEncoding.Binary, dataChanges.ToArray());
         if (_eventScratch.Count == 0) return [values];
-        var events = ExtensionObject.From(new EventNotificationList { Events = [.. _eventScratch] });
+        var events = SelectedEvent.Notifications(_eventScratch);
         if (valueCount == 0) return [events];
         return [values, events];
     }

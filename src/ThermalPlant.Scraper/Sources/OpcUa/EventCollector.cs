@@ -17,20 +17,27 @@ namespace ThermalPlant.Scraper.Sources.OpcUa;
 /// happened before the scraper ran) and queues every event for the <c>events</c> table. Events missed while nothing
 /// listened are read from the server's event history (notifiers with the HistoryRead bit): at the start of a session
 /// from the newest event queued before (or stored, after a restart of the scraper), and after a lost connection or a
-/// server queue overflow from the newest event received before it; each read starts <see cref="OpcUaEndpointOptions.EventBackfillOverlap"/>
-/// earlier, as events' source times need not arrive in order, and what is read twice is stored once. An endpoint with
-/// no event notifier is collected for its values only.
+/// server queue overflow from the newest event received before it. The history is read by the events' source Time, which
+/// may lag: each read starts <see cref="OpcUaEndpointOptions.EventBackfillLookback"/> earlier and keeps what the server
+/// received (ReceiveTime) since the newest event received here, less <see cref="OpcUaEndpointOptions.EventBackfillOverlap"/>,
+/// so an event stamped long before the gap but raised during it is not lost; what is read twice is stored once. An
+/// endpoint with no event notifier is collected for its values only.
 /// </summary>
 internal sealed partial class EventCollector(OpcUaEndpointOptions options, EventQueue queue, StoredEvents stored, StorageState storage, TimeProvider time, ILogger logger)
 {
     // Events handled together at most before they are queued.
     private const int MaxBurst = 1000;
 
+    // Events remembered to drop a second copy: more than one publish, or one history page, brings at once.
+    private const int RecentCapacity = 8192;
+
     private const byte SubscribeToEvents = 0x01;
     private const byte HistoryRead = 0x04;
 
     private readonly Lock _lock = new();
     private DateTime? _newest;
+    private DateTime? _newestReceive;
+    private readonly RecentEvents _recent = new(RecentCapacity);
 
     /// <summary>Subscribes, back-fills and queues events until the stream ends or <paramref name="cancellationToken"/> fires.</summary>
     public async Task RunAsync(OpcUaClient client, CancellationToken cancellationToken)
@@ -38,8 +45,8 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         var notifiers = await NotifiersAsync(client, cancellationToken);
         if (notifiers.Count == 0)
         {
-            var configured = Configured();
-            LogNoNotifier(logger, options.Url, configured);
+            IEnumerable<string> searched = options.EventNotifiers.Count > 0 ? options.EventNotifiers : [$"i=2253 and the objects under {options.Root}"];
+            LogNoNotifier(logger, options.Url, searched);
             return;
         }
         var session = new SessionGaps(this, time.GetUtcNow().UtcDateTime);
@@ -80,34 +87,50 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         }
     }
 
-    private IEnumerable<string> Configured() => options.EventNotifiers.Count > 0 ? options.EventNotifiers : [NodeId.Of(ObjectIds.Server).ToString()];
-
-    /// <summary>The configured notifiers whose EventNotifier attribute says clients may subscribe to their events, and whether they keep a history.</summary>
+    /// <summary>
+    /// The notifiers to subscribe to, and whether they keep a history: the configured ones whose EventNotifier attribute
+    /// says clients may subscribe; with none configured, the Server object (which should report every event) and the
+    /// notifiers found under the root, for servers whose areas report only to themselves. An event reaching several of
+    /// them is stored once (<see cref="Flush"/>).
+    /// </summary>
     private async Task<List<(NodeId Node, bool History)>> NotifiersAsync(OpcUaClient client, CancellationToken cancellationToken)
     {
-        var nodes = Configured().Select(NodeId.Parse).ToArray();
+        var nodes = options.EventNotifiers.Count > 0 ? options.EventNotifiers.Select(NodeId.Parse).ToArray() : [NodeId.Of(ObjectIds.Server)];
         var values = await client.ReadAsync([.. nodes.Select(n => new ReadValueId { NodeId = n, AttributeId = (uint)AttributeId.EventNotifier })], TimestampsToReturn.Neither, cancellationToken);
-        var notifiers = new List<(NodeId, bool)>();
+        var notifiers = new List<(NodeId Node, bool History)>();
         for (var i = 0; i < nodes.Length && i < values.Length; i++)
         {
             if (values[i].Status.IsGood && values[i].Value.Value is byte bits && (bits & SubscribeToEvents) != 0) notifiers.Add((nodes[i], (bits & HistoryRead) != 0));
+        }
+        if (options.EventNotifiers.Count > 0) return notifiers;
+        try
+        {
+            foreach (var (node, bits) in await new TreeBrowser(options).FindEventNotifiersAsync(client, cancellationToken))
+            {
+                if (!notifiers.Any(n => n.Node == node)) notifiers.Add((node, (bits & HistoryRead) != 0));
+            }
+        }
+        catch (OpcUaException ex) when (!HistoryBackfill.IsTransient(ex.Status))
+        {
+            // No root (or it cannot be browsed): the Server object alone, as before.
+            LogNoNotifierSearch(logger, options.Url, options.Root, ex.Message);
         }
         return notifiers;
     }
 
     /// <summary>Where the start-up back-fill begins: the newest event queued in this process, else the newest stored, else nowhere (nothing to close).</summary>
-    private async Task<DateTime?> StartingPointAsync(CancellationToken cancellationToken)
+    private async Task<Gap?> StartingPointAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            if (_newest is { } known) return known;
+            if (_newest is { } known) return new Gap(known, _newestReceive);
         }
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.StoredLookupTimeout);
             await storage.Migrated.WaitAsync(timeout.Token);
-            return await stored.NewestAsync(options.Url, timeout.Token);
+            return await stored.NewestAsync(options.Url, options.EventBackfillLookback, timeout.Token) is { } newest ? new Gap(newest.Time, newest.Receive) : null;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is OperationCanceledException or Npgsql.NpgsqlException or TimeoutException or IOException)
         {
@@ -194,10 +217,13 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         }
     }
 
-    private async Task BackfillAsync(OpcUaClient client, NodeId[] notifiers, EventFilter filter, DateTime from, CancellationToken cancellationToken)
+    private async Task BackfillAsync(OpcUaClient client, NodeId[] notifiers, EventFilter filter, Gap from, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var start = from - options.EventBackfillOverlap;
+        // Without a ReceiveTime to tell what came before the gap, only the overlap is read again.
+        var start = from.Time - (from.Receive is null ? options.EventBackfillOverlap : options.EventBackfillLookback);
+        var seenUpTo = from.Time - options.EventBackfillOverlap;
+        var receivedBefore = from.Receive - options.EventBackfillOverlap;
         if (start < now - options.BackfillMaxAge) start = now - options.BackfillMaxAge;
         // The server's clock may run ahead of ours; what it stamps later than this comes live.
         var end = now + options.EventBackfillOverlap;
@@ -210,7 +236,10 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
                 foreach (var fields in page)
                 {
                     if (EventFields.IsRefreshBracket(fields)) continue;
-                    pending.Add(EventFields.ToStoredEvent(options.Url, fields, now));
+                    var e = EventFields.ToStoredEvent(options.Url, fields, now);
+                    // Stamped before the gap and received by the server before it too: received here already.
+                    if (e.Time < seenUpTo && e.ReceiveTime < receivedBefore) continue;
+                    pending.Add(e);
                 }
                 read += pending.Count;
                 Flush(pending, EventMetrics.Backfilled);
@@ -222,17 +251,41 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     private void Flush(List<StoredEvent> pending, Prometheus.Counter counter)
     {
         if (pending.Count == 0) return;
-        counter.WithLabels(options.Url).Inc(pending.Count);
         lock (_lock)
         {
+            // The same event through two notifiers (or read back from history after it came live) is queued once.
+            pending.RemoveAll(e => !_recent.Add(e));
             foreach (var e in pending)
             {
                 if (_newest is not { } newest || e.Time > newest) _newest = e.Time;
+                if (_newestReceive is not { } receive || e.ReceiveTime > receive) _newestReceive = e.ReceiveTime;
             }
         }
+        if (pending.Count == 0) return;
+        counter.WithLabels(options.Url).Inc(pending.Count);
         queue.Add(pending);
         pending.Clear();
     }
+
+    /// <summary>The keys (endpoint's EventId and Time, as the table's) of the last events queued, oldest forgotten first.</summary>
+    private sealed class RecentEvents(int capacity)
+    {
+        private readonly HashSet<(string Id, DateTime Time)> _keys = [];
+        private readonly Queue<(string Id, DateTime Time)> _order = new();
+
+        /// <summary>False when <paramref name="e"/> was among the last queued.</summary>
+        public bool Add(StoredEvent e)
+        {
+            var key = (Convert.ToBase64String(e.EventId), e.Time);
+            if (!_keys.Add(key)) return false;
+            _order.Enqueue(key);
+            if (_order.Count > capacity) _keys.Remove(_order.Dequeue());
+            return true;
+        }
+    }
+
+    /// <summary>Where events may be missing from: after the newest event Time received, and the newest ReceiveTime (null when unknown).</summary>
+    private readonly record struct Gap(DateTime Time, DateTime? Receive);
 
     /// <summary>
     /// The gaps of one session: the point from which events may be missing (the newest received when the connection
@@ -242,18 +295,18 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     private sealed class SessionGaps(EventCollector owner, DateTime started)
     {
         private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        private DateTime? _gapFrom;
+        private Gap? _gapFrom;
         private bool _open;
 
         public ChannelReader<bool> Signals => _signals.Reader;
 
         /// <summary>Back-fill is possible from now on; <paramref name="from"/> is the start-up gap, if any.</summary>
-        public void Open(DateTime? from)
+        public void Open(Gap? from)
         {
             lock (owner._lock)
             {
                 _open = true;
-                if (from is { } start && (_gapFrom is not { } gap || start < gap)) _gapFrom = start;
+                if (from is { } start && (_gapFrom is not { } gap || start.Time < gap.Time)) _gapFrom = start;
             }
             Signal();
         }
@@ -267,19 +320,19 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
         {
             lock (owner._lock)
             {
-                _gapFrom ??= owner._newest ?? started;
+                _gapFrom ??= owner._newest is { } newest ? new Gap(newest, owner._newestReceive) : new Gap(started, null);
             }
         }
 
-        public void Reopen(DateTime from)
+        public void Reopen(Gap from)
         {
             lock (owner._lock)
             {
-                if (_gapFrom is not { } gap || from < gap) _gapFrom = from;
+                if (_gapFrom is not { } gap || from.Time < gap.Time) _gapFrom = from;
             }
         }
 
-        public DateTime? TakeGap()
+        public Gap? TakeGap()
         {
             lock (owner._lock)
             {
@@ -316,6 +369,9 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
 
     [LoggerMessage(EventId = 748, Level = LogLevel.Warning, Message = "{Url} refused to read its event history ({Status}); events missed while disconnected cannot be back-filled, live events go on")]
     private static partial void LogBackfillRefused(ILogger logger, string url, string status);
+
+    [LoggerMessage(EventId = 751, Level = LogLevel.Warning, Message = "{Url}: searching {Root} for event notifiers failed ({Problem}); events are subscribed at the Server object only")]
+    private static partial void LogNoNotifierSearch(ILogger logger, string url, string root, string problem);
 
     [LoggerMessage(EventId = 749, Level = LogLevel.Information, Message = "No event notifier of {Url} ({Notifiers}) has the HistoryRead bit: events missed while disconnected cannot be back-filled")]
     private static partial void LogNoEventHistory(ILogger logger, string url, IEnumerable<NodeId> notifiers);

@@ -92,6 +92,15 @@ public sealed class OpcUaEndpointOptions
     /// </summary>
     public TimeSpan EventBackfillOverlap { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How far before the newest event received (or stored, after a restart) an event back-fill looks for events the
+    /// server received during the gap: the server's event history is read by the events' source Time, which may lag far
+    /// behind (an event stamped when its condition began, a source that reports late), so the read starts this much
+    /// earlier and keeps the events the server received (ReceiveTime) after the newest one received here, less
+    /// <see cref="EventBackfillOverlap"/>. At most <see cref="BackfillMaxAge"/>.
+    /// </summary>
+    public TimeSpan EventBackfillLookback { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Whether gaps (lost connections, restarts of the server or the scraper) are filled from the server's history (values and events).</summary>
     public bool Backfill { get; set; } = true;
 
@@ -175,6 +184,7 @@ public sealed class OpcUaEndpointOptions
         }
         if (EventQueueSize is < 1 or > 100_000) errors.Add($"{prefix}:EventQueueSize must be between 1 and 100000");
         if (EventBackfillOverlap < TimeSpan.Zero || EventBackfillOverlap > TimeSpan.FromHours(1)) errors.Add($"{prefix}:EventBackfillOverlap must be between 0 and 1 hour");
+        if (EventBackfillLookback < EventBackfillOverlap || EventBackfillLookback > BackfillMaxAge) errors.Add($"{prefix}:EventBackfillLookback must be between EventBackfillOverlap and BackfillMaxAge");
         if (BackfillWindow < TimeSpan.FromSeconds(1)) errors.Add($"{prefix}:BackfillWindow must be at least 1 s");
         if (BackfillMaxAge < TimeSpan.FromMinutes(1)) errors.Add($"{prefix}:BackfillMaxAge must be at least 1 minute");
         if (HistoryValuesPerCall is < 1 or > 1_000_000) errors.Add($"{prefix}:HistoryValuesPerCall must be between 1 and 1000000");

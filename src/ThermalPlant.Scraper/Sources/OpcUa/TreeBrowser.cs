@@ -41,6 +41,7 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
 {
     private const int NodesPerRequest = 250;
     private const int AttributesPerRead = 900;
+    private const byte EventNotifierSubscribe = 0x01;
 
     // Boolean through Double, Number, Integer, UInteger, and Duration (a Double).
     private static readonly HashSet<uint> NumericTypes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 26, 27, 28, 290];
@@ -127,6 +128,48 @@ internal sealed class TreeBrowser(OpcUaEndpointOptions options)
         }
         var (variables, skipped) = await ClassifyAsync(client, candidates, cancellationToken);
         return new BrowseOutcome(variables, skipped, visited.Count, truncated);
+    }
+
+    /// <summary>
+    /// The Objects under the root (the root included) whose EventNotifier has SubscribeToEvents, with whether it also
+    /// has HistoryRead, breadth first over forward hierarchical references but not the event hierarchy (whose notifiers
+    /// report through the one that references them). What lies below a notifier found is not searched: its area's
+    /// events reach it. Depth and node count are bounded as for variables.
+    /// </summary>
+    public async Task<List<(NodeId Node, byte EventNotifier)>> FindEventNotifiersAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        var root = await ResolveRootAsync(client, cancellationToken);
+        var visited = new HashSet<NodeId> { root };
+        var notifiers = new List<(NodeId, byte)>();
+        var level = new List<NodeId> { root };
+        for (var depth = 0; depth <= options.MaxDepth && level.Count > 0; depth++)
+        {
+            var searched = new List<NodeId>();
+            foreach (var chunk in level.Chunk(AttributesPerRead))
+            {
+                var values = await client.ReadAsync([.. chunk.Select(n => new ReadValueId { NodeId = n, AttributeId = (uint)AttributeId.EventNotifier })], TimestampsToReturn.Neither, cancellationToken);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (i < values.Length && values[i].Status.IsGood && values[i].Value.Value is byte bits && (bits & EventNotifierSubscribe) != 0) notifiers.Add((chunk[i], bits));
+                    else searched.Add(chunk[i]);
+                }
+            }
+            if (depth == options.MaxDepth) break;
+            var next = new List<NodeId>();
+            foreach (var chunk in searched.Chunk(NodesPerRequest))
+            {
+                var references = await BrowseManyAsync(client, chunk, cancellationToken);
+                foreach (var reference in references.SelectMany(r => r))
+                {
+                    if (!reference.IsForward || TreeReferences.IsEventHierarchy(reference.ReferenceTypeId) || reference.NodeClass != NodeClass.Object) continue;
+                    if (reference.NodeId.ServerIndex != 0 || reference.NodeId.NamespaceUri is not null) continue;
+                    if (visited.Count >= options.MaxNodes) return notifiers;
+                    if (visited.Add(reference.NodeId.NodeId)) next.Add(reference.NodeId.NodeId);
+                }
+            }
+            level = next;
+        }
+        return notifiers;
     }
 
     /// <summary>The names of a variable at <paramref name="path"/> (browse names below the root).</summary>
