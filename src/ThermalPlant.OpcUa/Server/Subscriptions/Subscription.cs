@@ -125,6 +125,10 @@ internal sealed class Subscription : IDisposable
             }
             item.Owner = this;
             variable.AddObserver(item);
+            // A value set between the create's read and the line above reached no observer and would be lost to the
+            // client: offer the value the variable holds now; the item's filter drops it when it is the one queued.
+            item.Offer(variable.Value, _time.GetUtcNow());
+            MarkActive(item);
         }
     }
 
