@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Text;
 using ThermalPlant.Storage.Events;
+
+using static ThermalPlant.Nats.BatchWire;
 
 namespace ThermalPlant.Nats;
 
@@ -64,7 +64,7 @@ public static class EventBatchCodec
     /// <exception cref="InvalidDataException">The bytes are not an event batch, or break a bound.</exception>
     public static StoredEvent[] Decode(ReadOnlySpan<byte> data)
     {
-        var reader = new Reader(data);
+        var reader = new BatchReader(data, MaxStringBytes);
         if (!reader.Bytes(Magic.Length).SequenceEqual(Magic)) throw new InvalidDataException("Not an event batch (no TPE1 magic).");
         var count = reader.Count(MaxEvents, "events");
         // An event takes at least 24 bytes (two times, and a length or flag for every other field).
@@ -101,93 +101,15 @@ public static class EventBatchCodec
         _ => throw new InvalidDataException("A state that is neither null, false nor true."),
     };
 
-    private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(output.GetSpan(bytes.Length));
-        output.Advance(bytes.Length);
-    }
-
-    private static void WriteInt64(IBufferWriter<byte> output, long value)
-    {
-        BinaryPrimitives.WriteInt64LittleEndian(output.GetSpan(8), value);
-        output.Advance(8);
-    }
-
     private static void WriteString(IBufferWriter<byte> output, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        WriteUtf8(output, text, 0);
+        BatchWire.WriteUtf8(output, text, 0, MaxStringBytes);
     }
 
     private static void WriteOptional(IBufferWriter<byte> output, string? text)
     {
-        if (text is null) WriteVarint(output, 0);
-        else WriteUtf8(output, text, 1);
-    }
-
-    private static void WriteUtf8(IBufferWriter<byte> output, string text, int lengthBias)
-    {
-        var length = Encoding.UTF8.GetByteCount(text);
-        if (length > MaxStringBytes) throw new ArgumentException($"A text of {length} bytes; at most {MaxStringBytes}.", nameof(text));
-        WriteVarint(output, (ulong)(length + lengthBias));
-        Encoding.UTF8.GetBytes(text, output.GetSpan(length));
-        output.Advance(length);
-    }
-
-    private static void WriteVarint(IBufferWriter<byte> output, ulong value)
-    {
-        var span = output.GetSpan(10);
-        var i = 0;
-        while (value >= 0x80)
-        {
-            span[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[i++] = (byte)value;
-        output.Advance(i);
-    }
-
-    private ref struct Reader(ReadOnlySpan<byte> data)
-    {
-        private ReadOnlySpan<byte> _data = data;
-
-        public readonly int Remaining => _data.Length;
-
-        public ReadOnlySpan<byte> Bytes(int count)
-        {
-            if (count > _data.Length) throw new InvalidDataException($"The batch ends {count - _data.Length} bytes early.");
-            var result = _data[..count];
-            _data = _data[count..];
-            return result;
-        }
-
-        public int Count(int max, string what)
-        {
-            ulong value = 0;
-            for (var shift = 0; ; shift += 7)
-            {
-                if (shift >= 70) throw new InvalidDataException("A number longer than 10 bytes.");
-                var b = Bytes(1)[0];
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80) break;
-            }
-            if (value > (ulong)max) throw new InvalidDataException($"{value} {what}, more than {max}.");
-            return (int)value;
-        }
-
-        public DateTime Time()
-        {
-            var ticks = BinaryPrimitives.ReadInt64LittleEndian(Bytes(8));
-            if (ticks < 0 || ticks > DateTime.MaxValue.Ticks) throw new InvalidDataException("A time out of range.");
-            return new DateTime(ticks, DateTimeKind.Utc);
-        }
-
-        public string String() => Encoding.UTF8.GetString(Bytes(Count(MaxStringBytes, "text bytes")));
-
-        public string? Optional()
-        {
-            var length = Count(MaxStringBytes + 1, "text bytes");
-            return length == 0 ? null : Encoding.UTF8.GetString(Bytes(length - 1));
-        }
+        if (text is null) BatchWire.WriteVarint(output, 0);
+        else BatchWire.WriteUtf8(output, text, 1, MaxStringBytes);
     }
 }

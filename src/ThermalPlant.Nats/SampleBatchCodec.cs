@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using System.Text;
 using ThermalPlant.Storage.Writing;
+
+using static ThermalPlant.Nats.BatchWire;
 
 namespace ThermalPlant.Nats;
 
@@ -99,7 +100,7 @@ public static class SampleBatchCodec
     /// <exception cref="InvalidDataException">The bytes are not a batch, or break a bound.</exception>
     public static DecodedBatch Decode(ReadOnlySpan<byte> data, IDictionary<(string Endpoint, string NodeId), TagKey>? tags = null)
     {
-        var reader = new Reader(data);
+        var reader = new BatchReader(data, MaxStringBytes);
         if (!reader.Bytes(Magic.Length).SequenceEqual(Magic)) throw new InvalidDataException("Not a sample batch (no TPB1 magic).");
         var endpoint = reader.String();
         if (endpoint.Length == 0) throw new InvalidDataException("A sample batch without an endpoint.");
@@ -155,21 +156,7 @@ public static class SampleBatchCodec
         return Convert.ToHexStringLower(hash[..16]);
     }
 
-    private static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes)
-    {
-        bytes.CopyTo(output.GetSpan(bytes.Length));
-        output.Advance(bytes.Length);
-    }
-
-    private static void WriteString(IBufferWriter<byte> output, string text)
-    {
-        var length = Encoding.UTF8.GetByteCount(text);
-        if (length > MaxStringBytes) throw new ArgumentException($"'{text[..40]}...' is longer than {MaxStringBytes} bytes.", nameof(text));
-        WriteVarint(output, (ulong)length);
-        var span = output.GetSpan(length);
-        Encoding.UTF8.GetBytes(text, span);
-        output.Advance(length);
-    }
+    private static void WriteString(IBufferWriter<byte> output, string text) => BatchWire.WriteUtf8(output, text, 0, MaxStringBytes);
 
     private static void WriteFrontCoded(IBufferWriter<byte> output, string previous, string text)
     {
@@ -178,69 +165,5 @@ public static class SampleBatchCodec
         if (shared > 0 && char.IsHighSurrogate(text[shared - 1])) shared--;
         WriteVarint(output, (ulong)shared);
         WriteString(output, text[shared..]);
-    }
-
-    private static void WriteVarint(IBufferWriter<byte> output, ulong value)
-    {
-        var span = output.GetSpan(10);
-        var i = 0;
-        while (value >= 0x80)
-        {
-            span[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[i++] = (byte)value;
-        output.Advance(i);
-    }
-
-    private ref struct Reader(ReadOnlySpan<byte> data)
-    {
-        private ReadOnlySpan<byte> _data = data;
-
-        public readonly int Remaining => _data.Length;
-
-        public ReadOnlySpan<byte> Bytes(int count)
-        {
-            if (count > _data.Length) throw new InvalidDataException($"The batch ends {count - _data.Length} bytes early.");
-            var result = _data[..count];
-            _data = _data[count..];
-            return result;
-        }
-
-        public ulong Varint()
-        {
-            ulong value = 0;
-            for (var shift = 0; shift < 70; shift += 7)
-            {
-                if (_data.IsEmpty) throw new InvalidDataException("The batch ends inside a number.");
-                var b = _data[0];
-                _data = _data[1..];
-                value |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80) return value;
-            }
-            throw new InvalidDataException("A number longer than 10 bytes.");
-        }
-
-        public int Count(int max, string what)
-        {
-            var count = Varint();
-            if (count > (ulong)max) throw new InvalidDataException($"{count} {what} in one batch, more than {max}.");
-            return (int)count;
-        }
-
-        public string FrontCoded(string previous)
-        {
-            var shared = Varint();
-            if (shared > (ulong)previous.Length) throw new InvalidDataException($"A name shares {shared} characters with a previous one of {previous.Length}.");
-            var rest = String();
-            if ((ulong)rest.Length + shared > MaxStringBytes) throw new InvalidDataException($"A name longer than {MaxStringBytes} characters.");
-            return string.Concat(previous.AsSpan(0, (int)shared), rest);
-        }
-
-        public string String()
-        {
-            var length = Count(MaxStringBytes, "string bytes");
-            return Encoding.UTF8.GetString(Bytes(length));
-        }
     }
 }
