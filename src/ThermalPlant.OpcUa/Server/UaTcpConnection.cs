@@ -157,8 +157,11 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
             _open = true;
             using (assembler)
             {
-                while (!cancellationToken.IsCancellationRequested)
+                while (true)
                 {
+                    // Thrown, not a quiet end of the loop: a connection given up (for room, or late) between the Hello and
+                    // its first read must still tell its peer why, which the catch below does.
+                    cancellationToken.ThrowIfCancellationRequested();
                     var next = await reader.ReadAsync(assembler.CheckHeader, cancellationToken);
                     if (next is not ({ } header, var chunk)) return;
                     lock (_frameLock) _batching = true;
