@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using ThermalPlant.Modbus.Client;
 using ThermalPlant.Modbus.Protocol;
 
@@ -56,13 +57,28 @@ public sealed class MalformedResponseTests
     [Fact]
     public async Task Silence_times_out_and_the_next_request_reconnects()
     {
+        // Virtual time: the deadline passes only once the peer holds the request, so a loaded machine cannot make
+        // the answered request that follows miss it.
+        var time = new FakeTimeProvider();
+        var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var silent = true;
-        await using var peer = new FakeModbusPeer((t, u, _) => silent ? null : FakeModbusPeer.Frame(t, u, GoodRead));
-        await using var client = new ModbusTcpClient(new ModbusClientOptions { Port = peer.Port, RequestTimeout = TimeSpan.FromMilliseconds(200) });
-        var error = await Assert.ThrowsAsync<ModbusProtocolException>(() => client.ReadHoldingRegistersAsync(1, 0, 1));
-        Assert.Contains("no answer", error.Message, StringComparison.Ordinal);
+        await using var peer = new FakeModbusPeer((t, u, _) =>
+        {
+            if (!silent) return FakeModbusPeer.Frame(t, u, GoodRead);
+            heard.TrySetResult();
+            return null;
+        });
+        await using var client = new ModbusTcpClient(new ModbusClientOptions { Port = peer.Port, RequestTimeout = TimeSpan.FromMilliseconds(200) }, time);
+        var unanswered = client.ReadHoldingRegistersAsync(1, 0, 1);
+        await heard.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromMilliseconds(199));
+        Assert.False(unanswered.IsCompleted);
         silent = false;
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var error = await Assert.ThrowsAsync<ModbusProtocolException>(() => unanswered);
+        Assert.Contains("no answer", error.Message, StringComparison.Ordinal);
         Assert.Equal([0x1234], await client.ReadHoldingRegistersAsync(1, 0, 1));
+        Assert.Equal(2, peer.Connections);
     }
 
     [Fact]
