@@ -46,7 +46,7 @@ public sealed partial class ComposeCertificatesTests
         Assert.Contains("created: CN=Thermal Plant site CA", initOutput, StringComparison.Ordinal);
 
         // Every service's depends_on waits for it to complete.
-        foreach (var name in new[] { "opcserver", "analytics", "scraper", "bridge", "electrolyzer" })
+        foreach (var name in new[] { "opcserver", "analytics", "scraper", "scraper-nats", "bridge", "electrolyzer" })
         {
             var condition = ((Dictionary<object, object>)((Dictionary<object, object>)services[name]["depends_on"])["certificates"])["condition"];
             Assert.Equal("service_completed_successfully", condition);
@@ -66,6 +66,7 @@ public sealed partial class ComposeCertificatesTests
             (Path.Combine(volumes, "analytics-data", "pki"), "urn:thermalplant:analytics:server", "analytics"),
             (Path.Combine(volumes, "analytics-data", "client-pki"), "urn:thermalplant:analytics:client", "analytics"),
             (scraperStore, "urn:thermalplant:scraper", "scraper"),
+            (Path.Combine(volumes, "scraper-nats-data", "pki"), "urn:thermalplant:scraper", "scraper-nats"),
             (bridgeStore, "urn:thermalplant:control", "bridge"),
             (methanationStore, "urn:thermalplant:methanation:plc", "electrolyzer"),
         })

@@ -54,6 +54,37 @@ public sealed partial class DeploymentConfigTests
         }
     }
 
+    [Theory]
+    [InlineData("sensors_only")]
+    [InlineData("opc")]
+    [InlineData("infrastructure")]
+    [InlineData("fullstack")]
+    [InlineData("cluster")]
+    public async Task Every_service_a_profile_starts_depends_only_on_services_that_profile_starts(string profile)
+    {
+        // Compose v2 (2.18 and later) refuses a project whose enabled service depends on one no active profile enables;
+        // Debian's docker-compose 1.29 does not check it, so this test does.
+        var compose = PeerPrograms.Require("docker-compose", "scripts/test installs it (apt-get install docker-compose)", "/usr/bin/docker-compose");
+        var (exit, output) = await ManagedProcess.RunAsync(compose,
+            ["--env-file", await WriteEnvFile(), "-f", RepositoryPaths.Combine("docker-compose.yaml"), "--profile", profile, "config"], Timeout, RepositoryPaths.Root);
+        Assert.True(exit == 0, output);
+        var document = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(output);
+        var services = (Dictionary<object, object>)document["services"];
+        var enabled = services
+            .Where(s => !((Dictionary<object, object>)s.Value).TryGetValue("profiles", out var profiles) || ((List<object>)profiles).Contains(profile))
+            .Select(s => (string)s.Key)
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(enabled);
+        var missing = new List<string>();
+        foreach (var name in enabled)
+        {
+            if (!((Dictionary<object, object>)services[name]).TryGetValue("depends_on", out var dependsOn)) continue;
+            var dependencies = dependsOn is Dictionary<object, object> map ? map.Keys.Cast<string>() : ((List<object>)dependsOn).Cast<string>();
+            missing.AddRange(dependencies.Where(d => !enabled.Contains(d)).Select(d => $"{name} -> {d}"));
+        }
+        Assert.True(missing.Count == 0, $"profile {profile} starts services whose dependencies it does not start: {string.Join(", ", missing)}");
+    }
+
     [Fact]
     public void Every_path_a_Dockerfile_copies_exists()
     {
