@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ThermalPlant.Analytics.Service.Engine;
 using ThermalPlant.Analytics.Service.Sources;
 
 namespace ThermalPlant.Analytics.Service.Tests;
@@ -81,6 +82,21 @@ public sealed class AnalyticsOptionsTests
         sites.PathPrefix = "{site}/Plant";
         Assert.Equal("plant02/Plant/rpm/mainshaft", sites.TagPath("plant02", "rpm", "mainshaft"));
         Assert.Equal("analytics_plant01", sites.ConsumerName("plant01"));
+    }
+
+    [Fact]
+    public void The_plant_signals_are_found_under_the_lower_case_names_the_scrapers_publish_to_the_stream()
+    {
+        // The scraper's default naming (LowerCaseNames) of the plant server's tree, as the NATS source turns it into paths.
+        var nats = ValidNats().Nats;
+        var plant = new AnalyticsOptions().Plant;
+        Assert.Equal((PlantSignal.UpperTemperature, 0), plant.Classify(nats.TagPath("plant01", "temperature", "upper")));
+        Assert.Equal((PlantSignal.LowerTemperature, 0), plant.Classify(nats.TagPath("plant01", "temperature", "lower")));
+        Assert.Equal((PlantSignal.ShaftSpeed, 0), plant.Classify(nats.TagPath("plant01", "rpm", "mainshaft")));
+        Assert.Equal((PlantSignal.SupplyVoltage, 0), plant.Classify(nats.TagPath("plant01", "voltage", "mainsupply")));
+        Assert.Equal((PlantSignal.SpectrumBand, 12), plant.Classify(nats.TagPath("plant01", "audio", "spectrum.band_12")));
+        Assert.Equal((PlantSignal.UpperTemperature, 0), plant.Classify("Plant/Temperature/Upper"));
+        Assert.Equal((PlantSignal.None, 0), plant.Classify(nats.TagPath("plant01", "temperature", "middle")));
     }
 
     public static TheoryData<string, Action<AnalyticsOptions>> NatsMistakes => new()

@@ -32,15 +32,19 @@ public sealed class PlantSignalOptions
         }
     }
 
-    /// <summary>The role of the tag at <paramref name="path"/>, and for a spectrum band its index.</summary>
+    /// <summary>
+    /// The role of the tag at <paramref name="path"/>, and for a spectrum band its index. Paths compare without case: the
+    /// scrapers lower-case the names they publish to NATS (<c>Plant/temperature/upper</c>), and a plant whose names differ
+    /// only by case is not one the diagnosers could tell apart either.
+    /// </summary>
     internal (PlantSignal Signal, int Band) Classify(string path)
     {
         if (!Enabled) return (PlantSignal.None, 0);
-        if (path == UpperTemperature) return (PlantSignal.UpperTemperature, 0);
-        if (path == LowerTemperature) return (PlantSignal.LowerTemperature, 0);
-        if (path == ShaftSpeed) return (PlantSignal.ShaftSpeed, 0);
-        if (path == SupplyVoltage) return (PlantSignal.SupplyVoltage, 0);
-        if (path.StartsWith(SpectrumBandPrefix, StringComparison.Ordinal)
+        if (string.Equals(path, UpperTemperature, StringComparison.OrdinalIgnoreCase)) return (PlantSignal.UpperTemperature, 0);
+        if (string.Equals(path, LowerTemperature, StringComparison.OrdinalIgnoreCase)) return (PlantSignal.LowerTemperature, 0);
+        if (string.Equals(path, ShaftSpeed, StringComparison.OrdinalIgnoreCase)) return (PlantSignal.ShaftSpeed, 0);
+        if (string.Equals(path, SupplyVoltage, StringComparison.OrdinalIgnoreCase)) return (PlantSignal.SupplyVoltage, 0);
+        if (path.StartsWith(SpectrumBandPrefix, StringComparison.OrdinalIgnoreCase)
             && int.TryParse(path.AsSpan(SpectrumBandPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var band))
         {
             return (PlantSignal.SpectrumBand, band);
