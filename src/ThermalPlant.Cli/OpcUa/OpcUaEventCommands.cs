@@ -57,7 +57,7 @@ internal static class OpcUaEventCommands
             }
             await using var subscription = await client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = result.GetValue(interval) }, cancel);
             var items = await subscription.AddAsync([MonitoredItemRequest.Events(NodeId.Parse(result.GetValue(node)!), filter)], cancel);
-            if (items[0].Status.IsBad) throw new OpcUaException(items[0].Status, $"the server refused the event filter{Refusals(items[0].EventFilterResult)}");
+            if (items[0].Status.IsBad) throw new OpcUaException(items[0].Status, $"the server refused the event filter{EventFilterRefusedException.Describe(items[0].EventFilterResult)}");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             if (result.GetValue(seconds) > 0) stop.CancelAfter(TimeSpan.FromSeconds(result.GetValue(seconds)));
             var limit = result.GetValue(count);
@@ -281,14 +281,6 @@ internal static class OpcUaEventCommands
 
     private static string TypeName(NodeId dataType) =>
         dataType.NamespaceIndex == 0 && typeof(DataTypeIds).GetFields(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(f => f.GetValue(null) is uint id && id == dataType.Numeric) is { } field ? field.Name : dataType.ToString();
-
-    private static string Refusals(EventFilterResult? result)
-    {
-        if (result is null) return string.Empty;
-        var select = (result.SelectClauseResults ?? []).Select((s, i) => s.IsBad ? $" select {i}: {s}" : null);
-        var where = (result.WhereClauseResult.ElementResults ?? []).Select((r, i) => r.StatusCode.IsBad ? $" where element {i}: {r.StatusCode}" : null);
-        return ":" + string.Concat(select.Concat(where).Where(s => s is not null));
-    }
 
     private static object?[] Row(Variant[] fields) =>
     [

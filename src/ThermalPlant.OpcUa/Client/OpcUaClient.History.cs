@@ -133,7 +133,8 @@ public sealed partial class OpcUaClient
     /// newest first when the start is after the end), following continuation points with at most
     /// <paramref name="eventsPerCall"/> events per request. Each event is its fields in the order of
     /// <paramref name="filter"/>'s select clauses; its where clause picks the events. A refused read (an unknown
-    /// notifier, a bad filter: BadEventFilterInvalid) throws <see cref="OpcUaException"/> with the server's status.
+    /// notifier) throws <see cref="OpcUaException"/> with the server's status; a refused filter (BadEventFilterInvalid) throws
+    /// <see cref="EventFilterRefusedException"/> with the clauses the server refused.
     /// </summary>
     public async Task<Variant[][]> HistoryReadEventsAsync(NodeId notifier, EventFilter filter, DateTime start, DateTime end, uint eventsPerCall = 1000, CancellationToken cancellationToken = default)
     {
@@ -167,7 +168,12 @@ public sealed partial class OpcUaClient
                 }, cancellationToken);
                 var result = Matched(response.Results, 1, "HistoryRead")[0];
                 point = null;
-                if (result.StatusCode.IsBad) throw new OpcUaException(result.StatusCode, $"HistoryRead of the events of {notifier} failed");
+                if (result.StatusCode.IsBad)
+                {
+                    // A refused filter comes with which clauses failed (Part 11: the EventFilterResult in HistoryData).
+                    if (result.HistoryData.Decode() is EventFilterResult refused) throw new EventFilterRefusedException(result.StatusCode, $"HistoryRead of the events of {notifier} refused the filter", refused);
+                    throw new OpcUaException(result.StatusCode, $"HistoryRead of the events of {notifier} failed");
+                }
                 point = result.ContinuationPoint is { Length: > 0 } more ? more : null;
                 var page = result.HistoryData.Decode() is HistoryEvent history ? history.Events ?? [] : [];
                 yield return [.. page.Select(e => e.EventFields ?? [])];

@@ -131,7 +131,7 @@ public sealed class EventHistoryTests : IAsyncLifetime
     public async Task Bad_filters_nodes_and_times_are_refused_with_their_status()
     {
         async Task<uint> Status(NodeId node, EventFilter filter, DateTime start, DateTime end) =>
-            (await Assert.ThrowsAsync<OpcUaException>(() => _client.HistoryReadEventsAsync(node, filter, start, end))).Status.Code;
+            (await Assert.ThrowsAnyAsync<OpcUaException>(() => _client.HistoryReadEventsAsync(node, filter, start, end))).Status.Code;
 
         Assert.Equal(StatusCodes.BadEventFilterInvalid, await Status(_plant, new EventFilter { SelectClauses = [], WhereClause = new ContentFilter { Elements = [] } }, T0, T0.AddHours(1)));
         var unknownType = MessageAndTime(new ContentFilter { Elements = [Element(FilterOperator.OfType, Literal(new Variant(BuiltInType.NodeId, NodeId.Of("NoSuchType", 2))))] });
@@ -175,6 +175,22 @@ public sealed class EventHistoryTests : IAsyncLifetime
             Assert.Equal([StatusCode.Good.Code, StatusCodes.BadFilterOperandInvalid, StatusCode.Good.Code], elements.Select(e => e.StatusCode.Code));
             Assert.Equal([StatusCodes.BadFilterOperandInvalid], elements[1].OperandStatusCodes!.Select(s => s.Code));
         }
+    }
+
+    [Fact]
+    public async Task Our_client_reports_a_refused_history_filter_with_the_clause_that_failed()
+    {
+        var unknownType = MessageAndTime(new ContentFilter
+        {
+            Elements = [Element(FilterOperator.OfType, Literal(new Variant(BuiltInType.NodeId, NodeId.Of("NoSuchType", 2))))],
+        });
+        var error = await Assert.ThrowsAsync<EventFilterRefusedException>(() => _client.HistoryReadEventsAsync(_plant, unknownType, T0, T0.AddHours(1)));
+        Assert.Equal(StatusCodes.BadEventFilterInvalid, error.Status.Code);
+        Assert.Equal([StatusCodes.BadFilterOperandInvalid], error.FilterResult.WhereClauseResult.ElementResults!.Select(e => e.StatusCode.Code));
+        Assert.Contains("where element 0: BadFilterOperandInvalid", error.Message, StringComparison.Ordinal);
+        // A refusal that is not the filter's stays a plain OpcUaException.
+        var unknown = await Assert.ThrowsAsync<OpcUaException>(() => _client.HistoryReadEventsAsync(NodeId.Of("NoSuchNode", 2), MessageAndTime(), T0, T0.AddHours(1)));
+        Assert.IsNotType<EventFilterRefusedException>(unknown);
     }
 
     [Fact]
