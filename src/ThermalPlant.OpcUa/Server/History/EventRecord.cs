@@ -34,12 +34,7 @@ internal static class EventRecord
         encoder.WriteNodeId(e.ConditionId ?? NodeId.Null);
         encoder.WriteInt32(notifiers.Count);
         foreach (var notifier in notifiers) encoder.WriteNodeId(notifier);
-        encoder.WriteInt32(e.FieldCount);
-        foreach (var (path, value) in e.Fields)
-        {
-            encoder.WriteString(path);
-            encoder.WriteVariant(value);
-        }
+        e.EncodeFields(encoder);
     }
 
     /// <summary>The event and notifiers of a record; a damaged record is an <see cref="OpcUaException"/>.</summary>
