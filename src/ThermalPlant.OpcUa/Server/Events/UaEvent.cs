@@ -26,7 +26,7 @@ public sealed class UaEvent
     /// <summary>The event's type.</summary>
     public NodeId EventType { get; }
 
-    /// <summary>The unique id of this event (16 random bytes), set when raised.</summary>
+    /// <summary>The unique id of this event (16 bytes: the server's random prefix and a count), set when raised.</summary>
     public byte[] EventId { get; internal set; } = [];
 
     /// <summary>The node the event is about; its notifiers (and the Server object) report it.</summary>
