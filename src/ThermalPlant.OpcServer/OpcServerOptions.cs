@@ -38,8 +38,8 @@ public sealed class OpcServerOptions() : ServerSecuritySettings("data/pki"), IVa
 
     /// <summary>
     /// Shortest publishing interval a subscription may ask for. A change waits up to one publishing interval on top of
-    /// the poll, so an HMI that wants values within the poll interval asks for a short one; the server's cost is one
-    /// timer per subscription.
+    /// the poll, so an HMI that wants values within the poll interval asks for a short one; the server's cost is a
+    /// publishing cycle per subscription, on one timer shared by all the subscriptions of that interval.
     /// </summary>
     public TimeSpan MinPublishingInterval { get; set; } = TimeSpan.FromMilliseconds(10);
 

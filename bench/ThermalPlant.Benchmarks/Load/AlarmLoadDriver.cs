@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
@@ -22,22 +21,16 @@ internal static class AlarmLoadDriver
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var pid = DriverArgs.Int(args, "--pid", 0);
-        if (args.Length < 1 || args[0].StartsWith("--", StringComparison.Ordinal) || pid <= 0)
+        if (CpuWindow.Parse(args, publishingMs: 100) is not { } window)
         {
             await Console.Error.WriteLineAsync("usage: opcua-alarm-load URL --pid PID [--clients N] [--seconds N] [--settle N] [--publishing-interval MS] [--rate N] [--clock-ticks N]");
             return 2;
         }
-        var url = args[0];
-        var clientCount = DriverArgs.Int(args, "--clients", 10);
-        var seconds = DriverArgs.Double(args, "--seconds", 10);
-        var settle = DriverArgs.Double(args, "--settle", 3);
-        var publishingMs = DriverArgs.Double(args, "--publishing-interval", 100);
+        var (url, clientCount, seconds, settle, publishingMs) = (window.Url, window.Clients, window.Seconds, window.Settle, window.PublishingMs);
         var rate = DriverArgs.Double(args, "--rate", 1000);
-        var clockTicks = DriverArgs.Int(args, "--clock-ticks", 100);
 
         await Task.Delay(TimeSpan.FromSeconds(settle));
-        var alone = await CpuShareAsync(pid, clockTicks, seconds);
+        var alone = await window.MeasureAsync();
 
         var filter = Select(
         [
@@ -73,11 +66,11 @@ internal static class AlarmLoadDriver
             await Task.Delay(TimeSpan.FromSeconds(settle));
             for (var i = 0; i < clientCount; i++) Interlocked.Exchange(ref received[i], 0);
             Interlocked.Exchange(ref overflows, 0);
-            var subscribed = await CpuShareAsync(pid, clockTicks, seconds);
+            var subscribed = await window.MeasureAsync();
             var perClient = received.Select(r => Interlocked.Read(ref r) / subscribed.WallSeconds).ToArray();
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"alarm transitions: {rate:F0}/s to {clientCount} clients at {subscriptions[0].RevisedPublishingInterval:F0} ms publishing, {seconds:F0} s: server {subscribed.CpuSeconds:F2} CPU s = {subscribed.Percent:F2} % of one core (goal <= 5 %); the server alone raising and recording them: {alone.Percent:F2} % ({alone.CpuSeconds:F2} CPU s); events received per client {perClient.Min():F0} to {perClient.Max():F0}/s ({perClient.Min() / rate:F3} to {perClient.Max() / rate:F3} of the rate), queue overflows {Interlocked.Read(ref overflows)}"));
+                $"alarm transitions: {rate:F0}/s to {clientCount} clients at {subscriptions[0].RevisedPublishingInterval:F0} ms publishing, {seconds:F0} s: server {subscribed.CpuSeconds:F2} CPU s = {subscribed.Percent:F2} % of one core (goal <= 5 %), {subscribed.CpuSeconds * 1e6 / (rate * subscribed.WallSeconds):F1} us of CPU per transition; the server alone raising and recording them: {alone.Percent:F2} % ({alone.CpuSeconds:F2} CPU s, {alone.CpuSeconds * 1e6 / (rate * alone.WallSeconds):F1} us per transition); events received per client {perClient.Min():F0} to {perClient.Max():F0}/s ({perClient.Min() / rate:F3} to {perClient.Max() / rate:F3} of the rate), queue overflows {Interlocked.Read(ref overflows)}"));
             // Half the rate at least, so that a one-second smoke window, a publish or two off, still passes while a broken delivery does not.
             return perClient.Min() >= rate * 0.5 && Interlocked.Read(ref overflows) == 0 ? 0 : 1;
         }
@@ -104,19 +97,5 @@ internal static class AlarmLoadDriver
             {
             }
         }
-    }
-
-    private readonly record struct CpuShare(double CpuSeconds, double WallSeconds)
-    {
-        public double Percent => CpuSeconds * 100 / WallSeconds;
-    }
-
-    /// <summary>The server's CPU seconds over a window of <paramref name="seconds"/> of wall time.</summary>
-    private static async Task<CpuShare> CpuShareAsync(int pid, int clockTicks, double seconds)
-    {
-        var before = ProcessCpu.Seconds(pid, clockTicks);
-        var wall = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        return new CpuShare(ProcessCpu.Seconds(pid, clockTicks) - before, wall.Elapsed.TotalSeconds);
     }
 }

@@ -15,11 +15,14 @@ namespace ThermalPlant.Benchmarks.Load;
 /// measure its CPU alone (issue 15): <c>--alarms</c> ExclusiveLimitAlarms (High 80, HighHigh 90) on as many variables
 /// under <c>Objects/Plant</c> (a notifier of the Server object, the variables its event sources, as the plant server
 /// has them), driven round-robin between 50 and 85 so that each evaluation is one transition (active High, then back
-/// to normal), <c>--rate</c> transitions per second in all. Every event is recorded in a <see cref="FileEventHistoryStore"/>
-/// at <c>--event-history</c>, flushed every second, as the plant server does (<c>--event-history memory</c> keeps them in
-/// a <see cref="MemoryEventHistoryStore"/> instead, to tell the file's share). Prints "ready PORT" once listening, and
-/// on SIGTERM the transitions made and the rate held; stops on SIGTERM or Ctrl+C.
-/// Usage: <c>opcua-alarm-serve --event-history FILE [--alarms 100] [--rate 1000] [--port 0]</c>.
+/// to normal), <c>--rate</c> transitions per second in all, raised in a batch every <c>--tick</c> ms (as many as are due
+/// by the clock: 100 per tick at 1,000/s and the default 100 ms, as the plant server evaluates its alarms once per poll of
+/// the sensors, at 100 ms at its fastest). Every event is recorded in a <see cref="FileEventHistoryStore"/> at
+/// <c>--event-history</c>, flushed every second, as the plant server does (<c>--event-history memory</c> keeps them in a
+/// <see cref="MemoryEventHistoryStore"/> instead, to tell the file's share). Prints "ready PORT" once listening, and on
+/// SIGTERM the transitions made and the rate held, with what this process measured of itself over the run: bytes
+/// allocated and CPU per transition, and its garbage collections; stops on SIGTERM or Ctrl+C.
+/// Usage: <c>opcua-alarm-serve --event-history FILE [--alarms 100] [--rate 1000] [--tick 100] [--port 0]</c>.
 /// </summary>
 internal static class AlarmServeDriver
 {
@@ -28,12 +31,13 @@ internal static class AlarmServeDriver
         var historyPath = DriverArgs.Value(args, "--event-history");
         if (historyPath is null)
         {
-            await Console.Error.WriteLineAsync("usage: opcua-alarm-serve --event-history FILE [--alarms N] [--rate N] [--port N]");
+            await Console.Error.WriteLineAsync("usage: opcua-alarm-serve --event-history FILE [--alarms N] [--rate N] [--tick MS] [--port N]");
             return 2;
         }
         var count = DriverArgs.Int(args, "--alarms", 100);
         var rate = DriverArgs.Double(args, "--rate", 1000);
         var port = DriverArgs.Int(args, "--port", 0);
+        var tick = TimeSpan.FromMilliseconds(DriverArgs.Double(args, "--tick", 100));
 
         await using var file = historyPath == "memory" ? null : new FileEventHistoryStore(historyPath, 20_000, TimeSpan.FromDays(7), TimeProvider.System);
         IEventHistoryStore history = file is null ? new MemoryEventHistoryStore(20_000, TimeSpan.FromDays(7)) : file;
@@ -71,11 +75,14 @@ internal static class AlarmServeDriver
         var heapAtStart = GC.GetTotalMemory(forceFullCollection: true);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ready {server.Port}"));
 
-        // Every 10 ms as many transitions as are due by the clock, so the rate holds whatever the timer's jitter.
+        // Every tick as many transitions as are due by the clock, so the rate holds whatever the timer's jitter.
         var clock = Stopwatch.StartNew();
         var lastFlush = TimeSpan.Zero;
         long done = 0;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        var allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+        var cpuAtStart = Environment.CpuUsage.TotalTime;
+        int[] collectionsAtStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        using var timer = new PeriodicTimer(tick);
         try
         {
             while (await timer.WaitForNextTickAsync(stop.Token))
@@ -97,10 +104,14 @@ internal static class AlarmServeDriver
         catch (OperationCanceledException)
         {
         }
+        var elapsed = clock.Elapsed;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtStart;
+        var cpu = Environment.CpuUsage.TotalTime - cpuAtStart;
+        var collections = string.Join('/', collectionsAtStart.Select((count, generation) => GC.CollectionCount(generation) - count));
         var kept = file is null ? ((MemoryEventHistoryStore)history).Count : file.Count;
         // The heap's growth over the run is mostly the kept events (the sessions are closed by then).
         var perEvent = kept == 0 ? 0 : (GC.GetTotalMemory(forceFullCollection: true) - heapAtStart) / (double)kept;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transitions {done} in {clock.Elapsed.TotalSeconds:F1} s ({done / clock.Elapsed.TotalSeconds:F0}/s), {kept} events kept, {perEvent:F0} bytes of heap per kept event"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"transitions {done} in {elapsed.TotalSeconds:F1} s ({done / elapsed.TotalSeconds:F0}/s, a batch every {tick.TotalMilliseconds:F0} ms), {kept} events kept, {perEvent:F0} bytes of heap per kept event; over the run (alone and with the clients, start-up excluded): {allocated / (double)Math.Max(done, 1):F0} bytes allocated and {cpu.TotalMicroseconds / Math.Max(done, 1):F1} us of process CPU per transition, garbage collections (gen 0/1/2) {collections}"));
         return 0;
     }
 }

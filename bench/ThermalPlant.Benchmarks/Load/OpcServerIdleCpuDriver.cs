@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using ThermalPlant.OpcUa.Client;
 
@@ -20,24 +19,18 @@ internal static class OpcServerIdleCpuDriver
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var pid = DriverArgs.Int(args, "--pid", 0);
-        if (args.Length < 1 || args[0].StartsWith("--", StringComparison.Ordinal) || pid <= 0)
+        if (CpuWindow.Parse(args, publishingMs: 1000) is not { } window)
         {
             await Console.Error.WriteLineAsync("usage: opcserver-idle-cpu URL --pid PID [--clients N] [--seconds N] [--settle N] [--client-settle N] [--publishing-interval MS] [--poll-interval MS] [--clock-ticks N]");
             return 2;
         }
-        var url = args[0];
-        var clientCount = DriverArgs.Int(args, "--clients", 10);
-        var seconds = DriverArgs.Double(args, "--seconds", 10);
-        var settle = DriverArgs.Double(args, "--settle", 3);
+        var (url, clientCount, seconds, settle, publishingMs) = (window.Url, window.Clients, window.Seconds, window.Settle, window.PublishingMs);
         var clientSettle = DriverArgs.Double(args, "--client-settle", 3);
-        var publishingMs = DriverArgs.Double(args, "--publishing-interval", 1000);
         var pollMs = DriverArgs.Double(args, "--poll-interval", 1000);
-        var clockTicks = DriverArgs.Int(args, "--clock-ticks", 100);
 
         // A server just started is still compiling (tiered JIT); that is not idle.
         await Task.Delay(TimeSpan.FromSeconds(settle));
-        var alone = await CpuShareAsync(pid, clockTicks, seconds);
+        var alone = await window.MeasureAsync();
 
         var clients = new List<OpcUaClient>();
         var subscriptions = new List<OpcUaSubscription>();
@@ -65,7 +58,7 @@ internal static class OpcServerIdleCpuDriver
             await Task.Delay(TimeSpan.FromSeconds(clientSettle));
             Interlocked.Exchange(ref changes, 0);
             Interlocked.Exchange(ref bad, 0);
-            var subscribed = await CpuShareAsync(pid, clockTicks, seconds);
+            var subscribed = await window.MeasureAsync();
             var delivered = Interlocked.Read(ref changes);
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -95,19 +88,5 @@ internal static class OpcServerIdleCpuDriver
             {
             }
         }
-    }
-
-    private readonly record struct CpuShare(double CpuSeconds, double WallSeconds)
-    {
-        public double Percent => CpuSeconds * 100 / WallSeconds;
-    }
-
-    /// <summary>The server's CPU seconds over a window of <paramref name="seconds"/> of wall time, this process idle meanwhile.</summary>
-    private static async Task<CpuShare> CpuShareAsync(int pid, int clockTicks, double seconds)
-    {
-        var before = ProcessCpu.Seconds(pid, clockTicks);
-        var wall = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        return new CpuShare(ProcessCpu.Seconds(pid, clockTicks) - before, wall.Elapsed.TotalSeconds);
     }
 }

@@ -32,6 +32,29 @@ public sealed class EventHistoryStoreTests
     }
 
     [Fact]
+    public void Records_packed_across_chunks_and_one_larger_than_a_chunk_read_back_whole()
+    {
+        // About 2 kB a record: 3,000 of them fill several of the store's 1 MiB chunks, the oldest dropped as it goes.
+        var store = new MemoryEventHistoryStore(1000, TimeSpan.FromDays(1));
+        for (var i = 0; i < 3000; i++) store.Append(Event(i, T0.AddSeconds(i)).Set("Filler", Variant.From(new string((char)('a' + (i % 26)), 2000))), [Server]);
+        // Two fields of 600,000 characters (each within a String's limit): a record larger than a chunk, which gets its own.
+        store.Append(Event(3000, T0.AddSeconds(3000)).Set("Filler", Variant.From(new string('z', 600_000))).Set("More", Variant.From(new string('y', 600_000))), [Server]);
+
+        var read = new List<StoredEvent>();
+        store.Read(Server, DateTime.MinValue, DateTime.MaxValue, null, newestFirst: false, int.MaxValue, read);
+        Assert.Equal(Enumerable.Range(2001, 1000), read.Select(Number));
+        foreach (var stored in read)
+        {
+            var number = Number(stored);
+            Assert.True(stored.Event.TryGetField("Filler", out var filler));
+            var expected = number == 3000 ? new string('z', 600_000) : new string((char)('a' + (number % 26)), 2000);
+            Assert.Equal(expected, filler.Value);
+        }
+        Assert.True(read[^1].Event.TryGetField("More", out var more));
+        Assert.Equal(new string('y', 600_000), more.Value);
+    }
+
+    [Fact]
     public void A_read_goes_on_after_a_position_either_way_and_only_for_its_notifier()
     {
         var store = new MemoryEventHistoryStore(100, TimeSpan.FromDays(1));

@@ -12,16 +12,25 @@ namespace ThermalPlant.OpcUa.Server.Conditions;
 /// </summary>
 public class AlarmCondition
 {
-    private static readonly NodeId ProcessClass = NodeId.Of(ObjectTypeIds.ProcessConditionClassType);
-    private static readonly TwoStatePaths EnabledPaths = new("EnabledState");
-    private static readonly TwoStatePaths ActivePaths = new("ActiveState");
-    private static readonly TwoStatePaths AckedPaths = new("AckedState");
-    private static readonly TwoStatePaths ConfirmedPaths = new("ConfirmedState");
+    // The fields every event of every condition carries alike, built once rather than for each event.
+    private static readonly Variant ProcessClass = new(BuiltInType.NodeId, NodeId.Of(ObjectTypeIds.ProcessConditionClassType));
+    private static readonly Variant ProcessClassName = new(BuiltInType.LocalizedText, new LocalizedText(null, "Process"));
+    private static readonly Variant NoBranch = new(BuiltInType.NodeId, NodeId.Null);
+    private static readonly Variant GoodQuality = Variant.From(StatusCode.Good);
+    private static readonly Variant NotSuppressed = Variant.From(false);
+    private static readonly TwoStatePaths EnabledPaths = new("EnabledState", "Enabled", "Disabled");
+    private static readonly TwoStatePaths ActivePaths = new("ActiveState", "Active", "Inactive");
+    private static readonly TwoStatePaths AckedPaths = new("AckedState", "Acknowledged", "Unacknowledged");
+    private static readonly TwoStatePaths ConfirmedPaths = new("ConfirmedState", "Confirmed", "Unconfirmed");
 
     private readonly Lock _lock = new();
     private readonly ConditionManager _manager;
     private volatile ConditionState _state;
     private volatile UaEvent? _lastEvent;
+
+    // This condition's own constant fields.
+    private readonly Variant _conditionName;
+    private readonly Variant _inputNode;
 
     internal AlarmCondition(ConditionManager manager, NodeId nodeId, NodeId type, NodeId source, string sourceName, string name, DateTime now)
     {
@@ -32,6 +41,8 @@ public class AlarmCondition
         SourceName = sourceName;
         Name = name;
         _state = new ConditionState { Time = now, ActiveSince = now };
+        _conditionName = Variant.From(name);
+        _inputNode = new Variant(BuiltInType.NodeId, source);
     }
 
     /// <summary>The condition's node (its ConditionId).</summary>
@@ -152,42 +163,41 @@ public class AlarmCondition
             Severity = s.Severity,
             ConditionId = NodeId,
         };
-        e.Set("ConditionClassId", new Variant(BuiltInType.NodeId, ProcessClass))
-            .Set("ConditionClassName", new Variant(BuiltInType.LocalizedText, new LocalizedText(null, "Process")))
-            .Set("ConditionName", Variant.From(Name))
-            .Set("BranchId", new Variant(BuiltInType.NodeId, NodeId.Null))
+        e.Set("ConditionClassId", ProcessClass)
+            .Set("ConditionClassName", ProcessClassName)
+            .Set("ConditionName", _conditionName)
+            .Set("BranchId", NoBranch)
             .Set("Retain", Variant.From(s.Retain))
-            .Set("Quality", Variant.From(StatusCode.Good))
+            .Set("Quality", GoodQuality)
             .Set("LastSeverity", Variant.From(previous.Severity))
             .Set("Comment", new Variant(BuiltInType.LocalizedText, s.Comment))
             .Set("ClientUserId", Variant.From(s.ClientUserId))
-            .Set("InputNode", new Variant(BuiltInType.NodeId, Source))
-            .Set("SuppressedOrShelved", Variant.From(false))
+            .Set("InputNode", _inputNode)
+            .Set("SuppressedOrShelved", NotSuppressed)
             .Set("ActiveState/TransitionTime", Variant.From(s.ActiveSince));
-        TwoState(e, EnabledPaths, s.Enabled, "Enabled", "Disabled");
-        TwoState(e, ActivePaths, s.Active, "Active", "Inactive");
-        TwoState(e, AckedPaths, s.Acked, "Acknowledged", "Unacknowledged");
-        TwoState(e, ConfirmedPaths, s.Confirmed, "Confirmed", "Unconfirmed");
+        EnabledPaths.Set(e, s.Enabled);
+        ActivePaths.Set(e, s.Active);
+        AckedPaths.Set(e, s.Acked);
+        ConfirmedPaths.Set(e, s.Confirmed);
         AddFields(e, s);
         _manager.Events.Raise(e);
         _lastEvent = e;
     }
 
-    private static void TwoState(UaEvent e, TwoStatePaths paths, bool value, string trueText, string falseText)
+    /// <summary>A two-state variable's field paths and texts, built once rather than for every event.</summary>
+    private sealed class TwoStatePaths(string state, string trueText, string falseText)
     {
-        e.Set(paths.State, new Variant(BuiltInType.LocalizedText, new LocalizedText("en", value ? trueText : falseText)))
-            .Set(paths.Id, Variant.From(value))
-            .Set(paths.TrueState, new Variant(BuiltInType.LocalizedText, new LocalizedText("en", trueText)))
-            .Set(paths.FalseState, new Variant(BuiltInType.LocalizedText, new LocalizedText("en", falseText)));
-    }
+        private readonly string _id = state + "/Id";
+        private readonly string _trueState = state + "/TrueState";
+        private readonly string _falseState = state + "/FalseState";
+        private readonly Variant _true = new(BuiltInType.LocalizedText, new LocalizedText("en", trueText));
+        private readonly Variant _false = new(BuiltInType.LocalizedText, new LocalizedText("en", falseText));
 
-    /// <summary>A two-state variable's field paths, built once rather than for every event.</summary>
-    private sealed record TwoStatePaths(string State)
-    {
-        public string Id { get; } = State + "/Id";
-
-        public string TrueState { get; } = State + "/TrueState";
-
-        public string FalseState { get; } = State + "/FalseState";
+        /// <summary>Sets the state's fields on <paramref name="e"/> for <paramref name="value"/>.</summary>
+        public void Set(UaEvent e, bool value) =>
+            e.Set(state, value ? _true : _false)
+                .Set(_id, Variant.From(value))
+                .Set(_trueState, _true)
+                .Set(_falseState, _false);
     }
 }

@@ -88,8 +88,8 @@ public sealed class ExclusiveLimitAlarm : AlarmCondition
         if (Limits.LowLow is { } ll) e.Set("LowLowLimit", Variant.From(ll));
         if (state.LimitState is { } limitState)
         {
-            e.Set("LimitState/CurrentState", new Variant(BuiltInType.LocalizedText, new LocalizedText("en", limitState)))
-                .Set("LimitState/CurrentState/Id", new Variant(BuiltInType.NodeId, NodeId.Of(StateId(limitState))));
+            var fields = LimitStateFields.Of(limitState);
+            e.Set("LimitState/CurrentState", fields.Text).Set("LimitState/CurrentState/Id", fields.Id);
         }
     }
 
@@ -122,13 +122,25 @@ public sealed class ExclusiveLimitAlarm : AlarmCondition
         _ => Limits.LowLow,
     };
 
-    private static uint StateId(string state) => state switch
+    /// <summary>A limit state's CurrentState and its Id as event fields, built once per state rather than for every event.</summary>
+    private sealed record LimitStateFields(Variant Text, Variant Id)
     {
-        "HighHigh" => ObjectIds.ExclusiveLimitStateMachineType_HighHigh,
-        "High" => ObjectIds.ExclusiveLimitStateMachineType_High,
-        "Low" => ObjectIds.ExclusiveLimitStateMachineType_Low,
-        _ => ObjectIds.ExclusiveLimitStateMachineType_LowLow,
-    };
+        private static readonly LimitStateFields HighHigh = Of("HighHigh", ObjectIds.ExclusiveLimitStateMachineType_HighHigh);
+        private static readonly LimitStateFields High = Of("High", ObjectIds.ExclusiveLimitStateMachineType_High);
+        private static readonly LimitStateFields Low = Of("Low", ObjectIds.ExclusiveLimitStateMachineType_Low);
+        private static readonly LimitStateFields LowLow = Of("LowLow", ObjectIds.ExclusiveLimitStateMachineType_LowLow);
+
+        public static LimitStateFields Of(string state) => state switch
+        {
+            "HighHigh" => HighHigh,
+            "High" => High,
+            "Low" => Low,
+            _ => LowLow,
+        };
+
+        private static LimitStateFields Of(string state, uint id) =>
+            new(new Variant(BuiltInType.LocalizedText, new LocalizedText("en", state)), new Variant(BuiltInType.NodeId, NodeId.Of(id)));
+    }
 }
 
 /// <summary>An OffNormalAlarmType alarm (Part 9, 5.8.23): active while its source is not in its normal state (a Bad reading, a lost service).</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Events;
@@ -18,14 +19,16 @@ internal sealed class EventFieldTable
 
     private readonly Lock _lock = new();
     private volatile Dictionary<string, int> _slots = new(StringComparer.Ordinal);
-    private volatile string[] _paths = [];
+
+    // Each path as an OPC UA String (length, then UTF-8), as event records write it, by slot.
+    private volatile byte[][] _encodedPaths = [];
 
     private EventFieldTable()
     {
     }
 
     /// <summary>Paths known for the type, which is the length its events' arrays start at.</summary>
-    public int Count => _paths.Length;
+    public int Count => _encodedPaths.Length;
 
     /// <summary>The table of the events of <paramref name="eventType"/>.</summary>
     public static EventFieldTable For(NodeId eventType) => ByType.GetOrAdd(eventType, static _ => new EventFieldTable());
@@ -37,10 +40,11 @@ internal sealed class EventFieldTable
         lock (_lock)
         {
             if (_slots.TryGetValue(path, out slot)) return slot;
-            if (_paths.Length >= MaxFields) throw new InvalidOperationException($"events of one type may have at most {MaxFields} distinct fields");
-            slot = _paths.Length;
+            if (_encodedPaths.Length >= MaxFields) throw new InvalidOperationException($"events of one type may have at most {MaxFields} distinct fields");
+            slot = _encodedPaths.Length;
+            // The array first: a reader that finds the slot finds its path too.
+            _encodedPaths = [.. _encodedPaths, Encode(path)];
             _slots = new Dictionary<string, int>(_slots, StringComparer.Ordinal) { [path] = slot };
-            _paths = [.. _paths, path];
             return slot;
         }
     }
@@ -48,6 +52,13 @@ internal sealed class EventFieldTable
     /// <summary>The index of <paramref name="path"/>; false when no event of the type has set it.</summary>
     public bool TryGetSlot(string path, out int slot) => _slots.TryGetValue(path, out slot);
 
-    /// <summary>The path at <paramref name="slot"/>.</summary>
-    public string PathAt(int slot) => _paths[slot];
+    /// <summary>The path at <paramref name="slot"/> as its binary encoding writes it (a String).</summary>
+    public ReadOnlySpan<byte> EncodedPathAt(int slot) => _encodedPaths[slot];
+
+    private static byte[] Encode(string path)
+    {
+        using var encoder = new BinaryEncoder(4 + (path.Length * 3));
+        encoder.WriteString(path);
+        return encoder.Written.ToArray();
+    }
 }

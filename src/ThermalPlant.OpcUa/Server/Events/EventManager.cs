@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
@@ -21,12 +24,28 @@ public sealed class EventManager
     /// <summary>EventNotifier bit HistoryRead.</summary>
     public const byte HistoryRead = 0x04;
 
+    /// <summary>Most sources whose last route is kept.</summary>
+    private const int MaxRoutes = 100_000;
+
     private static readonly NodeId ServerId = NodeId.Of(ObjectIds.Server);
+
+    [ThreadStatic]
+    private static RouteScratch? t_scratch;
 
     private readonly UaAddressSpace _space;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private volatile Dictionary<NodeId, Subscriber[]> _subscribers = [];
+
+    // EventIds are this server's 8 random bytes, then a count: unique without a random draw per event, and unlike those
+    // of an earlier run of the server (a client acknowledging with an id from before a restart gets BadEventIdUnknown).
+    private readonly long _eventIdPrefix = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
+    private long _eventCount;
+
+    // The last route found per source: an event routed like the one before shares its notifier array with it, so the
+    // history store keeps one array for all of them. A route is found anew for every event, since the address space
+    // can change between two events.
+    private readonly ConcurrentDictionary<NodeId, NodeId[]> _routes = new();
 
     internal EventManager(UaAddressSpace space, TimeProvider time, IEventHistoryStore history)
     {
@@ -140,7 +159,10 @@ public sealed class EventManager
 
     private void Stamp(UaEvent e)
     {
-        e.EventId = RandomNumberGenerator.GetBytes(16);
+        var id = new byte[16];
+        BinaryPrimitives.WriteInt64LittleEndian(id, _eventIdPrefix);
+        BinaryPrimitives.WriteInt64BigEndian(id.AsSpan(8), Interlocked.Increment(ref _eventCount));
+        e.EventId = id;
         e.ReceiveTime = _time.GetUtcNow().UtcDateTime;
     }
 
@@ -158,11 +180,13 @@ public sealed class EventManager
     }
 
     /// <summary>The notifiers an event of <paramref name="source"/> reaches, each once: the Server object last.</summary>
-    private List<NodeId> NotifiersOf(NodeId source)
+    private NodeId[] NotifiersOf(NodeId source)
     {
-        var notifiers = new List<NodeId>();
-        var seen = new HashSet<NodeId>();
-        var pending = new Stack<NodeId>();
+        var scratch = t_scratch ??= new RouteScratch();
+        var (notifiers, seen, pending) = (scratch.Notifiers, scratch.Seen, scratch.Pending);
+        notifiers.Clear();
+        seen.Clear();
+        pending.Clear();
         pending.Push(source);
         while (pending.Count > 0 && seen.Count < 1000)
         {
@@ -179,7 +203,21 @@ public sealed class EventManager
             }
         }
         notifiers.Add(ServerId);
-        return notifiers;
+        if (_routes.TryGetValue(source, out var last) && last.AsSpan().SequenceEqual(CollectionsMarshal.AsSpan(notifiers))) return last;
+        var route = notifiers.ToArray();
+        // Bounded like a filter cache: a host raising from made-up sources cannot grow it without end.
+        if (_routes.Count < MaxRoutes) _routes[source] = route;
+        return route;
+    }
+
+    /// <summary>A thread's lists for finding a route, reused from event to event.</summary>
+    private sealed class RouteScratch
+    {
+        public List<NodeId> Notifiers { get; } = [];
+
+        public HashSet<NodeId> Seen { get; } = [];
+
+        public Stack<NodeId> Pending { get; } = new();
     }
 
     private sealed class Subscriber(EventManager manager, NodeId notifier, uint subscriptionId, Action<UaEvent> deliver) : IDisposable

@@ -1,3 +1,4 @@
+using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 
@@ -57,15 +58,19 @@ internal sealed class EventQueue : IDisposable
         return true;
     }
 
-    /// <summary>Moves up to <paramref name="max"/> queued events into <paramref name="into"/>; returns how many.</summary>
-    public int Drain(List<EventFieldList> into, uint clientHandle, int max)
+    /// <summary>
+    /// Writes up to <paramref name="max"/> queued events as EventFieldLists (Part 4, 7.22.3) into <paramref name="into"/>,
+    /// copying each one's fields as encoded once for every item with the filter; returns how many.
+    /// </summary>
+    public int Drain(BinaryEncoder into, uint clientHandle, int max)
     {
         var taken = 0;
         while (taken < max && _queue.First is { } first)
         {
             _queue.RemoveFirst();
             if (first == _overflow) _overflow = null;
-            into.Add(new EventFieldList { ClientHandle = clientHandle, EventFields = first.Value.Fields, Selected = first.Value });
+            into.WriteUInt32(clientHandle);
+            into.WriteRaw(first.Value.Encoded);
             taken++;
         }
         return taken;

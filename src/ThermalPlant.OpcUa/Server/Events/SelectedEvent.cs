@@ -1,5 +1,4 @@
 using ThermalPlant.OpcUa.Encoding;
-using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Events;
@@ -11,9 +10,6 @@ namespace ThermalPlant.OpcUa.Server.Events;
 internal sealed class SelectedEvent(Variant[] fields)
 {
     private byte[]? _encoded;
-
-    /// <summary>The fields, in the order of the filter's select clauses.</summary>
-    public Variant[] Fields => fields;
 
     /// <summary>The EventFields array as encoded in an EventFieldList (its count, then each Variant).</summary>
     public ReadOnlySpan<byte> Encoded
@@ -28,22 +24,5 @@ internal sealed class SelectedEvent(Variant[] fields)
             Volatile.Write(ref _encoded, encoded);
             return encoded;
         }
-    }
-
-    /// <summary>
-    /// An EventNotificationList of <paramref name="events"/> wrapped for a NotificationMessage, copying the encoded fields
-    /// of events that carry them instead of encoding them again.
-    /// </summary>
-    public static ExtensionObject Notifications(List<EventFieldList> events)
-    {
-        using var encoder = new BinaryEncoder(256 * events.Count + 16);
-        encoder.WriteInt32(events.Count);
-        foreach (var e in events)
-        {
-            encoder.WriteUInt32(e.ClientHandle);
-            if (e.Selected is { } selected) encoder.WriteRaw(selected.Encoded);
-            else encoder.WriteArray(e.EventFields, static (x, value) => x.WriteVariant(value));
-        }
-        return new ExtensionObject(NodeId.Of(EventNotificationList.BinaryEncodingId), ExtensionObjectEncoding.Binary, encoder.Written.ToArray());
     }
 }

@@ -1,3 +1,4 @@
+using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.Events;
@@ -25,7 +26,7 @@ public sealed class UaEvent
     /// <summary>The event's type.</summary>
     public NodeId EventType { get; }
 
-    /// <summary>The unique id of this event (16 random bytes), set when raised.</summary>
+    /// <summary>The unique id of this event (16 bytes: the server's random prefix and a count), set when raised.</summary>
     public byte[] EventId { get; internal set; } = [];
 
     /// <summary>The node the event is about; its notifiers (and the Server object) report it.</summary>
@@ -79,26 +80,20 @@ public sealed class UaEvent
         return !value.IsNull;
     }
 
-    /// <summary>The further fields set with <see cref="Set"/>, for an event store to keep.</summary>
-    internal IEnumerable<KeyValuePair<string, Variant>> Fields
+    /// <summary>
+    /// Writes the further fields set with <see cref="Set"/>, for an event store to keep: their count, then each one's
+    /// path (a String) and value (a Variant); the paths' encoding is the type table's, made once per path.
+    /// </summary>
+    internal void EncodeFields(BinaryEncoder encoder)
     {
-        get
+        var count = 0;
+        foreach (var value in _fields) count += value.IsNull ? 0 : 1;
+        encoder.WriteInt32(count);
+        for (var i = 0; i < _fields.Length; i++)
         {
-            for (var i = 0; i < _fields.Length; i++)
-            {
-                if (!_fields[i].IsNull) yield return new KeyValuePair<string, Variant>(_table.PathAt(i), _fields[i]);
-            }
-        }
-    }
-
-    /// <summary>How many further fields <see cref="Fields"/> yields.</summary>
-    internal int FieldCount
-    {
-        get
-        {
-            var count = 0;
-            foreach (var value in _fields) count += value.IsNull ? 0 : 1;
-            return count;
+            if (_fields[i].IsNull) continue;
+            encoder.WriteRaw(_table.EncodedPathAt(i));
+            encoder.WriteVariant(_fields[i]);
         }
     }
 

@@ -11,14 +11,6 @@ namespace ThermalPlant.OpcUa.Server.History;
 /// </summary>
 internal static class EventRecord
 {
-    /// <summary>The record of <paramref name="e"/>, which reached <paramref name="notifiers"/>.</summary>
-    public static byte[] Of(UaEvent e, IReadOnlyList<NodeId> notifiers)
-    {
-        using var encoder = new BinaryEncoder(1024);
-        Encode(encoder, e, notifiers);
-        return encoder.Written.ToArray();
-    }
-
     /// <summary>An event's fields and the notifiers it reached.</summary>
     public static void Encode(BinaryEncoder encoder, UaEvent e, IReadOnlyList<NodeId> notifiers)
     {
@@ -34,12 +26,7 @@ internal static class EventRecord
         encoder.WriteNodeId(e.ConditionId ?? NodeId.Null);
         encoder.WriteInt32(notifiers.Count);
         foreach (var notifier in notifiers) encoder.WriteNodeId(notifier);
-        encoder.WriteInt32(e.FieldCount);
-        foreach (var (path, value) in e.Fields)
-        {
-            encoder.WriteString(path);
-            encoder.WriteVariant(value);
-        }
+        e.EncodeFields(encoder);
     }
 
     /// <summary>The event and notifiers of a record; a damaged record is an <see cref="OpcUaException"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Server.Events;
 using ThermalPlant.OpcUa.Types;
 
@@ -56,12 +57,13 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(notifiers);
-        var record = EventRecord.Of(e, notifiers);
+        using var record = new BinaryEncoder(1024);
+        EventRecord.Encode(record, e, notifiers);
         // Memory and file together, so that a compaction in between neither loses nor repeats the event.
         lock (_lock)
         {
-            _memory.Append(record, notifiers, EventHistoryPosition.TimeOf(e));
-            WriteRecord(_file, record);
+            _memory.Append(record.Written, notifiers, EventHistoryPosition.TimeOf(e));
+            WriteRecord(_file, record.Written);
         }
     }
 
@@ -129,7 +131,7 @@ public sealed class FileEventHistoryStore : IEventHistoryStore, IAsyncDisposable
                 return;
             }
             if (EventHistoryPosition.TimeOf(read.Event) < oldest) continue;
-            _memory.Append(buffer.AsSpan(0, (int)length).ToArray(), read.Notifiers, EventHistoryPosition.TimeOf(read.Event));
+            _memory.Append(buffer.AsSpan(0, (int)length), read.Notifiers, EventHistoryPosition.TimeOf(read.Event));
             Loaded++;
         }
     }

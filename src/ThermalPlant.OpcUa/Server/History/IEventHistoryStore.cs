@@ -29,9 +29,9 @@ public interface IEventHistoryStore
 /// </summary>
 public sealed class StoredEvent
 {
-    private readonly byte[] _record;
+    private readonly ReadOnlyMemory<byte> _record;
 
-    internal StoredEvent(byte[] record, NodeId[] notifiers, EventHistoryPosition position)
+    internal StoredEvent(ReadOnlyMemory<byte> record, NodeId[] notifiers, EventHistoryPosition position)
     {
         _record = record;
         Notifiers = notifiers;
@@ -39,7 +39,7 @@ public sealed class StoredEvent
     }
 
     /// <summary>The event with every field it was raised with, decoded from the record at each call.</summary>
-    public UaEvent Event => EventRecord.Decode(_record).Event;
+    public UaEvent Event => EventRecord.Decode(_record.Span).Event;
 
     /// <summary>The notifiers it reached when raised.</summary>
     public NodeId[] Notifiers { get; }
@@ -51,7 +51,7 @@ public sealed class StoredEvent
     public int RecordLength => _record.Length;
 
     /// <summary>The encoded event, as a file store writes it.</summary>
-    internal ReadOnlySpan<byte> Record => _record;
+    internal ReadOnlySpan<byte> Record => _record.Span;
 
     /// <summary>Whether the event reached <paramref name="notifier"/>.</summary>
     public bool Reached(NodeId notifier) => Array.IndexOf(Notifiers, notifier) >= 0;

@@ -19,6 +19,7 @@ namespace ThermalPlant.OpcUa.Server.Services;
 internal sealed partial class SubscriptionService(UaAddressSpace space, AttributeService attributes, EventManager events, OpcUaServerOptions options, TimeProvider time, Action<SubscriptionFailed> failed)
 {
     private readonly ConcurrentDictionary<uint, Subscription> _subscriptions = new();
+    private readonly PublishingScheduler _scheduler = new(time);
     private int _nextSubscriptionId;
     private int _nextItemId;
 
@@ -38,7 +39,7 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
     {
         if (Owned(session).Count >= options.MaxSubscriptionsPerSession) throw new OpcUaException(StatusCodes.BadTooManySubscriptions, $"at most {options.MaxSubscriptionsPerSession} subscriptions per session");
         var id = (uint)Interlocked.Increment(ref _nextSubscriptionId);
-        var subscription = new Subscription(id, session, time, options.MaxRetransmissionQueue, options.MaxNotificationsPerPublish, Expire, Fail)
+        var subscription = new Subscription(id, session, time, _scheduler, options.MaxRetransmissionQueue, options.MaxNotificationsPerPublish, Expire, Fail)
         {
             MaxNotificationsPerPublish = request.MaxNotificationsPerPublish,
             Priority = request.Priority,

@@ -147,9 +147,10 @@ internal sealed class MonitoredItem : IValueObserver
 
     /// <summary>
     /// Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications (Part 4, 7.24.2) into
-    /// <paramref name="encoder"/>, or moves queued events into <paramref name="events"/>; returns how many values were written.
+    /// <paramref name="encoder"/>, or queued events as EventFieldLists into <paramref name="events"/>; returns how many
+    /// values were written.
     /// </summary>
-    public int Drain(BinaryEncoder encoder, List<EventFieldList> events, int max, out int eventsTaken)
+    public int Drain(BinaryEncoder encoder, BinaryEncoder events, int max, out int eventsTaken)
     {
         if (Events is { } queue)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
@@ -12,13 +13,17 @@ namespace ThermalPlant.OpcUa.Server.Subscriptions;
 /// keep-alive after MaxKeepAliveCount quiet intervals, in a Publish response of its session; it keeps sent messages
 /// until acknowledged (for Republish) and expires after LifetimeCount intervals without a Publish request.
 /// Value changes are pushed by variables into the items; only variables that compute their value are read per cycle.
+/// Its cycles run on the server's <see cref="PublishingScheduler"/>. Responses are made under its lock and sent after
+/// it is released, in order, so that value pushes and events never wait for a send.
 /// </summary>
 internal sealed class Subscription : IDisposable
 {
     private readonly TimeProvider _time;
+    private readonly PublishingScheduler _scheduler;
     private readonly int _maxRetransmissionQueue;
     private readonly int _maxNotificationsPerMessage;
     private static readonly NodeId DataChangeEncoding = NodeId.Of(DataChangeNotification.BinaryEncodingId);
+    private static readonly NodeId EventListEncoding = NodeId.Of(EventNotificationList.BinaryEncodingId);
 
     /// <summary>The largest message size kept as the next message's starting capacity.</summary>
     private const int MaxMessageHint = 1024 * 1024;
@@ -27,7 +32,10 @@ internal sealed class Subscription : IDisposable
     private readonly Action<Subscription, Exception> _failed;
     private readonly Dictionary<uint, MonitoredItem> _items = [];
     private readonly LinkedList<NotificationMessage> _sent = new();
-    private readonly List<EventFieldList> _eventScratch = [];
+
+    // Responses made under the lock, sent after it in the order made; one sender at a time keeps that order.
+    private readonly ConcurrentQueue<(PendingPublish Request, PublishResponse Response)> _outbox = new();
+    private readonly Lock _sendGate = new();
 
     // Only items with something held or queued are visited per cycle, so idle items cost nothing (100,000 stay cheap);
     // an item is listed once (its Listed flag, cheaper than a set) and dropped when it settles or is removed. Items
@@ -35,8 +43,9 @@ internal sealed class Subscription : IDisposable
     private List<MonitoredItem> _active = [];
     private List<MonitoredItem> _kept = [];
     private readonly HashSet<MonitoredItem> _computed = [];
-    private ITimer? _timer;
+    private bool _scheduled;
     private int _lastMessageLength;
+    private int _lastEventsLength;
     private uint _nextSequence = 1;
     private uint _keepAliveCounter;
     private uint _lifetimeCounter;
@@ -50,18 +59,19 @@ internal sealed class Subscription : IDisposable
     /// Creates a subscription; <paramref name="expired"/> is called when its lifetime ran out and <paramref name="failed"/>
     /// when a publishing cycle threw (the subscription is closed then), both outside its lock.
     /// </summary>
-    public Subscription(uint id, Session session, TimeProvider time, int maxRetransmissionQueue, int maxNotificationsPerMessage, Action<Subscription> expired, Action<Subscription, Exception> failed)
+    public Subscription(uint id, Session session, TimeProvider time, PublishingScheduler scheduler, int maxRetransmissionQueue, int maxNotificationsPerMessage, Action<Subscription> expired, Action<Subscription, Exception> failed)
     {
         Id = id;
         Session = session;
         _time = time;
+        _scheduler = scheduler;
         _maxRetransmissionQueue = maxRetransmissionQueue;
         _maxNotificationsPerMessage = maxNotificationsPerMessage;
         _expired = expired;
         _failed = failed;
     }
 
-    /// <summary>Guards the subscription and its items; value pushes, the timer and services all take it.</summary>
+    /// <summary>Guards the subscription and its items; value pushes, the publishing cycle and services all take it.</summary>
     public Lock Gate { get; } = new();
 
     public uint Id { get; }
@@ -91,19 +101,22 @@ internal sealed class Subscription : IDisposable
         }
     }
 
-    /// <summary>Sets the timing (already revised) and (re)starts the publishing timer.</summary>
+    /// <summary>Sets the timing (already revised) and (re)joins the scheduler at the publishing interval.</summary>
     public void Configure(TimeSpan publishingInterval, uint lifetimeCount, uint maxKeepAliveCount)
     {
         lock (Gate)
         {
+            if (_scheduled) _scheduler.Leave(this, PublishingInterval);
+            _scheduled = false;
             PublishingInterval = publishingInterval;
             LifetimeCount = lifetimeCount;
             MaxKeepAliveCount = maxKeepAliveCount;
             // The first quiet cycle answers with a keep-alive at once, so a client learns the subscription works.
             _keepAliveCounter = maxKeepAliveCount;
             _lifetimeCounter = 0;
-            _timer?.Dispose();
-            _timer = _time.CreateTimer(_ => Cycle(), null, publishingInterval, publishingInterval);
+            if (_disposed || _closed) return;
+            _scheduler.Join(this, publishingInterval);
+            _scheduled = true;
         }
     }
 
@@ -207,19 +220,24 @@ internal sealed class Subscription : IDisposable
         {
             if (_late && !_disposed && !_closed) Publish(timer: false);
         }
+        SendQueued();
     }
 
     /// <summary>Sends a status change (e.g. GoodSubscriptionTransferred) with the session's next Publish request.</summary>
     public void SendStatusChange(Session session, StatusCode status)
     {
         if (!session.PublishRequests.TryTake(out var request)) return;
-        var message = new NotificationMessage
+        lock (Gate)
         {
-            SequenceNumber = NextSequence(),
-            PublishTime = _time.GetUtcNow().UtcDateTime,
-            NotificationData = [ExtensionObject.From(new StatusChangeNotification { Status = status, DiagnosticInfo = new DiagnosticInfo() })],
-        };
-        Respond(request, message, false, []);
+            var message = new NotificationMessage
+            {
+                SequenceNumber = NextSequence(),
+                PublishTime = _time.GetUtcNow().UtcDateTime,
+                NotificationData = [ExtensionObject.From(new StatusChangeNotification { Status = status, DiagnosticInfo = new DiagnosticInfo() })],
+            };
+            Respond(request, message, false, []);
+        }
+        SendQueued();
     }
 
     public void Dispose()
@@ -228,7 +246,7 @@ internal sealed class Subscription : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            _timer?.Dispose();
+            Unschedule();
             foreach (var item in _items.Values)
             {
                 StopObserving(item);
@@ -261,7 +279,8 @@ internal sealed class Subscription : IDisposable
         }
     }
 
-    private void Cycle()
+    /// <summary>One publishing cycle; the <see cref="PublishingScheduler"/> calls it every publishing interval.</summary>
+    public void Cycle()
     {
         var expired = false;
         Exception? failure = null;
@@ -282,9 +301,10 @@ internal sealed class Subscription : IDisposable
             if (expired || failure is not null)
             {
                 _closed = true;
-                _timer?.Dispose();
+                Unschedule();
             }
         }
+        SendQueued();
         if (failure is not null) _failed(this, failure);
         else if (expired) _expired(this);
     }
@@ -314,6 +334,22 @@ internal sealed class Subscription : IDisposable
         }
         (_active, _kept) = (_kept, _active);
         _kept.Clear();
+    }
+
+    private void Unschedule()
+    {
+        if (_scheduled) _scheduler.Leave(this, PublishingInterval);
+        _scheduled = false;
+    }
+
+    /// <summary>Sends the responses made under the lock, oldest first; called after the lock is released.</summary>
+    private void SendQueued()
+    {
+        if (_outbox.IsEmpty) return;
+        lock (_sendGate)
+        {
+            while (_outbox.TryDequeue(out var next)) next.Request.Responder.Respond(next.Request.RequestId, next.Response);
+        }
     }
 
     private static void StopObserving(MonitoredItem item)
@@ -376,24 +412,29 @@ internal sealed class Subscription : IDisposable
     private void SendNotifications(PendingPublish request)
     {
         var limit = MaxNotificationsPerPublish == 0 ? _maxNotificationsPerMessage : (int)Math.Min(MaxNotificationsPerPublish, (uint)_maxNotificationsPerMessage);
-        _eventScratch.Clear();
-        // Values are written as a DataChangeNotification's body straight from the items' queues, without an object
-        // per notification; the array's count is written once known.
+        // Values are written as a DataChangeNotification's body straight from the items' queues, and events as an
+        // EventNotificationList's body from their fields encoded once for every item with the same filter, without an
+        // object per notification; each array's count is written once known.
         using var dataChanges = new BinaryEncoder(Math.Max(256, _lastMessageLength));
+        using var events = new BinaryEncoder(Math.Max(256, _lastEventsLength));
         dataChanges.WriteInt32(0);
+        events.WriteInt32(0);
         var values = 0;
+        var eventCount = 0;
         foreach (var item in _active)
         {
-            if (values + _eventScratch.Count >= limit) break;
+            if (values + eventCount >= limit) break;
             if (!item.HasNotifications) continue;
-            values += item.Drain(dataChanges, _eventScratch, limit - values - _eventScratch.Count, out _);
+            values += item.Drain(dataChanges, events, limit - values - eventCount, out var taken);
+            eventCount += taken;
             if (item.Triggered is not { } triggered) continue;
             foreach (var linkedId in triggered)
             {
                 // A triggering item's report carries the queued samples of the items it triggers (Part 4, 5.12.1.6).
                 if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling)
                 {
-                    values += linked.Drain(dataChanges, _eventScratch, int.MaxValue, out _);
+                    values += linked.Drain(dataChanges, events, int.MaxValue, out taken);
+                    eventCount += taken;
                 }
             }
         }
@@ -401,12 +442,14 @@ internal sealed class Subscription : IDisposable
         dataChanges.WriteInt32At(0, values);
         // DiagnosticInfos: none.
         dataChanges.WriteInt32(0);
+        events.WriteInt32At(0, eventCount);
         _lastMessageLength = Math.Min(dataChanges.Length, MaxMessageHint);
+        _lastEventsLength = Math.Min(events.Length, MaxMessageHint);
         var message = new NotificationMessage
         {
             SequenceNumber = NextSequence(),
             PublishTime = _time.GetUtcNow().UtcDateTime,
-            NotificationData = Notifications(values, dataChanges.Written),
+            NotificationData = Notifications(values, dataChanges.Written, eventCount, events.Written),
         };
         _sent.AddLast(message);
         while (_sent.Count > _maxRetransmissionQueue) _sent.RemoveFirst();
@@ -414,17 +457,18 @@ internal sealed class Subscription : IDisposable
     }
 
     /// <summary>The message's notifications: data changes, events, or both (Part 4, 7.24).</summary>
-    private ExtensionObject[] Notifications(int valueCount, ReadOnlySpan<byte> dataChanges)
+    private static ExtensionObject[] Notifications(int valueCount, ReadOnlySpan<byte> dataChanges, int eventCount, ReadOnlySpan<byte> events)
     {
         var values = new ExtensionObject(DataChangeEncoding, ExtensionObjectEncoding.Binary, dataChanges.ToArray());
-        if (_eventScratch.Count == 0) return [values];
-        var events = SelectedEvent.Notifications(_eventScratch);
-        if (valueCount == 0) return [events];
-        return [values, events];
+        if (eventCount == 0) return [values];
+        var list = new ExtensionObject(EventListEncoding, ExtensionObjectEncoding.Binary, events.ToArray());
+        if (valueCount == 0) return [list];
+        return [values, list];
     }
 
+    /// <summary>Queues the response for <see cref="SendQueued"/>; the caller holds the lock.</summary>
     private void Respond(PendingPublish request, NotificationMessage message, bool more, uint[] available) =>
-        request.Responder.Respond(request.RequestId, new PublishResponse
+        _outbox.Enqueue((request, new PublishResponse
         {
             ResponseHeader = new ResponseHeader { Timestamp = _time.GetUtcNow().UtcDateTime, RequestHandle = request.Request.RequestHeader.RequestHandle },
             SubscriptionId = Id,
@@ -433,7 +477,7 @@ internal sealed class Subscription : IDisposable
             NotificationMessage = message,
             Results = request.AcknowledgementResults,
             DiagnosticInfos = [],
-        });
+        }));
 
     private uint[] AvailableUnlocked()
     {

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Time.Testing;
+using ThermalPlant.OpcUa.Generated;
+using ThermalPlant.OpcUa.Messages;
+using ThermalPlant.OpcUa.Server.Sessions;
+using ThermalPlant.OpcUa.Server.Subscriptions;
+using ThermalPlant.OpcUa.Types;
+
+namespace ThermalPlant.OpcUa.Tests.Subscriptions;
+
+/// <summary>
+/// Subscriptions share one publishing timer per interval (issue 15: ten clients at 100 ms cost ten wake-ups a second, not
+/// a hundred), and a Publish response is sent after the subscription's lock is released.
+/// </summary>
+public sealed class PublishingSchedulerTests
+{
+    private static readonly TimeSpan Fast = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(1);
+
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+
+    [Fact]
+    public void Subscriptions_of_one_interval_share_one_timer_and_each_is_cycled_once_per_interval()
+    {
+        var scheduler = new PublishingScheduler(_time);
+        var fast = Enumerable.Range(1, 10).Select(i => Parked((uint)i, scheduler, Fast)).ToList();
+        var slow = Parked(11, scheduler, Slow);
+        Assert.Equal(2, scheduler.TimerCount);
+
+        // The first quiet cycle answers the parked request with a keep-alive at once, so each cycle shows.
+        _time.Advance(Fast);
+        Assert.All(fast, f => Assert.Equal(1, f.Responder.Responses));
+        Assert.Equal(0, slow.Responder.Responses);
+        _time.Advance(Slow - Fast);
+        Assert.Equal(1, slow.Responder.Responses);
+
+        foreach (var f in fast) f.Subscription.Dispose();
+        Assert.Equal(1, scheduler.TimerCount);
+        slow.Subscription.Dispose();
+        Assert.Equal(0, scheduler.TimerCount);
+    }
+
+    [Fact]
+    public void A_modified_interval_moves_the_subscription_to_that_interval_s_timer()
+    {
+        var scheduler = new PublishingScheduler(_time);
+        var moved = Parked(1, scheduler, Fast);
+        moved.Subscription.Configure(Slow, 30, 10);
+        Assert.Equal(1, scheduler.TimerCount);
+
+        _time.Advance(Fast);
+        Assert.Equal(0, moved.Responder.Responses);
+        _time.Advance(Slow - Fast);
+        Assert.Equal(1, moved.Responder.Responses);
+    }
+
+    [Fact]
+    public void A_publish_response_is_sent_after_the_subscription_s_lock_is_released()
+    {
+        var scheduler = new PublishingScheduler(_time);
+        var parked = Parked(1, scheduler, Fast);
+        _time.Advance(Fast);
+        Assert.Equal(1, parked.Responder.Responses);
+        Assert.False(parked.Responder.SentUnderLock);
+    }
+
+    private (Subscription Subscription, RecordingResponder Responder) Parked(uint id, PublishingScheduler scheduler, TimeSpan interval)
+    {
+        var queue = new PublishQueue(10, _time);
+        var session = new Session(NodeId.Of(id), NodeId.Of(1000 + id), "test", 1, null, TimeSpan.FromMinutes(1), _time.GetUtcNow(), queue);
+        var subscription = new Subscription(id, session, _time, scheduler, 10, 1000, _ => { }, (_, _) => { }) { PublishingEnabled = true };
+        var responder = new RecordingResponder(subscription);
+        queue.Add(new PendingPublish(new PublishRequest { RequestHeader = new RequestHeader() }, id, responder, DateTimeOffset.MaxValue, []));
+        subscription.Configure(interval, 30, 10);
+        return (subscription, responder);
+    }
+
+    private sealed class RecordingResponder(Subscription subscription) : IResponder
+    {
+        private int _responses;
+
+        public bool IsOpen => true;
+
+        public int Responses => Volatile.Read(ref _responses);
+
+        public bool SentUnderLock { get; private set; }
+
+        public void Respond(uint requestId, IServiceResponse response)
+        {
+            SentUnderLock |= subscription.Gate.IsHeldByCurrentThread;
+            Assert.IsType<PublishResponse>(response);
+            Interlocked.Increment(ref _responses);
+        }
+    }
+}
