@@ -132,9 +132,9 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
 
         relay.Cut(refuseNew: true);
         await Task.Delay(1000);
-        // Far older than the newest event received before the cut, less the 30 s overlap: the history read by Time
-        // from there would not reach it.
-        plant.RaiseLate(TimeSpan.FromMinutes(10), "reported late");
+        // Stamped two hours before the newest event received before the cut: more than the overlap (30 s) and more than
+        // EventBackfillLookback (1 h), so a history read by Time from either before the newest would not reach it.
+        plant.RaiseLate(TimeSpan.FromHours(2), "reported late");
         await Task.Delay(1000);
         relay.Restore();
         await Task.Delay(3000);
