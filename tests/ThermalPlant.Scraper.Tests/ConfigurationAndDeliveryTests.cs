@@ -43,7 +43,7 @@ public sealed class ConfigurationAndDeliveryTests(PostgresFixture postgres) : ID
     {
         var tag = new TagKey("opc.tcp://a/", "ns=2;s=X", "x", "y");
         var start = new DateTime(2026, 11, 30, 0, 0, 0, DateTimeKind.Utc);
-        using (var spill = new SpillFile(_data.Path))
+        using (var spill = SampleSpillCodec.Open(_data.Path))
         {
             spill.Append([.. Enumerable.Range(0, 10).Select(i => new Sample(tag, start.AddSeconds(i), i, 0))]);
             var first = new List<Sample>();
@@ -54,48 +54,13 @@ public sealed class ConfigurationAndDeliveryTests(PostgresFixture postgres) : ID
         {
             file.Write([(byte)'S', 0, 0, 0]);
         }
-        using var recovered = new SpillFile(_data.Path);
-        Assert.Equal(6, recovered.PendingSamples);
+        using var recovered = SampleSpillCodec.Open(_data.Path);
+        Assert.Equal(6, recovered.Pending);
         var rest = new List<Sample>();
         recovered.Commit(recovered.Read(rest, 100), rest.Count);
         Assert.Equal([4.0, 5, 6, 7, 8, 9], rest.Select(s => s.Value));
         Assert.Equal(tag, rest[0].Tag);
         Assert.False(File.Exists(Path.Combine(_data.Path, "spill.bin")));
-    }
-
-    [Fact]
-    public void A_spill_file_of_another_format_is_kept_aside_not_deleted()
-    {
-        // What a build with another spill format would leave: its own magic, its records, its committed position.
-        byte[] other = [.. "TPSPILL2"u8, (byte)'S', 1, 2, 3];
-        var path = Path.Combine(_data.Path, "spill.bin");
-        File.WriteAllBytes(path, other);
-        File.WriteAllBytes(path[..^".bin".Length] + ".pos", BitConverter.GetBytes(8L));
-        using (var spill = new SpillFile(_data.Path))
-        {
-            Assert.False(spill.HasPending);
-            Assert.Equal(path + ".unreadable", spill.SetAside);
-        }
-        Assert.Equal(other, File.ReadAllBytes(path + ".unreadable"));
-        Assert.True(File.Exists(path + ".unreadable.pos"));
-        Assert.False(File.Exists(path));
-
-        // A second one does not replace the first.
-        File.WriteAllBytes(path, other);
-        using (var again = new SpillFile(_data.Path))
-        {
-            Assert.Equal(path + ".unreadable.1", again.SetAside);
-        }
-        Assert.True(File.Exists(path + ".unreadable"));
-
-        // A file in this build's format sets nothing aside and is replayed.
-        using (var written = new SpillFile(_data.Path))
-        {
-            written.Append([new Sample(new TagKey("opc.tcp://a/", "ns=2;s=X", "x", "y"), new DateTime(2026, 12, 6, 0, 0, 0, DateTimeKind.Utc), 1, 0)]);
-        }
-        using var current = new SpillFile(_data.Path);
-        Assert.Null(current.SetAside);
-        Assert.Equal(1, current.PendingSamples);
     }
 
     [Fact]

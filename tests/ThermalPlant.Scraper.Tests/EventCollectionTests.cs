@@ -25,29 +25,22 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
     [InlineData("TimescaleDb")]
     public async Task A_database_outage_spills_events_to_disk_and_every_event_is_stored_once(string path)
     {
-        Assert.NotNull(postgres.Server);
-        var database = await postgres.Server.CreateDatabaseAsync();
-        await using var relay = new TcpRelay(postgres.Server.Port);
-        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString;
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(viaRelay, _data.Path, Settings(plant.Url), path);
-        await StartAlarmsOnceSubscribedAsync(plant, database);
-        var events = scraper.Services.GetRequiredService<EventQueue>();
+        await using var rig = await StartAsync(path, Cut.Database);
+        var events = rig.Scraper.Services.GetRequiredService<EventQueue>();
 
-        relay.Cut(refuseNew: true);
+        rig.Relay.Cut(refuseNew: true);
         var spilled = 0L;
         for (var i = 0; i < 30; i++)
         {
             await Task.Delay(200);
             spilled = Math.Max(spilled, events.SpillBytes);
         }
-        relay.Restore();
+        rig.Relay.Restore();
         Assert.True(spilled > 0, "the event queue's memory bound was not hit: nothing spilled during the outage");
         await Task.Delay(1000);
-        await plant.StopProducingAsync();
+        await rig.Plant.StopProducingAsync();
 
-        await EveryEventStoredOnceAsync(plant, database);
+        await EveryEventStoredOnceAsync(rig.Plant, rig.Database);
         await Stored.EventuallyAsync(() => Task.FromResult(events.SpillBytes == 0 && events.Depth == 0), Settle, () => Task.FromResult($"the event spill file was not replayed: {events.SpillBytes} bytes left"));
     }
 
@@ -56,29 +49,22 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
     [InlineData("TimescaleDb")]
     public async Task After_a_crash_the_event_spill_file_is_replayed_and_the_events_raised_meanwhile_back_filled(string path)
     {
-        Assert.NotNull(postgres.Server);
-        var database = await postgres.Server.CreateDatabaseAsync();
-        await using var relay = new TcpRelay(postgres.Server.Port);
-        var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString;
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        var first = await ScraperRun.StartAsync(viaRelay, _data.Path, Settings(plant.Url), path);
-        await StartAlarmsOnceSubscribedAsync(plant, database);
+        await using var rig = await StartAsync(path, Cut.Database);
 
-        relay.Cut(refuseNew: true);
-        var events = first.Services.GetRequiredService<EventQueue>();
+        rig.Relay.Cut(refuseNew: true);
+        var events = rig.Scraper.Services.GetRequiredService<EventQueue>();
         await Stored.EventuallyAsync(() => Task.FromResult(events.SpillBytes > 0), Settle, () => Task.FromResult("no event spilled"));
         await Task.Delay(1500);
-        await first.CrashAsync();
+        await rig.Scraper.CrashAsync();
         Assert.True(File.Exists(Path.Combine(_data.Path, "events.bin")), "the crash left no event spill file");
         // The plant goes on while no scraper runs: those events exist only in the server's event history.
         await Task.Delay(2000);
-        relay.Restore();
+        rig.Relay.Restore();
 
-        await using var second = await ScraperRun.StartAsync(viaRelay, _data.Path, Settings(plant.Url), path);
+        await using var second = await ScraperRun.StartAsync(rig.ScraperDatabase, _data.Path, rig.Settings, path);
         await Task.Delay(2000);
-        await plant.StopProducingAsync();
-        await EveryEventStoredOnceAsync(plant, database);
+        await rig.Plant.StopProducingAsync();
+        await EveryEventStoredOnceAsync(rig.Plant, rig.Database);
         var replayed = second.Services.GetRequiredService<EventQueue>();
         await Stored.EventuallyAsync(() => Task.FromResult(replayed.SpillBytes == 0), Settle, () => Task.FromResult("the event spill file was not replayed"));
     }
@@ -88,29 +74,19 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
     [InlineData("TimescaleDb")]
     public async Task Events_raised_while_the_connection_is_cut_or_the_server_restarts_are_back_filled_from_its_event_history(string path)
     {
-        Assert.NotNull(postgres.Server);
-        var database = await postgres.Server.CreateDatabaseAsync();
-        await using var plant = await PlantServer.StartAsync();
-        await using var relay = new TcpRelay(plant.Port);
-        plant.StartProducing();
-        var url = $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/";
-        var settings = Settings(url);
-        // A small server queue overflows during the cut, so the events dropped there must come from the event history.
-        settings["OpcUa:Endpoints:0:EventQueueSize"] = "5";
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, settings, path);
-        await StartAlarmsOnceSubscribedAsync(plant, database);
-        var backfilledBefore = EventMetrics.Backfilled.WithLabels(url).Value;
+        await using var rig = await StartAsync(path, Cut.Plant);
+        var backfilledBefore = EventMetrics.Backfilled.WithLabels(rig.Url).Value;
 
-        relay.Cut(refuseNew: true);
+        rig.Relay.Cut(refuseNew: true);
         await Task.Delay(3000);
-        relay.Restore();
+        rig.Relay.Restore();
         await Task.Delay(2000);
-        await plant.RestartAsync(TimeSpan.FromSeconds(2));
+        await rig.Plant.RestartAsync(TimeSpan.FromSeconds(2));
         await Task.Delay(3000);
-        await plant.StopProducingAsync();
+        await rig.Plant.StopProducingAsync();
 
-        await EveryEventStoredOnceAsync(plant.WithUrl(url), database);
-        Assert.True(EventMetrics.Backfilled.WithLabels(url).Value > backfilledBefore, "no event was back-filled");
+        await EveryEventStoredOnceAsync(rig.Plant.WithUrl(rig.Url), rig.Database);
+        Assert.True(EventMetrics.Backfilled.WithLabels(rig.Url).Value > backfilledBefore, "no event was back-filled");
     }
 
     [Theory]
@@ -118,30 +94,20 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
     [InlineData("TimescaleDb")]
     public async Task An_event_raised_during_a_cut_but_stamped_long_before_it_is_back_filled(string path)
     {
-        Assert.NotNull(postgres.Server);
-        var database = await postgres.Server.CreateDatabaseAsync();
-        await using var plant = await PlantServer.StartAsync();
-        await using var relay = new TcpRelay(plant.Port);
-        plant.StartProducing();
-        var url = $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/";
-        var settings = Settings(url);
-        // The server's queue overflows during the cut and drops the late event, so it can only come from the history.
-        settings["OpcUa:Endpoints:0:EventQueueSize"] = "5";
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, settings, path);
-        await StartAlarmsOnceSubscribedAsync(plant, database);
+        await using var rig = await StartAsync(path, Cut.Plant);
 
-        relay.Cut(refuseNew: true);
+        rig.Relay.Cut(refuseNew: true);
         await Task.Delay(1000);
-        // Far older than the newest event received before the cut, less the 30 s overlap: the history read by Time
-        // from there would not reach it.
-        plant.RaiseLate(TimeSpan.FromMinutes(10), "reported late");
+        // Stamped two hours before the newest event received before the cut: more than the overlap (30 s) and more than
+        // EventBackfillLookback (1 h), so a history read by Time from either before the newest would not reach it.
+        rig.Plant.RaiseLate(TimeSpan.FromHours(2), "reported late");
         await Task.Delay(1000);
-        relay.Restore();
+        rig.Relay.Restore();
         await Task.Delay(3000);
-        await plant.StopProducingAsync();
+        await rig.Plant.StopProducingAsync();
 
-        await EveryEventStoredOnceAsync(plant.WithUrl(url), database);
-        Assert.Equal(1, await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message = 'reported late'"));
+        await EveryEventStoredOnceAsync(rig.Plant.WithUrl(rig.Url), rig.Database);
+        Assert.Equal(1, await Stored.CountAsync(rig.Database, "SELECT count(*) FROM events WHERE message = 'reported late'"));
     }
 
     [Fact]
@@ -168,6 +134,78 @@ public sealed class EventCollectionTests(PostgresFixture postgres) : IDisposable
 
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE message = 'boiler last' AND event_type = 'SystemEventType'") == 1,
             Settle, () => Task.FromResult("the Boiler notifier's last event was not stored once"));
+    }
+
+    /// <summary>Which link a test's relay carries, to be cut.</summary>
+    private enum Cut
+    {
+        /// <summary>The scraper's connection to the database.</summary>
+        Database,
+
+        /// <summary>The scraper's connection to the plant server, whose event queue is small so that a cut overflows it.</summary>
+        Plant,
+    }
+
+    /// <summary>
+    /// The parts of the outage tests, each test's own: a database on <paramref name="path"/>, the plant producing, a
+    /// relay on the link <paramref name="cut"/> names, and a scraper through it whose first event is stored.
+    /// </summary>
+    private async Task<EventRig> StartAsync(string path, Cut cut)
+    {
+        Assert.NotNull(postgres.Server);
+        var database = await postgres.Server.CreateDatabaseAsync();
+        var plant = await PlantServer.StartAsync();
+        var relay = new TcpRelay(cut == Cut.Database ? postgres.Server.Port : plant.Port);
+        var rig = new EventRig(database, plant, relay, cut == Cut.Database
+            ? new NpgsqlConnectionStringBuilder(database) { Port = relay.Port, Timeout = 3 }.ConnectionString
+            : database, cut == Cut.Plant ? $"opc.tcp://127.0.0.1:{relay.Port}/freeopcua/server/" : plant.Url);
+        try
+        {
+            // A small server queue overflows during a cut, so the events dropped there must come from the event history.
+            if (cut == Cut.Plant) rig.Settings["OpcUa:Endpoints:0:EventQueueSize"] = "5";
+            plant.StartProducing();
+            rig.Scraper = await ScraperRun.StartAsync(rig.ScraperDatabase, _data.Path, rig.Settings, path);
+            await StartAlarmsOnceSubscribedAsync(plant, database);
+            return rig;
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>What <see cref="StartAsync"/> started, stopped in the reverse order.</summary>
+    private sealed class EventRig(string database, PlantServer plant, TcpRelay relay, string scraperDatabase, string url) : IAsyncDisposable
+    {
+        private ScraperRun? _scraper;
+
+        public string Database => database;
+
+        public PlantServer Plant => plant;
+
+        public TcpRelay Relay => relay;
+
+        /// <summary>The scraper's connection string: through the relay when it carries the database link.</summary>
+        public string ScraperDatabase => scraperDatabase;
+
+        /// <summary>The plant's URL as the scraper reaches it: through the relay when it carries the plant link.</summary>
+        public string Url => url;
+
+        public Dictionary<string, string> Settings { get; } = EventCollectionTests.Settings(url);
+
+        public ScraperRun Scraper
+        {
+            get => _scraper ?? throw new InvalidOperationException("the scraper is not started");
+            set => _scraper = value;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_scraper is not null) await _scraper.DisposeAsync();
+            await relay.DisposeAsync();
+            await plant.DisposeAsync();
+        }
     }
 
     /// <summary>Starts the alarms once values are stored (the session, and with it the event subscription, is up), and waits for the first event stored.</summary>

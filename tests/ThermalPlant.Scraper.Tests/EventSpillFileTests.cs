@@ -20,7 +20,7 @@ public sealed class EventSpillFileTests : IDisposable
     public void Events_survive_a_reopen_from_the_committed_position_with_every_field()
     {
         var events = Enumerable.Range(0, 10).Select(Event).ToList();
-        using (var spill = new EventSpillFile(_data.Path))
+        using (var spill = EventSpillCodec.Open(_data.Path))
         {
             spill.Append(events);
             var first = new List<StoredEvent>();
@@ -29,8 +29,8 @@ public sealed class EventSpillFileTests : IDisposable
             spill.Commit(position, first.Count);
         }
         // As after a crash: the next start has what was not committed, and nothing else.
-        using var reopened = new EventSpillFile(_data.Path);
-        Assert.Equal(6, reopened.PendingEvents);
+        using var reopened = EventSpillCodec.Open(_data.Path);
+        Assert.Equal(6, reopened.Pending);
         var rest = new List<StoredEvent>();
         var end = reopened.Read(rest, 100);
         Assert.Equal(events.Skip(4), rest, Same);
@@ -41,16 +41,16 @@ public sealed class EventSpillFileTests : IDisposable
     [Fact]
     public void A_torn_last_record_is_cut_off_and_an_impossible_length_is_refused()
     {
-        using (var spill = new EventSpillFile(_data.Path))
+        using (var spill = EventSpillCodec.Open(_data.Path))
         {
             spill.Append([Event(1), Event(2)]);
         }
         var file = Path.Combine(_data.Path, "events.bin");
         // A kill in the middle of appending the second record.
         using (var stream = new FileStream(file, FileMode.Open)) stream.SetLength(stream.Length - 7);
-        using (var spill = new EventSpillFile(_data.Path))
+        using (var spill = EventSpillCodec.Open(_data.Path))
         {
-            Assert.Equal(1, spill.PendingEvents);
+            Assert.Equal(1, spill.Pending);
             var read = new List<StoredEvent>();
             spill.Read(read, 10);
             Assert.Equal([Event(1)], read, Same);
@@ -60,7 +60,20 @@ public sealed class EventSpillFileTests : IDisposable
         var bytes = File.ReadAllBytes(file);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), int.MaxValue);
         File.WriteAllBytes(file, bytes);
-        Assert.Throws<InvalidDataException>(() => new EventSpillFile(_data.Path));
+        Assert.Throws<InvalidDataException>(() => EventSpillCodec.Open(_data.Path));
+    }
+
+    [Fact]
+    public void A_record_longer_than_a_batch_block_is_read_whole()
+    {
+        // A batch of one reads a block sized for a typical event; this one is far longer, so the block grows to it.
+        var large = Event(1) with { Message = new string('m', 300_000) };
+        using var spill = EventSpillCodec.Open(_data.Path);
+        spill.Append([Event(0), large, Event(2)]);
+        var read = new List<StoredEvent>();
+        for (var i = 0; i < 3; i++) spill.Commit(spill.Read(read, 1), 1);
+        Assert.Equal([Event(0), large, Event(2)], read, Same);
+        Assert.False(File.Exists(Path.Combine(_data.Path, "events.bin")), "the replayed file was not deleted");
     }
 
     [Fact]
@@ -120,7 +133,8 @@ public sealed class EventSpillFileTests : IDisposable
         await app.DisposeAsync();
     }
 
-    private static StoredEvent Event(int i) => new(
+    /// <summary>An event with every field, some null, by <paramref name="i"/>.</summary>
+    internal static StoredEvent Event(int i) => new(
         "opc.tcp://plant:4840/", [(byte)i, 7], Start.AddSeconds(i), Start.AddSeconds(i).AddTicks(3), i % 2 == 0 ? "OffNormalAlarmType" : "SystemEventType",
         i % 3 == 0 ? null : "ns=2;s=Plant.Temperature.Lower", "Lower", i * 10, $"message {i} ü", i % 2 == 0 ? "ns=2;s=Plant.Temperature.Lower.OffNormal" : null,
         i % 2 == 0 ? true : null, i % 4 == 0 ? false : null, null, i % 2 == 0, i % 5 == 0 ? "a comment" : null);
@@ -128,6 +142,6 @@ public sealed class EventSpillFileTests : IDisposable
     private static readonly byte[] NoId = [];
 
     // Records compare arrays by reference, so the EventIds are compared by content and left out of the rest.
-    private static readonly IEqualityComparer<StoredEvent> Same = EqualityComparer<StoredEvent>.Create(
+    internal static readonly IEqualityComparer<StoredEvent> Same = EqualityComparer<StoredEvent>.Create(
         (a, b) => a is not null && b is not null && a with { EventId = NoId } == b with { EventId = NoId } && a.EventId.AsSpan().SequenceEqual(b.EventId));
 }

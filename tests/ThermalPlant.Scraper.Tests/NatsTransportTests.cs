@@ -23,72 +23,51 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task Every_value_is_stored_once_when_a_nats_node_is_killed_and_restarted()
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
-        await using var cluster = await NatsCluster.StartAsync();
-        await using var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
-        await using var writerB = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
-        await StoredMoreThanAsync(database, 200);
+        await using var rig = await StartAsync();
 
         // A node that does not lead the stream: its clients move to another node, the stream keeps two of three copies.
-        var leader = await cluster.StreamLeaderAsync(Stream);
-        var victim = (leader + 1) % cluster.Count;
-        await cluster.KillAsync(victim);
+        var leader = await rig.Cluster.StreamLeaderAsync(Stream);
+        var victim = (leader + 1) % rig.Cluster.Count;
+        await rig.Cluster.KillAsync(victim);
         await Task.Delay(3000);
-        var during = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
-        await StoredMoreThanAsync(database, during + 100);
-        await cluster.RestartAsync(victim);
+        var during = await Stored.CountAsync(rig.Database, "SELECT count(*) FROM sensor_values");
+        await StoredMoreThanAsync(rig.Database, during + 100);
+        await rig.Cluster.RestartAsync(victim);
         await Task.Delay(2000);
 
-        await plant.StopProducingAsync();
-        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
-        await NoDuplicateRowsAsync(database);
+        await rig.EveryValueStoredOnceAsync();
     }
 
     [Fact]
     public async Task Every_value_is_stored_once_when_the_stream_leader_is_killed()
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
-        await using var cluster = await NatsCluster.StartAsync();
-        await using var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
-        await using var writerB = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
-        await StoredMoreThanAsync(database, 200);
+        await using var rig = await StartAsync();
 
         // The leader takes every publish and delivery of the stream: the other two elect a new one and go on.
-        var leader = await cluster.StreamLeaderAsync(Stream);
-        await cluster.KillAsync(leader);
+        var leader = await rig.Cluster.StreamLeaderAsync(Stream);
+        await rig.Cluster.KillAsync(leader);
         await Task.Delay(2000);
-        var during = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
-        await StoredMoreThanAsync(database, during + 100);
-        var newLeader = await cluster.StreamLeaderAsync(Stream);
+        var during = await Stored.CountAsync(rig.Database, "SELECT count(*) FROM sensor_values");
+        await StoredMoreThanAsync(rig.Database, during + 100);
+        var newLeader = await rig.Cluster.StreamLeaderAsync(Stream);
         Assert.NotEqual(leader, newLeader);
-        await cluster.RestartAsync(leader);
+        await rig.Cluster.RestartAsync(leader);
         await Task.Delay(2000);
 
-        await plant.StopProducingAsync();
-        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
-        await NoDuplicateRowsAsync(database);
+        await rig.EveryValueStoredOnceAsync();
     }
 
     [Fact]
     public async Task Every_value_is_stored_once_when_a_writer_is_killed_mid_batch()
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
-        await using var cluster = await NatsCluster.StartAsync();
+        // The writers are this test's own: one is killed in the middle, the other started after.
+        await using var rig = await StartAsync(writers: 0, scraper: false);
         var slow = new Dictionary<string, string> { ["Writer:Shards:0:WriteTimeout"] = "00:02:00" };
-        var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site, slow);
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
-        await StoredMoreThanAsync(database, 200);
+        var writerA = await ServiceProcess.StartWriterAsync(rig.Cluster.Url, rig.Database, Site, slow);
+        await rig.StartScraperAsync();
 
         // A lock holds the writer's COPY before its commit: it has messages fetched and not acknowledged when killed.
-        await using (var blocker = new NpgsqlConnection(database))
+        await using (var blocker = new NpgsqlConnection(rig.Database))
         {
             await blocker.OpenAsync();
             await using var transaction = await blocker.BeginTransactionAsync();
@@ -99,11 +78,9 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
             await transaction.RollbackAsync();
         }
 
-        await using var writerB = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
+        await using var writerB = await ServiceProcess.StartWriterAsync(rig.Cluster.Url, rig.Database, Site);
         await Task.Delay(3000);
-        await plant.StopProducingAsync();
-        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
-        await NoDuplicateRowsAsync(database);
+        await rig.EveryValueStoredOnceAsync();
         // What the killed writer held came back to the other one after AckWait.
         Assert.True(await writerB.MetricAsync("thermalplant_writer_messages_redelivered_total") > 0, "nothing was redelivered");
     }
@@ -113,43 +90,30 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
     {
         // A PostgreSQL of this test's own: stopping the collection's shared one would fail the tests running beside it.
         await using var server = await PostgresServer.StartAsync();
-        var database = await server.CreateDatabaseAsync();
-        await using var cluster = await NatsCluster.StartAsync();
-        await using var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
-        await using var writerB = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
-        await StoredMoreThanAsync(database, 200);
+        await using var rig = await StartAsync(await server.CreateDatabaseAsync());
 
         await server.StopAsync();
         await Task.Delay(TimeSpan.FromSeconds(60));
         // Meanwhile the stream held the batches: the writers failed and gave them back, the scraper's queue stayed short.
-        Assert.True(await writerA.MetricAsync("thermalplant_writer_write_failures_total") + await writerB.MetricAsync("thermalplant_writer_write_failures_total") > 0,
-            "no write failed while the database was stopped");
-        Assert.True(scraper.Queue.Depth < 10_000, $"the scraper held {scraper.Queue.Depth} samples: the stream did not take them while the database was away");
+        var failures = 0.0;
+        foreach (var writer in rig.Writers) failures += await writer.MetricAsync("thermalplant_writer_write_failures_total");
+        Assert.True(failures > 0, "no write failed while the database was stopped");
+        Assert.True(rig.Scraper.Queue.Depth < 10_000, $"the scraper held {rig.Scraper.Queue.Depth} samples: the stream did not take them while the database was away");
         await server.StartAgainAsync();
         // This test's own pooled connections ended with the server.
-        using (var pooled = new NpgsqlConnection(database)) NpgsqlConnection.ClearPool(pooled);
+        using (var pooled = new NpgsqlConnection(rig.Database)) NpgsqlConnection.ClearPool(pooled);
 
         await Task.Delay(3000);
-        await plant.StopProducingAsync();
-        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
-        await NoDuplicateRowsAsync(database);
+        await rig.EveryValueStoredOnceAsync();
     }
 
     [Fact]
     public async Task Every_value_is_stored_once_when_the_scraper_process_is_killed_with_SIGKILL()
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
-        await using var cluster = await NatsCluster.StartAsync();
-        await using var writerA = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        var settings = Settings(plant.Url, cluster.Url);
+        await using var rig = await StartAsync(writers: 1, scraper: false);
         // The scraper host as its own process (dotnet ThermalPlant.Scraper.dll), its data directory kept across the kill.
-        var first = await ServiceProcess.StartScraperAsync(_data.Path, settings);
-        await StoredMoreThanAsync(database, 200);
+        var first = await ServiceProcess.StartScraperAsync(_data.Path, rig.Settings);
+        await StoredMoreThanAsync(rig.Database, 200);
         await Stored.EventuallyAsync(() => Task.FromResult(File.Exists(Path.Combine(_data.Path, "published.bin"))), Settle,
             () => Task.FromResult("no published timestamps were saved:" + Environment.NewLine + first.Output));
 
@@ -157,43 +121,36 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         var killed = DateTime.UtcNow;
         await first.DisposeAsync();
         await Task.Delay(2000);
-        var before = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
-        await using var second = await ServiceProcess.StartScraperAsync(_data.Path, settings);
-        await StoredMoreThanAsync(database, before + 100);
+        var before = await Stored.CountAsync(rig.Database, "SELECT count(*) FROM sensor_values");
+        await using var second = await ServiceProcess.StartScraperAsync(_data.Path, rig.Settings);
+        await StoredMoreThanAsync(rig.Database, before + 100);
 
-        await plant.StopProducingAsync();
         try
         {
-            await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+            await rig.EveryValueStoredOnceAsync();
         }
         catch (Xunit.Sdk.XunitException ex)
         {
             throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- scraper killed at {killed:HH:mm:ss.fff} ---{Environment.NewLine}{first.Output}--- restarted scraper ---{Environment.NewLine}{second.Output}");
         }
-        await NoDuplicateRowsAsync(database);
     }
 
     [Fact]
     public async Task Samples_published_by_a_scraper_are_scored_by_the_analytics_service_from_the_stream_each_once()
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
-        await using var cluster = await NatsCluster.StartAsync();
-        await using var writer = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
+        await using var rig = await StartAsync(writers: 1, scraper: false);
         using var state = new TempDirectory("thermalplant-analytics-nats-");
-        await using var analytics = await ServiceProcess.StartAnalyticsAsync(cluster.Url, Site, state.Path);
-        // Ready once its consumer is made and read: from then on it is given every message published.
+        await using var analytics = await ServiceProcess.StartAnalyticsAsync(rig.Cluster.Url, Site, state.Path);
+        // Ready once its consumer is made and read: from then on it is given every message published, and none is
+        // published before the scraper starts.
         await Stored.EventuallyAsync(analytics.ReadyAsync, Settle,
             () => Task.FromResult("the analytics service never read the stream:" + Environment.NewLine + analytics.Output));
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
-        await StoredMoreThanAsync(database, 200);
-        await plant.StopProducingAsync();
-        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
+        await rig.StartScraperAsync();
+        await rig.EveryValueStoredOnceAsync();
 
         // Every sample the writer stored was given to the analytics service once: scored, or skipped for its Bad status.
-        var stored = await Stored.CountAsync(database, "SELECT count(*) FROM sensor_values");
-        var endpoint = $"endpoint=\"{plant.Url}\"";
+        var stored = await Stored.CountAsync(rig.Database, "SELECT count(*) FROM sensor_values");
+        var endpoint = $"endpoint=\"{rig.Plant.Url}\"";
         async Task<double> SeenAsync() => await analytics.MetricAsync("thermalplant_analytics_samples_scored_total", endpoint)
             + await analytics.MetricAsync("thermalplant_analytics_samples_skipped_total", "reason=\"bad_status\"");
         await Stored.EventuallyAsync(async () => await SeenAsync() >= stored, Settle,
@@ -201,7 +158,7 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         await Task.Delay(2000);
         Assert.Equal(stored, await SeenAsync());
         Assert.Equal(0, await analytics.MetricAsync("thermalplant_analytics_samples_skipped_total", "reason=\"already_scored\""));
-        var tags = await Stored.CountAsync(database, "SELECT count(DISTINCT tag_id) FROM sensor_values");
+        var tags = await Stored.CountAsync(rig.Database, "SELECT count(DISTINCT tag_id) FROM sensor_values");
         Assert.Equal(tags, await analytics.MetricAsync("thermalplant_analytics_endpoint_variables", $"endpoint=\"nats:{Site}\""));
         Assert.True(await analytics.MetricAsync("thermalplant_analytics_samples_scored_total", endpoint) > 0, "no sample was scored");
     }
@@ -209,15 +166,11 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
     [Fact]
     public async Task Events_go_over_nats_into_the_events_table_each_once_across_a_scraper_SIGKILL()
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
-        await using var cluster = await NatsCluster.StartAsync();
-        await using var writer = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site);
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        var settings = Settings(plant.Url, cluster.Url);
+        await using var rig = await StartAsync(writers: 1, scraper: false);
+        var settings = rig.Settings;
         settings["Events:BatchDelay"] = "00:00:00.100";
         var first = await ServiceProcess.StartScraperAsync(_data.Path, settings);
-        await EventCollectionTests.StartAlarmsOnceSubscribedAsync(plant, database);
+        await EventCollectionTests.StartAlarmsOnceSubscribedAsync(rig.Plant, rig.Database);
 
         // Killed while alarms go on: the events raised until it is back come from the server's event history, from the
         // newest event JetStream acknowledged (kept in published.bin); what is published twice is stored once.
@@ -225,27 +178,24 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         await first.DisposeAsync();
         await Task.Delay(2000);
         await using var second = await ServiceProcess.StartScraperAsync(_data.Path, settings);
-        var before = await Stored.CountAsync(database, "SELECT count(*) FROM events");
-        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM events") > before + 10, Settle,
+        var before = await Stored.CountAsync(rig.Database, "SELECT count(*) FROM events");
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(rig.Database, "SELECT count(*) FROM events") > before + 10, Settle,
             () => Task.FromResult("no event was stored after the restart:" + Environment.NewLine + second.Output));
-        await plant.StopProducingAsync();
+        await rig.Plant.StopProducingAsync();
 
-        await EventCollectionTests.EveryEventStoredOnceAsync(plant, database);
-        Assert.True(await writer.MetricAsync("thermalplant_writer_events_written_total") > 0, "the writer counted no event");
+        await EventCollectionTests.EveryEventStoredOnceAsync(rig.Plant, rig.Database);
+        Assert.True(await rig.Writers[0].MetricAsync("thermalplant_writer_events_written_total") > 0, "the writer counted no event");
     }
 
     [Fact]
     public async Task A_full_stream_refuses_publishes_visibly_and_the_scraper_keeps_them_until_writers_catch_up()
     {
-        var database = await postgres.Server!.CreateDatabaseAsync();
-        await using var cluster = await NatsCluster.StartAsync();
+        await using var rig = await StartAsync(writers: 0, scraper: false);
         var small = new Dictionary<string, string> { ["Writer:Stream:MaxBytes"] = "65536" };
         // The writer sets up the stream and its consumer, then is gone: nothing takes the messages.
-        await (await ServiceProcess.StartWriterAsync(cluster.Url, database, Site, small)).DisposeAsync();
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
+        await (await ServiceProcess.StartWriterAsync(rig.Cluster.Url, rig.Database, Site, small)).DisposeAsync();
         var refusedBefore = Refused();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
+        await using var scraper = await ScraperRun.StartAsync(rig.Database, _data.Path, rig.Settings);
 
         await Stored.EventuallyAsync(() => Task.FromResult(Refused() > refusedBefore), Settle, () => Task.FromResult("JetStream never refused a publish"));
         using (var http = new HttpClient { BaseAddress = scraper.BaseAddress })
@@ -255,11 +205,9 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         }
         Assert.True(scraper.Queue.Depth > 0, "the refused samples are not queued");
 
-        await using var writer = await ServiceProcess.StartWriterAsync(cluster.Url, database, Site, small);
+        await using var writer = await ServiceProcess.StartWriterAsync(rig.Cluster.Url, rig.Database, Site, small);
         await Task.Delay(3000);
-        await plant.StopProducingAsync();
-        await Expect.EveryValueStoredOnceAsync(plant, database, Settle);
-        await NoDuplicateRowsAsync(database);
+        await rig.EveryValueStoredOnceAsync();
     }
 
     [Fact]
@@ -268,13 +216,10 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         var database = await postgres.Server!.CreateDatabaseAsync();
         await using var relay = new TcpRelay(postgres.Server.Port);
         var viaRelay = new NpgsqlConnectionStringBuilder(database) { Port = relay.Port }.ConnectionString;
-        await using var cluster = await NatsCluster.StartAsync();
         var young = new Dictionary<string, string> { ["Writer:Stream:MaxAge"] = "00:00:08", ["Writer:Stream:DuplicateWindow"] = "00:00:02" };
-        await using var writer = await ServiceProcess.StartWriterAsync(cluster.Url, viaRelay, Site, young);
-        await using var plant = await PlantServer.StartAsync();
-        plant.StartProducing();
-        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, Settings(plant.Url, cluster.Url));
-        await StoredMoreThanAsync(database, 200);
+        // The writer reaches the database through the relay, the test and the scraper's checks directly.
+        await using var rig = await StartAsync(database, writers: 1, writerSettings: young, writerDatabase: viaRelay);
+        var writer = rig.Writers[0];
 
         relay.Cut(refuseNew: true);
         await Stored.EventuallyAsync(() => Task.FromResult(writer.Output.Contains("of MaxAge", StringComparison.Ordinal)), Settle,
@@ -284,8 +229,8 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         await Task.Delay(TimeSpan.FromSeconds(12));
         relay.Restore();
         await Task.Delay(5000);
-        await plant.StopProducingAsync();
-        var missing = await MissingAsync(plant, database);
+        await rig.Plant.StopProducingAsync();
+        var missing = await MissingAsync(rig.Plant, rig.Database);
         Assert.True(missing > 0, "nothing was lost, so MaxAge removed nothing");
     }
 
@@ -312,6 +257,78 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
         var directErrors = new List<string>();
         direct.Validate("Scraper", directErrors);
         Assert.Contains(directErrors, e => e.StartsWith("Scraper:Database:ConnectionString must be set", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The parts every test here runs: a database (<paramref name="database"/>, or a new one of the shared server), a
+    /// three-node cluster, <paramref name="writers"/> writer processes (on <paramref name="writerDatabase"/>, if given),
+    /// the plant producing, and unless <paramref name="scraper"/> is false an in-process scraper that has stored 200 rows.
+    /// Each test has its own, so no test depends on another.
+    /// </summary>
+    private async Task<NatsRig> StartAsync(string? database = null, int writers = 2, Dictionary<string, string>? writerSettings = null, string? writerDatabase = null, bool scraper = true)
+    {
+        database ??= await postgres.Server!.CreateDatabaseAsync();
+        var rig = new NatsRig(database, _data.Path, await NatsCluster.StartAsync());
+        try
+        {
+            for (var i = 0; i < writers; i++) rig.Writers.Add(await ServiceProcess.StartWriterAsync(rig.Cluster.Url, writerDatabase ?? database, Site, writerSettings));
+            rig.Plant = await PlantServer.StartAsync();
+            rig.Plant.StartProducing();
+            if (scraper) await rig.StartScraperAsync();
+            return rig;
+        }
+        catch
+        {
+            await rig.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>What <see cref="StartAsync"/> started, stopped in the reverse order.</summary>
+    private sealed class NatsRig(string database, string dataDirectory, NatsCluster cluster) : IAsyncDisposable
+    {
+        private ScraperRun? _scraper;
+        private PlantServer? _plant;
+
+        public string Database => database;
+
+        public NatsCluster Cluster => cluster;
+
+        public List<ServiceProcess> Writers { get; } = [];
+
+        public PlantServer Plant
+        {
+            get => _plant ?? throw new InvalidOperationException("the plant server is not started");
+            set => _plant = value;
+        }
+
+        public ScraperRun Scraper => _scraper ?? throw new InvalidOperationException("no in-process scraper was started");
+
+        /// <summary>The scraper's settings for this plant and cluster, a new dictionary each time.</summary>
+        public Dictionary<string, string> Settings => NatsTransportTests.Settings(Plant.Url, Cluster.Url);
+
+        /// <summary>Starts the in-process scraper and waits for 200 rows.</summary>
+        public async Task StartScraperAsync()
+        {
+            _scraper = await ScraperRun.StartAsync(Database, dataDirectory, Settings);
+            await StoredMoreThanAsync(Database, 200);
+        }
+
+        /// <summary>Stops the plant and checks that every value it produced is stored, and no row twice.</summary>
+        public async Task EveryValueStoredOnceAsync()
+        {
+            await Plant.StopProducingAsync();
+            await Expect.EveryValueStoredOnceAsync(Plant, Database, Settle);
+            await NoDuplicateRowsAsync(Database);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_scraper is not null) await _scraper.DisposeAsync();
+            if (_plant is not null) await _plant.DisposeAsync();
+            for (var i = Writers.Count - 1; i >= 0; i--) await Writers[i].DisposeAsync();
+            await cluster.DisposeAsync();
+        }
     }
 
     private static Dictionary<string, string> Settings(string plantUrl, string natsUrl) => new(StringComparer.Ordinal)

@@ -22,7 +22,8 @@ internal sealed class PlantServer : IAsyncDisposable
     public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(50);
 
     private readonly MemoryHistoryStore _history = new(100_000, TimeSpan.FromHours(1));
-    private readonly MemoryEventHistoryStore _eventHistory = new(100_000, TimeSpan.FromHours(1));
+    // A day by Time, as a real server keeps days: an event stamped hours before it was raised (RaiseLate) is still held.
+    private readonly MemoryEventHistoryStore _eventHistory = new(100_000, TimeSpan.FromDays(1));
     private readonly ConcurrentDictionary<string, List<DateTime>> _produced = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, UaEvent> _events = new(StringComparer.Ordinal);
     private readonly List<UaVariable> _numeric = [];

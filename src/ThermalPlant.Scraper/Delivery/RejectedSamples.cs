@@ -10,14 +10,14 @@ namespace ThermalPlant.Scraper.Delivery;
 internal sealed partial class RejectedSamples : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly SpillFile _file;
+    private readonly SpillFile<Sample> _file;
     private readonly ILogger _logger;
 
     public RejectedSamples(IOptions<ScraperOptions> options, IHostEnvironment environment, ILogger<RejectedSamples> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
-        _file = new SpillFile(Path.Combine(Path.GetFullPath(options.Value.Storage.DataDirectory, environment.ContentRootPath), "rejected"));
+        _file = SampleSpillCodec.Open(Path.Combine(Path.GetFullPath(options.Value.Storage.DataDirectory, environment.ContentRootPath), "rejected"));
         _logger = logger;
     }
 

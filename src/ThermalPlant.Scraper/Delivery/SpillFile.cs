@@ -1,45 +1,49 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
-using ThermalPlant.Storage.Writing;
 
 namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
-/// The append-only file samples go to while the database cannot take them. Records are appended and flushed to the
-/// operating system on every call, so a killed process loses nothing that was appended; the position up to which
-/// samples are known to be stored is kept in a side file, so a restart replays from there (at most the batch in
-/// flight again, which the idempotent writer stores once). A torn record at the end (a kill in the middle of a
-/// write) is cut off when the file is opened. Not thread-safe: <see cref="SampleQueue"/> serializes access.
+/// The append-only file items go to while storage cannot take them, in the format of an <see cref="ISpillCodec{T}"/>.
+/// Records are appended and flushed to the operating system on every call, so a killed process loses nothing that was
+/// appended; the position up to which items are known to be stored is kept in a side file, so a restart replays from
+/// there (at most the batch in flight again, which storage keeps once). A torn record at the end (a kill in the middle
+/// of a write) is cut off when the file is opened, and once everything is stored the file is deleted. A file in
+/// another format (another build's) is renamed aside, never deleted. Not thread-safe: <see cref="SpillQueue{T}"/>
+/// serializes access.
 /// </summary>
-/// <remarks>
-/// Format: the magic <c>TPSPILL1</c>, then records. A tag record (<c>T</c>, id, endpoint, node id, sensor name,
-/// tag name) comes before the first sample of its tag; a sample record (<c>S</c>, tag id, UTC ticks, value,
-/// status) is 25 bytes. Tag ids are per file, so a file needs nothing outside itself to be replayed.
-/// </remarks>
-internal sealed class SpillFile : IDisposable
+/// <typeparam name="T">The item spilled.</typeparam>
+internal sealed class SpillFile<T> : IDisposable
 {
-    private const byte TagRecord = (byte)'T';
-    private const byte SampleRecord = (byte)'S';
-    private const int SampleRecordSize = 25;
-    private static readonly byte[] Magic = "TPSPILL1"u8.ToArray();
+    // Read beyond what a batch usually needs, so that a block seldom cuts its last record.
+    private const int BlockSlack = 1 << 16;
 
+    private readonly ISpillCodec<T> _codec;
     private readonly string _path;
     private readonly string _positionPath;
-    private readonly FileStream _lock;
-    private readonly List<TagKey> _tagsById = [];
-    private readonly Dictionary<TagKey, int> _ids = [];
+    private readonly FileStream? _lock;
     private readonly MemoryStream _buffer = new();
+    private readonly BinaryWriter _writer;
     private FileStream? _append;
     private FileStream? _read;
 
-    /// <summary>Opens the spill file of <paramref name="directory"/>, recovering one a previous run left.</summary>
-    /// <exception cref="IOException">Another scraper uses the directory.</exception>
-    public SpillFile(string directory)
+    /// <summary>
+    /// Opens <c><paramref name="name"/>.bin</c> (and its position file <c>.pos</c>) in <paramref name="directory"/>,
+    /// recovering one a previous run left; with <paramref name="lockFile"/>, first takes that file in the directory for
+    /// this process alone.
+    /// </summary>
+    /// <exception cref="IOException">Another process holds <paramref name="lockFile"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is in this format but damaged.</exception>
+    public SpillFile(string directory, string name, ISpillCodec<T> codec, string? lockFile = null)
     {
+        _codec = codec;
         Directory.CreateDirectory(directory);
-        _path = Path.Combine(directory, "spill.bin");
-        _positionPath = Path.Combine(directory, "spill.pos");
-        // Two scrapers appending to one file would interleave records; the lock file makes the second one fail at start.
-        _lock = new FileStream(Path.Combine(directory, "scraper.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        _path = Path.Combine(directory, name + ".bin");
+        _positionPath = Path.Combine(directory, name + ".pos");
+        // Two processes appending to one file would interleave records; the lock file makes the second one fail at start.
+        if (lockFile is not null) _lock = new FileStream(Path.Combine(directory, lockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        _writer = new BinaryWriter(_buffer, Encoding.UTF8, leaveOpen: true);
         if (File.Exists(_path)) Recover();
     }
 
@@ -49,11 +53,11 @@ internal sealed class SpillFile : IDisposable
     /// <summary>Where the next read starts; everything before it is stored.</summary>
     public long ReadPosition { get; private set; }
 
-    /// <summary>Samples appended and not yet committed.</summary>
-    public long PendingSamples { get; private set; }
+    /// <summary>Items appended and not yet committed.</summary>
+    public long Pending { get; private set; }
 
-    /// <summary>Whether samples wait in the file.</summary>
-    public bool HasPending => PendingSamples > 0;
+    /// <summary>Whether items wait in the file.</summary>
+    public bool HasPending => Pending > 0;
 
     /// <summary>
     /// Where a file left in another format (a newer or older build's) was moved at open, so that it is kept for that
@@ -61,94 +65,79 @@ internal sealed class SpillFile : IDisposable
     /// </summary>
     public string? SetAside { get; private set; }
 
-    /// <summary>Appends <paramref name="samples"/> and flushes them to the operating system.</summary>
-    public void Append(IEnumerable<Sample> samples)
+    /// <summary>Appends <paramref name="items"/> and flushes them to the operating system.</summary>
+    /// <exception cref="InvalidOperationException">An item's records are longer than the codec allows.</exception>
+    public void Append(IEnumerable<T> items)
     {
         _buffer.SetLength(0);
-        using (var writer = new BinaryWriter(_buffer, Encoding.UTF8, leaveOpen: true))
+        if (_append is null) _buffer.Write(_codec.Magic);
+        var count = 0;
+        foreach (var item in items)
         {
-            if (_append is null) writer.Write(Magic);
-            var count = 0;
-            foreach (var sample in samples)
-            {
-                if (!_ids.TryGetValue(sample.Tag, out var id))
-                {
-                    id = _tagsById.Count;
-                    _tagsById.Add(sample.Tag);
-                    _ids[sample.Tag] = id;
-                    writer.Write(TagRecord);
-                    writer.Write(id);
-                    writer.Write(sample.Tag.Endpoint);
-                    writer.Write(sample.Tag.NodeId);
-                    writer.Write(sample.Tag.SensorName);
-                    writer.Write(sample.Tag.TagName);
-                }
-                writer.Write(SampleRecord);
-                writer.Write(id);
-                writer.Write(sample.Timestamp.Ticks);
-                writer.Write(sample.Value);
-                writer.Write(sample.StatusCode);
-                count++;
-            }
-            if (count == 0) return;
-            PendingSamples += count;
+            var start = _buffer.Position;
+            _codec.Write(_buffer, _writer, item);
+            var length = _buffer.Position - start;
+            if (length > _codec.MaxRecordBytes) throw new InvalidOperationException($"An item of {length} bytes is larger than a spill record may be ({_codec.MaxRecordBytes}).");
+            count++;
         }
+        if (count == 0) return;
+        Pending += count;
         if (_append is null)
         {
             _append = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
-            if (Length == 0) ReadPosition = Magic.Length;
+            if (Length == 0) ReadPosition = _codec.Magic.Length;
         }
         _append.Write(_buffer.GetBuffer(), 0, (int)_buffer.Length);
         _append.Flush();
         Length += _buffer.Length;
     }
 
-    /// <summary>Reads up to <paramref name="max"/> samples from <see cref="ReadPosition"/>; returns the position after them.</summary>
-    public long Read(List<Sample> into, int max)
+    /// <summary>Reads up to <paramref name="max"/> items from <see cref="ReadPosition"/>; returns the position after them.</summary>
+    /// <exception cref="InvalidDataException">The file is damaged.</exception>
+    public long Read(List<T> into, int max)
     {
+        ArgumentNullException.ThrowIfNull(into);
         _read ??= new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
-        // One read of the whole block, parsed in memory; only what Append counted is read, so every record in
-        // range is whole except possibly the one the block size cuts, which is read next time.
-        var size = (int)Math.Min(Length - ReadPosition, ((long)max * SampleRecordSize) + (1 << 16));
-        var block = new byte[size];
-        _read.Position = ReadPosition;
-        _read.ReadExactly(block);
-        using var reader = new BinaryReader(new MemoryStream(block, writable: false), Encoding.UTF8);
-        var consumed = 0L;
-        var taken = 0;
-        try
+        var remaining = Length - ReadPosition;
+        if (remaining <= 0 || max <= 0) return ReadPosition;
+        // One read of a block, parsed in memory. Only what Append counted is read, so every record in range is whole
+        // except possibly the one the block's end cuts, which is read next time; a block too small for even one record
+        // grows, up to the longest record there may be.
+        var size = (int)Math.Min(remaining, ((long)max * _codec.TypicalRecordBytes) + BlockSlack);
+        while (true)
         {
-            while (taken < max && consumed < size)
+            var block = ArrayPool<byte>.Shared.Rent(size);
+            try
             {
-                if (ReadRecord(reader) is { } sample)
-                {
-                    into.Add(sample);
-                    taken++;
-                }
-                consumed = reader.BaseStream.Position;
+                _read.Position = ReadPosition;
+                _read.ReadExactly(block, 0, size);
+                var consumed = Parse(block, size, into, max);
+                if (consumed > 0) return ReadPosition + consumed;
             }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(block);
+            }
+            if (size == remaining || size >= _codec.MaxRecordBytes + BlockSlack) throw new InvalidDataException($"{_path}: no whole record in {size} bytes at {ReadPosition}");
+            size = (int)Math.Min(remaining, Math.Min((long)size * 2, _codec.MaxRecordBytes + BlockSlack));
         }
-        catch (EndOfStreamException)
-        {
-        }
-        return ReadPosition + consumed;
     }
 
     /// <summary>
-    /// Notes that everything before <paramref name="position"/> is stored (<paramref name="samples"/> of them);
-    /// once the whole file is, it is deleted.
+    /// Notes that everything before <paramref name="position"/> is stored (<paramref name="items"/> of them); once the
+    /// whole file is, it is deleted.
     /// </summary>
-    public void Commit(long position, int samples)
+    public void Commit(long position, int items)
     {
         ReadPosition = position;
-        PendingSamples = Math.Max(0, PendingSamples - samples);
+        Pending = Math.Max(0, Pending - items);
         if (ReadPosition >= Length)
         {
             Reset();
             return;
         }
         Span<byte> bytes = stackalloc byte[sizeof(long)];
-        BitConverter.TryWriteBytes(bytes, position);
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, position);
         using var file = new FileStream(_positionPath, FileMode.Create, FileAccess.Write, FileShare.None);
         file.Write(bytes);
     }
@@ -158,8 +147,38 @@ internal sealed class SpillFile : IDisposable
     {
         _append?.Dispose();
         _read?.Dispose();
+        _writer.Dispose();
         _buffer.Dispose();
-        _lock.Dispose();
+        _lock?.Dispose();
+    }
+
+    /// <summary>Parses whole records of <paramref name="block"/> into <paramref name="into"/>; returns the bytes they took.</summary>
+    private int Parse(byte[] block, int size, List<T> into, int max)
+    {
+        using var reader = new BinaryReader(new MemoryStream(block, 0, size, writable: false), Encoding.UTF8);
+        var consumed = 0;
+        var taken = 0;
+        try
+        {
+            while (taken < max && consumed < size)
+            {
+                if (_codec.Read(reader, ReadPosition + consumed, out var item))
+                {
+                    into.Add(item);
+                    taken++;
+                }
+                consumed = (int)reader.BaseStream.Position;
+            }
+        }
+        catch (EndOfStreamException)
+        {
+            // The block's end cut this record: it is read whole next time.
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{_path}: {ex.Message}", ex);
+        }
+        return consumed;
     }
 
     private void Reset()
@@ -170,61 +189,30 @@ internal sealed class SpillFile : IDisposable
         _read = null;
         File.Delete(_path);
         File.Delete(_positionPath);
-        _tagsById.Clear();
-        _ids.Clear();
+        _codec.Clear();
         Length = 0;
         ReadPosition = 0;
-        PendingSamples = 0;
+        Pending = 0;
     }
 
-    private Sample? ReadRecord(BinaryReader reader)
-    {
-        var kind = reader.ReadByte();
-        switch (kind)
-        {
-            case TagRecord:
-                var id = reader.ReadInt32();
-                var tag = new TagKey(reader.ReadString(), reader.ReadString(), reader.ReadString(), reader.ReadString());
-                if (id == _tagsById.Count)
-                {
-                    _tagsById.Add(tag);
-                    _ids[tag] = id;
-                }
-                return null;
-            case SampleRecord:
-                var tagId = reader.ReadInt32();
-                var ticks = reader.ReadInt64();
-                var value = reader.ReadDouble();
-                var status = reader.ReadUInt32();
-                if ((uint)tagId >= (uint)_tagsById.Count) throw new InvalidDataException($"{_path}: sample of unknown tag {tagId}");
-                return new Sample(_tagsById[tagId], new DateTime(ticks, DateTimeKind.Utc), value, status);
-            default:
-                throw new InvalidDataException($"{_path}: unknown record kind {kind} at {reader.BaseStream.Position - 1}");
-        }
-    }
-
-    /// <summary>Reads the file a previous run left: tags, the committed position, and the last whole record.</summary>
+    /// <summary>Reads the file a previous run left: the codec's state, the committed position and the last whole record.</summary>
     private void Recover()
     {
         var committed = 0L;
         if (File.Exists(_positionPath) && new FileInfo(_positionPath).Length == sizeof(long))
         {
-            committed = BitConverter.ToInt64(File.ReadAllBytes(_positionPath));
+            committed = BinaryPrimitives.ReadInt64LittleEndian(File.ReadAllBytes(_positionPath));
         }
         long end;
         long pending = 0;
         using (var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None))
         using (var reader = new BinaryReader(file, Encoding.UTF8))
         {
-            var magic = reader.ReadBytes(Magic.Length);
-            if (!magic.AsSpan().SequenceEqual(Magic))
+            var magic = reader.ReadBytes(_codec.Magic.Length);
+            if (!magic.AsSpan().SequenceEqual(_codec.Magic))
             {
                 file.Dispose();
-                var aside = _path + ".unreadable";
-                for (var n = 1; File.Exists(aside); n++) aside = $"{_path}.unreadable.{n}";
-                File.Move(_path, aside);
-                if (File.Exists(_positionPath)) File.Move(_positionPath, aside + ".pos");
-                SetAside = aside;
+                SetAside = MoveAside();
                 return;
             }
             end = file.Position;
@@ -232,8 +220,7 @@ internal sealed class SpillFile : IDisposable
             {
                 while (file.Position < file.Length)
                 {
-                    var sample = ReadRecord(reader);
-                    if (sample is not null && file.Position > committed) pending++;
+                    if (_codec.Read(reader, file.Position, out _) && file.Position > committed) pending++;
                     end = file.Position;
                 }
             }
@@ -241,15 +228,29 @@ internal sealed class SpillFile : IDisposable
             {
                 // A torn record: the process was killed while appending it. Everything before it is whole.
             }
+            catch (InvalidDataException ex)
+            {
+                throw new InvalidDataException($"{_path}: {ex.Message}", ex);
+            }
         }
         using (var file = new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.None))
         {
             file.SetLength(end);
         }
         Length = end;
-        ReadPosition = Math.Clamp(committed, Magic.Length, end);
-        PendingSamples = pending;
+        ReadPosition = Math.Clamp(committed, _codec.Magic.Length, end);
+        Pending = pending;
         _append = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 1 << 16);
-        if (PendingSamples == 0) Reset();
+        if (Pending == 0) Reset();
+    }
+
+    /// <summary>Renames the file (and its position file) to the first free <c>.unreadable</c> name; returns it.</summary>
+    private string MoveAside()
+    {
+        var aside = _path + ".unreadable";
+        for (var n = 1; File.Exists(aside); n++) aside = $"{_path}.unreadable.{n}";
+        File.Move(_path, aside);
+        if (File.Exists(_positionPath)) File.Move(_positionPath, aside + ".pos");
+        return aside;
     }
 }

@@ -122,11 +122,11 @@ internal sealed partial class StorageService(
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_database.WriteTimeout);
-                var result = await WriteOrRejectAsync(writer, batch.Samples.ToArray(), timeout.Token);
+                var result = await WriteOrRejectAsync(writer, batch.Items.ToArray(), timeout.Token);
                 queue.Commit(batch);
                 ScraperMetrics.CopyDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-                ScraperMetrics.CopyRows.Observe(batch.Samples.Count);
-                ScraperMetrics.ValuesWritten.Inc(batch.Samples.Count);
+                ScraperMetrics.CopyRows.Observe(batch.Items.Count);
+                ScraperMetrics.ValuesWritten.Inc(batch.Items.Count);
                 if (outage is not null)
                 {
                     LogWritingAgain(logger, outage, queue.Depth);
@@ -141,7 +141,7 @@ internal sealed partial class StorageService(
                 ScraperMetrics.WriteFailures.Inc();
                 var delay = backoff.Next();
                 var problem = ex is OperationCanceledException ? $"no answer within {_database.WriteTimeout.TotalSeconds} s" : ex.Message;
-                if (outage is null) LogWriteFailed(logger, batch.Samples.Count, problem, delay.TotalSeconds);
+                if (outage is null) LogWriteFailed(logger, batch.Items.Count, problem, delay.TotalSeconds);
                 outage = problem;
                 health.Report(SourceHealth.Database, false, problem);
                 await Task.Delay(delay, time, cancellationToken);

@@ -58,9 +58,9 @@ internal sealed partial class EventStorageService(
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_database.WriteTimeout);
-                await WriteOrRejectAsync(writer, batch.Events, timeout.Token);
+                await WriteOrRejectAsync(writer, batch.Items, timeout.Token);
                 queue.Commit(batch);
-                EventMetrics.Written.Inc(batch.Events.Count);
+                EventMetrics.Written.Inc(batch.Items.Count);
                 if (outage is not null)
                 {
                     LogWritingAgain(logger, outage, queue.Depth);
@@ -73,7 +73,7 @@ internal sealed partial class EventStorageService(
                 EventMetrics.WriteFailures.Inc();
                 var delay = backoff.Next();
                 var problem = ex is OperationCanceledException ? $"no answer within {_database.WriteTimeout.TotalSeconds} s" : ex.Message;
-                if (outage is null) LogWriteFailed(logger, batch.Events.Count, problem, delay.TotalSeconds);
+                if (outage is null) LogWriteFailed(logger, batch.Items.Count, problem, delay.TotalSeconds);
                 outage = problem;
                 await Task.Delay(delay, time, cancellationToken);
             }

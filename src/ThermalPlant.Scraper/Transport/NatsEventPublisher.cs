@@ -71,7 +71,7 @@ internal sealed partial class NatsEventPublisher(
             await queue.WaitForBatchAsync(_events.BatchSize, _events.BatchDelay, time, cancellationToken);
             var batch = queue.Take(_events.BatchSize);
             if (batch is null) continue;
-            var messages = Encode(batch.Events);
+            var messages = Encode(batch.Items);
             var next = 0;
             while (next < messages.Count)
             {
@@ -96,15 +96,15 @@ internal sealed partial class NatsEventPublisher(
                         _ => ex.Message,
                     };
                     var delay = backoff.Next();
-                    if (outage != problem) LogPublishFailed(_logger, batch.Events.Count, problem, delay.TotalSeconds);
+                    if (outage != problem) LogPublishFailed(_logger, batch.Items.Count, problem, delay.TotalSeconds);
                     outage = problem;
                     health.Report(HealthName, false, problem);
                     await Task.Delay(delay, time, cancellationToken);
                 }
             }
-            published.ObserveEvents(batch.Events);
+            published.ObserveEvents(batch.Items);
             queue.Commit(batch);
-            NatsPublishMetrics.Events.Inc(batch.Events.Count);
+            NatsPublishMetrics.Events.Inc(batch.Items.Count);
         }
     }
 

@@ -99,7 +99,7 @@ internal sealed partial class NatsPublisher(
             var batch = queue.Take(_storage.BatchSize);
             if (batch is null) continue;
             var started = Stopwatch.GetTimestamp();
-            var messages = Encode(batch.Samples);
+            var messages = Encode(batch.Items);
             var acknowledged = new bool[messages.Count];
             var left = messages.Count;
             while (left > 0)
@@ -121,15 +121,15 @@ internal sealed partial class NatsPublisher(
                     left = acknowledged.Count(a => !a);
                     var problem = Describe(ex);
                     var delay = backoff.Next();
-                    if (outage is null || outage != problem) LogPublishFailed(_logger, batch.Samples.Count, left, problem, delay.TotalSeconds);
+                    if (outage is null || outage != problem) LogPublishFailed(_logger, batch.Items.Count, left, problem, delay.TotalSeconds);
                     outage = problem;
                     health.Report(HealthName, false, problem);
                     await Task.Delay(delay, time, cancellationToken);
                 }
             }
-            published.Observe(batch.Samples);
+            published.Observe(batch.Items);
             queue.Commit(batch);
-            NatsPublishMetrics.Samples.Inc(batch.Samples.Count);
+            NatsPublishMetrics.Samples.Inc(batch.Items.Count);
             NatsPublishMetrics.BatchSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }

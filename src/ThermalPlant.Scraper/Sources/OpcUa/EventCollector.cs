@@ -6,6 +6,7 @@ using ThermalPlant.Scraper.Delivery;
 using ThermalPlant.Scraper.Events;
 using ThermalPlant.Storage.Events;
 using static ThermalPlant.OpcUa.Client.EventFilters;
+using StatusCodes = ThermalPlant.OpcUa.Generated.StatusCodes;
 
 namespace ThermalPlant.Scraper.Sources.OpcUa;
 
@@ -17,11 +18,14 @@ namespace ThermalPlant.Scraper.Sources.OpcUa;
 /// happened before the scraper ran) and queues every event for the <c>events</c> table. Events missed while nothing
 /// listened are read from the server's event history (notifiers with the HistoryRead bit): at the start of a session
 /// from the newest event queued before (or stored, after a restart of the scraper), and after a lost connection or a
-/// server queue overflow from the newest event received before it. The history is read by the events' source Time, which
-/// may lag: each read starts <see cref="OpcUaEndpointOptions.EventBackfillLookback"/> earlier and keeps what the server
-/// received (ReceiveTime) since the newest event received here, less <see cref="OpcUaEndpointOptions.EventBackfillOverlap"/>,
-/// so an event stamped long before the gap but raised during it is not lost; what is read twice is stored once. An
-/// endpoint with no event notifier is collected for its values only.
+/// server queue overflow from the newest event received before it. The history is indexed by the events' source Time,
+/// which may lag any amount behind the gap (an event stamped when its condition began, a source that reports late), so
+/// each read covers every Time the back-fill reaches (<see cref="OpcUaEndpointOptions.BackfillMaxAge"/>, as for values)
+/// and asks the server, in its where clause, only for the events it received (ReceiveTime) or stamped after the newest
+/// received here, less <see cref="OpcUaEndpointOptions.EventBackfillOverlap"/>; the same rule is applied again to what
+/// comes back, for a server that ignores the where clause, and a server that refuses it is read without one. Nothing
+/// the server still keeps of the gap is lost; what is read twice is stored once. An endpoint with no event notifier is
+/// collected for its values only.
 /// </summary>
 internal sealed partial class EventCollector(OpcUaEndpointOptions options, EventQueue queue, StoredEvents stored, StorageState storage, TimeProvider time, ILogger logger)
 {
@@ -35,6 +39,7 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     private const byte HistoryRead = 0x04;
 
     private readonly Lock _lock = new();
+    private bool _whereRefused;
     private DateTime? _newest;
     private DateTime? _newestReceive;
     private readonly RecentEvents _recent = new(RecentCapacity);
@@ -220,33 +225,71 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     private async Task BackfillAsync(OpcUaClient client, NodeId[] notifiers, EventFilter filter, Gap from, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        // Without a ReceiveTime to tell what came before the gap, only the overlap is read again.
-        var start = from.Time - (from.Receive is null ? options.EventBackfillOverlap : options.EventBackfillLookback);
-        var seenUpTo = from.Time - options.EventBackfillOverlap;
-        var receivedBefore = from.Receive - options.EventBackfillOverlap;
-        if (start < now - options.BackfillMaxAge) start = now - options.BackfillMaxAge;
+        // Every Time the back-fill reaches: how long before the gap an event was stamped says nothing of when it came.
+        var start = now - options.BackfillMaxAge;
         // The server's clock may run ahead of ours; what it stamps later than this comes live.
         var end = now + options.EventBackfillOverlap;
+        var seenUpTo = from.Time - options.EventBackfillOverlap;
+        // Without a ReceiveTime (what JetStream acknowledged keeps none), the newest Time stands for it: a server
+        // receives an event no earlier than its source stamped it, but for clocks apart by less than the overlap.
+        var receivedFrom = (from.Receive ?? from.Time) - options.EventBackfillOverlap;
+        var since = Since(seenUpTo, receivedFrom);
         var pending = new List<StoredEvent>();
         var read = 0;
         foreach (var notifier in notifiers)
         {
-            await foreach (var page in client.HistoryReadEventPagesAsync(notifier, filter, start, end, (uint)options.HistoryValuesPerCall, cancellationToken))
+            try
             {
-                foreach (var fields in page)
-                {
-                    if (EventFields.IsRefreshBracket(fields)) continue;
-                    var e = EventFields.ToStoredEvent(options.Url, fields, now);
-                    // Stamped before the gap and received by the server before it too: received here already.
-                    if (e.Time < seenUpTo && e.ReceiveTime < receivedBefore) continue;
-                    pending.Add(e);
-                }
-                read += pending.Count;
-                Flush(pending, EventMetrics.Backfilled);
+                read += await BackfillNotifierAsync(client, notifier, Volatile.Read(ref _whereRefused) ? filter : since, start, end, seenUpTo, receivedFrom, now, pending, cancellationToken);
+            }
+            catch (OpcUaException ex) when (IsFilterRefused(ex.Status) && !Volatile.Read(ref _whereRefused))
+            {
+                // The server keeps event history but not where clauses in it: the whole range, kept here by the same rule.
+                Volatile.Write(ref _whereRefused, true);
+                LogWhereRefused(logger, options.Url, ex.Status.ToString());
+                pending.Clear();
+                read += await BackfillNotifierAsync(client, notifier, filter, start, end, seenUpTo, receivedFrom, now, pending, cancellationToken);
             }
         }
-        LogBackfilled(logger, options.Url, read, start, end);
+        LogBackfilled(logger, options.Url, read, receivedFrom, end);
     }
+
+    /// <summary>Reads one notifier's history page by page and queues what the gap may have missed; returns how many were kept.</summary>
+    private async Task<int> BackfillNotifierAsync(OpcUaClient client, NodeId notifier, EventFilter filter, DateTime start, DateTime end, DateTime seenUpTo, DateTime receivedFrom,
+        DateTime now, List<StoredEvent> pending, CancellationToken cancellationToken)
+    {
+        var read = 0;
+        await foreach (var page in client.HistoryReadEventPagesAsync(notifier, filter, start, end, (uint)options.HistoryValuesPerCall, cancellationToken))
+        {
+            foreach (var fields in page)
+            {
+                if (EventFields.IsRefreshBracket(fields)) continue;
+                var e = EventFields.ToStoredEvent(options.Url, fields, now);
+                // Stamped before the gap and received by the server before it too: received here already.
+                if (e.Time < seenUpTo && e.ReceiveTime < receivedFrom) continue;
+                pending.Add(e);
+            }
+            read += pending.Count;
+            Flush(pending, EventMetrics.Backfilled);
+        }
+        return read;
+    }
+
+    /// <summary>The scraper's select clauses, where Time or ReceiveTime is at or after the given ones.</summary>
+    private static EventFilter Since(DateTime time, DateTime receiveTime) => Select(EventFields.Select(), new ContentFilter
+    {
+        Elements =
+        [
+            Element(FilterOperator.Or, ElementAt(1), ElementAt(2)),
+            Element(FilterOperator.GreaterThanOrEqual, Operand(Field("Time")), Literal(Variant.From(time))),
+            Element(FilterOperator.GreaterThanOrEqual, Operand(Field("ReceiveTime")), Literal(Variant.From(receiveTime))),
+        ],
+    });
+
+    /// <summary>Whether <paramref name="status"/> says the server does not take the where clause (rather than no history at all).</summary>
+    private static bool IsFilterRefused(StatusCode status) => status.Code is StatusCodes.BadEventFilterInvalid or StatusCodes.BadContentFilterInvalid
+        or StatusCodes.BadFilterNotAllowed or StatusCodes.BadFilterOperatorInvalid or StatusCodes.BadFilterOperatorUnsupported or StatusCodes.BadFilterOperandCountMismatch
+        or StatusCodes.BadFilterOperandInvalid or StatusCodes.BadFilterElementInvalid or StatusCodes.BadFilterLiteralInvalid;
 
     private void Flush(List<StoredEvent> pending, Prometheus.Counter counter)
     {
@@ -361,7 +404,7 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
     [LoggerMessage(EventId = 744, Level = LogLevel.Warning, Message = "{Url} signalled an event queue overflow: events were dropped in the server's queue (raise EventQueueSize); they are read from the server's event history where it keeps one")]
     private static partial void LogOverflow(ILogger logger, string url);
 
-    [LoggerMessage(EventId = 746, Level = LogLevel.Information, Message = "Back-filled {Count} events of {Url} from its event history between {From:o} and {To:o} (those stored before are not stored twice)")]
+    [LoggerMessage(EventId = 746, Level = LogLevel.Information, Message = "Back-filled {Count} events of {Url} from its event history received between {From:o} and {To:o} (those stored before are not stored twice)")]
     private static partial void LogBackfilled(ILogger logger, string url, int count, DateTime from, DateTime to);
 
     [LoggerMessage(EventId = 747, Level = LogLevel.Warning, Message = "The event back-fill of {Url} was interrupted ({Problem}); it is tried again from the same point after the reconnection")]
@@ -369,6 +412,9 @@ internal sealed partial class EventCollector(OpcUaEndpointOptions options, Event
 
     [LoggerMessage(EventId = 748, Level = LogLevel.Warning, Message = "{Url} refused to read its event history ({Status}); events missed while disconnected cannot be back-filled, live events go on")]
     private static partial void LogBackfillRefused(ILogger logger, string url, string status);
+
+    [LoggerMessage(EventId = 752, Level = LogLevel.Warning, Message = "{Url} refused the where clause of an event history read ({Status}); its event history is read without one, the whole back-fill range each time")]
+    private static partial void LogWhereRefused(ILogger logger, string url, string status);
 
     [LoggerMessage(EventId = 751, Level = LogLevel.Warning, Message = "{Url}: searching {Root} for event notifiers failed ({Problem}); events are subscribed at the Server object only")]
     private static partial void LogNoNotifierSearch(ILogger logger, string url, string root, string problem);

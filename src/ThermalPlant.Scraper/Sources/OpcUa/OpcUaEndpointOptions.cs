@@ -93,11 +93,10 @@ public sealed class OpcUaEndpointOptions
     public TimeSpan EventBackfillOverlap { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How far before the newest event received (or stored, after a restart) an event back-fill looks for events the
-    /// server received during the gap: the server's event history is read by the events' source Time, which may lag far
-    /// behind (an event stamped when its condition began, a source that reports late), so the read starts this much
-    /// earlier and keeps the events the server received (ReceiveTime) after the newest one received here, less
-    /// <see cref="EventBackfillOverlap"/>. At most <see cref="BackfillMaxAge"/>.
+    /// After a restart, how far before the newest stored event Time the <c>events</c> table is searched for the newest
+    /// ReceiveTime, from which the event back-fill asks the server for what it received since (a search bounded by the
+    /// table's time index). An event stored later but stamped earlier than this only lowers the mark, so the back-fill
+    /// reads more, never less; the history itself is read back to <see cref="BackfillMaxAge"/>. At most <see cref="BackfillMaxAge"/>.
     /// </summary>
     public TimeSpan EventBackfillLookback { get; set; } = TimeSpan.FromHours(1);
 
