@@ -84,6 +84,28 @@ public sealed class ScalarDetectionTests
     }
 
     [Fact]
+    public void A_weekend_change_in_the_fourth_week_is_detected_within_a_day_after_the_first_weekends_misfit_the_daily_profile()
+    {
+        // Weekdays with a daily cycle of 4 noise sigmas, weekends 4 sigmas lower with a third of it: the first weekends
+        // misfit the daily profile (learned after 3 days) by whole amplitudes and alarm. Once the weekly profile takes
+        // over (2 weeks), a weekend that looks like a weekday is detected within a day; from the third week the
+        // normal series raises no alarm.
+        const int day = 288;
+        var (times, _) = Series.Make(35 * day, 1, (_, _, noise) => noise);
+        var fourthSaturday = Array.FindIndex(times, t => t.DayOfWeek == DayOfWeek.Saturday && t.Hour == 0 && t.Minute == 0 && t >= Series.Start.AddDays(21));
+        for (var seed = 1; seed <= 3; seed++)
+        {
+            var (_, normal) = Series.Make(35 * day, seed, (_, t, noise) => CorpusWeekly(t, noise, weekendLikeWeekday: false));
+            var (_, changed) = Series.Make(35 * day, seed, (i, t, noise) => CorpusWeekly(t, noise, weekendLikeWeekday: i >= fourthSaturday && i < fourthSaturday + (2 * day)));
+            Assert.Equal(-1, Series.FirstAlarm(Series.Run(new EnsembleDetector(), times, normal), 3 * 7 * day));
+            var scores = Series.Run(new EnsembleDetector(), times, changed);
+            Assert.Equal(-1, Series.FirstAlarm(scores[..fourthSaturday], 3 * 7 * day));
+            var alarm = Series.FirstAlarm(scores, fourthSaturday);
+            Assert.True(alarm >= 0 && alarm - fourthSaturday <= day, $"seed {seed}: first alarm {alarm - fourthSaturday} samples after the weekend began");
+        }
+    }
+
+    [Fact]
     public void A_new_series_learns_first_then_scores()
     {
         var options = new ScalarDetectorOptions();
@@ -154,6 +176,9 @@ public sealed class ScalarDetectionTests
         for (var p = rng.NextDouble(); p > limit; p *= rng.NextDouble()) k++;
         return k;
     }
+
+    private static double CorpusWeekly(DateTime t, double noise, bool weekendLikeWeekday) =>
+        Series.Weekend(t) && !weekendLikeWeekday ? 46 + Series.Daily(t, 1.2) + noise : 50 + Series.Daily(t, 4) + noise;
 
     private static double Weekly(DateTime t, double noise, bool weekendLikeWeekday) =>
         Series.Weekend(t) && !weekendLikeWeekday ? 40 + noise : 50 + Series.Daily(t, 8) + noise;

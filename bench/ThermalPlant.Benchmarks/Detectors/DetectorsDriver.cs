@@ -13,7 +13,9 @@ namespace ThermalPlant.Benchmarks.Detectors;
 /// set (<c>--holdout-seed</c>, generated the same way from another seed) is only scored, so that a change that fits
 /// the development set's draws and not the kinds of change shows as a gap between the two scores.
 /// Usage: <c>detectors [--seed 14] [--holdout-seed 1014] [--replicates 3] [--soak-tags 1000] [--soak-hours 24] [--cost-seconds 5]
-/// [--detector NAME] [--dump DIR] [--suppress N] [--learning N] [--slow N] [--fast N]</c>.
+/// [--detector NAME] [--dump DIR] [--misses] [--suppress N] [--learning N] [--slow N] [--fast N]</c>.
+/// <c>--misses</c> lists, for the development set only, every window the default (or the named) detector missed at
+/// the standard threshold, with the highest score it reached there: where to look next, without opening the held-out set.
 /// </summary>
 internal static class DetectorsDriver
 {
@@ -32,6 +34,7 @@ internal static class DetectorsDriver
         var costSeconds = Arg(args, "--cost-seconds", 5);
         var only = ArgText(args, "--detector");
         var dump = ArgText(args, "--dump");
+        var misses = args.Contains("--misses");
         Options = new ScalarDetectorOptions
         {
             SuppressSamples = (int)Arg(args, "--suppress", Options.SuppressSamples),
@@ -62,6 +65,7 @@ internal static class DetectorsDriver
                 {
                     PrintBreakdown(corpus, scores, results[0].Threshold, s => s.Change);
                     PrintBreakdown(corpus, scores, results[0].Threshold, s => s.Background);
+                    if (misses && set == "development") PrintMisses(corpus, scores, results[0].Threshold);
                 }
             }
         }
@@ -138,6 +142,32 @@ internal static class DetectorsDriver
             var median = delays.Count == 0 ? "-" : delays[delays.Count / 2].ToString(CultureInfo.InvariantCulture);
             Print($"  {group.Key,-15} detected {detected}/{total}, median delay {median} samples, {1000.0 * falseDetections / Math.Max(1, normalSamples):F2} detections per 1,000 normal samples");
         }
+    }
+
+    // Every window with no score at or above the threshold after probation: the series, the onset (sample and time
+    // of week) and the highest score in the window, so a near miss (0.45) reads apart from a blind spot (0.05).
+    private static void PrintMisses(List<LabelledSeries> corpus, List<double[]> scores, double threshold)
+    {
+        var missed = 0;
+        for (var f = 0; f < corpus.Count; f++)
+        {
+            var series = corpus[f];
+            var s = scores[f];
+            var probation = Math.Min((int)(0.15 * s.Length), 750);
+            var spans = NabScorer.WindowsOf(series);
+            var onsets = series.Anomalies.Order().ToArray();
+            for (var w = 0; w < spans.Count; w++)
+            {
+                var from = Math.Max(spans[w].Start, probation);
+                if (from > spans[w].End) continue;
+                var highest = s.AsSpan(from, spans[w].End - from + 1).ToArray().Max();
+                if (highest >= threshold) continue;
+                missed++;
+                var at = series.Timestamps[onsets[w]];
+                Print($"  missed {series.Name}: onset {onsets[w]} ({at:ddd HH:mm}, day {(at - series.Timestamps[0]).TotalDays:F1}), window {spans[w].Start}-{spans[w].End}, highest score {highest:F2}");
+            }
+        }
+        Print($"  {missed} windows missed at threshold {threshold:G4}");
     }
 
     private static void Cost(string name, double seconds)

@@ -232,8 +232,9 @@ public sealed class EnsembleDetector : ScalarDetector
             surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zVariance / Scale(m.CalVariance)));
             surprise = Math.Max(surprise, Tail.TwoSidedSurprise(zQuiet / Scale(m.CalQuiet)));
         }
-        // The seasonal part becomes active days after the start: it scores once its own calibration has seen enough.
-        if ((_parts & ScalarComponents.Seasonal) != 0 && seasonal.Active && m.CalSeasonalN >= Options.LearningSamples)
+        // The seasonal part becomes active days after the start: it scores once its own calibration has seen enough
+        // (a slow window after the weekly profile took over and the calibration started anew).
+        if ((_parts & ScalarComponents.Seasonal) != 0 && seasonal.Active && m.CalSeasonalN >= (m.Seasonal.WeekChosen ? Options.SlowWindow : Options.LearningSamples))
         {
             surprise = Math.Max(surprise, Tail.TwoSidedSurprise(seasonal.Level / Scale(m.CalSeasonal)));
             surprise = Math.Max(surprise, Tail.TwoSidedSurprise(seasonal.Shift / Scale(m.CalSeasonalShift)));
@@ -342,8 +343,13 @@ public sealed class EnsembleDetector : ScalarDetector
         if (seasonal.Active)
         {
             if (Math.Abs(seasonal.Shift) / Scale(m.CalSeasonalShift) < ShiftedAfterAlarm) return;
-            var shift = s.WeekResVar <= s.DayResVar && s.WeekResN > 0 ? s.WeekResFast : s.DayResFast;
+            // A shift seen under the weekly profile moves both profiles. One seen under the daily profile moves only
+            // the daily one: before the hours of the week are known, a weekend reads as a shift under it and back
+            // again on Monday, and the hours of the week learned in between would be off by the weekend's step.
+            var week = s.WeekResVar <= s.DayResVar && s.WeekResN > 0;
+            var shift = week ? s.WeekResFast : s.DayResFast;
             s.Offset += shift;
+            if (week) s.WeekOffset += shift;
             m.Mean += shift;
             m.FastMean = m.Mean;
         }
@@ -433,8 +439,8 @@ public sealed class EnsembleDetector : ScalarDetector
         return Math.Max(0, (m.Run * -Math.Log10(p)) - Math.Log10(Options.FastWindow));
     }
 
-    // The hour-of-day and hour-of-week profiles hold each hour's mean less an offset that only a re-baseline moves,
-    // so a level shift that became the new normal moves the whole profile with it. (Not the slow mean: it swings
+    // The hour-of-day and hour-of-week profiles hold each hour's mean less an offset (one per profile) that only a
+    // re-baseline moves, so a level shift that became the new normal moves the whole profile with it. (Not the slow mean: it swings
     // with the daily pattern itself and is biased while it converges, which would blur the profile.) The residual against the profile is scored twice:
     // as a sample (a pattern that changed) and as its fast mean (a shift or drift hidden under the pattern).
     private SeasonalScore ScoreSeasonal(ref Model m, DateTime timestampUtc, double value)
@@ -456,13 +462,22 @@ public sealed class EnsembleDetector : ScalarDetector
         var dayActive = s.Visits[dayBin] >= MinDayVisits;
         var weekActive = s.Visits[weekBin] >= MinWeekVisits;
         var dayResidual = value - s.Offset - s.Means[dayBin];
-        var weekResidual = value - s.Offset - s.Means[weekBin];
+        var weekResidual = value - s.WeekOffset - s.Means[weekBin];
         if (dayActive) s.DayResFast += _fastAlpha * (dayResidual - s.DayResFast);
         if (weekActive) s.WeekResFast += _fastAlpha * (weekResidual - s.WeekResFast);
         var fast = Options.FastWindow;
         // A profile scores only once it explains at least half of the series' variance: a pattern is there.
         if (weekActive && s.WeekResN >= fast && s.WeekResVar < 0.5 * m.Var && s.WeekResVar <= s.DayResVar)
         {
+            // The weekly profile taking over for the first time: the seasonal calibration so far was learned against
+            // the daily profile, whose first weekends misfit it by whole amplitudes, and would leave the part blind
+            // for weeks (a fourth moment of thousands decays only while the part scores). It starts anew, and the
+            // part scores again once it has seen a slow window.
+            if (!s.WeekChosen)
+            {
+                s.WeekChosen = true;
+                (m.CalSeasonal, m.CalSeasonalShift, m.CalSeasonalN, m.DriftSeasonalInflation) = (0, 0, 0, 0);
+            }
             var sigma = Math.Sqrt(s.WeekResVar) + 1e-300;
             return new SeasonalScore(true, weekResidual / sigma, s.WeekResFast / (sigma * _shiftStandardError), dayActive, weekActive, dayResidual, weekResidual, weekResidual, s.WeekResVar);
         }
@@ -492,10 +507,9 @@ public sealed class EnsembleDetector : ScalarDetector
 
     private static void AddToProfiles(ref Seasonal s, double value)
     {
-        var offset = value - s.Offset;
-        s.DaySum += offset;
+        s.DaySum += value - s.Offset;
         s.DayCount++;
-        s.WeekSum += offset;
+        s.WeekSum += value - s.WeekOffset;
         s.WeekCount++;
     }
 
@@ -564,8 +578,10 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(s.DayResFast);
         writer.Write(s.WeekResFast);
         writer.Write(s.Offset);
+        writer.Write(s.WeekOffset);
         writer.Write(s.DayResN);
         writer.Write(s.WeekResN);
+        writer.Write(s.WeekChosen);
         for (var i = 0; i < SeasonalBins; i++)
         {
             writer.Write(s.Means[i]);
@@ -629,8 +645,10 @@ public sealed class EnsembleDetector : ScalarDetector
         s.DayResFast = Finite(reader.ReadDouble());
         s.WeekResFast = Finite(reader.ReadDouble());
         s.Offset = Finite(reader.ReadDouble());
+        s.WeekOffset = Finite(reader.ReadDouble());
         s.DayResN = NonNegative(reader.ReadInt64());
         s.WeekResN = NonNegative(reader.ReadInt64());
+        s.WeekChosen = reader.ReadBoolean();
         for (var i = 0; i < SeasonalBins; i++)
         {
             s.Means[i] = (float)Finite(reader.ReadSingle());
@@ -697,8 +715,9 @@ public sealed class EnsembleDetector : ScalarDetector
         public int DayCount, WeekCount;
         public double DayResVar, WeekResVar;
         public double DayResFast, WeekResFast;
-        public double Offset;
+        public double Offset, WeekOffset;
         public long DayResN, WeekResN;
+        public bool WeekChosen;
         public SeasonalMeans Means;
         public SeasonalVisits Visits;
     }

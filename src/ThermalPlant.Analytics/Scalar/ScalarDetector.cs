@@ -12,8 +12,9 @@ public abstract class ScalarDetector : IScalarDetector
     public const double MaxMagnitude = 1e150;
 
     private const int Magic = 0x44535054; // "TPSD"
-    // 2: the ensemble's drift part added to its state; 3: the normal before a change of variance.
-    private const byte Version = 3;
+    // 2: the ensemble's drift part added to its state; 3: the normal before a change of variance; 4: the weekly
+    // profile's own offset, and whether it has taken over.
+    private const byte Version = 4;
 
     private readonly int _fingerprint;
     private long _lastTicks = long.MinValue;
