@@ -157,12 +157,14 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
             _open = true;
             using (assembler)
             {
+                // One delegate for the connection's life, not one per chunk read.
+                Action<MessageHeader> checkHeader = assembler.CheckHeader;
                 while (true)
                 {
                     // Thrown, not a quiet end of the loop: a connection given up (for room, or late) between the Hello and
                     // its first read must still tell its peer why, which the catch below does.
                     cancellationToken.ThrowIfCancellationRequested();
-                    var next = await reader.ReadAsync(assembler.CheckHeader, cancellationToken);
+                    var next = await reader.ReadAsync(checkHeader, cancellationToken);
                     if (next is not ({ } header, var chunk)) return;
                     lock (_frameLock) _batching = true;
                     switch (header.Type)
@@ -405,7 +407,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         IEncodeable? response;
         try
         {
-            var request = MessageBody.Read(message.Span);
+            var request = MessageBody.Read(message);
             if (!_activated)
             {
                 if (request is ActivateSessionRequest) Volatile.Write(ref _activating, 1);
