@@ -31,6 +31,12 @@ public sealed class BinaryEncoder : IDisposable
     /// <summary>Bytes written so far.</summary>
     public int Length => _position;
 
+    /// <summary>Bytes the buffer holds before it must grow.</summary>
+    public int Capacity => _buffer.Length;
+
+    /// <summary>Forgets what was written, keeping the buffer, so that one encoder serves message after message.</summary>
+    public void Clear() => _position = 0;
+
     /// <summary>Writes a Boolean as 0 or 1.</summary>
     public void WriteBoolean(bool value) => Grow(1)[0] = value ? (byte)1 : (byte)0;
 

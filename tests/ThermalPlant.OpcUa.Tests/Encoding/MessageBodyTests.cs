@@ -56,6 +56,19 @@ public sealed class MessageBodyTests
     }
 
     [Fact]
+    public void A_cleared_encoder_writes_the_next_message_from_its_start_in_the_same_buffer()
+    {
+        using var encoder = new BinaryEncoder(16);
+        encoder.WriteString(new string('x', 100));
+        var capacity = encoder.Capacity;
+        encoder.Clear();
+        encoder.WriteUInt32(7);
+
+        Assert.Equal(new byte[] { 7, 0, 0, 0 }, encoder.Written.ToArray());
+        Assert.Equal(capacity, encoder.Capacity);
+    }
+
+    [Fact]
     public void Empty_headers_decode_to_the_shared_null_extension_object_and_empty_diagnostics()
     {
         Assert.Same(DiagnosticInfo.Empty, new ResponseHeader().ServiceDiagnostics);
