@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
     "audio-realtime" => AudioRealtimeDriver.Run(args[1..]),
     "opcua-serve" => await OpcUaServeDriver.RunAsync(args[1..]),
     "opcua-read-throughput" => await OpcUaReadThroughputDriver.RunAsync(args[1..]),
+    "opcua-read-request" => await OpcUaReadRequestDriver.RunAsync(args[1..]),
     "opcua-attack" => await OpcUaAttackDriver.RunAsync(args[1..]),
     "opcserver-freshness" => await OpcServerFreshnessDriver.RunAsync(args[1..]),
     "opcserver-idle-cpu" => await OpcServerIdleCpuDriver.RunAsync(args[1..]),

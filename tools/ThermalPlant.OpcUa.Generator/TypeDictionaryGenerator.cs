@@ -48,7 +48,7 @@ internal sealed class TypeDictionaryGenerator(string bsdPath, IReadOnlyDictionar
         ["ua:ExtensionObject"] = ("ExtensionObject", " = global::ThermalPlant.OpcUa.Types.ExtensionObject.Null;", "WriteExtensionObject", "ReadExtensionObject"),
         ["ua:DataValue"] = ("DataValue", " = new();", "WriteDataValue", "ReadDataValue"),
         ["ua:Variant"] = ("Variant", " = global::ThermalPlant.OpcUa.Types.Variant.Null;", "WriteVariant", "ReadVariant"),
-        ["ua:DiagnosticInfo"] = ("DiagnosticInfo", " = new();", "WriteDiagnosticInfo", "ReadDiagnosticInfo"),
+        ["ua:DiagnosticInfo"] = ("DiagnosticInfo", " = global::ThermalPlant.OpcUa.Types.DiagnosticInfo.Empty;", "WriteDiagnosticInfo", "ReadDiagnosticInfo"),
     };
 
     public IEnumerable<(string File, string Text)> Generate()

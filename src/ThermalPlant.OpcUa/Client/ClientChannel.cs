@@ -321,7 +321,7 @@ internal sealed class ClientChannel : IAsyncDisposable
                 _received.Accept(sequence.SequenceNumber);
                 var message = _assembler.Add(header.Chunk, plain[SequenceHeader.Length..]);
                 if (message.IsEmpty) continue;
-                var response = MessageBody.Read(message.Span);
+                var response = MessageBody.Read(message);
                 if (_pending.TryGetValue(sequence.RequestId, out var completion)) completion.TrySetResult(response);
             }
         }

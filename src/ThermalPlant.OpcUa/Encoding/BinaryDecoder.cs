@@ -131,6 +131,8 @@ public ref struct BinaryDecoder
         var encoding = ReadByte();
         return encoding switch
         {
+            // Every request header carries a null one: the shared instance costs no allocation.
+            0 when typeId == NodeId.Null => ExtensionObject.Null,
             0 => new ExtensionObject(typeId, ExtensionObjectEncoding.None, ReadOnlyMemory<byte>.Empty),
             1 => new ExtensionObject(typeId, ExtensionObjectEncoding.Binary, ReadByteString() ?? []),
             2 => new ExtensionObject(typeId, ExtensionObjectEncoding.Xml, ReadByteString() ?? []),
@@ -161,6 +163,11 @@ public ref struct BinaryDecoder
     {
         Enter();
         var mask = ReadByte();
+        if (mask == 0)
+        {
+            _depth--;
+            return DiagnosticInfo.Empty;
+        }
         var info = new DiagnosticInfo
         {
             SymbolicId = (mask & 0x01) != 0 ? ReadInt32() : null,
@@ -289,8 +296,37 @@ public ref struct BinaryDecoder
     private readonly int CheckFixed(int length, int size) =>
         (long)length * size <= Remaining ? length : throw Invalid($"array of {length} x {size} bytes in {Remaining} bytes");
 
+    /// <summary>
+    /// Reads a NodeId that is expected to be numeric (a message's or structure's encoding id) without making a NodeId:
+    /// true with its namespace and id when it is numeric, false when it is of another kind (then read and dropped).
+    /// </summary>
+    public bool TryReadNumericNodeId(out ushort namespaceIndex, out uint id)
+    {
+        var encoding = ReadByte();
+        switch (encoding)
+        {
+            case 0x00:
+                namespaceIndex = 0;
+                id = ReadByte();
+                return true;
+            case 0x01:
+                namespaceIndex = ReadByte();
+                id = ReadUInt16();
+                return true;
+            case 0x02:
+                namespaceIndex = ReadUInt16();
+                id = ReadUInt32();
+                return true;
+            default:
+                namespaceIndex = ReadNodeIdBody(encoding).NamespaceIndex;
+                id = 0;
+                return false;
+        }
+    }
+
     private NodeId ReadNodeIdBody(byte encoding) => encoding switch
     {
+        0x00 when PeekByte() == 0 => ReadNullNodeId(),
         0x00 => NodeId.Of(ReadByte()),
         0x01 => ReadFourByte(),
         0x02 => ReadNumeric(),
@@ -299,6 +335,14 @@ public ref struct BinaryDecoder
         0x05 => ReadOpaqueNodeId(),
         _ => throw Invalid($"NodeId encoding byte 0x{encoding:X2}"),
     };
+
+    private readonly byte PeekByte() => Remaining > 0 ? _data[_position] : (byte)0xFF;
+
+    private NodeId ReadNullNodeId()
+    {
+        _position++;
+        return NodeId.Null;
+    }
 
     private NodeId ReadFourByte()
     {

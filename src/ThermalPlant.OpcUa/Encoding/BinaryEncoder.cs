@@ -31,6 +31,12 @@ public sealed class BinaryEncoder : IDisposable
     /// <summary>Bytes written so far.</summary>
     public int Length => _position;
 
+    /// <summary>Bytes the buffer holds before it must grow.</summary>
+    public int Capacity => _buffer.Length;
+
+    /// <summary>Forgets what was written, keeping the buffer, so that one encoder serves message after message.</summary>
+    public void Clear() => _position = 0;
+
     /// <summary>Writes a Boolean as 0 or 1.</summary>
     public void WriteBoolean(bool value) => Grow(1)[0] = value ? (byte)1 : (byte)0;
 
@@ -141,6 +147,9 @@ public sealed class BinaryEncoder : IDisposable
         ArgumentNullException.ThrowIfNull(value);
         WriteNodeIdBody(value, 0);
     }
+
+    /// <summary>Writes the numeric NodeId <paramref name="id"/> of namespace <paramref name="namespaceIndex"/> in its most compact form, as <see cref="WriteNodeId(NodeId)"/> would, without a NodeId.</summary>
+    public void WriteNodeId(uint id, ushort namespaceIndex = 0) => WriteNumericNodeIdBody(namespaceIndex, id, 0);
 
     /// <summary>Writes an ExpandedNodeId.</summary>
     public void WriteExpandedNodeId(ExpandedNodeId value)
@@ -331,23 +340,35 @@ public sealed class BinaryEncoder : IDisposable
         }
     }
 
+    private void WriteNumericNodeIdBody(ushort namespaceIndex, uint id, byte flags)
+    {
+        if (namespaceIndex == 0 && id <= byte.MaxValue)
+        {
+            var two = Grow(2);
+            two[0] = flags;
+            two[1] = (byte)id;
+        }
+        else if (namespaceIndex <= byte.MaxValue && id <= ushort.MaxValue)
+        {
+            var four = Grow(4);
+            four[0] = (byte)(0x01 | flags);
+            four[1] = (byte)namespaceIndex;
+            BinaryPrimitives.WriteUInt16LittleEndian(four[2..], (ushort)id);
+        }
+        else
+        {
+            WriteByte((byte)(0x02 | flags));
+            WriteUInt16(namespaceIndex);
+            WriteUInt32(id);
+        }
+    }
+
     private void WriteNodeIdBody(NodeId value, byte flags)
     {
         switch (value.IdType)
         {
-            case NodeIdType.Numeric when value.NamespaceIndex == 0 && value.Numeric <= byte.MaxValue:
-                WriteByte(flags);
-                WriteByte((byte)value.Numeric);
-                break;
-            case NodeIdType.Numeric when value.NamespaceIndex <= byte.MaxValue && value.Numeric <= ushort.MaxValue:
-                WriteByte((byte)(0x01 | flags));
-                WriteByte((byte)value.NamespaceIndex);
-                WriteUInt16((ushort)value.Numeric);
-                break;
             case NodeIdType.Numeric:
-                WriteByte((byte)(0x02 | flags));
-                WriteUInt16(value.NamespaceIndex);
-                WriteUInt32(value.Numeric);
+                WriteNumericNodeIdBody(value.NamespaceIndex, value.Numeric, flags);
                 break;
             case NodeIdType.String:
                 WriteByte((byte)(0x03 | flags));

@@ -4206,7 +4206,7 @@ public sealed partial class ResponseHeader : IEncodeable
     public StatusCode ServiceResult { get; set; }
 
     /// <summary>The ServiceDiagnostics field.</summary>
-    public DiagnosticInfo ServiceDiagnostics { get; set; } = new();
+    public DiagnosticInfo ServiceDiagnostics { get; set; } = global::ThermalPlant.OpcUa.Types.DiagnosticInfo.Empty;
 
     /// <summary>The StringTable field.</summary>
     public string?[]? StringTable { get; set; }
@@ -10988,7 +10988,7 @@ public sealed partial class StatusChangeNotification : IEncodeable
     public StatusCode Status { get; set; }
 
     /// <summary>The DiagnosticInfo field.</summary>
-    public DiagnosticInfo DiagnosticInfo { get; set; } = new();
+    public DiagnosticInfo DiagnosticInfo { get; set; } = global::ThermalPlant.OpcUa.Types.DiagnosticInfo.Empty;
 
     /// <inheritdoc />
     public void Encode(BinaryEncoder encoder)
@@ -12045,7 +12045,7 @@ public sealed partial class StatusResult : IEncodeable
     public StatusCode StatusCode { get; set; }
 
     /// <summary>The DiagnosticInfo field.</summary>
-    public DiagnosticInfo DiagnosticInfo { get; set; } = new();
+    public DiagnosticInfo DiagnosticInfo { get; set; } = global::ThermalPlant.OpcUa.Types.DiagnosticInfo.Empty;
 
     /// <inheritdoc />
     public void Encode(BinaryEncoder encoder)

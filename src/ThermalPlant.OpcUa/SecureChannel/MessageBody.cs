@@ -12,7 +12,7 @@ public static class MessageBody
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(message);
-        encoder.WriteNodeId(NodeId.Of(message.EncodingId));
+        encoder.WriteNodeId(message.EncodingId);
         message.Encode(encoder);
     }
 
@@ -20,13 +20,13 @@ public static class MessageBody
     public static IEncodeable Read(ReadOnlySpan<byte> body, EncodingLimits? limits = null)
     {
         var decoder = new BinaryDecoder(body, limits);
-        var typeId = decoder.ReadNodeId();
-        if (typeId.NamespaceIndex != 0 || typeId.IdType != NodeIdType.Numeric)
+        // The id is read without making a NodeId: every request has one.
+        if (!decoder.TryReadNumericNodeId(out var ns, out var id) || ns != 0)
         {
-            throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"message type {typeId}");
+            throw new OpcUaException(StatusCodes.BadServiceUnsupported, "the message type is not a numeric id of namespace 0");
         }
-        var message = EncodeableTypes.Decode(typeId.Numeric, ref decoder)
-            ?? throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"message type {typeId}");
+        var message = EncodeableTypes.Decode(id, ref decoder)
+            ?? throw new OpcUaException(StatusCodes.BadServiceUnsupported, $"message type i={id}");
         if (decoder.Remaining != 0) throw new OpcUaException(StatusCodes.BadDecodingError, $"{decoder.Remaining} bytes after the message");
         return message;
     }

@@ -68,8 +68,15 @@ internal sealed class ServerSecurity
     public byte[]? Thumbprint { get; }
 
     /// <summary>Whether sessions may be created on a channel with this policy and mode.</summary>
-    public bool Offers(SecurityPolicy policy, MessageSecurityMode mode) =>
-        Endpoints.Exists(e => e.PolicyUri == policy.Uri && e.Mode == mode);
+    public bool Offers(SecurityPolicy policy, MessageSecurityMode mode)
+    {
+        // A loop, not Exists with a lambda: this runs for every request, and the lambda's closure would be allocated each time.
+        foreach (var endpoint in Endpoints)
+        {
+            if (endpoint.Mode == mode && endpoint.PolicyUri == policy.Uri) return true;
+        }
+        return false;
+    }
 
     /// <summary>
     /// The policy a channel asks for: one offered, or None for discovery; BadSecurityPolicyRejected otherwise.

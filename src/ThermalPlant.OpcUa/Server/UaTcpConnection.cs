@@ -55,6 +55,9 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     private volatile bool _open;
     private uint _lastTokenId;
     private int _lastBodyLength;
+    // The read loop's response encoder, kept from response to response (responses made on other threads, such as
+    // Publish's, take their own); given up when a response grew it beyond MaxBodyHint.
+    private BinaryEncoder? _loopBody;
 
     // The handshake's progress, read by the server's deadline sweep on another thread.
     private readonly CancellationTokenSource _lifetime = new();
@@ -157,12 +160,14 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
             _open = true;
             using (assembler)
             {
+                // One delegate for the connection's life, not one per chunk read.
+                Action<MessageHeader> checkHeader = assembler.CheckHeader;
                 while (true)
                 {
                     // Thrown, not a quiet end of the loop: a connection given up (for room, or late) between the Hello and
                     // its first read must still tell its peer why, which the catch below does.
                     cancellationToken.ThrowIfCancellationRequested();
-                    var next = await reader.ReadAsync(assembler.CheckHeader, cancellationToken);
+                    var next = await reader.ReadAsync(checkHeader, cancellationToken);
                     if (next is not ({ } header, var chunk)) return;
                     lock (_frameLock) _batching = true;
                     switch (header.Type)
@@ -172,7 +177,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                             if (!_activated) Step("CreateSession");
                             break;
                         case MessageType.Message:
-                            if (Message(chunk.Span, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) EnqueueResponse(response, requestId, tokenId);
+                            if (Message(chunk.Span, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) EnqueueResponse(response, requestId, tokenId, _loopBody ??= new BinaryEncoder());
                             break;
                         case MessageType.CloseSecureChannel:
                             Unprotect(chunk.Span, out _);
@@ -203,6 +208,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         {
             await StopWritingAsync(writing);
             ArrayPool<byte>.Shared.Return(buffer);
+            _loopBody?.Dispose();
             _lifetime.Dispose();
         }
     }
@@ -405,7 +411,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         IEncodeable? response;
         try
         {
-            var request = MessageBody.Read(message.Span);
+            var request = MessageBody.Read(message);
             if (!_activated)
             {
                 if (request is ActivateSessionRequest) Volatile.Write(ref _activating, 1);
@@ -420,22 +426,42 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         return (response, sequence.RequestId, tokenId);
     }
 
-    /// <summary>Encodes a response, then frames and queues it in order; one larger than the client accepts becomes BadResponseTooLarge.</summary>
-    private void EnqueueResponse(IEncodeable response, uint requestId, uint tokenId)
+    /// <summary>
+    /// Encodes a response (into <paramref name="reused"/>, the read loop's encoder, when given), then frames and queues it
+    /// in order; one larger than the client accepts becomes BadResponseTooLarge.
+    /// </summary>
+    private void EnqueueResponse(IEncodeable response, uint requestId, uint tokenId, BinaryEncoder? reused = null)
     {
         // Sized as the last response was: a client polling the same nodes gets answers of one size, which then need no
-        // growing (a 1,000-value ReadResponse grew from 256 bytes through seven copies).
-        using var body = new BinaryEncoder(Math.Max(256, Volatile.Read(ref _lastBodyLength)));
-        MessageBody.Write(body, response);
-        Volatile.Write(ref _lastBodyLength, Math.Min(body.Length, MaxBodyHint));
+        // growing (a 1,000-value ReadResponse grew from 256 bytes through seven copies). The read loop's encoder keeps
+        // its buffer instead.
+        var body = reused ?? new BinaryEncoder(Math.Max(256, Volatile.Read(ref _lastBodyLength)));
         bool flush;
-        lock (_frameLock)
+        try
         {
-            Enqueue(FrameResponse(body.Written, requestId, tokenId));
-            flush = !_batching && TakeFlush();
+            body.Clear();
+            MessageBody.Write(body, response);
+            Volatile.Write(ref _lastBodyLength, Math.Min(body.Length, MaxBodyHint));
+            lock (_frameLock)
+            {
+                Enqueue(FrameResponse(body.Written, requestId, tokenId));
+                flush = !_batching && TakeFlush();
+            }
+        }
+        finally
+        {
+            if (reused is null) body.Dispose();
+            else if (body.Capacity > MaxBodyHint) DropLoopBody();
         }
         // Outside the lock, as at the end of a batch: on this thread until a send has to wait.
         if (flush) _flush = FlushAsync();
+    }
+
+    /// <summary>Gives up the read loop's encoder after a large response, so that a connection does not keep its buffer.</summary>
+    private void DropLoopBody()
+    {
+        _loopBody?.Dispose();
+        _loopBody = null;
     }
 
     private ArraySegment<byte> FrameResponse(ReadOnlySpan<byte> body, uint requestId, uint tokenId)

@@ -35,19 +35,26 @@ public sealed class ChunkAssembler : IDisposable
 
     /// <summary>
     /// Adds a chunk's body (the part after the headers that belongs to the message). Returns the whole message
-    /// when the chunk was final (valid until the next call), an empty memory otherwise (an abort chunk clears what was gathered).
+    /// when the chunk was final, an empty span otherwise (an abort chunk clears what was gathered). The message is valid
+    /// until the next call and while <paramref name="body"/> is: a message of one chunk is <paramref name="body"/> itself, not a copy.
     /// </summary>
-    public ReadOnlyMemory<byte> Add(ChunkType chunk, ReadOnlySpan<byte> body)
+    public ReadOnlySpan<byte> Add(ChunkType chunk, ReadOnlySpan<byte> body)
     {
         if (chunk == ChunkType.Abort)
         {
             Reset();
-            return ReadOnlyMemory<byte>.Empty;
+            return [];
         }
         if (_limits.MaxMessageSize != 0 && (long)_length + body.Length > _limits.MaxMessageSize)
         {
             Reset();
             throw new OpcUaException(StatusCodes.BadTcpMessageTooLarge, $"message larger than {_limits.MaxMessageSize} bytes");
+        }
+        // Most messages are one chunk: nothing to join, so nothing is copied.
+        if (chunk == ChunkType.Final && _length == 0)
+        {
+            _chunks = 0;
+            return body;
         }
         if (_length + body.Length > _buffer.Length)
         {
@@ -59,8 +66,8 @@ public sealed class ChunkAssembler : IDisposable
         body.CopyTo(_buffer.AsSpan(_length));
         _length += body.Length;
         _chunks++;
-        if (chunk != ChunkType.Final) return ReadOnlyMemory<byte>.Empty;
-        var message = _buffer.AsMemory(0, _length);
+        if (chunk != ChunkType.Final) return [];
+        var message = _buffer.AsSpan(0, _length);
         _length = 0;
         _chunks = 0;
         return message;

@@ -3,6 +3,9 @@ namespace ThermalPlant.OpcUa.Types;
 /// <summary>Vendor diagnostics for a status code (Part 4, 7.12); indexes point into the response's string table.</summary>
 public sealed record DiagnosticInfo
 {
+    /// <summary>No diagnostics: every field absent. Shared, as a record's fields cannot change.</summary>
+    public static DiagnosticInfo Empty { get; } = new();
+
     /// <summary>Index of the symbolic id in the string table.</summary>
     public int? SymbolicId { get; init; }
 

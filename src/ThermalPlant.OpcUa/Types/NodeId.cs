@@ -103,8 +103,18 @@ public sealed class NodeId : IEquatable<NodeId>
         NodeIdType.Numeric => HashCode.Combine(NamespaceIndex, Numeric),
         NodeIdType.String => HashCode.Combine(NamespaceIndex, StringComparer.Ordinal.GetHashCode(Text ?? "")),
         NodeIdType.Guid => HashCode.Combine(NamespaceIndex, Guid),
-        _ => HashCode.Combine(NamespaceIndex, ((byte[]?)_identifier)?.Length ?? 0),
+        _ => OpaqueHash(),
     };
+
+    // The bytes, not only their length: sessions are found by opaque authentication tokens of one length, which would
+    // otherwise all share one hash bucket.
+    private int OpaqueHash()
+    {
+        var hash = new HashCode();
+        hash.Add(NamespaceIndex);
+        hash.AddBytes((byte[]?)_identifier ?? []);
+        return hash.ToHashCode();
+    }
 
     /// <inheritdoc />
     public override string ToString()

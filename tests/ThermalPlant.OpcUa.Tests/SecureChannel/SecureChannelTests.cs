@@ -141,7 +141,7 @@ public sealed class SecureChannelTests
         using var assembler = new ChunkAssembler(new TransportLimits { ReceiveBufferSize = 8192 });
         var offset = 0;
         uint expectedSequence = 1;
-        ReadOnlyMemory<byte> message = default;
+        ReadOnlySpan<byte> message = default;
         while (offset < frames.Length)
         {
             var header = MessageHeader.Read(frames.AsSpan(offset));

@@ -86,6 +86,27 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public void A_message_of_one_chunk_is_the_chunk_itself_not_a_copy()
+    {
+        using var assembler = new ChunkAssembler(TransportLimits.Default);
+        byte[] body = [7, 8, 9];
+        var message = assembler.Add(ChunkType.Final, body);
+        Assert.True(message.Overlaps(body, out var offset) && offset == 0 && message.Length == body.Length);
+
+        // Joining still works after it.
+        Assert.True(assembler.Add(ChunkType.Intermediate, [1]).IsEmpty);
+        Assert.Equal(new byte[] { 1, 2 }, assembler.Add(ChunkType.Final, [2]).ToArray());
+    }
+
+    [Fact]
+    public void A_message_of_one_chunk_beyond_the_message_limit_is_refused()
+    {
+        using var assembler = new ChunkAssembler(new TransportLimits { MaxMessageSize = 4 });
+        var refused = Assert.Throws<OpcUaException>(() => assembler.Add(ChunkType.Final, new byte[5]));
+        Assert.Equal(StatusCodes.BadTcpMessageTooLarge, refused.Status.Code);
+    }
+
+    [Fact]
     public void Limits_are_enforced_chunk_by_chunk()
     {
         var limits = new TransportLimits { ReceiveBufferSize = 8192, MaxMessageSize = 10, MaxChunkCount = 3 };
