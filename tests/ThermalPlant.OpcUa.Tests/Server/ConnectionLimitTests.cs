@@ -118,6 +118,8 @@ public sealed class ConnectionLimitTests
         using var newcomer = await ConnectAsync(server.Port, IPAddress.Loopback, sendHello: true);
         Assert.Equal(MessageType.Acknowledge, (await ReadFrameAsync(newcomer)).Type);
         Assert.Equal(StatusCodes.BadTcpServerTooBusy, (await ReadErrorAsync(oldest)).Status.Code);
+        // Counted before the peer was told.
+        Assert.Equal(1, server.Refusals(ConnectionRefusal.GivenUpForRoom));
 
         // Two more clients with sessions take the other silent places; then every slot has an activated session.
         await using var second = await OpcUaClient.ConnectAsync(Url(server));
