@@ -163,12 +163,14 @@ public sealed class ClientConnectionTests : IAsyncLifetime
     [Fact]
     public async Task An_idle_session_outlives_its_timeout_thanks_to_keep_alive()
     {
-        await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions with { SessionTimeout = TimeSpan.FromSeconds(2) });
+        // Idle for twice the session timeout (3 s, more than the keep-alive's 2 s request timeout, so a stall a keep-alive
+        // survives cannot expire the session).
+        await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions with { SessionTimeout = TimeSpan.FromSeconds(3) });
         await client.OpenSessionAsync("idle");
         var session = client.SessionId;
         var lost = 0;
         client.ConnectionLost += _ => Interlocked.Increment(ref lost);
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(6));
         Assert.Equal(21.5, (await client.ReadValueAsync(TemperatureNode)).Value!.Value);
         Assert.Equal(session, client.SessionId);
         Assert.Equal(0, lost);
