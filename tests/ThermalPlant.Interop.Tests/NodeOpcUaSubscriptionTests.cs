@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -33,16 +34,24 @@ public sealed class NodeOpcUaSubscriptionTests
         var endpoint = $"opc.tcp://127.0.0.1:{server.Port}/freeopcua/server/";
         var run = ManagedProcess.RunAsync("node", [script, endpoint, "urn:thermalplant:interop", seconds.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(90), Path.GetDirectoryName(script));
 
-        // Push a ramp every 100 ms and a noisy value that jumps past the deadband every tenth step, until node is done.
+        // Push a ramp at 10 steps a second and a noisy value that jumps past the deadband every tenth step, until node is
+        // done. The steps due by the clock are pushed, stamped on that schedule: a late wake-up on a loaded machine pushes
+        // the missed steps at once rather than fewer steps in node's window (which then held fewer than it requires).
         var pushed = new List<double> { 0.0 };
         var step = 0;
+        var start = DateTime.UtcNow;
+        var pushing = Stopwatch.StartNew();
         while (!run.IsCompleted)
         {
             await Task.Delay(100);
-            step++;
-            ramp.SetValue(new DataValue { Value = Variant.From((double)step), SourceTimestamp = DateTime.UtcNow });
-            pushed.Add(step);
-            noisy.SetValue(new DataValue { Value = Variant.From(100.0 + (step % 2) + (step / 10 * 10)), SourceTimestamp = DateTime.UtcNow });
+            for (var due = (int)(pushing.ElapsedMilliseconds / 100); step < due;)
+            {
+                step++;
+                var at = start.AddMilliseconds(100 * step);
+                ramp.SetValue(new DataValue { Value = Variant.From((double)step), SourceTimestamp = at });
+                pushed.Add(step);
+                noisy.SetValue(new DataValue { Value = Variant.From(100.0 + (step % 2) + (step / 10 * 10)), SourceTimestamp = at });
+            }
         }
         var (exit, output) = await run;
         Assert.True(exit == 0, output);

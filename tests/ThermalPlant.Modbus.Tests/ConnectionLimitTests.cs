@@ -91,11 +91,13 @@ public sealed class ConnectionLimitTests
 
         Assert.Equal([0x03, 0x02, 0x00, 0x00], await newcomer.ExchangeAsync(1, ReadOneRegister));
         Assert.True(await a.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)), "the connection idle longest was kept");
-        Assert.Equal([0x03, 0x02, 0x00, 0x00], await b.ExchangeAsync(1, ReadOneRegister));
-        Assert.Equal([0x03, 0x02, 0x00, 0x00], await c.ExchangeAsync(1, ReadOneRegister));
+        // Reported before the peer saw the close.
         var evicted = Assert.Single(dropped);
         Assert.Equal(ModbusDropReason.Evicted, evicted.Reason);
         Assert.Equal(a.LocalEndPoint, evicted.Peer);
+        Assert.Equal([0x03, 0x02, 0x00, 0x00], await b.ExchangeAsync(1, ReadOneRegister));
+        Assert.Equal([0x03, 0x02, 0x00, 0x00], await c.ExchangeAsync(1, ReadOneRegister));
+        Assert.Single(dropped);
         Assert.Equal(3, server.OpenConnections);
     }
 
@@ -185,6 +187,8 @@ public sealed class ConnectionLimitTests
         await using (var third = await RawConnection.OpenAsync(server.Port, Attacker))
         {
             Assert.True(await third.IsClosedByPeerAsync(TimeSpan.FromSeconds(5)), "a third connection from one address was kept");
+            // Reported before the peer saw the close.
+            Assert.Equal(ModbusDropReason.PerAddressLimit, Assert.Single(dropped).Reason);
         }
         await using (var fromElsewhere = await RawConnection.OpenAsync(server.Port, Other))
         {

@@ -69,7 +69,8 @@ public sealed partial class OpcServerLimitsTests
     /// <summary>Our client, once the server has noticed the two raw sockets closing and freed the address's slots.</summary>
     private static async Task<OpcUaClient> ConnectWithRetryAsync(string url)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        // Generous: each attempt is a whole connect, which took seconds on a loaded machine (the test ran 13.6 s there).
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
             try

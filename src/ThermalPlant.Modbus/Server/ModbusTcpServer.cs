@@ -41,7 +41,10 @@ public sealed class ModbusTcpServer : IAsyncDisposable
         _listener = new TcpListener(options.Address, options.Port);
     }
 
-    /// <summary>Raised (on the server's own task) for each connection the server refuses or closes of its own accord.</summary>
+    /// <summary>
+    /// Raised (on the server's own task) for each connection the server refuses or closes of its own accord, before the
+    /// connection is closed: a peer that sees the close finds it reported.
+    /// </summary>
     public event Action<ModbusConnectionDropped>? ConnectionDropped;
 
     /// <summary>The tables this server serves.</summary>
@@ -136,17 +139,30 @@ public sealed class ModbusTcpServer : IAsyncDisposable
                 }
             }
         }
+        // Reported before the socket closes (see ConnectionDropped): a refused peer can read a host's metrics at once.
         if (refusal is { } reason)
         {
-            socket.Dispose();
-            ConnectionDropped?.Invoke(new ModbusConnectionDropped(peer, reason));
+            try
+            {
+                ConnectionDropped?.Invoke(new ModbusConnectionDropped(peer, reason));
+            }
+            finally
+            {
+                socket.Dispose();
+            }
             return null;
         }
         if (victim is not null)
         {
             victim.Evicted = true;
-            victim.Close();
-            ConnectionDropped?.Invoke(new ModbusConnectionDropped(victim.Peer, ModbusDropReason.Evicted));
+            try
+            {
+                ConnectionDropped?.Invoke(new ModbusConnectionDropped(victim.Peer, ModbusDropReason.Evicted));
+            }
+            finally
+            {
+                victim.Close();
+            }
         }
         return admitted;
     }

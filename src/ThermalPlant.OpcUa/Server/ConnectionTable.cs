@@ -48,10 +48,13 @@ internal sealed class ConnectionTable(int maxConnections, int maxPerAddress)
         }
     }
 
-    /// <summary>Frees the slot of a connection that ended.</summary>
-    public void Remove(UaTcpConnection connection)
+    /// <summary>
+    /// Frees the slot of a connection that ended or is given up; false when it was no longer held (so whoever took it
+    /// out first, a deadline or a newcomer, is the one that gives it up).
+    /// </summary>
+    public bool Remove(UaTcpConnection connection)
     {
-        lock (_lock) _open.Remove(connection);
+        lock (_lock) return _open.Remove(connection);
     }
 
     /// <summary>The connections that have not activated a session yet, for the handshake deadlines.</summary>

@@ -191,9 +191,11 @@ public sealed class OpcUaServer : IAsyncDisposable
                 clients.RemoveAll(t => t.IsCompleted);
                 var connection = new UaTcpConnection(socket, _options, _security, _dispatcher, () => (uint)Interlocked.Increment(ref _nextChannelId), _time);
                 var refused = _connections.Admit(connection, out var givenUp);
-                if (givenUp is not null && givenUp.GiveUp(StatusCodes.BadTcpServerTooBusy, "the server is full; the oldest connection without an activated session is closed for a new one"))
+                if (givenUp is not null)
                 {
+                    // Admit took it out of the table, so no deadline gives it up too; counted before its peer is told.
                     Refuse(ConnectionRefusal.GivenUpForRoom, givenUp.Peer, StatusCodes.BadTcpServerTooBusy, $"closed for a newcomer: all {_options.MaxConnections} connections were taken and this was the oldest without an activated session");
+                    givenUp.GiveUp(StatusCodes.BadTcpServerTooBusy, "the server is full; the oldest connection without an activated session is closed for a new one");
                 }
                 if (refused is { } kind)
                 {
@@ -232,11 +234,13 @@ public sealed class OpcUaServer : IAsyncDisposable
         var now = _time.GetUtcNow();
         foreach (var connection in _connections.NotActivated())
         {
-            if (connection.Overdue(now) is { } reason && connection.GiveUp(StatusCodes.BadTimeout, reason))
+            // Taking it out of the table decides who gives it up (a newcomer may have taken it for room meanwhile); the
+            // slot is free at once, and the refusal is counted before the peer is told, so a peer that sees its Error
+            // finds it counted. The connection only says why and drains the peer's last bytes.
+            if (connection.Overdue(now) is { } reason && _connections.Remove(connection))
             {
-                // The slot is free at once; the connection only says why and drains the peer's last bytes.
-                _connections.Remove(connection);
                 Refuse(ConnectionRefusal.HandshakeTimeout, connection.Peer, StatusCodes.BadTimeout, reason);
+                connection.GiveUp(StatusCodes.BadTimeout, reason);
             }
         }
     }

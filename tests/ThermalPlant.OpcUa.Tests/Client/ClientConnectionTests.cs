@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
@@ -76,12 +78,15 @@ public sealed class ClientConnectionTests : IAsyncLifetime
         await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions);
         await client.OpenSessionAsync("restart");
         var firstSession = client.SessionId;
+        var lost = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var reconnected = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ConnectionLost += ex => lost.TrySetResult(ex);
         client.Reconnected += recreated => reconnected.TrySetResult(recreated);
 
         await _server.DisposeAsync();
         _relay.Cut();
-        await Task.Delay(300);
+        // Waits for the client to notice (a fixed 300 ms was too short on a loaded machine); the relay leads nowhere now.
+        await lost.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(client.IsConnected);
         var pending = client.ReadValueAsync(TemperatureNode);
         _server = StartServer(0, 30.0);
@@ -95,7 +100,9 @@ public sealed class ClientConnectionTests : IAsyncLifetime
     [Fact]
     public async Task Keep_alive_notices_a_peer_that_stopped_answering()
     {
-        await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions with { RequestTimeout = TimeSpan.FromMilliseconds(500) });
+        // The keep-alive's request timeout is FastOptions' 2 s: with 500 ms a loaded machine's pause alone could time out
+        // a keep-alive or the read after the reconnect.
+        await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions);
         await client.OpenSessionAsync("frozen");
         var lost = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
         var reconnected = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -115,20 +122,27 @@ public sealed class ClientConnectionTests : IAsyncLifetime
     [Fact]
     public async Task Requests_wait_at_most_the_request_timeout_for_a_server_that_stays_away()
     {
-        await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions with { RequestTimeout = TimeSpan.FromMilliseconds(500) });
+        var requestTimeout = TimeSpan.FromMilliseconds(500);
+        await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions with { RequestTimeout = requestTimeout });
         await client.OpenSessionAsync("away");
-        var failures = 0;
+        var waits = new ConcurrentQueue<TimeSpan>();
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client.ReconnectFailed += (_, wait) =>
         {
-            Assert.InRange(wait, TimeSpan.FromMilliseconds(80), TimeSpan.FromMilliseconds(480));
-            Interlocked.Increment(ref failures);
+            waits.Enqueue(wait);
+            failed.TrySetResult();
         };
 
         _relay.Cut(refuseNew: true);
-        await Task.Delay(200);
-        var error = await Assert.ThrowsAsync<OpcUaException>(() => client.ReadValueAsync(TemperatureNode));
-        Assert.Contains(error.Status.Code, new[] { StatusCodes.BadNotConnected, StatusCodes.BadConnectionClosed });
-        Assert.True(failures >= 1);
+        // The client is reconnecting once an attempt has failed (a fixed 200 ms raced the client's noticing the cut).
+        await failed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var watch = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<OpcUaException>(() => client.ReadValueAsync(TemperatureNode).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(StatusCodes.BadNotConnected, error.Status.Code);
+        // It waited for the connection before giving up (the upper bound is the 30 s above: real time has no tight one).
+        Assert.True(watch.Elapsed >= requestTimeout - TimeSpan.FromMilliseconds(50), $"gave up after {watch.Elapsed}");
+        // Backoff from 100 to 400 ms with 20 % jitter either way.
+        Assert.All(waits, wait => Assert.InRange(wait, TimeSpan.FromMilliseconds(80), TimeSpan.FromMilliseconds(480)));
     }
 
     [Fact]
@@ -149,12 +163,14 @@ public sealed class ClientConnectionTests : IAsyncLifetime
     [Fact]
     public async Task An_idle_session_outlives_its_timeout_thanks_to_keep_alive()
     {
-        await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions with { SessionTimeout = TimeSpan.FromSeconds(2) });
+        // Idle for twice the session timeout (3 s, more than the keep-alive's 2 s request timeout, so a stall a keep-alive
+        // survives cannot expire the session).
+        await using var client = await OpcUaClient.ConnectAsync(RelayUrl, FastOptions with { SessionTimeout = TimeSpan.FromSeconds(3) });
         await client.OpenSessionAsync("idle");
         var session = client.SessionId;
         var lost = 0;
         client.ConnectionLost += _ => Interlocked.Increment(ref lost);
-        await Task.Delay(TimeSpan.FromSeconds(5));
+        await Task.Delay(TimeSpan.FromSeconds(6));
         Assert.Equal(21.5, (await client.ReadValueAsync(TemperatureNode)).Value!.Value);
         Assert.Equal(session, client.SessionId);
         Assert.Equal(0, lost);

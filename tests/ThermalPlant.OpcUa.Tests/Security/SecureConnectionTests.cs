@@ -112,19 +112,20 @@ public sealed class SecureConnectionTests : IAsyncLifetime
             Security = [new(SecurityPolicyUris.Aes256Sha256RsaPss, MessageSecurityMode.SignAndEncrypt)],
             ApplicationCertificate = _server.Certificate,
             CertificateStorePath = _serverStore.Path,
-            SecureChannel = new SecureChannelOptions { MinTokenLifetime = TimeSpan.FromSeconds(2) },
+            SecureChannel = new SecureChannelOptions { MinTokenLifetime = TimeSpan.FromSeconds(4) },
         });
         server.Start();
         TrustClient();
-        // 2 s tokens: a renewal starts 1.5 s into one and has until 2.5 s (the server's grace of a quarter), enough for an
-        // asymmetric handshake on a loaded machine; with 1 s tokens a slow one missed the window.
-        var options = ClientOptions(SecurityPolicyUris.Aes256Sha256RsaPss, MessageSecurityMode.SignAndEncrypt) with { TokenLifetime = TimeSpan.FromSeconds(2) };
+        // 4 s tokens: a renewal starts 3 s into one and has until 5 s (the server's grace of a quarter), 2 s for a late
+        // timer and an asymmetric handshake on a loaded machine; with 1 s tokens a slow one missed the window, and 2 s
+        // left only 1 s while the box ran at a load of 20.
+        var options = ClientOptions(SecurityPolicyUris.Aes256Sha256RsaPss, MessageSecurityMode.SignAndEncrypt) with { TokenLifetime = TimeSpan.FromSeconds(4) };
         await using var client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{server.Port}/freeopcua/server/", options);
         await client.OpenSessionAsync("renewing");
         var lost = 0;
         client.ConnectionLost += _ => Interlocked.Increment(ref lost);
-        // Several lifetimes pass (a token lives 2 s plus a quarter): without renewals the server would refuse the token.
-        var until = DateTime.UtcNow.AddSeconds(7);
+        // Two and a half lifetimes pass (three renewals): without renewals the server would refuse the token.
+        var until = DateTime.UtcNow.AddSeconds(10);
         var reads = 0;
         while (DateTime.UtcNow < until)
         {
