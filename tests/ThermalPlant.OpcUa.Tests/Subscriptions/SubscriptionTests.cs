@@ -213,10 +213,16 @@ public sealed class SubscriptionTests : IAsyncLifetime
     [Fact]
     public async Task An_idle_subscription_sends_keep_alives()
     {
+        // A keep-alive every 2 idle cycles of 50 ms: waited for, not counted in a fixed second a loaded machine may
+        // stretch; at most one per 100 ms elapsed (and two to spare), so a keep-alive every cycle would fail.
+        var elapsed = global::System.Diagnostics.Stopwatch.StartNew();
         await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 50, MaxKeepAliveCount = 2 });
         await subscription.AddAsync([new MonitoredItemRequest(Node("Temperature"))]);
-        await Task.Delay(1000);
-        Assert.InRange(subscription.KeepAlives, 2, 15);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (subscription.KeepAlives < 4 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        var keepAlives = subscription.KeepAlives;
+        Assert.True(keepAlives >= 4, $"{keepAlives} keep-alives in {elapsed.Elapsed}");
+        Assert.True(keepAlives <= (elapsed.ElapsedMilliseconds / 100) + 2, $"{keepAlives} keep-alives in {elapsed.Elapsed}: more than one per 100 ms");
     }
 
     [Fact]
