@@ -125,17 +125,11 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
                 consumer ??= await js.GetConsumerAsync(options.Nats.Stream, name, cancellationToken);
                 // Waits for one message, then takes what else is there: a batch never waits to fill, so a quiet
                 // site's samples are written at once and a busy site's in batches of FetchMessages.
-                var first = await consumer.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = options.Consumer.FetchWait }, cancellationToken: cancellationToken);
+                var first = await NextAsync(consumer, cancellationToken);
                 health.Report($"nats {name}", true);
                 if (first is null) continue;
                 var fetched = new List<INatsJSMsg<byte[]>>(options.Consumer.FetchMessages) { first };
-                if (options.Consumer.FetchMessages > 1)
-                {
-                    await foreach (var message in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = options.Consumer.FetchMessages - 1 }, cancellationToken: cancellationToken))
-                    {
-                        fetched.Add(message);
-                    }
-                }
+                if (options.Consumer.FetchMessages > 1) await FetchMoreAsync(consumer, fetched, cancellationToken);
                 if (await write(fetched, cancellationToken))
                 {
                     delay = shard.RetryMinDelay;
@@ -150,15 +144,51 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
             {
                 return;
             }
-            catch (Exception ex) when (ex is NatsException or TimeoutException or OperationCanceledException)
+            catch (Exception ex) when (ex is NatsException or TimeoutException or OperationCanceledException or InvalidOperationException)
             {
                 // A node lost or a new leader: the client reconnects by itself; the consumer is looked up afresh.
+                // Whatever the client throws, this loop goes on: ending it would stop the site for good, unseen.
                 consumer = null;
                 health.Report($"nats {name}", false, ex.Message);
                 LogFetchFailed(logger, name, ex.Message, delay.TotalSeconds);
                 await Task.Delay(delay, time, cancellationToken);
                 delay = Next(delay);
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits up to FetchWait for one message. The pull request may be lost with a consumer leader that died (nothing
+    /// answers it then), so the wait has a deadline of its own, FetchWait + RequestTimeout, beyond the client's timers:
+    /// past it the fetch fails and the consumer is looked up again.
+    /// </summary>
+    private async Task<INatsJSMsg<byte[]>?> NextAsync(INatsJSConsumer consumer, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Consumer.FetchWait + options.Nats.RequestTimeout);
+        return await consumer.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = options.Consumer.FetchWait }, cancellationToken: deadline.Token);
+    }
+
+    /// <summary>
+    /// Adds what else the consumer holds, up to FetchMessages in all, without waiting for more. The request expires
+    /// after FetchWait (the client's default, 30 s, held a batch's first message that long when the request went to a
+    /// consumer leader that died), and the whole fetch has the deadline FetchWait + RequestTimeout: past it the
+    /// messages already fetched are written, and those the server still sends are redelivered after AckWait.
+    /// </summary>
+    private async Task FetchMoreAsync(INatsJSConsumer consumer, List<INatsJSMsg<byte[]>> fetched, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.Consumer.FetchWait + options.Nats.RequestTimeout);
+        try
+        {
+            await foreach (var message in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = options.Consumer.FetchMessages - 1, Expires = options.Consumer.FetchWait }, cancellationToken: deadline.Token))
+            {
+                fetched.Add(message);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogFetchMoreExpired(logger, consumer.Info.Name, fetched.Count, (options.Consumer.FetchWait + options.Nats.RequestTimeout).TotalSeconds);
         }
     }
 
@@ -339,6 +369,9 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
 
     [LoggerMessage(EventId = 913, Level = LogLevel.Warning, Message = "Fetching from consumer {Consumer} failed: {Problem}. Retrying in {DelaySeconds:F1} s; unacknowledged messages are redelivered")]
     private static partial void LogFetchFailed(ILogger logger, string consumer, string problem, double delaySeconds);
+
+    [LoggerMessage(EventId = 917, Level = LogLevel.Warning, Message = "Fetching more from consumer {Consumer} had no end within {DeadlineSeconds:F1} s; the {Count} messages fetched are written now")]
+    private static partial void LogFetchMoreExpired(ILogger logger, string consumer, int count, double deadlineSeconds);
 
     [LoggerMessage(EventId = 915, Level = LogLevel.Warning, Message = "Shard {Shard}: keeping the {What} failed: {Problem}. Retrying in {DelaySeconds:F1} s")]
     private static partial void LogMaintenanceFailed(ILogger logger, string shard, string what, string problem, double delaySeconds);

@@ -45,16 +45,24 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
 
         // The leader takes every publish and delivery of the stream: the other two elect a new one and go on.
         var leader = await rig.Cluster.StreamLeaderAsync(Stream);
+        var killed = DateTime.UtcNow;
         await rig.Cluster.KillAsync(leader);
-        await Task.Delay(2000);
-        var during = await Stored.CountAsync(rig.Database, "SELECT count(*) FROM sensor_values");
-        await StoredMoreThanAsync(rig.Database, during + 100);
-        var newLeader = await rig.Cluster.StreamLeaderAsync(Stream);
-        Assert.NotEqual(leader, newLeader);
-        await rig.Cluster.RestartAsync(leader);
-        await Task.Delay(2000);
+        try
+        {
+            await Task.Delay(2000);
+            var during = await Stored.CountAsync(rig.Database, "SELECT count(*) FROM sensor_values");
+            await StoredMoreThanAsync(rig.Database, during + 100);
+            var newLeader = await rig.Cluster.StreamLeaderAsync(Stream);
+            Assert.NotEqual(leader, newLeader);
+            await rig.Cluster.RestartAsync(leader);
+            await Task.Delay(2000);
 
-        await rig.EveryValueStoredOnceAsync();
+            await rig.EveryValueStoredOnceAsync();
+        }
+        catch (Xunit.Sdk.XunitException ex)
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- n{leader + 1} (the stream leader) killed at {killed:HH:mm:ss.fff} ---{Environment.NewLine}{await rig.DescribeAsync()}");
+        }
     }
 
     [Fact]
@@ -320,6 +328,44 @@ public sealed class NatsTransportTests(PostgresFixture postgres) : IDisposable
             await Plant.StopProducingAsync();
             await Expect.EveryValueStoredOnceAsync(Plant, Database, Settle);
             await NoDuplicateRowsAsync(Database);
+        }
+
+        /// <summary>Where each part stands, for a failure message: the scraper's queue and publish counters, each writer's log, each node's log.</summary>
+        public async Task<string> DescribeAsync()
+        {
+            var text = new System.Text.StringBuilder();
+            if (_scraper is not null)
+            {
+                using var http = new HttpClient { BaseAddress = _scraper.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+                string ready;
+                try
+                {
+                    using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                    ready = await response.Content.ReadAsStringAsync();
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    ready = e.Message;
+                }
+                text.Append(CultureInfo.InvariantCulture, $"scraper at {DateTime.UtcNow:HH:mm:ss.fff}: queue {_scraper.Queue.Depth} samples, published {NatsPublishMetrics.Messages.Value} messages, {NatsPublishMetrics.Failures.Value} failures, {NatsPublishMetrics.Duplicates.Value} duplicates; ready: {ready}").AppendLine();
+            }
+            for (var i = 0; i < Writers.Count; i++)
+            {
+                string state;
+                try
+                {
+                    var acked = await Writers[i].MetricAsync("thermalplant_writer_messages_acked_total");
+                    var pending = await Writers[i].MetricAsync("thermalplant_writer_consumer_pending_messages");
+                    var ackPending = await Writers[i].MetricAsync("thermalplant_writer_consumer_ack_pending_messages");
+                    state = string.Create(CultureInfo.InvariantCulture, $"acknowledged {acked} messages, consumer pending {pending}, awaiting acknowledgement {ackPending}");
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    state = e.Message;
+                }
+                text.Append(CultureInfo.InvariantCulture, $"--- writer {i + 1}: {state} ---").AppendLine().Append(Writers[i].Output);
+            }
+            return text.Append(cluster.Log).ToString();
         }
 
         public async ValueTask DisposeAsync()
