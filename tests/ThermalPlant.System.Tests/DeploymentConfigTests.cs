@@ -20,12 +20,11 @@ public sealed partial class DeploymentConfigTests
         ["OPCUA_ANALYTICS_PASSWORD_HASH"] = "pbkdf2-sha256:10000:dGVzdC1vbmx5LXNhbHQ=:dGVzdC1vbmx5LWhhc2gtMzItYnl0ZXMtbG9uZyE=",
     };
 
+    /// <summary>Every profile docker-compose.yaml defines.</summary>
+    public static TheoryData<string> Profiles => new() { "sensors_only", "opc", "infrastructure", "fullstack", "cluster" };
+
     [Theory]
-    [InlineData("sensors_only")]
-    [InlineData("opc")]
-    [InlineData("infrastructure")]
-    [InlineData("fullstack")]
-    [InlineData("cluster")]
+    [MemberData(nameof(Profiles))]
     public async Task Every_compose_profile_is_valid(string profile)
     {
         var compose = PeerPrograms.Require("docker-compose", "scripts/test installs it (apt-get install docker-compose)", "/usr/bin/docker-compose");
@@ -55,11 +54,7 @@ public sealed partial class DeploymentConfigTests
     }
 
     [Theory]
-    [InlineData("sensors_only")]
-    [InlineData("opc")]
-    [InlineData("infrastructure")]
-    [InlineData("fullstack")]
-    [InlineData("cluster")]
+    [MemberData(nameof(Profiles))]
     public async Task Every_service_a_profile_starts_depends_only_on_services_that_profile_starts(string profile)
     {
         // Compose v2 (2.18 and later) refuses a project whose enabled service depends on one no active profile enables;
