@@ -118,10 +118,20 @@ internal abstract class SpillQueue<T> : IDisposable
     }
 
     /// <summary>
-    /// Waits until a batch is worth writing: <paramref name="batchSize"/> items, items in the spill file, or the oldest
-    /// waiting item has waited <paramref name="maxDelay"/>.
+    /// Waits until a batch is worth writing (<paramref name="batchSize"/> items, items in the spill file, or the oldest
+    /// waiting item has waited <paramref name="maxDelay"/>) and takes it: the oldest waiting items, at most
+    /// <paramref name="batchSize"/>. They stay queued until committed.
     /// </summary>
-    public async Task WaitForBatchAsync(int batchSize, TimeSpan maxDelay, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<SpillBatch<T>> TakeBatchAsync(int batchSize, TimeSpan maxDelay, TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await WaitForBatchAsync(batchSize, maxDelay, time, cancellationToken);
+            if (Take(batchSize) is { } batch) return batch;
+        }
+    }
+
+    private async Task WaitForBatchAsync(int batchSize, TimeSpan maxDelay, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
         long? firstSeen = null;
@@ -149,8 +159,8 @@ internal abstract class SpillQueue<T> : IDisposable
         }
     }
 
-    /// <summary>The oldest waiting items, at most <paramref name="max"/>; null when nothing waits. They stay queued until committed.</summary>
-    public SpillBatch<T>? Take(int max)
+    /// <summary>The oldest waiting items, at most <paramref name="max"/>; null when nothing waits.</summary>
+    private SpillBatch<T>? Take(int max)
     {
         lock (_lock)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using ThermalPlant.Scraper.Supervision;
@@ -10,9 +9,8 @@ namespace ThermalPlant.Scraper.Delivery;
 
 /// <summary>
 /// The database side: migrates the schema (retrying until the database answers), runs the partition and rollup
-/// maintainers, and writes the queue's batches in order with the idempotent <see cref="SampleWriter"/>. A failed
-/// write is retried with backoff, taking the batch again from the queue (by then maybe from the spill file); the
-/// sources never wait for it.
+/// maintainers, and writes the queue's batches in order with the idempotent <see cref="SampleWriter"/>
+/// (<see cref="DatabaseQueueService{T}"/>). A sample the database refuses as data is kept in the rejected file.
 /// </summary>
 internal sealed partial class StorageService(
     NpgsqlDataSource dataSource,
@@ -23,29 +21,25 @@ internal sealed partial class StorageService(
     SourceHealth health,
     IOptions<ScraperOptions> options,
     TimeProvider time,
-    ILogger<StorageService> logger) : BackgroundService
+    ILogger<StorageService> logger) : DatabaseQueueService<Sample>(queue, options.Value.Database, time)
 {
     private readonly DatabaseOptions _database = options.Value.Database;
     private readonly StorageOptions _storage = options.Value.Storage;
-
-    /// <inheritdoc />
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        // Whatever the writer did not store goes to disk; a crash skips this, and the back-fill covers that.
-        queue.SpillMemory();
-    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var path = await MigrateAsync(stoppingToken);
         if (path is null) return;
-        var writer = new SampleWriter(dataSource, path.Value, timeProvider: time);
+        var writer = new SampleWriter(dataSource, path.Value, timeProvider: Time);
         var maintenance = StartMaintenance(path.Value, stoppingToken);
         try
         {
-            await WriteLoopAsync(writer, stoppingToken);
+            await WriteLoopAsync(_storage.BatchSize, _storage.BatchDelay, async (samples, ct) =>
+            {
+                var result = await writer.WriteAsync(samples, ct);
+                return new StoredBatch(result.Inserted, result.Replayed);
+            }, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -65,8 +59,8 @@ internal sealed partial class StorageService(
             LogMaintenanceByDatabase(logger, path);
             return Task.CompletedTask;
         }
-        var partitions = new PartitionMaintainer(dataSource, path, new PartitionMaintainerOptions { Retention = _database.Retention, Interval = _database.PartitionInterval }, time);
-        var rollups = new RollupMaintainer(dataSource, path, time);
+        var partitions = new PartitionMaintainer(dataSource, path, new PartitionMaintainerOptions { Retention = _database.Retention, Interval = _database.PartitionInterval }, Time);
+        var rollups = new RollupMaintainer(dataSource, path, Time);
         return Task.WhenAll(
             supervisor.RunAsync("database partitions", partitions.RunAsync, _database.RetryMinDelay, _database.RetryMaxDelay, stoppingToken),
             supervisor.RunAsync("database rollups", ct => rollups.RunAsync(_database.RollupInterval, ct), _database.RetryMinDelay, _database.RetryMaxDelay, stoppingToken));
@@ -98,7 +92,7 @@ internal sealed partial class StorageService(
                 LogMigrationFailed(logger, ex.Message, delay.TotalSeconds);
                 try
                 {
-                    await Task.Delay(delay, time, cancellationToken);
+                    await Task.Delay(delay, Time, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -108,71 +102,32 @@ internal sealed partial class StorageService(
         }
     }
 
-    private async Task WriteLoopAsync(SampleWriter writer, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override void OnWritten(int count, StoredBatch stored, TimeSpan elapsed)
     {
-        var backoff = new Backoff(_database.RetryMinDelay, _database.RetryMaxDelay);
-        string? outage = null;
-        while (true)
-        {
-            await queue.WaitForBatchAsync(_storage.BatchSize, _storage.BatchDelay, time, cancellationToken);
-            var batch = queue.Take(_storage.BatchSize);
-            if (batch is null) continue;
-            var started = Stopwatch.GetTimestamp();
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(_database.WriteTimeout);
-                var result = await WriteOrRejectAsync(writer, batch.Items.ToArray(), timeout.Token);
-                queue.Commit(batch);
-                ScraperMetrics.CopyDuration.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-                ScraperMetrics.CopyRows.Observe(batch.Items.Count);
-                ScraperMetrics.ValuesWritten.Inc(batch.Items.Count);
-                if (outage is not null)
-                {
-                    LogWritingAgain(logger, outage, queue.Depth);
-                    health.Report(SourceHealth.Database, true);
-                    outage = null;
-                }
-                if (result.Replayed) LogReplayed(logger, result.Samples, result.Inserted);
-                backoff.Reset();
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or TimeoutException or IOException or OperationCanceledException or System.Net.Sockets.SocketException)
-            {
-                ScraperMetrics.WriteFailures.Inc();
-                var delay = backoff.Next();
-                var problem = ex is OperationCanceledException ? $"no answer within {_database.WriteTimeout.TotalSeconds} s" : ex.Message;
-                if (outage is null) LogWriteFailed(logger, batch.Items.Count, problem, delay.TotalSeconds);
-                outage = problem;
-                health.Report(SourceHealth.Database, false, problem);
-                await Task.Delay(delay, time, cancellationToken);
-            }
-        }
+        ScraperMetrics.CopyDuration.Observe(elapsed.TotalSeconds);
+        ScraperMetrics.CopyRows.Observe(count);
+        ScraperMetrics.ValuesWritten.Inc(count);
+        if (stored.Replayed) LogReplayed(logger, count, stored.Inserted);
     }
 
-    /// <summary>
-    /// Writes <paramref name="samples"/>; when the database refuses the data itself (an SQL data exception, which no
-    /// retry can fix), halves the batch until the refused samples are isolated, keeps those in the rejected file
-    /// for inspection, and stores the rest, so one bad sample never blocks everything behind it.
-    /// </summary>
-    private async Task<WriteResult> WriteOrRejectAsync(SampleWriter writer, Sample[] samples, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override void OnWriteFailed(int count, string problem, TimeSpan delay, bool firstOfOutage)
     {
-        try
-        {
-            return await writer.WriteAsync(samples, cancellationToken);
-        }
-        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
-        {
-            if (samples.Length == 1)
-            {
-                rejected.Reject(samples[0], ex.MessageText);
-                return new WriteResult(1, 0, false);
-            }
-            var half = samples.Length / 2;
-            var first = await WriteOrRejectAsync(writer, samples[..half], cancellationToken);
-            var second = await WriteOrRejectAsync(writer, samples[half..], cancellationToken);
-            return new WriteResult(samples.Length, first.Inserted + second.Inserted, first.Replayed || second.Replayed);
-        }
+        ScraperMetrics.WriteFailures.Inc();
+        if (firstOfOutage) LogWriteFailed(logger, count, problem, delay.TotalSeconds);
+        health.Report(SourceHealth.Database, false, problem);
     }
+
+    /// <inheritdoc />
+    protected override void OnWritingAgain(string problem, long depth)
+    {
+        LogWritingAgain(logger, problem, depth);
+        health.Report(SourceHealth.Database, true);
+    }
+
+    /// <summary>Keeps the refused sample in the rejected file for inspection.</summary>
+    protected override void Reject(Sample item, PostgresException refusal) => rejected.Reject(item, refusal.MessageText);
 
     [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "Database schema ready on the {Path} path ({Reason}); {Applied} migrations applied now")]
     private static partial void LogMigrated(ILogger logger, StoragePath path, string reason, int applied);

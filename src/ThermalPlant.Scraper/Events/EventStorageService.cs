@@ -8,10 +8,9 @@ namespace ThermalPlant.Scraper.Events;
 
 /// <summary>
 /// Writes the <see cref="EventQueue"/>'s batches into the <c>events</c> table once the schema is migrated (by the
-/// sample <see cref="StorageService"/>), in order, with the idempotent <see cref="EventWriter"/>. A failed write is
-/// retried with backoff, taking the batch again from the queue (by then maybe from the spill file); the sources never
-/// wait for it. An event the database refuses as data is isolated by halving the batch, logged with its content and
-/// dropped, so it never blocks the events behind it.
+/// sample <see cref="StorageService"/>), in order, with the idempotent <see cref="EventWriter"/>
+/// (<see cref="DatabaseQueueService{T}"/>). An event the database refuses as data is logged with its content and
+/// dropped.
 /// </summary>
 internal sealed partial class EventStorageService(
     NpgsqlDataSource dataSource,
@@ -19,18 +18,9 @@ internal sealed partial class EventStorageService(
     StorageState state,
     IOptions<ScraperOptions> options,
     TimeProvider time,
-    ILogger<EventStorageService> logger) : BackgroundService
+    ILogger<EventStorageService> logger) : DatabaseQueueService<StoredEvent>(queue, options.Value.Database, time)
 {
-    private readonly DatabaseOptions _database = options.Value.Database;
     private readonly EventStorageOptions _events = options.Value.Events;
-
-    /// <inheritdoc />
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        // What the writer did not store goes to disk; a crash skips this, and the event back-fill covers that.
-        queue.SpillMemory();
-    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -38,46 +28,34 @@ internal sealed partial class EventStorageService(
         try
         {
             await state.Migrated.WaitAsync(stoppingToken);
-            await Task.WhenAll(WriteLoopAsync(new EventWriter(dataSource), stoppingToken), RetentionLoopAsync(stoppingToken));
+            var writer = new EventWriter(dataSource);
+            await Task.WhenAll(
+                WriteLoopAsync(_events.BatchSize, _events.BatchDelay, async (events, ct) => new StoredBatch(await writer.WriteAsync(events, ct), false), stoppingToken),
+                RetentionLoopAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }
 
-    private async Task WriteLoopAsync(EventWriter writer, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override void OnWritten(int count, StoredBatch stored, TimeSpan elapsed) => EventMetrics.Written.Inc(count);
+
+    /// <inheritdoc />
+    protected override void OnWriteFailed(int count, string problem, TimeSpan delay, bool firstOfOutage)
     {
-        var backoff = new Backoff(_database.RetryMinDelay, _database.RetryMaxDelay);
-        string? outage = null;
-        while (true)
-        {
-            await queue.WaitForBatchAsync(_events.BatchSize, _events.BatchDelay, time, cancellationToken);
-            var batch = queue.Take(_events.BatchSize);
-            if (batch is null) continue;
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(_database.WriteTimeout);
-                await WriteOrRejectAsync(writer, batch.Items, timeout.Token);
-                queue.Commit(batch);
-                EventMetrics.Written.Inc(batch.Items.Count);
-                if (outage is not null)
-                {
-                    LogWritingAgain(logger, outage, queue.Depth);
-                    outage = null;
-                }
-                backoff.Reset();
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or TimeoutException or IOException or OperationCanceledException or System.Net.Sockets.SocketException)
-            {
-                EventMetrics.WriteFailures.Inc();
-                var delay = backoff.Next();
-                var problem = ex is OperationCanceledException ? $"no answer within {_database.WriteTimeout.TotalSeconds} s" : ex.Message;
-                if (outage is null) LogWriteFailed(logger, batch.Items.Count, problem, delay.TotalSeconds);
-                outage = problem;
-                await Task.Delay(delay, time, cancellationToken);
-            }
-        }
+        EventMetrics.WriteFailures.Inc();
+        if (firstOfOutage) LogWriteFailed(logger, count, problem, delay.TotalSeconds);
+    }
+
+    /// <inheritdoc />
+    protected override void OnWritingAgain(string problem, long depth) => LogWritingAgain(logger, problem, depth);
+
+    /// <summary>Counts and logs the refused event with its content; it is not stored.</summary>
+    protected override void Reject(StoredEvent item, PostgresException refusal)
+    {
+        EventMetrics.Rejected.Inc();
+        LogRejected(logger, item.Endpoint, item.EventType, item.SourceName, item.Time, item.Message, refusal.MessageText);
     }
 
     /// <summary>
@@ -87,10 +65,10 @@ internal sealed partial class EventStorageService(
     /// </summary>
     private async Task RetentionLoopAsync(CancellationToken cancellationToken)
     {
-        var retention = new EventRetention(dataSource, _events.Retention, time);
+        var retention = new EventRetention(dataSource, _events.Retention, Time);
         StoragePath? path = null;
         var policySet = false;
-        using var timer = new PeriodicTimer(_events.RetentionInterval, time);
+        using var timer = new PeriodicTimer(_events.RetentionInterval, Time);
         do
         {
             try
@@ -112,27 +90,6 @@ internal sealed partial class EventStorageService(
             }
         }
         while (await timer.WaitForNextTickAsync(cancellationToken));
-    }
-
-    private async Task WriteOrRejectAsync(EventWriter writer, List<StoredEvent> events, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await writer.WriteAsync(events, cancellationToken);
-        }
-        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
-        {
-            if (events.Count == 1)
-            {
-                EventMetrics.Rejected.Inc();
-                var e = events[0];
-                LogRejected(logger, e.Endpoint, e.EventType, e.SourceName, e.Time, e.Message, ex.MessageText);
-                return;
-            }
-            var half = events.Count / 2;
-            await WriteOrRejectAsync(writer, events[..half], cancellationToken);
-            await WriteOrRejectAsync(writer, events[half..], cancellationToken);
-        }
     }
 
     [LoggerMessage(EventId = 644, Level = LogLevel.Warning, Message = "Writing a batch of {Count} events failed: {Problem}. The batch stays queued (spilling to disk once memory is full) and is retried in {DelaySeconds:F1} s")]

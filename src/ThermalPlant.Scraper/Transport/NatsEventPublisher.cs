@@ -1,6 +1,5 @@
 using System.Buffers;
 using Microsoft.Extensions.Options;
-using NATS.Client.Core;
 using NATS.Client.JetStream;
 using ThermalPlant.Nats;
 using ThermalPlant.Scraper.Events;
@@ -23,7 +22,15 @@ internal sealed partial class NatsEventPublisher(
     SourceHealth health,
     IOptions<ScraperOptions> options,
     TimeProvider time,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers) : NatsQueuePublisher<StoredEvent>(
+        queue,
+        health,
+        HealthName,
+        options.Value.Nats,
+        new StreamCoverage(options.Value.Nats, SampleSubjects.Events(options.Value.Nats.EventSubjectPrefix, options.Value.Nats.Site), $"the events of site {options.Value.Nats.Site}", time),
+        // One message after the other; each message is counted with its batch only (thermalplant_scraper_nats_published_events_total).
+        new PublishWindow(MaxInFlight: 1, CountMessages: false),
+        time)
 {
     /// <summary>The link's name in /health/ready.</summary>
     public const string HealthName = "nats events";
@@ -33,106 +40,54 @@ internal sealed partial class NatsEventPublisher(
 
     private const int MaxEventsPerMessage = 500;
 
-    private readonly NatsTransportOptions _nats = options.Value.Nats;
     private readonly EventStorageOptions _events = options.Value.Events;
+    private readonly string _subject = SampleSubjects.Events(options.Value.Nats.EventSubjectPrefix, options.Value.Nats.Site);
     private readonly ILogger _logger = loggers.CreateLogger<NatsEventPublisher>();
-    private readonly StreamCoverage _coverage = new(options.Value.Nats, SampleSubjects.Events(options.Value.Nats.EventSubjectPrefix, options.Value.Nats.Site),
-        $"the events of site {options.Value.Nats.Site}", time);
-
-    /// <inheritdoc />
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        // What was not published goes to disk; a crash skips this, and the event back-fill covers that.
-        queue.SpillMemory();
-    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var connection = _nats.Connect($"thermalplant-scraper-events {_nats.Site}", loggers);
+        await using var connection = Nats.Connect($"thermalplant-scraper-events {Nats.Site}", loggers);
         var js = new NatsJSContext(connection);
         try
         {
-            await PublishLoopAsync(js, stoppingToken);
+            await PublishLoopAsync(js, _events.BatchSize, _events.BatchDelay, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }
 
-    private async Task PublishLoopAsync(NatsJSContext js, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override void OnPublished(List<StoredEvent> items, TimeSpan elapsed)
     {
-        var subject = SampleSubjects.Events(_nats.EventSubjectPrefix, _nats.Site);
-        var backoff = new Backoff(_nats.RetryMinDelay, _nats.RetryMaxDelay);
-        string? outage = null;
-        while (true)
-        {
-            await queue.WaitForBatchAsync(_events.BatchSize, _events.BatchDelay, time, cancellationToken);
-            var batch = queue.Take(_events.BatchSize);
-            if (batch is null) continue;
-            var messages = Encode(batch.Items);
-            var next = 0;
-            while (next < messages.Count)
-            {
-                try
-                {
-                    await _coverage.EnsureAsync(js, cancellationToken);
-                    for (; next < messages.Count; next++) await PublishAsync(js, subject, messages[next], cancellationToken);
-                    if (outage is not null)
-                    {
-                        LogPublishingAgain(_logger, outage, queue.Depth);
-                        outage = null;
-                    }
-                    health.Report(HealthName, true);
-                    backoff.Reset();
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NatsException or TimeoutException or OperationCanceledException or InvalidOperationException)
-                {
-                    var problem = ex switch
-                    {
-                        NatsJSApiException api => $"JetStream refused the message: {api.Error.Description} (code {api.Error.ErrCode})",
-                        OperationCanceledException or TimeoutException => $"no acknowledgement within {_nats.RequestTimeout.TotalSeconds} s",
-                        _ => ex.Message,
-                    };
-                    var delay = backoff.Next();
-                    if (outage != problem) LogPublishFailed(_logger, batch.Items.Count, problem, delay.TotalSeconds);
-                    outage = problem;
-                    health.Report(HealthName, false, problem);
-                    await Task.Delay(delay, time, cancellationToken);
-                }
-            }
-            published.ObserveEvents(batch.Items);
-            queue.Commit(batch);
-            NatsPublishMetrics.Events.Inc(batch.Items.Count);
-        }
+        published.ObserveEvents(items);
+        NatsPublishMetrics.Events.Inc(items.Count);
     }
 
-    private async Task PublishAsync(NatsJSContext js, string subject, (byte[] Bytes, string Id) message, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_nats.RequestTimeout);
-        var ack = await js.PublishAsync(subject, message.Bytes, opts: new NatsJSPubOpts { MsgId = message.Id }, cancellationToken: timeout.Token);
-        ack.EnsureSuccess();
-    }
+    /// <inheritdoc />
+    protected override void OnPublishFailed(int count, int left, string problem, TimeSpan delay) => LogPublishFailed(_logger, count, problem, delay.TotalSeconds);
+
+    /// <inheritdoc />
+    protected override void OnPublishingAgain(string problem, long depth) => LogPublishingAgain(_logger, problem, depth);
 
     /// <summary>The events in order, in messages of at most <see cref="MaxEventsPerMessage"/> events and <see cref="MaxMessageBytes"/> bytes.</summary>
-    private static List<(byte[] Bytes, string Id)> Encode(List<StoredEvent> events)
+    protected override List<NatsMessage> Encode(List<StoredEvent> items)
     {
-        var messages = new List<(byte[], string)>();
+        var messages = new List<NatsMessage>();
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        for (var start = 0; start < events.Count;)
+        for (var start = 0; start < items.Count;)
         {
-            var take = Math.Min(MaxEventsPerMessage, events.Count - start);
+            var take = Math.Min(MaxEventsPerMessage, items.Count - start);
             while (true)
             {
                 buffer.ResetWrittenCount();
-                EventBatchCodec.Encode(events.GetRange(start, take), buffer);
+                EventBatchCodec.Encode(items.GetRange(start, take), buffer);
                 if (buffer.WrittenCount <= MaxMessageBytes || take == 1) break;
                 take /= 2;
             }
             var bytes = buffer.WrittenSpan.ToArray();
-            messages.Add((bytes, SampleBatchCodec.MessageId(bytes)));
+            messages.Add(new NatsMessage(_subject, bytes, SampleBatchCodec.MessageId(bytes)));
             start += take;
         }
         return messages;
