@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using ThermalPlant.OpcUa.Client;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server;
@@ -31,8 +32,16 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = new OpcUaServer(new OpcUaServerOptions { Address = IPAddress.Loopback, Port = 0, HostName = "127.0.0.1" });
-        var space = _server.AddressSpace;
+        _server = StartServer(TimeProvider.System);
+        _client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{_server.Port}/freeopcua/server/", Options);
+        await _client.OpenSessionAsync("events");
+    }
+
+    /// <summary>A server with the plant's notifiers on <paramref name="time"/>; every server here has the same node ids.</summary>
+    private OpcUaServer StartServer(TimeProvider time)
+    {
+        var server = new OpcUaServer(new OpcUaServerOptions { Address = IPAddress.Loopback, Port = 0, HostName = "127.0.0.1" }, time);
+        var space = server.AddressSpace;
         var ns = space.RegisterNamespace("urn:thermalplant:plant");
         _plant = NodeId.Of("Plant", ns);
         _temperature = NodeId.Of("Plant.Temperature", ns);
@@ -42,13 +51,12 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
         space.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), _elsewhere, new QualifiedName(ns, "Elsewhere"));
         space.AddObject(NodeId.Of(ObjectIds.ObjectsFolder), _quiet, new QualifiedName(ns, "Quiet"));
         space.AddVariable(_plant, new UaVariable(_temperature, new QualifiedName(ns, "Temperature"), "Temperature", NodeId.Of(DataTypeIds.Double)));
-        _server.Events.MakeNotifier(_plant);
-        _server.Events.MakeNotifier(_elsewhere);
+        server.Events.MakeNotifier(_plant);
+        server.Events.MakeNotifier(_elsewhere);
         space.AddReference(NodeId.Of(ObjectIds.Server), ReferenceTypeIds.HasNotifier, _plant);
         space.AddReference(_plant, ReferenceTypeIds.HasEventSource, _temperature);
-        _server.Start();
-        _client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{_server.Port}/freeopcua/server/", Options);
-        await _client.OpenSessionAsync("events");
+        server.Start();
+        return server;
     }
 
     public async Task DisposeAsync()
@@ -109,13 +117,16 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
         Raise(_temperature, "temperature", 500);
         Raise(_elsewhere, "elsewhere", 500);
         Raise(_quiet, "quiet", 500);
+        // An item's events arrive in the order raised: once the last ones reached every item, nothing raised before
+        // them can still come.
+        Raise(_temperature, "end", 500);
+        Raise(_elsewhere, "end", 500);
 
-        await events.WaitForAsync(5);
-        await Task.Delay(300);
-        string[] Names(MonitoredNode item) => [.. events.Snapshot().Where(e => e.Item == item).Select(e => (string)e.Fields[0].Value!)];
-        Assert.Equal(["temperature", "elsewhere", "quiet"], Names(items[0]));
-        Assert.Equal(["temperature"], Names(items[1]));
-        Assert.Equal(["elsewhere"], Names(items[2]));
+        var got = await events.WaitUntilAsync(arrived => arrived.Count(e => Equals(e.Fields[0].Value, "end")) == 4, "the last events on every item");
+        string[] Names(MonitoredNode item) => [.. got.Where(e => e.Item == item).Select(e => (string)e.Fields[0].Value!)];
+        Assert.Equal(["temperature", "elsewhere", "quiet", "end", "end"], Names(items[0]));
+        Assert.Equal(["temperature", "end"], Names(items[1]));
+        Assert.Equal(["elsewhere", "end"], Names(items[2]));
     }
 
     [Fact]
@@ -147,10 +158,11 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
         Raise(_temperature, "base-type", 800, ObjectTypeIds.BaseEventType);
         Raise(_temperature, "critical-base-type", 1000, ObjectTypeIds.BaseEventType);
         Raise(_temperature, "muted", 600);
+        // Passes the filter, and arrives after every event raised before it.
+        Raise(_temperature, "end", 500);
 
-        await events.WaitForAsync(2);
-        await Task.Delay(300);
-        Assert.Equal(["passes", "critical-base-type"], events.Snapshot().Select(e => (string)e.Fields[0].Value!));
+        var got = await events.WaitUntilAsync(arrived => arrived.Any(e => Equals(e.Fields[0].Value, "end")), "the last event");
+        Assert.Equal(["passes", "critical-base-type", "end"], got.Select(e => (string)e.Fields[0].Value!));
     }
 
     [Fact]
@@ -172,20 +184,22 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
         Raise(_temperature, "low", 100);
         Raise(_temperature, "high", 600);
         Raise(_elsewhere, "elsewhere", 900);
+        // Reaches all four items (a source of the plant, severe), after every event raised before it.
+        Raise(_temperature, "end", 1000);
 
-        await firstEvents.WaitForAsync(4);
-        await secondEvents.WaitForAsync(5);
-        await Task.Delay(300);
-        Variant[][] Of(EventCollector events, MonitoredNode item) => [.. events.Snapshot().Where(e => e.Item == item).Select(e => e.Fields)];
+        static bool End(EventNotification e) => e.Fields.Any(f => Equals(f.Value, "end"));
+        var firstGot = await firstEvents.WaitUntilAsync(arrived => arrived.Count(End) == 2, "the last event on both items");
+        var secondGot = await secondEvents.WaitUntilAsync(arrived => arrived.Count(End) == 2, "the last event on both items");
+        static Variant[][] Of(List<EventNotification> events, MonitoredNode item) => [.. events.Where(e => e.Item == item).Select(e => e.Fields)];
         static string Text(Variant[] fields) => string.Join('|', fields.Select(v => v.Value is byte[] bytes ? Convert.ToHexString(bytes) : v.Value?.ToString()));
-        var all = Of(firstEvents, firstItems[0]);
-        Assert.Equal(3, all.Length);
-        Assert.Equal(all.Select(Text), Of(secondEvents, secondItems[0]).Select(Text));
-        Assert.Equal(["high"], Of(firstEvents, firstItems[1]).Select(f => (string)f[0].Value!));
-        var severeAll = Of(secondEvents, secondItems[1]);
-        Assert.Equal(["high", "elsewhere"], severeAll.Select(f => (string)f[0].Value!));
-        Assert.Equal([(ushort)600, (ushort)900], severeAll.Select(f => (ushort)f[1].Value!));
-        Assert.Equal(Text(Of(firstEvents, firstItems[1])[0]), Text(severeAll[0]));
+        var all = Of(firstGot, firstItems[0]);
+        Assert.Equal(4, all.Length);
+        Assert.Equal(all.Select(Text), Of(secondGot, secondItems[0]).Select(Text));
+        Assert.Equal(["high", "end"], Of(firstGot, firstItems[1]).Select(f => (string)f[0].Value!));
+        var severeAll = Of(secondGot, secondItems[1]);
+        Assert.Equal(["high", "elsewhere", "end"], severeAll.Select(f => (string)f[0].Value!));
+        Assert.Equal([(ushort)600, (ushort)900, (ushort)1000], severeAll.Select(f => (ushort)f[1].Value!));
+        Assert.Equal(Text(Of(firstGot, firstItems[1])[0]), Text(severeAll[0]));
     }
 
     [Fact]
@@ -283,19 +297,27 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
     [InlineData(false)]
     public async Task A_full_queue_reports_one_EventQueueOverflow_event_where_the_discard_policy_says(bool discardOldest)
     {
-        // Publishing every 3 s leaves all ten events between two publishes, even on a loaded machine.
-        await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 3000, MaxKeepAliveCount = 10 });
+        // The server runs on a clock of its own: its publishing cycles come only when the test moves that clock, so
+        // all ten events are certainly queued between two of them.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = StartServer(time);
+        await using var client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{server.Port}/freeopcua/server/", Options);
+        await client.OpenSessionAsync("events-overflow");
+        await using var subscription = await client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 3000, MaxKeepAliveCount = 10 });
         var items = await subscription.AddAsync([MonitoredItemRequest.Events(NodeId.Of(ObjectIds.Server), Select([Field("EventType"), Field("SourceName")])) with { QueueSize = 3, DiscardOldest = discardOldest }]);
         Assert.Equal(3u, items[0].RevisedQueueSize);
         using var events = new EventCollector(subscription);
-        await Task.Delay(500);
 
-        for (var i = 1; i <= 10; i++) Raise(_temperature, $"e{i}", 500);
-
+        for (var i = 1; i <= 10; i++) Raise(_temperature, $"e{i}", 500, on: server);
+        time.Advance(TimeSpan.FromSeconds(3));
         await events.WaitForAsync(4);
-        await Task.Delay(300);
-        var received = events.Snapshot().Select(e => (NodeId)e.Fields[0].Value! == NodeId.Of(ObjectTypeIds.EventQueueOverflowEventType) ? "overflow:" + e.Fields[1].Value : (string)e.Fields[1].Value!).ToArray();
-        Assert.Equal(discardOldest ? ["overflow:Internal/EventQueueOverflow", "e8", "e9", "e10"] : ["e1", "e2", "e10", "overflow:Internal/EventQueueOverflow"], received);
+        // The next cycle brings what came after; had the queue kept more than its size, it would show before this.
+        Raise(_temperature, "end", 500, on: server);
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        var got = await events.WaitUntilAsync(arrived => arrived.Any(e => Equals(e.Fields[1].Value, "end")), "the event raised after the overflow");
+        var received = got.Select(e => (NodeId)e.Fields[0].Value! == NodeId.Of(ObjectTypeIds.EventQueueOverflowEventType) ? "overflow:" + e.Fields[1].Value : (string)e.Fields[1].Value!).ToArray();
+        Assert.Equal(discardOldest ? ["overflow:Internal/EventQueueOverflow", "e8", "e9", "e10", "end"] : ["e1", "e2", "e10", "overflow:Internal/EventQueueOverflow", "end"], received);
     }
 
     private static EventFilter UaExpertFilter() => Select(
@@ -307,6 +329,6 @@ public sealed class EventSubscriptionTests : IAsyncLifetime
 
     private static ReadValueId Notifier(NodeId node) => new() { NodeId = node, AttributeId = (uint)AttributeId.EventNotifier };
 
-    private void Raise(NodeId source, string name, ushort severity, uint type = ObjectTypeIds.SystemEventType) =>
-        _server.Events.Raise(new UaEvent(NodeId.Of(type)) { SourceNode = source, SourceName = name, Time = DateTime.UtcNow, Message = name, Severity = severity });
+    private void Raise(NodeId source, string name, ushort severity, uint type = ObjectTypeIds.SystemEventType, OpcUaServer? on = null) =>
+        (on ?? _server).Events.Raise(new UaEvent(NodeId.Of(type)) { SourceNode = source, SourceName = name, Time = DateTime.UtcNow, Message = name, Severity = severity });
 }

@@ -91,20 +91,34 @@ public sealed class SubscriptionTests : IAsyncLifetime
     [Fact]
     public async Task Values_pushed_a_little_before_the_sampling_interval_is_up_are_each_sampled()
     {
-        // A poll or PLC cycle on the sampling period jitters around it; here every value comes 20 ms before its 400 ms
-        // are up (later on a loaded machine, never earlier). Publishing at 2 s: a value held for being early would be
-        // replaced by the next one long before a cycle sampled it.
+        // A poll or PLC cycle on the sampling period jitters around it; here the values come 380 ms apart, a little
+        // before their 400 ms are up. Publishing at 2 s: a value held for being early would be replaced by the next one
+        // long before a cycle sampled it. The server takes its time inside Set, so a push timed between clock readings
+        // around two Set calls is known to have come 380 ms or more, and under 390 ms, after the one before. A loaded
+        // machine only delays a push, which then proves nothing: the test pushes until eight were such early ones.
         await using var subscription = await _client.CreateSubscriptionAsync(new SubscriptionSettings { PublishingInterval = 2000, MaxKeepAliveCount = 10 });
-        await subscription.AddAsync([new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 400, QueueSize = 100 }]);
+        await subscription.AddAsync([new MonitoredItemRequest(Node("Temperature")) { SamplingInterval = 400, QueueSize = 1000 }]);
         using var changes = new ChangeCollector(subscription);
         await changes.WaitForAsync(1);
-        for (var i = 1; i <= 8; i++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var pushed = new List<double>();
+        var early = 0;
+        var (lastBefore, lastAfter) = (TimeSpan.Zero, TimeSpan.Zero);
+        while (early < 8)
         {
-            await Task.Delay(380);
-            Set("Temperature", 100.0 + i);
+            Assert.True(pushed.Count < 200, $"only {early} of {pushed.Count} pushes came within 390 ms of the one before");
+            var wait = lastAfter + TimeSpan.FromMilliseconds(380) - clock.Elapsed;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait);
+            var value = 100.0 + pushed.Count + 1;
+            var before = clock.Elapsed;
+            Set("Temperature", value);
+            var after = clock.Elapsed;
+            if (pushed.Count > 0 && after - lastBefore < TimeSpan.FromMilliseconds(390)) early++;
+            pushed.Add(value);
+            (lastBefore, lastAfter) = (before, after);
         }
-        var values = await changes.WaitForAsync(9);
-        Assert.Equal(Enumerable.Range(1, 8).Select(i => 100.0 + i), values.Skip(1).Select(v => (double)v.Value.Value!.Value!));
+        var values = await changes.WaitForAsync(pushed.Count + 1);
+        Assert.Equal(pushed, values.Skip(1).Select(v => (double)v.Value.Value!.Value!));
     }
 
     [Fact]
