@@ -1,7 +1,10 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ThermalPlant.Electrolyzer.Simulation;
 using ThermalPlant.Modbus.Server;
 using ThermalPlant.PowerToGas.Calibration;
+using ThermalPlant.Scraper.Supervision;
 using ThermalPlant.Testing;
 
 namespace ThermalPlant.Scraper.Tests;
@@ -47,17 +50,23 @@ public sealed class IndependenceTests(PostgresFixture postgres) : IDisposable
         var flags = await Stored.CountAsync(database, "SELECT count(DISTINCT tagname) FROM sensor_data WHERE sensorname = 'pemel' AND tagname LIKE 'status.%'");
         Assert.Equal(16, flags);
 
+        // Each outage is counted from when the scraper saw it (its health names the source down), so the rows that
+        // must follow are stored while the other source is really gone.
         relay.Cut(refuseNew: true);
-        await Task.Delay(500);
+        await WaitUntilDownAsync(scraper, "opcua " + url);
         var modbusRows = await Stored.CountAsync(database, Modbus);
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, Modbus) > modbusRows + 100, Settle, () => Task.FromResult("Modbus stopped storing while OPC UA was cut"));
         relay.Restore();
 
         await modbus.DisposeAsync();
-        await Task.Delay(1000);
+        await WaitUntilDownAsync(scraper, "modbus pemel");
         var opcRows = await Stored.CountAsync(database, OpcUa);
         await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, OpcUa) > opcRows + 20, Settle, () => Task.FromResult("OPC UA stopped storing while Modbus was down"));
-        Assert.True(await Stored.CountAsync(database, "SELECT count(*) FROM sensor_data WHERE sensorname = 'pemel' AND status <> 0") > 0, "the Modbus outage is not in the data");
+        // The failed poll queued the device's values as unavailable before the source reported down; they are stored
+        // like any other batch, a moment later.
+        await Stored.EventuallyAsync(
+            async () => await Stored.CountAsync(database, "SELECT count(*) FROM sensor_data WHERE sensorname = 'pemel' AND status <> 0") > 0,
+            Settle, () => Task.FromResult("the Modbus outage is not in the data"));
 
         await using var back = new ModbusTcpServer(simulator.Store, new ModbusServerOptions { Address = IPAddress.Loopback, Port = modbusPort });
         back.Start();
@@ -66,5 +75,17 @@ public sealed class IndependenceTests(PostgresFixture postgres) : IDisposable
 
         await plant.StopProducingAsync();
         await Expect.EveryValueStoredOnceAsync(plant.WithUrl(url), database, Settle);
+    }
+
+    /// <summary>Waits until the scraper's health names <paramref name="source"/> down.</summary>
+    private static async Task WaitUntilDownAsync(ScraperRun scraper, string source)
+    {
+        var health = scraper.Services.GetRequiredService<SourceHealth>();
+        var until = DateTime.UtcNow + Settle;
+        while (!(await health.CheckHealthAsync(new HealthCheckContext())).Data.ContainsKey(source))
+        {
+            Assert.True(DateTime.UtcNow < until, $"the scraper did not see {source} go down within {Settle.TotalSeconds} s");
+            await Task.Delay(50);
+        }
     }
 }
