@@ -21,8 +21,11 @@ internal sealed class ScraperRun : IAsyncDisposable
     /// <summary>The side HTTP port's address (/metrics, /health).</summary>
     public Uri BaseAddress => new(_app.Urls.First());
 
-    /// <summary>Starts a scraper writing to <paramref name="connectionString"/> on the schema <paramref name="path"/> (Plain or TimescaleDb).</summary>
-    public static async Task<ScraperRun> StartAsync(string connectionString, string dataDirectory, IDictionary<string, string> settings, string path = "Plain")
+    /// <summary>
+    /// Starts a scraper writing to <paramref name="connectionString"/> on the schema <paramref name="path"/> (Plain or
+    /// TimescaleDb); <paramref name="overrideServices"/> adds to its registrations (a configuration source a test reloads).
+    /// </summary>
+    public static async Task<ScraperRun> StartAsync(string connectionString, string dataDirectory, IDictionary<string, string> settings, string path = "Plain", Action<IServiceCollection>? overrideServices = null)
     {
         var args = new List<string>
         {
@@ -37,7 +40,7 @@ internal sealed class ScraperRun : IAsyncDisposable
             "--Serilog:MinimumLevel:Default=Warning",
         };
         args.AddRange(settings.Select(s => string.Create(CultureInfo.InvariantCulture, $"--Scraper:{s.Key}={s.Value}")));
-        var app = ScraperHost.Create([.. args]);
+        var app = ScraperHost.Create([.. args], overrideServices);
         await app.StartAsync();
         return new ScraperRun(app);
     }

@@ -17,6 +17,7 @@ internal sealed partial class EventStorageService(
     EventQueue queue,
     StorageState state,
     IOptions<ScraperOptions> options,
+    IOptionsMonitor<ScraperOptions> reloaded,
     TimeProvider time,
     ILogger<EventStorageService> logger) : DatabaseQueueService<StoredEvent>(queue, options.Value.Database, time)
 {
@@ -59,30 +60,31 @@ internal sealed partial class EventStorageService(
     }
 
     /// <summary>
-    /// Keeps the table to <see cref="EventStorageOptions.Retention"/>: on TimescaleDB sets the policy once, on plain
-    /// PostgreSQL deletes what expired every <see cref="EventStorageOptions.RetentionInterval"/>. A failure is logged and
+    /// Keeps the table to its retention every <see cref="EventStorageOptions.RetentionInterval"/>: on TimescaleDB makes
+    /// the table's retention policy drop chunks past it (replacing a policy of another age), on plain PostgreSQL deletes
+    /// what expired. The retention is read again each time, so a <see cref="EventStorageOptions.Retention"/> changed in a
+    /// configuration source that reloads (appsettings.json) takes effect at the next interval without a restart; a
+    /// reloaded configuration that fails validation is logged and the last valid retention kept. A failure is logged and
     /// tried again at the next interval; writing goes on meanwhile.
     /// </summary>
     private async Task RetentionLoopAsync(CancellationToken cancellationToken)
     {
-        var retention = new EventRetention(dataSource, _events.Retention, Time);
+        var retention = _events.Retention;
         StoragePath? path = null;
-        var policySet = false;
         using var timer = new PeriodicTimer(_events.RetentionInterval, Time);
         do
         {
+            retention = CurrentRetention(retention);
             try
             {
                 path ??= await new SchemaMigrator(dataSource).GetPathAsync(cancellationToken);
-                if (!policySet && await retention.ApplyPolicyAsync(path.Value, cancellationToken) is { } previous)
+                var keeper = new EventRetention(dataSource, retention, Time);
+                if (await keeper.ApplyPolicyAsync(path.Value, cancellationToken) is { } previous)
                 {
-                    LogPolicySet(logger, _events.Retention.TotalDays, previous.TotalDays);
+                    LogPolicySet(logger, retention.TotalDays, previous.TotalDays);
                 }
-                policySet = true;
-                var deleted = await retention.DeleteExpiredAsync(path.Value, cancellationToken);
-                if (deleted > 0) LogExpiredDeleted(logger, deleted, _events.Retention.TotalDays);
-                // TimescaleDB drops the chunks itself from now on.
-                if (path == StoragePath.TimescaleDb) return;
+                var deleted = await keeper.DeleteExpiredAsync(path.Value, cancellationToken);
+                if (deleted > 0) LogExpiredDeleted(logger, deleted, retention.TotalDays);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
             {
@@ -90,6 +92,20 @@ internal sealed partial class EventStorageService(
             }
         }
         while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+
+    /// <summary>The retention the configuration holds now; <paramref name="last"/> while a reloaded one is not valid.</summary>
+    private TimeSpan CurrentRetention(TimeSpan last)
+    {
+        try
+        {
+            return reloaded.CurrentValue.Events.Retention;
+        }
+        catch (OptionsValidationException ex)
+        {
+            LogReloadInvalid(logger, ex.Message, last.TotalDays);
+            return last;
+        }
     }
 
     [LoggerMessage(EventId = 644, Level = LogLevel.Warning, Message = "Writing a batch of {Count} events failed: {Problem}. The batch stays queued (spilling to disk once memory is full) and is retried in {DelaySeconds:F1} s")]
@@ -106,6 +122,9 @@ internal sealed partial class EventStorageService(
 
     [LoggerMessage(EventId = 649, Level = LogLevel.Warning, Message = "Applying the events' retention failed: {Problem}. Tried again in {Minutes:F0} min; events are written meanwhile")]
     private static partial void LogRetentionFailed(ILogger logger, string problem, double minutes);
+
+    [LoggerMessage(EventId = 656, Level = LogLevel.Warning, Message = "The reloaded configuration is not valid: {Problem}. The events' retention stays at {Days:F1} days until it is")]
+    private static partial void LogReloadInvalid(ILogger logger, string problem, double days);
 
     [LoggerMessage(EventId = 646, Level = LogLevel.Error, Message = "The database refused the event of {Endpoint} ({EventType} from {Source} at {Time:o}, message {Message}): {Reason}. It is not stored; the rest of the queue is")]
     private static partial void LogRejected(ILogger logger, string endpoint, string eventType, string? source, DateTime time, string? message, string reason);
