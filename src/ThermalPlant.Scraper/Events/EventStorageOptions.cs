@@ -13,12 +13,14 @@ public sealed class EventStorageOptions
     public TimeSpan BatchDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// Events older than this are removed from the <c>events</c> table: by TimescaleDB's retention policy (set to this at
-    /// start, whole weekly chunks) or, on plain PostgreSQL, by the scraper's delete every <see cref="RetentionInterval"/>.
+    /// Events older than this are removed from the <c>events</c> table: by TimescaleDB's retention policy (set to this
+    /// every <see cref="RetentionInterval"/> when it differs, whole weekly chunks) or, on plain PostgreSQL, by the
+    /// scraper's delete every <see cref="RetentionInterval"/>. Read again each interval, so a change in a configuration
+    /// that reloads (appsettings.json) takes effect without a restart.
     /// </summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(90);
 
-    /// <summary>How often expired events are deleted on the plain path.</summary>
+    /// <summary>How often the retention is applied: the policy checked on TimescaleDB, expired events deleted on the plain path (read at start).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 
     internal void Validate(string prefix, ICollection<string> errors)
