@@ -1,4 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
 using ThermalPlant.Scraper.Delivery;
+using ThermalPlant.Scraper.Events;
+using ThermalPlant.Storage.Events;
 using ThermalPlant.Storage.Writing;
 using ThermalPlant.Testing;
 
@@ -79,5 +82,24 @@ public sealed class ConfigurationAndDeliveryTests(PostgresFixture postgres) : ID
             () => Task.FromResult("the good samples behind the refused one were not stored"));
         Assert.Equal(rejectedBefore + 1, ScraperMetrics.Rejected.Value);
         Assert.True(new FileInfo(Path.Combine(_data.Path, "rejected", "spill.bin")).Length > 0);
+    }
+
+    [Fact]
+    public async Task An_event_the_database_refuses_is_dropped_and_the_rest_of_its_batch_is_stored()
+    {
+        var database = await postgres.Server.CreateDatabaseAsync();
+        await using var scraper = await ScraperRun.StartAsync(database, _data.Path, new Dictionary<string, string>(StringComparer.Ordinal));
+        var rejectedBefore = EventMetrics.Rejected.Value;
+        var writtenBefore = EventMetrics.Written.Value;
+        var start = DateTime.UtcNow.AddMinutes(-1);
+        // A NUL inside a text is refused by PostgreSQL as data (SQL state 22021), which no retry fixes.
+        scraper.Services.GetRequiredService<EventQueue>().Add([.. Enumerable.Range(0, 100).Select(i => new StoredEvent(
+            "test://", [(byte)i], start.AddMilliseconds(i), start, "i=2041", null, i == 37 ? "nul\0inside" : "source", 500, null, null, null, null, null, null, null))]);
+
+        await Stored.EventuallyAsync(async () => await Stored.CountAsync(database, "SELECT count(*) FROM events WHERE source_name = 'source'") == 99, TimeSpan.FromSeconds(30),
+            () => Task.FromResult("the good events around the refused one were not stored"));
+        Assert.Equal(rejectedBefore + 1, EventMetrics.Rejected.Value);
+        await Stored.EventuallyAsync(() => Task.FromResult(EventMetrics.Written.Value == writtenBefore + 100), TimeSpan.FromSeconds(30),
+            () => Task.FromResult($"{EventMetrics.Written.Value - writtenBefore} events counted written, expected the batch of 100"));
     }
 }
