@@ -94,6 +94,27 @@ public sealed class ScalarMechanismTests
         }
     }
 
+    [Fact]
+    public void A_level_shift_under_a_weekly_pattern_alarms_once_and_not_again_at_the_same_hours_a_week_later()
+    {
+        // The weekly series above with a lasting shift of 3 noise sigmas on the Tuesday of week 3. Its alarm's damping is
+        // an anomaly, not the pattern: were its samples folded into the hours of the week (weight 1/2 or 1/3) while the
+        // re-baseline after it moves the offset by the whole shift, those hours would count the shift twice and alarm
+        // a week and two weeks later.
+        const int day = 288;
+        var (times, _) = Series.Make(35 * day, 1, (_, _, noise) => noise);
+        var onset = Array.FindIndex(times, t => t >= Series.Start.AddDays(15.4));
+        for (var seed = 1; seed <= 6; seed++)
+        {
+            var (_, values) = Series.Make(35 * day, seed, (i, t, noise) => Weekly(t, noise, weekendLikeWeekday: false) + (i >= onset ? 3 : 0));
+            var scores = Series.Run(new EnsembleDetector(), times, values);
+            var alarm = Series.FirstAlarm(scores, onset);
+            Assert.True(alarm >= 0 && alarm - onset <= 30, $"seed {seed}: first alarm {alarm - onset} samples after the shift");
+            var again = Series.FirstAlarm(scores, onset + day);
+            Assert.True(again == -1, $"seed {seed}: alarmed again {(again - onset) / (double)day:F2} days after the shift");
+        }
+    }
+
     private static double Weekly(DateTime t, double noise, bool weekendLikeWeekday) =>
         Series.Weekend(t) && !weekendLikeWeekday ? 46 + Series.Daily(t, 1.2) + noise : 50 + Series.Daily(t, 4) + noise;
 

@@ -159,10 +159,10 @@ public sealed class EnsembleDetector : ScalarDetector
         m.HasPrev = true;
 
         var seasonal = ScoreSeasonal(ref m, timestampUtc, value);
-        // The profiles learn from every sample, a suspicious one too: a weekend scored against a daily profile
-        // before the week's hours were known looks anomalous, and were it kept out its hours of the week would never
-        // be learned. An anomaly moves an hour's mean by a seventh of its size at most (SeasonalMemoryVisits).
-        AddToProfiles(ref m.Seasonal, value);
+        // The profiles learn from suspicious samples too: a weekend scored against a daily profile before the week's
+        // hours were known looks anomalous, and were it kept out its hours of the week would never be learned. Only an
+        // alarm's damping is kept out of the hours that already score (AddToProfiles); a visit's step is clipped (Fold).
+        AddToProfiles(ref m.Seasonal, value, m.SuppressLeft > 0);
 
         // 2. The score.
         var learning = m.N <= options.LearningSamples;
@@ -512,12 +512,22 @@ public sealed class EnsembleDetector : ScalarDetector
         }
     }
 
-    private static void AddToProfiles(ref Seasonal s, double value)
+    // The samples of an alarm's damping are an anomaly, not the pattern: an hour that already scores does not learn
+    // from them (the re-baseline after the damping moves the offset by a shift still there, which they would count a
+    // second time). An hour still being learned does: a weekend that alarmed against the daily profile is how the
+    // hours of the week are first learned.
+    private static void AddToProfiles(ref Seasonal s, double value, bool damped)
     {
-        s.DaySum += value - s.Offset;
-        s.DayCount++;
-        s.WeekSum += value - s.WeekOffset;
-        s.WeekCount++;
+        if (!damped || s.Visits[s.DayBin] < MinDayVisits)
+        {
+            s.DaySum += value - s.Offset;
+            s.DayCount++;
+        }
+        if (!damped || s.Visits[s.WeekBin] < MinWeekVisits)
+        {
+            s.WeekSum += value - s.WeekOffset;
+            s.WeekCount++;
+        }
     }
 
     private double FoldLimit(double residualVar, long residualN) =>
