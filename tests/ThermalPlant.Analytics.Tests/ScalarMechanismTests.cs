@@ -48,4 +48,81 @@ public sealed class ScalarMechanismTests
         }
         Assert.True(normalAlarms <= 10 * (Length - 1000) / 1000, $"{normalAlarms} alarms in {10 * (Length - 1000)} heavy-tailed normal samples");
     }
+
+    [Fact]
+    public void Nightly_runs_of_zeros_on_a_count_series_are_not_a_stuck_sensor_and_a_count_stuck_above_zero_still_alarms()
+    {
+        // Poisson counts whose daily rate falls to almost nothing at night: every night is a run of zeros of hours,
+        // the natural floor of counts. None of them alarms once the daily cycle has been seen (two days; the first day's
+        // learning saw only a night and a morning); a count held at a daytime value for 100 samples does.
+        const int day = 288;
+        for (var seed = 1; seed <= 5; seed++)
+        {
+            var rng = new Random(seed);
+            var (times, normal) = Series.Make(12 * day, seed, (_, t, _) => Poisson(rng, Math.Max(0.01, 4 + Series.Daily(t, 8))));
+            var normalAlarm = Series.FirstAlarm(Series.Run(new EnsembleDetector(), times, normal), 2 * day);
+            Assert.True(normalAlarm == -1, $"seed {seed}: the normal counts alarmed at sample {normalAlarm}");
+            var onset = Array.FindIndex(times, t => t >= Series.Start.AddDays(10) && t.Hour == 14);
+            var stuck = (double[])normal.Clone();
+            if (stuck[onset] == 0) stuck[onset] = 1;
+            for (var i = onset + 1; i < onset + 100; i++) stuck[i] = stuck[onset];
+            var scores = Series.Run(new EnsembleDetector(), times, stuck);
+            var alarm = Series.FirstAlarm(scores, onset);
+            Assert.True(alarm >= 0 && alarm - onset <= 20, $"seed {seed}: first alarm {alarm - onset} samples after the count stuck");
+        }
+    }
+
+    [Fact]
+    public void An_anomalous_weekend_is_not_learned_as_the_weekly_pattern_and_the_weeks_after_it_alarm_at_most_once()
+    {
+        // Seven weeks of weekdays with a daily cycle and lower, flatter weekends; the fourth weekend looks like
+        // weekdays. It is detected; it is not folded into the hours of the week as if it were the pattern (a visit
+        // moves an hour's mean by at most two residual deviations), so the three normal weeks after it raise at most
+        // one alarm (the hour means still carry a quarter of those two deviations the next weekend). Folded in full,
+        // they misfit the next weekends by a quarter of the change, and alarmed three or four times.
+        const int day = 288;
+        var (times, _) = Series.Make(49 * day, 1, (_, _, noise) => noise);
+        var fourthSaturday = Array.FindIndex(times, t => t.DayOfWeek == DayOfWeek.Saturday && t.Hour == 0 && t.Minute == 0 && t >= Series.Start.AddDays(21));
+        for (var seed = 1; seed <= 3; seed++)
+        {
+            var (_, changed) = Series.Make(49 * day, seed, (i, t, noise) => Weekly(t, noise, weekendLikeWeekday: i >= fourthSaturday && i < fourthSaturday + (2 * day)));
+            var scores = Series.Run(new EnsembleDetector(), times, changed);
+            var alarm = Series.FirstAlarm(scores, fourthSaturday);
+            Assert.True(alarm >= 0 && alarm - fourthSaturday <= day, $"seed {seed}: first alarm {alarm - fourthSaturday} samples after the weekend began");
+            var after = scores[(fourthSaturday + (3 * day))..].Count(s => s.State == AnomalyState.Anomalous);
+            Assert.True(after <= 1, $"seed {seed}: {after} alarms in the three weeks after the anomalous weekend");
+        }
+    }
+
+    [Fact]
+    public void A_level_shift_under_a_weekly_pattern_alarms_once_and_not_again_at_the_same_hours_a_week_later()
+    {
+        // The weekly series above with a lasting shift of 3 noise sigmas on the Tuesday of week 3. Its alarm's damping is
+        // an anomaly, not the pattern: were its samples folded into the hours of the week (weight 1/2 or 1/3) while the
+        // re-baseline after it moves the offset by the whole shift, those hours would count the shift twice and alarm
+        // a week and two weeks later.
+        const int day = 288;
+        var (times, _) = Series.Make(35 * day, 1, (_, _, noise) => noise);
+        var onset = Array.FindIndex(times, t => t >= Series.Start.AddDays(15.4));
+        for (var seed = 1; seed <= 6; seed++)
+        {
+            var (_, values) = Series.Make(35 * day, seed, (i, t, noise) => Weekly(t, noise, weekendLikeWeekday: false) + (i >= onset ? 3 : 0));
+            var scores = Series.Run(new EnsembleDetector(), times, values);
+            var alarm = Series.FirstAlarm(scores, onset);
+            Assert.True(alarm >= 0 && alarm - onset <= 30, $"seed {seed}: first alarm {alarm - onset} samples after the shift");
+            var again = Series.FirstAlarm(scores, onset + day);
+            Assert.True(again == -1, $"seed {seed}: alarmed again {(again - onset) / (double)day:F2} days after the shift");
+        }
+    }
+
+    private static double Weekly(DateTime t, double noise, bool weekendLikeWeekday) =>
+        Series.Weekend(t) && !weekendLikeWeekday ? 46 + Series.Daily(t, 1.2) + noise : 50 + Series.Daily(t, 4) + noise;
+
+    private static int Poisson(Random rng, double lambda)
+    {
+        var limit = Math.Exp(-lambda);
+        var k = 0;
+        for (var p = rng.NextDouble(); p > limit; p *= rng.NextDouble()) k++;
+        return k;
+    }
 }

@@ -25,6 +25,9 @@ public sealed class EnsembleDetector : ScalarDetector
     private const int MinDayVisits = 3;
     private const int MinWeekVisits = 2;
     private const int SeasonalMemoryVisits = 7;
+    // A visit moves an hour's mean by at most this many residual deviations (before its 1/visits weight), so an
+    // anomalous day or weekend (a stuck run, a changed pattern) is not learned as the pattern and misfit a week later.
+    private const double FoldClip = 2;
     private const int DayBins = 24;
     private const int SeasonalBins = DayBins + (7 * 24);
     // The CUSUM's allowance per sample and clip, in long-run standard deviations: drifts of a quarter of one per
@@ -125,7 +128,7 @@ public sealed class EnsembleDetector : ScalarDetector
             equal = Math.Abs(diff) <= 1e-12 * Math.Max(Math.Abs(value), Math.Abs(m.Prev));
             // A stuck run already accepted as the new normal is a pause of the differences, not a change of their
             // variance: their spreads would fall without end, and the first small move after it read as a quiet spell.
-            var paused = equal && m.StuckAccepted;
+            var paused = equal && (m.StuckAccepted || ZeroCount(in m, value));
             if (!paused)
             {
                 m.DiffN++;
@@ -156,10 +159,10 @@ public sealed class EnsembleDetector : ScalarDetector
         m.HasPrev = true;
 
         var seasonal = ScoreSeasonal(ref m, timestampUtc, value);
-        // The profiles learn from every sample, a suspicious one too: a weekend scored against a daily profile
-        // before the week's hours were known looks anomalous, and were it kept out its hours of the week would never
-        // be learned. An anomaly moves an hour's mean by a seventh of its size at most (SeasonalMemoryVisits).
-        AddToProfiles(ref m.Seasonal, value);
+        // The profiles learn from suspicious samples too: a weekend scored against a daily profile before the week's
+        // hours were known looks anomalous, and were it kept out its hours of the week would never be learned. Only an
+        // alarm's damping is kept out of the hours that already score (AddToProfiles); a visit's step is clipped (Fold).
+        AddToProfiles(ref m.Seasonal, value, m.SuppressLeft > 0);
 
         // 2. The score.
         var learning = m.N <= options.LearningSamples;
@@ -296,6 +299,10 @@ public sealed class EnsembleDetector : ScalarDetector
         var dispersion = Math.Max(1, variance / expected);
         return nats / dispersion / Ln10;
     }
+
+    // A run of zeros on a series of counts is a count of nothing, the natural floor of the series, not a stuck sensor: it
+    // pauses the differences (as an accepted stuck run does) and is scored only by the Poisson lower tail.
+    private static bool ZeroCount(in Model m, double value) => !m.NotCounts && value == 0;
 
     private static double MeanReference(in Model m, double value) =>
         m.PriorMeanLeft > 0 ? Math.Clamp(value, Math.Min(m.Mean, m.PriorMean), Math.Max(m.Mean, m.PriorMean)) : m.Mean;
@@ -434,7 +441,7 @@ public sealed class EnsembleDetector : ScalarDetector
     private double StuckSurprise(in Model m)
     {
         // Only where the signal normally moves: a series that mostly repeats (or is constant) is never "stuck".
-        if (m.Run < 2 || m.RepeatRate >= 0.5 || m.StuckAccepted) return 0;
+        if (m.Run < 2 || m.RepeatRate >= 0.5 || m.StuckAccepted || ZeroCount(in m, m.Prev)) return 0;
         var p = Math.Max(m.RepeatRate, 0.5 / Math.Min(m.DiffN, Options.SlowWindow));
         return Math.Max(0, (m.Run * -Math.Log10(p)) - Math.Log10(Options.FastWindow));
     }
@@ -450,12 +457,12 @@ public sealed class EnsembleDetector : ScalarDetector
         ref var s = ref m.Seasonal;
         if (dayBin != s.DayBin)
         {
-            Fold(ref s, s.DayBin, s.DaySum, s.DayCount);
+            Fold(ref s, s.DayBin, s.DaySum, s.DayCount, FoldLimit(s.DayResVar, s.DayResN));
             (s.DayBin, s.DaySum, s.DayCount) = (dayBin, 0, 0);
         }
         if (weekBin != s.WeekBin)
         {
-            Fold(ref s, s.WeekBin, s.WeekSum, s.WeekCount);
+            Fold(ref s, s.WeekBin, s.WeekSum, s.WeekCount, FoldLimit(s.WeekResVar, s.WeekResN));
             (s.WeekBin, s.WeekSum, s.WeekCount) = (weekBin, 0, 0);
         }
 
@@ -505,21 +512,35 @@ public sealed class EnsembleDetector : ScalarDetector
         }
     }
 
-    private static void AddToProfiles(ref Seasonal s, double value)
+    // The samples of an alarm's damping are an anomaly, not the pattern: an hour that already scores does not learn
+    // from them (the re-baseline after the damping moves the offset by a shift still there, which they would count a
+    // second time). An hour still being learned does: a weekend that alarmed against the daily profile is how the
+    // hours of the week are first learned.
+    private static void AddToProfiles(ref Seasonal s, double value, bool damped)
     {
-        s.DaySum += value - s.Offset;
-        s.DayCount++;
-        s.WeekSum += value - s.WeekOffset;
-        s.WeekCount++;
+        if (!damped || s.Visits[s.DayBin] < MinDayVisits)
+        {
+            s.DaySum += value - s.Offset;
+            s.DayCount++;
+        }
+        if (!damped || s.Visits[s.WeekBin] < MinWeekVisits)
+        {
+            s.WeekSum += value - s.WeekOffset;
+            s.WeekCount++;
+        }
     }
 
-    private static void Fold(ref Seasonal s, int bin, double sum, int count)
+    private double FoldLimit(double residualVar, long residualN) =>
+        residualN >= Options.FastWindow ? FoldClip * Math.Sqrt(residualVar) : double.PositiveInfinity;
+
+    private static void Fold(ref Seasonal s, int bin, double sum, int count, double limit)
     {
         if (bin < 0 || count == 0) return;
         var visits = s.Visits[bin];
         if (visits < ushort.MaxValue) s.Visits[bin] = ++visits;
         var mean = sum / count;
-        s.Means[bin] = (float)(s.Means[bin] + ((mean - s.Means[bin]) / Math.Min((int)visits, SeasonalMemoryVisits)));
+        var step = visits > 1 ? Math.Clamp(mean - s.Means[bin], -limit, limit) : mean - s.Means[bin];
+        s.Means[bin] = (float)(s.Means[bin] + (step / Math.Min((int)visits, SeasonalMemoryVisits)));
     }
 
     private protected override void WriteModel(BinaryWriter writer)
