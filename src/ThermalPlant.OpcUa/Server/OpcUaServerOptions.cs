@@ -139,9 +139,10 @@ public sealed record OpcUaServerOptions
 
     /// <summary>
     /// Requests of one connection that may run off its read loop at once: those that may block or take long
-    /// (HistoryRead, Call, CreateSession, ActivateSession, and a Write to a variable with a write handler or a history
-    /// store) run on the thread pool and answer when done, so that the connection's read loop, and with inline socket
-    /// completions every connection sharing its socket thread, goes on. One more answers a ServiceFault BadServerTooBusy.
+    /// (HistoryRead, Call, CreateSession, and a Write to a variable with a write handler or a history store) run on the
+    /// thread pool and answer when done, so that the connection's read loop, and with inline socket completions every
+    /// connection sharing its socket thread, goes on. One more answers a ServiceFault BadServerTooBusy. ActivateSession
+    /// also runs there but takes no slot: the password-check gate (<see cref="Users.UserAuthenticationOptions.MaxQueuedPasswordChecks"/>) bounds it.
     /// </summary>
     public int MaxBackgroundRequestsPerConnection { get; init; } = 8;
 

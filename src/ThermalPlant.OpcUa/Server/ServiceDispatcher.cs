@@ -37,8 +37,10 @@ internal sealed class ServiceDispatcher
         ServiceEntry.Of<FindServersRequest>(ServiceAccess.Discovery, UserPermissions.None, static (d, r, _) => d._discovery.FindServers(r)),
         // On a secured channel the server signs with its private key (about a millisecond of CPU).
         ServiceEntry.InBackground<CreateSessionRequest>(ServiceAccess.Channel, UserPermissions.None, static (d, r, c) => d._sessionService.Create(r, c.Channel)),
-        // A password check costs about 0.3 s of CPU and may wait for a slot (and a fleet of logins must not stall the read loop).
-        ServiceEntry.InBackground<ActivateSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, c) => d.ActivateAsync(r, c.Channel)),
+        // A password check costs about 0.3 s of CPU and may wait for a slot (and a fleet of logins must not stall the read
+        // loop). Its bound is the server's password-check gate, which refuses and reports a login beyond its queue: the
+        // other identity tokens cost a signature check at most.
+        ServiceEntry.InBackground<ActivateSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, c) => d.ActivateAsync(r, c.Channel), takesSlot: false),
         ServiceEntry.Of<CloseSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, _) => d._sessionService.Close(r)),
         ServiceEntry.Of<ReadRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Read(r, c.ActivatedSession)),
         // A plain variable's value is set in memory; a write handler is the host's code, a history store may be a file or a database.
@@ -174,7 +176,7 @@ internal sealed class ServiceDispatcher
     /// </summary>
     private void StartInBackground(ServiceEntry service, ServiceCall call, BackgroundRequests background)
     {
-        if (!background.TryStart())
+        if (service.TakesSlot && !background.TryStart())
         {
             throw new OpcUaException(StatusCodes.BadServerTooBusy, $"this connection has {background.Limit} requests running already (HistoryRead, Call, sessions, writes to host code); send more when they are answered");
         }
@@ -216,7 +218,7 @@ internal sealed class ServiceDispatcher
         finally
         {
             // After the answer is queued: a slot bounds what a peer holds until it is answered.
-            background.End();
+            if (service.TakesSlot) background.End();
         }
     }
 

@@ -67,7 +67,8 @@ internal sealed class ServiceEntry
         ServiceRuns runs,
         Func<ServiceDispatcher, IServiceRequest, ServiceCall, IServiceResponse?>? handle,
         Func<ServiceDispatcher, IServiceRequest, ServiceCall, Task<IServiceResponse>>? handleInBackground,
-        Func<ServiceDispatcher, IServiceRequest, bool>? mayBlock)
+        Func<ServiceDispatcher, IServiceRequest, bool>? mayBlock,
+        bool takesSlot = true)
     {
         // A permission is the role's, so only a service that runs in an activated session can need one.
         if (permission != UserPermissions.None && access != ServiceAccess.ActivatedSession)
@@ -83,6 +84,7 @@ internal sealed class ServiceEntry
         _handle = handle;
         _handleInBackground = handleInBackground;
         _mayBlock = mayBlock;
+        TakesSlot = takesSlot;
     }
 
     /// <summary>The numeric id of the request's DefaultBinary encoding, the table's key.</summary>
@@ -103,15 +105,24 @@ internal sealed class ServiceEntry
     /// <summary>Where the service runs.</summary>
     public ServiceRuns Runs { get; }
 
+    /// <summary>
+    /// Whether a request in the background holds one of its connection's slots
+    /// (<see cref="OpcUaServerOptions.MaxBackgroundRequestsPerConnection"/>); not for a service bounded otherwise.
+    /// </summary>
+    public bool TakesSlot { get; }
+
     /// <summary>The row of a service that runs on the read loop, for requests of type <typeparamref name="TRequest"/>.</summary>
     public static ServiceEntry Of<TRequest>(ServiceAccess access, UserPermissions permission, Func<ServiceDispatcher, TRequest, ServiceCall, IServiceResponse?> handle)
         where TRequest : IServiceRequest, new() =>
         new(new TRequest().EncodingId, typeof(TRequest), access, permission, ServiceRuns.OnReadLoop, (dispatcher, request, call) => handle(dispatcher, (TRequest)request, call), null, null);
 
-    /// <summary>The row of a service that runs in the background, its answer given when <paramref name="handle"/> completes.</summary>
-    public static ServiceEntry InBackground<TRequest>(ServiceAccess access, UserPermissions permission, Func<ServiceDispatcher, TRequest, ServiceCall, Task<IServiceResponse>> handle)
+    /// <summary>
+    /// The row of a service that runs in the background, its answer given when <paramref name="handle"/> completes; in
+    /// one of its connection's slots unless <paramref name="takesSlot"/> is false (a service with a bound of its own).
+    /// </summary>
+    public static ServiceEntry InBackground<TRequest>(ServiceAccess access, UserPermissions permission, Func<ServiceDispatcher, TRequest, ServiceCall, Task<IServiceResponse>> handle, bool takesSlot = true)
         where TRequest : IServiceRequest, new() =>
-        new(new TRequest().EncodingId, typeof(TRequest), access, permission, ServiceRuns.InBackground, null, (dispatcher, request, call) => handle(dispatcher, (TRequest)request, call), null);
+        new(new TRequest().EncodingId, typeof(TRequest), access, permission, ServiceRuns.InBackground, null, (dispatcher, request, call) => handle(dispatcher, (TRequest)request, call), null, takesSlot);
 
     /// <summary>The row of a service that runs in the background, synchronously there.</summary>
     public static ServiceEntry InBackground<TRequest>(ServiceAccess access, UserPermissions permission, Func<ServiceDispatcher, TRequest, ServiceCall, IServiceResponse> handle)
