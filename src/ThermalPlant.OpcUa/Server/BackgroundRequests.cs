@@ -12,9 +12,6 @@ internal sealed class BackgroundRequests(int limit)
     /// <summary>The most requests that may run at once.</summary>
     public int Limit => limit;
 
-    /// <summary>Requests running now.</summary>
-    public int Running => Volatile.Read(ref _running);
-
     /// <summary>Takes a slot; false when all <see cref="Limit"/> are taken.</summary>
     public bool TryStart()
     {
