@@ -3,6 +3,7 @@ using Prometheus;
 using ThermalPlant.OpcServer.History;
 using ThermalPlant.OpcUa.Server;
 using ThermalPlant.OpcUa.Server.History;
+using ThermalPlant.OpcUa.Transport;
 
 namespace ThermalPlant.OpcServer;
 
@@ -19,7 +20,7 @@ internal sealed partial class OpcUaServerService(
     private readonly FileEventHistoryStore? eventHistory = historyFile.Events;
     private volatile bool _stopped;
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         server.AccessDenied += denied => LogAccessDenied(denied.Service, denied.UserName, denied.Role, denied.Status.ToString(), denied.Reason, denied.NodeList);
         server.IdentityChanged += changed => LogIdentityChanged(changed.SessionName, changed.PreviousUserName, changed.PreviousRole, changed.UserName, changed.Role, changed.SubscriptionsDeleted);
@@ -31,7 +32,16 @@ internal sealed partial class OpcUaServerService(
         Metrics.DefaultRegistry.AddBeforeCollectCallback(CollectWhileRunning);
         var settings = options.Value;
         LogListening(settings.ListenAddress, server.Port, settings.EndpointPath, history?.Loaded ?? 0, eventHistory?.Loaded ?? 0);
-        return base.StartAsync(cancellationToken);
+        // Measured, not read from the environment: the runtime took its choice when the first socket was registered.
+        if (await SocketCompletions.RunInlineAsync(cancellationToken))
+        {
+            LogCompletionsInline(SocketCompletions.Variable);
+        }
+        else
+        {
+            LogCompletionsOnPool(SocketCompletions.Variable);
+        }
+        await base.StartAsync(cancellationToken);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -116,6 +126,12 @@ internal sealed partial class OpcUaServerService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OPC UA session {SessionName} now acts for user {UserName} (role {Role}), before {PreviousUserName} (role {PreviousRole}); {SubscriptionsDeleted} subscriptions deleted that the new role may not have")]
     private partial void LogIdentityChanged(string? sessionName, string? previousUserName, string previousRole, string? userName, string role, int subscriptionsDeleted);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Socket completions run inline on the runtime's socket threads (one per core): OPC UA reads are answered there, what may block runs on the thread pool ({Variable}=0 runs them all on the thread pool)")]
+    private partial void LogCompletionsInline(string variable);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Socket completions run on the thread pool ({Variable} is not 1 in this process): every OPC UA request wakes a pool thread, which costs more CPU per small read")]
+    private partial void LogCompletionsOnPool(string variable);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Writing the {File} file failed ({Reason}); what it keeps stays in memory and writing is tried again")]
     private partial void LogFlushFailed(string file, string reason);

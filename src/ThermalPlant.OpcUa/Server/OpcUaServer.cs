@@ -164,6 +164,7 @@ public sealed class OpcUaServer : IAsyncDisposable
             (nameof(options.MaxHistoryValuesPerResponse), options.MaxHistoryValuesPerResponse), (nameof(options.MaxSubscriptions), options.MaxSubscriptions),
             (nameof(options.MaxSubscriptionsPerSession), options.MaxSubscriptionsPerSession), (nameof(options.MaxMonitoredItems), options.MaxMonitoredItems),
             (nameof(options.MaxMonitoredItemsPerSubscription), options.MaxMonitoredItemsPerSubscription), (nameof(options.MaxQueueSize), options.MaxQueueSize),
+            (nameof(options.MaxBackgroundRequestsPerConnection), options.MaxBackgroundRequestsPerConnection),
         ];
         foreach (var (name, value) in limits)
         {

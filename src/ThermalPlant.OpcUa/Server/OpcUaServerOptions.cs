@@ -137,6 +137,15 @@ public sealed record OpcUaServerOptions
     /// <summary>Publish requests a session may park; beyond it the oldest is answered with BadTooManyPublishRequests.</summary>
     public int MaxPublishRequestsPerSession { get; init; } = 20;
 
+    /// <summary>
+    /// Requests of one connection that may run off its read loop at once: those that may block or take long
+    /// (HistoryRead, Call, CreateSession, and a Write to a variable with a write handler or a history store) run on the
+    /// thread pool and answer when done, so that the connection's read loop, and with inline socket completions every
+    /// connection sharing its socket thread, goes on. One more answers a ServiceFault BadServerTooBusy. ActivateSession
+    /// also runs there but takes no slot: the password-check gate (<see cref="Users.UserAuthenticationOptions.MaxQueuedPasswordChecks"/>) bounds it.
+    /// </summary>
+    public int MaxBackgroundRequestsPerConnection { get; init; } = 8;
+
     /// <summary>Fastest publishing interval granted.</summary>
     public TimeSpan MinPublishingInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 

@@ -57,6 +57,9 @@ public sealed class ServerLimitsSettings
     /// <inheritdoc cref="OpcUaServerOptions.MaxQueueSize"/>
     public uint MaxQueueSize { get; set; } = Defaults.MaxQueueSize;
 
+    /// <inheritdoc cref="OpcUaServerOptions.MaxBackgroundRequestsPerConnection"/>
+    public int MaxBackgroundRequestsPerConnection { get; set; } = Defaults.MaxBackgroundRequestsPerConnection;
+
     /// <summary><paramref name="options"/> with these limits.</summary>
     public OpcUaServerOptions Apply(OpcUaServerOptions options)
     {
@@ -79,6 +82,7 @@ public sealed class ServerLimitsSettings
             MaxMonitoredItems = MaxMonitoredItems,
             MaxMonitoredItemsPerSubscription = MaxMonitoredItemsPerSubscription,
             MaxQueueSize = MaxQueueSize,
+            MaxBackgroundRequestsPerConnection = MaxBackgroundRequestsPerConnection,
         };
     }
 
@@ -94,6 +98,7 @@ public sealed class ServerLimitsSettings
             (nameof(MaxHistoryValuesPerNode), MaxHistoryValuesPerNode), (nameof(MaxHistoryValuesPerResponse), MaxHistoryValuesPerResponse),
             (nameof(MaxSubscriptions), MaxSubscriptions), (nameof(MaxSubscriptionsPerSession), MaxSubscriptionsPerSession),
             (nameof(MaxMonitoredItems), MaxMonitoredItems), (nameof(MaxMonitoredItemsPerSubscription), MaxMonitoredItemsPerSubscription), (nameof(MaxQueueSize), MaxQueueSize),
+            (nameof(MaxBackgroundRequestsPerConnection), MaxBackgroundRequestsPerConnection),
         ];
         foreach (var (name, value) in counts)
         {

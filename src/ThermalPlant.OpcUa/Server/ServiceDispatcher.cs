@@ -24,6 +24,9 @@ namespace ThermalPlant.OpcUa.Server;
 /// Discovery Services without message security, nothing else). Every refusal is reported once per request through
 /// the <c>denied</c> callback, with the nodes refused. Any other exception is a fault of the server's: that request is
 /// answered with BadInternalError, the connection stays, and the <c>failed</c> callback reports it with the service's name.
+/// Services that may block or take long run on the thread pool and answer through the connection's responder, at most
+/// <see cref="OpcUaServerOptions.MaxBackgroundRequestsPerConnection"/> per connection (<see cref="ServiceRuns"/>); the
+/// others are answered on the connection's read loop.
 /// </summary>
 internal sealed class ServiceDispatcher
 {
@@ -32,20 +35,20 @@ internal sealed class ServiceDispatcher
     {
         ServiceEntry.Of<GetEndpointsRequest>(ServiceAccess.Discovery, UserPermissions.None, static (d, r, _) => d._discovery.GetEndpoints(r)),
         ServiceEntry.Of<FindServersRequest>(ServiceAccess.Discovery, UserPermissions.None, static (d, r, _) => d._discovery.FindServers(r)),
-        ServiceEntry.Of<CreateSessionRequest>(ServiceAccess.Channel, UserPermissions.None, static (d, r, c) => d._sessionService.Create(r, c.Channel)),
-        // A password check costs about 0.3 s of CPU and may wait for a slot: it runs on the thread pool and answers
-        // later, so the connection's read loop goes on (and a fleet of logins cannot stall it). Nothing awaits the
-        // task: ActivateAsync catches every exception itself and reports the unexpected ones.
-        ServiceEntry.Of<ActivateSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, c) =>
-        {
-            _ = Task.Run(() => d.ActivateAsync(r, c.Channel, c.RequestId, c.Responder), CancellationToken.None);
-            return null;
-        }),
+        // On a secured channel the server signs with its private key (about a millisecond of CPU).
+        ServiceEntry.InBackground<CreateSessionRequest>(ServiceAccess.Channel, UserPermissions.None, static (d, r, c) => d._sessionService.Create(r, c.Channel)),
+        // A password check costs about 0.3 s of CPU and may wait for a slot (and a fleet of logins must not stall the read
+        // loop). Its bound is the server's password-check gate, which refuses and reports a login beyond its queue: the
+        // other identity tokens cost a signature check at most.
+        ServiceEntry.InBackground<ActivateSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, c) => d.ActivateAsync(r, c.Channel), takesSlot: false),
         ServiceEntry.Of<CloseSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, _) => d._sessionService.Close(r)),
         ServiceEntry.Of<ReadRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Read(r, c.ActivatedSession)),
-        ServiceEntry.Of<WriteRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Write(r, c.ActivatedSession)),
-        ServiceEntry.Of<HistoryReadRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.HistoryRead(r, c.ActivatedSession, c.MaxResponseBytes)),
-        ServiceEntry.Of<CallRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Call(r, c.ActivatedSession)),
+        // A plain variable's value is set in memory; a write handler is the host's code, a history store may be a file or a database.
+        ServiceEntry.InBackgroundWhen<WriteRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r) => d._writes.MayBlock(r), static (d, r, c) => d.Write(r, c.ActivatedSession)),
+        // The history store is the host's (a file, a database) and a response may gather up to 100,000 values.
+        ServiceEntry.InBackground<HistoryReadRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.HistoryRead(r, c.ActivatedSession, c.MaxResponseBytes)),
+        // Methods are the host's code (a condition refresh queues every active alarm's event).
+        ServiceEntry.InBackground<CallRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Call(r, c.ActivatedSession)),
         ServiceEntry.Of<BrowseRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._views.Browse(r, c.ActivatedSession)),
         ServiceEntry.Of<BrowseNextRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._views.BrowseNext(r, c.ActivatedSession)),
         ServiceEntry.Of<TranslateBrowsePathsToNodeIdsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, _) => d._views.Translate(r)),
@@ -122,11 +125,13 @@ internal sealed class ServiceDispatcher
     }
 
     /// <summary>
-    /// Serves one request; null when the answer comes later through <paramref name="responder"/> (Publish,
-    /// ActivateSession). A response that grows with the data (HistoryRead) is built to fit
-    /// <paramref name="maxResponseBytes"/>, the message size the client accepts.
+    /// Serves one request on the connection's read loop, or starts it in the background (<see cref="ServiceEntry.Runs"/>)
+    /// when <paramref name="background"/>, the connection's slots, has one free (BadServerTooBusy otherwise). Returns null
+    /// when the answer comes later through <paramref name="responder"/> (Publish, and every request in the background). A
+    /// response that grows with the data (HistoryRead) is built to fit <paramref name="maxResponseBytes"/>, the message
+    /// size the client accepts.
     /// </summary>
-    public IServiceResponse? Dispatch(IEncodeable message, ServerSecureChannel channel, uint requestId, IResponder responder, long maxResponseBytes)
+    public IServiceResponse? Dispatch(IEncodeable message, ServerSecureChannel channel, uint requestId, IResponder responder, long maxResponseBytes, BackgroundRequests background)
     {
         if (message is not IServiceRequest request || !Services.TryGetValue(request.EncodingId, out var service))
         {
@@ -142,7 +147,13 @@ internal sealed class ServiceDispatcher
             }
             RequestLimits.Check(request, _options);
             var session = service.Access == ServiceAccess.ActivatedSession ? ActivatedSession(service, request, channel.ChannelId) : null;
-            var response = service.Handle(this, new ServiceCall(request, channel, session, requestId, responder, maxResponseBytes));
+            var call = new ServiceCall(request, channel, session, requestId, responder, maxResponseBytes);
+            if (service.RunsInBackground(this, request))
+            {
+                StartInBackground(service, call, background);
+                return null;
+            }
+            var response = service.Handle(this, call);
             if (response is null) return null;
             response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
             return response;
@@ -158,38 +169,61 @@ internal sealed class ServiceDispatcher
         }
     }
 
-    private async Task ActivateAsync(ActivateSessionRequest request, ServerSecureChannel channel, uint requestId, IResponder responder)
+    /// <summary>
+    /// Runs <paramref name="call"/> on the thread pool in one of the connection's slots: the read loop goes on at once.
+    /// Nothing awaits the task: <see cref="ServeInBackgroundAsync"/> catches every exception itself and reports the
+    /// unexpected ones.
+    /// </summary>
+    private void StartInBackground(ServiceEntry service, ServiceCall call, BackgroundRequests background)
     {
-        IServiceResponse response;
+        if (service.TakesSlot && !background.TryStart())
+        {
+            throw new OpcUaException(StatusCodes.BadServerTooBusy, $"this connection has {background.Limit} requests running already (HistoryRead, Call, sessions, writes to host code); send more when they are answered");
+        }
+        _ = Task.Run(() => ServeInBackgroundAsync(service, call, background), CancellationToken.None);
+    }
+
+    private async Task ServeInBackgroundAsync(ServiceEntry service, ServiceCall call, BackgroundRequests background)
+    {
+        var header = call.Request.RequestHeader;
         try
         {
-            response = await _sessionService.ActivateAsync(request, channel, _stopping).ConfigureAwait(false);
-            response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
+            IServiceResponse response;
+            try
+            {
+                response = await service.HandleInBackground(this, call).ConfigureAwait(false);
+                response.ResponseHeader = Header(header, StatusCode.Good);
+            }
+            catch (OpcUaException ex)
+            {
+                response = Fault(header, ex.Status);
+            }
+            catch (Exception ex) when (_stopping.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
+            {
+                // The server stops: the connection closes without an answer.
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _failed(new ServiceFailed(service.Name, ex));
+                response = Fault(header, StatusCodes.BadInternalError);
+            }
+            if (call.Responder.IsOpen) call.Responder.Respond(call.RequestId, response);
         }
-        catch (OpcUaException ex)
-        {
-            response = Fault(request.RequestHeader, ex.Status);
-        }
-        catch (Exception ex) when (_stopping.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
-        {
-            // The server stops: the connection closes without an answer.
-            return;
-        }
-        catch (Exception ex)
-        {
-            _failed(new ServiceFailed("ActivateSession", ex));
-            response = Fault(request.RequestHeader, StatusCodes.BadInternalError);
-        }
-        try
-        {
-            if (responder.IsOpen) responder.Respond(requestId, response);
-        }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Nothing awaits this task: a failure to answer is reported here or it would go unseen.
-            _failed(new ServiceFailed("ActivateSession", ex));
+            _failed(new ServiceFailed(service.Name, ex));
+        }
+        finally
+        {
+            // After the answer is queued: a slot bounds what a peer holds until it is answered.
+            if (service.TakesSlot) background.End();
         }
     }
+
+    private async Task<IServiceResponse> ActivateAsync(ActivateSessionRequest request, ServerSecureChannel channel) =>
+        await _sessionService.ActivateAsync(request, channel, _stopping).ConfigureAwait(false);
 
     /// <summary>
     /// The request's session, activated and bound to this channel (BadSessionIdInvalid, BadSessionNotActivated,

@@ -68,6 +68,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     private int _activating;
     private ErrorMessage? _givenUp;
     private long _maxResponseBytes = TransportLimits.Default.MaxMessageSize;
+    private readonly BackgroundRequests _background = new(options.MaxBackgroundRequestsPerConnection);
 
     /// <summary>The peer's address, as the per-address limit counts it.</summary>
     public System.Net.IPAddress? PeerAddress { get; } = ConnectionTable.AddressOf(socket.RemoteEndPoint);
@@ -173,7 +174,10 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                     switch (header.Type)
                     {
                         case MessageType.OpenSecureChannel:
-                            lock (_frameLock) Enqueue(Open(chunk.Span, writer));
+                            // Off the read loop, which waits for it (the next chunk may need the new keys): a secured
+                            // channel reads the trust lists from disk, checks a chain and runs two private-key operations.
+                            var opened = await Task.Run(() => Open(chunk.Span, writer), cancellationToken);
+                            lock (_frameLock) Enqueue(opened);
                             if (!_activated) Step("CreateSession");
                             break;
                         case MessageType.Message:
@@ -417,7 +421,9 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                 if (request is ActivateSessionRequest) Volatile.Write(ref _activating, 1);
                 else Step(request is CreateSessionRequest ? "ActivateSession" : _expected);
             }
-            response = dispatcher.Dispatch(request, _channel!, sequence.RequestId, this, _maxResponseBytes);
+            response = dispatcher.Dispatch(request, _channel!, sequence.RequestId, this, _maxResponseBytes, _background);
+            // An ActivateSession answered at once was refused before it ran (no slot, a limit): the handshake goes on.
+            if (response is not null && request is ActivateSessionRequest && !_activated && Interlocked.Exchange(ref _activating, 0) == 1) Step("ActivateSession");
         }
         catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadDecodingError or StatusCodes.BadEncodingLimitsExceeded or StatusCodes.BadServiceUnsupported)
         {

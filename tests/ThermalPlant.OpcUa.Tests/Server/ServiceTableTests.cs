@@ -50,6 +50,17 @@ public sealed class ServiceTableTests : IAsyncLifetime
         ["SetTriggering"] = (ServiceAccess.ActivatedSession, UserPermissions.None),
     };
 
+    // Where each service runs, written out once more: only what may block leaves the read loop (issue 17), and a
+    // service added to the table without a deliberate entry here fails.
+    private static readonly Dictionary<string, ServiceRuns> Runs = new()
+    {
+        ["CreateSession"] = ServiceRuns.InBackground,
+        ["ActivateSession"] = ServiceRuns.InBackground,
+        ["HistoryRead"] = ServiceRuns.InBackground,
+        ["Call"] = ServiceRuns.InBackground,
+        ["Write"] = ServiceRuns.InBackgroundWhenItMayBlock,
+    };
+
     private readonly ConcurrentQueue<AccessDenied> _denied = new();
     private OpcUaServer _server = null!;
 
@@ -85,6 +96,13 @@ public sealed class ServiceTableTests : IAsyncLifetime
             var request = Assert.IsAssignableFrom<IServiceRequest>(Activator.CreateInstance(service.RequestType));
             Assert.Equal(id, request.EncodingId);
         }
+    }
+
+    [Fact]
+    public void Only_the_services_that_may_block_run_off_the_read_loop()
+    {
+        var table = ServiceDispatcher.Services.Values.Where(s => s.Runs != ServiceRuns.OnReadLoop).ToDictionary(s => s.Name, s => s.Runs);
+        Assert.Equal(Runs.OrderBy(r => r.Key), table.OrderBy(t => t.Key));
     }
 
     [Fact]

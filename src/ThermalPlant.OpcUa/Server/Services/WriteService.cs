@@ -26,6 +26,19 @@ internal sealed class WriteService(UaAddressSpace space, int maxNodesPerWrite, T
         return new WriteResponse { Results = results };
     }
 
+    /// <summary>
+    /// Whether the write reaches code that may block: a variable's write handler (the host's), or its history store (a
+    /// file whose compaction holds its lock, or a database); then it runs off the connection's read loop.
+    /// </summary>
+    public bool MayBlock(WriteRequest request)
+    {
+        foreach (var item in request.NodesToWrite ?? [])
+        {
+            if (space.Find(item.NodeId) is UaVariable { WriteHandler: not null } or UaVariable { History: not null }) return true;
+        }
+        return false;
+    }
+
     private StatusCode WriteOne(WriteValue item, UserIdentity identity)
     {
         var node = space.Find(item.NodeId);

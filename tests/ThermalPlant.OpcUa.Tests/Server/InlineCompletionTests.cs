@@ -1,0 +1,71 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ThermalPlant.OpcUa.Client;
+using ThermalPlant.OpcUa.Transport;
+using ThermalPlant.OpcUa.Types;
+using ThermalPlant.Testing;
+
+namespace ThermalPlant.OpcUa.Tests.Server;
+
+/// <summary>
+/// With inline socket completions (the OPC UA server service's mode) a connection's read loop runs on the runtime's
+/// socket thread, which other connections share: a request that blocks must not run there (issue 17). The server runs
+/// in a process of its own (<see cref="InlineCompletionServer"/>) with the mode set, and one socket thread, so that the
+/// two connections share it as connections do on a server with more connections than cores.
+/// </summary>
+public sealed partial class InlineCompletionTests
+{
+    private static readonly TimeSpan Block = TimeSpan.FromSeconds(15);
+    // Far above what a loaded CI machine takes to answer a Read, well below the method's block.
+    private static readonly TimeSpan Answer = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan Start = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task With_inline_socket_completions_a_method_blocking_its_thread_holds_up_no_Read_on_another_connection()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [SocketCompletions.Variable] = "1",
+            ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = "1",
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        };
+        string[] arguments = [typeof(InlineCompletionServer).Assembly.Location, "inline-server", Block.TotalSeconds.ToString(CultureInfo.InvariantCulture)];
+        await using var process = ManagedProcess.Start("dotnet", arguments, environment: environment);
+        var ready = await WaitForAsync(process, Ready(), Start);
+        // Measured in the server's process: without it this test would prove nothing.
+        Assert.Contains("inline True", process.Output, StringComparison.Ordinal);
+        var url = $"opc.tcp://127.0.0.1:{ready.Groups["port"].Value}/freeopcua/server/";
+        var ns = ushort.Parse(ready.Groups["ns"].Value, CultureInfo.InvariantCulture);
+        var options = new OpcUaClientOptions { RequestTimeout = Block * 3 };
+        await using var blocked = await OpcUaClient.ConnectAsync(url, options, sessionName: "inline");
+        await using var reader = await OpcUaClient.ConnectAsync(url, options, sessionName: "inline");
+
+        var call = blocked.CallMethodAsync(NodeId.Of("Pump", ns), NodeId.Of("Pump.Wait", ns), []);
+        await WaitForAsync(process, Blocking(), Start);
+        for (var i = 0; i < 5; i++)
+        {
+            var value = await reader.ReadValueAsync(NodeId.Of("Flow", ns)).WaitAsync(Answer);
+            Assert.Equal(42.0, value.Value.TryGetDouble(out var flow) ? flow : double.NaN);
+        }
+
+        Assert.False(call.IsCompleted, "the method was answered before the reads were done: the reads proved nothing");
+        Assert.True((await call.WaitAsync(Block * 2)).StatusCode.IsGood);
+    }
+
+    private static async Task<Match> WaitForAsync(ManagedProcess process, Regex line, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            if (line.Match(process.Output) is { Success: true } match) return match;
+            Assert.True(DateTime.UtcNow < deadline && !process.HasExited, $"no line matching {line} within {within.TotalSeconds} s; the server printed:\n{process.Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    [GeneratedRegex(@"^ready (?<port>\d+) (?<ns>\d+)$", RegexOptions.Multiline)]
+    private static partial Regex Ready();
+
+    [GeneratedRegex(@"^blocking$", RegexOptions.Multiline)]
+    private static partial Regex Blocking();
+}
