@@ -10,7 +10,10 @@ internal interface IResponder
     /// <summary>Whether the connection the request came on is still open.</summary>
     bool IsOpen { get; }
 
-    /// <summary>Sends <paramref name="response"/> as the answer to request <paramref name="requestId"/>.</summary>
+    /// <summary>
+    /// Sends <paramref name="response"/> as the answer to request <paramref name="requestId"/>; it is encoded before this
+    /// returns, as a Publish response's notification bodies go back to the pool after it (Subscription.SentMessage).
+    /// </summary>
     void Respond(uint requestId, IServiceResponse response);
 }
 
