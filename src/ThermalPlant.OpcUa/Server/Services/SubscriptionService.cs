@@ -139,12 +139,24 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
                 ? subscription.Acknowledge(acknowledgements[i].SequenceNumber)
                 : StatusCodes.BadSubscriptionIdInvalid;
         }
-        var owned = Owned(session);
-        if (owned.Count == 0) throw new OpcUaException(StatusCodes.BadNoSubscription, "the session has no subscription");
+        // The usual session has one subscription: it is taken without a copy of the session's list.
+        Subscription? only = null;
+        List<Subscription>? owned = null;
+        lock (session.Subscriptions)
+        {
+            if (session.Subscriptions.Count == 1) only = session.Subscriptions[0];
+            else if (session.Subscriptions.Count > 1) owned = [.. session.Subscriptions];
+        }
+        if (only is null && owned is null) throw new OpcUaException(StatusCodes.BadNoSubscription, "the session has no subscription");
         var hint = request.RequestHeader.TimeoutHint;
         var deadline = hint == 0 ? DateTimeOffset.MaxValue : time.GetUtcNow().AddMilliseconds(hint);
         session.PublishRequests.Add(new PendingPublish(request, requestId, responder, deadline, results));
-        owned.Sort((a, b) => b.Priority.CompareTo(a.Priority));
+        if (only is not null)
+        {
+            only.OnPublishRequest();
+            return;
+        }
+        owned!.Sort((a, b) => b.Priority.CompareTo(a.Priority));
         foreach (var subscription in owned) subscription.OnPublishRequest();
     }
 

@@ -159,23 +159,10 @@ internal sealed class MonitoredItem : IValueObserver
         Enqueue(Stamp(value, now));
     }
 
-    /// <summary>
-    /// Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications (Part 4, 7.24.2) into
-    /// <paramref name="encoder"/>, or queued events as EventFieldLists into <paramref name="events"/>; returns how many
-    /// values were written.
-    /// </summary>
-    public int Drain(BinaryEncoder encoder, BinaryEncoder events, int max, out int eventsTaken)
-    {
-        if (Events is { } queue)
-        {
-            eventsTaken = queue.Drain(events, ClientHandle, max);
-            return 0;
-        }
-        eventsTaken = 0;
-        return Drain(encoder, max);
-    }
+    /// <summary>Writes up to <paramref name="max"/> queued events as EventFieldLists; returns how many.</summary>
+    public int DrainEvents(BinaryEncoder events, int max) => Events!.Drain(events, ClientHandle, max);
 
-    /// <summary>Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications; returns how many.</summary>
+    /// <summary>Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications (Part 4, 7.24.2); returns how many.</summary>
     public int Drain(BinaryEncoder encoder, int max)
     {
         var taken = 0;

@@ -26,7 +26,7 @@ internal sealed class Subscription : IDisposable
     private static readonly NodeId DataChangeEncoding = NodeId.Of(DataChangeNotification.BinaryEncodingId);
     private static readonly NodeId EventListEncoding = NodeId.Of(EventNotificationList.BinaryEncodingId);
 
-    /// <summary>The largest message size kept as the next message's starting capacity.</summary>
+    /// <summary>The largest body buffer kept for the next message.</summary>
     private const int MaxMessageHint = 1024 * 1024;
 
     private readonly Action<Subscription> _expired;
@@ -45,8 +45,11 @@ internal sealed class Subscription : IDisposable
     private readonly List<MonitoredItem> _active = [];
     private readonly HashSet<MonitoredItem> _computed = [];
     private bool _scheduled;
-    private int _lastMessageLength;
-    private int _lastEventsLength;
+
+    // The notification bodies are written into encoders kept from message to message, so that their buffers are rented
+    // once, not per message; one that a message grew beyond MaxMessageHint is given up after it.
+    private BinaryEncoder? _dataChanges;
+    private BinaryEncoder? _events;
     private uint _nextSequence = 1;
     private uint _keepAliveCounter;
     private uint _lifetimeCounter;
@@ -262,6 +265,10 @@ internal sealed class Subscription : IDisposable
             _computed.Clear();
             foreach (var sent in _sent) sent.Release();
             _sent.Clear();
+            _dataChanges?.Dispose();
+            _dataChanges = null;
+            _events?.Dispose();
+            _events = null;
         }
     }
 
@@ -433,37 +440,56 @@ internal sealed class Subscription : IDisposable
         // Values are written as a DataChangeNotification's body straight from the items' queues, and events as an
         // EventNotificationList's body from their fields encoded once for every item with the same filter, without an
         // object per notification; each array's count is written once known.
-        using var dataChanges = new BinaryEncoder(Math.Max(256, _lastMessageLength));
-        using var events = new BinaryEncoder(Math.Max(256, _lastEventsLength));
+        var dataChanges = _dataChanges ??= new BinaryEncoder();
+        dataChanges.Clear();
         dataChanges.WriteInt32(0);
-        events.WriteInt32(0);
+        // The events' body only when an item on an EventNotifier has some.
+        BinaryEncoder? events = null;
         var values = 0;
         var eventCount = 0;
+        void Take(MonitoredItem item, int max)
+        {
+            if (item.Events is null)
+            {
+                values += item.Drain(dataChanges, max);
+                return;
+            }
+            if (events is null)
+            {
+                events = _events ??= new BinaryEncoder();
+                events.Clear();
+                events.WriteInt32(0);
+            }
+            eventCount += item.DrainEvents(events, max);
+        }
         foreach (var item in _active)
         {
             if (values + eventCount >= limit) break;
             if (!item.HasNotifications) continue;
-            values += item.Drain(dataChanges, events, limit - values - eventCount, out var taken);
-            eventCount += taken;
+            Take(item, limit - values - eventCount);
             if (item.Triggered is not { } triggered) continue;
             foreach (var linkedId in triggered)
             {
                 // A triggering item's report carries the queued samples of the items it triggers (Part 4, 5.12.1.6).
-                if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling)
-                {
-                    values += linked.Drain(dataChanges, events, int.MaxValue, out taken);
-                    eventCount += taken;
-                }
+                if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling) Take(linked, int.MaxValue);
             }
         }
         Compact();
         dataChanges.WriteInt32At(0, values);
         // DiagnosticInfos: none.
         dataChanges.WriteInt32(0);
-        events.WriteInt32At(0, eventCount);
-        _lastMessageLength = Math.Min(dataChanges.Length, MaxMessageHint);
-        _lastEventsLength = Math.Min(events.Length, MaxMessageHint);
-        var sent = Notifications(values, dataChanges.Written, eventCount, events.Written);
+        events?.WriteInt32At(0, eventCount);
+        var sent = Notifications(values, dataChanges.Written, eventCount, events is null ? default : events.Written);
+        if (dataChanges.Capacity > MaxMessageHint)
+        {
+            dataChanges.Dispose();
+            _dataChanges = null;
+        }
+        if (events is { Capacity: > MaxMessageHint })
+        {
+            events.Dispose();
+            _events = null;
+        }
         sent.Message.SequenceNumber = NextSequence();
         sent.Message.PublishTime = _time.GetUtcNow().UtcDateTime;
         _sent.AddLast(sent);
