@@ -63,6 +63,36 @@ public sealed class PublishingSchedulerTests
         Assert.False(parked.Responder.SentUnderLock);
     }
 
+    [Fact]
+    public void A_subscription_that_expires_during_a_tick_leaves_it_and_the_others_go_on()
+    {
+        var scheduler = new PublishingScheduler(_time);
+        var kept = Parked(1, scheduler, Fast);
+        // A keep-alive every cycle, so that each of its cycles answers the request parked for it.
+        kept.Subscription.Configure(Fast, 30, 1);
+        // No Publish request ever: after its lifetime (3 keep-alive periods of one interval) it expires in a tick.
+        var queue = new PublishQueue(10, _time);
+        var session = new Session(NodeId.Of(2), NodeId.Of(1002), "test", 1, null, TimeSpan.FromMinutes(1), _time.GetUtcNow(), queue);
+        var expired = 0;
+        var lapsing = new Subscription(2, session, _time, scheduler, 10, 1000, s => { expired++; s.Dispose(); }, (_, _) => { }) { PublishingEnabled = true };
+        lapsing.Configure(Fast, 3, 1);
+
+        for (var i = 0; i < 6; i++)
+        {
+            if (i > 0) QueueFor(kept.Subscription, kept.Responder);
+            _time.Advance(Fast);
+        }
+
+        Assert.Equal(1, expired);
+        Assert.Equal(6, kept.Responder.Responses);
+        Assert.Equal(1, scheduler.TimerCount);
+        kept.Subscription.Dispose();
+        Assert.Equal(0, scheduler.TimerCount);
+    }
+
+    private static void QueueFor(Subscription subscription, RecordingResponder responder) =>
+        subscription.Session.PublishRequests.Add(new PendingPublish(new PublishRequest { RequestHeader = new RequestHeader() }, 1, responder, DateTimeOffset.MaxValue, []));
+
     private (Subscription Subscription, RecordingResponder Responder) Parked(uint id, PublishingScheduler scheduler, TimeSpan interval)
     {
         var queue = new PublishQueue(10, _time);

@@ -139,12 +139,24 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
                 ? subscription.Acknowledge(acknowledgements[i].SequenceNumber)
                 : StatusCodes.BadSubscriptionIdInvalid;
         }
-        var owned = Owned(session);
-        if (owned.Count == 0) throw new OpcUaException(StatusCodes.BadNoSubscription, "the session has no subscription");
+        // The usual session has one subscription: it is taken without a copy of the session's list.
+        Subscription? only = null;
+        List<Subscription>? owned = null;
+        lock (session.Subscriptions)
+        {
+            if (session.Subscriptions.Count == 1) only = session.Subscriptions[0];
+            else if (session.Subscriptions.Count > 1) owned = [.. session.Subscriptions];
+        }
+        if (only is null && owned is null) throw new OpcUaException(StatusCodes.BadNoSubscription, "the session has no subscription");
         var hint = request.RequestHeader.TimeoutHint;
         var deadline = hint == 0 ? DateTimeOffset.MaxValue : time.GetUtcNow().AddMilliseconds(hint);
         session.PublishRequests.Add(new PendingPublish(request, requestId, responder, deadline, results));
-        owned.Sort((a, b) => b.Priority.CompareTo(a.Priority));
+        if (only is not null)
+        {
+            only.OnPublishRequest();
+            return;
+        }
+        owned!.Sort((a, b) => b.Priority.CompareTo(a.Priority));
         foreach (var subscription in owned) subscription.OnPublishRequest();
     }
 
@@ -303,9 +315,8 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
         var initial = attributes.ReadOne(target, TimestampsToReturn.Both, identity);
         if (initial.Status.Code is StatusCodes.BadAttributeIdInvalid or StatusCodes.BadNotReadable or StatusCodes.BadUserAccessDenied or StatusCodes.BadIndexRangeInvalid or StatusCodes.BadDataEncodingUnsupported) return Failed(initial.Status.Code);
         if (attribute == AttributeId.Value && target.IndexRange is { Length: > 0 }) return Failed(StatusCodes.BadIndexRangeInvalid);
-        // The item keeps the node's own NodeId, not the request's decoded copy (a string id each, for as long as it lives).
-        var monitored = new ReadValueId { NodeId = node.NodeId, AttributeId = target.AttributeId, IndexRange = target.IndexRange, DataEncoding = target.DataEncoding };
-        var item = new MonitoredItem((uint)Interlocked.Increment(ref _nextItemId), node, monitored, timestamps) { Mode = request.MonitoringMode };
+        // The item keeps the node and the attribute, not the request's decoded ReadValueId (a string id each, for as long as it lives).
+        var item = new MonitoredItem((uint)Interlocked.Increment(ref _nextItemId), node, target, timestamps) { Mode = request.MonitoringMode };
         var status = Apply(item, request.RequestedParameters, subscription.PublishingInterval);
         if (status.IsBad) return Failed(status.Code);
         subscription.Add(item, initial);
@@ -338,7 +349,7 @@ internal sealed partial class SubscriptionService(UaAddressSpace space, Attribut
             switch (filter)
             {
                 case DataChangeFilter change:
-                    if (item.ItemToMonitor.AttributeId != (uint)AttributeId.Value) return StatusCodes.BadFilterNotAllowed;
+                    if (item.AttributeId != (uint)AttributeId.Value) return StatusCodes.BadFilterNotAllowed;
                     if (change.Trigger is < DataChangeTrigger.Status or > DataChangeTrigger.StatusValueTimestamp) return StatusCodes.BadMonitoredItemFilterInvalid;
                     var deadbandResult = Deadband(item.Node as UaVariable, change, out deadband);
                     if (deadbandResult.IsBad) return deadbandResult;

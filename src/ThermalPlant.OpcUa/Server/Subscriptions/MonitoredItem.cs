@@ -11,7 +11,8 @@ namespace ThermalPlant.OpcUa.Server.Subscriptions;
 /// One monitored item (Part 4, 5.12): values pushed by its variable pass the sampling interval and the data change
 /// filter, then wait in a bounded queue for the subscription's next publish. Callers hold the subscription's lock.
 /// Kept compact, as a server holds 100,000 of them: a queue of one (the usual size) is one slot, a larger queue and the
-/// triggering links are made only when asked for, and the item observes its variable itself (no delegate).
+/// triggering links are made only when asked for, the item observes its variable itself (no delegate), and it keeps
+/// the request's ReadValueId only when it names an index range or a data encoding.
 /// </summary>
 internal sealed class MonitoredItem : IValueObserver
 {
@@ -28,11 +29,20 @@ internal sealed class MonitoredItem : IValueObserver
     private long _lastSampleTicks;
     private HashSet<uint>? _triggered;
 
+    // The attribute, index range and encoding asked for, kept only when the request names a range or an encoding;
+    // otherwise the node and AttributeId say it all (56 bytes less per item).
+    private readonly ReadValueId? _target;
+
     public MonitoredItem(uint id, UaNode node, ReadValueId itemToMonitor, TimestampsToReturn timestamps)
     {
         Id = id;
         Node = node;
-        ItemToMonitor = itemToMonitor;
+        AttributeId = itemToMonitor.AttributeId;
+        if (itemToMonitor.IndexRange is { Length: > 0 } || itemToMonitor.DataEncoding != default)
+        {
+            // The node's own NodeId, not the request's decoded copy.
+            _target = new ReadValueId { NodeId = node.NodeId, AttributeId = itemToMonitor.AttributeId, IndexRange = itemToMonitor.IndexRange, DataEncoding = itemToMonitor.DataEncoding };
+        }
         Timestamps = timestamps;
     }
 
@@ -40,7 +50,11 @@ internal sealed class MonitoredItem : IValueObserver
 
     public UaNode Node { get; }
 
-    public ReadValueId ItemToMonitor { get; }
+    /// <summary>The attribute monitored.</summary>
+    public uint AttributeId { get; }
+
+    /// <summary>What the item monitors, as a read of its current value takes it; made on each call when the item has no range or encoding.</summary>
+    public ReadValueId ItemToMonitor => _target ?? new ReadValueId { NodeId = Node.NodeId, AttributeId = AttributeId };
 
     public TimestampsToReturn Timestamps { get; set; }
 
@@ -145,23 +159,10 @@ internal sealed class MonitoredItem : IValueObserver
         Enqueue(Stamp(value, now));
     }
 
-    /// <summary>
-    /// Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications (Part 4, 7.24.2) into
-    /// <paramref name="encoder"/>, or queued events as EventFieldLists into <paramref name="events"/>; returns how many
-    /// values were written.
-    /// </summary>
-    public int Drain(BinaryEncoder encoder, BinaryEncoder events, int max, out int eventsTaken)
-    {
-        if (Events is { } queue)
-        {
-            eventsTaken = queue.Drain(events, ClientHandle, max);
-            return 0;
-        }
-        eventsTaken = 0;
-        return Drain(encoder, max);
-    }
+    /// <summary>Writes up to <paramref name="max"/> queued events as EventFieldLists; returns how many.</summary>
+    public int DrainEvents(BinaryEncoder events, int max) => Events!.Drain(events, ClientHandle, max);
 
-    /// <summary>Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications; returns how many.</summary>
+    /// <summary>Writes up to <paramref name="max"/> queued values as MonitoredItemNotifications (Part 4, 7.24.2); returns how many.</summary>
     public int Drain(BinaryEncoder encoder, int max)
     {
         var taken = 0;

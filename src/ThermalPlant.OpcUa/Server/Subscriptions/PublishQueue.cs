@@ -10,12 +10,15 @@ internal interface IResponder
     /// <summary>Whether the connection the request came on is still open.</summary>
     bool IsOpen { get; }
 
-    /// <summary>Sends <paramref name="response"/> as the answer to request <paramref name="requestId"/>.</summary>
+    /// <summary>
+    /// Sends <paramref name="response"/> as the answer to request <paramref name="requestId"/>; it is encoded before this
+    /// returns, as a Publish response's notification bodies go back to the pool after it (Subscription.SentMessage).
+    /// </summary>
     void Respond(uint requestId, IServiceResponse response);
 }
 
-/// <summary>A Publish request parked until a subscription of its session has something to send.</summary>
-internal sealed record PendingPublish(PublishRequest Request, uint RequestId, IResponder Responder, DateTimeOffset Deadline, StatusCode[] AcknowledgementResults);
+/// <summary>A Publish request parked until a subscription of its session has something to send; a struct, as there is one per response.</summary>
+internal readonly record struct PendingPublish(PublishRequest Request, uint RequestId, IResponder Responder, DateTimeOffset Deadline, StatusCode[] AcknowledgementResults);
 
 /// <summary>
 /// The Publish requests a session has sent and that wait for notifications (Part 4, 5.13.5): oldest first, bounded;
@@ -37,13 +40,18 @@ internal sealed class PublishQueue(int capacity, TimeProvider time)
     /// <summary>Parks a request; when full, the oldest is answered with BadTooManyPublishRequests.</summary>
     public void Add(PendingPublish request)
     {
-        PendingPublish? evicted = null;
+        PendingPublish evicted = default;
+        var full = false;
         lock (_lock)
         {
-            if (_queue.Count >= capacity) evicted = _queue.Dequeue();
+            if (_queue.Count >= capacity)
+            {
+                evicted = _queue.Dequeue();
+                full = true;
+            }
             _queue.Enqueue(request);
         }
-        if (evicted is not null) Fault(evicted, StatusCodes.BadTooManyPublishRequests);
+        if (full) Fault(evicted, StatusCodes.BadTooManyPublishRequests);
     }
 
     /// <summary>Takes the oldest request still answerable, answering expired ones with BadTimeout on the way.</summary>
@@ -52,12 +60,12 @@ internal sealed class PublishQueue(int capacity, TimeProvider time)
         var now = time.GetUtcNow();
         while (true)
         {
-            PendingPublish? next;
+            PendingPublish next;
             lock (_lock)
             {
                 if (!_queue.TryDequeue(out next))
                 {
-                    request = null!;
+                    request = default;
                     return false;
                 }
             }
@@ -85,6 +93,10 @@ internal sealed class PublishQueue(int capacity, TimeProvider time)
         List<PendingPublish>? expired = null;
         lock (_lock)
         {
+            // Most requests carry no timeout hint and most cycles find nothing to expire: a look first, without requeueing.
+            var any = false;
+            foreach (var item in _queue) any |= item.Deadline < now || !item.Responder.IsOpen;
+            if (!any) return;
             var count = _queue.Count;
             for (var i = 0; i < count; i++)
             {

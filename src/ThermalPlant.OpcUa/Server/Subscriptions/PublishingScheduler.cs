@@ -4,8 +4,9 @@ namespace ThermalPlant.OpcUa.Server.Subscriptions;
 /// Runs the publishing cycles of all of a server's subscriptions with one timer per distinct publishing interval, not
 /// one per subscription: ten clients at 100 ms wake the server ten times a second instead of a hundred, and their
 /// responses go out together. A subscription's cycles follow its interval's timer, so its first cycle comes at most
-/// one interval after it joined. Thread-safe: a tick reads its subscriptions from an array replaced on every change,
-/// without a lock; callers may hold a subscription's lock when they join or leave (never the other way round).
+/// one interval after it joined. Thread-safe: a tick reads its subscriptions from an array made again after a change,
+/// not on every join or leave (1,000 sessions joining one by one would copy the array 1,000 times); callers may hold a
+/// subscription's lock when they join or leave (never the other way round).
 /// </summary>
 internal sealed class PublishingScheduler(TimeProvider time)
 {
@@ -32,7 +33,7 @@ internal sealed class PublishingScheduler(TimeProvider time)
                 _groups[interval] = group;
                 group.Timer = time.CreateTimer(static state => ((Group)state!).Tick(), group, interval, interval);
             }
-            group.Members = [.. group.Members, subscription];
+            group.Add(subscription);
         }
     }
 
@@ -41,39 +42,55 @@ internal sealed class PublishingScheduler(TimeProvider time)
     {
         lock (_lock)
         {
-            if (!_groups.TryGetValue(interval, out var group)) return;
-            var at = Array.IndexOf(group.Members, subscription);
-            if (at < 0) return;
-            if (group.Members.Length == 1)
-            {
-                _groups.Remove(interval);
-                group.Timer!.Dispose();
-                group.Members = [];
-                return;
-            }
-            var rest = new Subscription[group.Members.Length - 1];
-            group.Members.AsSpan(0, at).CopyTo(rest);
-            group.Members.AsSpan(at + 1).CopyTo(rest.AsSpan(at));
-            group.Members = rest;
+            if (!_groups.TryGetValue(interval, out var group) || !group.Remove(subscription)) return;
+            if (!group.IsEmpty) return;
+            _groups.Remove(interval);
+            group.Timer!.Dispose();
         }
     }
 
     private sealed class Group
     {
-        private volatile Subscription[] _members = [];
+        private readonly Lock _lock = new();
+        private readonly List<Subscription> _members = [];
+        private Subscription[]? _snapshot = [];
 
         public ITimer? Timer { get; set; }
 
-        public Subscription[] Members
+        public bool IsEmpty
         {
-            get => _members;
-            set => _members = value;
+            get
+            {
+                lock (_lock) return _members.Count == 0;
+            }
         }
 
-        // Each cycle catches its own failures (Subscription.Cycle), so one subscription cannot stop the others'.
+        public void Add(Subscription subscription)
+        {
+            lock (_lock)
+            {
+                _members.Add(subscription);
+                _snapshot = null;
+            }
+        }
+
+        public bool Remove(Subscription subscription)
+        {
+            lock (_lock)
+            {
+                if (!_members.Remove(subscription)) return false;
+                _snapshot = null;
+                return true;
+            }
+        }
+
+        // Each cycle catches its own failures (Subscription.Cycle), so one subscription cannot stop the others'. The
+        // cycles run outside the group's lock: a cycle may make its subscription leave (expired, failed).
         public void Tick()
         {
-            foreach (var subscription in _members) subscription.Cycle();
+            Subscription[] members;
+            lock (_lock) members = _snapshot ??= [.. _members];
+            foreach (var subscription in members) subscription.Cycle();
         }
     }
 }

@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Buffers;
 using ThermalPlant.OpcUa.Encoding;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
@@ -25,27 +25,32 @@ internal sealed class Subscription : IDisposable
     private static readonly NodeId DataChangeEncoding = NodeId.Of(DataChangeNotification.BinaryEncodingId);
     private static readonly NodeId EventListEncoding = NodeId.Of(EventNotificationList.BinaryEncodingId);
 
-    /// <summary>The largest message size kept as the next message's starting capacity.</summary>
+    /// <summary>The largest body buffer kept for the next message.</summary>
     private const int MaxMessageHint = 1024 * 1024;
 
     private readonly Action<Subscription> _expired;
     private readonly Action<Subscription, Exception> _failed;
     private readonly Dictionary<uint, MonitoredItem> _items = [];
-    private readonly LinkedList<NotificationMessage> _sent = new();
+    private readonly LinkedList<SentMessage> _sent = new();
 
-    // Responses made under the lock, sent after it in the order made; one sender at a time keeps that order.
-    private readonly ConcurrentQueue<(PendingPublish Request, PublishResponse Response)> _outbox = new();
+    // Responses made under the lock, sent after it in the order made; one sender at a time keeps that order. A response
+    // with notifications carries its kept message, whose pooled bodies stay rented until it is sent. A plain queue under
+    // its own lock: a ConcurrentQueue starts with a 32-slot segment, 2.5 kB per subscription at 1,000 sessions.
+    private readonly Queue<(PendingPublish Request, PublishResponse Response, SentMessage? Sent)> _outbox = new();
+    private readonly Lock _outboxLock = new();
     private readonly Lock _sendGate = new();
 
     // Only items with something held or queued are visited per cycle, so idle items cost nothing (100,000 stay cheap);
     // an item is listed once (its Listed flag, cheaper than a set) and dropped when it settles or is removed. Items
     // whose variable computes its value are read every cycle instead.
-    private List<MonitoredItem> _active = [];
-    private List<MonitoredItem> _kept = [];
+    private readonly List<MonitoredItem> _active = [];
     private readonly HashSet<MonitoredItem> _computed = [];
     private bool _scheduled;
-    private int _lastMessageLength;
-    private int _lastEventsLength;
+
+    // The notification bodies are written into encoders kept from message to message, so that their buffers are rented
+    // once, not per message; one that a message grew beyond MaxMessageHint is given up after it.
+    private BinaryEncoder? _dataChanges;
+    private BinaryEncoder? _events;
     private uint _nextSequence = 1;
     private uint _keepAliveCounter;
     private uint _lifetimeCounter;
@@ -129,7 +134,7 @@ internal sealed class Subscription : IDisposable
         if (item.Events is not null) return;
         if (item.Mode != MonitoringMode.Disabled) item.QueueCurrent(initial, _time.GetUtcNow());
         MarkActive(item);
-        if (item.Node is UaVariable variable && item.ItemToMonitor.AttributeId == (uint)AttributeId.Value)
+        if (item.Node is UaVariable variable && item.AttributeId == (uint)AttributeId.Value)
         {
             if (variable.ValueSource is not null)
             {
@@ -187,22 +192,26 @@ internal sealed class Subscription : IDisposable
         {
             for (var node = _sent.First; node is not null; node = node.Next)
             {
-                if (node.Value.SequenceNumber != sequenceNumber) continue;
+                if (node.Value.Message.SequenceNumber != sequenceNumber) continue;
                 _sent.Remove(node);
+                node.Value.Release();
                 return StatusCode.Good;
             }
             return StatusCodes.BadSequenceNumberUnknown;
         }
     }
 
-    /// <summary>A sent and not yet acknowledged message, for Republish.</summary>
+    /// <summary>
+    /// A sent and not yet acknowledged message, for Republish: a copy, as the kept message's bodies go back to the pool
+    /// once it is acknowledged, which may come before the Republish response is sent.
+    /// </summary>
     public NotificationMessage? Find(uint sequenceNumber)
     {
         lock (Gate)
         {
-            foreach (var message in _sent)
+            foreach (var sent in _sent)
             {
-                if (message.SequenceNumber == sequenceNumber) return message;
+                if (sent.Message.SequenceNumber == sequenceNumber) return sent.Copy();
             }
             return null;
         }
@@ -235,7 +244,7 @@ internal sealed class Subscription : IDisposable
                 PublishTime = _time.GetUtcNow().UtcDateTime,
                 NotificationData = [ExtensionObject.From(new StatusChangeNotification { Status = status, DiagnosticInfo = new DiagnosticInfo() })],
             };
-            Respond(request, message, false, []);
+            Respond(request, message, false, [], null);
         }
         SendQueued();
     }
@@ -255,6 +264,12 @@ internal sealed class Subscription : IDisposable
             _items.Clear();
             _active.Clear();
             _computed.Clear();
+            foreach (var sent in _sent) sent.Release();
+            _sent.Clear();
+            _dataChanges?.Dispose();
+            _dataChanges = null;
+            _events?.Dispose();
+            _events = null;
         }
     }
 
@@ -323,17 +338,17 @@ internal sealed class Subscription : IDisposable
         Publish(timer: true);
     }
 
-    /// <summary>Drops settled and removed items from the active list, keeping the others in order.</summary>
+    /// <summary>Drops settled and removed items from the active list in place, keeping the others in order.</summary>
     private void Compact()
     {
-        _kept.Clear();
-        foreach (var item in _active)
+        var kept = 0;
+        for (var i = 0; i < _active.Count; i++)
         {
-            if (!item.Removed && item.IsActive) _kept.Add(item);
+            var item = _active[i];
+            if (!item.Removed && item.IsActive) _active[kept++] = item;
             else item.Listed = false;
         }
-        (_active, _kept) = (_kept, _active);
-        _kept.Clear();
+        _active.RemoveRange(kept, _active.Count - kept);
     }
 
     private void Unschedule()
@@ -345,11 +360,30 @@ internal sealed class Subscription : IDisposable
     /// <summary>Sends the responses made under the lock, oldest first; called after the lock is released.</summary>
     private void SendQueued()
     {
-        if (_outbox.IsEmpty) return;
+        lock (_outboxLock)
+        {
+            if (_outbox.Count == 0) return;
+        }
         lock (_sendGate)
         {
-            while (_outbox.TryDequeue(out var next)) next.Request.Responder.Respond(next.Request.RequestId, next.Response);
+            while (TakeQueued(out var next))
+            {
+                try
+                {
+                    next.Request.Responder.Respond(next.Request.RequestId, next.Response);
+                }
+                finally
+                {
+                    // The response is encoded now (IResponder.Respond): the send no longer needs its bodies.
+                    next.Sent?.Release();
+                }
+            }
         }
+    }
+
+    private bool TakeQueued(out (PendingPublish Request, PublishResponse Response, SentMessage? Sent) next)
+    {
+        lock (_outboxLock) return _outbox.TryDequeue(out next);
     }
 
     private static void StopObserving(MonitoredItem item)
@@ -383,7 +417,7 @@ internal sealed class Subscription : IDisposable
         if (_keepAliveCounter < MaxKeepAliveCount && !_late) return;
         if (Session.PublishRequests.TryTake(out var keepAlive))
         {
-            Respond(keepAlive, new NotificationMessage { SequenceNumber = _nextSequence, PublishTime = _time.GetUtcNow().UtcDateTime, NotificationData = [] }, false, AvailableUnlocked());
+            Respond(keepAlive, new NotificationMessage { SequenceNumber = _nextSequence, PublishTime = _time.GetUtcNow().UtcDateTime, NotificationData = [] }, false, AvailableUnlocked(), null);
             _late = false;
             _keepAliveCounter = 0;
             _lifetimeCounter = 0;
@@ -415,60 +449,82 @@ internal sealed class Subscription : IDisposable
         // Values are written as a DataChangeNotification's body straight from the items' queues, and events as an
         // EventNotificationList's body from their fields encoded once for every item with the same filter, without an
         // object per notification; each array's count is written once known.
-        using var dataChanges = new BinaryEncoder(Math.Max(256, _lastMessageLength));
-        using var events = new BinaryEncoder(Math.Max(256, _lastEventsLength));
+        var dataChanges = _dataChanges ??= new BinaryEncoder();
+        dataChanges.Clear();
         dataChanges.WriteInt32(0);
-        events.WriteInt32(0);
+        // The events' body only when an item on an EventNotifier has some.
+        BinaryEncoder? events = null;
         var values = 0;
         var eventCount = 0;
+        void Take(MonitoredItem item, int max)
+        {
+            if (item.Events is null)
+            {
+                values += item.Drain(dataChanges, max);
+                return;
+            }
+            if (events is null)
+            {
+                events = _events ??= new BinaryEncoder();
+                events.Clear();
+                events.WriteInt32(0);
+            }
+            eventCount += item.DrainEvents(events, max);
+        }
         foreach (var item in _active)
         {
             if (values + eventCount >= limit) break;
             if (!item.HasNotifications) continue;
-            values += item.Drain(dataChanges, events, limit - values - eventCount, out var taken);
-            eventCount += taken;
+            Take(item, limit - values - eventCount);
             if (item.Triggered is not { } triggered) continue;
             foreach (var linkedId in triggered)
             {
                 // A triggering item's report carries the queued samples of the items it triggers (Part 4, 5.12.1.6).
-                if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling)
-                {
-                    values += linked.Drain(dataChanges, events, int.MaxValue, out taken);
-                    eventCount += taken;
-                }
+                if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling) Take(linked, int.MaxValue);
             }
         }
         Compact();
         dataChanges.WriteInt32At(0, values);
         // DiagnosticInfos: none.
         dataChanges.WriteInt32(0);
-        events.WriteInt32At(0, eventCount);
-        _lastMessageLength = Math.Min(dataChanges.Length, MaxMessageHint);
-        _lastEventsLength = Math.Min(events.Length, MaxMessageHint);
-        var message = new NotificationMessage
+        events?.WriteInt32At(0, eventCount);
+        var sent = Notifications(values, dataChanges.Written, eventCount, events is null ? default : events.Written);
+        if (dataChanges.Capacity > MaxMessageHint)
         {
-            SequenceNumber = NextSequence(),
-            PublishTime = _time.GetUtcNow().UtcDateTime,
-            NotificationData = Notifications(values, dataChanges.Written, eventCount, events.Written),
-        };
-        _sent.AddLast(message);
-        while (_sent.Count > _maxRetransmissionQueue) _sent.RemoveFirst();
-        Respond(request, message, HasNotifications(), AvailableUnlocked());
+            dataChanges.Dispose();
+            _dataChanges = null;
+        }
+        if (events is { Capacity: > MaxMessageHint })
+        {
+            events.Dispose();
+            _events = null;
+        }
+        sent.Message.SequenceNumber = NextSequence();
+        sent.Message.PublishTime = _time.GetUtcNow().UtcDateTime;
+        _sent.AddLast(sent);
+        while (_sent.Count > _maxRetransmissionQueue)
+        {
+            _sent.First!.Value.Release();
+            _sent.RemoveFirst();
+        }
+        Respond(request, sent.Message, HasNotifications(), AvailableUnlocked(), sent);
     }
 
-    /// <summary>The message's notifications: data changes, events, or both (Part 4, 7.24).</summary>
-    private static ExtensionObject[] Notifications(int valueCount, ReadOnlySpan<byte> dataChanges, int eventCount, ReadOnlySpan<byte> events)
+    /// <summary>
+    /// The message's notifications: data changes, events, or both (Part 4, 7.24), their bodies copied into arrays rented
+    /// from the shared pool, not new arrays: a 10,000-value body is a 300 kB array a second otherwise, in the large-object heap.
+    /// </summary>
+    private static SentMessage Notifications(int valueCount, ReadOnlySpan<byte> dataChanges, int eventCount, ReadOnlySpan<byte> events)
     {
-        var values = new ExtensionObject(DataChangeEncoding, ExtensionObjectEncoding.Binary, dataChanges.ToArray());
-        if (eventCount == 0) return [values];
-        var list = new ExtensionObject(EventListEncoding, ExtensionObjectEncoding.Binary, events.ToArray());
-        if (valueCount == 0) return [list];
-        return [values, list];
+        if (eventCount == 0) return new SentMessage(DataChangeEncoding, dataChanges, null, default);
+        if (valueCount == 0) return new SentMessage(EventListEncoding, events, null, default);
+        return new SentMessage(DataChangeEncoding, dataChanges, EventListEncoding, events);
     }
 
     /// <summary>Queues the response for <see cref="SendQueued"/>; the caller holds the lock.</summary>
-    private void Respond(PendingPublish request, NotificationMessage message, bool more, uint[] available) =>
-        _outbox.Enqueue((request, new PublishResponse
+    private void Respond(PendingPublish request, NotificationMessage message, bool more, uint[] available, SentMessage? sent)
+    {
+        var response = new PublishResponse
         {
             ResponseHeader = new ResponseHeader { Timestamp = _time.GetUtcNow().UtcDateTime, RequestHandle = request.Request.RequestHeader.RequestHandle },
             SubscriptionId = Id,
@@ -477,13 +533,15 @@ internal sealed class Subscription : IDisposable
             NotificationMessage = message,
             Results = request.AcknowledgementResults,
             DiagnosticInfos = [],
-        }));
+        };
+        lock (_outboxLock) _outbox.Enqueue((request, response, sent));
+    }
 
     private uint[] AvailableUnlocked()
     {
         var numbers = new uint[_sent.Count];
         var i = 0;
-        foreach (var message in _sent) numbers[i++] = message.SequenceNumber;
+        foreach (var sent in _sent) numbers[i++] = sent.Message.SequenceNumber;
         return numbers;
     }
 
@@ -493,5 +551,57 @@ internal sealed class Subscription : IDisposable
         // Sequence numbers roll over to 1, never 0 (Part 4, 7.25).
         _nextSequence = _nextSequence == uint.MaxValue ? 1 : _nextSequence + 1;
         return sequence;
+    }
+
+    /// <summary>
+    /// A message with notifications, kept for Republish until acknowledged (or pushed out of the retransmission queue)
+    /// and queued to be sent: its bodies are in arrays rented from the shared pool, returned when both are done, so
+    /// that neither the send nor a Republish ever reads an array the pool has handed out again.
+    /// </summary>
+    private sealed class SentMessage
+    {
+        private readonly byte[] _first;
+        private readonly byte[]? _second;
+
+        // One hold for the retransmission queue, one for the send.
+        private int _holds = 2;
+
+        public SentMessage(NodeId firstType, ReadOnlySpan<byte> first, NodeId? secondType, ReadOnlySpan<byte> second)
+        {
+            _first = Rent(first);
+            var firstBody = new ExtensionObject(firstType, ExtensionObjectEncoding.Binary, _first.AsMemory(0, first.Length));
+            if (secondType is null)
+            {
+                Message = new NotificationMessage { NotificationData = [firstBody] };
+                return;
+            }
+            _second = Rent(second);
+            Message = new NotificationMessage { NotificationData = [firstBody, new ExtensionObject(secondType, ExtensionObjectEncoding.Binary, _second.AsMemory(0, second.Length))] };
+        }
+
+        public NotificationMessage Message { get; }
+
+        /// <summary>The message with its bodies in new arrays, which stay valid after this one is released.</summary>
+        public NotificationMessage Copy() => new()
+        {
+            SequenceNumber = Message.SequenceNumber,
+            PublishTime = Message.PublishTime,
+            NotificationData = [.. Message.NotificationData!.Select(body => body with { Body = body.Body.ToArray() })],
+        };
+
+        /// <summary>Gives up one hold: the message left the retransmission queue, or its response was sent.</summary>
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _holds) != 0) return;
+            ArrayPool<byte>.Shared.Return(_first);
+            if (_second is not null) ArrayPool<byte>.Shared.Return(_second);
+        }
+
+        private static byte[] Rent(ReadOnlySpan<byte> body)
+        {
+            var array = ArrayPool<byte>.Shared.Rent(body.Length);
+            body.CopyTo(array);
+            return array;
+        }
     }
 }
