@@ -4,6 +4,7 @@ using ThermalPlant.Sensors.Readings;
 namespace ThermalPlant.Sensors.Sampling;
 
 /// <summary>Turns a sampler's result into a published reading, and keeps health and metrics in step with it.</summary>
+/// <remarks>Health is recorded before the reading is published, so a client that sees a reading never sees the health of the sample before it.</remarks>
 internal sealed partial class ReadingPublisher(
     ReadingStore store,
     SensorCatalog catalog,
@@ -17,29 +18,32 @@ internal sealed partial class ReadingPublisher(
     public void Good(string sensor, double value, SensorQuality quality = SensorQuality.Good)
     {
         var now = time.GetUtcNow();
-        store.Publish(Base(sensor, now) with { Value = value, Quality = quality });
+        var reading = Base(sensor, now) with { Value = value, Quality = quality };
         RecordSuccess(sensor, now);
+        store.Publish(reading);
         Value.WithLabels(sensor).Set(value);
     }
 
     public void Vector(string sensor, double[] values, IReadOnlyDictionary<string, double> parameters)
     {
         var now = time.GetUtcNow();
-        store.Publish(Base(sensor, now) with { Values = values, Parameters = parameters, Quality = SensorQuality.Good });
+        var reading = Base(sensor, now) with { Values = values, Parameters = parameters, Quality = SensorQuality.Good };
         RecordSuccess(sensor, now);
+        store.Publish(reading);
     }
 
     public void Bad(string sensor, string fault, string message)
     {
         var now = time.GetUtcNow();
+        var reading = Base(sensor, now) with { Quality = SensorQuality.Bad, Fault = fault };
         var previous = health.Get(sensor);
         // Log the transition into a fault, not every failed sample of a sensor that stays broken.
         if (previous is null || previous.Healthy || previous.LastFault != fault)
         {
             LogSensorBad(sensor, fault, message);
         }
-        store.Publish(Base(sensor, now) with { Quality = SensorQuality.Bad, Fault = fault });
         health.RecordFailure(sensor, fault, message, now);
+        store.Publish(reading);
     }
 
     private void RecordSuccess(string sensor, DateTimeOffset now)
