@@ -115,6 +115,32 @@ public sealed class ScalarMechanismTests
         }
     }
 
+    [Theory]
+    [InlineData("a drift of 6 sigmas over 400 samples on day 5", 5.0, 400, 6.0)]
+    [InlineData("a rise of 3 sigmas over 3 days from day 4", 4.0, 3 * 288, 3.0)]
+    public void After_a_slow_change_of_level_under_a_daily_pattern_the_profile_follows_and_a_drop_is_found_at_once(string change, double fromDay, int samples, double by)
+    {
+        // A daily cycle (amplitude 5 noise sigmas) whose level moves slowly and stays moved; on day 11 one sample drops
+        // by 6 sigmas. The profiles' offsets used to move only at a re-baseline after an alarm: a drift that went on
+        // after its alarm, or a rise too slow to alarm, left the residual against the profile biased by sigmas for
+        // days, its spread learned the bias as noise, and the drop (back near the profile) was missed on most seeds.
+        // A residual biased to one side for as long as an alarm's damping now moves the offsets. The matching series
+        // without the drop raises no alarm from day 8 on.
+        const int day = 288;
+        var from = (int)(fromDay * day);
+        var drop = (11 * day) + 100;
+        for (var seed = 1; seed <= 5; seed++)
+        {
+            var (times, normal) = Series.Make(14 * day, seed, (i, t, noise) => 100 + Series.Daily(t, 5) + noise + (by * Math.Clamp((i - from) / (double)samples, 0, 1)));
+            var normalAlarm = Series.FirstAlarm(Series.Run(new EnsembleDetector(), times, normal), 8 * day);
+            Assert.True(normalAlarm == -1, $"{change}, seed {seed}: the series without the drop alarmed on day {normalAlarm / (double)day:F2}");
+            var dropped = (double[])normal.Clone();
+            dropped[drop] -= 6;
+            var alarm = Series.FirstAlarm(Series.Run(new EnsembleDetector(), times, dropped), drop);
+            Assert.True(alarm >= 0 && alarm - drop <= 2, $"{change}, seed {seed}: first alarm {alarm - drop} samples after the drop");
+        }
+    }
+
     private static double Weekly(DateTime t, double noise, bool weekendLikeWeekday) =>
         Series.Weekend(t) && !weekendLikeWeekday ? 46 + Series.Daily(t, 1.2) + noise : 50 + Series.Daily(t, 4) + noise;
 
