@@ -29,7 +29,8 @@ public sealed class EnsembleDetector : ScalarDetector
     // anomalous day or weekend (a stuck run, a changed pattern) is not learned as the pattern and misfit a week later.
     private const double FoldClip = 2;
     private const int DayBins = 24;
-    private const int SeasonalBins = DayBins + (7 * 24);
+    private const int WeekBins = 7 * 24;
+    private const int SeasonalBins = DayBins + WeekBins;
     // The CUSUM's allowance per sample and clip, in long-run standard deviations: drifts of a quarter of one per
     // sample and more build it; a single excursion adds at most DriftClip.
     private const double DriftAllowance = 0.25;
@@ -498,8 +499,11 @@ public sealed class EnsembleDetector : ScalarDetector
 
         var dayActive = s.Visits[dayBin] >= MinDayVisits;
         var weekActive = s.Visits[weekBin] >= MinWeekVisits;
-        var dayResidual = value - s.Offset - s.Means[dayBin];
-        var weekResidual = value - s.WeekOffset - s.Means[weekBin];
+        // Where in its hour the sample falls, from the hour's centre (-0.5 to 0.5).
+        var fromCentre = (((timestampUtc.Minute * 60) + timestampUtc.Second) / 3600.0) - 0.5;
+        var neighbour = fromCentre < 0 ? -1 : 1;
+        var dayResidual = value - s.Offset - Profile(in s, dayBin, DayStep(dayBin, neighbour), DayStep(dayBin, -neighbour), DayStep(dayBin, 2 * neighbour), Math.Abs(fromCentre), MinDayVisits, s.DayResVar, s.DayResN);
+        var weekResidual = value - s.WeekOffset - Profile(in s, weekBin, WeekStep(weekBin, neighbour), WeekStep(weekBin, -neighbour), WeekStep(weekBin, 2 * neighbour), Math.Abs(fromCentre), MinWeekVisits, s.WeekResVar, s.WeekResN);
         if (dayActive) s.DayResFast += _fastAlpha * (dayResidual - s.DayResFast);
         if (weekActive) s.WeekResFast += _fastAlpha * (weekResidual - s.WeekResFast);
         var fast = Options.FastWindow;
@@ -525,6 +529,29 @@ public sealed class EnsembleDetector : ScalarDetector
         }
         return new SeasonalScore(false, 0, 0, dayActive, weekActive, dayResidual, weekResidual);
     }
+
+    // The profile at a moment of the hour: an hour's mean is the pattern at the hour's centre, so between centres it
+    // is interpolated from the nearest two, and a smooth pattern (a daily sine) is not misfit by a step every hour. A
+    // step stays a step (a shift change, a weekend): a change between the two hours of more than FoldClip residual
+    // deviations that is also more than twice the changes between the hours on either side of them. A smooth
+    // pattern's hourly changes are alike from one hour to the next, however steep it is.
+    private double Profile(in Seasonal s, int bin, int next, int before, int after, double weight, int minVisits, double residualVar, long residualN)
+    {
+        var mean = (double)s.Means[bin];
+        if (s.Visits[next] < minVisits || residualN < Options.FastWindow) return mean;
+        var change = s.Means[next] - mean;
+        if (Math.Abs(change) > FoldClip * Math.Sqrt(residualVar))
+        {
+            if (s.Visits[before] < minVisits || s.Visits[after] < minVisits) return mean;
+            var around = Math.Max(Math.Abs(mean - s.Means[before]), Math.Abs(s.Means[after] - (double)s.Means[next]));
+            if (Math.Abs(change) > 2 * around) return mean;
+        }
+        return mean + (weight * change);
+    }
+
+    private static int DayStep(int bin, int hours) => (bin + hours + DayBins) % DayBins;
+
+    private static int WeekStep(int bin, int hours) => DayBins + ((bin - DayBins + hours + WeekBins) % WeekBins);
 
     private void LearnSeasonal(ref Model m, SeasonalScore seasonal)
     {
