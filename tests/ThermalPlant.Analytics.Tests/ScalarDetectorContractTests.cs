@@ -85,16 +85,16 @@ public sealed class ScalarDetectorContractTests
     [MemberData(nameof(Names))]
     public void A_state_of_an_older_format_is_refused_so_the_tag_relearns(string name)
     {
-        // Byte 4 is the format version (after the 4-byte magic); 4 added the ensemble's weekly offset and whether its
-        // weekly profile has taken over, so a version 3 state cannot be read as 4 and is refused by its version.
+        // Byte 4 is the format version (after the 4-byte magic); 5 added the ensemble's run of a seasonal residual
+        // biased to one side, so a version 4 state cannot be read as 5 and is refused by its version.
         var (times, values) = Series.Make(400, 2, (_, _, noise) => 3 + noise);
         var detector = ScalarDetectors.Create(name);
         Series.Run(detector, times, values);
         var state = Write(detector);
-        Assert.Equal(4, state[4]);
-        state[4] = 3;
+        Assert.Equal(5, state[4]);
+        state[4] = 4;
         var ex = Assert.Throws<InvalidDataException>(() => Read(ScalarDetectors.Create(name), state));
-        Assert.Contains("version 3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("version 4", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

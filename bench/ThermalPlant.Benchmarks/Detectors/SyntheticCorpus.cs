@@ -6,12 +6,14 @@ internal sealed record LabelledSeries(string Name, string Background, string Cha
 /// <summary>
 /// Our own labelled corpus, generated from a seed (never a public benchmark's data): every background a plant or a
 /// server metric shows (white noise, autocorrelated noise, a wandering level, noise with frequent large normal
-/// excursions, a daily pattern, a daily and weekly pattern, small counts, irregular sampling with gaps) crossed with every kind of change the detectors are asked to catch, plus normal
+/// excursions, a daily pattern, a daily and weekly pattern, small counts, irregular sampling with gaps, a daily pattern
+/// with autocorrelated noise) crossed with every kind of change the detectors are asked to catch, plus normal
 /// series with no change. Scales and levels are drawn at random, so nothing can be tuned to one series' units.
 /// </summary>
 internal static class SyntheticCorpus
 {
-    public static readonly string[] Backgrounds = ["noise", "autoregressive", "random-walk", "heavy-tailed", "daily", "daily-weekly", "counts", "irregular"];
+    // New backgrounds go at the end: a series' seed mixes its background's index, so the others stay the same draws.
+    public static readonly string[] Backgrounds = ["noise", "autoregressive", "random-walk", "heavy-tailed", "daily", "daily-weekly", "counts", "irregular", "daily-autoregressive"];
 
     public static readonly string[] Changes = ["none", "spike", "level-shift", "variance-up", "variance-down", "drift", "stuck", "daily-pattern", "weekly-pattern"];
 
@@ -27,7 +29,7 @@ internal static class SyntheticCorpus
             {
                 var background = Backgrounds[b];
                 var change = Changes[c];
-                if (change == "daily-pattern" && background is not ("daily" or "daily-weekly" or "irregular")) continue;
+                if (change == "daily-pattern" && background is not ("daily" or "daily-weekly" or "irregular" or "daily-autoregressive")) continue;
                 if (change == "weekly-pattern" && background != "daily-weekly") continue;
                 for (var r = 0; r < replicates; r++)
                 {
@@ -67,7 +69,7 @@ internal static class SyntheticCorpus
         var sigma = counts ? Math.Sqrt(countsMean) : Math.Exp((rng.NextDouble() * 6) - 2);
         var amplitude = counts ? 0.6 * countsMean : sigma * (2 + (rng.NextDouble() * 4));
         var phase = rng.NextDouble() * 2 * Math.PI;
-        var hasDaily = background is "daily" or "daily-weekly" or "irregular" or "counts";
+        var hasDaily = background is "daily" or "daily-weekly" or "irregular" or "counts" or "daily-autoregressive";
 
         // The anomalies: one or two onsets, apart, after the first third (so there is history to learn from).
         var count = change == "none" ? 0 : (change == "weekly-pattern" ? 1 : 1 + rng.Next(2));
@@ -165,6 +167,12 @@ internal static class SyntheticCorpus
                 if (background == "autoregressive")
                 {
                     ar = (0.95 * ar) + (Math.Sqrt(1 - (0.95 * 0.95)) * Gaussian(rng) * noiseScale[i]);
+                    noise = ar;
+                }
+                if (background == "daily-autoregressive")
+                {
+                    // A daily pattern whose residual is autocorrelated, as a plant's or a server's is (weather, load).
+                    ar = (0.8 * ar) + (Math.Sqrt(1 - (0.8 * 0.8)) * Gaussian(rng) * noiseScale[i]);
                     noise = ar;
                 }
                 var pattern = amplitude * daily * (weekend ? 0.3 : 1) - (weekend ? amplitude : 0);

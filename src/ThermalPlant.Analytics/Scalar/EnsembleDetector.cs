@@ -29,7 +29,8 @@ public sealed class EnsembleDetector : ScalarDetector
     // anomalous day or weekend (a stuck run, a changed pattern) is not learned as the pattern and misfit a week later.
     private const double FoldClip = 2;
     private const int DayBins = 24;
-    private const int SeasonalBins = DayBins + (7 * 24);
+    private const int WeekBins = 7 * 24;
+    private const int SeasonalBins = DayBins + WeekBins;
     // The CUSUM's allowance per sample and clip, in long-run standard deviations: drifts of a quarter of one per
     // sample and more build it; a single excursion adds at most DriftClip.
     private const double DriftAllowance = 0.25;
@@ -211,6 +212,7 @@ public sealed class EnsembleDetector : ScalarDetector
             m.SuspiciousRun = 0;
             Learn(ref m, value, sigma, d2, equal, seasonal);
         }
+        RecentreSeasonal(ref m, seasonal);
         // The level part's calibration learns from suspicious samples too: a series whose normal has heavy tails must
         // teach it so. The parts that build up over many samples learn only from normal-looking ones.
         if (m.N > options.LearningSamples / 2)
@@ -223,6 +225,42 @@ public sealed class EnsembleDetector : ScalarDetector
             }
         }
         return new AnomalyScore(score, state);
+    }
+
+    // The profiles' offsets move only at a re-baseline, while the raw mean follows the series on its own: a residual
+    // left biased against the profile (a drift that went on after its alarm's re-baseline, a slow change that never
+    // alarmed) stayed so for days, its spread learned the bias as noise, and a later shift back towards the profile
+    // hid in it. A fast residual mean that stays on one side, at least ShiftedAfterAlarm standard errors out, for as
+    // long as an alarm's damping is such a bias, and the offsets are moved by it. The test is on the statistic's
+    // Gaussian scale, not its calibrated one: a calibration that has learned the bias must not hide it. Under the
+    // normal the fast mean (32 samples) cannot stay 3 standard errors out for 150 samples; on an autocorrelated
+    // residual it can, and then the offsets follow its slow wander, as the raw mean does.
+    private void RecentreSeasonal(ref Model m, SeasonalScore seasonal)
+    {
+        var biased = seasonal.Active && m.SuppressLeft == 0 && Math.Abs(seasonal.Shift) >= ShiftedAfterAlarm
+            && (m.BiasRun == 0 || Math.Sign(seasonal.Shift) == m.BiasSign);
+        if (!biased)
+        {
+            (m.BiasRun, m.BiasSign) = (0, 0);
+            return;
+        }
+        m.BiasSign = Math.Sign(seasonal.Shift);
+        if (++m.BiasRun < Math.Max(1, Options.SuppressSamples)) return;
+        (m.BiasRun, m.BiasSign) = (0, 0);
+        MoveOffsets(ref m.Seasonal);
+    }
+
+    private static double MoveOffsets(ref Seasonal s)
+    {
+        // A shift seen under the weekly profile moves both profiles. One seen under the daily profile moves only
+        // the daily one: before the hours of the week are known, a weekend reads as a shift under it and back
+        // again on Monday, and the hours of the week learned in between would be off by the weekend's step.
+        var week = s.WeekResVar <= s.DayResVar && s.WeekResN > 0;
+        var shift = week ? s.WeekResFast : s.DayResFast;
+        s.Offset += shift;
+        if (week) s.WeekOffset += shift;
+        (s.DayResFast, s.WeekResFast) = (0, 0);
+        return shift;
     }
 
     private double Surprise(in Model m, double zLevel, double zShift, double zVariance, double zQuiet, SeasonalScore seasonal, double countSurprise)
@@ -350,14 +388,7 @@ public sealed class EnsembleDetector : ScalarDetector
         if (seasonal.Active)
         {
             if (Math.Abs(seasonal.Shift) / Scale(m.CalSeasonalShift) < ShiftedAfterAlarm) return;
-            // A shift seen under the weekly profile moves both profiles. One seen under the daily profile moves only
-            // the daily one: before the hours of the week are known, a weekend reads as a shift under it and back
-            // again on Monday, and the hours of the week learned in between would be off by the weekend's step.
-            var week = s.WeekResVar <= s.DayResVar && s.WeekResN > 0;
-            var shift = week ? s.WeekResFast : s.DayResFast;
-            s.Offset += shift;
-            if (week) s.WeekOffset += shift;
-            m.Mean += shift;
+            m.Mean += MoveOffsets(ref s);
             m.FastMean = m.Mean;
         }
         else
@@ -468,8 +499,11 @@ public sealed class EnsembleDetector : ScalarDetector
 
         var dayActive = s.Visits[dayBin] >= MinDayVisits;
         var weekActive = s.Visits[weekBin] >= MinWeekVisits;
-        var dayResidual = value - s.Offset - s.Means[dayBin];
-        var weekResidual = value - s.WeekOffset - s.Means[weekBin];
+        // Where in its hour the sample falls, from the hour's centre (-0.5 to 0.5).
+        var fromCentre = (((timestampUtc.Minute * 60) + timestampUtc.Second) / 3600.0) - 0.5;
+        var neighbour = fromCentre < 0 ? -1 : 1;
+        var dayResidual = value - s.Offset - Profile(in s, dayBin, DayStep(dayBin, neighbour), DayStep(dayBin, -neighbour), DayStep(dayBin, 2 * neighbour), Math.Abs(fromCentre), MinDayVisits, s.DayResVar, s.DayResN);
+        var weekResidual = value - s.WeekOffset - Profile(in s, weekBin, WeekStep(weekBin, neighbour), WeekStep(weekBin, -neighbour), WeekStep(weekBin, 2 * neighbour), Math.Abs(fromCentre), MinWeekVisits, s.WeekResVar, s.WeekResN);
         if (dayActive) s.DayResFast += _fastAlpha * (dayResidual - s.DayResFast);
         if (weekActive) s.WeekResFast += _fastAlpha * (weekResidual - s.WeekResFast);
         var fast = Options.FastWindow;
@@ -495,6 +529,29 @@ public sealed class EnsembleDetector : ScalarDetector
         }
         return new SeasonalScore(false, 0, 0, dayActive, weekActive, dayResidual, weekResidual);
     }
+
+    // The profile at a moment of the hour: an hour's mean is the pattern at the hour's centre, so between centres it
+    // is interpolated from the nearest two, and a smooth pattern (a daily sine) is not misfit by a step every hour. A
+    // step stays a step (a shift change, a weekend): a change between the two hours of more than FoldClip residual
+    // deviations that is also more than twice the changes between the hours on either side of them. A smooth
+    // pattern's hourly changes are alike from one hour to the next, however steep it is.
+    private double Profile(in Seasonal s, int bin, int next, int before, int after, double weight, int minVisits, double residualVar, long residualN)
+    {
+        var mean = (double)s.Means[bin];
+        if (s.Visits[next] < minVisits || residualN < Options.FastWindow) return mean;
+        var change = s.Means[next] - mean;
+        if (Math.Abs(change) > FoldClip * Math.Sqrt(residualVar))
+        {
+            if (s.Visits[before] < minVisits || s.Visits[after] < minVisits) return mean;
+            var around = Math.Max(Math.Abs(mean - s.Means[before]), Math.Abs(s.Means[after] - (double)s.Means[next]));
+            if (Math.Abs(change) > 2 * around) return mean;
+        }
+        return mean + (weight * change);
+    }
+
+    private static int DayStep(int bin, int hours) => (bin + hours + DayBins) % DayBins;
+
+    private static int WeekStep(int bin, int hours) => DayBins + ((bin - DayBins + hours + WeekBins) % WeekBins);
 
     private void LearnSeasonal(ref Model m, SeasonalScore seasonal)
     {
@@ -576,6 +633,8 @@ public sealed class EnsembleDetector : ScalarDetector
         writer.Write(m.SuppressLeft);
         writer.Write(m.AlarmSurprise);
         writer.Write(m.SuspiciousRun);
+        writer.Write(m.BiasRun);
+        writer.Write(m.BiasSign);
         writer.Write(m.DriftUp);
         writer.Write(m.DriftDown);
         writer.Write(m.DriftInflation);
@@ -643,6 +702,8 @@ public sealed class EnsembleDetector : ScalarDetector
         m.SuppressLeft = (int)NonNegative(reader.ReadInt32());
         m.AlarmSurprise = NonNegative(reader.ReadDouble());
         m.SuspiciousRun = (int)NonNegative(reader.ReadInt32());
+        m.BiasRun = (int)NonNegative(reader.ReadInt32());
+        m.BiasSign = reader.ReadInt32();
         m.DriftUp = NonNegative(reader.ReadDouble());
         m.DriftDown = NonNegative(reader.ReadDouble());
         m.DriftInflation = NonNegative(reader.ReadDouble());
@@ -675,7 +736,7 @@ public sealed class EnsembleDetector : ScalarDetector
             s.Means[i] = (float)Finite(reader.ReadSingle());
             s.Visits[i] = reader.ReadUInt16();
         }
-        if (m.SuppressLeft > Options.SuppressSamples || m.RepeatRate > 1 || m.PriorLeft > Options.SlowWindow || m.PriorMeanLeft > Options.SlowWindow) throw new InvalidDataException("scalar detector state out of range");
+        if (m.SuppressLeft > Options.SuppressSamples || m.RepeatRate > 1 || m.PriorLeft > Options.SlowWindow || m.PriorMeanLeft > Options.SlowWindow || m.BiasRun > Options.SuppressSamples || Math.Abs(m.BiasSign) > 1) throw new InvalidDataException("scalar detector state out of range");
         _m = m;
     }
 
@@ -708,6 +769,7 @@ public sealed class EnsembleDetector : ScalarDetector
         public int SuppressLeft;
         public double AlarmSurprise;
         public int SuspiciousRun;
+        public int BiasRun, BiasSign;
         public double DriftUp, DriftDown, DriftInflation, DriftSeasonalInflation;
         public double PriorDiffSlow, PriorVar;
         public int PriorLeft;

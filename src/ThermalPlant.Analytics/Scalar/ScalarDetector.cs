@@ -13,8 +13,8 @@ public abstract class ScalarDetector : IScalarDetector
 
     private const int Magic = 0x44535054; // "TPSD"
     // 2: the ensemble's drift part added to its state; 3: the normal before a change of variance; 4: the weekly
-    // profile's own offset, and whether it has taken over.
-    private const byte Version = 4;
+    // profile's own offset, and whether it has taken over; 5: the ensemble's run of a seasonal residual biased to one side.
+    private const byte Version = 5;
 
     private readonly int _fingerprint;
     private long _lastTicks = long.MinValue;
