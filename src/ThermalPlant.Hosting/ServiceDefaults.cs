@@ -23,12 +23,15 @@ public static class ServiceDefaults
     public const string LiveTag = "live";
 
     /// <summary>
-    /// Adds Serilog (console; compact JSON when <c>Logging:Json</c> is true), health checks and problem details, and
-    /// starts the export of the suite's own meters to <c>/metrics</c> (<see cref="MeterExport"/>).
+    /// Adds Serilog (console; compact JSON when <c>Logging:Json</c> is true; through a <see cref="LogBuffer"/>, so that no
+    /// thread that logs waits for the console), health checks and problem details, and starts the export of the suite's
+    /// own meters to <c>/metrics</c> (<see cref="MeterExport"/>).
     /// </summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var buffer = new LogBuffer(TimeProvider.System, TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton(buffer);
         builder.Services.AddSerilog((services, logger) =>
         {
             logger.ReadFrom.Configuration(builder.Configuration)
@@ -37,11 +40,11 @@ public static class ServiceDefaults
                 .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning);
             if (builder.Configuration.GetValue("Logging:Json", false))
             {
-                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+                buffer.WriteTo(logger.WriteTo, console => console.Console(new RenderedCompactJsonFormatter()));
             }
             else
             {
-                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+                buffer.WriteTo(logger.WriteTo, console => console.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
             }
         });
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
@@ -67,7 +70,9 @@ public static class ServiceDefaults
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         app.MapHealthChecks("/health/ready", detailedReadiness ? new HealthCheckOptions { ResponseWriter = WriteDetailsAsync } : new HealthCheckOptions());
         app.MapMetrics("/metrics");
-        MeterExport.UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MeterExport)));
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        MeterExport.UseLogger(loggers.CreateLogger(typeof(MeterExport)));
+        app.Services.GetRequiredService<LogBuffer>().UseLogger(loggers.CreateLogger<LogBuffer>());
         return app;
     }
 

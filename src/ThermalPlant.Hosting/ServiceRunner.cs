@@ -7,7 +7,10 @@ namespace ThermalPlant.Hosting;
 /// <summary>Runs a host and turns a failed start into one clear log line and a non-zero exit code.</summary>
 public static class ServiceRunner
 {
-    /// <summary>Runs <paramref name="app"/> until shutdown; returns 0, or 1 when the start failed (e.g. invalid options, naming the keys).</summary>
+    /// <summary>
+    /// Runs <paramref name="app"/> until shutdown; returns 0, or 1 when the start failed (e.g. invalid options, naming the
+    /// keys). The log buffer (<see cref="LogBuffer"/>) is written out before it returns, however the host ended.
+    /// </summary>
     public static async Task<int> RunAsync(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -24,6 +27,11 @@ public static class ServiceRunner
                 log.Fatal("Invalid configuration: {Failure}. The service does not start; fix the setting and start again", failure);
             }
             return 1;
+        }
+        finally
+        {
+            // The host's disposal closes the logger as well (Serilog's AddSerilog); this covers a host that did not get that far.
+            await Log.CloseAndFlushAsync();
         }
     }
 }

@@ -56,10 +56,12 @@ internal sealed class ServiceDispatcher
         ServiceEntry.Of<RegisterNodesRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (_, r, _) => new RegisterNodesResponse { RegisteredNodeIds = r.NodesToRegister ?? [] }),
         ServiceEntry.Of<UnregisterNodesRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (_, r, _) => Unregistered(r)),
         ServiceEntry.Of<CreateSubscriptionRequest>(ServiceAccess.ActivatedSession, UserPermissions.Subscribe, static (d, r, c) => d.CreateSubscription(r, c.ActivatedSession)),
-        ServiceEntry.Of<ModifySubscriptionRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.Modify(r, c.ActivatedSession)),
-        ServiceEntry.Of<SetPublishingModeRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetPublishingMode(r, c.ActivatedSession)),
+        // These wait for the subscription's lock, which a publishing cycle holds while it builds a message (milliseconds
+        // at 100,000 items); Publish, Republish and DeleteSubscriptions never wait for it (Subscription.OnPublishRequest).
+        ServiceEntry.InBackground<ModifySubscriptionRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.Modify(r, c.ActivatedSession)),
+        ServiceEntry.InBackground<SetPublishingModeRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetPublishingMode(r, c.ActivatedSession)),
         ServiceEntry.Of<DeleteSubscriptionsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.Delete(r, c.ActivatedSession)),
-        ServiceEntry.Of<TransferSubscriptionsRequest>(ServiceAccess.ActivatedSession, UserPermissions.Subscribe, static (d, r, c) => d.Transfer(r, c.ActivatedSession)),
+        ServiceEntry.InBackground<TransferSubscriptionsRequest>(ServiceAccess.ActivatedSession, UserPermissions.Subscribe, static (d, r, c) => d.Transfer(r, c.ActivatedSession)),
         ServiceEntry.Of<RepublishRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.Republish(r, c.ActivatedSession)),
         // Publish answers later, when a notification or keep-alive is due.
         ServiceEntry.Of<PublishRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) =>
@@ -67,11 +69,11 @@ internal sealed class ServiceDispatcher
             d._subscriptions.Publish(r, c.ActivatedSession, c.RequestId, c.Responder);
             return null;
         }),
-        ServiceEntry.Of<CreateMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.Subscribe, static (d, r, c) => d.CreateItems(r, c.ActivatedSession)),
-        ServiceEntry.Of<ModifyMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.ModifyItems(r, c.ActivatedSession)),
-        ServiceEntry.Of<DeleteMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.DeleteItems(r, c.ActivatedSession)),
-        ServiceEntry.Of<SetMonitoringModeRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetMonitoringMode(r, c.ActivatedSession)),
-        ServiceEntry.Of<SetTriggeringRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetTriggering(r, c.ActivatedSession)),
+        ServiceEntry.InBackground<CreateMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.Subscribe, static (d, r, c) => d.CreateItems(r, c.ActivatedSession)),
+        ServiceEntry.InBackground<ModifyMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.ModifyItems(r, c.ActivatedSession)),
+        ServiceEntry.InBackground<DeleteMonitoredItemsRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.DeleteItems(r, c.ActivatedSession)),
+        ServiceEntry.InBackground<SetMonitoringModeRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetMonitoringMode(r, c.ActivatedSession)),
+        ServiceEntry.InBackground<SetTriggeringRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetTriggering(r, c.ActivatedSession)),
     }.ToFrozenDictionary(s => s.EncodingId);
 
     private readonly DiscoveryService _discovery;
@@ -178,7 +180,7 @@ internal sealed class ServiceDispatcher
     {
         if (service.TakesSlot && !background.TryStart())
         {
-            throw new OpcUaException(StatusCodes.BadServerTooBusy, $"this connection has {background.Limit} requests running already (HistoryRead, Call, sessions, writes to host code); send more when they are answered");
+            throw new OpcUaException(StatusCodes.BadServerTooBusy, $"this connection has {background.Limit} requests running already (HistoryRead, Call, sessions, writes to host code, the monitored-item services); send more when they are answered");
         }
         _ = Task.Run(() => ServeInBackgroundAsync(service, call, background), CancellationToken.None);
     }

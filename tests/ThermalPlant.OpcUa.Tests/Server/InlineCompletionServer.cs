@@ -24,8 +24,10 @@ internal static class TestAssemblyEntry
 
 /// <summary>
 /// A server with a variable <c>Flow</c> and a method <c>Pump.Wait</c> that blocks its thread for a while, as host code
-/// waiting on a device or a lock would. Prints <c>inline True|False</c> (measured), then <c>ready PORT NAMESPACE</c>,
-/// and <c>blocking</c> each time the method starts; lives five minutes at most.
+/// waiting on a device or a lock would. <c>Level</c> computes its value: once <c>Pump.Slow</c> is called, its next read
+/// blocks as long, so that a publishing cycle sampling it holds its subscription's lock that long. Prints
+/// <c>inline True|False</c> (measured), then <c>ready PORT NAMESPACE</c>, <c>blocking</c> each time the method starts
+/// and <c>cycle-blocking</c> when the slow read does; lives five minutes at most.
 /// </summary>
 internal static class InlineCompletionServer
 {
@@ -44,6 +46,25 @@ internal static class InlineCompletionServer
         {
             Console.WriteLine("blocking");
             Thread.Sleep(block);
+            return StatusCode.Good;
+        })
+        { Permissions = UserPermissions.None });
+        var slow = 0;
+        space.AddVariable(pump, new UaVariable(NodeId.Of("Level", ns), new QualifiedName(ns, "Level"), "Level", NodeId.Of(DataTypeIds.Double))
+        {
+            ValueSource = () =>
+            {
+                if (Interlocked.Exchange(ref slow, 0) == 1)
+                {
+                    Console.WriteLine("cycle-blocking");
+                    Thread.Sleep(block);
+                }
+                return new DataValue { Value = Variant.From(7.0) };
+            },
+        });
+        space.AddMethod(pump, new UaMethod(NodeId.Of("Pump.Slow", ns), new QualifiedName(ns, "Slow"), "Slow", (_, _) =>
+        {
+            Volatile.Write(ref slow, 1);
             return StatusCode.Good;
         })
         { Permissions = UserPermissions.None });

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ThermalPlant.OpcUa.Client;
+using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Transport;
 using ThermalPlant.OpcUa.Types;
 using ThermalPlant.Testing;
@@ -11,7 +13,8 @@ namespace ThermalPlant.OpcUa.Tests.Server;
 /// With inline socket completions (the OPC UA server service's mode) a connection's read loop runs on the runtime's
 /// socket thread, which other connections share: a request that blocks must not run there (issue 17). The server runs
 /// in a process of its own (<see cref="InlineCompletionServer"/>) with the mode set, and one socket thread, so that the
-/// two connections share it as connections do on a server with more connections than cores.
+/// two connections share it as connections do on a server with more connections than cores. A publishing cycle made slow
+/// by a computed variable stands for a big subscription's: Publish and the monitored-item services must not wait for it there.
 /// </summary>
 public sealed partial class InlineCompletionTests
 {
@@ -23,14 +26,7 @@ public sealed partial class InlineCompletionTests
     [Fact]
     public async Task With_inline_socket_completions_a_method_blocking_its_thread_holds_up_no_Read_on_another_connection()
     {
-        var environment = new Dictionary<string, string>
-        {
-            [SocketCompletions.Variable] = "1",
-            ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = "1",
-            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
-        };
-        string[] arguments = [typeof(InlineCompletionServer).Assembly.Location, "inline-server", Block.TotalSeconds.ToString(CultureInfo.InvariantCulture)];
-        await using var process = ManagedProcess.Start("dotnet", arguments, environment: environment);
+        await using var process = StartServer();
         var ready = await WaitForAsync(process, Ready(), Start);
         // Measured in the server's process: without it this test would prove nothing.
         Assert.Contains("inline True", process.Output, StringComparison.Ordinal);
@@ -52,6 +48,68 @@ public sealed partial class InlineCompletionTests
         Assert.True((await call.WaitAsync(Block * 2)).StatusCode.IsGood);
     }
 
+    [Fact]
+    public async Task With_inline_socket_completions_a_publishing_cycle_holding_its_subscription_holds_up_no_Read_on_another_connection()
+    {
+        await using var process = StartServer();
+        var ready = await WaitForAsync(process, Ready(), Start);
+        Assert.Contains("inline True", process.Output, StringComparison.Ordinal);
+        var url = $"opc.tcp://127.0.0.1:{ready.Groups["port"].Value}/freeopcua/server/";
+        var ns = ushort.Parse(ready.Groups["ns"].Value, CultureInfo.InvariantCulture);
+        var options = new OpcUaClientOptions { RequestTimeout = Block * 3 };
+        await using var subscriber = await OpcUaClient.ConnectAsync(url, options, sessionName: "inline");
+        await using var reader = await OpcUaClient.ConnectAsync(url, options, sessionName: "inline");
+        // Raw requests: the client's own subscriptions would send Publish requests by themselves.
+        var subscription = (await subscriber.CallAsync<CreateSubscriptionResponse>(new CreateSubscriptionRequest { RequestedPublishingInterval = 100, RequestedLifetimeCount = 100_000, RequestedMaxKeepAliveCount = 10, PublishingEnabled = true })).SubscriptionId;
+        var created = await subscriber.CallAsync<CreateMonitoredItemsResponse>(new CreateMonitoredItemsRequest
+        {
+            SubscriptionId = subscription,
+            TimestampsToReturn = TimestampsToReturn.Both,
+            ItemsToCreate =
+            [
+                new MonitoredItemCreateRequest
+                {
+                    ItemToMonitor = new ReadValueId { NodeId = NodeId.Of("Level", ns), AttributeId = (uint)AttributeId.Value },
+                    MonitoringMode = MonitoringMode.Reporting,
+                    RequestedParameters = new MonitoringParameters { ClientHandle = 1, SamplingInterval = 100, QueueSize = 1, DiscardOldest = true },
+                },
+            ],
+        });
+        var item = Assert.Single(created.Results!).MonitoredItemId;
+
+        // The next cycle's sample of Level blocks, holding the subscription's lock; the subscription is late (no Publish
+        // came yet), so a Publish and a monitored-item service arriving now find the lock busy.
+        Assert.True((await subscriber.CallMethodAsync(NodeId.Of("Pump", ns), NodeId.Of("Pump.Slow", ns), [])).StatusCode.IsGood);
+        await WaitForAsync(process, CycleBlocking(), Start);
+        var publish = subscriber.CallAsync<PublishResponse>(new PublishRequest { SubscriptionAcknowledgements = [] });
+        var mode = subscriber.CallAsync<SetMonitoringModeResponse>(new SetMonitoringModeRequest { SubscriptionId = subscription, MonitoringMode = MonitoringMode.Reporting, MonitoredItemIds = [item] });
+        var reads = Stopwatch.StartNew();
+        while (reads.Elapsed < Block / 2)
+        {
+            var value = await reader.ReadValueAsync(NodeId.Of("Flow", ns)).WaitAsync(Answer);
+            Assert.Equal(42.0, value.Value.TryGetDouble(out var flow) ? flow : double.NaN);
+        }
+
+        Assert.False(publish.IsCompleted || mode.IsCompleted, "the Publish or SetMonitoringMode was answered before the reads were done: the reads proved nothing");
+        var published = await publish.WaitAsync(Block * 2);
+        Assert.Equal(subscription, published.SubscriptionId);
+        var changes = Assert.IsType<DataChangeNotification>(Assert.Single(published.NotificationMessage!.NotificationData!).Decode());
+        Assert.Equal(7.0, Assert.Single(changes.MonitoredItems!).Value.Value.TryGetDouble(out var level) ? level : double.NaN);
+        Assert.Equal(StatusCode.Good, Assert.Single((await mode.WaitAsync(Block * 2)).Results!));
+    }
+
+    private static ManagedProcess StartServer()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            [SocketCompletions.Variable] = "1",
+            ["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = "1",
+            ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        };
+        string[] arguments = [typeof(InlineCompletionServer).Assembly.Location, "inline-server", Block.TotalSeconds.ToString(CultureInfo.InvariantCulture)];
+        return ManagedProcess.Start("dotnet", arguments, environment: environment);
+    }
+
     private static async Task<Match> WaitForAsync(ManagedProcess process, Regex line, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
@@ -68,4 +126,7 @@ public sealed partial class InlineCompletionTests
 
     [GeneratedRegex(@"^blocking$", RegexOptions.Multiline)]
     private static partial Regex Blocking();
+
+    [GeneratedRegex(@"^cycle-blocking$", RegexOptions.Multiline)]
+    private static partial Regex CycleBlocking();
 }

@@ -59,6 +59,15 @@ public sealed class ServiceTableTests : IAsyncLifetime
         ["HistoryRead"] = ServiceRuns.InBackground,
         ["Call"] = ServiceRuns.InBackground,
         ["Write"] = ServiceRuns.InBackgroundWhenItMayBlock,
+        // They wait for the subscription's lock, which a publishing cycle may hold for milliseconds.
+        ["ModifySubscription"] = ServiceRuns.InBackground,
+        ["SetPublishingMode"] = ServiceRuns.InBackground,
+        ["TransferSubscriptions"] = ServiceRuns.InBackground,
+        ["CreateMonitoredItems"] = ServiceRuns.InBackground,
+        ["ModifyMonitoredItems"] = ServiceRuns.InBackground,
+        ["DeleteMonitoredItems"] = ServiceRuns.InBackground,
+        ["SetMonitoringMode"] = ServiceRuns.InBackground,
+        ["SetTriggering"] = ServiceRuns.InBackground,
     };
 
     private readonly ConcurrentQueue<AccessDenied> _denied = new();

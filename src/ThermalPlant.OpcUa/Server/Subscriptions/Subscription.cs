@@ -31,7 +31,11 @@ internal sealed class Subscription : IDisposable
     private readonly Action<Subscription> _expired;
     private readonly Action<Subscription, Exception> _failed;
     private readonly Dictionary<uint, MonitoredItem> _items = [];
+
+    // The retransmission queue, under a lock of its own: a Publish's acknowledgements and a Republish (on the read loop)
+    // never wait for a publishing cycle that holds the subscription's lock while it builds a message.
     private readonly LinkedList<SentMessage> _sent = new();
+    private readonly Lock _sentLock = new();
 
     // Responses made under the lock, sent after it in the order made; one sender at a time keeps that order. A response
     // with notifications carries its kept message, whose pooled bodies stay rented until it is sent. A plain queue under
@@ -56,6 +60,11 @@ internal sealed class Subscription : IDisposable
     private uint _lifetimeCounter;
     private bool _late;
     private bool _disposed;
+
+    // Publish requests that arrived for a late subscription, or while its lock was busy, since its late publish on the
+    // thread pool last looked; at most one such work item per subscription runs or waits (OnPublishRequest).
+    private int _publishRequested;
+    private int _itemCount;
 
     // Set when the subscription stops publishing by itself (expired or failed), before its owner disposes it.
     private bool _closed;
@@ -98,13 +107,8 @@ internal sealed class Subscription : IDisposable
     /// <summary>Set once any item triggers others, so removals only then look for links to drop.</summary>
     public bool HasTriggers { get; set; }
 
-    public int ItemCount
-    {
-        get
-        {
-            lock (Gate) return _items.Count;
-        }
-    }
+    /// <summary>The items, read without the lock: a limit check on the read loop must not wait for a publishing cycle.</summary>
+    public int ItemCount => Volatile.Read(ref _itemCount);
 
     /// <summary>Sets the timing (already revised) and (re)joins the scheduler at the publishing interval.</summary>
     public void Configure(TimeSpan publishingInterval, uint lifetimeCount, uint maxKeepAliveCount)
@@ -131,6 +135,7 @@ internal sealed class Subscription : IDisposable
     public void Add(MonitoredItem item, DataValue initial)
     {
         _items[item.Id] = item;
+        Volatile.Write(ref _itemCount, _items.Count);
         if (item.Events is not null) return;
         if (item.Mode != MonitoringMode.Disabled) item.QueueCurrent(initial, _time.GetUtcNow());
         MarkActive(item);
@@ -153,6 +158,7 @@ internal sealed class Subscription : IDisposable
     public bool Remove(uint id)
     {
         if (!_items.Remove(id, out var item)) return false;
+        Volatile.Write(ref _itemCount, _items.Count);
         // Dropped from the active list at its next compaction.
         item.Removed = true;
         _computed.Remove(item);
@@ -188,7 +194,7 @@ internal sealed class Subscription : IDisposable
     /// <summary>Removes an acknowledged message from the retransmission queue.</summary>
     public StatusCode Acknowledge(uint sequenceNumber)
     {
-        lock (Gate)
+        lock (_sentLock)
         {
             for (var node = _sent.First; node is not null; node = node.Next)
             {
@@ -207,7 +213,7 @@ internal sealed class Subscription : IDisposable
     /// </summary>
     public NotificationMessage? Find(uint sequenceNumber)
     {
-        lock (Gate)
+        lock (_sentLock)
         {
             foreach (var sent in _sent)
             {
@@ -219,17 +225,70 @@ internal sealed class Subscription : IDisposable
 
     public uint[] AvailableSequenceNumbers()
     {
-        lock (Gate) return AvailableUnlocked();
+        lock (_sentLock) return AvailableUnlocked();
     }
 
-    /// <summary>A Publish request arrived for this subscription's session: a late subscription answers it now.</summary>
+    /// <summary>
+    /// A Publish request arrived for this subscription's session (on the connection's read loop, which other connections
+    /// share): a late subscription answers it at once, but on the thread pool, as its message may take milliseconds to
+    /// build (100,000 items), and so does one whose lock is busy (a publishing cycle may hold it as long), as it may be
+    /// late once the holder is done. One work item per subscription at most: Publish requests that come meanwhile are
+    /// looked at by the one running, so a client sending many holds no more than its parked requests
+    /// (<see cref="OpcUaServerOptions.MaxPublishRequestsPerSession"/>, beyond which the oldest is answered BadTooManyPublishRequests).
+    /// </summary>
     public void OnPublishRequest()
     {
-        lock (Gate)
+        if (Gate.TryEnter())
         {
-            if (_late && !_disposed && !_closed) Publish(timer: false);
+            bool late;
+            try
+            {
+                late = _late && !_disposed && !_closed;
+            }
+            finally
+            {
+                Gate.Exit();
+            }
+            if (!late) return;
         }
-        SendQueued();
+        if (Interlocked.Increment(ref _publishRequested) == 1) ThreadPool.UnsafeQueueUserWorkItem(static s => s.PublishLate(), this, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Answers parked Publish requests while the subscription is late, on the thread pool, until no request came since it
+    /// last looked; a failure closes the subscription as a failed cycle does.
+    /// </summary>
+    private void PublishLate()
+    {
+        var seen = Volatile.Read(ref _publishRequested);
+        while (true)
+        {
+            Exception? failure = null;
+            lock (Gate)
+            {
+                try
+                {
+                    if (_late && !_disposed && !_closed) Publish(timer: false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Nothing awaits a work item: an exception would end the process.
+                    failure = ex;
+                    _closed = true;
+                    Unschedule();
+                }
+            }
+            SendQueued();
+            if (failure is not null)
+            {
+                Volatile.Write(ref _publishRequested, 0);
+                _failed(this, failure);
+                return;
+            }
+            var left = Interlocked.Add(ref _publishRequested, -seen);
+            if (left == 0) return;
+            seen = left;
+        }
     }
 
     /// <summary>Sends a status change (e.g. GoodSubscriptionTransferred) with the session's next Publish request.</summary>
@@ -249,28 +308,56 @@ internal sealed class Subscription : IDisposable
         SendQueued();
     }
 
+    /// <summary>
+    /// Stops publishing and frees the items and the kept messages. When the lock is busy (a publishing cycle, which may
+    /// take milliseconds) that is done on the thread pool once it is free: DeleteSubscriptions and CloseSession call this
+    /// on the read loop, and the subscription is no longer reachable from its session by then.
+    /// </summary>
     public void Dispose()
     {
-        lock (Gate)
+        if (!Gate.TryEnter())
         {
-            if (_disposed) return;
-            _disposed = true;
-            Unschedule();
-            foreach (var item in _items.Values)
-            {
-                StopObserving(item);
-                item.Events?.Dispose();
-            }
-            _items.Clear();
-            _active.Clear();
-            _computed.Clear();
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.DisposeWhenFree(), this, preferLocal: false);
+            return;
+        }
+        try
+        {
+            DisposeUnlocked();
+        }
+        finally
+        {
+            Gate.Exit();
+        }
+    }
+
+    private void DisposeWhenFree()
+    {
+        lock (Gate) DisposeUnlocked();
+    }
+
+    private void DisposeUnlocked()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        Unschedule();
+        foreach (var item in _items.Values)
+        {
+            StopObserving(item);
+            item.Events?.Dispose();
+        }
+        _items.Clear();
+        Volatile.Write(ref _itemCount, 0);
+        _active.Clear();
+        _computed.Clear();
+        lock (_sentLock)
+        {
             foreach (var sent in _sent) sent.Release();
             _sent.Clear();
-            _dataChanges?.Dispose();
-            _dataChanges = null;
-            _events?.Dispose();
-            _events = null;
         }
+        _dataChanges?.Dispose();
+        _dataChanges = null;
+        _events?.Dispose();
+        _events = null;
     }
 
     /// <summary>A value its variable pushed to one of the items (<see cref="MonitoredItem.OnValueChanged"/>, on the setter's thread).</summary>
@@ -417,7 +504,7 @@ internal sealed class Subscription : IDisposable
         if (_keepAliveCounter < MaxKeepAliveCount && !_late) return;
         if (Session.PublishRequests.TryTake(out var keepAlive))
         {
-            Respond(keepAlive, new NotificationMessage { SequenceNumber = _nextSequence, PublishTime = _time.GetUtcNow().UtcDateTime, NotificationData = [] }, false, AvailableUnlocked(), null);
+            Respond(keepAlive, new NotificationMessage { SequenceNumber = _nextSequence, PublishTime = _time.GetUtcNow().UtcDateTime, NotificationData = [] }, false, AvailableSequenceNumbers(), null);
             _late = false;
             _keepAliveCounter = 0;
             _lifetimeCounter = 0;
@@ -501,13 +588,22 @@ internal sealed class Subscription : IDisposable
         }
         sent.Message.SequenceNumber = NextSequence();
         sent.Message.PublishTime = _time.GetUtcNow().UtcDateTime;
-        _sent.AddLast(sent);
-        while (_sent.Count > _maxRetransmissionQueue)
+        Respond(request, sent.Message, HasNotifications(), Keep(sent), sent);
+    }
+
+    /// <summary>Adds a message to the retransmission queue, dropping the oldest beyond its size; returns the sequence numbers it holds.</summary>
+    private uint[] Keep(SentMessage sent)
+    {
+        lock (_sentLock)
         {
-            _sent.First!.Value.Release();
-            _sent.RemoveFirst();
+            _sent.AddLast(sent);
+            while (_sent.Count > _maxRetransmissionQueue)
+            {
+                _sent.First!.Value.Release();
+                _sent.RemoveFirst();
+            }
+            return AvailableUnlocked();
         }
-        Respond(request, sent.Message, HasNotifications(), AvailableUnlocked(), sent);
     }
 
     /// <summary>
@@ -537,6 +633,7 @@ internal sealed class Subscription : IDisposable
         lock (_outboxLock) _outbox.Enqueue((request, response, sent));
     }
 
+    /// <summary>The retransmission queue's sequence numbers; the caller holds its lock.</summary>
     private uint[] AvailableUnlocked()
     {
         var numbers = new uint[_sent.Count];
