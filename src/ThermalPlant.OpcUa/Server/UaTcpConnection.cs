@@ -205,6 +205,8 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                     {
                         EndBatch();
                         batching = false;
+                        // A message of several chunks was joined in a pooled buffer: it goes back while the peer is quiet.
+                        assembler.ReleaseBuffer();
                     }
                 }
             }
