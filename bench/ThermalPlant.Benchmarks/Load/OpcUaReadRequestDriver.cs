@@ -29,7 +29,11 @@ namespace ThermalPlant.Benchmarks.Load;
 /// ReadRequest, a ReadResponse of as many Double values encoded and framed; the best of five rounds, in ns and bytes.
 /// With <c>--allocations</c> it also prints the types the runtime's allocation sampling (one event per about 100 KB)
 /// saw most in each window, to tell which allocations are left.
-/// Usage: <c>opcua-read-request [--per-request 1,10,105,1000] [--in-flight 4] [--seconds 5] [--warmup 2] [--clock-ticks 100] [--allocations] [--codec]</c>.
+/// With <c>--sessions N</c> it instead opens N such connections, each with an activated session and one Read done, and
+/// prints per session the bytes the managed heap allocated to open them and the live heap they hold (after a full
+/// collection, with the connections open), then the live heap after they closed. The clients are in the same process:
+/// their receive buffers (16 KB each) are taken off, their sockets (a few hundred bytes each) are not.
+/// Usage: <c>opcua-read-request [--per-request 1,10,105,1000] [--in-flight 4] [--seconds 5] [--warmup 2] [--clock-ticks 100] [--allocations] [--codec] [--sessions N]</c>.
 /// </summary>
 internal static class OpcUaReadRequestDriver
 {
@@ -45,7 +49,8 @@ internal static class OpcUaReadRequestDriver
         if (args.Contains("--codec")) return Codec(sizes);
         using var sampler = args.Contains("--allocations") ? new AllocationSampler() : null;
 
-        var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = 0, HostName = "127.0.0.1" };
+        var sessions = DriverArgs.Int(args, "--sessions", 0);
+        var options = new OpcUaServerOptions { Address = IPAddress.Loopback, Port = 0, HostName = "127.0.0.1", MaxSessions = Math.Max(100, sessions + 10), MaxConnections = Math.Max(100, sessions + 10), MaxConnectionsPerAddress = Math.Max(100, sessions + 10) };
         await using var server = new OpcUaServer(options);
         var variables = OpcUaServeDriver.AddTree(server.AddressSpace, Variables);
         var now = DateTime.UtcNow;
@@ -55,6 +60,7 @@ internal static class OpcUaReadRequestDriver
         }
         server.Start();
         var ns = server.AddressSpace.RegisterNamespace(BenchTree.NamespaceUri);
+        if (sessions > 0) return await Sessions(server, ns, sessions, sampler);
 
         Console.WriteLine($"{"values/req",10} {"requests",9} {"server us/req",13} {"us/value",9} {"B alloc/req",11} {"gen0",5}");
         var failed = false;
@@ -72,6 +78,37 @@ internal static class OpcUaReadRequestDriver
             if (sampler is not null) Console.WriteLine(sampler.Top(12));
         }
         return failed ? 1 : 0;
+    }
+
+    /// <summary>Opens <paramref name="count"/> sessions of one connection each and prints what the server's heap allocated and holds per session.</summary>
+    private static async Task<int> Sessions(OpcUaServer server, ushort ns, int count, AllocationSampler? sampler)
+    {
+        const int ClientReceiveBytes = 16 * 1024;
+        // A first session warms up the code paths (and their statics) so that they are not counted.
+        using (var warm = new RawClient(server.Port, ClientReceiveBytes)) warm.ReadFrame(ns, 1);
+        await Task.Delay(200);
+        var live = GC.GetTotalMemory(forceFullCollection: true);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        sampler?.Clear();
+        var clients = new List<RawClient>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var client = new RawClient(server.Port, ClientReceiveBytes);
+            client.ReadFrame(ns, 1);
+            clients.Add(client);
+        }
+        await Task.Delay(500);
+        // The clients are in this process too: their receive buffers are not the server's.
+        var opened = GC.GetTotalAllocatedBytes(precise: true) - allocated - ((long)count * ClientReceiveBytes);
+        var held = GC.GetTotalMemory(forceFullCollection: true) - live - ((long)count * ClientReceiveBytes);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sessions {count}: allocated {opened / count} B per session to open it, live heap {held / count} B per session while open"));
+        if (sampler is not null) Console.WriteLine(sampler.Top(15));
+        foreach (var client in clients) client.Dispose();
+        clients.Clear();
+        await Task.Delay(2000);
+        var left = GC.GetTotalMemory(forceFullCollection: true) - live;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"after closing them: live heap {left / count} B per session (the sessions stay until their timeout)"));
+        return 0;
     }
 
     /// <summary>Decode of a ReadRequest message and encode and framing of its ReadResponse, per request: the best of five rounds.</summary>
@@ -182,7 +219,7 @@ internal static class OpcUaReadRequestDriver
     private sealed class RawClient : IDisposable
     {
         private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        private readonly byte[] _receive = new byte[1 << 20];
+        private readonly byte[] _receive;
         private readonly ChunkWriter _writer = new(TransportLimits.Default, StatusCodes.BadRequestTooLarge);
         private readonly byte[] _tokenHeader = new byte[4];
         private int _start;
@@ -192,8 +229,10 @@ internal static class OpcUaReadRequestDriver
         private uint _sequenceNumber;
         private NodeId _authenticationToken = NodeId.Null;
 
-        public RawClient(int port)
+        /// <summary>Connects and opens a session; responses are received into <paramref name="receiveBytes"/> bytes.</summary>
+        public RawClient(int port, int receiveBytes = 1 << 20)
         {
+            _receive = new byte[receiveBytes];
             _socket.Connect(IPAddress.Loopback, port);
             var url = string.Create(CultureInfo.InvariantCulture, $"opc.tcp://127.0.0.1:{port}/");
             using (var hello = new BinaryEncoder())

@@ -16,14 +16,19 @@ public ref struct BinaryDecoder
 
     private readonly ReadOnlySpan<byte> _data;
     private readonly EncodingLimits _limits;
+    private readonly NodeIdCache? _nodeIds;
     private int _position;
     private int _depth;
 
-    /// <summary>Decodes <paramref name="data"/> within <paramref name="limits"/>.</summary>
-    public BinaryDecoder(ReadOnlySpan<byte> data, EncodingLimits? limits = null)
+    /// <summary>
+    /// Decodes <paramref name="data"/> within <paramref name="limits"/>; NodeIds are looked up in <paramref name="nodeIds"/>
+    /// by their bytes before they are decoded, and added to it, when it is given.
+    /// </summary>
+    public BinaryDecoder(ReadOnlySpan<byte> data, EncodingLimits? limits = null, NodeIdCache? nodeIds = null)
     {
         _data = data;
         _limits = limits ?? EncodingLimits.Default;
+        _nodeIds = nodeIds;
     }
 
     /// <summary>Bytes read so far.</summary>
@@ -100,7 +105,22 @@ public ref struct BinaryDecoder
     public StatusCode ReadStatusCode() => new(ReadUInt32());
 
     /// <summary>Reads a NodeId in any of its six encodings (Part 6, 5.2.2.9).</summary>
-    public NodeId ReadNodeId() => ReadNodeIdBody(ReadByte());
+    public NodeId ReadNodeId()
+    {
+        if (_nodeIds is null) return ReadNodeIdBody(ReadByte());
+        var start = _position;
+        var length = EncodedNodeIdLength();
+        if (length is <= 0 or > NodeIdCache.MaxEncodedLength) return ReadNodeIdBody(ReadByte());
+        var encoded = _data.Slice(start, length);
+        if (_nodeIds.TryGet(encoded, out var cached))
+        {
+            _position += length;
+            return cached;
+        }
+        var nodeId = ReadNodeIdBody(ReadByte());
+        if (_position - start == length) _nodeIds.Add(encoded, nodeId);
+        return nodeId;
+    }
 
     /// <summary>Reads an ExpandedNodeId: a NodeId whose encoding byte may flag a namespace URI (0x80) and a server index (0x40).</summary>
     public ExpandedNodeId ReadExpandedNodeId()
@@ -337,6 +357,25 @@ public ref struct BinaryDecoder
     };
 
     private readonly byte PeekByte() => Remaining > 0 ? _data[_position] : (byte)0xFF;
+
+    /// <summary>
+    /// Bytes of the NodeId at the current position, read from its encoding byte and length without decoding it; 0 when
+    /// that is not known from what is there (the decoding then says what is wrong).
+    /// </summary>
+    private readonly int EncodedNodeIdLength()
+    {
+        if (Remaining < 1) return 0;
+        var length = _data[_position] switch
+        {
+            0x00 => 2,
+            0x01 => 4,
+            0x02 => 7,
+            0x04 => 19,
+            0x03 or 0x05 when Remaining >= 7 => 7 + Math.Max(0, BinaryPrimitives.ReadInt32LittleEndian(_data[(_position + 3)..])),
+            _ => 0,
+        };
+        return length <= Remaining ? length : 0;
+    }
 
     private NodeId ReadNullNodeId()
     {

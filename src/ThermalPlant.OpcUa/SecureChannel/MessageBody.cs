@@ -16,10 +16,13 @@ public static class MessageBody
         message.Encode(encoder);
     }
 
-    /// <summary>Reads a message; an id that is not a known namespace-0 encoding is BadServiceUnsupported, trailing bytes BadDecodingError.</summary>
-    public static IEncodeable Read(ReadOnlySpan<byte> body, EncodingLimits? limits = null)
+    /// <summary>
+    /// Reads a message; an id that is not a known namespace-0 encoding is BadServiceUnsupported, trailing bytes
+    /// BadDecodingError. NodeIds decoded before are taken from <paramref name="nodeIds"/> when it is given.
+    /// </summary>
+    public static IEncodeable Read(ReadOnlySpan<byte> body, EncodingLimits? limits = null, NodeIdCache? nodeIds = null)
     {
-        var decoder = new BinaryDecoder(body, limits);
+        var decoder = new BinaryDecoder(body, limits, nodeIds);
         // The id is read without making a NodeId: every request has one.
         if (!decoder.TryReadNumericNodeId(out var ns, out var id) || ns != 0)
         {

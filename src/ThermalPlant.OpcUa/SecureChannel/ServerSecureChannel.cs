@@ -96,10 +96,15 @@ public sealed class ServerSecureChannel
     /// Checks a MSG or CLO chunk's channel id and token: the current one, or the replaced one until it expires.
     /// Returns how chunks under that token are secured.
     /// </summary>
-    public ChunkSecurity CheckToken(uint channelId, uint tokenId)
+    public ChunkSecurity CheckToken(uint channelId, uint tokenId) => CheckToken(channelId, tokenId, _time.GetUtcNow().UtcDateTime);
+
+    /// <summary>
+    /// Checks a chunk's channel id and token as <see cref="CheckToken(uint, uint)"/> does at <paramref name="now"/>, the
+    /// caller's reading of the channel's clock (the server reads it once per request).
+    /// </summary>
+    public ChunkSecurity CheckToken(uint channelId, uint tokenId, DateTime now)
     {
         if (channelId != ChannelId) throw new OpcUaException(StatusCodes.BadSecureChannelIdInvalid, $"channel {channelId} on channel {ChannelId}");
-        var now = _time.GetUtcNow().UtcDateTime;
         if (_current is { } current && current.Token.TokenId == tokenId && !Expired(current.Token, now)) return current.Receive;
         if (_previous is { } previous && previous.Token.TokenId == tokenId && !Expired(previous.Token, now)) return previous.Receive;
         throw new OpcUaException(StatusCodes.BadSecureChannelTokenUnknown, $"token {tokenId} is unknown or expired");

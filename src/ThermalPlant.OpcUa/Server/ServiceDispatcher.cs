@@ -42,7 +42,7 @@ internal sealed class ServiceDispatcher
         // other identity tokens cost a signature check at most.
         ServiceEntry.InBackground<ActivateSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, c) => d.ActivateAsync(r, c.Channel), takesSlot: false),
         ServiceEntry.Of<CloseSessionRequest>(ServiceAccess.Session, UserPermissions.None, static (d, r, _) => d._sessionService.Close(r)),
-        ServiceEntry.Of<ReadRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Read(r, c.ActivatedSession)),
+        ServiceEntry.Of<ReadRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d.Read(r, c.ActivatedSession, c.Received)),
         // A plain variable's value is set in memory; a write handler is the host's code, a history store may be a file or a database.
         ServiceEntry.InBackgroundWhen<WriteRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r) => d._writes.MayBlock(r), static (d, r, c) => d.Write(r, c.ActivatedSession)),
         // The history store is the host's (a file, a database) and a response may gather up to 100,000 values.
@@ -75,6 +75,12 @@ internal sealed class ServiceDispatcher
         ServiceEntry.InBackground<SetMonitoringModeRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetMonitoringMode(r, c.ActivatedSession)),
         ServiceEntry.InBackground<SetTriggeringRequest>(ServiceAccess.ActivatedSession, UserPermissions.None, static (d, r, c) => d._subscriptions.SetTriggering(r, c.ActivatedSession)),
     }.ToFrozenDictionary(s => s.EncodingId);
+
+    /// <summary>
+    /// NodeIds the server's connections decoded, found again by their bytes: a client reading the same nodes request after
+    /// request, with the same session token, costs no new NodeIds (every connection decodes its requests with it).
+    /// </summary>
+    public NodeIdCache NodeIds { get; } = new();
 
     private readonly DiscoveryService _discovery;
     private readonly SessionService _sessionService;
@@ -131,13 +137,14 @@ internal sealed class ServiceDispatcher
     /// when <paramref name="background"/>, the connection's slots, has one free (BadServerTooBusy otherwise). Returns null
     /// when the answer comes later through <paramref name="responder"/> (Publish, and every request in the background). A
     /// response that grows with the data (HistoryRead) is built to fit <paramref name="maxResponseBytes"/>, the message
-    /// size the client accepts.
+    /// size the client accepts. <paramref name="received"/> is the server's clock when the request's chunk was checked: a
+    /// response answered at once carries it as its timestamp.
     /// </summary>
-    public IServiceResponse? Dispatch(IEncodeable message, ServerSecureChannel channel, uint requestId, IResponder responder, long maxResponseBytes, BackgroundRequests background)
+    public IServiceResponse? Dispatch(IEncodeable message, ServerSecureChannel channel, uint requestId, IResponder responder, long maxResponseBytes, BackgroundRequests background, DateTime received)
     {
         if (message is not IServiceRequest request || !Services.TryGetValue(request.EncodingId, out var service))
         {
-            return Fault((message as IServiceRequest)?.RequestHeader, StatusCodes.BadServiceUnsupported);
+            return Fault((message as IServiceRequest)?.RequestHeader, StatusCodes.BadServiceUnsupported, received);
         }
         try
         {
@@ -149,7 +156,7 @@ internal sealed class ServiceDispatcher
             }
             RequestLimits.Check(request, _options);
             var session = service.Access == ServiceAccess.ActivatedSession ? ActivatedSession(service, request, channel.ChannelId) : null;
-            var call = new ServiceCall(request, channel, session, requestId, responder, maxResponseBytes);
+            var call = new ServiceCall(request, channel, session, requestId, responder, maxResponseBytes, received);
             if (service.RunsInBackground(this, request))
             {
                 StartInBackground(service, call, background);
@@ -157,17 +164,17 @@ internal sealed class ServiceDispatcher
             }
             var response = service.Handle(this, call);
             if (response is null) return null;
-            response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good);
+            response.ResponseHeader = Header(request.RequestHeader, StatusCode.Good, received);
             return response;
         }
         catch (OpcUaException ex)
         {
-            return Fault(request.RequestHeader, ex.Status);
+            return Fault(request.RequestHeader, ex.Status, received);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             _failed(new ServiceFailed(service.Name, ex));
-            return Fault(request.RequestHeader, StatusCodes.BadInternalError);
+            return Fault(request.RequestHeader, StatusCodes.BadInternalError, received);
         }
     }
 
@@ -240,9 +247,9 @@ internal sealed class ServiceDispatcher
         throw new OpcUaException(StatusCodes.BadUserAccessDenied, $"{service.Name} needs the {service.Permission} permission");
     }
 
-    private ReadResponse Read(ReadRequest request, Session session)
+    private ReadResponse Read(ReadRequest request, Session session, DateTime now)
     {
-        var response = _attributes.Read(request, session.Identity);
+        var response = _attributes.Read(request, session.Identity, now);
         ReportRefused("Read", session.Identity, UserPermissions.Read, request.NodesToRead!, n => n.NodeId, response.Results!, r => r.Status);
         return response;
     }
@@ -318,11 +325,15 @@ internal sealed class ServiceDispatcher
     private static UnregisterNodesResponse Unregistered(UnregisterNodesRequest request) =>
         request.NodesToUnregister is { Length: > 0 } ? new UnregisterNodesResponse() : throw new OpcUaException(StatusCodes.BadNothingToDo, "no nodes to unregister");
 
-    private ServiceFault Fault(RequestHeader? request, StatusCode status) => new() { ResponseHeader = Header(request, status) };
+    private ServiceFault Fault(RequestHeader? request, StatusCode status) => Fault(request, status, _time.GetUtcNow().UtcDateTime);
 
-    private ResponseHeader Header(RequestHeader? request, StatusCode status) => new()
+    private static ServiceFault Fault(RequestHeader? request, StatusCode status, DateTime now) => new() { ResponseHeader = Header(request, status, now) };
+
+    private ResponseHeader Header(RequestHeader? request, StatusCode status) => Header(request, status, _time.GetUtcNow().UtcDateTime);
+
+    private static ResponseHeader Header(RequestHeader? request, StatusCode status, DateTime now) => new()
     {
-        Timestamp = _time.GetUtcNow().UtcDateTime,
+        Timestamp = now,
         RequestHandle = request?.RequestHandle ?? 0,
         ServiceResult = status,
     };

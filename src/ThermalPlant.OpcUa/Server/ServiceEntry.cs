@@ -22,8 +22,11 @@ internal enum ServiceAccess
     ActivatedSession,
 }
 
-/// <summary>One request as the dispatcher hands it to a service, with the session it found for it.</summary>
-internal readonly record struct ServiceCall(IServiceRequest Request, ServerSecureChannel Channel, Session? Session, uint RequestId, IResponder Responder, long MaxResponseBytes)
+/// <summary>
+/// One request as the dispatcher hands it to a service, with the session it found for it and <paramref name="Received"/>,
+/// the server's clock when the request's chunk was checked (a Read's server timestamps; read once per request).
+/// </summary>
+internal readonly record struct ServiceCall(IServiceRequest Request, ServerSecureChannel Channel, Session? Session, uint RequestId, IResponder Responder, long MaxResponseBytes, DateTime Received)
 {
     /// <summary>The session of a service declared with <see cref="ServiceAccess.ActivatedSession"/>: checked before the service runs.</summary>
     public Session ActivatedSession => Session ?? throw new InvalidOperationException("the service is not declared to need an activated session");

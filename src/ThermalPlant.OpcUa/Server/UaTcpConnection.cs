@@ -32,6 +32,12 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     /// <summary>The largest response size kept as the next response's starting capacity.</summary>
     private const int MaxBodyHint = 1024 * 1024;
 
+    /// <summary>
+    /// The largest buffer the read loop's encoder keeps between responses: a 1,000-value ReadResponse fits, and a
+    /// connection that once answered a large HistoryRead or Browse does not hold its buffer while idle.
+    /// </summary>
+    private const int MaxKeptLoopBody = 64 * 1024;
+
     /// <summary>Bytes read and dropped after an Error message before the socket is closed anyway.</summary>
     private const int MaxDrainedBytes = 64 * 1024;
 
@@ -56,7 +62,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     private uint _lastTokenId;
     private int _lastBodyLength;
     // The read loop's response encoder, kept from response to response (responses made on other threads, such as
-    // Publish's, take their own); given up when a response grew it beyond MaxBodyHint.
+    // Publish's, take their own); given up when a response grew it beyond MaxKeptLoopBody.
     private BinaryEncoder? _loopBody;
 
     // The handshake's progress, read by the server's deadline sweep on another thread.
@@ -145,12 +151,12 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Max(options.Transport.ReceiveBufferSize, TransportLimits.MinBufferSize));
+        // The reader starts small and grows to a chunk's size only while it reads one (at most the receive buffer offered).
+        using var reader = new ChunkReader(stream, options.Transport.ReceiveBufferSize);
         using var writing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         var serverStopping = cancellationToken;
         cancellationToken = running.Token;
-        var reader = new ChunkReader(stream, buffer);
         try
         {
             var (assembler, writer) = await HelloAsync(stream, reader, cancellationToken);
@@ -163,6 +169,8 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
             {
                 // One delegate for the connection's life, not one per chunk read.
                 Action<MessageHeader> checkHeader = assembler.CheckHeader;
+                // Whether the loop is answering chunks it had buffered: the frame lock is taken once per batch to say so.
+                var batching = false;
                 while (true)
                 {
                     // Thrown, not a quiet end of the loop: a connection given up (for room, or late) between the Hello and
@@ -170,13 +178,17 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                     cancellationToken.ThrowIfCancellationRequested();
                     var next = await reader.ReadAsync(checkHeader, cancellationToken);
                     if (next is not ({ } header, var chunk)) return;
-                    lock (_frameLock) _batching = true;
+                    if (!batching)
+                    {
+                        lock (_frameLock) _batching = true;
+                        batching = true;
+                    }
                     switch (header.Type)
                     {
                         case MessageType.OpenSecureChannel:
                             // Off the read loop, which waits for it (the next chunk may need the new keys): a secured
                             // channel reads the trust lists from disk, checks a chain and runs two private-key operations.
-                            var opened = await Task.Run(() => Open(chunk.Span, writer), cancellationToken);
+                            var opened = await OpenOffLoopAsync(chunk, writer, cancellationToken);
                             lock (_frameLock) Enqueue(opened);
                             if (!_activated) Step("CreateSession");
                             break;
@@ -184,12 +196,18 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
                             if (Message(chunk.Span, header.Chunk, assembler) is ({ } response, var requestId, var tokenId)) EnqueueResponse(response, requestId, tokenId, _loopBody ??= new BinaryEncoder());
                             break;
                         case MessageType.CloseSecureChannel:
-                            Unprotect(chunk.Span, out _);
+                            Unprotect(chunk.Span, out _, time.GetUtcNow().UtcDateTime);
                             return;
                         default:
                             throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, $"{header.Type} after the Hello");
                     }
-                    if (!reader.HasBufferedChunk) EndBatch();
+                    if (!reader.HasBufferedChunk)
+                    {
+                        EndBatch();
+                        batching = false;
+                        // A message of several chunks was joined in a pooled buffer: it goes back while the peer is quiet.
+                        assembler.ReleaseBuffer();
+                    }
                 }
             }
         }
@@ -211,7 +229,6 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         finally
         {
             await StopWritingAsync(writing);
-            ArrayPool<byte>.Shared.Return(buffer);
             _loopBody?.Dispose();
             _lifetime.Dispose();
         }
@@ -367,6 +384,13 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         return (new ChunkAssembler(receive), new ChunkWriter(peer, StatusCodes.BadResponseTooLarge));
     }
 
+    /// <summary>
+    /// Runs <see cref="Open"/> on the thread pool. A method of its own: a lambda in the read loop would make the compiler
+    /// allocate its closure for every chunk read, not only for an OpenSecureChannel's.
+    /// </summary>
+    private Task<ArraySegment<byte>> OpenOffLoopAsync(Memory<byte> chunk, ChunkWriter writer, CancellationToken cancellationToken) =>
+        Task.Run(() => Open(chunk.Span, writer), cancellationToken);
+
     private ArraySegment<byte> Open(Span<byte> chunk, ChunkWriter writer)
     {
         var decoder = new BinaryDecoder(chunk[MessageHeader.Length..]);
@@ -405,7 +429,9 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
 
     private (IEncodeable? Response, uint RequestId, uint TokenId) Message(Span<byte> chunk, ChunkType chunkType, ChunkAssembler assembler)
     {
-        var plain = Unprotect(chunk, out var tokenId);
+        // One clock reading per request: the token's expiry, the response's timestamp and a Read's server timestamps.
+        var now = time.GetUtcNow().UtcDateTime;
+        var plain = Unprotect(chunk, out var tokenId, now);
         _lastTokenId = tokenId;
         var decoder = new BinaryDecoder(plain);
         var sequence = SequenceHeader.Read(ref decoder);
@@ -415,19 +441,19 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         IEncodeable? response;
         try
         {
-            var request = MessageBody.Read(message);
+            var request = MessageBody.Read(message, nodeIds: dispatcher.NodeIds);
             if (!_activated)
             {
                 if (request is ActivateSessionRequest) Volatile.Write(ref _activating, 1);
                 else Step(request is CreateSessionRequest ? "ActivateSession" : _expected);
             }
-            response = dispatcher.Dispatch(request, _channel!, sequence.RequestId, this, _maxResponseBytes, _background);
+            response = dispatcher.Dispatch(request, _channel!, sequence.RequestId, this, _maxResponseBytes, _background, now);
             // An ActivateSession answered at once was refused before it ran (no slot, a limit): the handshake goes on.
             if (response is not null && request is ActivateSessionRequest && !_activated && Interlocked.Exchange(ref _activating, 0) == 1) Step("ActivateSession");
         }
         catch (OpcUaException ex) when (ex.Status.Code is StatusCodes.BadDecodingError or StatusCodes.BadEncodingLimitsExceeded or StatusCodes.BadServiceUnsupported)
         {
-            response = new ServiceFault { ResponseHeader = new ResponseHeader { Timestamp = time.GetUtcNow().UtcDateTime, ServiceResult = ex.Status } };
+            response = new ServiceFault { ResponseHeader = new ResponseHeader { Timestamp = now, ServiceResult = ex.Status } };
         }
         return (response, sequence.RequestId, tokenId);
     }
@@ -457,7 +483,7 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
         finally
         {
             if (reused is null) body.Dispose();
-            else if (body.Capacity > MaxBodyHint) DropLoopBody();
+            else if (body.Capacity > MaxKeptLoopBody) DropLoopBody();
         }
         // Outside the lock, as at the end of a batch: on this thread until a send has to wait.
         if (flush) _flush = FlushAsync();
@@ -489,16 +515,17 @@ internal sealed class UaTcpConnection(Socket socket, OpcUaServerOptions options,
 
     /// <summary>
     /// Checks the channel id and token of a MSG or CLO chunk (whole, message header included), then verifies and
-    /// decrypts it under that token's keys and checks its sequence number. Returns the sequence header and body.
+    /// decrypts it under that token's keys and checks its sequence number, the token's expiry at <paramref name="now"/>.
+    /// Returns the sequence header and body.
     /// </summary>
-    private Span<byte> Unprotect(Span<byte> chunk, out uint tokenId)
+    private Span<byte> Unprotect(Span<byte> chunk, out uint tokenId, DateTime now)
     {
         if (_channel is not { IsOpen: true }) throw new OpcUaException(StatusCodes.BadTcpSecureChannelUnknown, "no secure channel is open");
         var decoder = new BinaryDecoder(chunk[MessageHeader.Length..]);
         var channelId = decoder.ReadUInt32();
         tokenId = decoder.ReadUInt32();
         var headerLength = MessageHeader.Length + decoder.Position;
-        var plain = chunk.Slice(headerLength, _channel.CheckToken(channelId, tokenId).Unprotect(chunk, headerLength));
+        var plain = chunk.Slice(headerLength, _channel.CheckToken(channelId, tokenId, now).Unprotect(chunk, headerLength));
         if (plain.Length < SequenceHeader.Length) throw new OpcUaException(StatusCodes.BadTcpMessageTypeInvalid, "a chunk without its sequence header");
         _channel.CheckSequenceNumber(System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(plain));
         return plain;

@@ -8,7 +8,8 @@ namespace ThermalPlant.OpcUa.Transport;
 /// Joins the bodies of a message's chunks into one buffer, enforcing the negotiated limits as each chunk
 /// arrives: a chunk larger than the receive buffer, a message beyond MaxMessageSize or more chunks than
 /// MaxChunkCount is BadTcpMessageTooLarge before its bytes are kept. An abort chunk discards the message.
-/// The buffer is pooled: dispose the assembler when the connection ends.
+/// The buffer is pooled, rented when a message of several chunks arrives: <see cref="ReleaseBuffer"/> gives it back
+/// between messages, and disposing the assembler when the connection ends does too.
 /// </summary>
 public sealed class ChunkAssembler : IDisposable
 {
@@ -19,6 +20,9 @@ public sealed class ChunkAssembler : IDisposable
 
     /// <summary>Creates an assembler for a connection with the agreed <paramref name="limits"/>.</summary>
     public ChunkAssembler(TransportLimits limits) => _limits = limits;
+
+    /// <summary>Bytes of the buffer held for joining chunks (0 when none is held).</summary>
+    public int BufferSize => _buffer.Length;
 
     /// <summary>Checks a chunk's header against the limits before its body is read.</summary>
     public void CheckHeader(MessageHeader header)
@@ -71,6 +75,15 @@ public sealed class ChunkAssembler : IDisposable
         _length = 0;
         _chunks = 0;
         return message;
+    }
+
+    /// <summary>
+    /// Gives the join buffer back to the pool when no message is being gathered, so that a connection that once received a
+    /// large message does not keep its buffer; a message <see cref="Add"/> returned from it is no longer valid.
+    /// </summary>
+    public void ReleaseBuffer()
+    {
+        if (_length == 0) Dispose();
     }
 
     /// <inheritdoc />

@@ -261,6 +261,26 @@ public sealed class ServerClientTests : IAsyncLifetime
         Assert.Equal(StatusCodes.BadTcpMessageTooLarge, ErrorMessage.Decode(body).Status.Code);
     }
 
+    [Theory]
+    [InlineData(8192u)]
+    [InlineData(65535u)]
+    public async Task A_read_of_a_thousand_values_in_one_large_chunk_or_in_many_is_answered_and_small_reads_go_on(uint bufferSize)
+    {
+        // With 8 KB buffers the request (about 50 KB) comes in seven chunks; with 64 KB in one, for which the server's
+        // reader grows its buffer beyond its initial 8 KB and then gives the larger one back.
+        var options = new OpcUaClientOptions { Transport = new TransportLimits { ReceiveBufferSize = bufferSize, SendBufferSize = bufferSize } };
+        await using var client = await OpcUaClient.ConnectAsync(Url, options);
+        await client.OpenSessionAsync("large");
+        var nodes = Enumerable.Range(0, 1000).Select(i => new ReadValueId { NodeId = NodeId.Of($"Plant.Audio.Spectrum.Band_{i % 25}", _ns), AttributeId = (uint)AttributeId.Value }).ToArray();
+
+        for (var round = 0; round < 3; round++)
+        {
+            var values = await client.ReadAsync(nodes);
+            Assert.Equal(Enumerable.Range(0, 1000).Select(i => -40.0 + (i % 25)), values.Select(v => (double)v.Value!.Value!));
+            Assert.Equal(-40.0, (await client.ReadValueAsync(NodeId.Of("Plant.Audio.Spectrum.Band_0", _ns))).Value!.Value);
+        }
+    }
+
     private async Task<OpcUaClient> Session()
     {
         var client = await OpcUaClient.ConnectAsync(Url);

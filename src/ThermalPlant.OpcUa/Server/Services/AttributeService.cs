@@ -14,16 +14,16 @@ namespace ThermalPlant.OpcUa.Server.Services;
 /// </summary>
 internal sealed class AttributeService(UaAddressSpace space, int maxNodesPerRead, TimeProvider time)
 {
-    public ReadResponse Read(ReadRequest request, UserIdentity identity)
+    /// <summary>Reads the request's attributes for <paramref name="identity"/>; a missing server timestamp is <paramref name="now"/>, the request's clock reading.</summary>
+    public ReadResponse Read(ReadRequest request, UserIdentity identity, DateTime now)
     {
         var nodes = request.NodesToRead ?? [];
         if (nodes.Length == 0) throw new OpcUaException(StatusCodes.BadNothingToDo, "no nodes to read");
         if (nodes.Length > maxNodesPerRead) throw new OpcUaException(StatusCodes.BadTooManyOperations, $"at most {maxNodesPerRead} nodes per Read");
         if (request.MaxAge < 0) throw new OpcUaException(StatusCodes.BadMaxAgeInvalid, "MaxAge is negative");
         if (request.TimestampsToReturn is < TimestampsToReturn.Source or > TimestampsToReturn.Neither) throw new OpcUaException(StatusCodes.BadTimestampsToReturnInvalid, "TimestampsToReturn is invalid");
+        // Every value of a response carries the same server timestamp.
         var results = new DataValue[nodes.Length];
-        // One clock read per request: every value of a response carries the same server timestamp.
-        var now = time.GetUtcNow().UtcDateTime;
         for (var i = 0; i < nodes.Length; i++)
         {
             results[i] = ReadOne(nodes[i], request.TimestampsToReturn, identity, now);
