@@ -28,7 +28,7 @@ public sealed class MonitoredItemSamplingTests
             var pushAt = k == 2 ? 230 : k * 100;
             for (; nextCycle < pushAt; nextCycle += 20) item.SampleHeld(At(nextCycle));
             item.Drain(taken, int.MaxValue);
-            item.Offer(Value(k), At(pushAt));
+            Push(item, k, pushAt);
             if (item.Drain(taken, int.MaxValue) == 1) immediate.Add(k);
         }
 
@@ -46,7 +46,7 @@ public sealed class MonitoredItemSamplingTests
         for (var t = 1; t <= 2000; t++)
         {
             // A value every 10 ms, a publishing cycle every 20 ms (at 5, 25, 45 ... ms).
-            if (t % 10 == 0) item.Offer(Value(t), At(t));
+            if (t % 10 == 0) Push(item, t, t);
             if (t % 20 == 5) item.SampleHeld(At(t));
             if (item.Drain(taken, int.MaxValue) > 0) samples.Add(t);
         }
@@ -54,6 +54,39 @@ public sealed class MonitoredItemSamplingTests
         // Samples count from their value's arrival or their due time, 87.5 ms apart at the least; cycles add up to 20 ms.
         Assert.InRange(samples.Count, 2000 / 108, 1 + (int)(2000 / 87.5));
         Assert.All(samples.Zip(samples.Skip(1)), pair => Assert.True(pair.Second - pair.First >= 80, $"samples at {pair.First} and {pair.Second} ms"));
+    }
+
+    [Fact]
+    public void A_held_value_is_sampled_as_the_variable_holds_it_when_its_interval_passes()
+    {
+        var item = Item(TimeSpan.FromMilliseconds(100));
+        Push(item, 1, 0);
+        using var taken = new BinaryEncoder();
+        Assert.Equal(1, item.Drain(taken, int.MaxValue));
+        // Two values within the interval: both held, neither queued; the item is still active for the next cycle.
+        Push(item, 2, 10);
+        Push(item, 3, 20);
+        Assert.Equal(0, item.Drain(taken, int.MaxValue));
+        Assert.True(item.IsActive);
+        Assert.False(item.SampleHeld(At(50)));
+
+        Assert.True(item.SampleHeld(At(100)));
+        taken.Clear();
+        Assert.Equal(1, item.Drain(taken, int.MaxValue));
+        var reader = new BinaryDecoder(taken.Written);
+        Assert.Equal(item.ClientHandle, reader.ReadUInt32());
+        var sampled = reader.ReadDataValue();
+        Assert.Equal(3.0, sampled.Value.Value);
+        Assert.Equal(At(3).UtcDateTime, sampled.SourceTimestamp);
+        Assert.False(item.IsActive);
+    }
+
+    // As a variable pushes to its observers: the value is set first, then offered.
+    private static void Push(MonitoredItem item, int k, int at)
+    {
+        var value = Value(k);
+        ((UaVariable)item.Node).SetValue(value);
+        item.Offer(value, At(at));
     }
 
     private static MonitoredItem Item(TimeSpan samplingInterval)

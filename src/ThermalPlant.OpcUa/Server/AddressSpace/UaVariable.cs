@@ -7,9 +7,13 @@ namespace ThermalPlant.OpcUa.Server.AddressSpace;
 /// <summary>A Variable node (Part 3, 5.6): its value with status and timestamps, and how it may be accessed.</summary>
 public sealed class UaVariable : UaNode
 {
-    // DataValue is a struct too large to write atomically: each value is published in its own immutable cell, so a
-    // reader never sees half of one value and half of the next.
-    private volatile Cell _value = new(new DataValue { Status = StatusCodes.BadWaitingForInitialData });
+    // DataValue is a struct too large to write atomically, and a new object per value (a plant's 10,000 variables
+    // renewed every second) would be garbage at that rate: the value is written in place under a sequence number
+    // instead (a seqlock). The number is odd while a writer is in the middle of a value; a reader copies the value and
+    // keeps the copy only when the number was even and the same before and after, so it never sees half of one value
+    // and half of the next, and it never blocks a writer.
+    private DataValue _value = new() { Status = StatusCodes.BadWaitingForInitialData };
+    private int _sequence;
     private readonly byte _accessLevel = 0x01;
 
     // The monitored items watching the value, without a delegate each: one alone, more in an array that is replaced,
@@ -55,7 +59,7 @@ public sealed class UaVariable : UaNode
     public Func<DataValue>? ValueSource { get; init; }
 
     /// <summary>The current value; replaced atomically by <see cref="SetValue(DataValue)"/>.</summary>
-    public DataValue Value => ValueSource is { } source ? source() : _value.Value;
+    public DataValue Value => ValueSource is { } source ? source() : ReadStored();
 
     /// <summary>Raised after the value changed (for subscriptions).</summary>
     public event Action<UaVariable, DataValue>? ValueChanged;
@@ -72,7 +76,7 @@ public sealed class UaVariable : UaNode
     /// </summary>
     public void SetValue(DataValue value, bool historize)
     {
-        _value = new Cell(value);
+        Store(value);
         if (historize) History?.Append(NodeId, value);
         switch (Volatile.Read(ref _observers))
         {
@@ -119,8 +123,35 @@ public sealed class UaVariable : UaNode
         }
     }
 
-    private sealed class Cell(DataValue value)
+    private DataValue ReadStored()
     {
-        public DataValue Value { get; } = value;
+        var spin = default(SpinWait);
+        while (true)
+        {
+            var before = Volatile.Read(ref _sequence);
+            if ((before & 1) == 0)
+            {
+                var value = _value;
+                // The copy's loads complete before the number is read again (weakly ordered CPUs, the Pi's ARM64, could
+                // otherwise move them after it).
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref _sequence) == before) return value;
+            }
+            spin.SpinOnce();
+        }
+    }
+
+    private void Store(in DataValue value)
+    {
+        // Writers take turns (a host's poll and a client's Write may set the same variable): the one that makes the
+        // number odd writes, the others wait for it to turn even again.
+        var spin = default(SpinWait);
+        int sequence;
+        while (((sequence = Volatile.Read(ref _sequence)) & 1) != 0 || Interlocked.CompareExchange(ref _sequence, sequence + 1, sequence) != sequence)
+        {
+            spin.SpinOnce();
+        }
+        _value = value;
+        Volatile.Write(ref _sequence, sequence + 2);
     }
 }

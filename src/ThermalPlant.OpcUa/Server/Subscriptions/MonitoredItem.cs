@@ -11,8 +11,9 @@ namespace ThermalPlant.OpcUa.Server.Subscriptions;
 /// One monitored item (Part 4, 5.12): values pushed by its variable pass the sampling interval and the data change
 /// filter, then wait in a bounded queue for the subscription's next publish. Callers hold the subscription's lock.
 /// Kept compact, as a server holds 100,000 of them: a queue of one (the usual size) is one slot, a larger queue and the
-/// triggering links are made only when asked for, the item observes its variable itself (no delegate), and it keeps
-/// the request's ReadValueId only when it names an index range or a data encoding.
+/// triggering links are made only when asked for, the item observes its variable itself (no delegate), it keeps
+/// the request's ReadValueId only when it names an index range or a data encoding, and of the last sampled value only
+/// what the filter compares; a value held for its sampling interval is read back from the variable.
 /// </summary>
 internal sealed class MonitoredItem : IValueObserver
 {
@@ -23,8 +24,19 @@ internal sealed class MonitoredItem : IValueObserver
     private DataValue _slot;
     private bool _hasSlot;
     private Queue<DataValue>? _queue;
-    private DataValue? _lastSampled;
-    private DataValue? _held;
+
+    // What the filter compares the next value with: the last sampled value's Variant, status and source timestamp, not
+    // the whole DataValue (the server timestamp and picoseconds are never compared).
+    private Variant _lastValue;
+    private uint _lastStatus;
+    private long _lastSourceTicks;
+    private bool _hasLastSourceTimestamp;
+    private bool _hasLast;
+
+    // A value that came before its sampling interval passed. It is the variable's latest, so only the fact is kept and
+    // the value is read from the variable when sampled (a whole DataValue less per item); a newer value read there
+    // is pushed right after, and the filter drops it as unchanged.
+    private bool _hasHeld;
     private long _heldSinceTicks;
     private long _lastSampleTicks;
     private HashSet<uint>? _triggered;
@@ -96,7 +108,7 @@ internal sealed class MonitoredItem : IValueObserver
     public bool HasNotifications => Mode == MonitoringMode.Reporting && (QueuedValues > 0 || Events?.Count > 0);
 
     /// <summary>Whether the item has anything for the next cycle: a held sample, queued values or queued events.</summary>
-    public bool IsActive => _held is not null || QueuedValues > 0 || Events?.Count > 0;
+    public bool IsActive => _hasHeld || QueuedValues > 0 || Events?.Count > 0;
 
     /// <inheritdoc />
     public void OnValueChanged(DataValue value) => Owner?.OnValueChanged(this, value);
@@ -110,7 +122,7 @@ internal sealed class MonitoredItem : IValueObserver
         if (Mode == MonitoringMode.Disabled) return;
         if (!SampleDue(now))
         {
-            _held = value;
+            _hasHeld = true;
             _heldSinceTicks = now.UtcTicks;
             return;
         }
@@ -120,10 +132,10 @@ internal sealed class MonitoredItem : IValueObserver
     /// <summary>Samples a held value once its interval has passed; true when one was queued.</summary>
     public bool SampleHeld(DateTimeOffset now)
     {
-        if (_held is null || !SampleDue(now)) return false;
+        if (!_hasHeld || !SampleDue(now)) return false;
         var arrived = _heldSinceTicks;
         var due = _lastSampleTicks + DueAfter.Ticks;
-        var queued = Sample(_held.Value, now);
+        var queued = Sample(((UaVariable)Node).Value, now);
         // The sample counts from when its value arrived, though no earlier than it fell due, not from this later cycle:
         // counting from the cycle would shift the item's sampling slots behind values pushed on the sampling period,
         // and every later value would then be held too, each for the same lag, for as long as the pushes stay regular.
@@ -143,10 +155,10 @@ internal sealed class MonitoredItem : IValueObserver
     /// <summary>Queues <paramref name="value"/> if it passes the filter; true when queued.</summary>
     public bool Sample(DataValue value, DateTimeOffset now)
     {
-        _held = null;
+        _hasHeld = false;
         _lastSampleTicks = now.UtcTicks;
         if (Mode == MonitoringMode.Disabled || !Changed(value)) return false;
-        _lastSampled = value;
+        Remember(value);
         Enqueue(Stamp(value, now));
         return true;
     }
@@ -154,7 +166,7 @@ internal sealed class MonitoredItem : IValueObserver
     /// <summary>Queues the current value regardless of the filter (initial values, TransferSubscriptions).</summary>
     public void QueueCurrent(DataValue value, DateTimeOffset now)
     {
-        _lastSampled = value;
+        Remember(value);
         _lastSampleTicks = now.UtcTicks;
         Enqueue(Stamp(value, now));
     }
@@ -265,14 +277,27 @@ internal sealed class MonitoredItem : IValueObserver
 
     private static DataValue WithOverflow(DataValue value) => value with { Status = new StatusCode(value.Status.Code | OverflowBits) };
 
-    private bool Changed(DataValue value)
+    private void Remember(in DataValue value)
     {
-        if (_lastSampled is not { } last) return true;
-        if (last.Status.Code != value.Status.Code) return true;
+        _lastValue = value.Value;
+        _lastStatus = value.Status.Code;
+        var source = value.SourceTimestamp;
+        _hasLastSourceTimestamp = source.HasValue;
+        _lastSourceTicks = source.GetValueOrDefault().Ticks;
+        _hasLast = true;
+    }
+
+    private bool Changed(in DataValue value)
+    {
+        if (!_hasLast) return true;
+        if (_lastStatus != value.Status.Code) return true;
         if (Trigger == DataChangeTrigger.Status) return false;
-        if (!ValueChanged(last.Value, value.Value)) return Trigger == DataChangeTrigger.StatusValueTimestamp && last.SourceTimestamp != value.SourceTimestamp;
+        if (!ValueChanged(_lastValue, value.Value)) return Trigger == DataChangeTrigger.StatusValueTimestamp && SourceTimestampChanged(value.SourceTimestamp);
         return true;
     }
+
+    // DateTime equality, as the nullable comparison had it: by ticks.
+    private bool SourceTimestampChanged(DateTime? source) => source.HasValue != _hasLastSourceTimestamp || source.GetValueOrDefault().Ticks != _lastSourceTicks;
 
     private bool ValueChanged(Variant last, Variant next)
     {
