@@ -60,6 +60,15 @@ public sealed partial class WriterEventRetentionTests(PostgresFixture postgres) 
         Assert.Equal([20], kept);
         await Stored.EventuallyAsync(() => Task.FromResult(Deleted(first, second) == 2), Settle,
             () => Task.FromResult($"the writers logged {Deleted(first, second)} deleted events, expected 2"));
+
+        // Below the 1 h minimum: refused as it would be at start, logged, and the writers go on at 30 days.
+        await WriteRetentionAsync("00:10:00");
+        await Stored.EventuallyAsync(() => Task.FromResult(first.Output.Contains("the reloaded configuration is not valid", StringComparison.Ordinal)), Settle,
+            () => Task.FromResult("the writer did not log the invalid reloaded retention:" + Environment.NewLine + first.Output));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.True(first.Running && second.Running, "a writer stopped on the invalid configuration");
+        Assert.Contains("The events' retention stays at 30.0 days", first.Output, StringComparison.Ordinal);
+        Assert.Equal(1, await CountEventsAsync(database));
         Assert.DoesNotContain("applying the events' retention failed", first.Output + second.Output, StringComparison.Ordinal);
     }
 
