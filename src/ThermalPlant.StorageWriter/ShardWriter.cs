@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using Npgsql;
@@ -18,10 +19,11 @@ namespace ThermalPlant.StorageWriter;
 /// consumer of their own, likewise into the <c>events</c> table with <see cref="EventWriter"/>. A failed write gives the
 /// messages back (a negative acknowledgement with a delay), so JetStream redelivers them, maybe to another instance;
 /// the unique (tag, time) makes a redelivered batch cost nothing twice. On the plain path it also keeps partitions,
-/// retention and rollups, as the direct scraper does; with several instances their SQL serializes them (advisory and
-/// row locks), so each instance may run them.
+/// retention and rollups, as the direct scraper does; on both paths it keeps the events to their retention
+/// (<see cref="EventRetention"/>, as the direct scraper's event storage). With several instances their SQL serializes
+/// them (advisory and row locks) or is idempotent (the events' delete), so each instance may run them.
 /// </summary>
-internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions options, WriterHealth health, TimeProvider time, ILogger logger)
+internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions options, IOptionsMonitor<WriterOptions> reloaded, WriterHealth health, TimeProvider time, ILogger logger)
 {
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(DatabaseUrl.ToConnectionString(shard.ConnectionString));
     private readonly Dictionary<(string Endpoint, string NodeId), TagKey> _tags = [];
@@ -52,10 +54,68 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
 
     private async Task MaintainAsync(StoragePath path, CancellationToken cancellationToken)
     {
-        if (path != StoragePath.Plain) return;
+        var events = KeepEventsRetentionAsync(path, cancellationToken);
+        if (path != StoragePath.Plain)
+        {
+            await events;
+            return;
+        }
         var partitions = new PartitionMaintainer(_dataSource, path, new PartitionMaintainerOptions { Retention = shard.Retention, Interval = shard.PartitionInterval }, time);
         var rollups = new RollupMaintainer(_dataSource, path, time);
-        await Task.WhenAll(KeepRunningAsync("partitions", partitions.RunAsync, cancellationToken), KeepRunningAsync("rollups", ct => rollups.RunAsync(shard.RollupInterval, ct), cancellationToken));
+        await Task.WhenAll(events, KeepRunningAsync("partitions", partitions.RunAsync, cancellationToken), KeepRunningAsync("rollups", ct => rollups.RunAsync(shard.RollupInterval, ct), cancellationToken));
+    }
+
+    /// <summary>
+    /// Keeps the shard's events to <see cref="ShardOptions.EventsRetention"/> every
+    /// <see cref="ShardOptions.EventsRetentionInterval"/>, from start: on TimescaleDB sets the table's retention policy to
+    /// it (replacing a policy of another age), on plain PostgreSQL deletes what expired. The retention is read again each
+    /// time, so a change in a configuration source that reloads (appsettings.json) takes effect at the next interval; a
+    /// reloaded configuration that fails validation is logged and the last valid retention kept. A failure is logged
+    /// and tried again at the next interval; writing goes on meanwhile.
+    /// </summary>
+    private async Task KeepEventsRetentionAsync(StoragePath path, CancellationToken cancellationToken)
+    {
+        var retention = shard.EventsRetention;
+        using var timer = new PeriodicTimer(shard.EventsRetentionInterval, time);
+        try
+        {
+            do
+            {
+                retention = CurrentEventsRetention(retention);
+                try
+                {
+                    var keeper = new EventRetention(_dataSource, retention, time);
+                    if (await keeper.ApplyPolicyAsync(path, cancellationToken) is { } previous)
+                    {
+                        LogEventsPolicySet(logger, shard.Name, retention.TotalDays, previous.TotalDays);
+                    }
+                    var deleted = await keeper.DeleteExpiredAsync(path, cancellationToken);
+                    if (deleted > 0) LogEventsDeleted(logger, shard.Name, deleted, retention.TotalDays);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+                {
+                    LogEventsRetentionFailed(logger, shard.Name, ex.Message, shard.EventsRetentionInterval.TotalMinutes);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>This shard's events retention in the configuration now; <paramref name="last"/> while a reloaded one is not valid or no longer lists the shard.</summary>
+    private TimeSpan CurrentEventsRetention(TimeSpan last)
+    {
+        try
+        {
+            return reloaded.CurrentValue.Shards.FirstOrDefault(s => s.Name == shard.Name)?.EventsRetention ?? last;
+        }
+        catch (OptionsValidationException ex)
+        {
+            LogReloadInvalid(logger, shard.Name, ex.Message, last.TotalDays);
+            return last;
+        }
     }
 
     private async Task KeepRunningAsync(string what, Func<CancellationToken, Task> run, CancellationToken cancellationToken)
@@ -375,6 +435,18 @@ internal sealed partial class ShardWriter(ShardOptions shard, WriterOptions opti
 
     [LoggerMessage(EventId = 915, Level = LogLevel.Warning, Message = "Shard {Shard}: keeping the {What} failed: {Problem}. Retrying in {DelaySeconds:F1} s")]
     private static partial void LogMaintenanceFailed(ILogger logger, string shard, string what, string problem, double delaySeconds);
+
+    [LoggerMessage(EventId = 918, Level = LogLevel.Information, Message = "Shard {Shard}: the events table's retention policy now drops events older than {Days:F1} days (it was {PreviousDays:F1}; 0 for none)")]
+    private static partial void LogEventsPolicySet(ILogger logger, string shard, double days, double previousDays);
+
+    [LoggerMessage(EventId = 919, Level = LogLevel.Information, Message = "Shard {Shard}: deleted {Count} events older than the retention of {Days:F1} days")]
+    private static partial void LogEventsDeleted(ILogger logger, string shard, long count, double days);
+
+    [LoggerMessage(EventId = 920, Level = LogLevel.Warning, Message = "Shard {Shard}: applying the events' retention failed: {Problem}. Tried again in {Minutes:F0} min; events are written meanwhile")]
+    private static partial void LogEventsRetentionFailed(ILogger logger, string shard, string problem, double minutes);
+
+    [LoggerMessage(EventId = 921, Level = LogLevel.Warning, Message = "Shard {Shard}: the reloaded configuration is not valid: {Problem}. The events' retention stays at {Days:F1} days until it is")]
+    private static partial void LogReloadInvalid(ILogger logger, string shard, string problem, double days);
 
     [LoggerMessage(EventId = 914, Level = LogLevel.Error, Message = "Message {Subject} (stream sequence {Sequence}) is terminated, never redelivered: {Reason}")]
     private static partial void LogRejected(ILogger logger, string subject, ulong sequence, string reason);

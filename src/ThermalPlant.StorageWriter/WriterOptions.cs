@@ -136,6 +136,16 @@ public sealed class ShardOptions
     /// <summary>How often due rollups are refreshed (plain path).</summary>
     public TimeSpan RollupInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Events older than this are removed from the shard's <c>events</c> table, as the direct scraper's
+    /// <c>Scraper:Events:Retention</c> does: on TimescaleDB the table's retention policy is set to it, on plain
+    /// PostgreSQL the expired rows are deleted. Read again every <see cref="EventsRetentionInterval"/>.
+    /// </summary>
+    public TimeSpan EventsRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How often the events' retention is applied (from start).</summary>
+    public TimeSpan EventsRetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>How long one batch's write may take before it counts as failed.</summary>
     public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -172,6 +182,8 @@ public sealed class ShardOptions
         if (Retention < TimeSpan.FromHours(1)) errors.Add($"{prefix}:Retention must be at least 1 hour");
         if (PartitionInterval <= TimeSpan.Zero) errors.Add($"{prefix}:PartitionInterval must be positive");
         if (RollupInterval <= TimeSpan.Zero) errors.Add($"{prefix}:RollupInterval must be positive");
+        if (EventsRetention < TimeSpan.FromHours(1)) errors.Add($"{prefix}:EventsRetention must be at least 1 hour");
+        if (EventsRetentionInterval <= TimeSpan.Zero || EventsRetentionInterval > TimeSpan.FromDays(1)) errors.Add($"{prefix}:EventsRetentionInterval must be between 0 and 1 day");
         if (WriteTimeout <= TimeSpan.Zero) errors.Add($"{prefix}:WriteTimeout must be positive");
         if (RetryMinDelay <= TimeSpan.Zero) errors.Add($"{prefix}:RetryMinDelay must be positive");
         if (RetryMaxDelay < RetryMinDelay) errors.Add($"{prefix}:RetryMaxDelay must be at least RetryMinDelay");

@@ -12,7 +12,7 @@ namespace ThermalPlant.StorageWriter;
 /// each consumer's backlog, and logs when the stream nears or reaches MaxBytes (publishes refused, the scrapers keep
 /// their batches) or MaxAge (its oldest messages are removed whether written or not).
 /// </summary>
-internal sealed partial class WriterService(IOptions<WriterOptions> options, WriterHealth health, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+internal sealed partial class WriterService(IOptions<WriterOptions> options, IOptionsMonitor<WriterOptions> reloaded, WriterHealth health, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private readonly WriterOptions _options = options.Value;
     private readonly ILogger _logger = loggers.CreateLogger<WriterService>();
@@ -25,7 +25,7 @@ internal sealed partial class WriterService(IOptions<WriterOptions> options, Wri
         var js = new NatsJSContext(connection);
         if (!await SetUpAsync(js, stoppingToken)) return;
         health.MarkReady();
-        var shards = _options.Shards.Select(s => new ShardWriter(s, _options, health, time, loggers.CreateLogger<ShardWriter>()).RunAsync(js, stoppingToken));
+        var shards = _options.Shards.Select(s => new ShardWriter(s, _options, reloaded, health, time, loggers.CreateLogger<ShardWriter>()).RunAsync(js, stoppingToken));
         await Task.WhenAll([.. shards, MonitorAsync(js, stoppingToken)]);
     }
 

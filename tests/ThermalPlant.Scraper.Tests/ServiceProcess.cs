@@ -30,9 +30,12 @@ internal sealed partial class ServiceProcess : IAsyncDisposable
     /// <summary>Whether the process still runs.</summary>
     public bool Running => !_process.HasExited;
 
-    /// <summary>Starts a storage writer storing <paramref name="site"/> into <paramref name="connectionString"/>, and waits until it has set up the stream.</summary>
-    public static Task<ServiceProcess> StartWriterAsync(string natsUrl, string connectionString, string site, IDictionary<string, string>? settings = null) =>
-        StartAsync("ThermalPlant.StorageWriter.dll", null, "/health/ready", new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>
+    /// Starts a storage writer storing <paramref name="site"/> into <paramref name="connectionString"/>, and waits until
+    /// it has set up the stream; in <paramref name="workingDirectory"/> (whose appsettings.json it reads) if given.
+    /// </summary>
+    public static Task<ServiceProcess> StartWriterAsync(string natsUrl, string connectionString, string site, IDictionary<string, string>? settings = null, string? workingDirectory = null) =>
+        StartAsync("ThermalPlant.StorageWriter.dll", workingDirectory, "/health/ready", new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["Serilog:MinimumLevel:Default"] = "Information",
             ["Writer:Nats:Url"] = natsUrl,

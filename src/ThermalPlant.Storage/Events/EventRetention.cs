@@ -12,6 +12,9 @@ namespace ThermalPlant.Storage.Events;
 /// </summary>
 public sealed class EventRetention
 {
+    /// <summary>The transaction advisory lock that serializes the policy's check and replacement ("TPMSEV01" as ASCII).</summary>
+    public const long PolicyLockKey = 0x54504D5345563031;
+
     /// <summary>Most rows one DELETE removes.</summary>
     public const int DeleteBatch = 10_000;
 
@@ -40,6 +43,9 @@ public sealed class EventRetention
         if (path != StoragePath.TimescaleDb) return null;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Several services may keep one database (writer instances, scrapers): the lock makes the next one read the
+        // policy the first committed, instead of both replacing it at once.
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = PolicyLockKey }, transaction, cancellationToken: cancellationToken));
         var current = await connection.QuerySingleOrDefaultAsync<TimeSpan?>(new CommandDefinition(
             """
             SELECT (config->>'drop_after')::interval FROM timescaledb_information.jobs
