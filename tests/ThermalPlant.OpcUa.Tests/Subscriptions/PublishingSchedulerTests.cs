@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Messages;
+using ThermalPlant.OpcUa.Server.AddressSpace;
 using ThermalPlant.OpcUa.Server.Sessions;
 using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Types;
@@ -15,6 +16,7 @@ public sealed class PublishingSchedulerTests
 {
     private static readonly TimeSpan Fast = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(10);
 
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
 
@@ -88,6 +90,56 @@ public sealed class PublishingSchedulerTests
         Assert.Equal(1, scheduler.TimerCount);
         kept.Subscription.Dispose();
         Assert.Equal(0, scheduler.TimerCount);
+    }
+
+    [Fact]
+    public async Task A_cycle_held_up_by_its_value_source_holds_up_neither_later_ticks_nor_the_other_subscriptions_of_its_interval()
+    {
+        var scheduler = new PublishingScheduler(_time);
+        var slow = Parked(1, scheduler, Fast);
+        var other = Parked(2, scheduler, Fast);
+        // A keep-alive every cycle, so that each of its cycles answers the request parked for it.
+        other.Subscription.Configure(Fast, 30, 1);
+        using var armed = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var computed = new UaVariable(NodeId.Of("Computed", 2), new QualifiedName(2, "Computed"), "Computed", NodeId.Of(DataTypeIds.Double))
+        {
+            // A host's value source that blocks once armed, as one waiting for a device would.
+            ValueSource = () =>
+            {
+                if (armed.IsSet)
+                {
+                    entered.Set();
+                    release.Wait(Within);
+                }
+                return new DataValue { Value = Variant.From(1.0) };
+            },
+        };
+        var item = new MonitoredItem(1, computed, new ReadValueId { NodeId = computed.NodeId, AttributeId = (uint)AttributeId.Value }, TimestampsToReturn.Both)
+        {
+            Mode = MonitoringMode.Reporting,
+            ClientHandle = 1,
+        };
+        lock (slow.Subscription.Gate) slow.Subscription.Add(item, computed.Value);
+        armed.Set();
+
+        // A cycle of the slow subscription, as a tick runs it, held inside its lock by the value source.
+        var held = Task.Run(slow.Subscription.Cycle);
+        Assert.True(entered.Wait(Within), "the cycle did not reach the value source");
+
+        // The ticks skip the held subscription and cycle the other one; before, each waited for the held lock.
+        await Task.Run(() => _time.Advance(Fast)).WaitAsync(Within);
+        Assert.Equal(1, other.Responder.Responses);
+        QueueFor(other.Subscription, other.Responder);
+        await Task.Run(() => _time.Advance(Fast)).WaitAsync(Within);
+        Assert.Equal(2, other.Responder.Responses);
+
+        release.Set();
+        await held.WaitAsync(Within);
+        Assert.Equal(1, slow.Responder.Responses);
+        slow.Subscription.Dispose();
+        other.Subscription.Dispose();
     }
 
     private static void QueueFor(Subscription subscription, RecordingResponder responder) =>

@@ -69,6 +69,9 @@ internal sealed class Subscription : IDisposable
     // Set when the subscription stops publishing by itself (expired or failed), before its owner disposes it.
     private bool _closed;
 
+    // 1 while a publishing cycle runs (Cycle).
+    private int _cycling;
+
     /// <summary>
     /// Creates a subscription; <paramref name="expired"/> is called when its lifetime ran out and <paramref name="failed"/>
     /// when a publishing cycle threw (the subscription is closed then), both outside its lock.
@@ -383,6 +386,22 @@ internal sealed class Subscription : IDisposable
 
     /// <summary>One publishing cycle; the <see cref="PublishingScheduler"/> calls it every publishing interval.</summary>
     public void Cycle()
+    {
+        // A tick that finds this subscription's previous cycle still running (a host's value source that blocks) skips
+        // it: otherwise every later tick would tie up one more pool thread waiting for the lock, and hold up the other
+        // subscriptions of its interval behind it.
+        if (Interlocked.Exchange(ref _cycling, 1) != 0) return;
+        try
+        {
+            CycleOnce();
+        }
+        finally
+        {
+            Volatile.Write(ref _cycling, 0);
+        }
+    }
+
+    private void CycleOnce()
     {
         var expired = false;
         Exception? failure = null;
