@@ -27,11 +27,7 @@ public sealed partial class InlineCompletionTests
     public async Task With_inline_socket_completions_a_method_blocking_its_thread_holds_up_no_Read_on_another_connection()
     {
         await using var process = StartServer();
-        var ready = await WaitForAsync(process, Ready(), Start);
-        // Measured in the server's process: without it this test would prove nothing.
-        Assert.Contains("inline True", process.Output, StringComparison.Ordinal);
-        var url = $"opc.tcp://127.0.0.1:{ready.Groups["port"].Value}/freeopcua/server/";
-        var ns = ushort.Parse(ready.Groups["ns"].Value, CultureInfo.InvariantCulture);
+        var (url, ns) = await ReadyAsync(process);
         var options = new OpcUaClientOptions { RequestTimeout = Block * 3 };
         await using var blocked = await OpcUaClient.ConnectAsync(url, options, sessionName: "inline");
         await using var reader = await OpcUaClient.ConnectAsync(url, options, sessionName: "inline");
@@ -52,10 +48,7 @@ public sealed partial class InlineCompletionTests
     public async Task With_inline_socket_completions_a_publishing_cycle_holding_its_subscription_holds_up_no_Read_on_another_connection()
     {
         await using var process = StartServer();
-        var ready = await WaitForAsync(process, Ready(), Start);
-        Assert.Contains("inline True", process.Output, StringComparison.Ordinal);
-        var url = $"opc.tcp://127.0.0.1:{ready.Groups["port"].Value}/freeopcua/server/";
-        var ns = ushort.Parse(ready.Groups["ns"].Value, CultureInfo.InvariantCulture);
+        var (url, ns) = await ReadyAsync(process);
         var options = new OpcUaClientOptions { RequestTimeout = Block * 3 };
         await using var subscriber = await OpcUaClient.ConnectAsync(url, options, sessionName: "inline");
         await using var reader = await OpcUaClient.ConnectAsync(url, options, sessionName: "inline");
@@ -108,6 +101,15 @@ public sealed partial class InlineCompletionTests
         };
         string[] arguments = [typeof(InlineCompletionServer).Assembly.Location, "inline-server", Block.TotalSeconds.ToString(CultureInfo.InvariantCulture)];
         return ManagedProcess.Start("dotnet", arguments, environment: environment);
+    }
+
+    /// <summary>The server's endpoint and namespace once it is ready, after checking that it runs completions inline.</summary>
+    private static async Task<(string Url, ushort Ns)> ReadyAsync(ManagedProcess process)
+    {
+        var ready = await WaitForAsync(process, Ready(), Start);
+        // Measured in the server's process: without it these tests would prove nothing.
+        Assert.Contains("inline True", process.Output, StringComparison.Ordinal);
+        return ($"opc.tcp://127.0.0.1:{ready.Groups["port"].Value}/freeopcua/server/", ushort.Parse(ready.Groups["ns"].Value, CultureInfo.InvariantCulture));
     }
 
     private static async Task<Match> WaitForAsync(ManagedProcess process, Regex line, TimeSpan within)
