@@ -47,10 +47,11 @@ internal static class OpcUaServeDriver
         }
         await using var server = history > 0 ? new OpcUaServer(options, history: new MemoryHistoryStore(history, TimeSpan.FromDays(1))) : new OpcUaServer(options);
         var variables = AddTree(server.AddressSpace, count, historizing: history > 0);
+        var values = new DataValue[count];
         var tick = 0L;
         var start = DateTime.UtcNow.AddSeconds(-history);
-        for (; tick < history; tick++) SetAll(variables, tick, start.AddSeconds(tick));
-        SetAll(variables, tick);
+        for (; tick < history; tick++) SetAll(variables, values, tick, start.AddSeconds(tick));
+        SetAll(variables, values, tick);
         server.Start();
 
         using var stop = new CancellationTokenSource();
@@ -71,7 +72,7 @@ internal static class OpcUaServeDriver
         using var timer = new PeriodicTimer(update);
         try
         {
-            while (await timer.WaitForNextTickAsync(stop.Token)) SetAll(variables, ++tick);
+            while (await timer.WaitForNextTickAsync(stop.Token)) SetAll(variables, values, ++tick);
         }
         catch (OperationCanceledException)
         {
@@ -100,12 +101,14 @@ internal static class OpcUaServeDriver
         return variables;
     }
 
-    private static void SetAll(UaVariable[] variables, long tick, DateTime? at = null)
+    // Every variable renewed as one update (UaVariable.SetValues), as the plant server applies a poll of its sensors.
+    private static void SetAll(UaVariable[] variables, DataValue[] values, long tick, DateTime? at = null)
     {
         var now = at ?? DateTime.UtcNow;
         for (var i = 0; i < variables.Length; i++)
         {
-            variables[i].SetValue(new DataValue { Value = Variant.From(BenchTree.Value(i, tick)), SourceTimestamp = now, ServerTimestamp = now });
+            values[i] = new DataValue { Value = Variant.From(BenchTree.Value(i, tick)), SourceTimestamp = now, ServerTimestamp = now };
         }
+        UaVariable.SetValues(variables, values);
     }
 }

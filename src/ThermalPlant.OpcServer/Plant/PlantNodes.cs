@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ThermalPlant.OpcServer.Dmz;
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.AddressSpace;
@@ -23,6 +24,11 @@ public sealed class PlantNodes
     private readonly Dictionary<string, SensorNodes> _sensors = new(StringComparer.Ordinal);
     private readonly NodeId _root;
     private readonly PlantAlarms? _alarms;
+
+    // One poll's new values and the readings they came from, kept between polls (under _lock) so a poll allocates none.
+    private readonly List<UaVariable> _pendingVariables = [];
+    private readonly List<DataValue> _pendingValues = [];
+    private readonly List<(SensorNodes Nodes, SensorReading Reading)> _applied = [];
 
     /// <summary>Creates <c>Objects/Plant</c> in namespace <paramref name="ns"/>, with the sensors' alarms when <paramref name="alarms"/> is given.</summary>
     public PlantNodes(UaAddressSpace space, ushort ns, TimeProvider time, TimeSpan pollInterval, PlantAlarms? alarms = null)
@@ -124,23 +130,40 @@ public sealed class PlantNodes
         var now = _time.GetUtcNow().UtcDateTime;
         lock (_lock)
         {
-            foreach (var reading in readings.Readings)
+            try
             {
-                if (!_sensors.TryGetValue(reading.Sensor, out var nodes) || !inGroup(nodes.Group)) continue;
-                var source = reading.Timestamp.UtcDateTime;
-                var status = Status(reading.Quality);
-                if (nodes.Entry.Length is null)
+                foreach (var reading in readings.Readings)
                 {
-                    Set(nodes.Variables[0], reading.Value, reading.Value is null ? StatusCodes.BadSensorFailure : status, source, now);
-                    _alarms?.OnReading(nodes.Entry, reading, nodes.Variables);
-                    continue;
+                    if (!_sensors.TryGetValue(reading.Sensor, out var nodes) || !inGroup(nodes.Group)) continue;
+                    var source = reading.Timestamp.UtcDateTime;
+                    var status = Status(reading.Quality);
+                    if (nodes.Entry.Length is null)
+                    {
+                        Collect(nodes.Variables[0], reading.Value, reading.Value is null ? StatusCodes.BadSensorFailure : status, source, now);
+                    }
+                    else
+                    {
+                        for (var i = 0; i < nodes.Variables.Length; i++)
+                        {
+                            double? value = reading.Values is { } values && i < values.Count ? values[i] : null;
+                            Collect(nodes.Variables[i], value, value is null ? StatusCodes.BadSensorFailure : status, source, now);
+                        }
+                    }
+                    _applied.Add((nodes, reading));
                 }
-                for (var i = 0; i < nodes.Variables.Length; i++)
+                // The poll's values as one update (one lock and clock reading per subscription, not per value), then
+                // the alarms, which read them.
+                UaVariable.SetValues(CollectionsMarshal.AsSpan(_pendingVariables), CollectionsMarshal.AsSpan(_pendingValues));
+                if (_alarms is not null)
                 {
-                    double? value = reading.Values is { } values && i < values.Count ? values[i] : null;
-                    Set(nodes.Variables[i], value, value is null ? StatusCodes.BadSensorFailure : status, source, now);
+                    foreach (var (nodes, reading) in _applied) _alarms.OnReading(nodes.Entry, reading, nodes.Variables);
                 }
-                _alarms?.OnReading(nodes.Entry, reading, nodes.Variables);
+            }
+            finally
+            {
+                _pendingVariables.Clear();
+                _pendingValues.Clear();
+                _applied.Clear();
             }
         }
     }
@@ -169,13 +192,15 @@ public sealed class PlantNodes
         }
     }
 
-    private static void Set(UaVariable variable, double? value, StatusCode status, DateTime source, DateTime now)
+    /// <summary>Adds the variable's new value to the poll's update, unless it is the sample the variable holds.</summary>
+    private void Collect(UaVariable variable, double? value, StatusCode status, DateTime source, DateTime now)
     {
         var last = variable.Value;
         // The sensors service samples at its own rate; a poll that finds the same sample changes nothing.
         if (last.SourceTimestamp == source && last.Status == status) return;
         OpcServerMetrics.SampleAge.Observe(Math.Max(0, (now - source).TotalSeconds));
-        variable.SetValue(new DataValue
+        _pendingVariables.Add(variable);
+        _pendingValues.Add(new DataValue
         {
             Value = value is { } v ? Variant.From(v) : last.Value,
             Status = status,

@@ -1,3 +1,4 @@
+using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.AddressSpace;
@@ -7,4 +8,7 @@ internal interface IValueObserver
 {
     /// <summary>The variable's value is now <paramref name="value"/>.</summary>
     void OnValueChanged(DataValue value);
+
+    /// <summary>The same, as one of many values set together (<see cref="UaVariable.SetValues"/>), through <paramref name="batch"/>.</summary>
+    void OnValueChanged(in DataValue value, ref ValuePushBatch batch);
 }

@@ -1,5 +1,6 @@
 using ThermalPlant.OpcUa.Generated;
 using ThermalPlant.OpcUa.Server.History;
+using ThermalPlant.OpcUa.Server.Subscriptions;
 using ThermalPlant.OpcUa.Types;
 
 namespace ThermalPlant.OpcUa.Server.AddressSpace;
@@ -88,6 +89,55 @@ public sealed class UaVariable : UaNode
                 break;
         }
         ValueChanged?.Invoke(this, value);
+    }
+
+    /// <summary>
+    /// Sets the values of many variables as one update, as a host's poll of a whole plant does:
+    /// <paramref name="values"/>[i] becomes the value of <paramref name="variables"/>[i], recorded when that variable is
+    /// historizing and <paramref name="historize"/> is true. The same as setting them one by one, but a run of values
+    /// for the monitored items of one subscription is passed on under one hold of its lock and one reading of the clock
+    /// (a value recorded as history, or one with a <see cref="ValueChanged"/> handler, ends the run: neither runs with
+    /// a subscription's lock held).
+    /// </summary>
+    /// <exception cref="ArgumentException">The two spans differ in length.</exception>
+    public static void SetValues(ReadOnlySpan<UaVariable> variables, ReadOnlySpan<DataValue> values, bool historize = true)
+    {
+        if (variables.Length != values.Length) throw new ArgumentException("One value is needed per variable.", nameof(values));
+        var batch = default(ValuePushBatch);
+        try
+        {
+            for (var i = 0; i < variables.Length; i++)
+            {
+                var variable = variables[i];
+                ref readonly var value = ref values[i];
+                variable.Store(value);
+                if (historize && variable.History is { } history)
+                {
+                    // A history store may write to disk: not while a subscription's lock is held.
+                    batch.Release();
+                    history.Append(variable.NodeId, value);
+                }
+                switch (Volatile.Read(ref variable._observers))
+                {
+                    case IValueObserver one:
+                        one.OnValueChanged(value, ref batch);
+                        break;
+                    case IValueObserver[] many:
+                        foreach (var observer in many) observer.OnValueChanged(value, ref batch);
+                        break;
+                }
+                if (variable.ValueChanged is { } changed)
+                {
+                    // A host's handler may take any lock: none of the batch's is held while it runs.
+                    batch.Release();
+                    changed(variable, value);
+                }
+            }
+        }
+        finally
+        {
+            batch.Release();
+        }
     }
 
     /// <summary>Has <paramref name="observer"/> told of every value set from now on.</summary>

@@ -45,6 +45,9 @@ internal sealed class MonitoredItem : IValueObserver
     // otherwise the node and AttributeId say it all (56 bytes less per item).
     private readonly ReadValueId? _target;
 
+    private TimeSpan _samplingInterval;
+    private long _dueAfterTicks;
+
     public MonitoredItem(uint id, UaNode node, ReadValueId itemToMonitor, TimestampsToReturn timestamps)
     {
         Id = id;
@@ -74,7 +77,16 @@ internal sealed class MonitoredItem : IValueObserver
 
     public MonitoringMode Mode { get; set; }
 
-    public TimeSpan SamplingInterval { get; set; }
+    public TimeSpan SamplingInterval
+    {
+        get => _samplingInterval;
+        set
+        {
+            _samplingInterval = value;
+            // Worked out once here, not per value: a TimeSpan divided goes through floating point.
+            _dueAfterTicks = value.Ticks - (value.Ticks / 8);
+        }
+    }
 
     public uint QueueSize { get; set; } = 1;
 
@@ -113,11 +125,14 @@ internal sealed class MonitoredItem : IValueObserver
     /// <inheritdoc />
     public void OnValueChanged(DataValue value) => Owner?.OnValueChanged(this, value);
 
+    /// <inheritdoc />
+    public void OnValueChanged(in DataValue value, ref ValuePushBatch batch) => batch.Offer(this, value);
+
     /// <summary>An event from the item's notifier, queued when it passes the filter; true when queued.</summary>
     public bool OfferEvent(UaEvent e, DateTimeOffset now) => Mode != MonitoringMode.Disabled && Events!.Offer(e, QueueSize, DiscardOldest, now.UtcDateTime);
 
     /// <summary>A value from the variable: sampled now when the interval has passed, else held as the latest.</summary>
-    public void Offer(DataValue value, DateTimeOffset now)
+    public void Offer(in DataValue value, DateTimeOffset now)
     {
         if (Mode == MonitoringMode.Disabled) return;
         if (!SampleDue(now))
@@ -134,7 +149,7 @@ internal sealed class MonitoredItem : IValueObserver
     {
         if (!_hasHeld || !SampleDue(now)) return false;
         var arrived = _heldSinceTicks;
-        var due = _lastSampleTicks + DueAfter.Ticks;
+        var due = _lastSampleTicks + _dueAfterTicks;
         var queued = Sample(((UaVariable)Node).Value, now);
         // The sample counts from when its value arrived, though no earlier than it fell due, not from this later cycle:
         // counting from the cycle would shift the item's sampling slots behind values pushed on the sampling period,
@@ -148,9 +163,7 @@ internal sealed class MonitoredItem : IValueObserver
     /// interval (a poll, a PLC cycle) jitter around it, and one that came a little early would otherwise wait for the
     /// next publishing cycle, or be replaced there by its successor and lost.
     /// </summary>
-    private bool SampleDue(DateTimeOffset now) => now.UtcTicks - _lastSampleTicks >= DueAfter.Ticks;
-
-    private TimeSpan DueAfter => SamplingInterval - (SamplingInterval / 8);
+    private bool SampleDue(DateTimeOffset now) => now.UtcTicks - _lastSampleTicks >= _dueAfterTicks;
 
     /// <summary>Queues <paramref name="value"/> if it passes the filter; true when queued.</summary>
     public bool Sample(DataValue value, DateTimeOffset now)
@@ -357,5 +370,7 @@ internal sealed class MonitoredItem : IValueObserver
     // Part 8, 6.2: report when |last - next| exceeds the deadband.
     private bool OutsideDeadband(double last, double next) => Math.Abs(last - next) > Deadband || double.IsNaN(last) != double.IsNaN(next);
 
-    private DataValue Stamp(DataValue value, DateTimeOffset now) => TimestampFilter.Apply(value, Timestamps, now.UtcDateTime);
+    // Both timestamps asked for and the host gave a server timestamp (the usual case): the value as it came, uncopied.
+    private DataValue Stamp(in DataValue value, DateTimeOffset now) =>
+        Timestamps == TimestampsToReturn.Both && value.ServerTimestamp.HasValue ? value : TimestampFilter.Apply(value, Timestamps, now.UtcDateTime);
 }

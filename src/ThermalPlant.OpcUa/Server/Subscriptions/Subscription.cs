@@ -363,7 +363,7 @@ internal sealed class Subscription : IDisposable
         _events = null;
     }
 
-    /// <summary>A value its variable pushed to one of the items (<see cref="MonitoredItem.OnValueChanged"/>, on the setter's thread).</summary>
+    /// <summary>A value its variable pushed to one of the items (<see cref="MonitoredItem.OnValueChanged(DataValue)"/>, on the setter's thread).</summary>
     public void OnValueChanged(MonitoredItem item, DataValue value)
     {
         lock (Gate)
@@ -372,6 +372,21 @@ internal sealed class Subscription : IDisposable
             item.Offer(value, _time.GetUtcNow());
             MarkActive(item);
         }
+    }
+
+    /// <summary>Takes the lock for a run of pushed values (<see cref="ValuePushBatch"/>) and returns the time to offer them at.</summary>
+    public DateTimeOffset EnterForPushes()
+    {
+        Gate.Enter();
+        return _time.GetUtcNow();
+    }
+
+    /// <summary>A value pushed to one of the items while a <see cref="ValuePushBatch"/> holds the lock.</summary>
+    public void OfferHeld(MonitoredItem item, in DataValue value, DateTimeOffset now)
+    {
+        if (_disposed) return;
+        item.Offer(value, now);
+        MarkActive(item);
     }
 
     /// <summary>An event from an item's notifier (<see cref="EventManager"/> calls it from the thread that raised the event).</summary>
@@ -433,8 +448,15 @@ internal sealed class Subscription : IDisposable
     private void CycleUnlocked()
     {
         var now = _time.GetUtcNow();
-        foreach (var item in _active) item.SampleHeld(now);
-        Compact();
+        // Held values sampled and settled items dropped in one pass: at 10,000 items each pass is cache misses.
+        var kept = 0;
+        for (var i = 0; i < _active.Count; i++)
+        {
+            var item = _active[i];
+            if (!item.Removed) item.SampleHeld(now);
+            Keep(item, ref kept);
+        }
+        _active.RemoveRange(kept, _active.Count - kept);
         foreach (var item in _computed)
         {
             item.Sample(((UaVariable)item.Node).Value, now);
@@ -444,17 +466,15 @@ internal sealed class Subscription : IDisposable
         Publish(timer: true);
     }
 
-    /// <summary>Drops settled and removed items from the active list in place, keeping the others in order.</summary>
-    private void Compact()
+    /// <summary>
+    /// Moves <paramref name="item"/> to place <paramref name="kept"/> of the active list when it is still active, else
+    /// unlists it: a pass over the list with this, then a RemoveRange from <paramref name="kept"/>, drops settled and
+    /// removed items in place, keeping the others in order.
+    /// </summary>
+    private void Keep(MonitoredItem item, ref int kept)
     {
-        var kept = 0;
-        for (var i = 0; i < _active.Count; i++)
-        {
-            var item = _active[i];
-            if (!item.Removed && item.IsActive) _active[kept++] = item;
-            else item.Listed = false;
-        }
-        _active.RemoveRange(kept, _active.Count - kept);
+        if (!item.Removed && item.IsActive) _active[kept++] = item;
+        else item.Listed = false;
     }
 
     private void Unschedule()
@@ -577,19 +597,29 @@ internal sealed class Subscription : IDisposable
             }
             eventCount += item.DrainEvents(events, max);
         }
-        foreach (var item in _active)
+        // Drained and settled items are dropped from the active list in the same pass, and those after the message's
+        // limit in a second one.
+        var kept = 0;
+        var next = 0;
+        for (; next < _active.Count && values + eventCount < limit; next++)
         {
-            if (values + eventCount >= limit) break;
-            if (!item.HasNotifications) continue;
-            Take(item, limit - values - eventCount);
-            if (item.Triggered is not { } triggered) continue;
-            foreach (var linkedId in triggered)
+            var item = _active[next];
+            if (item.HasNotifications)
             {
-                // A triggering item's report carries the queued samples of the items it triggers (Part 4, 5.12.1.6).
-                if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling) Take(linked, int.MaxValue);
+                Take(item, limit - values - eventCount);
+                if (item.Triggered is { } triggered)
+                {
+                    foreach (var linkedId in triggered)
+                    {
+                        // A triggering item's report carries the queued samples of the items it triggers (Part 4, 5.12.1.6).
+                        if (_items.TryGetValue(linkedId, out var linked) && linked.Mode == MonitoringMode.Sampling) Take(linked, int.MaxValue);
+                    }
+                }
             }
+            Keep(item, ref kept);
         }
-        Compact();
+        for (; next < _active.Count; next++) Keep(_active[next], ref kept);
+        _active.RemoveRange(kept, _active.Count - kept);
         dataChanges.WriteInt32At(0, values);
         // DiagnosticInfos: none.
         dataChanges.WriteInt32(0);
