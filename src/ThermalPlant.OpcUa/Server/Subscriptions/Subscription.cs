@@ -366,12 +366,7 @@ internal sealed class Subscription : IDisposable
     /// <summary>A value its variable pushed to one of the items (<see cref="MonitoredItem.OnValueChanged(DataValue)"/>, on the setter's thread).</summary>
     public void OnValueChanged(MonitoredItem item, DataValue value)
     {
-        lock (Gate)
-        {
-            if (_disposed) return;
-            item.Offer(value, _time.GetUtcNow());
-            MarkActive(item);
-        }
+        lock (Gate) OfferHeld(item, value, _time.GetUtcNow());
     }
 
     /// <summary>Takes the lock for a run of pushed values (<see cref="ValuePushBatch"/>) and returns the time to offer them at.</summary>
