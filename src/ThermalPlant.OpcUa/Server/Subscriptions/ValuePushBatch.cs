@@ -5,7 +5,7 @@ namespace ThermalPlant.OpcUa.Server.Subscriptions;
 /// <summary>
 /// Pushes the values of many variables set together (<see cref="AddressSpace.UaVariable.SetValues"/>) into their
 /// monitored items: a run of values for the items of one subscription takes its lock and reads the clock once, not once
-/// per value, which at 10,000 values a second was a third of the push's cost. The lock is let go after
+/// per value (17 % of the server's CPU at 10,000 items renewed every second). The lock is let go after
 /// <see cref="MaxOffersPerHold"/> values, so a publishing cycle waits for a few microseconds at most, and before anything
 /// outside the batch runs (<see cref="Release"/>), so no other lock is ever taken while it is held.
 /// </summary>
